@@ -1,0 +1,212 @@
+"""doit tasks of jitboot.  `doit list` shows them; `doit image` builds.
+
+Variables (doit VAR=VALUE on the command line):
+    image=NAME|PATH   recipe to build (images/NAME.toml or a .toml path); default: default
+    il=A.ssa,B.ssa    IL payloads for `doit jit-run`
+    qbe_src=PATH      use a local QBE checkout instead of the pinned qbepy sdist
+    baseline=JSON     size report to diff against for `doit size`
+
+The logic lives in the jitboot package; this file only declares tasks.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+from doit import create_after, get_var
+from doit.tools import config_changed
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from jitboot import build, render, toolchain  # noqa: E402
+from jitboot.doit_glue import Reporter, action  # noqa: E402
+from jitboot.errors import JitbootError  # noqa: E402
+from jitboot.recipe import load_recipe  # noqa: E402
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+try:
+    RECIPE = load_recipe(get_var("image", "default"), ROOT)
+except JitbootError as e:
+    _fail(str(e))
+IMAGE = build.image_for(RECIPE, ROOT)
+QBE_SRC = get_var("qbe_src", os.environ.get("JITBOOT_QBE_SRC"))
+QBE_DIR = ROOT / build.QBE_DIR
+BASELINE = get_var("baseline", None)
+IL_FILES = [f for f in get_var("il", "").replace(",", " ").split() if f]
+
+DOIT_CONFIG = {
+    "default_tasks": ["image"],
+    "reporter": Reporter,
+    "verbosity": 2,
+    "dep_file": str(IMAGE.dir / ".doit.db"),
+    "backend": "sqlite3",
+}
+IMAGE.dir.mkdir(parents=True, exist_ok=True)
+
+PYTHON_DEPS = [ROOT / "jitboot" / f for f in ("recipe.py", "render.py", "build.py", "toolchain.py")]
+
+
+def task_render():
+    """Render linker script, config.h and other templates from the recipe."""
+    deps = [ROOT / t.source for t in render.templates_for(RECIPE)] + [RECIPE.path] + PYTHON_DEPS
+    if RECIPE.jit and (ROOT / render.EXPORTS_LIST).exists():
+        deps.append(ROOT / render.EXPORTS_LIST)
+    deps += [p.path for p in RECIPE.payloads]
+    return {
+        "actions": [action(render.render_image, RECIPE, IMAGE.gen, ROOT)],
+        "file_dep": [str(d) for d in deps],
+        "targets": [str(IMAGE.gen / t.output) for t in render.templates_for(RECIPE)],
+        "uptodate": [config_changed(repr(RECIPE.context()))],
+        "clean": True,
+        "verbosity": 1,
+    }
+
+
+def _qbe_dir():
+    return QBE_DIR if RECIPE.jit else None
+
+
+def task_qbe_source():
+    """Fetch QBE's sources (pinned, hash-checked) into build/qbe-src."""
+    def fetch():
+        if not RECIPE.jit:
+            return
+        from jitboot import qbe
+        qbe.ensure_qbe_source(ROOT / build.BUILD, override=QBE_SRC)
+    def current():
+        if not RECIPE.jit:
+            return True
+        from jitboot import qbe
+        return qbe.source_is_current(ROOT / build.BUILD, override=QBE_SRC)
+    return {"actions": [action(fetch)], "uptodate": [current], "verbosity": 1}
+
+
+@create_after(executed="qbe_source")
+def task_compile():
+    """Compile every kernel source (ours and QBE's) to an object."""
+    for unit in build.units(RECIPE, IMAGE, _qbe_dir(), ROOT):
+        deps = {unit.src, *toolchain.parse_depfile(unit.dep, ROOT)}
+        yield {
+            "name": toolchain.rel(unit.src, ROOT),
+            "actions": [action(build.compile_unit, unit, ROOT)],
+            "file_dep": sorted(str(d) for d in deps if d.exists() or d == unit.src),
+            "task_dep": ["render"],
+            "targets": [str(unit.obj)],
+            "uptodate": [config_changed(" ".join(unit.cmd))],
+            "clean": True,
+            "verbosity": 1,
+        }
+
+
+@create_after(executed="qbe_source")
+def task_link():
+    """Link kernel.elf and wrap it as kernel.elf32 for multiboot loaders."""
+    objs = [u.obj for u in build.units(RECIPE, IMAGE, _qbe_dir(), ROOT)]
+    return {
+        "actions": [action(build.link, IMAGE, objs, ROOT)],
+        "file_dep": [str(o) for o in objs] + [str(IMAGE.gen / "kernel.ld")],
+        "task_dep": ["compile"],
+        "targets": [str(IMAGE.elf), str(IMAGE.elf32)],
+        "clean": True,
+        "verbosity": 1,
+    }
+
+
+def task_iso():
+    """Make a GRUB rescue ISO booting the same kernel (and its payloads)."""
+    return {
+        "actions": [action(build.make_iso, IMAGE, ROOT)],
+        "file_dep": [str(IMAGE.elf32), str(IMAGE.gen / "grub.cfg")]
+                    + [str(p.path) for p in RECIPE.payloads],
+        "task_dep": ["link"],
+        "targets": [str(IMAGE.iso)],
+        "clean": True,
+        "verbosity": 1,
+    }
+
+
+def task_size():
+    """Audit the kernel's sizes (table, size.json, size.html) against the budgets."""
+    def audit():
+        from jitboot import size
+        result = size.publish(IMAGE.dir, budgets=size.recipe_budgets(RECIPE),
+                              source_root=ROOT, baseline=BASELINE)
+        print(result.text, flush=True)
+        print(f"size report: {toolchain.rel(IMAGE.size_json)}, {toolchain.rel(IMAGE.size_html)}")
+        if result.overruns:
+            worst = result.overruns[0]
+            names = ", ".join(n for n, _ in worst.culprits) or "unattributed"
+            raise JitbootError(
+                f"image {RECIPE.name!r} is over budget: {worst.budget} is {worst.measured} bytes, "
+                f"{worst.over} over its {worst.limit} (largest: {names})")
+    return {
+        "actions": [action(audit)],
+        "file_dep": [str(IMAGE.elf), str(RECIPE.path)],
+        "task_dep": ["link"],
+        "targets": [str(IMAGE.size_json), str(IMAGE.size_html)],
+        "uptodate": [not BASELINE],
+        "verbosity": 2,
+    }
+
+
+def task_image():
+    """Build the image of the selected recipe (ELF, ELF32, ISO) and show its size."""
+    return {
+        "actions": None,
+        "task_dep": ["link", "iso", "size"],
+    }
+
+
+def task_qemu_test():
+    """Boot the image in QEMU (ELF and ISO) and check every KTAP result."""
+    from jitboot import runner
+    return {
+        "basename": "qemu-test",
+        "actions": [action(runner.qemu_test, IMAGE)],
+        "task_dep": ["image"],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_qemu_debug():
+    """Start QEMU halted with a gdb stub; print the gdb command to attach."""
+    from jitboot import runner
+    return {
+        "basename": "qemu-debug",
+        "actions": [action(runner.qemu_debug, IMAGE)],
+        "task_dep": ["link"],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_jit_run():
+    """Boot the kernel with IL payloads: doit jit-run il=A.ssa[,B.ssa] (prints their output)."""
+    from jitboot import runner
+    return {
+        "basename": "jit-run",
+        "actions": [action(runner.run_payloads, IMAGE, IL_FILES)],
+        "task_dep": ["link"],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_host():
+    """Build the host twin: build/host/jitrun, stock build/host/qbe, build/host/asmdump."""
+    def build_host():
+        from jitboot import host
+        host.build_all(ROOT)
+    return {
+        "actions": [action(build_host)],
+        "task_dep": ["qbe_source"],
+        "uptodate": [False],
+        "verbosity": 1,
+    }

@@ -1,0 +1,184 @@
+/* The JIT driver: IL text -> QBE (parse, passes, amd64 emitter) ->
+ * assembly text -> assembler -> loader -> callable module.
+ *
+ * QBE runs on the shim (jit/shim/): its input and output are memory
+ * streams, and its way of reporting a bad program (print to stderr,
+ * exit) comes back here as an error return with the message. */
+#include <stddef.h>
+#include "jit.h"
+#include "asm.h"
+#include "loader.h"
+#include "shim/shim.h"
+#include "shim/libc.h"
+#include "shim/qbe/pipeline.h"
+
+struct jit_module {
+	struct jit_image *img;
+};
+
+struct run {
+	struct shim_file in, out;
+	const char *name;
+};
+
+static void
+run(void *arg)
+{
+	struct run *r = arg;
+
+	qbe_run(&r->in, r->name, &r->out);
+}
+
+static void
+seterr(struct jit_error *err, const char *name, int line, const char *msg)
+{
+	size_t n;
+
+	snprintf(err->file, sizeof err->file, "%s", name);
+	err->line = line;
+	/* one line: stop at the first newline */
+	for (n = 0; msg[n] && msg[n] != '\n' && n < sizeof err->msg - 1; n++)
+		err->msg[n] = msg[n];
+	err->msg[n] = 0;
+}
+
+static int
+digits(const char **s)
+{
+	int n;
+
+	for (n = 0; **s >= '0' && **s <= '9'; (*s)++)
+		n = 10 * n + (**s - '0');
+	return n;
+}
+
+/* Where `word` starts in s, or NULL (kernel_lib has no strstr). */
+static const char *
+find(const char *s, const char *word)
+{
+	size_t n;
+
+	n = strlen(word);
+	for (; *s; s++)
+		if (strncmp(s, word, n) == 0)
+			return s;
+	return 0;
+}
+
+/* Turn what QBE printed before exiting into file:line: message.
+ *   qbe:NAME:LINE: msg          err() in the parser: a bad program
+ *   FILE.c: dying: msg          die() in a pass: a limit or a QBE bug
+ *   FILE.c:N: assertion failed  assert() in QBE, or the shim's own errors */
+static void
+qbe_error(struct jit_error *err, const char *name, const char *text, int line)
+{
+	char buf[sizeof err->msg];
+	const char *s, *dying;
+	size_t n;
+
+	if (!text || !*text)
+		text = "QBE stopped without a message";
+	n = strlen(name);
+	if (strncmp(text, "qbe:", 4) == 0 && strncmp(text + 4, name, n) == 0
+	&& text[4 + n] == ':') {
+		s = text + 5 + n;
+		line = digits(&s);
+		if (*s == ':')
+			s++;
+		if (*s == ' ')
+			s++;
+		seterr(err, name, line, s);
+		return;
+	}
+	dying = find(text, ": dying: ");
+	if (dying) {
+		s = dying + 9;
+		for (n = 0; s[n] && s[n] != '\n'; n++)
+			;
+		snprintf(buf, sizeof buf, "%.*s (in QBE's %.*s)", (int)n, s,
+			(int)(dying - text), text);
+		seterr(err, name, line, buf);
+		return;
+	}
+	seterr(err, name, line, text);
+}
+
+int
+jit_il_to_asm(const char *il, size_t len, const char *name,
+	char **text, size_t *textlen, struct jit_error *err)
+{
+	static struct run r;
+	int rc, line;
+
+	*text = 0;
+	if (textlen)
+		*textlen = 0;
+	shim_open_input(&r.in, il, len);
+	shim_open_output(&r.out);
+	shim_open_output(shim_stderr);
+	r.name = name;
+	rc = shim_try(run, &r);
+	line = qbe_line();
+	qbe_reset();
+	if (rc != 0) {
+		qbe_error(err, name, shim_stderr->out, line);
+		shim_close(&r.out);
+		shim_close(shim_stderr);
+		return -1;
+	}
+	shim_close(shim_stderr);
+	*text = shim_take_output(&r.out, textlen);
+	return 0;
+}
+
+int
+jit_compile(const char *il, size_t len, const char *name,
+	struct jit_module **m, struct jit_error *err)
+{
+	struct asm_obj *obj;
+	struct jit_image *img;
+	char *text, asmname[sizeof err->file];
+	size_t n;
+	int rc;
+
+	*m = 0;
+	memset(err, 0, sizeof *err);
+	if (jit_il_to_asm(il, len, name, &text, &n, err) != 0)
+		return -1;
+	/* errors past QBE refer to the assembly text, not the IL */
+	snprintf(asmname, sizeof asmname, "%s.s", name);
+	rc = asm_assemble(text, n, asmname, &obj, err);
+	free(text);
+	if (rc != 0)
+		return -1;
+	rc = jit_load(obj, &img, err);
+	asm_free(obj);
+	if (rc != 0) {
+		if (!err->file[0])
+			snprintf(err->file, sizeof err->file, "%s", name);
+		return -1;
+	}
+	*m = malloc(sizeof **m);
+	if (!*m) {
+		jit_unload(img);
+		seterr(err, name, 0, "out of memory");
+		return -1;
+	}
+	(*m)->img = img;
+	return 0;
+}
+
+void *
+jit_symbol(struct jit_module *m, const char *name)
+{
+	return m ? jit_image_symbol(m->img, name) : 0;
+}
+
+void
+jit_release(struct jit_module *m)
+{
+	if (!m)
+		return;
+	jit_unload(m->img);
+	free(m);
+}

@@ -1,0 +1,10 @@
+/* Host twin set-up (jit/host/): what jitrun.c needs from platform_host.c. */
+#ifndef JIT_HOST_H
+#define JIT_HOST_H
+
+#include <stddef.h>
+
+/* Map the JIT arena near the program text. Returns 0, or -1. */
+int host_arena_init(size_t size);
+
+#endif

@@ -1,0 +1,181 @@
+/* jitrun: the JIT as a Linux command, for fast tests without QEMU.
+ *
+ *	jitrun FILE.ssa [args...]      compile FILE, run its main(argc, argv),
+ *	                               exit with main's return value
+ *	jitrun -S FILE.ssa             print the assembly QBE emits for FILE
+ *	jitrun --cycles N FILE.ssa     compile and release FILE N times and
+ *	                               check that no memory is left behind
+ *
+ * Errors in FILE go to stderr as FILE:LINE: message, exit status 2. */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "jit.h"
+#include "shim/arena.h"
+#include "shim/shim.h"
+#include "host.h"
+
+enum {
+	ARENA_SIZE = 64 << 20,
+	EXIT_USAGE = 2,
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: jitrun [-S | --cycles N] FILE.ssa [args...]\n");
+	exit(EXIT_USAGE);
+}
+
+static char *
+readfile(const char *path, size_t *len)
+{
+	FILE *f;
+	char *buf;
+	size_t n, cap;
+
+	f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "jitrun: cannot read %s: %s\n", path, strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	cap = 1 << 16;
+	buf = malloc(cap);
+	n = 0;
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+		cap *= 2;
+		buf = realloc(buf, cap);
+	}
+	if (!buf || ferror(f)) {
+		fprintf(stderr, "jitrun: cannot read %s: %s\n", path,
+			buf ? strerror(errno) : "out of memory");
+		exit(EXIT_USAGE);
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+/* Report a compile error under the path the user gave. Errors from the
+ * assembler name the assembly text instead (err->file is then NAME.s). */
+static void
+fail(const char *path, const char *name, struct jit_error *err)
+{
+	if (strcmp(err->file, name) == 0 || !err->file[0])
+		fprintf(stderr, "%s:%d: %s\n", path, err->line, err->msg);
+	else
+		fprintf(stderr, "%s: %s:%d: %s\n", path, err->file, err->line, err->msg);
+	exit(EXIT_USAGE);
+}
+
+static const char *
+basename_of(const char *path)
+{
+	const char *s;
+
+	s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static int
+print_asm(const char *path, const char *il, size_t len)
+{
+	struct jit_error err;
+	char *text;
+	size_t n;
+
+	memset(&err, 0, sizeof err);
+	if (jit_il_to_asm(il, len, basename_of(path), &text, &n, &err) != 0)
+		fail(path, basename_of(path), &err);
+	fwrite(text, 1, n, stdout);
+	free(text);
+	return 0;
+}
+
+/* Compile/release cycles must leave the C heap, QBE's heap and the
+ * arena exactly as they were (measured after one warm-up cycle, which
+ * may set up lazily allocated libc state). */
+static int
+cycles(const char *path, const char *il, size_t len, long n)
+{
+	struct jit_module *m;
+	struct jit_error err;
+	struct arena_stats as;
+	size_t before, after;
+	long i;
+
+	for (i = 0; i <= n; i++) {
+		if (i == 1)
+			before = mallinfo2().uordblks;
+		if (jit_compile(il, len, basename_of(path), &m, &err) != 0)
+			fail(path, basename_of(path), &err);
+		jit_release(m);
+	}
+	after = mallinfo2().uordblks;
+	arena_stats(&as);
+	printf("cycles %ld heap_before %zu heap_after %zu qbe_live %zu "
+		"arena_free %zu/%zu extents %zu\n", n, before, after,
+		shim_heap_live(), as.free_bytes, as.size, as.free_extents);
+	return after == before && shim_heap_live() == 0
+		&& as.free_bytes == as.size && as.free_extents == 1 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct jit_module *m;
+	struct jit_error err;
+	int (*entry)(int, char **);
+	const char *path, *name;
+	char *il, *end;
+	size_t len;
+	long ncycles;
+	int asmonly, rc;
+
+	asmonly = 0;
+	ncycles = -1;
+	argv++;
+	argc--;
+	if (argc > 0 && strcmp(argv[0], "-S") == 0) {
+		asmonly = 1;
+		argv++;
+		argc--;
+	} else if (argc > 1 && strcmp(argv[0], "--cycles") == 0) {
+		ncycles = strtol(argv[1], &end, 10);
+		if (*end || ncycles < 1)
+			usage();
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc < 1)
+		usage();
+	path = argv[0];
+	name = basename_of(path);
+	il = readfile(path, &len);
+	if (asmonly)
+		return print_asm(path, il, len);
+	if (host_arena_init(ARENA_SIZE) != 0) {
+		fprintf(stderr, "jitrun: cannot map the JIT arena near the program text\n");
+		return EXIT_USAGE;
+	}
+	if (ncycles > 0)
+		return cycles(path, il, len, ncycles);
+	memset(&err, 0, sizeof err);
+	if (jit_compile(il, len, name, &m, &err) != 0)
+		fail(path, name, &err);
+	free(il);
+	entry = (int (*)(int, char **))jit_symbol(m, "main");
+	if (!entry) {
+		fprintf(stderr, "%s: no function $main (export function w $main ...)\n", path);
+		return EXIT_USAGE;
+	}
+	rc = entry(argc, argv);
+	fflush(stdout);
+	jit_release(m);
+	return rc;
+}

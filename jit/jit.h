@@ -1,0 +1,41 @@
+/* Public JIT API: QBE IL text in, callable machine code out.
+ *
+ *	struct jit_module *m;
+ *	struct jit_error err;
+ *	if (jit_compile(il, len, "fib.ssa", &m, &err) != 0)
+ *		printf("%s:%d: %s\n", err.file, err.line, err.msg);
+ *	long (*fib)(long) = (long (*)(long))jit_symbol(m, "fib");
+ *	...
+ *	jit_release(m);
+ *
+ * Not reentrant: QBE keeps its state in globals, so one compile at a
+ * time (the kernel is single-threaded). */
+#ifndef JIT_JIT_H
+#define JIT_JIT_H
+
+#include <stddef.h>
+#include "jit_error.h"
+
+struct jit_module;
+
+/* Compile the IL module il[0..len) (it needs no NUL terminator), assemble
+ * and load it. name is used in error messages ("fib.ssa"). On success
+ * returns 0 and stores the module in *m; on failure returns -1, leaves
+ * *m NULL and fills *err (file, 1-based line, one-line message). */
+int jit_compile(const char *il, size_t len, const char *name,
+	struct jit_module **m, struct jit_error *err);
+
+/* Address of the global symbol name defined by the module, or NULL. */
+void *jit_symbol(struct jit_module *m, const char *name);
+
+/* Unload the module and free everything it owns. m may be NULL. */
+void jit_release(struct jit_module *m);
+
+/* First half of jit_compile: run QBE on the IL and return the amd64
+ * assembly text it emits in *text (NUL terminated, *textlen bytes, the
+ * caller frees it with free()). Used to compare against stock qbe and
+ * by jitrun -S. Returns 0, or -1 with *err filled. */
+int jit_il_to_asm(const char *il, size_t len, const char *name,
+	char **text, size_t *textlen, struct jit_error *err);
+
+#endif

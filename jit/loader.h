@@ -1,0 +1,40 @@
+/* Loader: places an assembled object (jit/asm.h) in the JIT arena,
+ * resolves its relocations against itself and the export table, and
+ * seals it W^X: text read+execute, rodata read-only, data and bss
+ * read-write. Memory comes from the platform hooks in jit/platform.h.
+ *
+ *	struct jit_image *img;
+ *	if (jit_load(obj, &img, &err) != 0) ... err.msg ...
+ *	asm_free(obj);                  // the image keeps no pointer into obj
+ *	long (*f)(long) = (long (*)(long))jit_image_symbol(img, "fib");
+ *	jit_unload(img);
+ */
+#ifndef JIT_LOADER_H
+#define JIT_LOADER_H
+
+#include <stddef.h>
+#include "jit_error.h"
+#include "asm.h"
+
+struct jit_image;
+
+/* Load o. Layout is text, rodata, data, bss (common symbols go at the end
+ * of bss), each starting on its own page so each can get its own
+ * protection. Errors (err->line is 0, err->file is left as the caller
+ * set it or empty): undefined symbol not in the export table (named),
+ * a rel32 reference out of +-2 GiB range, arena exhausted, protection
+ * failure. Returns 0 and sets *out, or -1 with *out NULL. */
+int jit_load(const struct asm_obj *o, struct jit_image **out,
+	struct jit_error *err);
+
+/* Address of global symbol name defined by the image, or NULL. */
+void *jit_image_symbol(struct jit_image *img, const char *name);
+
+/* Where section sec (ASM_TEXT..ASM_BSS) landed: start and size in bytes
+ * (size 0 when the section is empty). For profilers and crash reports. */
+void *jit_image_section(struct jit_image *img, int sec, size_t *size);
+
+/* Free the image's memory and bookkeeping. img may be NULL. */
+void jit_unload(struct jit_image *img);
+
+#endif

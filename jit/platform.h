@@ -1,0 +1,35 @@
+/* Platform hooks: the only things the JIT needs from whatever it runs in.
+ * The kernel implements them in jit/platform_kernel.c, the host twin in
+ * jit/host/platform_host.c. Everything else the JIT uses is plain C
+ * (malloc, memcpy, ...) by standard names. */
+#ifndef JIT_PLATFORM_H
+#define JIT_PLATFORM_H
+
+#include <stddef.h>
+
+enum {
+	JIT_PROT_R = 1,
+	JIT_PROT_W = 2,
+	JIT_PROT_X = 4,
+};
+
+/* Writable memory for code and data of loaded modules, placed within
+ * +-2 GiB of the kernel (or program) text so rel32 calls and RIP-relative
+ * references to exported symbols reach. size is rounded up to whole
+ * pages; align is a power of two (at least the page size is guaranteed).
+ * Returns NULL when the arena is exhausted. */
+void *jit_arena_alloc(size_t size, size_t align);
+
+/* Return [p, p+size) to the arena; size is what was passed to
+ * jit_arena_alloc. Protections are reset to read-write by the arena. */
+void jit_arena_free(void *p, size_t size);
+
+/* Set page protections on [addr, addr+len) (page aligned): a mask of
+ * JIT_PROT_*. Returns 0 on success, -1 on failure. */
+int jit_protect(void *addr, size_t len, int prot);
+
+/* Address of a symbol JIT'd code may call or reference (printf, malloc,
+ * ...), or NULL if unknown. */
+void *jit_export_lookup(const char *name);
+
+#endif

@@ -1,0 +1,49 @@
+/* Platform hooks for the kernel: the JIT arena is the recipe's region
+ * [JB_JIT_ARENA_ADDR, +JB_JIT_ARENA_SIZE), placed by the linker script
+ * within 2 GiB of the kernel text, so JIT'd code reaches kernel_lib with
+ * rel32 calls; page protections go through vm_protect. */
+#include "kernel.h"
+#include "platform.h"
+#include "shim/arena.h"
+
+static int ready;
+
+/* First use sets the arena up: its pages become read-write (and not
+ * executable) before the free list is written into them. */
+static int
+arena_ready(void)
+{
+	if (!ready) {
+		if (vm_protect(JB_JIT_ARENA_ADDR, JB_JIT_ARENA_SIZE, VM_R | VM_W) != 0)
+			return 0;
+		arena_init(JB_JIT_ARENA_ADDR, JB_JIT_ARENA_SIZE);
+		ready = 1;
+	}
+	return 1;
+}
+
+void *
+jit_arena_alloc(size_t size, size_t align)
+{
+	if (!arena_ready())
+		return 0;
+	return arena_alloc(size, align);
+}
+
+void
+jit_arena_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	/* the free list lives in free pages: make them writable again */
+	size = (size + ARENA_PAGE - 1) & ~(size_t)(ARENA_PAGE - 1);
+	vm_protect((uintptr_t)p, size, VM_R | VM_W);
+	arena_free(p, size);
+}
+
+int
+jit_protect(void *addr, size_t len, int prot)
+{
+	/* JIT_PROT_* and VM_* are the same bits */
+	return vm_protect((uintptr_t)addr, len, prot);
+}

@@ -1,0 +1,18 @@
+/* string functions QBE uses: kernel_lib in the kernel, libc on the host. */
+#ifndef SHIM_STRING_H
+#define SHIM_STRING_H
+
+#include <stddef.h>
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strcpy(char *dst, const char *src);
+char *strncpy(char *dst, const char *src, size_t n);
+char *strchr(const char *s, int c);
+
+#endif

@@ -1,0 +1,20 @@
+/* The QBE side of the JIT (pipeline.c, compiled with QBE's headers):
+ * everything that needs QBE's types stays behind these three calls. */
+#ifndef JIT_QBE_PIPELINE_H
+#define JIT_QBE_PIPELINE_H
+
+struct shim_file;
+
+/* Parse the IL in `in`, run the passes, emit amd64 assembly to `out`.
+ * Errors leave through the shim's error exit: call under shim_try(). */
+void qbe_run(struct shim_file *in, const char *name, struct shim_file *out);
+
+/* Line QBE's parser had reached (for errors found after parsing, the
+ * end of the function being compiled). */
+int qbe_line(void);
+
+/* Forget everything QBE allocated or remembered, after a compile that
+ * finished or failed: the next one starts from a clean slate. */
+void qbe_reset(void);
+
+#endif

@@ -1,0 +1,48 @@
+"""Small pieces that make doit speak like a jitboot command.
+
+- action(): wraps a function so a JitbootError becomes a doit TaskFailed with
+  the error's one-line message (no traceback);
+- Reporter: doit's console reporter, printing a failure as
+  "error: <message>" instead of a banner and exception dump.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from doit.exceptions import TaskFailed
+from doit.reporter import ConsoleReporter
+
+from .errors import JitbootError
+
+
+def action(fn, *args, **kwargs):
+    """A doit python-action calling fn(*args, **kwargs)."""
+    @functools.wraps(fn)
+    def run():
+        try:
+            result = fn(*args, **kwargs)
+        except JitbootError as e:
+            return TaskFailed(str(e))
+        except KeyboardInterrupt:
+            return TaskFailed("interrupted")
+        return result if isinstance(result, (dict, TaskFailed)) else None
+    return (run, [], {})
+
+
+class Reporter(ConsoleReporter):
+    """Console output with one clean line per failed task."""
+
+    def _write_failure(self, result, write_exception=True):
+        exc = result["exception"]
+        task = result["task"]
+        if isinstance(exc, TaskFailed) and not exc.traceback:
+            self.write(f"error: {exc.message}\n" if exc.message.strip()
+                       else f"error: task {task.name} failed\n")
+            return
+        super()._write_failure(result, write_exception)
+
+    def complete_run(self):
+        # Each failure was already printed as one line when it happened.
+        if self.runtime_errors:
+            self.write("error: " + "\n".join(self.runtime_errors) + "\n")

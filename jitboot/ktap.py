@@ -1,0 +1,395 @@
+"""KTAP parser: serial log lines in, a tree of test results out.
+
+The kernel prints KTAP version 1 the way Linux kunit does:
+
+    KTAP version 1
+    1..2
+        KTAP version 1
+        # Subtest: aot_fib
+        1..2
+        ok 1 fib(0) == 0
+        not ok 2 fib(20) == 6765 # got 6764
+    not ok 1 aot_fib
+    ...
+
+A subtest block is indented 4 spaces deeper than the result line that
+closes it.  The parser is a pure function over lines.  A serial log is
+whatever the machine managed to print before it stopped, so nothing here
+raises on bad input: truncated blocks become INCOMPLETE tests, and
+malformed lines, plan mismatches and misnumbered results are reported in
+the `errors` list with their line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterable
+
+INDENT = 4
+
+VERSION_RE = re.compile(r"^KTAP version (\S+)$")
+PLAN_RE = re.compile(r"^1\.\.(\d+)$")
+RESULT_RE = re.compile(r"^(ok|not ok) (\d+)(.*)$")
+SUBTEST_RE = re.compile(r"^# Subtest: (.*)$")
+DIRECTIVE_RE = re.compile(r"(?:^|\s)#\s?")
+PANIC_PREFIX = "PANIC:"
+
+
+class Status(Enum):
+    OK = "ok"
+    NOT_OK = "not ok"
+    SKIPPED = "skipped"
+    INCOMPLETE = "incomplete"
+
+
+@dataclass
+class TestResult:
+    """One KTAP test: a leaf check or a block with subtests."""
+    name: str = ""
+    number: int = 0
+    status: Status = Status.INCOMPLETE
+    reason: str = ""                # text after '#' on the result line
+    plan: int | None = None         # N from "1..N", if the block had one
+    diagnostics: list[str] = field(default_factory=list)
+    subtests: list[TestResult] = field(default_factory=list)
+    line: int = 0                   # 1-based line of the result (or block start)
+
+    @property
+    def missing(self) -> int:
+        """Tests announced by the plan that never reported."""
+        if self.plan is None:
+            return 0
+        return max(0, self.plan - len(self.subtests))
+
+    def program_output(self) -> list[str]:
+        """A payload block's diagnostics are the program's stdout."""
+        return self.diagnostics if self.name.startswith("payload:") else []
+
+
+@dataclass
+class KtapLog:
+    """The parse of one serial log."""
+    root: TestResult                # unnamed; top-level tests are its subtests
+    errors: list[str] = field(default_factory=list)   # "line N: what"
+    panic: str | None = None        # first PANIC: line, stripped
+    preamble: list[str] = field(default_factory=list)  # lines before KTAP
+    has_ktap: bool = False
+
+    @property
+    def tests(self) -> list[TestResult]:
+        return self.root.subtests
+
+    def ok(self) -> bool:
+        """Every test passed or was skipped and every plan was complete."""
+        return self.has_ktap and self.root.plan is not None and \
+            children_ok(self.root)
+
+    def failures(self) -> list[TestResult]:
+        """Top-level tests that did not pass (not ok or incomplete)."""
+        return [t for t in self.tests if not tree_ok(t)]
+
+
+def tree_ok(t: TestResult) -> bool:
+    """t and everything below it passed (or was skipped)."""
+    return t.status in (Status.OK, Status.SKIPPED) and children_ok(t)
+
+
+def children_ok(t: TestResult) -> bool:
+    return not t.missing and all(tree_ok(s) for s in t.subtests)
+
+
+def leaves(t: TestResult) -> list[TestResult]:
+    """The individual checks below t (t itself if it has no subtests)."""
+    if not t.subtests:
+        return [t]
+    return [leaf for s in t.subtests for leaf in leaves(s)]
+
+
+def decode(data: bytes) -> str:
+    """Serial output may hold any byte: never fail on it."""
+    return data.decode("utf-8", errors="replace")
+
+
+def split_lines(text: str) -> tuple[list[str], bool]:
+    """Split on newlines only (splitlines() also splits on form feeds and
+    other bytes a garbled serial line can contain).  Returns the lines and
+    whether the last one was cut off before its newline."""
+    lines = [ln.rstrip("\r") for ln in text.split("\n")]
+    partial = lines[-1] != ""
+    if not partial:
+        lines.pop()
+    return lines, partial
+
+
+def parse_text(text: str | bytes) -> KtapLog:
+    if isinstance(text, bytes):
+        text = decode(text)
+    lines, partial = split_lines(text)
+    return parse(lines, partial_last=partial)
+
+
+class _Parser:
+    """Stack of open blocks: stack[d] is the test whose body is printed at
+    indentation level d (stack[0] is the root)."""
+
+    def __init__(self) -> None:
+        self.log = KtapLog(root=TestResult(name="", status=Status.OK))
+        self.stack = [self.log.root]
+        self.lineno = 0
+
+    def error(self, msg: str) -> None:
+        self.log.errors.append(f"line {self.lineno}: {msg}")
+
+    @property
+    def depth(self) -> int:
+        return len(self.stack) - 1
+
+    def open_to(self, level: int) -> None:
+        """Open blocks until the line at `level` has a home."""
+        while self.depth < level:
+            parent = self.stack[-1]
+            t = TestResult(number=len(parent.subtests) + 1, line=self.lineno)
+            parent.subtests.append(t)
+            self.stack.append(t)
+
+    def abandon_from(self, level: int, why: str) -> None:
+        """Blocks at `level` and deeper end without a result line."""
+        while self.depth >= level:
+            t = self.stack.pop()
+            t.status = Status.INCOMPLETE
+            if not t.reason:
+                t.reason = why
+            self.error(f"test {t.number} {t.name or '(unnamed)'}"
+                       f" has no result line ({why})")
+            self.check_plan(t)
+
+    def check_plan(self, t: TestResult) -> None:
+        if t.plan is not None and t.plan != len(t.subtests):
+            self.error(f"{t.name or 'top level'}: plan 1..{t.plan} but"
+                       f" {len(t.subtests)} results")
+
+    def fresh_block(self, level: int, name_too: bool) -> None:
+        """A block header at `level` starts a new block unless the block
+        open there has not printed its plan or results yet (its header
+        lines may come in either order)."""
+        if level >= 1 and self.depth >= level:
+            t = self.stack[level]
+            if t.plan is not None or t.subtests or (name_too and t.name):
+                self.abandon_from(level, "next test started")
+        self.open_to(level)
+
+    def version(self, level: int, ver: str) -> None:
+        if ver != "1":
+            self.error(f"KTAP version {ver} (expected 1)")
+        if level == 0:
+            if self.log.has_ktap:
+                self.error("second top-level KTAP header (did the machine"
+                           " reboot?)")
+            self.log.has_ktap = True
+            return
+        self.fresh_block(level, name_too=False)
+
+    def subtest(self, level: int, name: str) -> None:
+        if level == 0:
+            self.error(f"'# Subtest: {name}' at top level")
+            return
+        self.fresh_block(level, name_too=True)
+        self.stack[level].name = name.strip()
+
+    def plan(self, level: int, n: int) -> None:
+        if self.depth > level:
+            self.abandon_from(level + 1, "plan of enclosing block follows")
+        self.open_to(level)
+        t = self.stack[level]
+        if t.plan is not None:
+            self.error(f"second plan 1..{n} (already 1..{t.plan})")
+            return
+        if t.subtests:
+            self.error(f"plan 1..{n} after {len(t.subtests)} results")
+        t.plan = n
+
+    def result(self, level: int, ok: bool, num: int, rest: str) -> None:
+        name, reason = split_directive(rest)
+        status = Status.OK if ok else Status.NOT_OK
+        if ok and reason.upper().startswith("SKIP"):
+            status = Status.SKIPPED
+        # "not ok N name # SKIP why" stays a failure: the kernel uses it
+        # when it could not run a test it was asked to run.
+        if self.depth > level + 1:
+            self.abandon_from(level + 2, "enclosing test finished")
+        self.open_to(level)
+        parent = self.stack[level]
+        if self.depth == level + 1:
+            t = self.stack.pop()      # closes the block printed below us
+            if t.name and name and t.name != name:
+                self.error(f"result '{name}' closes subtest '{t.name}'")
+            t.name = name or t.name
+            self.check_plan(t)
+            if ok and not children_ok(t):
+                self.error(f"{t.name} reported ok but a check failed")
+        else:
+            t = TestResult(name=name)
+            parent.subtests.append(t)
+        expect = len(parent.subtests)
+        if num != expect:
+            self.error(f"test number {num}, expected {expect}")
+        t.number, t.status, t.reason, t.line = num, status, reason, self.lineno
+
+    def diagnostic(self, level: int, text: str) -> None:
+        if self.depth < level:
+            self.open_to(level)
+        self.stack[level].diagnostics.append(text)
+
+    def panic(self, text: str) -> None:
+        if self.log.panic is None:
+            self.log.panic = text
+        self.stack[-1].diagnostics.append(text)
+        # the unfinished tests are the ones that crashed
+        for t in self.stack[1:]:
+            t.reason = t.reason or text
+
+    def line(self, raw: str) -> None:
+        stripped = raw.lstrip(" ")
+        indent = len(raw) - len(stripped)
+        stripped = stripped.rstrip()
+        if stripped.startswith(PANIC_PREFIX):
+            self.panic(stripped)
+            return
+        if not self.log.has_ktap:
+            m = VERSION_RE.match(stripped)
+            if m and indent == 0:
+                self.version(0, m.group(1))
+            elif stripped:
+                self.log.preamble.append(raw)
+            return
+        if not stripped:
+            return
+        if indent % INDENT:
+            self.error(f"indentation of {indent} spaces is not a multiple"
+                       f" of {INDENT}: {stripped!r}")
+        level = indent // INDENT
+        self.dispatch(level, stripped)
+
+    def dispatch(self, level: int, s: str) -> None:
+        m = VERSION_RE.match(s)
+        if m:
+            return self.version(level, m.group(1))
+        m = SUBTEST_RE.match(s)
+        if m:
+            return self.subtest(level, m.group(1))
+        m = PLAN_RE.match(s)
+        if m:
+            return self.plan(level, int(m.group(1)))
+        m = RESULT_RE.match(s)
+        if m and (not m.group(3) or m.group(3)[0] in " #"):
+            return self.result(level, m.group(1) == "ok",
+                               int(m.group(2)), m.group(3))
+        if s == "#" or s.startswith("# "):
+            return self.diagnostic(level, s[2:])
+        self.error(f"unrecognised line: {s[:80]!r}")
+
+    def finish(self) -> KtapLog:
+        why = "log ends here"
+        if self.log.panic:
+            why = self.log.panic
+        if self.depth >= 1:
+            self.abandon_from(1, why)
+        root = self.log.root
+        if not self.log.has_ktap:
+            self.log.errors.append("no 'KTAP version 1' header in the log")
+            root.status = Status.INCOMPLETE
+            return self.log
+        if root.plan is None:
+            self.log.errors.append("no top-level test plan (1..N)")
+        self.check_plan(root)
+        root.status = Status.OK if self.log.ok() else Status.NOT_OK
+        return self.log
+
+
+def split_directive(rest: str) -> tuple[str, str]:
+    """' - name # reason' -> ('name', 'reason')."""
+    rest = rest.strip()
+    if rest.startswith("- "):
+        rest = rest[2:]
+    m = DIRECTIVE_RE.search(rest)
+    if not m:
+        return rest.strip(), ""
+    return rest[:m.start()].strip(), rest[m.end():].strip()
+
+
+def parse(lines: Iterable[str], partial_last: bool = False) -> KtapLog:
+    """Parse serial lines (without newlines).  partial_last says the last
+    line was cut off; it is kept as a diagnostic, not read as a result."""
+    p = _Parser()
+    lines = list(lines)
+    for i, raw in enumerate(lines, 1):
+        p.lineno = i
+        if partial_last and i == len(lines):
+            p.error(f"last line cut off: {raw.strip()[:80]!r}")
+            if raw.strip().startswith(PANIC_PREFIX):
+                p.panic(raw.strip())
+            else:
+                p.stack[-1].diagnostics.append(raw.strip())
+            continue
+        p.line(raw)
+    p.lineno = len(lines)
+    return p.finish()
+
+
+# -- report -------------------------------------------------------------
+
+STATUS_WORD = {
+    Status.OK: "ok",
+    Status.NOT_OK: "FAIL",
+    Status.SKIPPED: "skip",
+    Status.INCOMPLETE: "INCOMPLETE",
+}
+
+
+def count_ok(tests: list[TestResult]) -> int:
+    return sum(1 for t in tests if tree_ok(t))
+
+
+def _checks(t: TestResult) -> str:
+    if not t.subtests and t.plan is None:
+        return ""
+    n = count_ok(t.subtests)
+    total = t.plan if t.plan is not None else len(t.subtests)
+    return f"{n}/{max(total, len(t.subtests))}"
+
+
+def why_failed(t: TestResult) -> str:
+    """First reason a test failed: its own, or its first failing check."""
+    if t.status in (Status.SKIPPED, Status.INCOMPLETE):
+        return t.reason
+    for s in t.subtests:
+        if not tree_ok(s):
+            r = why_failed(s)
+            return f"{s.name}: {r}" if r else s.name
+    if t.missing:
+        return f"{t.missing} of {t.plan} checks never reported"
+    return t.reason if not tree_ok(t) else ""
+
+
+def summary(log: KtapLog) -> str:
+    """Per-test table, one row per top-level test."""
+    tests = log.tests
+    width = max([len(t.name) for t in tests] + [4])
+    rows = [f"  {'#':>3}  {'test':<{width}}  {'result':<10}  {'checks':<7}"
+            f"  note"]
+    for t in tests:
+        status = t.status if tree_ok(t) or t.status != Status.OK \
+            else Status.NOT_OK
+        rows.append(f"  {t.number:>3}  {t.name:<{width}}  "
+                    f"{STATUS_WORD[status]:<10}  {_checks(t):<7}  "
+                    f"{why_failed(t)}".rstrip())
+    if log.root.missing:
+        rows.append(f"  {log.root.missing} test(s) announced by the plan"
+                    f" never started")
+    for e in log.errors[:10]:
+        rows.append(f"  ktap: {e}")
+    if len(log.errors) > 10:
+        rows.append(f"  ktap: ... {len(log.errors) - 10} more problems")
+    return "\n".join(rows)

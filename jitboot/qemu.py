@@ -1,0 +1,566 @@
+"""QEMU runner: boot one image, watch it over QMP, say how it ended.
+
+One Machine owns one QEMU process, its QMP socket (in a private temp dir)
+and its logs.  QEMU starts paused (-S); we accept its QMP connection,
+listen for events, send `cont`, and wait for the guest to leave through
+isa-debug-exit, a reset (a triple fault under -no-reboot), or our
+timeout.  Every way out of a run, exceptions and SIGTERM included, goes
+through Machine.shutdown(), which stops QEMU and removes the temp dir.
+
+run_image() is the one entry point: it builds the command line, runs the
+machine, parses the serial log (jitboot.ktap) and classifies the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import enum
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from qemu.qmp import EventListener, QMPClient, QMPError
+from qemu.qmp.protocol import Runstate
+
+from jitboot import ROOT, ktap
+from jitboot.errors import JitbootError
+
+QEMU = "qemu-system-x86_64"
+
+# isa-debug-exit makes QEMU exit with (value << 1) | 1; the kernel writes
+# 0x10 pass, 0x11 test failure, 0x12 panic.
+EXIT_PASS, EXIT_FAIL, EXIT_PANIC = 33, 35, 37
+
+CONNECT_TIMEOUT = 10.0  # QEMU start-up until QMP connects
+QUIT_GRACE = 1.0        # after QMP quit, before SIGKILL
+DRAIN_TIMEOUT = 0.5     # reading the last QMP events after QEMU exits
+POLL = 0.01
+STDERR_TAIL = 10        # lines kept in RunResult.stderr_tail
+
+# Under nested KVM, QEMU 7.2 aborts setting IA32_ARCH_CAPABILITIES
+# ("failed to set MSR 0x10a") for -cpu host; the kernel never reads it.
+CPU = {"kvm": "host,-arch-capabilities", "tcg": "max"}
+
+
+class Outcome(enum.Enum):
+    PASS = "pass"
+    TEST_FAILURE = "test failure"
+    PANIC = "panic"
+    TRIPLE_FAULT = "triple fault"
+    HANG = "hang"
+    START_FAILURE = "start failure"
+    CRASH = "crash"
+
+
+@dataclass
+class RunResult:
+    outcome: Outcome
+    reason: str                     # one line
+    exit_code: int | None           # QEMU's status; -N: killed by signal N
+    accel: str                      # "kvm" or "tcg": what actually ran
+    duration: float                 # seconds from `cont` to exit/timeout
+    serial_log: Path
+    stderr_log: Path
+    ktap: ktap.KtapLog
+    command: list[str]
+    stderr_tail: str = ""
+    events: list[str] = field(default_factory=list)   # "SHUTDOWN(guest-reset)"
+    pid: int | None = None
+
+
+class StartError(Exception):
+    """QEMU did not get as far as answering on QMP."""
+
+
+# -- command line -----------------------------------------------------------
+
+def kvm_usable() -> bool:
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+def pick_accel(want: str = "auto") -> str:
+    if want == "tcg":
+        return "tcg"
+    if want not in ("auto", "kvm"):
+        raise JitbootError(f"unknown accelerator {want!r}:"
+                           f" use 'auto', 'kvm' or 'tcg'")
+    if kvm_usable():
+        return "kvm"
+    if want == "kvm":
+        raise JitbootError("accelerator 'kvm' requested but /dev/kvm cannot"
+                           " be opened read-write: use 'auto' or 'tcg'")
+    return "tcg"
+
+
+def memory_arg(memory: int | str) -> str:
+    """Bytes (as in a recipe's memory_size) -> QEMU's -m value."""
+    if isinstance(memory, str):
+        return memory
+    if memory <= 0 or memory % (1 << 20):
+        raise JitbootError(f"QEMU memory size {memory:#x} is not a positive"
+                           f" whole number of MiB")
+    return f"{memory >> 20}M"
+
+
+def module_arg(path: Path | str) -> str:
+    """One -initrd entry: 'path name'.  The multiboot module cmdline QEMU
+    passes is this whole string, so the kernel takes the last word."""
+    path = str(path)
+    if " " in path:
+        raise JitbootError(f"{path}: payload paths cannot contain spaces"
+                           f" (QEMU splits -initrd module arguments on them)")
+    # QEMU's option parser reads ',,' as a literal comma
+    return f"{path.replace(',', ',,')} {os.path.basename(path)}"
+
+
+def qemu_command(kernel: Path | str | None = None,
+                 iso: Path | str | None = None,
+                 modules: Iterable[Path | str] = (),
+                 memory: int | str = 128 << 20,
+                 accel: str = "tcg",
+                 serial: str = "stdio",
+                 extra: Sequence[str] = ()) -> list[str]:
+    """The QEMU command line for one image.  `accel` must already be
+    resolved ('kvm' or 'tcg'); `serial` is a QEMU chardev ('stdio',
+    'file:PATH').  For a debugger session pass extra=['-s', '-S']."""
+    if (kernel is None) == (iso is None):
+        raise JitbootError("boot either a kernel or an ISO, not both/neither")
+    modules = list(modules)
+    cmd = [QEMU, "-machine", "q35", "-m", memory_arg(memory),
+           "-accel", accel, "-cpu", CPU[accel],
+           "-display", "none", "-no-reboot", "-no-user-config",
+           # -nodefaults drops the default serial port; -serial adds COM1
+           "-nodefaults", "-serial", serial,
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if kernel is not None:
+        cmd += ["-kernel", str(kernel)]
+        if modules:
+            cmd += ["-initrd", ",".join(module_arg(m) for m in modules)]
+    else:
+        if modules:
+            raise JitbootError("an ISO carries its payloads in grub.cfg;"
+                               " pass modules only with a kernel")
+        cmd += ["-cdrom", str(iso), "-boot", "d"]
+    return cmd + list(extra)
+
+
+def format_command(cmd: Sequence[str]) -> str:
+    return shlex.join(cmd)
+
+
+# -- the machine ------------------------------------------------------------
+
+def _die_with_parent_fn():
+    """QEMU must not outlive us even if we are SIGKILLed: ask the kernel
+    to kill it when its parent dies (PR_SET_PDEATHSIG).  Resolved before
+    fork so the child only makes one syscall."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    PR_SET_PDEATHSIG = 1
+    return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class Machine:
+    """One QEMU process, its QMP connection and its stderr log.
+
+    Use as a context manager.  launch() and shutdown() are symmetric and
+    shutdown() is safe to call on any path, any number of times."""
+
+    def __init__(self, command: Sequence[str], stderr_log: Path,
+                 name: str = "jitboot") -> None:
+        self.command = list(command)
+        self.stderr_log = Path(stderr_log)
+        self.name = name
+        self.proc: subprocess.Popen | None = None
+        self.tmpdir: str | None = None
+        self.started_at: float | None = None   # when `cont` went out
+        self.ended_at: float | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._qmp: QMPClient | None = None
+        self._listener = EventListener()
+        self._stderr = None
+
+    def __enter__(self) -> Machine:
+        self.launch()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode if self.proc else None
+
+    def events(self) -> list[dict]:
+        return [dict(e) for e in self._listener.history]
+
+    def full_command(self, sock: str) -> list[str]:
+        return self.command + [
+            "-chardev", f"socket,id=qmp,path={sock}",
+            "-mon", "chardev=qmp,mode=control", "-S"]
+
+    def launch(self) -> None:
+        """Start QEMU paused, connect QMP, then let the guest run.
+        Raises StartError if QEMU dies or stalls before QMP answers."""
+        self.tmpdir = tempfile.mkdtemp(prefix="jitboot-qemu-")
+        self._loop = asyncio.new_event_loop()
+        try:
+            self._run(self._launch(os.path.join(self.tmpdir, "qmp.sock")))
+        except BaseException:
+            self.shutdown()
+            raise
+
+    async def _launch(self, sock: str) -> None:
+        self._qmp = QMPClient(self.name)
+        self._qmp.register_listener(self._listener)
+        # We listen and QEMU connects, so there is no polling for a socket
+        # file to appear.
+        await self._qmp.start_server(sock)
+        self._stderr = open(self.stderr_log, "wb")
+        try:
+            self.proc = subprocess.Popen(
+                self.full_command(sock), stdin=subprocess.DEVNULL,
+                stdout=self._stderr, stderr=subprocess.STDOUT,
+                # our Ctrl-C goes to us, and we stop QEMU ourselves
+                start_new_session=True, preexec_fn=_die_with_parent_fn())
+        except OSError as e:
+            raise StartError(f"cannot run {self.command[0]}: {e.strerror}"
+                             f" (is qemu-system-x86 installed?)") from e
+        accept = asyncio.ensure_future(self._qmp.accept())
+        deadline = time.monotonic() + CONNECT_TIMEOUT
+        while not accept.done():
+            if self.proc.poll() is not None:
+                await _cancel(accept)
+                raise StartError(f"QEMU exited with code"
+                                 f" {self.proc.returncode} before QMP"
+                                 f" connected")
+            if time.monotonic() > deadline:
+                await _cancel(accept)
+                raise StartError(f"QEMU did not connect to QMP within"
+                                 f" {CONNECT_TIMEOUT:.0f} s")
+            await asyncio.wait([accept], timeout=POLL)
+        try:
+            accept.result()
+        except QMPError as e:
+            raise StartError(f"QMP handshake failed: {e}") from e
+        # The socket file is only needed to connect: remove it now, so
+        # even a SIGKILL to us from here on leaves nothing on disk.
+        self._remove_files()
+        self.started_at = time.monotonic()
+        try:
+            await self._qmp.execute("cont")
+        except (QMPError, OSError, EOFError):
+            # A guest may exit before QEMU sends the reply; the exit code
+            # tells that story, so carry on to wait().
+            pass
+
+    def wait(self, timeout: float) -> bool:
+        """Wait for QEMU to exit; False if it is still running at timeout."""
+        return self._run(self._wait(timeout))
+
+    async def _wait(self, timeout: float) -> bool:
+        deadline = (self.started_at or time.monotonic()) + timeout
+        while self.proc.poll() is None:
+            if time.monotonic() >= deadline:
+                self.ended_at = time.monotonic()
+                return False
+            await asyncio.sleep(POLL)
+        self.ended_at = time.monotonic()
+        await self._drain()
+        return True
+
+    async def _drain(self) -> None:
+        """Let the reader take the events QEMU sent just before exiting
+        (a SHUTDOWN event is often the last thing it says)."""
+        end = time.monotonic() + DRAIN_TIMEOUT
+        while self._qmp.runstate == Runstate.RUNNING and \
+                time.monotonic() < end:
+            await asyncio.sleep(POLL)
+
+    def shutdown(self) -> None:
+        """Stop QEMU (QMP quit, then SIGKILL), close QMP, remove the temp
+        dir.  Keeps the logs.  Each step runs even if an earlier one
+        fails or is interrupted."""
+        try:
+            if self.proc and self.proc.poll() is None:
+                self._run(self._quit())
+        finally:
+            try:
+                self._kill()
+            finally:
+                try:
+                    self._close_loop()
+                finally:
+                    self._remove_files()
+                    if self._stderr:
+                        self._stderr.close()
+                        self._stderr = None
+
+    def _kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc:
+            self.proc.wait()
+
+    def _remove_files(self) -> None:
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
+
+    async def _quit(self) -> None:
+        if self._qmp and self._qmp.runstate == Runstate.RUNNING:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._qmp.execute("quit"), QUIT_GRACE)
+        end = time.monotonic() + QUIT_GRACE
+        while self.proc.poll() is None and time.monotonic() < end:
+            await asyncio.sleep(POLL)
+        await self._drain()
+
+    def _close_loop(self) -> None:
+        loop, self._loop = self._loop, None
+        if loop is None or loop.is_closed():
+            return
+        try:
+            if self._qmp:
+                with contextlib.suppress(Exception):
+                    loop.run_until_complete(self._qmp.disconnect())
+            tasks = asyncio.all_tasks(loop)
+            for t in tasks:
+                t.cancel()
+            if tasks:
+                loop.run_until_complete(
+                    asyncio.gather(*tasks, return_exceptions=True))
+        finally:
+            loop.close()
+
+    def _run(self, coro):
+        return self._loop.run_until_complete(coro)
+
+
+async def _cancel(fut: asyncio.Future) -> None:
+    fut.cancel()
+    with contextlib.suppress(BaseException):
+        await fut
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """SIGTERM normally kills Python without running finally blocks; make
+    it raise SystemExit so Machine.shutdown() still stops QEMU."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum, frame):
+        raise SystemExit(128 + signum)
+    old = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old if old is not None
+                      else signal.SIG_DFL)
+
+
+# -- one run ----------------------------------------------------------------
+
+def run_image(kernel: Path | str | None = None,
+              iso: Path | str | None = None,
+              modules: Iterable[Path | str] = (),
+              memory: int | str = 128 << 20,
+              accel: str = "auto",
+              timeout: float = 60.0,
+              log_dir: Path | str | None = None,
+              extra_args: Sequence[str] = ()) -> RunResult:
+    """Boot an image once and classify the run.  Logs go to
+    log_dir/serial.log and log_dir/qemu-stderr.log."""
+    accel = pick_accel(accel)
+    image = Path(kernel if kernel is not None else iso or "image")
+    log_dir = Path(log_dir) if log_dir else ROOT / "build" / "runs" / image.stem
+    log_dir.mkdir(parents=True, exist_ok=True)
+    serial_log = log_dir / "serial.log"
+    stderr_log = log_dir / "qemu-stderr.log"
+    # a run that never opens the log must not show the previous run's one
+    serial_log.unlink(missing_ok=True)
+    cmd = qemu_command(kernel=kernel, iso=iso, modules=modules,
+                       memory=memory, accel=accel,
+                       serial=f"file:{serial_log}", extra=extra_args)
+    machine = Machine(cmd, stderr_log)
+    start_error = None
+    exited = False
+    with _sigterm_raises():
+        try:
+            machine.launch()
+            exited = machine.wait(timeout)
+        except StartError as e:
+            start_error = str(e)
+        finally:
+            machine.shutdown()
+    return _result(machine, cmd, accel, serial_log, stderr_log, start_error,
+                   timed_out=not exited, timeout=timeout)
+
+
+def _result(m: Machine, cmd, accel, serial_log, stderr_log, start_error,
+            timed_out, timeout) -> RunResult:
+    log = ktap.parse_text(serial_log.read_bytes() if serial_log.exists()
+                          else b"")
+    tail = _tail(stderr_log)
+    events = m.events()
+    duration = 0.0
+    if m.started_at is not None:
+        duration = (m.ended_at or time.monotonic()) - m.started_at
+    if start_error is not None:
+        outcome, reason = Outcome.START_FAILURE, _start_reason(start_error,
+                                                                tail)
+    else:
+        outcome, reason = classify(m.returncode, events, log, timed_out,
+                                   timeout, tail)
+    return RunResult(outcome=outcome, reason=reason, exit_code=m.returncode,
+                     accel=accel, duration=duration, serial_log=serial_log,
+                     stderr_log=stderr_log, ktap=log, command=cmd,
+                     stderr_tail=tail, events=[_event_str(e) for e in events],
+                     pid=m.pid)
+
+
+def _tail(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    lines = ktap.decode(data).rstrip("\n").split("\n")
+    return "\n".join(lines[-STDERR_TAIL:])
+
+
+def _start_reason(err: str, tail: str) -> str:
+    # QEMU's own message ("could not load kernel ...") says it best
+    for line in tail.split("\n"):
+        if line.strip():
+            return line.strip()
+    return err
+
+
+def _event_str(e: dict) -> str:
+    reason = (e.get("data") or {}).get("reason")
+    return f"{e['event']}({reason})" if reason else e["event"]
+
+
+def _shutdown_reasons(events: list[dict]) -> set[str]:
+    return {(e.get("data") or {}).get("reason", "") for e in events
+            if e["event"] == "SHUTDOWN"}
+
+
+def classify(code: int | None, events: list[dict], log: ktap.KtapLog,
+             timed_out: bool, timeout: float,
+             stderr_tail: str = "") -> tuple[Outcome, str]:
+    """How a run ended, most specific evidence first: the kernel's own
+    PANIC line beats a timeout or a reset that followed it."""
+    names = {e["event"] for e in events}
+    where = _where(log)
+    if log.panic:
+        return Outcome.PANIC, log.panic
+    if code == EXIT_PANIC:
+        return Outcome.PANIC, "kernel exited with the panic code but" \
+                              " printed no PANIC line" + where
+    if timed_out:
+        return Outcome.HANG, f"no exit within {timeout:g} s{where}"
+    if code is not None and code < 0:
+        return Outcome.CRASH, f"QEMU killed by {_signame(-code)}{where}"
+    if "guest-reset" in _shutdown_reasons(events) or "RESET" in names:
+        return Outcome.TRIPLE_FAULT, "the CPU reset itself (a triple" \
+                                     " fault; -no-reboot ended the run)" + where
+    if "GUEST_PANICKED" in names:
+        return Outcome.PANIC, "QEMU reported GUEST_PANICKED" + where
+    if code == EXIT_FAIL or (code == EXIT_PASS and not log.ok()):
+        return Outcome.TEST_FAILURE, _failure_reason(log, code)
+    if code == EXIT_PASS:
+        ok = ktap.count_ok(log.tests)
+        return Outcome.PASS, f"{ok}/{len(log.tests)} tests ok"
+    why = ", ".join(sorted(r for r in _shutdown_reasons(events) if r))
+    msg = f"QEMU exited with code {code}"
+    if why:
+        msg += f" after shutdown ({why})"
+    last = stderr_tail.strip().split("\n")[-1] if stderr_tail.strip() else ""
+    return Outcome.CRASH, msg + where + (f": {last}" if last else "")
+
+
+def _failure_reason(log: ktap.KtapLog, code: int | None) -> str:
+    if not log.has_ktap:
+        return "no KTAP output on the serial port"
+    total = log.root.plan if log.root.plan is not None else len(log.tests)
+    ok = ktap.count_ok(log.tests)
+    parts = [f"{ok}/{total} tests ok"]
+    bad = log.failures()
+    if bad:
+        t = bad[0]
+        why = ktap.why_failed(t)
+        parts.append(f"first failure: {t.name}" + (f" ({why})" if why
+                                                    else ""))
+    elif log.root.missing:
+        parts.append(f"{log.root.missing} test(s) never ran")
+    elif log.root.plan is None:
+        parts.append("no test plan")
+    if code == EXIT_PASS:
+        parts.append("though the kernel exited with the pass code")
+    return "; ".join(parts)
+
+
+def _where(log: ktap.KtapLog) -> str:
+    """' in test 2 jit_fib > check' for the test that was running."""
+    path = []
+    tests = log.tests
+    while tests and tests[-1].status == ktap.Status.INCOMPLETE:
+        path.append(tests[-1].name or f"#{tests[-1].number}")
+        tests = tests[-1].subtests
+    if not path:
+        return ""
+    return f" in test {log.tests[-1].number} {' > '.join(path)}"
+
+
+def _signame(n: int) -> str:
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        return f"signal {n}"
+
+
+# -- reporting --------------------------------------------------------------
+
+def format_summary(r: RunResult) -> str:
+    """Per-test table, then one line saying how the run ended."""
+    lines = [ktap.summary(r.ktap) if r.ktap.has_ktap
+             else "  (no KTAP output on the serial port)"]
+    where = f"({r.accel}, {r.duration:.2f} s)"
+    if r.outcome == Outcome.PASS:
+        lines.append(f"PASS: {r.reason} {where}")
+        return "\n".join(lines)
+    lines.append(f"FAIL ({r.outcome.value}): {r.reason} {where}")
+    lines.append(f"  serial log: {r.serial_log}")
+    if r.outcome in (Outcome.START_FAILURE, Outcome.CRASH):
+        lines.append(f"  command: {format_command(r.command)}")
+        if r.stderr_tail:
+            lines += ["  stderr: " + ln for ln in r.stderr_tail.split("\n")]
+    return "\n".join(lines)
+
+
+def exit_code_for(r: RunResult) -> int:
+    return 0 if r.outcome == Outcome.PASS else 1

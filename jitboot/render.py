@@ -1,0 +1,130 @@
+"""Render the Jinja2 templates of an image into build/images/<name>/gen/.
+
+Templates live next to what they configure (linker/, boot/, jit/) so kernel
+developers edit them in place.  Rendering is strict: an undefined variable is
+an error naming the template and line.  A file is rewritten only when its text
+changes, so doit's content checks (and the compiler) see no change when a
+recipe edit does not affect it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from . import ROOT
+from .errors import JitbootError
+from .recipe import Recipe
+
+
+@dataclass(frozen=True)
+class Template:
+    source: str       # path relative to the repository root
+    output: str       # file name under gen/
+    jit_only: bool = False
+
+
+TEMPLATES = (
+    Template("linker/kernel.ld.j2", "kernel.ld"),
+    Template("boot/config.h.j2", "config.h"),
+    Template("boot/ktests.c.j2", "ktests.c"),
+    Template("boot/grub.cfg.j2", "grub.cfg"),
+    Template("jit/exports.c.j2", "exports.c", jit_only=True),
+)
+
+EXPORTS_LIST = "jit/exports.txt"
+
+
+def templates_for(recipe: Recipe) -> list[Template]:
+    return [t for t in TEMPLATES if recipe.jit or not t.jit_only]
+
+
+def environment(root: Path = ROOT) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(root)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["hex"] = lambda value: f"{int(value):#x}"
+    return env
+
+
+def read_exports(root: Path = ROOT) -> list[str]:
+    """Symbol names from jit/exports.txt: one per line, '#' starts a comment."""
+    path = root / EXPORTS_LIST
+    if not path.exists():
+        return []
+    names = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        name = line.split("#", 1)[0].strip()
+        if not name:
+            continue
+        if not name.isidentifier():
+            raise JitbootError(f"{EXPORTS_LIST}:{number}: {name!r} is not a C identifier")
+        names.append(name)
+    return sorted(set(names))
+
+
+def context(recipe: Recipe, root: Path = ROOT) -> dict:
+    return {"image": recipe.context(), "exports": read_exports(root) if recipe.jit else []}
+
+
+def render_template(env: jinja2.Environment, source: str, ctx: dict) -> str:
+    try:
+        return env.get_template(source).render(ctx)
+    except jinja2.TemplateSyntaxError as e:
+        raise JitbootError(f"{e.filename or source}:{e.lineno}: template syntax error: "
+                           f"{e.message}") from None
+    except jinja2.UndefinedError as e:
+        raise JitbootError(f"{source}:{_template_line(e, source)}: {e.message}") from None
+    except jinja2.TemplateNotFound:
+        raise JitbootError(f"{source}: template not found") from None
+
+
+def _template_line(exc: BaseException, source: str) -> str:
+    """The template line an exception was raised from (Jinja2 maps it)."""
+    tb = exc.__traceback__
+    line = "?"
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(source):
+            line = str(tb.tb_lineno)
+        tb = tb.tb_next
+    return line
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Atomically replace path with text unless it already holds it."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return True
+
+
+def render_image(recipe: Recipe, gen_dir: Path, root: Path = ROOT) -> list[Path]:
+    """Render every template of the image; return the files that changed."""
+    env = environment(root)
+    ctx = context(recipe, root)
+    changed = []
+    for t in templates_for(recipe):
+        out = gen_dir / t.output
+        if write_if_changed(out, render_template(env, t.source, ctx)):
+            changed.append(out)
+    return changed

@@ -1,0 +1,88 @@
+"""The doit-facing runs: qemu-test, qemu-debug and run (payloads).
+
+Each boots a built image through jitboot.qemu.run_image (the one QEMU
+runner), prints the KTAP summary, keeps logs and JUnit XML under
+build/images/<name>/logs/, and turns anything but a pass into a JitbootError
+with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from . import qemu
+from .build import Image
+from .errors import JitbootError
+from .junit import write_junit
+
+
+def boot(image: Image, medium: str, modules: list[Path] = (), tag: str | None = None,
+         accel: str | None = None) -> qemu.RunResult:
+    """Boot one medium ('kernel' or 'iso') of a built image and report it."""
+    tag = tag or medium
+    log_dir = image.log_dir / tag
+    recipe = image.recipe
+    if medium == "kernel":
+        mods = list(modules) or [p.path for p in recipe.payloads]
+        kwargs = {"kernel": image.elf32, "modules": mods}
+    elif medium == "iso":
+        kwargs = {"iso": image.iso}
+    else:
+        raise JitbootError(f"unknown boot medium {medium!r}")
+    result = qemu.run_image(memory=recipe.memory, accel=accel or recipe.accel,
+                            timeout=recipe.timeout, log_dir=log_dir, **kwargs)
+    print(f"== {image.name} ({medium}, {result.accel.upper()}) ==")
+    print(qemu.format_summary(result), flush=True)
+    write_junit(log_dir / "junit.xml", result, f"{image.name}.{tag}")
+    return result
+
+
+def qemu_test(image: Image) -> None:
+    """Boot every medium the recipe lists; fail unless all of them pass."""
+    failures = []
+    for medium in image.recipe.boot:
+        result = boot(image, medium)
+        if result.outcome != qemu.Outcome.PASS:
+            failures.append(f"{medium}: {result.outcome.value}: {result.reason}")
+    if failures:
+        raise JitbootError(f"image {image.name!r} failed in QEMU: " + "; ".join(failures))
+
+
+def run_payloads(image: Image, il_files: list[str]) -> None:
+    """Boot the kernel with IL files as multiboot modules (`doit run`)."""
+    if not il_files:
+        raise JitbootError("no IL files: use `doit jit-run il=FILE.ssa[,FILE2.ssa...]`")
+    paths = []
+    for name in il_files:
+        path = Path(name).resolve()
+        if not path.is_file():
+            raise JitbootError(f"{name}: no such IL file")
+        paths.append(path)
+    result = boot(image, "kernel", modules=paths, tag="run")
+    for test in result.ktap.tests:
+        output = test.program_output()
+        if output:
+            print(f"--- output of {test.name} ---")
+            print("\n".join(output))
+    if result.outcome != qemu.Outcome.PASS:
+        raise JitbootError(f"run failed: {result.outcome.value}: {result.reason}")
+
+
+def qemu_debug(image: Image) -> None:
+    """Start QEMU halted with a gdb stub and print how to attach."""
+    accel = qemu.pick_accel(image.recipe.accel)
+    cmd = qemu.qemu_command(kernel=image.elf32, modules=[p.path for p in image.recipe.payloads],
+                            memory=image.recipe.memory, accel=accel, serial="stdio",
+                            extra=["-S", "-gdb", "tcp::1234"])
+    print("QEMU is halted at the first instruction with a gdb stub on port 1234.")
+    print("In another terminal, attach with:")
+    print(f"  gdb {shlex.quote(str(image.elf))} -ex 'target remote :1234' "
+          "-ex 'hbreak kmain' -ex continue")
+    print(f"QEMU command ({accel}): {qemu.format_command(cmd)}")
+    print("Serial output follows; quit QEMU with Ctrl-A X or Ctrl-C.", flush=True)
+    import subprocess
+    try:
+        subprocess.run(cmd, check=False)
+    except KeyboardInterrupt:
+        pass

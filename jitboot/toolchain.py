@@ -1,0 +1,140 @@
+"""The one toolchain wrapper: host gcc/ld/objcopy used freestanding.
+
+Every compile and link command of the kernel and of the host twin is built
+here, so doit tasks, tests and benchmarks use the same flags.  Builds are
+reproducible: commands use paths relative to the repository root, the root is
+mapped to "." in debug info, ld writes no build id, and inputs are sorted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from . import ROOT
+from .errors import JitbootError
+
+# tool -> Debian package that provides it
+TOOLS = {
+    "gcc": "gcc",
+    "ld": "binutils",
+    "objcopy": "binutils",
+    "as": "binutils",
+    "grub-mkrescue": "grub-common",
+    "xorriso": "xorriso",
+    "mformat": "mtools",
+    "qemu-system-x86_64": "qemu-system-x86",
+}
+
+GRUB_PC_DIR = Path("/usr/lib/grub/i386-pc")
+
+KERNEL_CFLAGS = [
+    "-std=gnu11", "-O2", "-g",
+    "-ffreestanding", "-fno-pic", "-fno-pie", "-mcmodel=small", "-mno-red-zone",
+    "-fno-stack-protector", "-fno-asynchronous-unwind-tables",
+    "-fno-omit-frame-pointer",
+    "-Wall", "-Wextra", "-Wno-unused-parameter",
+]
+
+LDFLAGS = ["-nostdlib", "-static", "-no-pie", "-z", "max-page-size=0x1000",
+           "-z", "noexecstack", "--build-id=none"]
+
+
+def require(tool: str) -> str:
+    """Absolute path of tool, or a one-line error naming the package."""
+    path = shutil.which(tool)
+    if path is None:
+        package = TOOLS.get(tool, tool)
+        raise JitbootError(f"missing tool '{tool}': install it with "
+                           f"'apt-get install {package}'")
+    return path
+
+
+def require_grub() -> None:
+    require("grub-mkrescue")
+    require("xorriso")
+    require("mformat")
+    if not GRUB_PC_DIR.is_dir():
+        raise JitbootError(f"GRUB's BIOS modules ({GRUB_PC_DIR}) are missing: install them "
+                           "with 'apt-get install grub-pc-bin'")
+
+
+def reproducible_flags(root: Path = ROOT) -> list[str]:
+    return [f"-ffile-prefix-map={root}=."]
+
+
+@cache
+def libgcc() -> str:
+    """libgcc.a: gcc may call its helpers even in freestanding code."""
+    gcc = require("gcc")
+    out = subprocess.run([gcc, "-print-libgcc-file-name"], capture_output=True,
+                         text=True, check=False).stdout.strip()
+    if not out or not Path(out).exists():
+        raise JitbootError("gcc -print-libgcc-file-name found no libgcc.a: "
+                           "install it with 'apt-get install gcc'")
+    return out
+
+
+def rel(path: Path, root: Path = ROOT) -> str:
+    """Path as written on command lines: relative to the root when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def compile_command(src: Path, obj: Path, include_dirs: list[Path],
+                    extra: list[str] = (), root: Path = ROOT) -> list[str]:
+    """gcc command compiling one kernel source (.c or .S) with a .d file."""
+    cmd = ["gcc", *KERNEL_CFLAGS, *reproducible_flags(root)]
+    if str(src).endswith(".S"):
+        cmd.append("-D__ASSEMBLY__")
+    cmd += [f"-I{rel(d, root)}" for d in include_dirs]
+    cmd += list(extra)
+    cmd += ["-MMD", "-MP", "-MF", rel(obj.with_suffix(".d"), root),
+            "-c", rel(src, root), "-o", rel(obj, root)]
+    return cmd
+
+
+def link_command(objs: list[Path], script: Path, out: Path, root: Path = ROOT) -> list[str]:
+    return ["ld", *LDFLAGS, "-T", rel(script, root), "-Map", rel(out.with_suffix(".map"), root),
+            "-o", rel(out, root), *[rel(o, root) for o in objs], libgcc()]
+
+
+def elf32_command(elf: Path, out: Path, root: Path = ROOT) -> list[str]:
+    """QEMU's multiboot loader refuses ELF64: wrap the kernel in ELF32."""
+    return ["objcopy", "-I", "elf64-x86-64", "-O", "elf32-i386",
+            "--strip-debug", rel(elf, root), rel(out, root)]
+
+
+def run(cmd: list[str], what: str, root: Path = ROOT, env: dict | None = None) -> str:
+    """Run a tool from the root; a failure is a JitbootError with its output."""
+    require(cmd[0])
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        output = (proc.stderr + proc.stdout).strip()
+        raise JitbootError(f"{what} failed (exit {proc.returncode}):\n{output}\n"
+                           f"command: {' '.join(cmd)}")
+    return proc.stdout + proc.stderr
+
+
+def parse_depfile(path: Path, root: Path = ROOT) -> list[Path]:
+    """Prerequisites listed in a gcc -MMD dependency file (missing file: none)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    text = text.replace("\\\n", " ")
+    deps: list[Path] = []
+    for line in text.splitlines():
+        if ":" not in line:
+            continue
+        target, _, prereqs = line.partition(":")
+        if not target.strip().endswith(".o"):
+            continue      # -MP phony targets
+        for p in prereqs.split():
+            full = (root / p) if not Path(p).is_absolute() else Path(p)
+            deps.append(full)
+    return deps

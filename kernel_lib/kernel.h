@@ -1,0 +1,65 @@
+/*
+ * kernel.h - kernel services beyond the C library subset of klib.h.
+ */
+#ifndef KERNEL_H
+#define KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "klib.h"
+
+/* Exit QEMU through isa-debug-exit (QEMU exits with (code << 1) | 1), then
+ * halt forever in case the device is absent.  Codes: JB_EXIT_PASS,
+ * JB_EXIT_FAIL, JB_EXIT_PANIC. */
+void qemu_exit(int code) __attribute__((noreturn));
+
+/* Print one "PANIC: <message>" line and exit with JB_EXIT_PANIC. */
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* COM1, 115200 8N1. */
+void serial_init(void);
+void serial_putc(char c);
+void serial_write(const char *s, size_t n);
+
+/* Page protection on the identity map (0..4 GiB).  prot is a mask of VM_*;
+ * without VM_R the pages are unmapped.  Rounds out to 4 KiB pages, splits
+ * 2 MiB pages as needed (page tables come from a static pool) and flushes
+ * the TLB.  Returns 0, or -1 if the range leaves 0..4 GiB or the pool is
+ * exhausted. */
+#define VM_R 1
+#define VM_W 2
+#define VM_X 4
+int vm_protect(uintptr_t addr, size_t len, int prot);
+void vm_init(void);
+
+/* Time stamp counter and its rate, calibrated once against the PIT. */
+uint64_t rdtsc(void);
+uint64_t tsc_hz(void);
+
+void trap_init(void);
+void heap_init(void);
+
+/* Heap walk, for tests and diagnostics.  heap_check() returns 0 if every
+ * block header is consistent and no two free blocks are adjacent. */
+struct heap_stats {
+	size_t free_blocks, free_bytes;
+	size_t used_blocks, used_bytes;
+};
+void heap_stats(struct heap_stats *st);
+int heap_check(void);
+
+/* Section bounds from the linker script (linker/kernel.ld.j2). */
+extern char __kernel_start[], __kernel_end[];
+extern char __text_start[], __text_end[];
+extern char __rodata_start[], __rodata_end[];
+extern char __data_start[], __data_end[];
+extern char __bss_start[], __bss_end[];
+/* From boot/boot.S. */
+extern char boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];
+extern uint64_t boot_pml4[];
+extern uint64_t boot_gdt[];
+
+void kmain(uint32_t magic, uint32_t info) __attribute__((noreturn));
+
+#endif

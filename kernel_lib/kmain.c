@@ -1,0 +1,62 @@
+/*
+ * kmain.c - from boot.S to the test runner.
+ *
+ * Order matters: the console first, so anything after can report; the IDT
+ * next, so faults are reported instead of triple-faulting; the multiboot
+ * info is copied before vm_init unmaps page 0 and tightens permissions; the
+ * heap last, once its range is known to be RAM nothing else uses.
+ */
+#include "kernel.h"
+#include "ktest.h"
+#include "multiboot.h"
+
+/* A recipe region must be RAM, and free of the kernel and of what the
+ * loader placed in memory. */
+static void check_region(const char *what, uint64_t addr, uint64_t len)
+{
+	uint64_t kstart = (uintptr_t)__kernel_start, kend = (uintptr_t)__kernel_end;
+	const char *clash;
+
+	if (!mb_usable(addr, len))
+		panic("%s [%#lx, %#lx) is not usable RAM in the memory map (%lu MiB usable): "
+		      "change the recipe's layout or memory_size",
+		      what, addr, addr + len, mb_usable_total() >> 20);
+	if (addr < kend && kstart < addr + len)
+		panic("%s [%#lx, %#lx) overlaps the kernel image [%#lx, %#lx)",
+		      what, addr, addr + len, kstart, kend);
+	if ((clash = mb_overlap(addr, len)))
+		panic("%s [%#lx, %#lx) overlaps %s placed by the bootloader: move it higher in the recipe",
+		      what, addr, addr + len, clash);
+}
+
+static void report_boot(void)
+{
+	uint64_t hz = tsc_hz();
+
+	printf("# image %s: kernel [%#lx, %#lx), heap %lu MiB at %#lx, JIT arena %lu MiB at %#lx\n",
+	       JB_IMAGE_NAME, (unsigned long)__kernel_start, (unsigned long)__kernel_end,
+	       (unsigned long)JB_HEAP_SIZE >> 20, (unsigned long)JB_HEAP_ADDR,
+	       (unsigned long)JB_JIT_ARENA_SIZE >> 20, (unsigned long)JB_JIT_ARENA_ADDR);
+	printf("# memory: %lu MiB usable; tsc: %lu.%03lu MHz%s\n",
+	       mb_usable_total() >> 20, hz / 1000000, hz / 1000 % 1000,
+	       hz ? "" : " (calibration failed)");
+}
+
+void kmain(uint32_t magic, uint32_t info)
+{
+	serial_init();
+	trap_init();
+	mb_init(magic, info);
+	vm_init();
+	check_region("heap", JB_HEAP_ADDR, JB_HEAP_SIZE);
+	if (JB_JIT_ARENA_SIZE)
+		check_region("JIT arena", JB_JIT_ARENA_ADDR, JB_JIT_ARENA_SIZE);
+	if (JB_HEAP_ADDR < JB_JIT_ARENA_ADDR + JB_JIT_ARENA_SIZE &&
+	    JB_JIT_ARENA_ADDR < JB_HEAP_ADDR + JB_HEAP_SIZE)
+		panic("heap and JIT arena overlap: fix heap_address/jit_arena_address in the recipe");
+	heap_init();
+
+	printf("KTAP version 1\n1..%d\n", ktest_total());
+	report_boot();
+	ktest_run_all();
+}

@@ -1,0 +1,41 @@
+/* panic.c - the two ways out: qemu_exit and panic. */
+#include "kernel.h"
+#include "ktest.h"
+#include "x86.h"
+
+#define DEBUG_EXIT_PORT	0xF4	/* QEMU -device isa-debug-exit,iobase=0xf4,iosize=0x04 */
+
+void qemu_exit(int code)
+{
+	outl(DEBUG_EXIT_PORT, code);
+	/* Only reached without the device (or on real hardware): stop here. */
+	cpu_halt_forever();
+	__builtin_unreachable();
+}
+
+static void emit_serial(void *ctx, char c)
+{
+	serial_putc(c);
+}
+
+void panic(const char *fmt, ...)
+{
+	static int panicking;
+	const char *indent;
+	va_list ap;
+
+	/* A fault while panicking (say, in the formatter) must still end the
+	 * run with the panic code, not recurse. */
+	if (panicking++) {
+		serial_write("PANIC: nested panic\n", 20);
+		qemu_exit(JB_EXIT_PANIC);
+	}
+	indent = ktest_panic_flush();
+	serial_write(indent, strlen(indent));
+	serial_write("PANIC: ", 7);
+	va_start(ap, fmt);
+	kfmt(emit_serial, 0, fmt, ap);
+	va_end(ap);
+	serial_putc('\n');
+	qemu_exit(JB_EXIT_PANIC);
+}

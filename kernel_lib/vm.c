@@ -1,0 +1,120 @@
+/*
+ * vm.c - page protection on the boot identity map.
+ *
+ * boot.S maps 0..4 GiB with 2 MiB pages, all RWX.  vm_protect changes the
+ * permissions of a range, splitting a 2 MiB page into 512 4 KiB pages when
+ * the range covers only part of it.  vm_init applies the kernel's policy:
+ * page 0 unmapped (null dereferences fault), W^X for the kernel sections,
+ * the stack guard page unmapped, everything else RW and not executable
+ * (the JIT arena is made executable piecewise by its loader).
+ */
+#include "kernel.h"
+#include "x86.h"
+
+#define PTE_P		(1ull << 0)	/* present */
+#define PTE_W		(1ull << 1)	/* writable */
+#define PTE_PS		(1ull << 7)	/* 2 MiB page (in a PD entry) */
+#define PTE_NX		(1ull << 63)	/* no execute (EFER.NXE is on) */
+#define PTE_ADDR	0x000ffffffffff000ull
+#define PAGE		0x1000ull
+#define LARGE_PAGE	0x200000ull
+#define MAPPED_LIMIT	0x100000000ull	/* boot.S maps the first 4 GiB */
+#define POOL_PAGES	64		/* page tables for split 2 MiB pages: 128 MiB worth */
+
+static uint64_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
+static int pool_used;
+
+static uint64_t leaf_flags(int prot)
+{
+	uint64_t f = 0;
+
+	if (!(prot & VM_R))
+		return 0;
+	f |= PTE_P;
+	if (prot & VM_W)
+		f |= PTE_W;
+	if (!(prot & VM_X))
+		f |= PTE_NX;
+	return f;
+}
+
+/* The page directory entry mapping va (all four PDs are contiguous in .bss
+ * after boot_pml4 and boot_pdpt, but walk the tables anyway: they are the
+ * truth). */
+static uint64_t *pd_entry(uint64_t va)
+{
+	uint64_t *pdpt = (uint64_t *)(boot_pml4[0] & PTE_ADDR);
+	uint64_t *pd = (uint64_t *)(pdpt[va >> 30] & PTE_ADDR);
+
+	return &pd[(va >> 21) & 511];
+}
+
+/* Replace a 2 MiB mapping by a page table of 512 4 KiB pages with the same
+ * flags.  The PDE itself then only needs P|W: the leaves decide. */
+static uint64_t *split(uint64_t *pde)
+{
+	uint64_t *pt, base = *pde & PTE_ADDR & ~(LARGE_PAGE - 1);
+	uint64_t flags = *pde & (PTE_P | PTE_W | PTE_NX);
+	int i;
+
+	if (pool_used == POOL_PAGES)
+		return 0;
+	pt = pool[pool_used++];
+	/* Entries keep their frame address even when not present, so a later
+	 * vm_protect can simply set the flags again. */
+	for (i = 0; i < 512; i++)
+		pt[i] = (base + i * PAGE) | flags;
+	*pde = (uint64_t)pt | PTE_P | PTE_W;
+	return pt;
+}
+
+int vm_protect(uintptr_t addr, size_t len, int prot)
+{
+	uint64_t va = addr & ~(PAGE - 1);
+	uint64_t end = (addr + len + PAGE - 1) & ~(PAGE - 1);
+	uint64_t f = leaf_flags(prot);
+	int r = 0;
+
+	if (end < va || end > MAPPED_LIMIT)
+		return -1;
+	while (va < end) {
+		uint64_t *pde = pd_entry(va);
+
+		if ((*pde & PTE_PS) && !(va & (LARGE_PAGE - 1)) && va + LARGE_PAGE <= end) {
+			*pde = (*pde & PTE_ADDR) | PTE_PS | f;
+			va += LARGE_PAGE;
+			continue;
+		}
+		if (*pde & PTE_PS && !split(pde)) {
+			r = -1;
+			break;
+		}
+		((uint64_t *)(*pde & PTE_ADDR))[(va >> 12) & 511] = va | f;
+		va += PAGE;
+	}
+	/* The CPU may cache old translations, including the 2 MiB ones just
+	 * split: reload CR3 to drop them all. */
+	write_cr3(read_cr3());
+	return r;
+}
+
+static void protect(const char *what, uintptr_t start, uintptr_t end, int prot)
+{
+	if (vm_protect(start, end - start, prot))
+		panic("vm: cannot protect %s [%#lx, %#lx): page table pool exhausted",
+		      what, (unsigned long)start, (unsigned long)end);
+}
+
+void vm_init(void)
+{
+	uintptr_t kstart = (uintptr_t)__kernel_start, kend = (uintptr_t)__kernel_end;
+
+	protect("low memory", PAGE, kstart, VM_R | VM_W);
+	protect("high memory", kend, MAPPED_LIMIT, VM_R | VM_W);
+	protect("multiboot header", kstart, (uintptr_t)__text_start, VM_R);
+	protect(".text", (uintptr_t)__text_start, (uintptr_t)__text_end, VM_R | VM_X);
+	protect(".rodata", (uintptr_t)__rodata_start, (uintptr_t)__rodata_end, VM_R);
+	protect(".data/.bss", (uintptr_t)__data_start, kend, VM_R | VM_W);
+	protect("page 0", 0, PAGE, 0);
+	protect("stack guard", (uintptr_t)boot_stack_guard, (uintptr_t)boot_stack_bottom, 0);
+}

@@ -1,0 +1,523 @@
+"""The in-kernel assembler (jit/asm.c) against its oracle, GNU as.
+
+For the same assembly text, build/host/asmdump (our assembler) and GNU as
+must produce identical section bytes, relocation records and symbols.
+The texts are QBE's output for every IL program in tests/il/ plus
+hand-written snippets that cover each addressing form, each mnemonic
+family, jump relaxation and alignment padding.
+"""
+import subprocess
+from pathlib import Path
+
+import pytest
+from elftools.elf.elffile import ELFFile
+from elftools.elf.descriptions import describe_reloc_type
+
+REPO = Path(__file__).resolve().parent.parent
+HOST = REPO / "build" / "host"
+QBE = HOST / "qbe"
+ASMDUMP = HOST / "asmdump"
+IL_DIR = REPO / "tests" / "il"
+SECTIONS = (".text", ".rodata", ".data", ".bss")
+
+
+@pytest.fixture(scope="session")
+def asmdump():
+    HOST.mkdir(parents=True, exist_ok=True)
+    cmd = ["gcc", "-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-Werror",
+           "-Wno-unused-parameter", "-I", str(REPO / "jit"),
+           "-o", str(ASMDUMP),
+           str(REPO / "jit" / "host" / "asmdump.c"), str(REPO / "jit" / "asm.c")]
+    subprocess.run(cmd, check=True)
+    return ASMDUMP
+
+
+def gas_dump(text, tmp_path):
+    """Assemble with GNU as; same shape as parse_dump()."""
+    src = tmp_path / "gas.s"
+    obj = tmp_path / "gas.o"
+    src.write_text(text)
+    subprocess.run(["as", "--64", "-o", str(obj), str(src)], check=True,
+                   capture_output=True)
+    with open(obj, "rb") as f:
+        elf = ELFFile(f)
+        secs = {}
+        for name in SECTIONS:
+            s = elf.get_section_by_name(name)
+            if s is None or s["sh_size"] == 0:
+                secs[name] = (0, b"")
+                continue
+            data = b"" if name == ".bss" else s.data()
+            secs[name] = (s["sh_size"], data)
+        symtab = elf.get_section_by_name(".symtab")
+        relocs = []
+        for rsec in elf.iter_sections():
+            if rsec["sh_type"] != "SHT_RELA":
+                continue
+            target = elf.get_section(rsec["sh_info"]).name
+            for r in rsec.iter_relocations():
+                sym = symtab.get_symbol(r["r_info_sym"])
+                if sym["st_info"]["type"] == "STT_SECTION":
+                    tname = elf.get_section(sym["st_shndx"]).name
+                else:
+                    tname = sym.name
+                relocs.append((target, r["r_offset"],
+                               describe_reloc_type(r["r_info_type"], elf),
+                               tname, r["r_addend"]))
+        syms = set()
+        for sym in symtab.iter_symbols():
+            kind = sym["st_info"]["type"]
+            if not sym.name or kind in ("STT_SECTION", "STT_FILE"):
+                continue
+            ndx = sym["st_shndx"]
+            sec = {"SHN_UNDEF": "UND", "SHN_COMMON": "COM"}.get(ndx)
+            if sec is None:
+                sec = elf.get_section(ndx).name
+            syms.add((sym.name, sec, sym["st_value"], sym["st_size"],
+                      "global" if sym["st_info"]["bind"] == "STB_GLOBAL" else "local",
+                      {"STT_FUNC": "func", "STT_OBJECT": "object"}.get(kind, "notype")))
+    return secs, sorted(relocs), syms
+
+
+def parse_dump(out):
+    secs, relocs, syms = {}, [], set()
+    for line in out.splitlines():
+        f = line.split()
+        if f[0] == "section":
+            secs[f[1]] = (int(f[2]), b"")
+        elif f[0] == "bytes":
+            secs[f[1]] = (secs[f[1]][0], bytes.fromhex(f[2] if len(f) > 2 else ""))
+        elif f[0] == "reloc":
+            relocs.append((f[1], int(f[2]), f[3], f[4], int(f[5])))
+        elif f[0] == "symbol":
+            syms.add((f[1], f[2], int(f[3]), int(f[4]), f[5], f[6]))
+    for name in SECTIONS:
+        if secs.get(name, (0,))[0] == 0:
+            secs[name] = (0, b"")
+    return secs, sorted(relocs), syms
+
+
+def run_asmdump(asmdump, text, tmp_path, name="ours.s"):
+    (tmp_path / name).write_text(text)
+    return subprocess.run([str(asmdump), name], capture_output=True, text=True,
+                          cwd=tmp_path)
+
+
+def check_same(asmdump, text, tmp_path):
+    p = run_asmdump(asmdump, text, tmp_path)
+    assert p.returncode == 0, p.stderr
+    ours = parse_dump(p.stdout)
+    gas = gas_dump(text, tmp_path)
+    for name in SECTIONS:
+        assert ours[0][name][0] == gas[0][name][0], f"{name} size"
+        if ours[0][name][1] != gas[0][name][1]:
+            a, b = ours[0][name][1], gas[0][name][1]
+            at = next(i for i in range(min(len(a), len(b)) + 1)
+                      if i == min(len(a), len(b)) or a[i] != b[i])
+            pytest.fail(f"{name} differs at offset {at:#x}: ours "
+                        f"{a[at:at+12].hex()} gas {b[at:at+12].hex()}")
+    assert ours[1] == gas[1], "relocations"
+    assert ours[2] == gas[2], "symbols"
+    return ours
+
+
+# ------------------------------------------------------------ QBE output
+
+def il_files():
+    return sorted(IL_DIR.glob("*.ssa"))
+
+
+def test_corpus_not_empty():
+    assert il_files(), "tests/il/*.ssa is empty: the oracle has nothing to check"
+
+
+@pytest.mark.parametrize("il", il_files(), ids=lambda p: p.name)
+def test_qbe_output(asmdump, il, tmp_path):
+    assert QBE.exists(), f"{QBE} missing: build the host qbe first (doit host)"
+    p = subprocess.run([str(QBE), "-t", "amd64_sysv", str(il)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    check_same(asmdump, p.stdout, tmp_path)
+
+
+# -------------------------------------------------------- hand-written
+
+ADDRESSING = """
+.text
+f:
+\tmovq (%rax), %rcx
+\tmovq 8(%rax), %rcx
+\tmovq -8(%rbp), %rcx
+\tmovq (%rbp), %rcx
+\tmovq (%r13), %rcx
+\tmovq (%rsp), %rcx
+\tmovq 16(%rsp), %rcx
+\tmovq (%r12), %rcx
+\tmovq -300(%r12), %r15
+\tmovq 1024(%rax), %rcx
+\tmovq -129(%rax), %rcx
+\tmovq 127(%rax), %rcx
+\tmovq (%rax, %rbx, 1), %rcx
+\tmovq 8(%rax, %rbx, 2), %rcx
+\tmovq -8(%rbp, %r9, 4), %r10
+\tmovq 4096(%r13, %r14, 8), %rcx
+\tmovq (%rsp, %rax, 8), %rcx
+\tmovq (, %rax, 8), %rcx
+\tmovq 16(, %r11, 4), %rcx
+\tmovq sym(, %rax, 8), %rcx
+\tmovq sym, %rcx
+\tmovq sym+8(%rax), %rcx
+\tmovq sym(%rip), %rcx
+\tmovq sym+16(%rip), %rcx
+\tmovq sym-16(%rip), %rcx
+\tmovq .Lc(%rip), %rcx
+\tmovq .Lc+4(%rip), %rcx
+\tmovq loc(%rip), %rcx
+\tmovq glob(%rip), %rcx
+\tmovl $5, loc(%rip)
+\tmovl $500, glob+4(%rip)
+\tmovq $-1, .Lc(%rip)
+\tmovl $1, 4+-8(%rbp)
+\tleaq f(%rip), %rax
+\tleaq g(%rip), %rax
+\tleaq 4+-8(%rbp), %rax
+\tret
+.globl g
+g:
+\tret
+.section .rodata
+.p2align 3
+.Lc:
+\t.quad 7
+.data
+loc:
+\t.int 1
+.globl glob
+glob:
+\t.int 2, 3
+"""
+
+ALU = "\n".join(
+    f"\t{op}{sfx} {src}, {dst}"
+    for op in ("add", "or", "adc", "sbb", "and", "sub", "xor", "cmp")
+    for sfx, regs in (("b", ("%al", "%cl", "%sil", "%r9b")),
+                      ("w", ("%ax", "%cx", "%si", "%r9w")),
+                      ("l", ("%eax", "%ecx", "%esi", "%r9d")),
+                      ("q", ("%rax", "%rcx", "%rsi", "%r9")))
+    for src, dst in ((regs[1], regs[0]), (regs[2], regs[3]), ("$1", regs[0]),
+                     ("$-128", regs[1]), ("$127", regs[3]), ("$1000", regs[0]),
+                     ("$1000", regs[1]), ("$-129", regs[2]), ("(%rax)", regs[1]),
+                     (regs[1], "8(%rsp)"), ("$3", "(%rdi)"), ("$300", "-8(%rbp)"))
+    if not (sfx == "b" and src in ("$1000", "$-129", "$300")))
+
+MNEMONICS = """
+.text
+f:
+\tendbr64
+\tpushq %rbp
+\tpushq %r12
+\tmovq %rsp, %rbp
+\tsubq $24, %rsp
+\tsubq %rax, %rsp
+\tmovl $5, %eax
+\tmovl $4294967295, %r8d
+\tmovl $12345678901, -8(%rbp)
+\tmovl $12345678901>>32, 4+-8(%rbp)
+\tmovq $-1, %rax
+\tmovq $2147483647, %r11
+\tmovq $2147483648, %rax
+\tmovq $-9223372036854775808, %r9
+\tmovq $sym, %rax
+\tmovq $sym+8, (%rax)
+\tmovl $sym, %ecx
+\tmovw $5, 8(%r12)
+\tmovw %ax, (%rdi)
+\tmovb $200, %cl
+\tmovb %sil, (%rax)
+\tmovb %r10b, %dil
+\tmov %rax, %rcx
+\tmov %r8d, %eax
+\tmovzbl %al, %eax
+\tmovzbq %dil, %r8
+\tmovzbw (%rax), %cx
+\tmovzwl %ax, %eax
+\tmovzwq (%rsi), %rax
+\tmovsbl (%rax), %ecx
+\tmovsbq %r12b, %rax
+\tmovswl %cx, %eax
+\tmovswq %ax, %rax
+\tmovslq %eax, %rax
+\tmovslq -4(%rbp), %r13
+\tleaq 8(%rax, %rcx, 4), %rdx
+\tleal -1(%rdi), %eax
+\timull %ecx, %eax
+\timulq -8(%rbp), %rax
+\timull $3, %eax, %ecx
+\timulq $300, %rax, %r9
+\timulq $-7, -8(%rbp), %rax
+\timulw %cx, %ax
+\tnegl %eax
+\tnegq %r10
+\tnotq %rax
+\tcltd
+\tcqto
+\tcltq
+\tidivl %ecx
+\tidivq %r8
+\tdivl -4(%rbp)
+\tdivq %rsi
+\tmulq %rcx
+\tincl %eax
+\tdecq %r11
+\tsarl %cl, %eax
+\tshrq %cl, %r9
+\tshlw %cl, %ax
+\tshlb %cl, %dl
+\tsarq $1, %rax
+\tshll $1, %r8d
+\tshrl $3, %eax
+\tshlq $63, %r12
+\tsarw $2, -2(%rbp)
+\trolq $7, %rax
+\trorl %cl, %edx
+\ttestl %eax, %eax
+\ttestq %rax, -8(%rbp)
+\ttestb %al, %al
+\ttestb $1, %al
+\ttestl $5, %eax
+\ttestq $256, %rcx
+\ttestw $-1, (%rax)
+\txchgq %rax, %rcx
+\txchgq %rcx, %rax
+\txchgl %ecx, %edx
+\txchgl %eax, %eax
+\txchgq %r9, %rax
+\txchgl %r10d, %r11d
+\txchgq %rcx, (%rax)
+\tsetz %al
+\tsetnz %cl
+\tsetl %sil
+\tsetle %r9b
+\tsetg %al
+\tsetge %al
+\tsetb %al
+\tsetbe %al
+\tseta %al
+\tsetae %al
+\tsetp %al
+\tsetnp %dil
+\tsete (%rax)
+\tcmovz %rax, %rcx
+\tcmovnz %eax, %ecx
+\tcmovl -8(%rbp), %r8
+\tcmovle %eax, %ecx
+\tcmovg %rax, %rcx
+\tcmovge %rax, %rcx
+\tcmovb %rax, %rcx
+\tcmovbe %rax, %rcx
+\tcmova %rax, %rcx
+\tcmovae %rax, %rcx
+\tcmovp %rax, %rcx
+\tcmovnp %rax, %rcx
+\tmovss (%rax), %xmm0
+\tmovss %xmm1, %xmm2
+\tmovss %xmm15, -4(%rbp)
+\tmovsd -8(%rbp), %xmm8
+\tmovsd %xmm1, %xmm12
+\tmovsd %xmm3, 8(%rsp)
+\tmovaps %xmm7, -80(%rbp)
+\tmovaps %xmm0, %xmm9
+\tmovaps -80(%rbp), %xmm1
+\tmovq %xmm0, %rax
+\tmovq %r11, %xmm14
+\tmovq -8(%rbp), %xmm0
+\tmovq %xmm9, -8(%rbp)
+\tmovq %xmm1, %xmm2
+\taddss %xmm1, %xmm0
+\taddsd -8(%rbp), %xmm0
+\tsubss %xmm1, %xmm0
+\tsubsd %xmm10, %xmm11
+\tmulss (%rax), %xmm0
+\tmulsd %xmm1, %xmm0
+\tdivss %xmm1, %xmm0
+\tdivsd %xmm1, %xmm15
+\tsqrtsd %xmm1, %xmm0
+\tucomiss %xmm1, %xmm0
+\tucomisd -8(%rbp), %xmm9
+\tcomisd %xmm1, %xmm0
+\txorps .Lfp0(%rip), %xmm1
+\txorpd .Lfp0(%rip), %xmm9
+\tandpd %xmm1, %xmm2
+\tpxor %xmm0, %xmm0
+\tcvtss2sd %xmm1, %xmm0
+\tcvtsd2ss -8(%rbp), %xmm0
+\tcvtsi2sd %eax, %xmm0
+\tcvtsi2sd %rax, %xmm0
+\tcvtsi2sd -8(%rbp), %xmm0
+\tcvtsi2sdq -8(%rbp), %xmm0
+\tcvtsi2ss %r9d, %xmm10
+\tcvtsi2ssq %r9, %xmm10
+\tcvttss2sil %xmm0, %eax
+\tcvttss2siq %xmm0, %rax
+\tcvttsd2sil %xmm9, %r8d
+\tcvttsd2siq -8(%rbp), %rax
+\tcallq f
+\tcall ext
+\tcallq *%rax
+\tcallq *%r11
+\tcall *8(%rax)
+\tjmp *%rax
+\tpopq %r12
+\tpopq %rbp
+\tleave
+\tret
+\tud2
+\tnop
+.section .rodata
+.p2align 4
+.Lfp0:
+\t.quad -9223372036854775808
+\t.quad 0
+"""
+
+DATA = """
+.data
+.balign 8
+.globl d
+d:
+\t.byte 1, -1, 255
+\t.short 7, -2
+\t.int 4294967295, -5
+\t.quad 1, -1, 9223372036854775807
+\t.quad d, d+8, f-3, ext+16, .Lr
+\t.int ext
+\t.ascii "a\\n\\t\\"\\\\\\101\\x41z\\0"
+\t.asciz "hi", "yo"
+\t.balign 16
+\t.fill 3,1,0
+\t.fill 2,4,0x01020304
+\t.zero 5
+\t.p2align 2
+e:
+\t.quad e
+.type d, @object
+.size d, 16
+.section .rodata
+\t.byte 1
+.p2align 3
+.Lr:
+\t.int 1080033280 /* 3.500000 */
+.bss
+.balign 32
+z:
+\t.fill 10,1,0
+.comm cbuf,64,16
+.comm cb2,8
+.text
+.globl f
+f:
+\tret
+.type f, @function
+.size f, .-f
+.section .note.GNU-stack,"",@progbits
+"""
+
+
+def relax_text(n, stride):
+    """Jumps over n blocks of stride bytes: some fit rel8, some do not,
+    and growing one moves others out of range."""
+    lines = [".text", "big:"]
+    for i in range(n):
+        lines.append(f"\tjz .Lb{(i * 7 + 3) % n}")
+        lines.append(f"\tjmp .Lb{(i * 3 + 1) % n}")
+        if i % 5 == 0:
+            lines.append(".p2align 4")
+        lines.append(f".Lb{i}:")
+        lines.append(f"\t.fill {stride + i % 7},1,0x90")
+        lines.append(f"\tjnz .Lb{max(i - 1, 0)}")
+    lines.append("\tret")
+    return "\n".join(lines) + "\n"
+
+
+def padding_text():
+    lines = [".text", "p:"]
+    for k in range(1, 40):
+        lines.append(f"\t.fill {k},1,0xc3")
+        lines.append(".p2align 5" if k % 2 else ".balign 16")
+    lines.append("\tret")
+    return "\n".join(lines) + "\n"
+
+
+SNIPPETS = {
+    "addressing": ADDRESSING,
+    "alu": ".text\nf:\n" + ALU + "\n",
+    "mnemonics": MNEMONICS,
+    "data": DATA,
+    "relax_short": relax_text(20, 3),
+    "relax_mixed": relax_text(60, 9),
+    "relax_long": relax_text(40, 130),
+    "padding": padding_text(),
+    "branch_targets": """
+.text
+f:
+\tjmp g
+\tjz g
+\tjmp ext
+\tjnz ext
+\tjmp .Lr
+\tje .Lr
+\tcall .Lr
+\tcall g
+\tcall h
+\tcall ext
+\tjmp h
+h:
+\tret
+.globl g
+g:
+\tret
+.section .rodata
+.Lr:
+\t.byte 0
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_snippet(asmdump, name, tmp_path):
+    check_same(asmdump, SNIPPETS[name], tmp_path)
+
+
+def test_relaxation_really_mixes_sizes(asmdump, tmp_path):
+    """The relaxation snippet must contain both short and long jumps,
+    or it tests nothing."""
+    secs = check_same(asmdump, SNIPPETS["relax_mixed"], tmp_path)[0]
+    text = secs[".text"][1]
+    assert b"\xeb" in text and b"\xe9" in text
+    assert any(0x70 <= b <= 0x7f for b in text) and b"\x0f\x84" in text
+
+
+# -------------------------------------------------------------- errors
+
+BAD = [
+    ("unknown mnemonic", ".text\nf:\n\tret\n\tfrobq %rax\n", 4, "unknown mnemonic 'frobq'"),
+    ("bad operand", ".text\n\tmovq %rax\n", 2, "bad operands for 'movq'"),
+    ("bad register", ".text\n\n\taddq %rqx, %rax\n", 3, "unknown register '%rqx'"),
+    ("size mismatch", ".text\n\taddl %eax, %rcx\n", 2, "bad operands for 'addl'"),
+    ("imm too big", ".text\n\taddq $4294967296, %rax\n", 2, "bad operands for 'addq'"),
+    ("unknown directive", ".text\nf:\n.frobnicate 3\n", 3, "unknown directive '.frobnicate'"),
+    ("unknown section", ".section .init_array\n", 1, "unsupported section '.init_array'"),
+    ("redefined", ".text\nf:\nf:\n", 3, "symbol already defined 'f'"),
+    ("undefined local", ".text\n\tjmp .Lnowhere\n\tret\n", 2, "undefined local label '.Lnowhere'"),
+    ("tls", ".text\n\tmovq %fs:0, %rax\n", 2, "segment overrides are not supported"),
+    ("junk", ".text\n\tret %rax %rcx\n", 2, "junk after operands"),
+]
+
+
+@pytest.mark.parametrize("case", BAD, ids=[b[0] for b in BAD])
+def test_errors_name_the_line(asmdump, case, tmp_path):
+    _, text, line, msg = case
+    p = run_asmdump(asmdump, text, tmp_path, name="bad.s")
+    assert p.returncode == 1
+    assert p.stdout == ""
+    assert p.stderr.strip() == f"bad.s:{line}: {msg}"

@@ -1,0 +1,84 @@
+"""The build: doit does work exactly when inputs change, and builds are reproducible."""
+
+import re
+
+import pytest
+from elftools.elf.elffile import ELFFile
+
+from conftest import copy_project, doit
+
+
+def executed(output: str) -> list[str]:
+    """Task names doit ran (lines '.  name'), not the up-to-date ones ('-- name')."""
+    return re.findall(r"^\.  (\S+)", output, re.M)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("proj") / "jitboot")
+    doit(root, "image", "image=nojit")
+    return root
+
+
+def test_image_products(project):
+    out = project / "build" / "images" / "nojit"
+    with open(out / "kernel.elf", "rb") as f:
+        elf = ELFFile(f)
+        assert elf.elfclass == 64 and elf["e_machine"] == "EM_X86_64"
+        assert elf.get_section_by_name(".debug_info") is not None
+    with open(out / "kernel.elf32", "rb") as f:
+        elf32 = ELFFile(f)
+        assert elf32.elfclass == 32 and elf32["e_machine"] == "EM_386"
+    assert (out / "kernel.iso").read_bytes()[0x8001:0x8006] == b"CD001"
+    assert (out / "gen" / "kernel.ld").exists() and (out / "gen" / "config.h").exists()
+
+
+def test_noop_rebuild_does_nothing(project):
+    proc = doit(project, "image", "image=nojit")
+    assert executed(proc.stdout) == [], proc.stdout
+
+
+def test_template_edit_relinks(project):
+    ld = project / "linker" / "kernel.ld.j2"
+    ld.write_text(ld.read_text() + "\n/* edited */\n")
+    ran = executed(doit(project, "image", "image=nojit").stdout)
+    assert "render" in ran and "link" in ran and "iso" in ran
+    assert not [t for t in ran if t.startswith("compile:")], "a linker-script edit recompiles nothing"
+    assert executed(doit(project, "image", "image=nojit").stdout) == []
+
+
+def test_recipe_value_recompiles_dependents(project):
+    recipe = project / "images" / "nojit.toml"
+    recipe.write_text(recipe.read_text().replace('[qemu]', '[layout]\nstack_size = "128K"\n\n[qemu]'))
+    ran = executed(doit(project, "image", "image=nojit").stdout)
+    assert "render" in ran and "link" in ran
+    compiled = [t for t in ran if t.startswith("compile:")]
+    assert compiled, "config.h changed, so its users must be rebuilt"
+    config = (project / "build" / "images" / "nojit" / "gen" / "config.h").read_text()
+    assert "0x20000" in config        # 128 KiB
+    assert executed(doit(project, "image", "image=nojit").stdout) == []
+
+
+def test_source_edit_recompiles_one_file(project):
+    src = sorted((project / "kernel_lib").glob("*.c"))[0]
+    src.write_text(src.read_text() + "\n/* edited */\n")
+    ran = executed(doit(project, "image", "image=nojit").stdout)
+    compiled = [t for t in ran if t.startswith("compile:")]
+    assert compiled == [f"compile:kernel_lib/{src.name}"]
+    assert "link" in ran
+
+
+def test_two_clean_builds_are_identical(tmp_path, project):
+    other = copy_project(tmp_path / "elsewhere" / "deeper")
+    doit(other, "image", "image=nojit")
+    # the first copy was edited by earlier tests: rebuild it clean from the same sources
+    for part in ("linker", "kernel_lib", "images"):
+        import shutil
+        shutil.rmtree(project / part)
+        shutil.copytree(other / part, project / part)
+    doit(project, "clean", "image=nojit")
+    doit(project, "image", "image=nojit")
+    a = project / "build" / "images" / "nojit"
+    b = other / "build" / "images" / "nojit"
+    for name in ("kernel.elf", "kernel.elf32", "kernel.iso"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs"

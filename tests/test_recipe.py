@@ -1,0 +1,179 @@
+"""Recipe loading and validation: every kind of mistake is one clear line."""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from jitboot import ROOT
+from jitboot.errors import JitbootError
+from jitboot.recipe import MIB, load_recipe, parse_size
+
+
+@pytest.fixture
+def root(tmp_path):
+    """A fake project root with two kernel tests and one JIT test."""
+    (tmp_path / "kernel_lib").mkdir()
+    (tmp_path / "jit").mkdir()
+    (tmp_path / "images").mkdir()
+    (tmp_path / "kernel_lib" / "t.c").write_text("KTEST(aot_fib)\n{\n}\nKTEST(heap) {}\n")
+    (tmp_path / "jit" / "j.c").write_text("KTEST(jit_fib) {}\n")
+    return tmp_path
+
+
+def write(root, text, name="img"):
+    path = root / "images" / f"{name}.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def error_of(root, text):
+    path = write(root, text)
+    with pytest.raises(JitbootError) as info:
+        load_recipe(path, root)
+    message = str(info.value)
+    assert "\n" not in message, "recipe errors are one line"
+    return message
+
+
+def test_defaults(root):
+    r = load_recipe(write(root, "[run]\ntests = ['aot_fib']\n"), root)
+    assert r.name == "img"
+    assert r.load_address == 0x100000 and r.stack_size == 64 * 1024
+    assert r.jit and r.accel == "auto" and r.budget_image == 5 * MIB
+    ctx = r.context()
+    assert ctx["tests"] == ["aot_fib"] and ctx["exit_pass"] == 0x10
+    assert ctx["features"]["jit"] is True
+
+
+def test_lookup_by_name(root):
+    write(root, "[run]\ntests = ['heap']\n", name="small")
+    assert load_recipe("small", root).tests == ("heap",)
+
+
+def test_missing_recipe_lists_known(root):
+    write(root, "[run]\ntests = ['heap']\n", name="small")
+    with pytest.raises(JitbootError, match=r"no such recipe.*small"):
+        load_recipe("nope", root)
+
+
+@pytest.mark.parametrize("value,expected", [
+    (4096, 4096), ("4K", 4096), ("4 KiB", 4096), ("16M", 16 * MIB), ("1G", 1 << 30),
+    ("64kb", 65536)])
+def test_parse_size(value, expected):
+    assert parse_size(value) == expected
+
+
+@pytest.mark.parametrize("value", ["4X", "-1", True, 1.5, "", "K"])
+def test_parse_size_rejects(value):
+    with pytest.raises(ValueError):
+        parse_size(value)
+
+
+def test_unknown_key_names_file_line_and_key(root):
+    msg = error_of(root, """\
+        [layout]
+        stack_size = "64K"
+        stak_size = "64K"
+        """)
+    assert msg.startswith("images/img.toml:3: [layout] stak_size: unknown key") or \
+        "img.toml:3: [layout] stak_size: unknown key" in msg
+
+
+def test_unknown_section(root):
+    msg = error_of(root, "[qemuu]\nmemory = '1G'\n")
+    assert "img.toml:1" in msg and "[qemuu]" in msg and "unknown section" in msg
+
+
+def test_top_level_key_suggests_section(root):
+    msg = error_of(root, "stack_size = '64K'\n")
+    assert "unknown key" in msg and "did you mean [layout] stack_size" in msg
+
+
+def test_wrong_type(root):
+    msg = error_of(root, "[features]\njit = 'yes'\n")
+    assert "img.toml:2: [features] jit: expected true or false, got 'yes'" in msg
+
+
+def test_wrong_size(root):
+    msg = error_of(root, "[layout]\nheap_size = 'lots'\n")
+    assert "[layout] heap_size" in msg and "expected a size" in msg
+
+
+def test_stack_larger_than_memory(root):
+    msg = error_of(root, "[layout]\nstack_size = '512M'\n[qemu]\nmemory = '256M'\n")
+    assert "[layout] stack_size" in msg and "larger than memory" in msg
+
+
+def test_overlapping_regions(root):
+    msg = error_of(root, """\
+        [layout]
+        heap_address = 0x1000000
+        heap_size = "64M"
+        jit_arena_address = 0x2000000
+        """)
+    assert "overlaps" in msg and "heap" in msg and "jit_arena" in msg
+
+
+def test_heap_overlapping_kernel(root):
+    msg = error_of(root, "[layout]\nheap_address = 0x200000\n")
+    assert "kernel" in msg and "overlaps" in msg
+
+
+def test_region_beyond_memory(root):
+    msg = error_of(root, "[qemu]\nmemory = '64M'\n")
+    assert "ends beyond" in msg and "64M" in msg
+
+
+def test_misaligned_address(root):
+    msg = error_of(root, "[layout]\nheap_address = 0x1000001\n")
+    assert "4 KiB aligned" in msg
+
+
+def test_load_address_below_1mib(root):
+    msg = error_of(root, "[layout]\nload_address = 0x8000\n")
+    assert "below 1 MiB" in msg
+
+
+def test_unknown_test(root):
+    msg = error_of(root, "[run]\ntests = ['nosuch']\n")
+    assert "unknown test 'nosuch'" in msg and "aot_fib" in msg
+
+
+def test_jit_test_without_jit(root):
+    msg = error_of(root, "[features]\njit = false\n[run]\ntests = ['jit_fib']\n")
+    assert "needs the JIT" in msg
+
+
+def test_missing_payload(root):
+    msg = error_of(root, "[run]\npayloads = ['nope.ssa']\n")
+    assert "payload 'nope.ssa' not found" in msg
+
+
+def test_bad_accel(root):
+    msg = error_of(root, "[qemu]\naccel = 'hvf'\n")
+    assert "[qemu] accel" in msg and "auto, kvm, tcg" in msg
+
+
+def test_invalid_toml(root):
+    msg = error_of(root, "[layout\n")
+    assert "invalid TOML" in msg and "line 1" in msg
+
+
+def test_repo_recipes_are_valid():
+    for path in sorted((ROOT / "images").glob("*.toml")) + \
+            sorted((ROOT / "tests" / "images").glob("*.toml")):
+        load_recipe(path)
+
+
+def test_doit_reports_bad_recipe_without_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[layout]\nstack_size = true\n")
+    proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                           "-d", str(ROOT), "list", f"image={bad}"],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "bad.toml:2: [layout] stack_size" in proc.stderr
