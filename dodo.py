@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from jitboot import build, render, toolchain  # noqa: E402
-from jitboot.doit_glue import Reporter, action  # noqa: E402
+from jitboot.doit_glue import Reporter, action, depfile_unchanged  # noqa: E402
 from jitboot.errors import JitbootError  # noqa: E402
 from jitboot.recipe import load_recipe  # noqa: E402
 
@@ -91,14 +91,14 @@ def task_qbe_source():
 def task_compile():
     """Compile every kernel source (ours and QBE's) to an object."""
     for unit in build.units(RECIPE, IMAGE, _qbe_dir(), ROOT):
-        deps = {unit.src, *toolchain.parse_depfile(unit.dep, ROOT)}
         yield {
             "name": toolchain.rel(unit.src, ROOT),
             "actions": [action(build.compile_unit, unit, ROOT)],
-            "file_dep": sorted(str(d) for d in deps if d.exists() or d == unit.src),
+            "file_dep": [str(unit.src)],
             "task_dep": ["render"],
             "targets": [str(unit.obj)],
-            "uptodate": [config_changed(" ".join(unit.cmd))],
+            "uptodate": [config_changed(" ".join(unit.cmd)),
+                         depfile_unchanged(unit.dep, ROOT)],
             "clean": True,
             "verbosity": 1,
         }

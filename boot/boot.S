@@ -309,3 +309,6 @@ boot_pd:	.skip	PD_COUNT * PAGE_SIZE
 boot_stack_guard:	.skip	PAGE_SIZE
 boot_stack_bottom:	.skip	JB_STACK_SIZE
 boot_stack_top:
+
+/* No executable stack: tells ld this object needs none. */
+	.section .note.GNU-stack, "", @progbits

@@ -90,3 +90,6 @@ isr_table:
 	.set	i, i + 1
 	.endr
 	.size	isr_table, . - isr_table
+
+/* No executable stack: tells ld this object needs none. */
+	.section .note.GNU-stack, "", @progbits

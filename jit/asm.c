@@ -65,6 +65,7 @@ struct frag {
 	int big;               /* VJUMP: rel32 form */
 	int relax;             /* VJUMP: target in this section, may be short */
 	int align, fill;       /* VALIGN: bytes, fill (-1 means nops) */
+	int region, mark;      /* relax(): alignments passed, pass parity */
 	size_t addr, varsz;
 };
 
@@ -239,6 +240,23 @@ ident(struct as *a, int *n)
 	return s;
 }
 
+/* a symbol name: identifier or "quoted" (QBE quotes some names) */
+static const char *
+symtok(struct as *a, int *n)
+{
+	const char *s;
+
+	if (peek(a) != '"')
+		return ident(a, n);
+	s = ++a->p;
+	while (a->p < a->end && *a->p != '"')
+		a->p++;
+	*n = a->p - s;
+	if (a->p < a->end)
+		a->p++;
+	return s;
+}
+
 static int
 eq(const char *s, int n, const char *lit)
 {
@@ -352,7 +370,7 @@ term(struct as *a, struct expr *e)
 	}
 	if (c >= '0' && c <= '9')
 		return number(a, &e->val);
-	s = ident(a, &n);
+	s = symtok(a, &n);
 	if (n == 0 || eq(s, n, "."))
 		return fail(a, "expected a number or symbol", a->p, 1);
 	if (a->p < a->end && *a->p == '@')
@@ -533,6 +551,8 @@ reg(struct as *a, struct opnd *o)
 	if (!accept(a, '%'))
 		return fail(a, "expected a register", a->p, 1);
 	s = ident(a, &n);
+	if (peek(a) == ':')
+		return fail(a, "segment overrides are not supported", 0, 0);
 	if (eq(s, n, "rip")) {
 		o->kind = OREG;
 		o->reg = RIP;
@@ -614,8 +634,6 @@ operand(struct as *a, struct opnd *o)
 			return -1;
 		if (o->reg == RIP)
 			return fail(a, "%rip outside a memory operand", 0, 0);
-		if (peek(a) == ':')
-			return fail(a, "segment overrides are not supported", 0, 0);
 		return 0;
 	case '$':
 		a->p++;
@@ -1144,7 +1162,7 @@ instruction(struct as *a, const char *s, int n)
 				break;
 		}
 	if (peek(a) != 0)
-		return fail(a, "junk after operands", a->p, (int)(a->end - a->p) > 20 ? 20 : (int)(a->end - a->p));
+		return fail(a, "junk after operands", 0, 0);
 	if (n >= (int)sizeof mn)
 		return fail(a, "unknown mnemonic", s, n);
 	/* pass 0: the mnemonic as written; pass 1: minus a size suffix */
@@ -1307,7 +1325,7 @@ symname(struct as *a)
 	const char *s;
 	int n;
 
-	s = ident(a, &n);
+	s = symtok(a, &n);
 	if (n == 0)
 		return fail(a, "expected a symbol name", 0, 0);
 	return symlook(a, s, n);
@@ -1442,9 +1460,12 @@ directive(struct as *a, const char *s, int n)
 		if ((i = symname(a)) < 0)
 			return -1;
 		y = a->sym[i];
-		w = 1;
 		if (!accept(a, ',') || absexpr(a, &v) < 0)
 			return fail(a, "expected ', size'", 0, 0);
+		/* GNU as: without an alignment, the size rounded up to a
+		 * power of 2, at most 16 */
+		for (w = 1; w < v && w < 16; w *= 2)
+			;
 		if (accept(a, ',') && absexpr(a, &w) < 0)
 			return -1;
 		if (y->sec != ASM_UNDEF || w <= 0 || (w & (w - 1)))
@@ -1488,7 +1509,7 @@ statement(struct as *a)
 	int n;
 
 	for (;;) {
-		s = ident(a, &n);
+		s = symtok(a, &n);
 		if (n == 0) {
 			if (peek(a) == 0)
 				return 0;
@@ -1617,42 +1638,73 @@ layout(struct as *a, struct sec *s)
 	return addr;
 }
 
-/* GNU as starts jumps to labels of the same section short and makes
- * them long while their target is out of rel8 reach; sizes only grow,
- * so this ends */
-static size_t
+/* Jumps to labels of the same section start short and grow to rel32
+ * when their target is out of rel8 reach. This is GNU as's relax_segment
+ * and relax_frag, step for step, because the result depends on the
+ * order of the decisions: a pass walks the fragments in order and moves
+ * each by the growth so far ("stretch"); a target not yet reached in this
+ * pass is assumed to move by the stretch too unless an alignment lies in
+ * between; a jump that grew never shrinks again. */
+static void
 relax(struct as *a, int si)
 {
 	struct sec *s;
-	struct frag *f;
+	struct frag *f, *t;
 	struct sym *y;
-	int64_t d;
-	size_t size;
-	int changed;
+	size_t was, old, new, here, target;
+	int64_t stretch, growth, aim;
+	int region, stretched;
 
 	s = &a->sec[si];
-	for (f = s->frag; f < s->frag + s->nfrag; f++)
+	region = 0;
+	for (f = s->frag; f < s->frag + s->nfrag; f++) {
+		f->region = region;
+		f->mark = 0;
+		if (f->var == VALIGN)
+			region++;
 		if (f->var == VJUMP) {
 			y = a->sym[f->e.sym];
 			f->relax = y->sec == si;
 			f->big = !f->relax;
 		}
+	}
+	layout(a, s);
 	do {
-		size = layout(a, s);
-		changed = 0;
+		stretch = 0;
+		stretched = 0;
 		for (f = s->frag; f < s->frag + s->nfrag; f++) {
-			if (f->var != VJUMP || f->big)
-				continue;
-			y = a->sym[f->e.sym];
-			d = (int64_t)(symaddr(a, y) + f->e.val)
-				- (int64_t)(f->addr + f->len + 2);
-			if (!fits8(d)) {
-				f->big = 1;
-				changed = 1;
+			f->mark ^= 1;
+			was = f->addr;
+			f->addr += stretch;
+			growth = 0;
+			if (f->var == VALIGN) {
+				old = (f->align - (was + f->len) % f->align) % f->align;
+				new = (f->align - (f->addr + f->len) % f->align) % f->align;
+				growth = (int64_t)new - (int64_t)old;
+			} else if (f->var == VJUMP && !f->big) {
+				y = a->sym[f->e.sym];
+				t = &s->frag[y->frag];
+				target = t->addr + y->off + f->e.val;
+				here = f->addr + f->len + 1;
+				if (stretch != 0 && t->mark != f->mark) {
+					if (stretch < 0 || t->region == f->region)
+						target += stretch;
+					else if (target < here)
+						continue;
+				}
+				aim = (int64_t)(target - here);
+				if (aim < -127 || aim > 128) {
+					f->big = 1;
+					growth = f->cc < 0 ? 3 : 4;
+				}
+			}
+			if (growth) {
+				stretch += growth;
+				stretched = 1;
 			}
 		}
-	} while (changed);
-	return size;
+	} while (stretched);
+	layout(a, s);
 }
 
 /* -------------------------------------------------------------- output */

@@ -123,7 +123,7 @@ def compile_unit(unit: Unit, root: Path = ROOT) -> None:
     # so an interrupted build never leaves a half-written object behind.
     tmp = unit.obj.with_name(f".{unit.obj.name}.tmp")
     cmd = list(unit.cmd)
-    cmd[cmd.index(toolchain.rel(unit.obj, root))] = toolchain.rel(tmp, root)
+    cmd[cmd.index("-o") + 1] = toolchain.rel(tmp, root)
     try:
         toolchain.run(cmd, f"compiling {toolchain.rel(unit.src, root)}", root)
         os.replace(tmp, unit.obj)
@@ -148,9 +148,10 @@ def link(image: Image, objs: list[Path], root: Path = ROOT) -> None:
             leftover.unlink(missing_ok=True)
 
 
-# A fixed date for every file GRUB and xorriso put in the ISO, so two builds
-# of the same kernel give the same ISO.
+# A fixed date for the volume and every file GRUB and xorriso put in the ISO
+# (creation, modification, UUID), so two builds of one kernel give one ISO.
 SOURCE_DATE_EPOCH = "1700000000"
+ISO_DATE = "2023111422133400"    # the same instant, as xorriso writes it
 
 
 def make_iso(image: Image, root: Path = ROOT) -> None:
@@ -169,8 +170,9 @@ def make_iso(image: Image, root: Path = ROOT) -> None:
             os.utime(path, (int(SOURCE_DATE_EPOCH),) * 2)
         out = image.dir / ".kernel.iso.tmp"
         env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH)
-        cmd = ["grub-mkrescue", "--compress=no", "-o", str(out), str(tree),
-               "--", "-volume_date", "all_file_dates", "=" + SOURCE_DATE_EPOCH]
+        cmd = ["grub-mkrescue", "--compress=no", "-o", str(out), str(tree), "--"]
+        for kind in ("c", "m", "uuid", "all_file_dates"):
+            cmd += ["-volume_date", kind, ISO_DATE]
         try:
             toolchain.run(cmd, "making the GRUB ISO", root, env=env)
             os.replace(out, image.iso)

@@ -46,3 +46,36 @@ class Reporter(ConsoleReporter):
         # Each failure was already printed as one line when it happened.
         if self.runtime_errors:
             self.write("error: " + "\n".join(self.runtime_errors) + "\n")
+
+
+def depfile_unchanged(depfile, root):
+    """doit uptodate check: the headers a gcc -MMD file lists are unchanged.
+
+    Headers are not file_deps because the list is only known after the first
+    compile, and doit counts a changed file_dep list as a change: the first
+    no-op rebuild would recompile everything.  Instead this hashes the
+    listed files and compares with the hash saved after the last compile.
+    """
+    import hashlib
+    from pathlib import Path
+
+    from .toolchain import parse_depfile
+
+    def digest() -> str | None:
+        deps = parse_depfile(Path(depfile), root)
+        if not deps:
+            return None
+        h = hashlib.sha256()
+        for path in sorted(set(deps)):
+            h.update(str(path).encode() + b"\0")
+            try:
+                h.update(hashlib.sha256(path.read_bytes()).digest())
+            except OSError:
+                h.update(b"missing")
+        return h.hexdigest()
+
+    def check(task, values):
+        task.value_savers.append(lambda: {"headers": digest()})
+        saved = values.get("headers")
+        return saved is not None and saved == digest()
+    return check

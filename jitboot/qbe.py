@@ -119,20 +119,30 @@ def ensure_qbe_source(build_dir: Path, override: str | os.PathLike | None = None
     """
     build_dir = Path(build_dir)
     dest = build_dir / "qbe-src"
+    stamp = _wanted_stamp(override)
+    if _stamp_matches(dest, stamp):
+        return dest
+    if stamp["source"].startswith("path:"):
+        src = Path(stamp["source"][5:])
+        return _install(dest, stamp, lambda tmp: _copy_checkout(src, tmp))
+    sdist = fetch_sdist(build_dir / "downloads")
+    return _install(dest, stamp, lambda tmp: _extract_qbe(sdist, tmp))
+
+
+def _wanted_stamp(override) -> dict:
+    """What the stamp of an up-to-date build/qbe-src must say."""
     if override is None:
         override = os.environ.get(ENV_OVERRIDE) or None
     if override is not None:
         src = _check_checkout(Path(override))
-        stamp = {"source": f"path:{src}", "sha256": _tree_hash(src)}
-        if _stamp_matches(dest, stamp):
-            return dest
-        return _install(dest, stamp, lambda tmp: _copy_checkout(src, tmp))
+        return {"source": f"path:{src}", "sha256": _tree_hash(src)}
+    return {"source": f"pypi:qbepy=={QBEPY_VERSION}", "sha256": QBEPY_SHA256}
 
-    stamp = {"source": f"pypi:qbepy=={QBEPY_VERSION}", "sha256": QBEPY_SHA256}
-    if _stamp_matches(dest, stamp):
-        return dest
-    sdist = fetch_sdist(build_dir / "downloads")
-    return _install(dest, stamp, lambda tmp: _extract_qbe(sdist, tmp))
+
+def source_is_current(build_dir: Path, override: str | os.PathLike | None = None) -> bool:
+    """True when ensure_qbe_source() would have nothing to do."""
+    dest = Path(build_dir) / "qbe-src"
+    return _stamp_matches(dest, _wanted_stamp(override))
 
 
 def kernel_sources(qbe_dir: Path) -> list[Path]:

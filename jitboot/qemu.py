@@ -192,6 +192,7 @@ class Machine:
         self.tmpdir: str | None = None
         self.started_at: float | None = None   # when `cont` went out
         self.ended_at: float | None = None
+        self.stop_status: str | None = None    # run state of a stopped guest
         self._loop: asyncio.AbstractEventLoop | None = None
         self._qmp: QMPClient | None = None
         self._listener = EventListener()
@@ -282,12 +283,30 @@ class Machine:
     async def _wait(self, timeout: float) -> bool:
         deadline = (self.started_at or time.monotonic()) + timeout
         while self.proc.poll() is None:
+            if await self._guest_stopped():
+                break
             if time.monotonic() >= deadline:
                 self.ended_at = time.monotonic()
                 return False
             await asyncio.sleep(POLL)
         self.ended_at = time.monotonic()
         await self._drain()
+        return True
+
+    async def _guest_stopped(self) -> bool:
+        """A STOP we did not ask for means the guest can no longer run
+        (e.g. a KVM internal error): QEMU stays up, so without this check
+        the run would sit until the timeout."""
+        if self.stop_status or not any(e["event"] == "STOP"
+                                       for e in self._listener.history):
+            return bool(self.stop_status)
+        try:
+            reply = await self._qmp.execute("query-status")
+        except (QMPError, OSError, EOFError):
+            return False
+        if reply.get("running"):
+            return False
+        self.stop_status = reply.get("status", "stopped")
         return True
 
     async def _drain(self) -> None:
@@ -424,39 +443,34 @@ def _result(m: Machine, cmd, accel, serial_log, stderr_log, start_error,
             timed_out, timeout) -> RunResult:
     log = ktap.parse_text(serial_log.read_bytes() if serial_log.exists()
                           else b"")
-    tail = _tail(stderr_log)
+    stderr = _read_lines(stderr_log)
     events = m.events()
     duration = 0.0
     if m.started_at is not None:
         duration = (m.ended_at or time.monotonic()) - m.started_at
     if start_error is not None:
-        outcome, reason = Outcome.START_FAILURE, _start_reason(start_error,
-                                                                tail)
+        # QEMU's own message ("could not load kernel ...") says it best
+        outcome, reason = Outcome.START_FAILURE, _first(stderr) or start_error
     else:
         outcome, reason = classify(m.returncode, events, log, timed_out,
-                                   timeout, tail)
+                                   timeout, m.stop_status, _first(stderr))
     return RunResult(outcome=outcome, reason=reason, exit_code=m.returncode,
                      accel=accel, duration=duration, serial_log=serial_log,
                      stderr_log=stderr_log, ktap=log, command=cmd,
-                     stderr_tail=tail, events=[_event_str(e) for e in events],
-                     pid=m.pid)
+                     stderr_tail="\n".join(stderr[-STDERR_TAIL:]),
+                     events=[_event_str(e) for e in events], pid=m.pid)
 
 
-def _tail(path: Path) -> str:
+def _read_lines(path: Path) -> list[str]:
     try:
-        data = path.read_bytes()
+        text = ktap.decode(path.read_bytes())
     except OSError:
-        return ""
-    lines = ktap.decode(data).rstrip("\n").split("\n")
-    return "\n".join(lines[-STDERR_TAIL:])
+        return []
+    return [ln for ln in text.rstrip("\n").split("\n") if ln.strip()]
 
 
-def _start_reason(err: str, tail: str) -> str:
-    # QEMU's own message ("could not load kernel ...") says it best
-    for line in tail.split("\n"):
-        if line.strip():
-            return line.strip()
-    return err
+def _first(lines: list[str]) -> str:
+    return lines[0].strip() if lines else ""
 
 
 def _event_str(e: dict) -> str:
@@ -470,8 +484,8 @@ def _shutdown_reasons(events: list[dict]) -> set[str]:
 
 
 def classify(code: int | None, events: list[dict], log: ktap.KtapLog,
-             timed_out: bool, timeout: float,
-             stderr_tail: str = "") -> tuple[Outcome, str]:
+             timed_out: bool, timeout: float, stop_status: str | None = None,
+             stderr_first: str = "") -> tuple[Outcome, str]:
     """How a run ended, most specific evidence first: the kernel's own
     PANIC line beats a timeout or a reset that followed it."""
     names = {e["event"] for e in events}
@@ -485,6 +499,11 @@ def classify(code: int | None, events: list[dict], log: ktap.KtapLog,
         return Outcome.HANG, f"no exit within {timeout:g} s{where}"
     if code is not None and code < 0:
         return Outcome.CRASH, f"QEMU killed by {_signame(-code)}{where}"
+    if stop_status:
+        # KVM cannot run the guest on (e.g. an emulation failure after a
+        # fault storm); QEMU says why on stderr
+        return Outcome.CRASH, f"the VM stopped ({stop_status}){where}" + \
+            (f": {stderr_first}" if stderr_first else "")
     if "guest-reset" in _shutdown_reasons(events) or "RESET" in names:
         return Outcome.TRIPLE_FAULT, "the CPU reset itself (a triple" \
                                      " fault; -no-reboot ended the run)" + where
@@ -499,8 +518,8 @@ def classify(code: int | None, events: list[dict], log: ktap.KtapLog,
     msg = f"QEMU exited with code {code}"
     if why:
         msg += f" after shutdown ({why})"
-    last = stderr_tail.strip().split("\n")[-1] if stderr_tail.strip() else ""
-    return Outcome.CRASH, msg + where + (f": {last}" if last else "")
+    return Outcome.CRASH, msg + where + (f": {stderr_first}" if stderr_first
+                                         else "")
 
 
 def _failure_reason(log: ktap.KtapLog, code: int | None) -> str:

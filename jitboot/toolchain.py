@@ -93,7 +93,7 @@ def compile_command(src: Path, obj: Path, include_dirs: list[Path],
         cmd.append("-D__ASSEMBLY__")
     cmd += [f"-I{rel(d, root)}" for d in include_dirs]
     cmd += list(extra)
-    cmd += ["-MMD", "-MP", "-MF", rel(obj.with_suffix(".d"), root),
+    cmd += ["-MMD", "-MP", "-MF", rel(obj.with_suffix(".d"), root), "-MT", rel(obj, root),
             "-c", rel(src, root), "-o", rel(obj, root)]
     return cmd
 

@@ -442,7 +442,7 @@ int kfmt(void (*emit)(void *ctx, char c), void *ctx, const char *fmt, va_list ap
 			fmt_int(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0, 10, flags, width, prec);
 			break;
 		}
-		case 'u': fmt_int(&o, arg_unsigned(&ap, len), 0, 10, flags, width, prec); break;
+		case 'u': fmt_int(&o, arg_unsigned(&ap, len), 0, 10, flags & ~(F_PLUS | F_SPACE), width, prec); break;
 		case 'o': fmt_int(&o, arg_unsigned(&ap, len), 0, 8, flags, width, prec); break;
 		case 'x': case 'X': fmt_int(&o, arg_unsigned(&ap, len), 0, 16, flags, width, prec); break;
 		case 'p': {

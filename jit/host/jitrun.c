@@ -106,7 +106,7 @@ cycles(const char *path, const char *il, size_t len, long n)
 	struct jit_module *m;
 	struct jit_error err;
 	struct arena_stats as;
-	size_t before, after;
+	size_t before = 0, after;
 	long i;
 
 	for (i = 0; i <= n; i++) {
