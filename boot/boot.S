@@ -31,6 +31,7 @@
 #define CR0_MP		(1 << 1)	/* monitor coprocessor: WAIT honours TS */
 #define CR0_EM		(1 << 2)	/* x87 emulation: must be 0 for SSE */
 #define CR0_TS		(1 << 3)	/* task switched: would trap on SSE use */
+#define CR0_WP		(1 << 16)	/* write protect: read-only pages bind ring 0 too */
 #define CR0_PG		(1 << 31)	/* paging */
 #define CR4_PAE		(1 << 5)	/* 64-bit page table entries, required by long mode */
 #define CR4_OSFXSR	(1 << 9)	/* OS supports FXSAVE/FXRSTOR: enables SSE */
@@ -163,10 +164,11 @@ _start32:
 
 	/* Paging on: the CPU is now in long mode, compatibility submode (still
 	 * running 32-bit code from the loader's code segment).  Also make the
-	 * FPU/SSE usable: no emulation, no task-switched trap. */
+	 * FPU/SSE usable (no emulation, no task-switched trap), and make the
+	 * kernel itself obey read-only pages, or W^X would not bind it. */
 	movl	%cr0, %eax
 	andl	$~(CR0_EM | CR0_TS), %eax
-	orl	$(CR0_PG | CR0_MP), %eax
+	orl	$(CR0_PG | CR0_MP | CR0_WP), %eax
 	movl	%eax, %cr0
 
 	/* Load our GDT and far jump into its 64-bit code segment: this is what

@@ -137,7 +137,7 @@ jit_compile(const char *il, size_t len, const char *name,
 {
 	struct asm_obj *obj;
 	struct jit_image *img;
-	char *text, asmname[sizeof err->file];
+	char *text, buf[sizeof err->msg];
 	size_t n;
 	int rc;
 
@@ -145,12 +145,14 @@ jit_compile(const char *il, size_t len, const char *name,
 	memset(err, 0, sizeof *err);
 	if (jit_il_to_asm(il, len, name, &text, &n, err) != 0)
 		return -1;
-	/* errors past QBE refer to the assembly text, not the IL */
-	snprintf(asmname, sizeof asmname, "%s.s", name);
-	rc = asm_assemble(text, n, asmname, &obj, err);
+	rc = asm_assemble(text, n, name, &obj, err);
 	free(text);
-	if (rc != 0)
+	if (rc != 0) {
+		/* the line is one of the assembly text QBE made, not of the IL */
+		snprintf(buf, sizeof buf, "%s (assembly line %d)", err->msg, err->line);
+		seterr(err, name, 0, buf);
 		return -1;
+	}
 	rc = jit_load(obj, &img, err);
 	asm_free(obj);
 	if (rc != 0) {

@@ -31,6 +31,7 @@ void serial_write(const char *s, size_t n);
 #define VM_W 2
 #define VM_X 4
 int vm_protect(uintptr_t addr, size_t len, int prot);
+int vm_query(uintptr_t addr);		/* VM_* bits of the page at addr, 0 if unmapped */
 void vm_init(void);
 
 /* Time stamp counter and its rate, calibrated once against the PIT. */

@@ -37,9 +37,19 @@ static void report_boot(void)
 	       JB_IMAGE_NAME, (unsigned long)__kernel_start, (unsigned long)__kernel_end,
 	       (unsigned long)JB_HEAP_SIZE >> 20, (unsigned long)JB_HEAP_ADDR,
 	       (unsigned long)JB_JIT_ARENA_SIZE >> 20, (unsigned long)JB_JIT_ARENA_ADDR);
+	int i;
+
 	printf("# memory: %lu MiB usable; tsc: %lu.%03lu MHz%s\n",
 	       mb_usable_total() >> 20, hz / 1000000, hz / 1000 % 1000,
 	       hz ? "" : " (calibration failed)");
+	for (i = 0; i < mb_module_count(); i++) {
+		const void *start;
+		const char *name;
+		size_t len;
+
+		mb_module(i, &start, &len, &name);
+		printf("# module %s: %zu bytes at %p\n", name, len, start);
+	}
 }
 
 void kmain(uint32_t magic, uint32_t info)

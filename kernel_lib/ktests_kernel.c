@@ -148,6 +148,40 @@ KTEST(klib)
 	kt_check(t, memcmp(buf, "xxx1234789", 11) == 0, "memset, memcmp");
 }
 
+/* ---- page protection ---- */
+
+KTEST(vm)
+{
+	static const char *const names[] = { "none", "R", "W", "RW", "X", "RX", "WX", "RWX" };
+	struct { const char *what; uintptr_t addr; int want; } cases[] = {
+		{ "page 0", 0, 0 },
+		{ "low memory", 0x1000, VM_R | VM_W },
+		{ ".text", (uintptr_t)__text_start, VM_R | VM_X },
+		{ ".rodata", (uintptr_t)__rodata_start, VM_R },
+		{ ".data", (uintptr_t)__data_start, VM_R | VM_W },
+		{ ".bss", (uintptr_t)__bss_start, VM_R | VM_W },
+		{ "stack guard page", (uintptr_t)boot_stack_guard, 0 },
+		{ "stack", (uintptr_t)boot_stack_top - 1, VM_R | VM_W },
+		{ "heap", JB_HEAP_ADDR, VM_R | VM_W },
+		{ "beyond 4 GiB", 0x100000000ul, 0 },
+	};
+	uintptr_t a = JB_JIT_ARENA_ADDR ? JB_JIT_ARENA_ADDR : JB_HEAP_ADDR + JB_HEAP_SIZE;
+	unsigned i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int got = vm_query(cases[i].addr);
+		kt_checkf(t, got == cases[i].want, "%s is %s # got %s", cases[i].what,
+			  names[cases[i].want], names[got]);
+	}
+	/* One page in the middle of a 2 MiB page: splits it. */
+	kt_check(t, vm_protect(a + 0x3000, 100, VM_R | VM_X) == 0 &&
+		 vm_query(a + 0x3000) == (VM_R | VM_X) && vm_query(a + 0x2000) == (VM_R | VM_W) &&
+		 vm_query(a + 0x4000) == (VM_R | VM_W), "vm_protect one page RX, neighbours stay RW");
+	kt_check(t, vm_protect(a + 0x3000, 0x1000, VM_R | VM_W) == 0 &&
+		 vm_query(a + 0x3000) == (VM_R | VM_W), "vm_protect back to RW");
+	kt_check(t, vm_protect(0xfffff000ul, 0x2000, VM_R) == -1, "vm_protect beyond 4 GiB fails");
+}
+
 /* ---- deliberate failures ---- */
 
 KTEST(fail_example)
@@ -174,6 +208,25 @@ KTEST(fault_null)
 	 * drops it or turns it into ud2. */
 	__asm__ volatile("movl $1, (%0)" : : "r"(0ul) : "memory");
 	kt_check(t, 0, "the write faulted");
+}
+
+/* W^X: executing from the heap (RW, NX) and writing .text (RX) both fault. */
+KTEST(fault_nx)
+{
+	unsigned char *code = malloc(16);
+	void (*volatile fn)(void) = (void (*)(void))code;
+
+	code[0] = 0xc3;		/* ret */
+	kt_diag(t, "calling heap memory at %p", (void *)code);
+	fn();
+	kt_check(t, 0, "executing the heap faulted");
+}
+
+KTEST(fault_write_text)
+{
+	kt_diag(t, "writing to .text at %p", (void *)ktest_fault_write_text);
+	__asm__ volatile("movb $0xc3, (%0)" : : "r"(ktest_fault_write_text) : "memory");
+	kt_check(t, 0, "writing .text faulted");
 }
 
 static int recurse(int n)

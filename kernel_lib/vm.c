@@ -98,6 +98,20 @@ int vm_protect(uintptr_t addr, size_t len, int prot)
 	return r;
 }
 
+int vm_query(uintptr_t addr)
+{
+	uint64_t e;
+
+	if (addr >= MAPPED_LIMIT)
+		return 0;
+	e = *pd_entry(addr);
+	if (!(e & PTE_PS))
+		e = ((uint64_t *)(e & PTE_ADDR))[(addr >> 12) & 511];
+	if (!(e & PTE_P))
+		return 0;
+	return VM_R | (e & PTE_W ? VM_W : 0) | (e & PTE_NX ? 0 : VM_X);
+}
+
 static void protect(const char *what, uintptr_t start, uintptr_t end, int prot)
 {
 	if (vm_protect(start, end - start, prot))

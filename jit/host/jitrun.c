@@ -61,15 +61,12 @@ readfile(const char *path, size_t *len)
 	return buf;
 }
 
-/* Report a compile error under the path the user gave. Errors from the
- * assembler name the assembly text instead (err->file is then NAME.s). */
+/* Report a compile error under the path the user gave (err->file has
+ * only its base name, and may be truncated). */
 static void
-fail(const char *path, const char *name, struct jit_error *err)
+fail(const char *path, struct jit_error *err)
 {
-	if (strcmp(err->file, name) == 0 || !err->file[0])
-		fprintf(stderr, "%s:%d: %s\n", path, err->line, err->msg);
-	else
-		fprintf(stderr, "%s: %s:%d: %s\n", path, err->file, err->line, err->msg);
+	fprintf(stderr, "%s:%d: %s\n", path, err->line, err->msg);
 	exit(EXIT_USAGE);
 }
 
@@ -91,7 +88,7 @@ print_asm(const char *path, const char *il, size_t len)
 
 	memset(&err, 0, sizeof err);
 	if (jit_il_to_asm(il, len, basename_of(path), &text, &n, &err) != 0)
-		fail(path, basename_of(path), &err);
+		fail(path, &err);
 	fwrite(text, 1, n, stdout);
 	free(text);
 	return 0;
@@ -113,7 +110,7 @@ cycles(const char *path, const char *il, size_t len, long n)
 		if (i == 1)
 			before = mallinfo2().uordblks;
 		if (jit_compile(il, len, basename_of(path), &m, &err) != 0)
-			fail(path, basename_of(path), &err);
+			fail(path, &err);
 		jit_release(m);
 	}
 	after = mallinfo2().uordblks;
@@ -167,11 +164,11 @@ main(int argc, char **argv)
 		return cycles(path, il, len, ncycles);
 	memset(&err, 0, sizeof err);
 	if (jit_compile(il, len, name, &m, &err) != 0)
-		fail(path, name, &err);
+		fail(path, &err);
 	free(il);
 	entry = (int (*)(int, char **))jit_symbol(m, "main");
 	if (!entry) {
-		fprintf(stderr, "%s: no function $main (export function w $main ...)\n", path);
+		fprintf(stderr, "%s:0: no function $main (export function w $main ...)\n", path);
 		return EXIT_USAGE;
 	}
 	rc = entry(argc, argv);

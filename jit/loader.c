@@ -1,0 +1,290 @@
+/* Loader: lay an assembled object out in the JIT arena, apply its
+ * relocations and seal it W^X.
+ *
+ * One arena block holds the image. Each section starts on its own page
+ * because protections are per page: text becomes R+X, rodata R, data and
+ * bss R+W; no page is ever writable and executable once loaded. Common
+ * symbols (.comm) are placed at the end of bss. */
+#include <stdlib.h>
+#include <string.h>
+#include "loader.h"
+#include "platform.h"
+
+enum { PAGE = 4096 };
+
+struct isym {
+	char *name;
+	void *addr;
+};
+
+struct jit_image {
+	uint8_t *base;
+	size_t size;
+	uint8_t *sec[ASM_NSEC];
+	size_t secsize[ASM_NSEC];
+	struct isym *sym;      /* global definitions */
+	size_t nsym;
+	void **common;         /* address of each object symbol if COMMON */
+};
+
+static int
+lfail(struct jit_error *err, const char *msg, const char *name)
+{
+	size_t n, k;
+
+	err->line = 0;
+	n = 0;
+	for (k = 0; msg[k] && n + 1 < sizeof err->msg; k++)
+		err->msg[n++] = msg[k];
+	if (name) {
+		for (k = 0; " '"[k] && n + 1 < sizeof err->msg; k++)
+			err->msg[n++] = " '"[k];
+		for (k = 0; name[k] && n + 2 < sizeof err->msg; k++)
+			err->msg[n++] = name[k];
+		err->msg[n++] = '\'';
+	}
+	err->msg[n] = 0;
+	return -1;
+}
+
+static size_t
+roundup(size_t x, size_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+/* where symbol i of o lives in img, or NULL with *err set */
+static uint8_t *
+symaddr(const struct asm_obj *o, struct jit_image *img, int i,
+	struct jit_error *err)
+{
+	const struct asm_symbol *y;
+	void *p;
+
+	y = asm_symbol(o, i);
+	if (y->sec >= 0)
+		return img->sec[y->sec] + y->value;
+	if (y->sec == ASM_COMMON)
+		return img->common[i];
+	if (!(p = jit_export_lookup(y->name)))
+		lfail(err, "undefined symbol", y->name);
+	return p;
+}
+
+static int
+fits32(int64_t v)
+{
+	return v == (int32_t)v;
+}
+
+static int
+relocate(const struct asm_obj *o, struct jit_image *img,
+	const struct asm_reloc *r, struct jit_error *err)
+{
+	uint8_t *s, *p;
+	uint64_t v;
+	int32_t v32;
+	const char *what;
+
+	if (r->sym >= 0) {
+		if (!(s = symaddr(o, img, r->sym, err)))
+			return -1;
+		what = asm_symbol(o, r->sym)->name;
+	} else {
+		s = img->sec[r->tsec];
+		what = asm_section(o, r->tsec)->name;
+	}
+	p = img->sec[r->sec] + r->offset;
+	v = (uint64_t)(uintptr_t)s + (uint64_t)r->addend;
+	switch (r->type) {
+	case R_X86_64_64:
+		memcpy(p, &v, 8);
+		return 0;
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+		v -= (uint64_t)(uintptr_t)p;
+		if (!fits32((int64_t)v))
+			return lfail(err, "rel32 reference out of +-2 GiB range "
+				"(place the JIT arena near the kernel) to", what);
+		break;
+	case R_X86_64_32:
+		if (v > 0xffffffffu)
+			return lfail(err, "32-bit absolute reference above 4 GiB to", what);
+		break;
+	case R_X86_64_32S:
+		if (!fits32((int64_t)v))
+			return lfail(err, "32-bit absolute reference out of range to", what);
+		break;
+	default:
+		return lfail(err, "unsupported relocation", asm_reloc_name(r->type));
+	}
+	v32 = (int32_t)v;
+	memcpy(p, &v32, 4);
+	return 0;
+}
+
+/* offsets of sections (page aligned) and common symbols in the block */
+static size_t
+plan(const struct asm_obj *o, size_t off[ASM_NSEC], size_t *commoff)
+{
+	const struct asm_section *s;
+	const struct asm_symbol *y;
+	size_t at, i;
+	int k;
+
+	at = 0;
+	for (k = 0; k < ASM_NSEC; k++) {
+		s = asm_section(o, k);
+		off[k] = at;
+		at = roundup(at + s->size, PAGE);
+	}
+	/* commons extend bss: back up over its page rounding */
+	at = off[ASM_BSS] + asm_section(o, ASM_BSS)->size;
+	for (i = 0; i < asm_nsym(o); i++) {
+		y = asm_symbol(o, i);
+		commoff[i] = 0;
+		if (y->sec != ASM_COMMON)
+			continue;
+		at = roundup(at, y->value ? y->value : 1);
+		commoff[i] = at;
+		at += y->size;
+	}
+	return roundup(at, PAGE);
+}
+
+static int
+globals(const struct asm_obj *o, struct jit_image *img, struct jit_error *err)
+{
+	const struct asm_symbol *y;
+	size_t i, n;
+
+	img->sym = calloc(asm_nsym(o) + 1, sizeof *img->sym);
+	if (!img->sym)
+		return lfail(err, "out of memory", 0);
+	for (i = 0; i < asm_nsym(o); i++) {
+		y = asm_symbol(o, i);
+		if (!y->global || y->sec == ASM_UNDEF)
+			continue;
+		n = strlen(y->name) + 1;
+		if (!(img->sym[img->nsym].name = malloc(n)))
+			return lfail(err, "out of memory", 0);
+		memcpy(img->sym[img->nsym].name, y->name, n);
+		img->sym[img->nsym].addr = y->sec == ASM_COMMON ? img->common[i]
+			: img->sec[y->sec] + y->value;
+		img->nsym++;
+	}
+	return 0;
+}
+
+static int
+seal(struct jit_image *img, struct jit_error *err)
+{
+	static const int prot[ASM_NSEC] = {
+		[ASM_TEXT] = JIT_PROT_R | JIT_PROT_X,
+		[ASM_RODATA] = JIT_PROT_R,
+		[ASM_DATA] = JIT_PROT_R | JIT_PROT_W,
+		[ASM_BSS] = JIT_PROT_R | JIT_PROT_W,
+	};
+	size_t len;
+	int k;
+
+	for (k = 0; k < ASM_NSEC; k++) {
+		len = k == ASM_BSS ? img->base + img->size - img->sec[k]
+			: roundup(img->secsize[k], PAGE);
+		if (len == 0)
+			continue;
+		if (jit_protect(img->sec[k], len, prot[k]) != 0)
+			return lfail(err, "cannot set page protections for",
+				k == ASM_TEXT ? ".text" : k == ASM_RODATA ? ".rodata"
+				: k == ASM_DATA ? ".data" : ".bss");
+	}
+	return 0;
+}
+
+int
+jit_load(const struct asm_obj *o, struct jit_image **out,
+	struct jit_error *err)
+{
+	struct jit_image *img;
+	const struct asm_section *s;
+	size_t off[ASM_NSEC], *commoff, i;
+	int k;
+
+	*out = 0;
+	if (!(img = calloc(1, sizeof *img)))
+		return lfail(err, "out of memory", 0);
+	commoff = calloc(asm_nsym(o) + 1, sizeof *commoff);
+	img->common = calloc(asm_nsym(o) + 1, sizeof *img->common);
+	if (!commoff || !img->common) {
+		lfail(err, "out of memory", 0);
+		goto bad;
+	}
+	img->size = plan(o, off, commoff);
+	if (img->size) {
+		img->base = jit_arena_alloc(img->size, PAGE);
+		if (!img->base) {
+			lfail(err, "JIT arena exhausted (raise jit_arena_size in "
+				"the image recipe)", 0);
+			goto bad;
+		}
+		memset(img->base, 0, img->size);
+	}
+	for (k = 0; k < ASM_NSEC; k++) {
+		s = asm_section(o, k);
+		img->sec[k] = img->base + off[k];
+		img->secsize[k] = s->size;
+		if (s->data && s->size)
+			memcpy(img->sec[k], s->data, s->size);
+	}
+	for (i = 0; i < asm_nsym(o); i++)
+		if (asm_symbol(o, i)->sec == ASM_COMMON)
+			img->common[i] = img->base + commoff[i];
+	for (i = 0; i < asm_nreloc(o); i++)
+		if (relocate(o, img, asm_reloc(o, i), err) < 0)
+			goto bad;
+	if (globals(o, img, err) < 0 || seal(img, err) < 0)
+		goto bad;
+	free(commoff);
+	free(img->common);
+	img->common = 0;
+	*out = img;
+	return 0;
+bad:
+	free(commoff);
+	jit_unload(img);
+	return -1;
+}
+
+void *
+jit_image_symbol(struct jit_image *img, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < img->nsym; i++)
+		if (strcmp(img->sym[i].name, name) == 0)
+			return img->sym[i].addr;
+	return 0;
+}
+
+void *
+jit_image_section(struct jit_image *img, int sec, size_t *size)
+{
+	*size = img->secsize[sec];
+	return img->sec[sec];
+}
+
+void
+jit_unload(struct jit_image *img)
+{
+	size_t i;
+
+	if (!img)
+		return;
+	if (img->base)
+		jit_arena_free(img->base, img->size);
+	for (i = 0; i < img->nsym; i++)
+		free(img->sym[i].name);
+	free(img->sym);
+	free(img->common);
+	free(img);
+}
