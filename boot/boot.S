@@ -31,6 +31,7 @@
 #define CR0_MP		(1 << 1)	/* monitor coprocessor: WAIT honours TS */
 #define CR0_EM		(1 << 2)	/* x87 emulation: must be 0 for SSE */
 #define CR0_TS		(1 << 3)	/* task switched: would trap on SSE use */
+#define CR0_NE		(1 << 5)	/* native x87 error reporting (#MF), as Linux sets it */
 #define CR0_WP		(1 << 16)	/* write protect: read-only pages bind ring 0 too */
 #define CR0_PG		(1 << 31)	/* paging */
 #define CR4_PAE		(1 << 5)	/* 64-bit page table entries, required by long mode */
@@ -168,7 +169,7 @@ _start32:
 	 * kernel itself obey read-only pages, or W^X would not bind it. */
 	movl	%cr0, %eax
 	andl	$~(CR0_EM | CR0_TS), %eax
-	orl	$(CR0_PG | CR0_MP | CR0_WP), %eax
+	orl	$(CR0_PG | CR0_MP | CR0_NE | CR0_WP), %eax
 	movl	%eax, %cr0
 
 	/* Load our GDT and far jump into its 64-bit code segment: this is what

@@ -109,7 +109,6 @@ enum { SECNOTE = ASM_NSEC };
 
 struct as {
 	const char *p, *end;   /* remaining input */
-	const char *lp;        /* current statement */
 	const char *name;
 	int line;
 	struct sec sec[NSEC];
@@ -357,7 +356,7 @@ term(struct as *a, struct expr *e)
 			return -1;
 		if (e->sym >= 0)
 			return fail(a, "cannot negate a symbol", 0, 0);
-		e->val = c == '-' ? -e->val : ~e->val;
+		e->val = c == '-' ? (int64_t)-(uint64_t)e->val : ~e->val;
 		return 0;
 	}
 	if (c == '(') {
@@ -1805,7 +1804,8 @@ finish(struct as *a, int si)
 		a->obj->sec[si].data = buf;
 	for (f = s->frag; f < s->frag + s->nfrag; f++) {
 		a->line = f->line;
-		memcpy(buf + f->addr, s->buf + f->start, f->len);
+		if (f->len)
+			memcpy(buf + f->addr, s->buf + f->start, f->len);
 		k = f->addr + f->len;
 		if (f->var == VALIGN) {
 			if (f->fill >= 0)
@@ -1956,7 +1956,7 @@ asm_assemble(const char *text, size_t len, const char *name,
 	incomment = 0;
 	while ((r = nextline(a, &p, end, &line, &cline, &incomment)) > 0) {
 		a->line++;
-		a->lp = a->p = line;
+		a->p = line;
 		a->end = line + strlen(line);
 		if (statement(a) < 0)
 			break;
@@ -1992,9 +1992,8 @@ out:
 		asm_free(a->obj);
 	}
 	cleanup(a);
-	i = a->failed;
 	free(a);
-	return *out ? 0 : (i ? -1 : -1);
+	return *out ? 0 : -1;
 }
 
 /* --------------------------------------------------------------- access */

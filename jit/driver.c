@@ -73,7 +73,7 @@ static void
 qbe_error(struct jit_error *err, const char *name, const char *text, int line)
 {
 	char buf[sizeof err->msg];
-	const char *s, *dying;
+	const char *s, *f, *dying;
 	size_t n;
 
 	if (!text || !*text)
@@ -92,11 +92,14 @@ qbe_error(struct jit_error *err, const char *name, const char *text, int line)
 	}
 	dying = find(text, ": dying: ");
 	if (dying) {
+		/* QBE's source file, without its directory */
+		for (f = dying; f > text && f[-1] != '/'; f--)
+			;
 		s = dying + 9;
 		for (n = 0; s[n] && s[n] != '\n'; n++)
 			;
 		snprintf(buf, sizeof buf, "%.*s (in QBE's %.*s)", (int)n, s,
-			(int)(dying - text), text);
+			(int)(dying - f), f);
 		seterr(err, name, line, buf);
 		return;
 	}
@@ -149,15 +152,15 @@ jit_compile(const char *il, size_t len, const char *name,
 	free(text);
 	if (rc != 0) {
 		/* the line is one of the assembly text QBE made, not of the IL */
-		snprintf(buf, sizeof buf, "%s (assembly line %d)", err->msg, err->line);
+		snprintf(buf, sizeof buf, "%.170s (assembly line %d)", err->msg, err->line);
 		seterr(err, name, 0, buf);
 		return -1;
 	}
 	rc = jit_load(obj, &img, err);
 	asm_free(obj);
 	if (rc != 0) {
-		if (!err->file[0])
-			snprintf(err->file, sizeof err->file, "%s", name);
+		/* the loader's errors (undefined symbol, arena full) have no line */
+		snprintf(err->file, sizeof err->file, "%s", name);
 		return -1;
 	}
 	*m = malloc(sizeof **m);

@@ -29,6 +29,17 @@ static const char fib_il[] =
 
 enum { LEAK_CYCLES = 10, BENCH_N = 24 };
 
+static void
+diag_time(struct ktest *t, const char *what, uint64_t cycles)
+{
+	uint64_t hz;
+
+	hz = tsc_hz();
+	kt_diag(t, "%s %llu TSC cycles (%llu us)", what,
+		(unsigned long long)cycles,
+		(unsigned long long)(hz ? cycles * 1000000 / hz : 0));
+}
+
 static int
 compile(struct ktest *t, const char *name, const char *il, size_t len,
 	struct jit_module **m)
@@ -79,8 +90,7 @@ KTEST(jit_fib)
 	t0 = rdtsc();
 	if (!compile(t, "fib.ssa", fib_il, sizeof fib_il - 1, &m))
 		return;
-	kt_diag(t, "compile time %llu TSC cycles",
-		(unsigned long long)(rdtsc() - t0));
+	diag_time(t, "compile time", rdtsc() - t0);
 	fib = (long (*)(long))jit_symbol(m, "fib");
 	if (!kt_check(t, fib != 0, "symbol fib defined")) {
 		jit_release(m);
@@ -117,8 +127,7 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	t0 = rdtsc();
 	if (!compile(t, name, il, len, &m))
 		return;
-	kt_diag(t, "compile time %llu TSC cycles",
-		(unsigned long long)(rdtsc() - t0));
+	diag_time(t, "compile time", rdtsc() - t0);
 	entry = (int (*)(int, char **))jit_symbol(m, "main");
 	if (kt_checkf(t, entry != 0, "main defined # export function w $main"
 		" is missing")) {

@@ -189,8 +189,10 @@ seal(struct jit_image *img, struct jit_error *err)
 	int k;
 
 	for (k = 0; k < ASM_NSEC; k++) {
-		len = k == ASM_BSS ? img->base + img->size - img->sec[k]
-			: roundup(img->secsize[k], PAGE);
+		if (k == ASM_BSS)   /* with the common symbols after it */
+			len = (size_t)(img->base + img->size - img->sec[k]);
+		else
+			len = roundup(img->secsize[k], PAGE);
 		if (len == 0)
 			continue;
 		if (jit_protect(img->sec[k], len, prot[k]) != 0)

@@ -21,6 +21,8 @@ from jitboot.errors import JitbootError
 
 HOST_CFLAGS = ["-std=gnu11", "-O2", "-g", "-fno-pie", "-fno-omit-frame-pointer",
                "-Wall", "-Wextra", "-Wno-unused-parameter"]
+# jit/ sources that only make sense inside the kernel
+KERNEL_ONLY = {"platform_kernel.c", "ktest_jit.c"}
 # QBE's own build: C99, its warnings are not ours to fix.
 QBE_CFLAGS = ["-std=c99", "-O2", "-g", "-fno-pie", "-w"]
 
@@ -64,7 +66,7 @@ def build_jitrun(qbe_dir: Path, out: Path, root: Path = ROOT,
             for s in qbe.kernel_sources(qbe_dir)]
     ours = (sorted(jit.glob("*.c")) + sorted((jit / "shim").glob("*.c"))
             + [jit / "host" / "jitrun.c", jit / "host" / "platform_host.c"])
-    ours = [s for s in ours if s.name != "platform_kernel.c"]
+    ours = [s for s in ours if s.name not in KERNEL_ONLY]
     objs += [_compile(s, obj / _objname(s, jit), HOST_CFLAGS + [f"-I{jit}"]) for s in ours]
     objs.append(_compile(exports, obj / "exports.o", HOST_CFLAGS))
     return _link(objs, out / "jitrun")

@@ -43,7 +43,7 @@ QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 GLUE_SOURCES = (ROOT / "jit" / "shim" / "qbe" / "pipeline.c",)
 
 # Bump when ADJUSTMENTS change, so cached copies are redone.
-ADJUST_VERSION = 1
+ADJUST_VERSION = 2
 
 
 class Adjust:
@@ -88,6 +88,12 @@ ADJUSTMENTS = [
     Adjust("amd64/emit.c", r"^void\namd64_emitfn\(",
            "int jitboot_id0;\n#define id0 jitboot_id0\n\nvoid\namd64_emitfn(",
            "resettable id0"),
+    # limit() keeps a heap array between calls in function statics.
+    Adjust("spill.c", r"^\tstatic int \*tarr, maxt;\n", "", "resettable tarr"),
+    Adjust("spill.c", r"^static void\nlimit\(BSet",
+           "int *jitboot_tarr, jitboot_maxt;\n#define tarr jitboot_tarr\n"
+           "#define maxt jitboot_maxt\n\nstatic void\nlimit(BSet",
+           "resettable tarr"),
     # The stock config.h names the host qbepy was packaged on.
     Adjust("config.h", r"^#define Deftgt .*$", "#define Deftgt T_amd64_sysv",
            "amd64 default target"),
@@ -105,6 +111,7 @@ ADJUSTMENTS = [
            "\tstash = 0;\n\tfile = 0;\n\tnfile = 0;\n\tcurfile = 0;\n}\n"),
     Append("ssa.c", "void jitboot_reset_ssa(void)\n{\n\tnamel = 0;\n}\n"),
     Append("gvn.c", "void jitboot_reset_gvn(void)\n{\n\tgvntbl = 0;\n}\n"),
+    Append("spill.c", "void jitboot_reset_spill(void)\n{\n\ttarr = 0;\n\tmaxt = 0;\n}\n"),
     Append("load.c", "void jitboot_reset_load(void)\n{\n\tilog = 0;\n\tnlog = 0;\n}\n"),
 ]
 
@@ -131,9 +138,9 @@ def ensure_qbe_source(build_dir: Path, override: str | os.PathLike | None = None
 
 def _wanted_stamp(override) -> dict:
     """What the stamp of an up-to-date build/qbe-src must say."""
-    if override is None:
+    if not override:
         override = os.environ.get(ENV_OVERRIDE) or None
-    if override is not None:
+    if override:
         src = _check_checkout(Path(override))
         return {"source": f"path:{src}", "sha256": _tree_hash(src)}
     return {"source": f"pypi:qbepy=={QBEPY_VERSION}", "sha256": QBEPY_SHA256}

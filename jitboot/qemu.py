@@ -84,26 +84,45 @@ class StartError(Exception):
 
 # -- command line -----------------------------------------------------------
 
-def kvm_usable() -> bool:
+def kvm_problem() -> str | None:
+    """Why KVM cannot run our kernel here, or None when it can.
+
+    /dev/kvm must open read-write and be backed by hardware virtualization
+    (kvm_intel or kvm_amd).  Some hosts expose /dev/kvm through kvm_pvm, a
+    paravirtual KVM that emulates ring-0 guest code instruction by
+    instruction and stops at the kernel's first SSE instruction ("KVM
+    internal error ... emulation failure"): that one is not usable.
+    """
     try:
         fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-    except OSError:
-        return False
+    except OSError as e:
+        return f"/dev/kvm cannot be opened read-write ({e.strerror})"
     os.close(fd)
-    return True
+    modules = Path("/sys/module")
+    if any((modules / m).exists() for m in ("kvm_intel", "kvm_amd")):
+        return None
+    if (modules / "kvm_pvm").exists():
+        return "/dev/kvm is kvm_pvm (paravirtual KVM), which cannot run this kernel"
+    return None
+
+
+def kvm_usable() -> bool:
+    return kvm_problem() is None
 
 
 def pick_accel(want: str = "auto") -> str:
+    """'kvm' or 'tcg' for a recipe's preference ('auto', 'kvm', 'tcg')."""
     if want == "tcg":
         return "tcg"
     if want not in ("auto", "kvm"):
         raise JitbootError(f"unknown accelerator {want!r}:"
                            f" use 'auto', 'kvm' or 'tcg'")
-    if kvm_usable():
+    problem = kvm_problem()
+    if problem is None:
         return "kvm"
     if want == "kvm":
-        raise JitbootError("accelerator 'kvm' requested but /dev/kvm cannot"
-                           " be opened read-write: use 'auto' or 'tcg'")
+        raise JitbootError(f"accelerator 'kvm' requested but {problem}: "
+                           "use accel = 'auto' or 'tcg'")
     return "tcg"
 
 

@@ -32,7 +32,10 @@ def boot(image: Image, medium: str, modules: list[Path] = (), tag: str | None = 
         raise JitbootError(f"unknown boot medium {medium!r}")
     result = qemu.run_image(memory=recipe.memory, accel=accel or recipe.accel,
                             timeout=recipe.timeout, log_dir=log_dir, **kwargs)
-    print(f"== {image.name} ({medium}, {result.accel.upper()}) ==")
+    note = ""
+    if result.accel == "tcg" and (accel or recipe.accel) != "tcg":
+        note = f": {qemu.kvm_problem() or 'KVM not usable'}"
+    print(f"== {image.name} ({medium}, {result.accel.upper()}{note}) ==")
     print(qemu.format_summary(result), flush=True)
     write_junit(log_dir / "junit.xml", result, f"{image.name}.{tag}")
     return result

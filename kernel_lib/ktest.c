@@ -7,7 +7,8 @@
 #include "multiboot.h"
 
 #define INDENT		"    "	/* subtest lines */
-#define LINE_MAX	512	/* longer lines are cut (checks, diags) or split (stdout) */
+#define LINE_MAX	512	/* longer check and diagnostic lines are cut */
+#define OUT_MAX		4096	/* longer stdout lines are split */
 #define BUF_SIZE	(128 * 1024)
 #define CHECK_RESERVE	(16 * 1024)	/* room only check lines may use */
 
@@ -17,7 +18,7 @@ static struct {
 	char buf[BUF_SIZE];
 	size_t len;
 	size_t dropped;			/* bytes that did not fit */
-	char out[LINE_MAX];		/* stdout line being assembled */
+	char out[OUT_MAX];		/* stdout line being assembled */
 	size_t outlen;
 } run;
 
@@ -61,7 +62,7 @@ int ktest_stdout_putc(char c)
 		return 0;
 	if (c == '\n') {
 		if (!run.outlen)
-			buf_line("#", "", 0, BUF_SIZE - CHECK_RESERVE);	/* keep empty lines */
+			buf_line("# ", "", 0, BUF_SIZE - CHECK_RESERVE);	/* keep empty lines */
 		flush_stdout_line();
 		return 1;
 	}

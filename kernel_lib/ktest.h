@@ -44,7 +44,8 @@ extern const struct ktest_case ktest_cases[];
 
 #define KTEST(name) void ktest_##name(struct ktest *t)
 
-/* One check line named by the formatted text; returns ok. */
+/* One check line named by the formatted text; returns ok.  Names must not
+ * contain '#', which KTAP reserves for directives. */
 int kt_check(struct ktest *t, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Same, but the text may end with " # reason", printed only when the check

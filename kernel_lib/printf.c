@@ -17,6 +17,8 @@ enum {
 	F_UPPER = 1 << 5,	/* X E F G */
 };
 
+static const char flag_chars[] = "-+ #0";	/* in the order of the F_ bits */
+
 enum { L_NONE, L_HH, L_H, L_L, L_LL, L_Z, L_J, L_T, L_BIG_L };
 
 #define MAX_PREC 500		/* float precision cap: bounds the buffers below */
@@ -409,8 +411,8 @@ int kfmt(void (*emit)(void *ctx, char c), void *ctx, const char *fmt, va_list ap
 			put(&o, *f);
 			continue;
 		}
-		while (*++f && (flag = strchr("-+ #0", *f)))
-			flags |= 1 << (flag - "-+ #0");
+		while (*++f && (flag = strchr(flag_chars, *f)))
+			flags |= 1 << (flag - flag_chars);
 		if (*f == '*') {
 			width = va_arg(ap, int);
 			if (width < 0)

@@ -223,6 +223,9 @@ f:
 \tmovl $4294967295, %r8d
 \tmovl $12345678901, -8(%rbp)
 \tmovl $12345678901>>32, 4+-8(%rbp)
+\tmovl $-12345678901, -8(%rbp)
+\tmovl $-12345678901>>32, 4+-8(%rbp)
+\tmovsd ".Lfp0"(%rip), %xmm1
 \tmovq $-1, %rax
 \tmovq $2147483647, %r11
 \tmovq $2147483648, %rax

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from jitboot import junit
+from jitboot import junit, ktap
 from jitboot.errors import JitbootError
-from jitboot.qemu import (Outcome, exit_code_for, format_summary,
+from jitboot.qemu import (Outcome, classify, exit_code_for, format_summary,
                           qemu_command, run_image)
 
 
@@ -242,3 +242,42 @@ def test_command_line_errors(kwargs, msg):
 def test_unknown_accelerator(tmp_path):
     with pytest.raises(JitbootError, match="unknown accelerator 'hvf'"):
         run_image(kernel="k", accel="hvf", log_dir=tmp_path)
+
+
+# -- classification (no QEMU) -----------------------------------------------
+
+DONE = "KTAP version 1\n1..1\nok 1 a\n"
+CUT = "KTAP version 1\n1..2\n    KTAP version 1\n    # Subtest: b\n"
+PANIC = CUT + "    PANIC: exception 13 (#GP) rip=0x1 cr2=0x0\n"
+RESET = [{"event": "SHUTDOWN", "data": {"guest": True,
+                                        "reason": "guest-reset"}}]
+OFF = [{"event": "SHUTDOWN", "data": {"guest": True,
+                                      "reason": "guest-shutdown"}}]
+
+
+@pytest.mark.parametrize("code, events, serial, timed_out, stop, want", [
+    (33, [], DONE, False, None, Outcome.PASS),
+    (33, [], CUT, False, None, Outcome.TEST_FAILURE),   # pass code, tests cut
+    (33, [], "", False, None, Outcome.TEST_FAILURE),    # pass code, no KTAP
+    (35, [], DONE, False, None, Outcome.TEST_FAILURE),
+    (37, [], CUT, False, None, Outcome.PANIC),
+    (0, [], PANIC, True, None, Outcome.PANIC),          # PANIC line beats hang
+    (0, RESET, CUT, False, None, Outcome.TRIPLE_FAULT),
+    (0, [], CUT, True, None, Outcome.HANG),
+    (-9, [], CUT, False, None, Outcome.CRASH),
+    (0, [], CUT, False, "internal-error", Outcome.CRASH),
+    (0, OFF, CUT, False, None, Outcome.CRASH),          # powered off, no verdict
+    (1, [], DONE, False, None, Outcome.CRASH),
+])
+def test_classify(code, events, serial, timed_out, stop, want):
+    outcome, reason = classify(code, events, ktap.parse_text(serial),
+                               timed_out, 3.0, stop)
+    assert outcome == want, reason
+    assert "\n" not in reason and reason
+
+
+def test_classify_names_the_running_test():
+    _, reason = classify(0, RESET, ktap.parse_text(CUT), False, 3.0)
+    assert reason.endswith(" in test 1 b")
+    _, reason = classify(0, OFF, ktap.parse_text(CUT), False, 3.0)
+    assert "guest-shutdown" in reason

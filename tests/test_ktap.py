@@ -213,3 +213,26 @@ def test_junit_is_valid_xml_with_control_bytes(tmp_path):
     tree.write(path, encoding="utf-8", xml_declaration=True)
     root = ET.parse(path).getroot()
     assert "\\x01" in root.find(".//system-out").text
+
+
+# -- logs captured from the kernel under QEMU --------------------------------
+
+def test_captured_default_run():
+    log = load("captured_default.log")
+    assert log.ok() and log.errors == []
+    assert names(log.tests) == ["aot_fib", "heap", "klib", "jit_fib"]
+    assert all(len(t.subtests) == t.plan for t in log.tests)
+    assert log.root.diagnostics[0].startswith("image default:")
+
+
+def test_captured_fail_example():
+    log = load("captured_fail_example.log")
+    assert names(log.failures()) == ["fail_example"]
+    assert statuses(log.tests[0].subtests) == [Status.OK, Status.NOT_OK]
+
+
+def test_captured_fault():
+    log = load("captured_fault_unmapped.log")
+    assert log.panic.startswith("PANIC: exception 14 (#PF page fault)")
+    assert log.tests[0].status == Status.INCOMPLETE
+    assert log.tests[0].reason == log.panic

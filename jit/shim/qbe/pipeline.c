@@ -18,22 +18,35 @@ void jitboot_reset_emit(void);
 void jitboot_reset_ssa(void);
 void jitboot_reset_gvn(void);
 void jitboot_reset_load(void);
+void jitboot_reset_spill(void);
 int jitboot_lnum(void);
 extern int jitboot_id0;
 
-/* Hook points. A hook gets the function in the state the pipeline has
- * at that point and must leave it that way (recompute cfg/use/dom info
- * it invalidates). NULL hooks are skipped.
- *  qbe_hook_ssa:  SSA form after GVN and GCM, before ABI lowering: the
- *                 place for IL-level optimizations. */
-void (*qbe_hook_ssa)(Fn *);
+/* Hook points (pipeline.h): where our own passes go. */
+void (*qbe_hooks[QBE_NHOOK])(Fn *);
 
 static FILE *outf;
+
+/* The loader has no thread-local storage: refuse it with the IL's line
+ * instead of an assembler error about .tdata or %fs. */
+static void
+nothread(Fn *fn)
+{
+	int i;
+
+	for (i=0; i<fn->ncon; i++)
+		if (fn->con[i].type == CAddr && fn->con[i].sym.type == SThr)
+			err("thread-local $%s is not supported by the JIT",
+				str(fn->con[i].sym.id));
+}
 
 static void abi0(Fn *fn) { T.abi0(fn); }
 static void abi1(Fn *fn) { T.abi1(fn); }
 static void isel(Fn *fn) { T.isel(fn); }
-static void hook_ssa(Fn *fn) { if (qbe_hook_ssa) qbe_hook_ssa(fn); }
+static void hook(int h, Fn *fn) { if (qbe_hooks[h]) qbe_hooks[h](fn); }
+static void hook_parsed(Fn *fn) { hook(QBE_HOOK_PARSED, fn); }
+static void hook_ssa(Fn *fn) { hook(QBE_HOOK_SSA, fn); }
+static void hook_isel(Fn *fn) { hook(QBE_HOOK_ISEL, fn); }
 
 static void
 ifconv(Fn *fn)
@@ -63,13 +76,17 @@ linkblocks(Fn *fn)
 }
 
 static void (*const pipeline[])(Fn *) = {
+	nothread,
+	hook_parsed,
 	abi0, fillcfg, filluse, promote, filluse, ssa, filluse, ssacheck,
 	fillalias, loadopt, filluse, fillalias, coalesce, filluse, filldom,
 	ssacheck, gvn, fillcfg, simplcfg, filluse, filldom, gcm, filluse,
 	ssacheck, ifconv,
 	hook_ssa,
-	abi1, simpl, fillcfg, filluse, isel, fillcfg, filllive, fillloop,
-	fillcost, spill, rega, fillcfg, simpljmp, fillcfg, linkblocks,
+	abi1, simpl, fillcfg, filluse, isel, fillcfg,
+	hook_isel,
+	filllive, fillloop, fillcost, spill, rega, fillcfg, simpljmp, fillcfg,
+	linkblocks,
 };
 
 static void
@@ -87,6 +104,8 @@ func(Fn *fn)
 static void
 data(Dat *d)
 {
+	if (d->type == DStart && d->lnk->thread)
+		err("thread-local data $%s is not supported by the JIT", d->name);
 	emitdat(d, outf);
 	if (d->type == DEnd) {
 		fputs("/* end data */\n\n", outf);
@@ -125,6 +144,7 @@ qbe_reset(void)
 	jitboot_reset_ssa();
 	jitboot_reset_gvn();
 	jitboot_reset_load();
+	jitboot_reset_spill();
 	jitboot_id0 = 0;
 	outf = 0;
 }

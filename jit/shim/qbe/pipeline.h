@@ -4,6 +4,21 @@
 #define JIT_QBE_PIPELINE_H
 
 struct shim_file;
+struct Fn;
+
+/* Hook points in QBE's pass pipeline, for our own passes. A hook gets
+ * the function as the pipeline has it at that point and must leave it
+ * consistent (recompute the cfg/use/dom information it invalidates).
+ * NULL hooks are skipped. */
+enum {
+	QBE_HOOK_PARSED,  /* as parsed, before ABI lowering and SSA */
+	QBE_HOOK_SSA,     /* SSA after GVN, GCM and if-conversion: IL-level
+	                   * optimizations go here */
+	QBE_HOOK_ISEL,    /* amd64 instructions, before liveness, spilling
+	                   * and register allocation */
+	QBE_NHOOK,
+};
+extern void (*qbe_hooks[QBE_NHOOK])(struct Fn *);
 
 /* Parse the IL in `in`, run the passes, emit amd64 assembly to `out`.
  * Errors leave through the shim's error exit: call under shim_try(). */

@@ -1,0 +1,187 @@
+"""The JIT on the host: build/host/jitrun runs the IL corpus in-process.
+
+Every tests/il/NAME.ssa must print NAME.out and exit 0; every
+tests/il/bad/NAME.ssa must fail with one `FILE:LINE: message` line that
+contains bad/NAME.err, exit status 2. Our driver must emit exactly the
+assembly stock qbe emits, and compiling must not leak.
+"""
+
+import random
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from jitboot import ROOT, host, qbe
+from jitboot.errors import JitbootError
+
+IL = ROOT / "tests" / "il"
+PROGRAMS = sorted(p for p in IL.glob("*.ssa") if p.with_suffix(".out").exists())
+BAD = sorted((IL / "bad").glob("*.ssa"))
+TIMEOUT = 20
+# Valid IL that stock qbe compiles but the JIT refuses (no TLS).
+JIT_ONLY = {"thread_local"}
+
+
+@pytest.fixture(scope="session")
+def tools():
+    """(jitrun, stock qbe), built from the pinned QBE sources if needed."""
+    try:
+        src = qbe.ensure_qbe_source(ROOT / "build")
+        out = ROOT / "build" / "host"
+        return host.build_jitrun(src, out), host.build_qbe(src, out)
+    except JitbootError as e:
+        pytest.fail(f"cannot build the host tools: {e}")
+
+
+@pytest.fixture(scope="session")
+def jitrun(tools):
+    return tools[0]
+
+
+def run(cmd, **kw):
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
+                          timeout=TIMEOUT, **kw)
+
+
+@pytest.mark.parametrize("ssa", PROGRAMS, ids=lambda p: p.stem)
+def test_program(jitrun, ssa):
+    r = run([jitrun, ssa])
+    assert r.stderr == ""
+    assert r.returncode == 0
+    assert r.stdout == ssa.with_suffix(".out").read_text()
+
+
+@pytest.mark.parametrize("ssa", BAD, ids=lambda p: p.stem)
+def test_bad_input(jitrun, ssa):
+    r = run([jitrun, ssa])
+    assert r.returncode == 2
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"{ssa}:")
+    line, _, msg = lines[0][len(str(ssa)) + 1:].partition(": ")
+    assert line.isdigit() and msg
+    assert ssa.with_suffix(".err").read_text().strip() in lines[0]
+
+
+@pytest.mark.parametrize("ssa", PROGRAMS + BAD, ids=lambda p: p.stem)
+def test_asm_equals_stock_qbe(tools, ssa):
+    """QBE in our driver (shim streams, float parsing, qsort, resets) emits
+    what stock qbe emits; for bad inputs both refuse at the same line."""
+    jitrun, stock = tools
+    ours, ref = run([jitrun, "-S", ssa]), run([stock, ssa])
+    if ssa.stem in JIT_ONLY:
+        assert ref.returncode == 0 and ours.returncode == 2
+        return
+    if ref.returncode != 0:
+        assert ours.returncode == 2
+        assert ref.stderr.split(":")[2] == ours.stderr.split(":")[1]   # line
+        return
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == ref.stdout
+
+
+def test_argv_and_exit_status(jitrun, tmp_path):
+    prog = tmp_path / "args.ssa"
+    prog.write_text(
+        'data $fmt = { b "%d %s\\n", b 0 }\n'
+        "export function w $main(w %argc, l %argv) {\n"
+        "@start\n"
+        "\t%p =l add %argv, 16\n"
+        "\t%a =l loadl %p\n"
+        "\tcall $printf(l $fmt, ..., w %argc, l %a)\n"
+        "\t%r =w add %argc, 4\n"
+        "\tret %r\n"
+        "}\n")
+    r = run([jitrun, prog, "one", "two"])
+    assert r.stdout == "3 two\n"
+    assert r.returncode == 7
+
+
+def test_unreadable_file(jitrun, tmp_path):
+    r = run([jitrun, tmp_path / "nosuch.ssa"])
+    assert r.returncode == 2
+    assert "cannot read" in r.stderr and "nosuch.ssa" in r.stderr
+
+
+def test_too_many_instructions_is_an_error(jitrun, tmp_path):
+    """More instructions in one block than NIns: a clean error, not memory
+    corruption. Instruction k (from 0) is on line k+3; QBE reports the
+    line after it, having read its newline already."""
+    n = qbe.DEFAULT_NINS + 10
+    body = "".join(f"\t%x{i} =w add {i}, 1\n" for i in range(n))
+    prog = tmp_path / "huge.ssa"
+    prog.write_text("export function w $main() {\n@start\n" + body + "\tret 0\n}\n")
+    r = run([jitrun, prog])
+    assert r.returncode == 2
+    assert r.stderr == f"{prog}:{qbe.DEFAULT_NINS + 4}: too many instructions\n"
+
+
+def test_limit_inside_a_pass_is_an_error(jitrun, tmp_path):
+    """QBE's die() in a pass (here: the ABI lowering of 20000 calls needs
+    more than NIns instructions in one block) comes back as an error."""
+    calls = "".join("\tcall $f(w 1, w 2)\n" for _ in range(20000))
+    prog = tmp_path / "calls.ssa"
+    prog.write_text("function $f(w %a, w %b) {\n@s\n\tret\n}\n"
+                    "export function w $main() {\n@start\n" + calls + "\tret 0\n}\n")
+    r = run([jitrun, prog])
+    assert r.returncode == 2
+    assert r.stderr == f"{prog}:20008: emit, too many instructions (in QBE's util.c)\n"
+    r = run([jitrun, "--cycles", 3, prog])
+    assert r.returncode == 0 and "errors 4 " in r.stdout
+
+
+def float32(lit: str) -> float:
+    """lit correctly rounded to binary32 (normal range), as a Python float."""
+    v = Fraction(lit)
+    sign, v = (-1 if v < 0 else 1), abs(v)
+    e = v.numerator.bit_length() - v.denominator.bit_length() - 24
+    while v / Fraction(2) ** e >= 2 ** 24:
+        e += 1
+    while v / Fraction(2) ** e < 2 ** 23:
+        e -= 1
+    q = round(v / Fraction(2) ** e)          # Fraction rounds half to even
+    return sign * float(q * Fraction(2) ** e)
+
+
+def test_float_literals_round_correctly(tools, tmp_path):
+    jitrun, stock = tools
+    rng = random.Random(1)
+    lits = ["0.1", "1.5", "-2.25", "1e10", "9007199254740993", "2.2250738585072011e-308",
+            "1.7976931348623157e308", "1.00000005960464477550", "3.4028234663852886e38",
+            "1.17549435e-38", "123456789012345678901234567890e-30", "4.9e-324"]
+    lits += [f"{rng.randint(1, 10**rng.randint(1, 19))}e{rng.randint(-30, 30)}" for _ in range(30)]
+    singles = [x for x in lits if 1.2e-38 < abs(float(x)) < 3.4e38]
+    lines = ['data $fmt = { b "%.17g\\n", b 0 }',
+             "export function w $main() {", "@start"]
+    for i, x in enumerate(lits):
+        lines += [f"\t%d{i} =d copy d_{x}", f"\tcall $printf(l $fmt, ..., d %d{i})"]
+    for i, x in enumerate(singles):
+        lines += [f"\t%s{i} =s copy s_{x}", f"\t%e{i} =d exts %s{i}",
+                  f"\tcall $printf(l $fmt, ..., d %e{i})"]
+    prog = tmp_path / "floats.ssa"
+    prog.write_text("\n".join(lines + ["\tret 0", "}", ""]))
+    want = [f"{float(x):.17g}" for x in lits] + [f"{float32(x):.17g}" for x in singles]
+    r = run([jitrun, prog])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == want
+    assert run([jitrun, "-S", prog]).stdout == run([stock, prog]).stdout
+
+
+@pytest.mark.parametrize("ssa,n", [(IL / "sorting.ssa", 1000), (IL / "spill_pressure.ssa", 100),
+                                   (IL / "bad" / "type_mismatch.ssa", 200),
+                                   (IL / "bad" / "undefined_symbol.ssa", 200)],
+                         ids=lambda v: v.stem if isinstance(v, Path) else str(v))
+def test_compile_release_cycles_do_not_leak(jitrun, ssa, n):
+    """The C heap, QBE's heap and the arena end where they started, also
+    when every compile fails (error exit in the parser, loader error)."""
+    r = run([jitrun, "--cycles", n, ssa])
+    assert r.returncode == 0, r.stdout + r.stderr
+    f = r.stdout.split()
+    stats = dict(zip(f[::2], f[1::2]))
+    assert stats["cycles"] == str(n)
+    assert stats["heap_before"] == stats["heap_after"]
+    assert stats["qbe_live"] == "0"
+    free, size = stats["arena_free"].split("/")
+    assert free == size and stats["extents"] == "1"
