@@ -119,15 +119,25 @@ void
 jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 {
 	struct jit_module *m;
+	struct jit_error err;
 	int (*entry)(int, char **);
 	char *argv[2];
-	uint64_t t0;
+	uint64_t t0, cycles, hz;
 	int rc;
 
+	/* Every "# " line inside a payload's block is the program's own
+	 * output, so the compile time goes into the check's name. */
 	t0 = rdtsc();
-	if (!compile(t, name, il, len, &m))
+	if (jit_compile(il, len, name, &m, &err) != 0) {
+		kt_checkf(t, 0, "compile %s # %s:%d: %s", name, err.file,
+			err.line, err.msg);
 		return;
-	diag_time(t, "compile time", rdtsc() - t0);
+	}
+	cycles = rdtsc() - t0;
+	hz = tsc_hz();
+	kt_check(t, 1, "compile %s (%llu us, %llu TSC cycles)", name,
+		(unsigned long long)(hz ? cycles * 1000000 / hz : 0),
+		(unsigned long long)cycles);
 	entry = (int (*)(int, char **))jit_symbol(m, "main");
 	if (kt_checkf(t, entry != 0, "main defined # export function w $main"
 		" is missing")) {

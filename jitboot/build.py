@@ -91,6 +91,9 @@ def kernel_sources(recipe: Recipe, image: Image, root: Path = ROOT) -> list[Path
         srcs += sorted((root / "jit").glob("*.c"))
         srcs += sorted((root / "jit" / "shim").glob("*.c"))
         srcs.append(image.gen / "exports.c")
+    if recipe.bench:
+        from . import bench
+        srcs += bench.kernel_sources(image, root)
     return srcs
 
 
@@ -109,7 +112,7 @@ def units(recipe: Recipe, image: Image, qbe_dir: Path | None = None,
     if recipe.jit and qbe_dir is not None:
         from . import qbe
         qbe_incs = [root / "jit" / "shim" / "include"] + incs
-        extra = ["-w", *qbe.extra_cflags(recipe)]
+        extra = ["-w", *qbe.extra_cflags(recipe, qbe_dir=qbe_dir)]
         for src in qbe.kernel_sources(qbe_dir):
             obj = _obj_path(image, src, root)
             out.append(Unit(src, obj, tuple(

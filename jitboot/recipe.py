@@ -76,6 +76,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
     "features": {
         "jit": (bool, True),
         "qbe_nins": (int, 1 << 16),
+        "bench": (bool, False),
     },
     "qemu": {
         "memory": (_Size, 256 * MIB),
@@ -129,6 +130,7 @@ class Recipe:
     budget_components: dict[str, int] = field(default_factory=dict)
     tests: tuple[str, ...] = ()
     payloads: tuple[Payload, ...] = ()
+    bench: bool = False     # link the benchmark programs (jitboot/bench.py)
 
     def context(self) -> dict:
         """The `image` variable every template sees."""
@@ -143,7 +145,7 @@ class Recipe:
             "jit_arena_size": self.jit_arena_size,
             "memory_size": self.memory,
             "tests": list(self.tests),
-            "features": {"jit": self.jit, "nins": self.qbe_nins},
+            "features": {"jit": self.jit, "nins": self.qbe_nins, "bench": self.bench},
             "payloads": [p.context() for p in self.payloads],
             "exit_pass": EXIT_PASS,
             "exit_fail": EXIT_FAIL,
@@ -346,6 +348,9 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
         raise rep.error("features", "qbe_nins", f"must be between 1024 and 16777216, got {nins}")
     payloads = tuple(_payload(path, p, rep, root) for p in v["run", "payloads"])
     _check_payload_names(path, payloads)
+    if v["features", "bench"] and not v["features", "jit"]:
+        raise rep.error("features", "bench", "the benchmark measures the JIT: "
+                        "it needs [features] jit = true")
     return Recipe(
         name=path.stem,
         path=path,
@@ -369,6 +374,7 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
         budget_components=v["budget", "components"],
         tests=tuple(v["run", "tests"]),
         payloads=payloads,
+        bench=v["features", "bench"],
     )
 
 
