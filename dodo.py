@@ -134,9 +134,17 @@ def task_iso():
 def task_size():
     """Audit the kernel's sizes (table, size.json, size.html) against the budgets."""
     def audit():
+        import shutil
         from jitboot import size
+        baseline = None
+        if BASELINE:
+            # publish() rotates size.json, so read the baseline from a copy
+            if not Path(BASELINE).is_file():
+                raise JitbootError(f"{BASELINE}: no such baseline size report")
+            baseline = IMAGE.dir / "size.baseline.json"
+            shutil.copyfile(BASELINE, baseline)
         result = size.publish(IMAGE.dir, budgets=size.recipe_budgets(RECIPE),
-                              source_root=ROOT, baseline=BASELINE)
+                              source_root=ROOT, baseline=baseline)
         print(result.text, flush=True)
         print(f"size report: {toolchain.rel(IMAGE.size_json)}, {toolchain.rel(IMAGE.size_html)}")
         if result.overruns:

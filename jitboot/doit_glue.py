@@ -42,6 +42,11 @@ class Reporter(ConsoleReporter):
             return
         super()._write_failure(result, write_exception)
 
+    def skip_uptodate(self, task):
+        # One line per up-to-date compile would bury what did happen.
+        if not task.name.startswith("compile:"):
+            super().skip_uptodate(task)
+
     def complete_run(self):
         # Each failure was already printed as one line when it happened.
         if self.runtime_errors:

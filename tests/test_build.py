@@ -85,3 +85,21 @@ def test_two_clean_builds_are_identical(tmp_path, project):
     b = other / "build" / "images" / "nojit"
     for name in ("kernel.elf", "kernel.elf32", "kernel.iso"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs"
+
+
+def test_size_gate_fails_naming_the_component(tmp_path):
+    """`doit image` runs the size audit; over budget, it fails naming the culprit."""
+    from jitboot import ROOT
+    recipe = tmp_path / "tiny_budget.toml"
+    recipe.write_text('[features]\njit = false\n[budget]\nmemory = "64K"\n'
+                      '[run]\ntests = ["aot_fib"]\n')
+    proc = doit(ROOT, "image", f"image={recipe}", check=False)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out
+    assert "error: image 'tiny_budget' is over budget: memory" in out
+    assert "(largest: kernel_lib" in out
+    json_path = ROOT / "build" / "images" / "tiny_budget" / "size.json"
+    import json
+    report = json.loads(json_path.read_text())
+    assert [o["budget"] for o in report["budgets"]] == ["memory"]
