@@ -87,6 +87,22 @@ def task_qbe_source():
     return {"actions": [action(fetch)], "uptodate": [current], "verbosity": 1}
 
 
+def task_bench_gen():
+    """Generate the benchmark table and QBE's AOT assembly ([features] bench images)."""
+    if not RECIPE.bench:
+        return {"actions": [], "uptodate": [True], "verbosity": 1}
+    from jitboot import bench
+    return {
+        "actions": [action(bench.generate_for_image, IMAGE, ROOT)],
+        "file_dep": [str(p.il) for p in bench.programs(ROOT)]
+                    + [str(ROOT / "jitboot" / "bench.py")],
+        "task_dep": ["qbe_source"],
+        "targets": [str(f) for f in bench.generated_files(IMAGE.gen, ROOT)],
+        "clean": True,
+        "verbosity": 1,
+    }
+
+
 @create_after(executed="qbe_source")
 def task_compile():
     """Compile every kernel source (ours and QBE's) to an object."""
@@ -202,6 +218,17 @@ def task_jit_run():
         "basename": "jit-run",
         "actions": [action(runner.run_payloads, IMAGE, IL_FILES)],
         "task_dep": ["link"],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_bench():
+    """Benchmark JIT vs AOT in the kernel and on the host; build/bench.json, build/bench.svg."""
+    from jitboot import bench
+    return {
+        "actions": [action(bench.run_benchmark, RECIPE, ROOT)],
+        "task_dep": ["image"] if RECIPE.bench else [],
         "uptodate": [False],
         "verbosity": 2,
     }

@@ -1786,6 +1786,7 @@ finish(struct as *a, int si)
 	uint8_t *buf;
 	size_t size, pad, k;
 	int64_t d;
+	int i;
 
 	s = &a->sec[si];
 	size = layout(a, s);
@@ -1840,10 +1841,14 @@ finish(struct as *a, int si)
 		for (k = 0; k < size; k++)
 			if (buf[k])
 				return fail(a, "non-zero data in .bss", 0, 0);
-	for (x = s->fix; x < s->fix + s->nfix; x++)
+	/* by index: fix is NULL in a section without fixups, and NULL + 0
+	 * is undefined behaviour (UBSan, tests/test_sanitizers.py) */
+	for (i = 0; i < s->nfix; i++) {
+		x = &s->fix[i];
 		if (resolve(a, si, buf, s->frag[x->frag].addr + x->off,
 		x->size, x->kind, x->e, x->line) < 0)
 			return -1;
+	}
 	return 0;
 }
 

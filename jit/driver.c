@@ -11,6 +11,7 @@
 #include "shim/shim.h"
 #include "shim/libc.h"
 #include "shim/qbe/pipeline.h"
+#include "shim/qbe/opt.h"
 
 struct jit_module {
 	struct jit_image *img;
@@ -106,6 +107,30 @@ qbe_error(struct jit_error *err, const char *name, const char *text, int line)
 	seterr(err, name, line, text);
 }
 
+/* The image's choice of passes ([features] jit_passes, rendered into
+ * jit/opt_image.c), when there is an image: weak, so the host twin
+ * links without it and keeps every pass on. */
+extern const char jit_image_passes[] __attribute__((weak));
+
+static int passes_chosen;
+
+int
+jit_set_passes(const char *spec)
+{
+	if (opt_select(spec) != 0)
+		return -1;
+	passes_chosen = 1;
+	return 0;
+}
+
+const char *
+jit_passes(void)
+{
+	if (!passes_chosen && jit_image_passes)
+		jit_set_passes(jit_image_passes);
+	return opt_selected();
+}
+
 int
 jit_il_to_asm(const char *il, size_t len, const char *name,
 	char **text, size_t *textlen, struct jit_error *err)
@@ -113,6 +138,7 @@ jit_il_to_asm(const char *il, size_t len, const char *name,
 	static struct run r;
 	int rc, line;
 
+	jit_passes();
 	*text = 0;
 	if (textlen)
 		*textlen = 0;

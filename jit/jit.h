@@ -38,4 +38,20 @@ void jit_release(struct jit_module *m);
 int jit_il_to_asm(const char *il, size_t len, const char *name,
 	char **text, size_t *textlen, struct jit_error *err);
 
+/* Our own optimization passes, run on QBE's IL between QBE's passes
+ * (jit/shim/qbe/opt.h): "tre" (tail recursion with accumulators into
+ * loops) and "inline" (small functions of the same module, recursion
+ * unrolled a few levels). All are on unless the image recipe says
+ * otherwise ([features] jit_passes, in the kernel) or this is called.
+ * spec is "all", "none" or comma-separated names ("tre,inline").
+ * Applies to later compiles; returns 0, or -1 for an unknown name
+ * (the selection is then unchanged). */
+int jit_set_passes(const char *spec);
+
+/* The passes selected, as a spec: "tre,inline", "none". */
+const char *jit_passes(void);
+
+/* The known pass names, comma-separated. */
+extern const char jit_pass_names[];
+
 #endif

@@ -11,7 +11,7 @@
  *
  * bench uses the benchmark problem sizes; bench_quick the small ones, so
  * a test run stays short even under TCG. */
-#if !__STDC_HOSTED__	/* the host twin compiles every jit/*.c: kernel only */
+#if !__STDC_HOSTED__	/* kernel only, but the host twin compiles every .c of jit/ */
 #include "kernel.h"
 #include "ktest.h"
 #include "bench.h"

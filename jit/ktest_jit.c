@@ -4,10 +4,28 @@
  * check it against the ahead-of-time C version (kernel_lib's aot_fib);
  * compile time and the JIT/AOT speed ratio are reported as diagnostics.
  * jit_run_payload: each multiboot module is an IL program whose main()
- * runs as one KTAP test; its stdout lines become "# " lines of the test. */
+ * runs as one KTAP test; its stdout lines become "# " lines of the test.
+ *
+ * A payload is untrusted: its main runs on a stack of its own, with an
+ * unmapped guard page below it, under a catch point (trap_catch in
+ * kernel.h).  A CPU exception in it (or in a kernel function it called)
+ * ends the payload, not the kernel: the test fails with the exception
+ * and the function and offset where it happened, e.g.
+ *
+ *     not ok 3 main returned 0 # DE divide error in main+0x12
+ *
+ * and the runner goes on to the next module.  A payload that means to
+ * fault says so with a comment line in its IL,
+ *
+ *     # expect fault: #DE
+ *
+ * (the mnemonic of trap.c's table); it passes only if main takes exactly
+ * that exception: "ok 3 contained DE divide error in main+0x12".  A
+ * kernel panic is never contained, so it never passes. */
 #include "kernel.h"
 #include "ktest.h"
 #include "jit.h"
+#include "loader.h"
 
 long aot_fib(long n);
 
@@ -115,15 +133,155 @@ KTEST(jit_fib)
 	check_no_leak(t);
 }
 
+enum {
+	PAGE = 4096,
+	PAYLOAD_STACK = 256 * 1024,
+};
+
+/* The payloads' stack: one guard page, then the stack proper. */
+static char payload_stack[PAGE + PAYLOAD_STACK] __attribute__((aligned(PAGE)));
+
+/* call_on_stack(fn, argc, argv, top): fn(argc, argv) with rsp = top,
+ * back on the caller's stack afterwards. */
+int call_on_stack(int (*fn)(int, char **), int argc, char **argv, void *top);
+__asm__(
+	"	.text\n"
+	"	.type	call_on_stack, @function\n"
+	"call_on_stack:\n"
+	"	pushq	%rbp\n"
+	"	movq	%rsp, %rbp\n"
+	"	movq	%rcx, %rsp\n"
+	"	movq	%rdi, %rax\n"
+	"	movl	%esi, %edi\n"
+	"	movq	%rdx, %rsi\n"
+	"	callq	*%rax\n"
+	"	movq	%rbp, %rsp\n"
+	"	popq	%rbp\n"
+	"	ret\n"
+	"	.size	call_on_stack, . - call_on_stack\n");
+
+static int
+in_payload_stack(uint64_t a, size_t len)
+{
+	uint64_t lo = (uint64_t)payload_stack + PAGE;
+
+	return a >= lo && a + len <= lo + PAYLOAD_STACK && a + len >= a;
+}
+
+/* "main+0x12" for an address in JIT'd code.  Outside it (a kernel
+ * function the payload called, or data it jumped to), name the place and
+ * the nearest JIT'd return address on the payload stack: the caller. */
+static void
+name_code(char *buf, size_t n, const struct trap_catch *c)
+{
+	const char *fn, *what;
+	uint64_t *sp;
+	size_t off;
+	int i;
+
+	if ((fn = jit_code_lookup((void *)c->fault_rip, &off))) {
+		snprintf(buf, n, "%s+%#zx", fn, off);
+		return;
+	}
+	what = c->fault_rip >= (uint64_t)__text_start && c->fault_rip < (uint64_t)__text_end
+		? "kernel code" : "non-code";
+	sp = (uint64_t *)c->fault_rsp;
+	for (i = 0; i < 64 && in_payload_stack((uint64_t)(sp + i), 8); i++)
+		if ((fn = jit_code_lookup((void *)sp[i], &off))) {
+			snprintf(buf, n, "%s at %#lx called from %s+%#zx", what,
+				(unsigned long)c->fault_rip, fn, off);
+			return;
+		}
+	snprintf(buf, n, "%s at %#lx", what, (unsigned long)c->fault_rip);
+}
+
+/* "DE divide error in main+0x12", "PF page fault in main+0x4: null
+ * pointer dereference at 0x0": no '#', which KTAP reserves. */
+static void
+describe_fault(char *buf, size_t n, const struct trap_catch *c)
+{
+	const char *name = trap_name(c->vector), *hint;
+	char where[112];
+	uint64_t guard = (uint64_t)payload_stack;
+
+	name_code(where, sizeof where, c);
+	if (c->vector == 14 && c->cr2 >= guard && c->cr2 < guard + PAGE)
+		hint = "stack overflow: hit the guard page below the payload stack";
+	else
+		hint = trap_hint(c->vector, c->error, c->cr2);
+	if (c->vector == 14)
+		snprintf(buf, n, "%s in %s: %s at 0x%lx", name + (*name == '#'),
+			where, *hint ? hint : "access", (unsigned long)c->cr2);
+	else
+		snprintf(buf, n, "%s in %s", name + (*name == '#'), where);
+}
+
+/* The mnemonic after "# expect fault:" in the IL ("DE"), or 0. */
+static int
+expected_fault(const char *il, size_t len, char *out, size_t n)
+{
+	static const char tag[] = "# expect fault:";
+	size_t i, k, t = sizeof tag - 1;
+
+	for (i = 0; i + t <= len; i++) {
+		if ((i && il[i - 1] != '\n') || memcmp(il + i, tag, t) != 0)
+			continue;
+		for (i += t; i < len && il[i] == ' '; i++)
+			;
+		if (i < len && il[i] == '#')
+			i++;
+		for (k = 0; i < len && k + 1 < n && il[i] > ' '; )
+			out[k++] = il[i++];
+		out[k] = 0;
+		return k > 0;
+	}
+	return 0;
+}
+
+/* Does vector's mnemonic ("#DE divide error") equal want ("DE")? */
+static int
+same_fault(uint64_t vector, const char *want)
+{
+	const char *name = trap_name(vector);
+	size_t n = strlen(want);
+
+	name += *name == '#';
+	return strncmp(name, want, n) == 0 && (name[n] == ' ' || name[n] == 0);
+}
+
+/* Run main(1, {name}) on the payload stack under a catch point; 0 if
+ * it returned (*rc set), 1 if it faulted (*c says how). */
+static int
+run_main(int (*entry)(int, char **), char *name, int *rc, struct trap_catch *c)
+{
+	static char *argv[2];
+	static int guarded;
+
+	if (!guarded) {
+		/* A stack overflow must fault here, not run into .bss below. */
+		if (vm_protect((uintptr_t)payload_stack, PAGE, 0) != 0)
+			panic("cannot unmap the payload stack's guard page");
+		guarded = 1;
+	}
+	argv[0] = name;
+	argv[1] = 0;
+	if (trap_catch(c) != 0)
+		return 1;
+	*rc = call_on_stack(entry, 1, argv, payload_stack + sizeof payload_stack);
+	trap_uncatch();
+	return 0;
+}
+
 void
 jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 {
 	struct jit_module *m;
 	struct jit_error err;
+	struct trap_catch c;
 	int (*entry)(int, char **);
-	char *argv[2];
+	char want[16], what[256];
 	uint64_t t0, cycles, hz;
-	int rc;
+	int rc, expect;
 
 	/* Every "# " line inside a payload's block is the program's own
 	 * output, so the compile time goes into the check's name. */
@@ -138,13 +296,24 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	kt_check(t, 1, "compile %s (%llu us, %llu TSC cycles)", name,
 		(unsigned long long)(hz ? cycles * 1000000 / hz : 0),
 		(unsigned long long)cycles);
+	expect = expected_fault(il, len, want, sizeof want);
 	entry = (int (*)(int, char **))jit_symbol(m, "main");
-	if (kt_checkf(t, entry != 0, "main defined # export function w $main"
+	if (!kt_checkf(t, entry != 0, "main defined # export function w $main"
 		" is missing")) {
-		argv[0] = (char *)name;
-		argv[1] = 0;
-		rc = entry(1, argv);
-		kt_checkf(t, rc == 0, "main returned 0 # got %d", rc);
+		jit_release(m);
+		return;
 	}
+	if (run_main(entry, (char *)name, &rc, &c)) {
+		describe_fault(what, sizeof what, &c);
+		if (!expect)
+			kt_checkf(t, 0, "main returned 0 # %s", what);
+		else if (same_fault(c.vector, want))
+			kt_check(t, 1, "contained %s", what);
+		else
+			kt_checkf(t, 0, "fault %s expected # got %s", want, what);
+	} else if (expect)
+		kt_checkf(t, 0, "fault %s expected # main returned %d", want, rc);
+	else
+		kt_checkf(t, rc == 0, "main returned 0 # got %d", rc);
 	jit_release(m);
 }

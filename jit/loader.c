@@ -25,7 +25,13 @@ struct jit_image {
 	struct isym *sym;      /* global definitions */
 	size_t nsym;
 	void **common;         /* address of each object symbol if COMMON */
+	struct isym *fn;       /* text symbols, local ones too, by address */
+	size_t nfn;
+	struct jit_image *next;        /* in the list of loaded images */
 };
+
+/* Every loaded image, so a fault address can be named (jit_code_lookup). */
+static struct jit_image *loaded;
 
 static int
 lfail(struct jit_error *err, const char *msg, const char *name)
@@ -176,6 +182,53 @@ globals(const struct asm_obj *o, struct jit_image *img, struct jit_error *err)
 	return 0;
 }
 
+static char *
+strdup_(const char *s)
+{
+	size_t n;
+	char *p;
+
+	n = strlen(s) + 1;
+	if ((p = malloc(n)))
+		memcpy(p, s, n);
+	return p;
+}
+
+/* Labels the assembler keeps (.Lbb3) are not functions. */
+static int
+is_function(const struct asm_symbol *y)
+{
+	return y->sec == ASM_TEXT && y->name && y->name[0]
+		&& strncmp(y->name, ".L", 2) != 0;
+}
+
+/* The text symbols, sorted by address (insertion sort: a module has a
+ * handful), for naming code addresses in crash reports. */
+static int
+functions(const struct asm_obj *o, struct jit_image *img, struct jit_error *err)
+{
+	const struct asm_symbol *y;
+	struct isym t;
+	size_t i, j;
+
+	img->fn = calloc(asm_nsym(o) + 1, sizeof *img->fn);
+	if (!img->fn)
+		return lfail(err, "out of memory", 0);
+	for (i = 0; i < asm_nsym(o); i++) {
+		y = asm_symbol(o, i);
+		if (!is_function(y))
+			continue;
+		t.addr = img->sec[ASM_TEXT] + y->value;
+		if (!(t.name = strdup_(y->name)))
+			return lfail(err, "out of memory", 0);
+		for (j = img->nfn; j > 0 && (uint8_t *)img->fn[j - 1].addr > (uint8_t *)t.addr; j--)
+			img->fn[j] = img->fn[j - 1];
+		img->fn[j] = t;
+		img->nfn++;
+	}
+	return 0;
+}
+
 static int
 seal(struct jit_image *img, struct jit_error *err)
 {
@@ -221,16 +274,18 @@ jit_load(const struct asm_obj *o, struct jit_image **out,
 		lfail(err, "out of memory", 0);
 		goto bad;
 	}
+	/* A module without a byte still gets a page: labels in its empty
+	 * sections need real, distinct addresses (NULL + offset is not one). */
 	img->size = plan(o, off, commoff);
-	if (img->size) {
-		img->base = jit_arena_alloc(img->size, PAGE);
-		if (!img->base) {
-			lfail(err, "JIT arena exhausted (raise jit_arena_size in "
-				"the image recipe)", 0);
-			goto bad;
-		}
-		memset(img->base, 0, img->size);
+	if (!img->size)
+		img->size = PAGE;
+	img->base = jit_arena_alloc(img->size, PAGE);
+	if (!img->base) {
+		lfail(err, "JIT arena exhausted (raise jit_arena_size in "
+			"the image recipe)", 0);
+		goto bad;
 	}
+	memset(img->base, 0, img->size);
 	for (k = 0; k < ASM_NSEC; k++) {
 		s = asm_section(o, k);
 		img->sec[k] = img->base + off[k];
@@ -244,11 +299,14 @@ jit_load(const struct asm_obj *o, struct jit_image **out,
 	for (i = 0; i < asm_nreloc(o); i++)
 		if (relocate(o, img, asm_reloc(o, i), err) < 0)
 			goto bad;
-	if (globals(o, img, err) < 0 || seal(img, err) < 0)
+	if (globals(o, img, err) < 0 || functions(o, img, err) < 0
+	|| seal(img, err) < 0)
 		goto bad;
 	free(commoff);
 	free(img->common);
 	img->common = 0;
+	img->next = loaded;
+	loaded = img;
 	*out = img;
 	return 0;
 bad:
@@ -275,13 +333,43 @@ jit_image_section(struct jit_image *img, int sec, size_t *size)
 	return img->sec[sec];
 }
 
+const char *
+jit_code_lookup(const void *pc, size_t *off)
+{
+	const uint8_t *p = pc;
+	struct jit_image *img;
+	size_t i;
+
+	for (img = loaded; img; img = img->next) {
+		if (p < img->sec[ASM_TEXT] || p >= img->sec[ASM_TEXT] + img->secsize[ASM_TEXT])
+			continue;
+		for (i = img->nfn; i > 0; i--)
+			if ((const uint8_t *)img->fn[i - 1].addr <= p) {
+				*off = (size_t)(p - (uint8_t *)img->fn[i - 1].addr);
+				return img->fn[i - 1].name;
+			}
+		*off = (size_t)(p - img->sec[ASM_TEXT]);
+		return ".text";
+	}
+	return 0;
+}
+
 void
 jit_unload(struct jit_image *img)
 {
+	struct jit_image **pp;
 	size_t i;
 
 	if (!img)
 		return;
+	for (pp = &loaded; *pp; pp = &(*pp)->next)
+		if (*pp == img) {
+			*pp = img->next;
+			break;
+		}
+	for (i = 0; i < img->nfn; i++)
+		free(img->fn[i].name);
+	free(img->fn);
 	if (img->base)
 		jit_arena_free(img->base, img->size);
 	for (i = 0; i < img->nsym; i++)

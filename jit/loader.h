@@ -34,6 +34,13 @@ void *jit_image_symbol(struct jit_image *img, const char *name);
  * (size 0 when the section is empty). For profilers and crash reports. */
 void *jit_image_section(struct jit_image *img, int sec, size_t *size);
 
+/* Name a code address, for crash reports: if pc is inside the text of
+ * a loaded image, return the function (global or local symbol) it is in
+ * and set *off to pc's offset from that function's start; NULL when no
+ * loaded image holds pc. Reads only the loader's own bookkeeping, so a
+ * trap handler may call it. */
+const char *jit_code_lookup(const void *pc, size_t *off);
+
 /* Free the image's memory and bookkeeping. img may be NULL. */
 void jit_unload(struct jit_image *img);
 

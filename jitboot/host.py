@@ -22,7 +22,7 @@ from jitboot.errors import JitbootError
 HOST_CFLAGS = ["-std=gnu11", "-O2", "-g", "-fno-pie", "-fno-omit-frame-pointer",
                "-Wall", "-Wextra", "-Wno-unused-parameter"]
 # jit/ sources that only make sense inside the kernel
-KERNEL_ONLY = {"platform_kernel.c", "ktest_jit.c"}
+KERNEL_ONLY = {"platform_kernel.c", "ktest_jit.c", "opt_image.c"}
 # QBE's own build: C99, its warnings are not ours to fix.
 QBE_CFLAGS = ["-std=c99", "-O2", "-g", "-fno-pie", "-w"]
 
@@ -97,8 +97,8 @@ def _under(p: Path, d: Path) -> bool:
         return False
 
 
-def _compile(src: Path, obj: Path, flags: list[str]) -> Path:
-    cmd = ["gcc", *flags, "-MMD", "-MP", "-MF", str(obj.with_suffix(".d")),
+def _compile(src: Path, obj: Path, flags: list[str], cc: str = "gcc") -> Path:
+    cmd = [cc, *flags, "-MMD", "-MP", "-MF", str(obj.with_suffix(".d")),
            "-c", str(src), "-o", str(obj)]
     stamp = obj.with_suffix(".cmd")
     if _fresh(obj, [src, *_deps(obj.with_suffix(".d"))]) and _read(stamp) == " ".join(cmd):
@@ -109,8 +109,8 @@ def _compile(src: Path, obj: Path, flags: list[str]) -> Path:
     return obj
 
 
-def _link(objs: list[Path], out: Path, flags: list[str] = ()) -> Path:
-    cmd = ["gcc", "-no-pie", *flags, "-o", str(out), *map(str, objs)]
+def _link(objs: list[Path], out: Path, flags: list[str] = (), cc: str = "gcc") -> Path:
+    cmd = [cc, "-no-pie", *flags, "-o", str(out), *map(str, objs)]
     stamp = out.with_name(f".{out.name}.cmd")
     if _fresh(out, objs) and _read(stamp) == " ".join(cmd):
         return out
@@ -147,7 +147,7 @@ def _run(cmd: list[str], what: str) -> None:
     try:
         r = subprocess.run(cmd, capture_output=True, text=True)
     except OSError as e:
-        raise JitbootError(f"{what}: cannot run {cmd[0]} ({e}); install gcc") from None
+        raise JitbootError(f"{what}: cannot run {cmd[0]} ({e}); install {cmd[0]}") from None
     if r.returncode != 0:
         raise JitbootError(f"{what} failed:\n{(r.stderr + r.stdout).strip()}")
 

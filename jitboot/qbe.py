@@ -39,8 +39,9 @@ DEFAULT_NINS = 1 << 16
 # Files whose presence says "this directory is QBE".
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
-# Our QBE-side glue: compiled like a QBE source (it includes all.h).
-GLUE_SOURCES = (ROOT / "jit" / "shim" / "qbe" / "pipeline.c",)
+# Our QBE-side glue: compiled like a QBE source (it includes all.h):
+# the pass pipeline and our own passes (opt*.c).
+GLUE_SOURCES = tuple(sorted((ROOT / "jit" / "shim" / "qbe").glob("*.c")))
 
 # Bump when ADJUSTMENTS change, so cached copies are redone.
 ADJUST_VERSION = 2
@@ -170,15 +171,17 @@ def host_qbe_sources(qbe_dir: Path) -> list[Path]:
 
 
 def extra_cflags(recipe_features=None, qbe_dir: Path | None = None) -> list[str]:
-    """Flags for compiling kernel_sources(): NIns from the recipe and the
-    include path our glue needs for QBE's all.h.
+    """Flags for compiling kernel_sources(): NIns from the recipe, the
+    include path our glue needs for QBE's all.h, and -fwrapv: QBE folds
+    and offsets 64-bit constants with signed arithmetic that may wrap
+    (alias.c, fold.c), which C leaves undefined (found by fuzzing).
 
     recipe_features is the recipe's features dict (key "nins"), a Recipe
     (attribute qbe_nins), or None for the default."""
     nins = _nins(recipe_features)
     if qbe_dir is None:
         qbe_dir = ROOT / "build" / "qbe-src"
-    return [f"-DJITBOOT_NINS={nins}", f"-I{qbe_dir}"]
+    return [f"-DJITBOOT_NINS={nins}", f"-I{qbe_dir}", "-fwrapv"]
 
 
 # -- download and verification ---------------------------------------------

@@ -77,6 +77,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
         "jit": (bool, True),
         "qbe_nins": (int, 1 << 16),
         "bench": (bool, False),
+        "jit_passes": (str, "all"),
     },
     "qemu": {
         "memory": (_Size, 256 * MIB),
@@ -131,6 +132,7 @@ class Recipe:
     tests: tuple[str, ...] = ()
     payloads: tuple[Payload, ...] = ()
     bench: bool = False     # link the benchmark programs (jitboot/bench.py)
+    jit_passes: str = "all"  # our optimization passes in the JIT (jit/jit.h)
 
     def context(self) -> dict:
         """The `image` variable every template sees."""
@@ -145,7 +147,8 @@ class Recipe:
             "jit_arena_size": self.jit_arena_size,
             "memory_size": self.memory,
             "tests": list(self.tests),
-            "features": {"jit": self.jit, "nins": self.qbe_nins, "bench": self.bench},
+            "features": {"jit": self.jit, "nins": self.qbe_nins, "bench": self.bench,
+                         "jit_passes": self.jit_passes},
             "payloads": [p.context() for p in self.payloads],
             "exit_pass": EXIT_PASS,
             "exit_fail": EXIT_FAIL,
@@ -351,6 +354,7 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
     if v["features", "bench"] and not v["features", "jit"]:
         raise rep.error("features", "bench", "the benchmark measures the JIT: "
                         "it needs [features] jit = true")
+    _check_passes(v["features", "jit_passes"], rep)
     return Recipe(
         name=path.stem,
         path=path,
@@ -375,7 +379,22 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
         tests=tuple(v["run", "tests"]),
         payloads=payloads,
         bench=v["features", "bench"],
+        jit_passes=v["features", "jit_passes"],
     )
+
+
+# The JIT's own optimization passes (jit/shim/qbe/opt.c passtab).
+JIT_PASSES = ("tre", "inline")
+
+
+def _check_passes(spec: str, rep: _Reporter) -> None:
+    if spec in ("all", "none"):
+        return
+    for name in spec.split(","):
+        if name not in JIT_PASSES:
+            raise rep.error("features", "jit_passes",
+                            f"unknown pass {name!r} (use \"all\", \"none\" or "
+                            f"comma-separated names from {', '.join(JIT_PASSES)})")
 
 
 PAGE = 4 * KIB

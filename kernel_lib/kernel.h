@@ -39,6 +39,35 @@ uint64_t rdtsc(void);
 uint64_t tsc_hz(void);
 
 void trap_init(void);
+
+/*
+ * Catch points: survive a CPU exception in code we do not trust (JIT'd
+ * payloads).  Like setjmp, trap_catch(c) returns 0 when called; if an
+ * exception other than NMI, #DF or #MC happens before trap_uncatch(), the
+ * fault is recorded in *c, the catch point is disarmed, and trap_catch
+ * returns again, with 1, in the function that called it, with its stack
+ * and callee-saved registers as they were.  That function must still be
+ * running.  One catch point at a time.
+ *
+ *	struct trap_catch c;
+ *	if (trap_catch(&c) == 0) {
+ *		untrusted();
+ *		trap_uncatch();
+ *	} else
+ *		printf("%s at %#lx\n", trap_name(c.vector), c.fault_rip);
+ */
+struct trap_catch {
+	uint64_t rip, rsp, rbp, rbx, r12, r13, r14, r15;	/* saved by trap_catch */
+	uint64_t vector, error, cr2;				/* the fault */
+	uint64_t fault_rip, fault_rsp, fault_rbp;
+};
+int trap_catch(struct trap_catch *c) __attribute__((returns_twice));
+void trap_uncatch(void);
+/* "#PF page fault" for 14; "?" outside 0..31. */
+const char *trap_name(int vector);
+/* What a fault's error code and address mean ("null pointer dereference",
+ * "write to executable code (W^X)", ...), or "". */
+const char *trap_hint(int vector, uint64_t error, uint64_t cr2);
 void heap_init(void);
 
 /* Heap walk, for tests and diagnostics.  heap_check() returns 0 if every

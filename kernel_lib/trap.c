@@ -1,12 +1,22 @@
 /*
- * trap.c - CPU exceptions: IDT, TSS with IST stacks, and the report.
+ * trap.c - CPU exceptions: IDT, TSS with IST stacks, catch points, and the
+ * report.
  *
- * Every exception is fatal: the handler prints one PANIC line with the
- * vector, error code, RIP, CR2 and RSP, then exits with JB_EXIT_PANIC.  A
- * fault must never turn into a silent triple fault, so the handlers run on
- * their own stacks (IST): a page fault caused by overflowing the kernel
- * stack into its guard page cannot push its frame onto that same stack,
- * and a double fault gets a second, separate stack.
+ * An exception is fatal unless a catch point is armed (trap_catch): the
+ * handler prints one PANIC line with the vector, error code, RIP, CR2 and
+ * RSP, then exits with JB_EXIT_PANIC.  A fault must never turn into a
+ * silent triple fault, so the handlers run on their own stacks (IST): a
+ * page fault caused by overflowing a stack into its guard page cannot push
+ * its frame onto that same stack, and a double fault gets a second,
+ * separate stack.
+ *
+ * A catch point lets the payload runner survive JIT'd code that faults:
+ * trap_catch() saves the callee-saved registers and the stack pointer, like
+ * setjmp; when a fault arrives while it is armed, trap() rewrites the
+ * trapframe so that iretq "returns" from trap_catch() a second time, with
+ * 1, on the stack of the code that armed it.  iretq also reloads RFLAGS,
+ * so the catcher gets interrupts off and DF clear whatever the faulting
+ * code left in them.
  */
 #include "kernel.h"
 #include "x86.h"
@@ -22,6 +32,9 @@
 #define VEC_DF		8
 #define VEC_PF		14
 #define IST_SIZE	16384
+#define RFLAGS_FIXED	0x2ull		/* bit 1 always reads as 1 */
+#define PF_WRITE	0x2		/* #PF error code: the access was a write */
+#define PF_FETCH	0x10		/* #PF error code: instruction fetch */
 
 /* Saved by boot/isr.S, lowest address first. */
 struct trapframe {
@@ -103,19 +116,106 @@ void trap_init(void)
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
+/* ---- catch points ---- */
+
+static struct trap_catch *catcher;
+
+/* trap_catch(c): the setjmp half.  Layout of the saved registers is the
+ * head of struct trap_catch (kernel.h): rip, rsp, rbp, rbx, r12..r15. */
+__asm__(
+	"	.text\n"
+	"	.globl	trap_catch\n"
+	"	.type	trap_catch, @function\n"
+	"trap_catch:\n"
+	"	movq	(%rsp), %rax\n"	/* where to come back: our return address */
+	"	movq	%rax, 0(%rdi)\n"
+	"	leaq	8(%rsp), %rax\n"	/* the stack pointer after that return */
+	"	movq	%rax, 8(%rdi)\n"
+	"	movq	%rbp, 16(%rdi)\n"
+	"	movq	%rbx, 24(%rdi)\n"
+	"	movq	%r12, 32(%rdi)\n"
+	"	movq	%r13, 40(%rdi)\n"
+	"	movq	%r14, 48(%rdi)\n"
+	"	movq	%r15, 56(%rdi)\n"
+	"	movq	%rdi, catcher(%rip)\n"
+	"	xorl	%eax, %eax\n"
+	"	ret\n"
+	"	.size	trap_catch, . - trap_catch\n");
+
+void trap_uncatch(void)
+{
+	catcher = 0;
+}
+
+const char *trap_name(int vector)
+{
+	return vector >= 0 && vector < NVECTORS ? names[vector] : "?";
+}
+
+/* NMI, #DF and #MC say the machine, not the running code, is in trouble:
+ * nothing to resume from. */
+static int catchable(uint64_t vector)
+{
+	return vector != 2 && vector != VEC_DF && vector != 18;
+}
+
+/* Resume the catcher: its registers, rax = 1, interrupts off. */
+static void resume_catcher(struct trapframe *f, uint64_t cr2)
+{
+	struct trap_catch *c = catcher;
+
+	catcher = 0;		/* a fault in the catcher itself is fatal */
+	c->vector = f->vector;
+	c->error = f->error;
+	c->fault_rip = f->rip;
+	c->fault_rsp = f->rsp;
+	c->fault_rbp = f->rbp;
+	c->cr2 = cr2;
+	f->rip = c->rip;
+	f->rsp = c->rsp;
+	f->rbp = c->rbp;
+	f->rbx = c->rbx;
+	f->r12 = c->r12;
+	f->r13 = c->r13;
+	f->r14 = c->r14;
+	f->r15 = c->r15;
+	f->rax = 1;
+	f->rflags = RFLAGS_FIXED;	/* cs and ss stay: the faulting code ran in ring 0 too */
+}
+
+/* What a page fault's error code and address say, for a reader. */
+const char *trap_hint(int vector, uint64_t error, uint64_t cr2)
+{
+	if (vector != VEC_PF)
+		return "";
+	if (cr2 < 0x1000)
+		return "null pointer dereference";
+	if (cr2 >= (uint64_t)boot_stack_guard && cr2 < (uint64_t)boot_stack_bottom)
+		return "stack overflow: hit the guard page below the kernel stack";
+	if (error & PF_FETCH)
+		return "executing a non-executable page";
+	if ((error & PF_WRITE) && (vm_query(cr2) & VM_X))
+		return "write to executable code (W^X)";
+	if (error & PF_WRITE && vm_query(cr2))
+		return "write to a read-only page";
+	if (!vm_query(cr2))
+		return "unmapped address";
+	return "";
+}
+
 /* Called by boot/isr.S with interrupts off, on an IST stack. */
 void trap(struct trapframe *f);
 void trap(struct trapframe *f)
 {
 	uint64_t cr2 = read_cr2();
-	const char *hint = "";
+	const char *hint;
 
-	if (f->vector == VEC_PF && cr2 >= (uint64_t)boot_stack_guard &&
-	    cr2 < (uint64_t)boot_stack_bottom)
-		hint = " (stack overflow: hit the guard page below the kernel stack)";
-	if (f->vector == VEC_PF && cr2 < 0x1000)
-		hint = " (null pointer dereference)";
-	panic("exception %lu (%s) err=0x%lx rip=0x%lx cr2=0x%lx rsp=0x%lx%s",
-	      f->vector, f->vector < NVECTORS ? names[f->vector] : "?",
-	      f->error, f->rip, cr2, f->rsp, hint);
+	if (catcher && catchable(f->vector)) {
+		resume_catcher(f, cr2);
+		return;
+	}
+	hint = trap_hint(f->vector, f->error, cr2);
+	panic("exception %lu (%s) err=0x%lx rip=0x%lx cr2=0x%lx rsp=0x%lx%s%s%s",
+	      f->vector, trap_name(f->vector), f->error, f->rip, cr2, f->rsp,
+	      *hint ? " (" : "", hint, *hint ? ")" : "");
 }

@@ -49,3 +49,14 @@ def image_builder():
             cache[recipe] = build_image(recipe)
         return cache[recipe]
     return get
+
+
+@pytest.fixture(scope="session")
+def host_tools():
+    """build/host/{qbe,jitrun,asmdump}, built once (as `doit host` does)."""
+    from jitboot import host
+    from jitboot.errors import JitbootError
+    try:
+        return host.build_all(ROOT)
+    except JitbootError as e:
+        pytest.fail(f"cannot build the host tools: {e}")

@@ -22,7 +22,9 @@ SECTIONS = (".text", ".rodata", ".data", ".bss")
 
 
 @pytest.fixture(scope="session")
-def asmdump():
+def asmdump(host_tools):
+    # host_tools builds the stock qbe the QBE-output tests compile IL with;
+    # asmdump itself is rebuilt here with -Werror.
     HOST.mkdir(parents=True, exist_ok=True)
     cmd = ["gcc", "-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-Werror",
            "-Wno-unused-parameter", "-I", str(REPO / "jit"),

@@ -29,13 +29,13 @@ TIMEOUT = 10
 def stock_qbe():
     """build/host/qbe, built from the pinned QBE sources if needed."""
     if shutil.which("gcc") is None:
-        pytest.skip("gcc not found: the corpus reference needs the host gcc")
+        pytest.fail("gcc not found: the corpus reference needs the host gcc")
     try:
         from jitboot import host, qbe
         src = qbe.ensure_qbe_source(ROOT / "build")
         return host.build_qbe(src, ROOT / "build" / "host")
     except (ImportError, AttributeError, JitbootError) as e:
-        pytest.skip(f"stock qbe unavailable ({e}); run `doit host` first")
+        pytest.fail(f"stock qbe unavailable ({e}); run `doit host` first")
 
 
 def run(cmd, **kw):

@@ -6,6 +6,9 @@
  *	jitrun --cycles N FILE.ssa     compile and release FILE N times and
  *	                               check that no memory is left behind
  *	                               (exit 0), also when FILE is bad
+ *	jitrun --passes=SPEC ...       our optimization passes: all (the
+ *	                               default), none, or names (tre,inline);
+ *	                               comes before the other options
  *
  * Errors in FILE go to stderr as FILE:LINE: message, exit status 2. */
 #include <errno.h>
@@ -27,7 +30,8 @@ enum {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: jitrun [-S | --cycles N] FILE.ssa [args...]\n");
+	fprintf(stderr, "usage: jitrun [--passes=all|none|%s] [-S | --cycles N] "
+		"FILE.ssa [args...]\n", jit_pass_names);
 	exit(EXIT_USAGE);
 }
 
@@ -149,6 +153,15 @@ main(int argc, char **argv)
 	ncycles = -1;
 	argv++;
 	argc--;
+	if (argc > 0 && strncmp(argv[0], "--passes=", 9) == 0) {
+		if (jit_set_passes(argv[0] + 9) != 0) {
+			fprintf(stderr, "jitrun: unknown pass in %s (known: %s)\n",
+				argv[0], jit_pass_names);
+			return EXIT_USAGE;
+		}
+		argv++;
+		argc--;
+	}
 	if (argc > 0 && strcmp(argv[0], "-S") == 0) {
 		asmonly = 1;
 		argv++;

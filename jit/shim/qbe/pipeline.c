@@ -4,6 +4,7 @@
  * arm64 and rv64) are not needed; the target is always amd64 System V. */
 #include "all.h"
 #include "pipeline.h"
+#include "opt.h"
 
 /* main.c's globals, which the rest of QBE refers to */
 Target T;
@@ -22,8 +23,10 @@ void jitboot_reset_spill(void);
 int jitboot_lnum(void);
 extern int jitboot_id0;
 
-/* Hook points (pipeline.h): where our own passes go. */
-void (*qbe_hooks[QBE_NHOOK])(Fn *);
+/* Hook points (pipeline.h): where our own passes go (opt.h). */
+void (*qbe_hooks[QBE_NHOOK])(Fn *) = {
+	[QBE_HOOK_PARSED] = opt_parsed,
+};
 
 static FILE *outf;
 
@@ -102,10 +105,16 @@ func(Fn *fn)
 }
 
 static void
-data(Dat *d)
+nothreaddat(Dat *d)
 {
 	if (d->type == DStart && d->lnk->thread)
 		err("thread-local data $%s is not supported by the JIT", d->name);
+}
+
+static void
+data(Dat *d)
+{
+	nothreaddat(d);
 	emitdat(d, outf);
 	if (d->type == DEnd) {
 		fputs("/* end data */\n\n", outf);
@@ -119,11 +128,39 @@ dbgfile(char *fn)
 	emitdbgfile(fn, outf);
 }
 
+/* The first parse, for passes that look at the whole module. It
+ * refuses what the real one refuses, in the same order, so a bad
+ * program gets the same error either way. */
+static void
+scanfn(Fn *fn)
+{
+	nothread(fn);
+	opt_scan(fn);
+	freeall();
+}
+
+static void
+scandat(Dat *d)
+{
+	nothreaddat(d);
+	if (d->type == DEnd)
+		freeall();
+}
+
+static void
+nodbgfile(char *fn)
+{
+}
+
 void
 qbe_run(FILE *in, const char *name, FILE *out)
 {
 	T = T_amd64_sysv;
 	outf = out;
+	if (opt_wants_module()) {
+		parse(in, (char *)name, nodbgfile, scandat, scanfn);
+		in->inpos = 0;
+	}
 	parse(in, (char *)name, dbgfile, data, func);
 	T.emitfin(outf);
 }
@@ -137,6 +174,7 @@ qbe_line(void)
 void
 qbe_reset(void)
 {
+	opt_reset();
 	shim_heap_release();
 	jitboot_reset_util();
 	jitboot_reset_parse();

@@ -1,0 +1,160 @@
+/* Pass selection and dispatch for our passes (opt.h). */
+#include "all.h"
+#include "opt.h"
+
+static const struct {
+	char *name;
+	unsigned bit;
+} passtab[] = {
+	{"tre", OPT_TRE},
+	{"inline", OPT_INLINE},
+};
+
+enum { NPASS = sizeof passtab / sizeof passtab[0] };
+
+/* jit.h: keep in step with passtab */
+const char jit_pass_names[] = "tre,inline";
+unsigned opt_passes = OPT_ALL;
+
+static unsigned
+lookup(const char *s, size_t n)
+{
+	int i;
+
+	for (i=0; i<NPASS; i++)
+		if (strlen(passtab[i].name) == n
+		&& strncmp(passtab[i].name, s, n) == 0)
+			return passtab[i].bit;
+	return 0;
+}
+
+int
+opt_select(const char *spec)
+{
+	unsigned set, bit;
+	size_t n;
+
+	if (strcmp(spec, "all") == 0) {
+		opt_passes = OPT_ALL;
+		return 0;
+	}
+	if (strcmp(spec, "none") == 0 || !*spec) {
+		opt_passes = 0;
+		return 0;
+	}
+	set = 0;
+	for (;;) {
+		for (n=0; spec[n] && spec[n] != ','; n++)
+			;
+		bit = lookup(spec, n);
+		if (!bit)
+			return -1;
+		set |= bit;
+		if (!spec[n])
+			break;
+		spec += n + 1;
+	}
+	opt_passes = set;
+	return 0;
+}
+
+const char *
+opt_selected(void)
+{
+	static char buf[sizeof jit_pass_names];
+	size_t n;
+	int i;
+
+	n = 0;
+	for (i=0; i<NPASS; i++)
+		if (opt_passes & passtab[i].bit) {
+			if (n)
+				buf[n++] = ',';
+			strcpy(buf + n, passtab[i].name);
+			n += strlen(passtab[i].name);
+		}
+	buf[n] = 0;
+	return n ? buf : "none";
+}
+
+/* Inlining needs the bodies of functions defined later in the file:
+ * pipeline.c then parses the module twice, first to opt_scan(). */
+int
+opt_wants_module(void)
+{
+	return (opt_passes & OPT_INLINE) != 0;
+}
+
+/* The bodies remembered are the ones tail recursion elimination made,
+ * so an inlined recursive function brings its loop along. */
+void
+opt_scan(Fn *fn)
+{
+	if (opt_passes & OPT_TRE)
+		opt_tre(fn);
+	opt_remember(fn);
+}
+
+void
+opt_parsed(Fn *fn)
+{
+	if (opt_passes & OPT_TRE)
+		opt_tre(fn);
+	if (opt_passes & OPT_INLINE)
+		opt_inline(fn);
+}
+
+int
+opt_callargs(Blk *b, uint ci)
+{
+	uint a;
+
+	for (a=ci; a>0 && isarg(b->ins[a-1].op); a--)
+		if (b->ins[a-1].op != Oarg)
+			return -1;
+	return a;
+}
+
+int
+opt_params(Fn *fn)
+{
+	Blk *b;
+	Ins *i;
+	int np;
+
+	if (fn->vararg || fn->retty != Kx)
+		return -1;
+	np = 0;
+	for (b=fn->start; b; b=b->link) {
+		if (b->jmp.type == Jretc || isretbh(b->jmp.type))
+			return -1;
+		for (i=b->ins; i<&b->ins[b->nins]; i++) {
+			if (isalloc(i->op) || i->op == Ovastart)
+				return -1;
+			if (!ispar(i->op))
+				continue;
+			if (i->op != Opar || b != fn->start || i != &b->ins[np])
+				return -1;
+			np++;
+		}
+	}
+	return np;
+}
+
+void
+opt_setins(Blk *b, Ins *v, uint n)
+{
+	Ins *ins;
+
+	ins = vnew(n, sizeof ins[0], PFn);
+	if (n)
+		memcpy(ins, v, n * sizeof ins[0]);
+	b->ins = ins;
+	b->nins = n;
+}
+
+void
+opt_reset(void)
+{
+	opt_forget();
+}

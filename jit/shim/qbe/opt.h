@@ -1,0 +1,63 @@
+/* Our optimization passes over QBE's IL, run inside the JIT between
+ * QBE's own passes (QBE has no inlining and no recursion elimination).
+ *
+ *	tre     tail recursion with accumulators: `ret f(x)` and
+ *	        `ret a OP f(x)` (OP add, mul, and, or, xor) become a jump
+ *	        back to the top of the function (opt_tre.c)
+ *	inline  calls to small functions defined in the same module are
+ *	        replaced by their bodies, recursive calls a bounded number
+ *	        of levels deep (opt_inline.c)
+ *
+ * Both work on the function as parsed (QBE_HOOK_PARSED): not yet in SSA
+ * form, so a pass may assign a temporary in several places and QBE's
+ * ssa pass builds the phis. The selection is global, like QBE's state;
+ * the public switch is jit_set_passes() in jit.h. */
+#ifndef JIT_QBE_OPT_H
+#define JIT_QBE_OPT_H
+
+enum {
+	OPT_TRE = 1 << 0,
+	OPT_INLINE = 1 << 1,
+	OPT_ALL = OPT_TRE | OPT_INLINE,
+};
+
+/* The passes that run (OPT_* bits); all of them unless told otherwise. */
+extern unsigned opt_passes;
+
+/* Select passes: "all", "none" or comma-separated names ("tre,inline").
+ * Returns 0, or -1 for a name it does not know (selection unchanged). */
+int opt_select(const char *spec);
+
+/* The selection as a spec opt_select() accepts: "tre,inline", "none". */
+const char *opt_selected(void);
+
+/* The known pass names, comma-separated (declared in jit.h). */
+extern const char jit_pass_names[];
+
+/* The QBE side, called by pipeline.c. */
+struct Fn;
+int opt_wants_module(void);     /* does a pass need every function first? */
+void opt_scan(struct Fn *fn);   /* first parse: remember fn */
+void opt_parsed(struct Fn *fn); /* QBE_HOOK_PARSED: run the passes */
+void opt_reset(void);           /* forget the module (after qbe_reset) */
+
+/* opt_tre.c, opt_inline.c */
+void opt_tre(struct Fn *fn);
+void opt_remember(struct Fn *fn);
+void opt_inline(struct Fn *fn);
+void opt_forget(void);
+
+/* Helpers the passes share (opt.c). */
+struct Blk;
+struct Ins;
+/* Index of the first `arg` of the call at b->ins[ci], or -1 when the
+ * call passes anything but plain w/l/s/d arguments. */
+int opt_callargs(struct Blk *b, unsigned ci);
+/* Number of leading `par` of fn->start, or -1 when fn has a parameter
+ * other than plain w/l/s/d, or something a pass must not move or copy
+ * (alloc, vastart, variadic or aggregate return). */
+int opt_params(struct Fn *fn);
+/* Replace b's instructions with v[0..n). */
+void opt_setins(struct Blk *b, struct Ins *v, unsigned n);
+
+#endif

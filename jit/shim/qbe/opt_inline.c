@@ -1,0 +1,401 @@
+/* Inlining of small functions defined in the same module.
+ *
+ * The first parse of the module (pipeline.c) hands every function to
+ * opt_remember(), which keeps a copy of the small ones that can be
+ * inlined, after tail recursion elimination. In the real pass a call
+ * to one of them, `%r =k call $g(args)`, splits its block: the part
+ * before the call jumps into a fresh copy of $g's blocks, whose
+ * parameters are copies of args and whose returns assign %r and jump
+ * to the part after the call. The copies may call again; inlining goes
+ * ROUNDS levels deep, so a recursive function is unrolled that many
+ * times into its callers (and into itself), within a size budget.
+ *
+ * Only calls whose callee is known are inlined: external symbols
+ * (printf) and calls through pointers stay calls, and so do functions
+ * with aggregate or sub-word parameters or results, variadic ones and
+ * those with alloc (opt_params). */
+#include "all.h"
+#include "opt.h"
+
+enum {
+	MAXSIZE = 48,   /* instructions + phis of a function worth inlining */
+	ROUNDS = 3,     /* levels of calls inlined into a function */
+	GROWTH = 400,   /* instructions inlining may add to a function */
+};
+
+typedef struct Body Body;
+
+/* A function kept for inlining; blocks are in fn->start order, so
+ * blk[0] is the start block. Phi and jump targets are indices. */
+struct Body {
+	uint32_t id;
+	int np, size, nblk, ntmp, ncon;
+	int k;          /* class returned, Kx when it returns nothing */
+	short *cls;     /* class of each temporary */
+	Con *con;
+	struct {
+		Ins *ins;
+		uint nins;
+		Phi *phi;       /* .blk holds indices cast to pointers */
+		short jmp;
+		Ref arg;
+		int s1, s2;
+	} *blk;
+	Body *link;
+};
+
+static Body *bodies;
+
+static int
+fnsize(Fn *fn)
+{
+	Blk *b;
+	Phi *p;
+	int n;
+
+	n = 0;
+	for (b=fn->start; b; b=b->link) {
+		n += b->nins;
+		for (p=b->phi; p; p=p->link)
+			n++;
+	}
+	return n;
+}
+
+static Body *
+find(uint32_t id)
+{
+	Body *bd;
+
+	for (bd=bodies; bd; bd=bd->link)
+		if (bd->id == id)
+			return bd;
+	return 0;
+}
+
+void
+opt_remember(Fn *fn)
+{
+	Body *bd;
+	Blk *b, **order;
+	Phi *p, *q, **pp;
+	int np, n, j, t;
+	uint *idx;
+
+	np = opt_params(fn);
+	if (np < 0 || fnsize(fn) > MAXSIZE || find(intern(fn->name)))
+		return;
+	bd = emalloc(sizeof *bd);
+	bd->id = intern(fn->name);
+	bd->np = np;
+	bd->size = fnsize(fn);
+	bd->k = Kx;
+	bd->ntmp = fn->ntmp;
+	bd->cls = emalloc(fn->ntmp * sizeof bd->cls[0]);
+	for (t=0; t<fn->ntmp; t++)
+		bd->cls[t] = fn->tmp[t].cls;
+	bd->ncon = fn->ncon;
+	bd->con = emalloc(fn->ncon * sizeof bd->con[0]);
+	memcpy(bd->con, fn->con, fn->ncon * sizeof bd->con[0]);
+	n = 0;
+	for (b=fn->start; b; b=b->link)
+		n++;
+	bd->nblk = n;
+	bd->blk = emalloc(n * sizeof bd->blk[0]);
+	order = emalloc(n * sizeof order[0]);
+	idx = emalloc(fn->nblk * sizeof idx[0]);
+	for (j=0, b=fn->start; b; b=b->link, j++) {
+		order[j] = b;
+		idx[b->id] = j;
+	}
+	for (j=0; j<n; j++) {
+		b = order[j];
+		bd->blk[j].nins = b->nins;
+		bd->blk[j].ins = emalloc((b->nins + 1) * sizeof(Ins));
+		memcpy(bd->blk[j].ins, b->ins, b->nins * sizeof(Ins));
+		bd->blk[j].jmp = b->jmp.type;
+		bd->blk[j].arg = b->jmp.arg;
+		bd->blk[j].s1 = b->s1 ? (int)idx[b->s1->id] : -1;
+		bd->blk[j].s2 = b->s2 ? (int)idx[b->s2->id] : -1;
+		if (isret(b->jmp.type) && b->jmp.type != Jret0)
+			bd->k = b->jmp.type - Jretw;
+		pp = &bd->blk[j].phi;
+		for (p=b->phi; p; p=p->link) {
+			q = emalloc(sizeof *q);
+			*q = *p;
+			q->arg = emalloc(p->narg * sizeof q->arg[0]);
+			q->blk = emalloc(p->narg * sizeof q->blk[0]);
+			memcpy(q->arg, p->arg, p->narg * sizeof q->arg[0]);
+			for (t=0; t<(int)p->narg; t++)
+				q->blk[t] = (Blk *)(uintptr_t)idx[p->blk[t]->id];
+			q->link = 0;
+			*pp = q;
+			pp = &q->link;
+		}
+	}
+	free(order);
+	free(idx);
+	bd->link = bodies;
+	bodies = bd;
+}
+
+void
+opt_forget(void)
+{
+	Body *bd;
+	Phi *p, *q;
+	int j;
+
+	while ((bd = bodies)) {
+		bodies = bd->link;
+		for (j=0; j<bd->nblk; j++) {
+			free(bd->blk[j].ins);
+			for (p=bd->blk[j].phi; p; p=q) {
+				q = p->link;
+				free(p->arg);
+				free(p->blk);
+				free(p);
+			}
+		}
+		free(bd->blk);
+		free(bd->con);
+		free(bd->cls);
+		free(bd);
+	}
+}
+
+/* The body $g of `call $g`, if this call can be replaced by it. */
+static Body *
+callee(Fn *fn, Blk *b, uint ci)
+{
+	Ins *i;
+	Con *c;
+	Body *bd;
+	int a, n;
+
+	i = &b->ins[ci];
+	if (i->op != Ocall || rtype(i->arg[0]) != RCon || !req(i->arg[1], R))
+		return 0;
+	c = &fn->con[i->arg[0].val];
+	if (c->type != CAddr || c->sym.type != SGlo || c->bits.i != 0)
+		return 0;
+	bd = find(c->sym.id);
+	if (!bd)
+		return 0;
+	if (!req(i->to, R) && bd->k != i->cls)
+		return 0;
+	a = opt_callargs(b, ci);
+	if (a < 0 || (int)ci - a != bd->np)
+		return 0;
+	for (n=0; n<bd->np; n++)
+		if (b->ins[a+n].cls != bd->blk[0].ins[n].cls)
+			return 0;
+	return bd;
+}
+
+typedef struct Map Map;
+
+struct Map {
+	Ref *tmp, *con;
+	Blk **blk;
+};
+
+static Ref
+mapref(Map *m, Ref r)
+{
+	if (req(r, R))
+		return r;
+	switch (rtype(r)) {
+	case RTmp:
+		return m->tmp[r.val];
+	case RCon:
+		return m->con[r.val];
+	default:
+		return r;
+	}
+}
+
+/* Successors of b name it in their phis; after the split they must
+ * name the block holding b's jump. */
+static void
+renamepred(Blk *s, Blk *from, Blk *to)
+{
+	Phi *p;
+	uint n;
+
+	if (!s)
+		return;
+	for (p=s->phi; p; p=p->link)
+		for (n=0; n<p->narg; n++)
+			if (p->blk[n] == from)
+				p->blk[n] = to;
+}
+
+static void
+copyblk(Fn *fn, Map *m, Body *bd, int j, Ins *args, Ins *call, Blk *cont)
+{
+	Blk *b;
+	Ins *v, *i;
+	Phi *p, *q, **pp;
+	uint n, a;
+
+	b = m->blk[j];
+	v = emalloc((bd->blk[j].nins + 1) * sizeof v[0]);
+	for (n=0, a=0; n<bd->blk[j].nins; n++) {
+		i = &bd->blk[j].ins[n];
+		if (i->op == Opar)
+			v[n] = (Ins){Ocopy, i->cls, mapref(m, i->to), {args[a++].arg[0], R}};
+		else
+			v[n] = (Ins){i->op, i->cls, mapref(m, i->to),
+				{mapref(m, i->arg[0]), mapref(m, i->arg[1])}};
+	}
+	b->jmp.type = bd->blk[j].jmp;
+	b->jmp.arg = mapref(m, bd->blk[j].arg);
+	b->s1 = bd->blk[j].s1 >= 0 ? m->blk[bd->blk[j].s1] : 0;
+	b->s2 = bd->blk[j].s2 >= 0 ? m->blk[bd->blk[j].s2] : 0;
+	if (isret(b->jmp.type)) {
+		if (b->jmp.type != Jret0 && !req(call->to, R))
+			v[n++] = (Ins){Ocopy, call->cls, call->to, {b->jmp.arg, R}};
+		b->jmp.type = Jjmp;
+		b->jmp.arg = R;
+		b->s1 = cont;
+		b->s2 = 0;
+	}
+	opt_setins(b, v, n);
+	free(v);
+	pp = &b->phi;
+	for (p=bd->blk[j].phi; p; p=p->link) {
+		q = alloc(sizeof *q);
+		*q = *p;
+		q->to = mapref(m, p->to);
+		q->arg = vnew(p->narg, sizeof q->arg[0], PFn);
+		q->blk = vnew(p->narg, sizeof q->blk[0], PFn);
+		for (n=0; n<p->narg; n++) {
+			q->arg[n] = mapref(m, p->arg[n]);
+			q->blk[n] = m->blk[(uintptr_t)p->blk[n]];
+		}
+		q->link = 0;
+		*pp = q;
+		pp = &q->link;
+	}
+}
+
+/* Replace the call at b->ins[ci] by a copy of bd. */
+static void
+inlinecall(Fn *fn, Blk *b, uint ci, Body *bd)
+{
+	Map m;
+	Blk *cont, *last;
+	Ins *args, call;
+	uint a;
+	int t, c, j;
+
+	a = opt_callargs(b, ci);
+	call = b->ins[ci];
+	m.tmp = emalloc(bd->ntmp * sizeof m.tmp[0]);
+	for (t=0; t<Tmp0; t++)
+		m.tmp[t] = TMP(t);
+	for (; t<bd->ntmp; t++)
+		m.tmp[t] = newtmp("inl", bd->cls[t], fn);
+	m.con = emalloc(bd->ncon * sizeof m.con[0]);
+	m.con[0] = UNDEF;
+	for (c=1; c<bd->ncon; c++)
+		m.con[c] = newcon(&bd->con[c], fn);
+	m.blk = emalloc(bd->nblk * sizeof m.blk[0]);
+	for (j=0; j<bd->nblk; j++) {
+		m.blk[j] = newblk();
+		m.blk[j]->id = fn->nblk++;
+		strcpy(m.blk[j]->name, "inl");
+	}
+	/* cont: what followed the call */
+	cont = newblk();
+	cont->id = fn->nblk++;
+	strcpy(cont->name, "inl.cont");
+	opt_setins(cont, &b->ins[ci+1], b->nins - ci - 1);
+	cont->jmp = b->jmp;
+	cont->s1 = b->s1;
+	cont->s2 = b->s2;
+	renamepred(b->s1, b, cont);
+	if (b->s2 != b->s1)
+		renamepred(b->s2, b, cont);
+	args = &b->ins[a];
+	for (j=0; j<bd->nblk; j++)
+		copyblk(fn, &m, bd, j, args, &call, cont);
+	/* b: what preceded the call's arguments */
+	b->nins = a;
+	b->jmp.type = Jjmp;
+	b->jmp.arg = R;
+	b->s1 = m.blk[0];
+	b->s2 = 0;
+	last = b;
+	cont->link = b->link;
+	for (j=0; j<bd->nblk; j++) {
+		last->link = m.blk[j];
+		last = m.blk[j];
+	}
+	last->link = cont;
+	free(m.tmp);
+	free(m.con);
+	free(m.blk);
+}
+
+typedef struct Call Call;
+
+struct Call {
+	Blk *b;
+	uint ci;
+	Body *bd;
+};
+
+/* An alloc in the start block reserves a fixed stack slot; moved to
+ * another block by a split it would allocate on every pass. */
+static int
+allocafter(Blk *b, uint ci)
+{
+	for (; ci<b->nins; ci++)
+		if (isalloc(b->ins[ci].op))
+			return 1;
+	return 0;
+}
+
+void
+opt_inline(Fn *fn)
+{
+	Call *v;
+	Blk *b;
+	Body *bd;
+	uint i, nv, cap;
+	int r, budget;
+
+	if (!bodies)
+		return;
+	budget = GROWTH;
+	for (r=0; r<ROUNDS && budget > 0; r++) {
+		v = 0;
+		nv = cap = 0;
+		for (b=fn->start; b; b=b->link)
+			for (i=0; i<b->nins; i++) {
+				bd = callee(fn, b, i);
+				if (!bd || (b == fn->start && allocafter(b, i)))
+					continue;
+				if (nv == cap) {
+					cap = cap ? 2*cap : 16;
+					v = realloc(v, cap * sizeof v[0]);
+					if (!v)
+						die("out of memory");
+				}
+				v[nv++] = (Call){b, i, bd};
+			}
+		/* last first: splitting a block keeps the earlier calls
+		 * of that block where they were */
+		for (i=nv; i-- > 0;) {
+			if (v[i].bd->size > budget)
+				continue;
+			budget -= v[i].bd->size;
+			inlinecall(fn, v[i].b, v[i].ci, v[i].bd);
+		}
+		free(v);
+		if (nv == 0)
+			break;
+	}
+}

@@ -1,0 +1,218 @@
+/* Tail recursion elimination with accumulators.
+ *
+ * A block that ends in
+ *	%r =k call $f(args)        ret %r            (a tail call)
+ *	%c =k call $f(args)  %r =k OP %x, %c  ret %r  (OP add mul and or xor)
+ * inside $f itself becomes a jump back to the top of $f with the
+ * parameters set to args. For the second form an accumulator %acc,
+ * starting at OP's identity, collects the %x of every trip and each
+ * return of $f returns `%acc OP value` instead. OP must be associative
+ * and commutative, as LLVM's tail recursion elimination requires:
+ * fib(n-1) + fib(n-2) becomes a loop over n with one call inside.
+ *
+ * The function is not yet in SSA form: parameters and %acc are simply
+ * assigned again, and QBE's ssa pass makes the loop phis. */
+#include "all.h"
+#include "opt.h"
+
+typedef struct Site Site;
+
+struct Site {
+	Blk *b;
+	uint a;     /* first arg of the call */
+	Ins *acc;   /* the OP instruction, or 0 for a plain tail call */
+};
+
+static int
+isself(Fn *fn, Ins *i, uint32_t id)
+{
+	Con *c;
+
+	if (i->op != Ocall || rtype(i->arg[0]) != RCon || !req(i->arg[1], R))
+		return 0;
+	c = &fn->con[i->arg[0].val];
+	return c->type == CAddr && c->sym.type == SGlo && c->sym.id == id
+		&& c->bits.i == 0;
+}
+
+static int
+accop(int op)
+{
+	return op == Oadd || op == Omul || op == Oand || op == Oor || op == Oxor;
+}
+
+static int64_t
+identity(int op)
+{
+	switch (op) {
+	case Omul: return 1;
+	case Oand: return -1;
+	default: return 0;
+	}
+}
+
+/* The call's arguments must match the parameters one for one. */
+static int
+argsmatch(Blk *b, uint ci, Blk *start, int np)
+{
+	int a, n;
+
+	a = opt_callargs(b, ci);
+	if (a < 0 || (int)ci - a != np)
+		return -1;
+	for (n=0; n<np; n++)
+		if (b->ins[a+n].cls != start->ins[n].cls)
+			return -1;
+	return a;
+}
+
+/* Is b a recursion site? Fills s; *op is the accumulator operation of
+ * the function, set by its first accumulating site. */
+static int
+site(Fn *fn, Blk *b, uint32_t id, int np, int *op, Site *s)
+{
+	Ins *i, *c;
+	int k, a;
+
+	if (!isret(b->jmp.type) || b->nins == 0)
+		return 0;
+	k = b->jmp.type - Jretw;
+	i = &b->ins[b->nins-1];
+	if (isself(fn, i, id)) {
+		if (b->jmp.type != Jret0
+		&& (i->cls != k || !req(i->to, b->jmp.arg)))
+			return 0;
+		a = argsmatch(b, b->nins-1, fn->start, np);
+		if (a < 0)
+			return 0;
+		*s = (Site){b, a, 0};
+		return 1;
+	}
+	if (b->nins < 2 || (k != Kw && k != Kl) || !accop(i->op)
+	|| i->cls != k || !req(i->to, b->jmp.arg))
+		return 0;
+	c = i - 1;
+	if (!isself(fn, c, id) || c->cls != k || rtype(c->to) != RTmp)
+		return 0;
+	if (!req(i->arg[1], c->to) && !req(i->arg[0], c->to))
+		return 0;
+	if (req(i->arg[0], i->arg[1]))
+		return 0;
+	if (*op >= 0 && *op != (int)i->op)
+		return 0;
+	a = argsmatch(b, b->nins-2, fn->start, np);
+	if (a < 0)
+		return 0;
+	*op = i->op;
+	*s = (Site){b, a, i};
+	return 1;
+}
+
+/* t_n = copy arg_n; [acc = OP acc, x]; par_n = copy t_n; jmp @loop
+ * (par[] are the function's par instructions) */
+static void
+rewrite(Fn *fn, Site *s, Ins *par, Blk *loop, int np, Ref acc)
+{
+	Ins *v, *i;
+	Ref x, t;
+	uint n;
+	int p;
+
+	v = emalloc((s->a + 2*np + 1) * sizeof v[0]);
+	memcpy(v, s->b->ins, s->a * sizeof v[0]);
+	n = s->a;
+	for (p=0; p<np; p++) {
+		i = &s->b->ins[s->a+p];
+		t = newtmp("tre", i->cls, fn);
+		v[n++] = (Ins){Ocopy, i->cls, t, {i->arg[0], R}};
+	}
+	if (s->acc) {
+		i = s->acc;
+		x = req(i->arg[0], (i-1)->to) ? i->arg[1] : i->arg[0];
+		v[n++] = (Ins){i->op, i->cls, acc, {acc, x}};
+	}
+	for (p=0; p<np; p++)
+		v[n++] = (Ins){Ocopy, par[p].cls, par[p].to, {v[s->a+p].to, R}};
+	opt_setins(s->b, v, n);
+	free(v);
+	s->b->jmp.type = Jjmp;
+	s->b->jmp.arg = R;
+	s->b->s1 = loop;
+	s->b->s2 = 0;
+}
+
+/* The other returns give `acc OP value`. */
+static void
+accret(Fn *fn, Blk *b, int op, Ref acc)
+{
+	Ins *v;
+	Ref r;
+	int k;
+
+	k = b->jmp.type - Jretw;
+	r = newtmp("tre", k, fn);
+	v = emalloc((b->nins + 1) * sizeof v[0]);
+	memcpy(v, b->ins, b->nins * sizeof v[0]);
+	v[b->nins] = (Ins){op, k, r, {acc, b->jmp.arg}};
+	opt_setins(b, v, b->nins + 1);
+	free(v);
+	b->jmp.arg = r;
+}
+
+void
+opt_tre(Fn *fn)
+{
+	Site *s;
+	Blk *b, *entry, *loop;
+	Ins *v;
+	Ref acc;
+	uint32_t id;
+	int np, ns, n, op, k;
+
+	np = opt_params(fn);
+	if (np < 0)
+		return;
+	id = intern(fn->name);
+	s = emalloc(fn->nblk * sizeof s[0]);
+	ns = 0;
+	op = -1;
+	for (b=fn->start; b; b=b->link)
+		if (b != fn->start && site(fn, b, id, np, &op, &s[ns]))
+			ns++;
+	if (ns == 0) {
+		free(s);
+		return;
+	}
+	/* entry: the parameters (and acc = identity); the old start
+	 * block, now the loop header, keeps the rest */
+	loop = fn->start;
+	entry = newblk();
+	strcpy(entry->name, "tre.entry");
+	entry->id = fn->nblk++;
+	acc = R;
+	k = Kx;
+	v = emalloc((np + 1) * sizeof v[0]);
+	memcpy(v, loop->ins, np * sizeof v[0]);
+	n = np;
+	if (op >= 0) {
+		for (n=0; n<ns; n++)
+			if (s[n].acc)
+				k = s[n].acc->cls;
+		acc = newtmp("tre.acc", k, fn);
+		v[n++] = (Ins){Ocopy, k, acc, {getcon(identity(op), fn), R}};
+	}
+	opt_setins(entry, v, n);
+	free(v);
+	opt_setins(loop, loop->ins + np, loop->nins - np);
+	entry->jmp.type = Jjmp;
+	entry->s1 = loop;
+	entry->link = loop;
+	fn->start = entry;
+	for (n=0; n<ns; n++)
+		rewrite(fn, &s[n], entry->ins, loop, np, acc);
+	if (op >= 0)
+		for (b=fn->start; b; b=b->link)
+			if (isret(b->jmp.type) && b->jmp.type != Jret0)
+				accret(fn, b, op, acc);
+	free(s);
+}

@@ -1,0 +1,629 @@
+"""Benchmark: JIT-compiled code against the same programs compiled ahead of time.
+
+Each program of tests/bench/ is a QBE IL file NAME.ssa exporting
+`l $bench_NAME(l %n)` and a C twin NAME.c defining `long c_NAME(long n)`
+that computes the same result; a line `# bench n=N quick=M` in the IL
+gives the benchmark and the test problem sizes.  Three variants run:
+
+    aot_gcc   the C twin compiled by gcc -O2 (the strongest AOT baseline)
+    aot_qbe   the IL compiled by stock QBE (-t amd64_sysv) and GNU as at
+              build time, its symbols renamed q_... so it links beside the
+              rest; isolates the JIT's own overhead from QBE's code quality
+    jit       the IL text compiled at run time by our JIT
+
+`generate()` writes the table bench_progs[] (jit/bench.h: IL text, lines,
+sizes, both AOT entry points) and QBE's assembly.  Images with
+[features] bench = true link them into the kernel, where KTEST(bench)
+times the variants with the TSC; the host twin build/host/jitbench runs
+the same table natively.  Both print "# bench ..." lines (format in
+jit/bench.h) that parse_lines() reads.
+
+`doit bench` (run_benchmark) adds boot time and build times, prints a
+table, and writes build/bench.json and the chart build/bench.svg.
+Timing is reported, never judged; a disagreement between variants is an
+error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ROOT, toolchain
+from .errors import JitbootError
+
+BENCH_DIR = Path("tests") / "bench"
+QBE_TARGET = "amd64_sysv"       # stock QBE's default target is the host's (arm64_apple on a Mac)
+AOT_PREFIX = "q_"
+TABLE = "bench_progs.c"         # generated: the table of jit/bench.h
+ASM_DIR = "bench_qbe"           # generated: QBE's assembly, one .S per program
+RESERVED = {"env", "boot", "done"}   # words the "# bench" lines use
+KTESTS = ("bench", "bench_quick")
+VARIANTS = ("aot_gcc", "aot_qbe", "jit")
+REQUIREMENT = 2.0               # jit no more than 2x slower than AOT
+
+SIZE_RE = re.compile(r"^#\s*bench\s+n=(\d+)\s+quick=(\d+)\s*$", re.M)
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# IL definitions whose names are global symbols: functions and data.
+DEFINE_RE = re.compile(r"^\s*(?:export\s+)?(?:thread\s+)?(?:function|data)\b[^$\n]*"
+                       r"\$([A-Za-z_.][\w.]*)", re.M)
+LINE_RE = re.compile(r"^bench (\S+)((?: [a-z_]+=\S+)*)\s*$")
+PAIR_RE = re.compile(r"([a-z_]+)=(\S+)")
+
+
+# -- the programs -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    il: Path
+    twin: Path
+    n: int
+    n_quick: int
+    lines: int          # lines of IL proper: no blanks, no comments
+
+    @property
+    def symbol(self) -> str:
+        return f"bench_{self.name}"
+
+
+def programs(root: Path = ROOT) -> list[Program]:
+    """The benchmark programs of tests/bench/, checked, in name order."""
+    found = []
+    for il in sorted((root / BENCH_DIR).glob("*.ssa")):
+        found.append(_program(il, root))
+    if not found:
+        raise JitbootError(f"{BENCH_DIR}: no benchmark programs (NAME.ssa + NAME.c)")
+    return found
+
+
+def _program(il: Path, root: Path) -> Program:
+    where = toolchain.rel(il, root)
+    name = il.stem
+    if not NAME_RE.fullmatch(name) or name in RESERVED:
+        raise JitbootError(f"{where}: program name {name!r} must match [a-z][a-z0-9_]* "
+                           f"and not be one of {', '.join(sorted(RESERVED))}")
+    text = il.read_text(encoding="utf-8")
+    twin = il.with_suffix(".c")
+    if not twin.is_file():
+        raise JitbootError(f"{where}: no C twin {toolchain.rel(twin, root)}: each program "
+                           f"needs one defining long c_{name}(long n)")
+    size = SIZE_RE.search(text)
+    if not size:
+        raise JitbootError(f"{where}:1: no problem sizes: add a line '# bench n=N quick=M'")
+    if not re.search(rf"^\s*export\s+function\s+l\s+\${name_symbol(name)}\s*\(\s*l\s+%\w+\s*\)",
+                     text, re.M):
+        raise JitbootError(f"{where}: must define export function l ${name_symbol(name)}(l %n)")
+    if not re.search(rf"^long\s+c_{name}\s*\(\s*long\s+\w+\s*\)", twin.read_text(), re.M):
+        raise JitbootError(f"{toolchain.rel(twin, root)}: must define long c_{name}(long n)")
+    lines = sum(1 for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#"))
+    return Program(name, il, twin, int(size.group(1)), int(size.group(2)), lines)
+
+
+def name_symbol(name: str) -> str:
+    return f"bench_{name}"
+
+
+def rename_defined(text: str, prefix: str = AOT_PREFIX) -> str:
+    """The IL with every function and data it defines renamed prefix+name
+    (uses included), so a program links next to its C twin and the other
+    programs; what it only calls (malloc, memset ...) keeps its name."""
+    names = set(DEFINE_RE.findall(text))
+    if not names:
+        return text
+    alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.sub(rf"\$({alt})(?![\w.])", lambda m: f"${prefix}{m.group(1)}", text)
+
+
+# -- generation ---------------------------------------------------------------
+
+def qbe_assembly(qbe: Path, prog: Program, root: Path = ROOT) -> str:
+    """Stock QBE's amd64 assembly for the renamed IL of prog."""
+    where = toolchain.rel(prog.il, root)
+    with tempfile.TemporaryDirectory(prefix="jitboot-bench-") as tmp:
+        src = Path(tmp) / prog.il.name
+        src.write_text(rename_defined(prog.il.read_text(encoding="utf-8")), encoding="utf-8")
+        try:
+            proc = subprocess.run([str(qbe), "-t", QBE_TARGET, str(src)],
+                                  capture_output=True, text=True)
+        except OSError as e:
+            raise JitbootError(f"cannot run {qbe}: {e.strerror} (build it with `doit host`)") \
+                from None
+    if proc.returncode != 0:
+        message = proc.stderr.strip().replace(str(src), where)
+        raise JitbootError(f"{where}: stock QBE rejects it: {message}")
+    return proc.stdout
+
+
+def table_source(progs: list[Program], root: Path = ROOT) -> str:
+    """C source of bench_progs[] (struct bench_prog in jit/bench.h)."""
+    out = ["/* bench_progs.c - generated by jitboot/bench.py from tests/bench/: do not edit.",
+           " * The IL text of each program for the JIT, and its two AOT variants. */",
+           '#include "bench.h"', ""]
+    for p in progs:
+        out.append(f"long c_{p.name}(long n);")
+        out.append(f"long {AOT_PREFIX}{p.symbol}(long n);")
+    for p in progs:
+        out += ["", f"/* {toolchain.rel(p.il, root)} */", f"static const char il_{p.name}[] ="]
+        lines = p.il.read_text(encoding="utf-8").splitlines(keepends=True)
+        out += [f"\t{c_string(line)}" for line in lines]
+        out[-1] += ";"
+    out += ["", "const struct bench_prog bench_progs[] = {"]
+    for p in progs:
+        out.append(f'\t{{ "{p.name}", il_{p.name}, sizeof il_{p.name} - 1, {p.lines},'
+                   f" c_{p.name}, {AOT_PREFIX}{p.symbol}, {p.n}L, {p.n_quick}L }},")
+    out += ["\t{ 0 }", "};", ""]
+    return "\n".join(out)
+
+
+def c_string(s: str) -> str:
+    """s as a C string literal (ASCII; other bytes as three-digit octal
+    escapes, which, unlike hex ones, cannot swallow a following digit)."""
+    special = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}
+    body = []
+    for b in s.encode("utf-8"):
+        c = chr(b)
+        if c in special:
+            body.append(special[c])
+        elif 32 <= b < 127:
+            body.append(c)
+        else:
+            body.append(f"\\{b:03o}")
+    return '"' + "".join(body) + '"'
+
+
+def generated_files(out: Path, root: Path = ROOT) -> list[Path]:
+    """What generate(out) writes."""
+    return [out / TABLE] + [out / ASM_DIR / f"{p.name}.S" for p in programs(root)]
+
+
+def generate(out: Path, qbe: Path, root: Path = ROOT) -> list[Path]:
+    """Write the table and QBE's assembly of every program under out."""
+    from .render import write_if_changed
+    progs = programs(root)
+    for p in progs:
+        header = (f"/* generated by jitboot/bench.py: {toolchain.rel(p.il, root)} through "
+                  f"stock QBE -t {QBE_TARGET},\n * its symbols renamed {AOT_PREFIX}NAME. */\n")
+        write_if_changed(out / ASM_DIR / f"{p.name}.S", header + qbe_assembly(qbe, p, root))
+    write_if_changed(out / TABLE, table_source(progs, root))
+    return generated_files(out, root)
+
+
+def host_qbe(root: Path = ROOT) -> Path:
+    """build/host/qbe, built from the fetched QBE sources when needed."""
+    from . import host, qbe
+    qbe_dir = qbe.ensure_qbe_source(root / "build")
+    return host.build_qbe(qbe_dir, root / "build" / "host")
+
+
+def kernel_sources(image, root: Path = ROOT) -> list[Path]:
+    """Sources a bench image adds to the kernel: the C twins, the table
+    and QBE's assembly (the last two generated by the bench_gen task)."""
+    return [p.twin for p in programs(root)] + generated_files(image.gen, root)
+
+
+def generate_for_image(image, root: Path = ROOT) -> None:
+    generate(image.gen, host_qbe(root), root)
+
+
+# -- the host twin ------------------------------------------------------------
+
+def build_jitbench(root: Path = ROOT) -> Path:
+    """build/host/jitbench: jitrun's JIT objects, the table, the twins
+    (host gcc -O2) and QBE's assembly, linked into one Linux program."""
+    from . import host, qbe
+    build_dir = root / "build"
+    out = build_dir / "host"
+    qbe_dir = qbe.ensure_qbe_source(build_dir)
+    qbe_bin = host.build_qbe(qbe_dir, out)
+    host.build_jitrun(qbe_dir, out, root)       # the JIT objects jitbench shares
+    gen = out / "bench"
+    generate(gen, qbe_bin, root)
+    jit = root / "jit"
+    flags = host.HOST_CFLAGS + [f"-I{jit}", f"-I{jit / 'host'}"]
+    objdir = out / "obj" / "jitbench"
+    objs = [o for o in sorted((out / "obj" / "jitrun").rglob("*.o"))
+            if o.name != "host__jitrun.o"]
+    objs.append(host._compile(jit / "host" / "jitbench.c", objdir / "jitbench.o", flags))
+    objs.append(host._compile(gen / TABLE, objdir / "bench_progs.o", flags))
+    for p in programs(root):
+        objs.append(host._compile(p.twin, objdir / f"c_{p.name}.o", host.HOST_CFLAGS))
+        objs.append(host._compile(gen / ASM_DIR / f"{p.name}.S", objdir / f"q_{p.name}.o",
+                                  host.HOST_CFLAGS))
+    return host._link(objs, out / "jitbench")
+
+
+def run_host(root: Path = ROOT, quick: bool = False, names: list[str] = (),
+             runs: int | None = None, build: bool = True) -> "Figures":
+    """Run jitbench (built first unless build is False); its figures."""
+    tool = build_jitbench(root) if build else root / "build" / "host" / "jitbench"
+    cmd = [str(tool)] + (["--quick"] if quick else []) + \
+        (["--runs", str(runs)] if runs else []) + list(names)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    out = proc.stdout.splitlines()
+    figures = parse_lines([ln[2:] for ln in out if ln.startswith("# ")])
+    figures.disagreements = [f"host: {ln[len('not ok '):]}" for ln in out
+                             if ln.startswith("not ok ")]
+    if proc.returncode not in (0, 1) or not figures.programs:
+        raise JitbootError(f"{toolchain.rel(tool, root)} failed (exit {proc.returncode}): "
+                           f"{(proc.stderr or proc.stdout).strip()[-500:]}")
+    return figures
+
+
+# -- the figures --------------------------------------------------------------
+
+@dataclass
+class Result:
+    """One program's line: cycles of each variant, compile cycles, results."""
+    name: str
+    n: int
+    cycles: dict[str, int]
+    compile: int
+    lines: int
+    result: int
+    jit_failed: bool = False
+
+    def ratio(self, a: str, b: str) -> float | None:
+        if self.jit_failed and "jit" in (a, b):
+            return None
+        return self.cycles[a] / self.cycles[b] if self.cycles[b] else None
+
+
+@dataclass
+class Figures:
+    """Everything one run (kernel or host) printed."""
+    programs: list[Result] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    boot: dict[str, int] = field(default_factory=dict)
+    done: dict[str, int] = field(default_factory=dict)
+    disagreements: list[str] = field(default_factory=list)
+
+    @property
+    def tsc_hz(self) -> int:
+        return int(self.env.get("tsc_hz", 0))
+
+
+def parse_lines(lines: list[str]) -> Figures:
+    """Figures from "bench ..." lines (diagnostics without their '# ')."""
+    fig = Figures()
+    for line in lines:
+        m = LINE_RE.match(line.strip())
+        if not m:
+            continue
+        what, pairs = m.group(1), dict(PAIR_RE.findall(m.group(2)))
+        if what == "env":
+            fig.env.update(pairs)
+        elif what in ("boot", "done"):
+            getattr(fig, what).update({k: int(v) for k, v in pairs.items()})
+        else:
+            try:
+                fig.programs.append(Result(
+                    name=what, n=int(pairs["n"]),
+                    cycles={v: int(pairs[v]) for v in VARIANTS},
+                    compile=int(pairs["compile"]), lines=int(pairs["lines"]),
+                    result=int(pairs["result"]), jit_failed="jit_failed" in pairs))
+            except (KeyError, ValueError):
+                raise JitbootError(f"malformed benchmark line: {line!r}") from None
+    return fig
+
+
+def geomean(values: list[float]) -> float | None:
+    values = [v for v in values if v]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def summarize(fig: Figures) -> dict:
+    """JSON-ready figures of one run, with ratios and their geometric means."""
+    hz = fig.tsc_hz
+    progs = {}
+    for r in fig.programs:
+        entry = {"n": r.n, **{f"{v}_cycles": r.cycles[v] for v in VARIANTS},
+                 "compile_cycles": r.compile, "il_lines": r.lines, "result": r.result,
+                 "jit_failed": r.jit_failed,
+                 "jit_vs_aot_gcc": r.ratio("jit", "aot_gcc"),
+                 "jit_vs_aot_qbe": r.ratio("jit", "aot_qbe"),
+                 "aot_qbe_vs_aot_gcc": r.ratio("aot_qbe", "aot_gcc")}
+        if hz:
+            entry.update({f"{v}_ms": r.cycles[v] * 1e3 / hz for v in VARIANTS})
+            entry["compile_us"] = r.compile * 1e6 / hz
+            entry["il_lines_per_s"] = r.lines * hz / r.compile if r.compile else None
+        progs[r.name] = entry
+    means = {k: geomean([p[k] for p in progs.values() if p[k]])
+             for k in ("jit_vs_aot_gcc", "jit_vs_aot_qbe", "aot_qbe_vs_aot_gcc")}
+    return {"tsc_hz": hz, "programs": progs, "geomean": means,
+            "disagreements": fig.disagreements}
+
+
+# -- the kernel run -----------------------------------------------------------
+
+@dataclass
+class KernelRun:
+    figures: Figures
+    accel: str
+    outcome: str
+    reason: str
+    qemu_start_to_ktap_s: float | None
+    run_s: float
+    serial_log: Path
+
+
+def run_kernel(image) -> KernelRun:
+    """Boot a built bench image (its -kernel ELF32) and read its figures."""
+    from . import ktap, qemu, runner
+    tests = [t for t in image.recipe.tests if t in KTESTS]
+    if not tests:
+        raise JitbootError(f"{toolchain.rel(image.recipe.path)}: [run] tests lists neither "
+                           f"{' nor '.join(KTESTS)}: nothing to benchmark")
+    serial = image.log_dir / "bench" / "serial.log"
+    serial.unlink(missing_ok=True)     # the watcher must not see an old run
+    watch = _FirstLine(serial, b"KTAP version 1")
+    watch.start()
+    try:
+        result = runner.boot(image, "kernel", tag="bench")
+    finally:
+        watch.stop()
+    test = next((t for t in result.ktap.tests if t.name in KTESTS), None)
+    fig = parse_lines(test.diagnostics if test else [])
+    fig.disagreements = [f"{c.name}{' # ' + c.reason if c.reason else ''}"
+                         for c in (test.subtests if test else [])
+                         if c.status == ktap.Status.NOT_OK]
+    if result.outcome != qemu.Outcome.PASS and not fig.disagreements:
+        fig.disagreements.append(f"the kernel run ended in {result.outcome.value}: "
+                                 f"{result.reason}")
+    return KernelRun(fig, result.accel, result.outcome.value, result.reason,
+                     watch.elapsed, result.duration, result.serial_log)
+
+
+class _FirstLine:
+    """Seconds from start() until `needle` appears in a file QEMU writes,
+    watched from a thread while the main thread runs QEMU."""
+
+    POLL = 0.002
+
+    def __init__(self, path: Path, needle: bytes):
+        self.path, self.needle = path, needle
+        self.elapsed: float | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._t0 = 0.0
+
+    def start(self) -> None:
+        self._t0 = time.monotonic()
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._done.is_set():
+            try:
+                if self.needle in self.path.read_bytes():
+                    self.elapsed = time.monotonic() - self._t0
+                    return
+            except OSError:
+                pass
+            time.sleep(self.POLL)
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+# -- build times --------------------------------------------------------------
+
+COPY_PARTS = ["dodo.py", "jitboot", "boot", "kernel_lib", "jit", "linker", "images",
+              "tests/images", "tests/il", "tests/bench"]
+
+
+def measure_builds(root: Path = ROOT, image: str = "default") -> dict:
+    """Wall time of a clean `doit image` and of a no-op one, in a scratch
+    copy of the project (so the real build/ is left alone).  QBE's
+    sources are copied in already fetched: no download is timed."""
+    with tempfile.TemporaryDirectory(prefix="jitboot-buildtime-") as tmp:
+        copy = Path(tmp) / "jitboot"
+        for part in COPY_PARTS:
+            src = root / part
+            if src.is_dir():
+                shutil.copytree(src, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+            elif src.exists():
+                (copy / part).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, copy / part)
+        if (root / "build" / "qbe-src").is_dir():
+            shutil.copytree(root / "build" / "qbe-src", copy / "build" / "qbe-src")
+        times = {}
+        for kind in ("clean_s", "noop_s"):
+            t0 = time.monotonic()
+            proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(copy / "dodo.py"),
+                                   "-d", str(copy), "image", f"image={image}"],
+                                  capture_output=True, text=True, cwd=copy)
+            times[kind] = time.monotonic() - t0
+            if proc.returncode != 0:
+                tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-10:])
+                raise JitbootError(f"timing `doit image image={image}` failed:\n{tail}")
+    return {"image": image, **times, "jobs": 1,
+            "note": "QBE sources already fetched; doit runs one job at a time"}
+
+
+# -- environment --------------------------------------------------------------
+
+def environment(accel: str | None) -> dict:
+    def first(cmd: list[str]) -> str:
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True).stdout
+        except OSError:
+            return "unknown"
+        return out.splitlines()[0].strip() if out else "unknown"
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"accel": accel, "cpu": cpu, "cpus": os.cpu_count(),
+            "guest_cpu": {"kvm": "host (-cpu host)", "tcg": "max (emulated)"}.get(accel or ""),
+            "kernel": platform.release(), "python": platform.python_version(),
+            "gcc": first(["gcc", "--version"]), "qemu": first(["qemu-system-x86_64", "--version"]),
+            "qbe": f"qbepy sdist (see jitboot/qbe.py), -t {QBE_TARGET}",
+            "aot_gcc_flags": "kernel: " + " ".join(toolchain.KERNEL_CFLAGS)
+                             + "; host: gcc -std=gnu11 -O2 -fno-omit-frame-pointer"}
+
+
+# -- report -------------------------------------------------------------------
+
+def _fmt_ratio(x: float | None) -> str:
+    return f"{x:.2f}x" if x else "-"
+
+
+def table(title: str, summary: dict) -> str:
+    hz = summary["tsc_hz"]
+    head = (f"{'program':<12}{'n':>10}{'aot_gcc':>12}{'aot_qbe':>12}{'jit':>12}"
+            f"{'jit/gcc':>9}{'jit/qbe':>9}{'compile':>11}{'IL lines/s':>12}  result")
+    unit = "ms" if hz else "Mcycles"
+    out = [f"{title} (times in {unit}, best of several runs; compile in us)", head,
+           "-" * len(head)]
+    for name, p in summary["programs"].items():
+        t = [p[f"{v}_ms"] if hz else p[f"{v}_cycles"] / 1e6 for v in VARIANTS]
+        comp = f"{p['compile_us']:.0f}" if hz else f"{p['compile_cycles']}"
+        lps = f"{p['il_lines_per_s']:,.0f}" if hz and p.get("il_lines_per_s") else "-"
+        out.append(f"{name:<12}{p['n']:>10}{t[0]:>12.2f}{t[1]:>12.2f}{t[2]:>12.2f}"
+                   f"{_fmt_ratio(p['jit_vs_aot_gcc']):>9}{_fmt_ratio(p['jit_vs_aot_qbe']):>9}"
+                   f"{comp:>11}{lps:>12}  {p['result']}")
+    g = summary["geomean"]
+    out.append(f"{'geomean':<12}{'':>46}{_fmt_ratio(g['jit_vs_aot_gcc']):>9}"
+               f"{_fmt_ratio(g['jit_vs_aot_qbe']):>9}")
+    for base in ("gcc", "qbe"):
+        key = f"jit_vs_aot_{base}"
+        within = [n for n, p in summary["programs"].items()
+                  if p[key] and p[key] <= REQUIREMENT]
+        out.append(f"jit within {REQUIREMENT:g}x of aot_{base}: {len(within)}/"
+                   f"{len(summary['programs'])} programs")
+    return "\n".join(out)
+
+
+def chart_svg(report: dict) -> str:
+    """Horizontal bars of jit/aot_gcc and jit/aot_qbe per program, in the
+    kernel and on the host, with the 1x and 2x lines."""
+    series = [("kernel", "jit_vs_aot_gcc", "#c0392b", "kernel: jit / aot_gcc"),
+              ("kernel", "jit_vs_aot_qbe", "#e67e22", "kernel: jit / aot_qbe"),
+              ("host", "jit_vs_aot_gcc", "#2c3e50", "host: jit / aot_gcc"),
+              ("host", "jit_vs_aot_qbe", "#3498db", "host: jit / aot_qbe")]
+    series = [s for s in series if report.get(s[0])]
+    names = list(next(report[s[0]] for s in series)["programs"]) if series else []
+    values = [report[w]["programs"].get(n, {}).get(k) or 0 for n in names for w, k, _, _ in series]
+    top = max([math.ceil(REQUIREMENT) + 1] + [math.ceil(v) for v in values])
+    bar, gap, left, width = 11, 14, 110, 520
+    group = bar * len(series) + gap
+    height = 70 + group * len(names) + 22 * len(series)
+    x = lambda v: left + width * v / top      # noqa: E731
+    env = report["environment"]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" '
+           f'height="{height}" font-family="sans-serif" font-size="12">',
+           f'<text x="10" y="20" font-size="15">jitboot: JIT-compiled code vs AOT '
+           f'(time ratio, lower is better)</text>',
+           f'<text x="10" y="38" fill="#555">{_xml(env.get("cpu", ""))}; kernel under '
+           f'{(env.get("accel") or "?").upper()}'
+           f'{" (emulated: kernel figures are not native speed)" if env.get("emulated") else ""}'
+           f'</text>']
+    y0 = 50
+    for v in range(top + 1):
+        dash = ' stroke-dasharray="4,3"' if v == REQUIREMENT else ""
+        color = "#c00" if v == REQUIREMENT else "#bbb"
+        out.append(f'<line x1="{x(v):.1f}" y1="{y0}" x2="{x(v):.1f}" '
+                   f'y2="{y0 + group * len(names)}" stroke="{color}"{dash}/>')
+        label = f"{v}x" + (" (requirement)" if v == REQUIREMENT else "")
+        out.append(f'<text x="{x(v):.1f}" y="{y0 + group * len(names) + 14}" '
+                   f'text-anchor="middle">{label}</text>')
+    for i, name in enumerate(names):
+        gy = y0 + i * group + gap / 2
+        out.append(f'<text x="{left - 6}" y="{gy + bar * len(series) / 2 + 4:.1f}" '
+                   f'text-anchor="end">{_xml(name)}</text>')
+        for j, (where, key, color, label) in enumerate(series):
+            v = report[where]["programs"].get(name, {}).get(key) or 0
+            out.append(f'<rect x="{left}" y="{gy + j * bar:.1f}" width="{x(v) - left:.1f}" '
+                       f'height="{bar - 1}" fill="{color}"><title>{label}: {v:.2f}x</title></rect>')
+            out.append(f'<text x="{x(v) + 3:.1f}" y="{gy + j * bar + bar - 2:.1f}" '
+                       f'font-size="9">{v:.2f}</text>')
+    ly = y0 + group * len(names) + 30
+    for j, (_, _, color, label) in enumerate(series):
+        out.append(f'<rect x="{left}" y="{ly + j * 20}" width="12" height="12" fill="{color}"/>')
+        out.append(f'<text x="{left + 18}" y="{ly + j * 20 + 10}">{label}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _xml(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def run_benchmark(recipe=None, root: Path = ROOT, builds: bool = True) -> dict:
+    """`doit bench`: build and boot the bench image, run the host twin,
+    time the builds; print the table, write build/bench.json and .svg."""
+    from .build import build_image, image_for
+    if recipe is not None and recipe.bench:
+        image = image_for(recipe, root)      # the image task built it
+    else:
+        image = build_image("bench", root)
+    kernel = run_kernel(image)
+    host = run_host(root, quick="bench_quick" in image.recipe.tests)
+    report = {
+        "environment": {**environment(kernel.accel), "image": image.name,
+                        "emulated": kernel.accel == "tcg"},
+        "kernel": summarize(kernel.figures),
+        "host": summarize(host),
+        "boot": {"qemu_start_to_first_ktap_line_s": kernel.qemu_start_to_ktap_s,
+                 "qemu_run_s": kernel.run_s, **kernel.figures.boot,
+                 "tsc_hz": kernel.figures.tsc_hz},
+    }
+    boot, hz = report["boot"], kernel.figures.tsc_hz
+    for key in ("reset_to_entry", "entry_to_tests", "reset_to_tests"):
+        if key in boot and hz:
+            boot[f"{key}_ms"] = boot[key] * 1e3 / hz
+    if builds:
+        report["build"] = measure_builds(root)
+    out = root / "build"
+    out.mkdir(exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "bench.svg").write_text(chart_svg(report))
+    print(render_text(report, kernel), flush=True)
+    print(f"figures: {toolchain.rel(out / 'bench.json', root)}, chart: "
+          f"{toolchain.rel(out / 'bench.svg', root)}")
+    bad = report["kernel"]["disagreements"] + report["host"]["disagreements"]
+    if bad:
+        raise JitbootError(f"benchmark variants disagree or failed: {'; '.join(bad)}")
+    return report
+
+
+def render_text(report: dict, kernel: KernelRun | None = None) -> str:
+    env = report["environment"]
+    accel = (env.get("accel") or "?").upper()
+    lines = [f"machine: {env['cpu']} ({env['cpus']} CPUs), Linux {env['kernel']}, {env['gcc']}",
+             f"kernel bench under {accel}" + (": emulation, so kernel figures are not "
+                                              "native speed" if env.get("emulated") else
+                                              " (hardware virtualization)"),
+             "", table(f"in the kernel ({accel})", report["kernel"]), "",
+             table("on the host (native Linux)", report["host"])]
+    b = report["boot"]
+    lines.append("")
+    parts = []
+    if b.get("qemu_start_to_first_ktap_line_s") is not None:
+        parts.append(f"QEMU start to first KTAP line {b['qemu_start_to_first_ktap_line_s']:.3f} s")
+    for key, label in (("entry_to_tests_ms", "kernel entry to tests"),
+                       ("reset_to_tests_ms", "CPU reset to tests (firmware included)")):
+        if key in b:
+            parts.append(f"{label} {b[key]:.1f} ms")
+    lines.append("boot: " + "; ".join(parts))
+    if "build" in report:
+        bt = report["build"]
+        lines.append(f"build (doit image image={bt['image']}, -j1): clean {bt['clean_s']:.1f} s,"
+                     f" no-op {bt['noop_s']:.2f} s")
+    return "\n".join(lines)

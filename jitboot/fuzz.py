@@ -1,0 +1,253 @@
+"""Fuzzing the JIT with libFuzzer, and the host twin under sanitizers.
+
+build/host-asan/jitrun   jitrun built with clang -fsanitize=address,undefined
+build/fuzz/fuzz_jit      libFuzzer target: IL text through jit_compile
+                         (QBE on the shim, assembler, loader)
+build/fuzz/fuzz_asm      libFuzzer target: assembly text through
+                         asm_assemble and jit_load
+
+All three share one set of objects (build/host-asan/obj/): the JIT sources
+compiled once with ASan, UBSan and libFuzzer's coverage instrumentation
+(-fsanitize=fuzzer-no-link, harmless outside a fuzzer).  UBSan does not
+recover: undefined behaviour aborts like a crash, so the fuzzer keeps it.
+
+`doit fuzz` runs a target for a given time; the corpus it grows is kept
+under build/fuzz/corpus/<target>/, seeded from tests/il (IL) or from the
+assembly our JIT makes of tests/il (asm).  A crash, hang, leak or sanitizer
+report is saved under build/fuzz/artifacts/<target>/ and fails the run; once
+fixed, the input goes to tests/fuzz/regressions/<target>/, where
+tests/test_fuzz.py replays it for ever.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jitboot import ROOT, qbe, render
+from jitboot.errors import JitbootError
+from jitboot.host import _compile, _link, _objname, _under
+
+CC = "clang"
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+CFLAGS = ["-std=gnu11", "-O1", "-g", "-fno-pie", "-fno-omit-frame-pointer",
+          "-Wall", "-Wno-unused-parameter", *SANITIZE, "-fsanitize=fuzzer-no-link"]
+# QBE's code is not ours to fix warnings in.  Undefined behaviour still
+# counts, except QBE's idiom of indexing the NULL that alloc(0) returns
+# with 0 (amd64/sysv.c argsclass for a call without arguments): harmless,
+# and not ours to change.
+QBE_WARN = ["-w", "-fno-sanitize=pointer-overflow"]
+TARGETS = ("jit", "asm")
+# per input: QBE is quick, so a second is already a hang
+INPUT_TIMEOUT = 10
+MAX_LEN = 16384
+ASAN_OPTIONS = "detect_leaks=1:abort_on_error=0:allocator_may_return_null=1"
+
+
+@dataclass
+class FuzzResult:
+    target: str
+    seconds: float
+    executions: int = 0
+    coverage: int = 0           # libFuzzer "cov": edges reached
+    features: int = 0           # libFuzzer "ft"
+    corpus: int = 0             # inputs kept
+    artifacts: list[Path] = field(default_factory=list)   # crash-*, leak-*, timeout-*
+    log: Path | None = None
+
+    def line(self) -> str:
+        return (f"fuzz {self.target}: {self.executions} executions in {self.seconds:.0f} s,"
+                f" coverage {self.coverage} edges ({self.features} features),"
+                f" corpus {self.corpus} inputs, {len(self.artifacts)} bugs found")
+
+
+def require_clang() -> None:
+    """Raise a JitbootError saying what to install unless clang can link a
+    libFuzzer target with ASan and UBSan."""
+    if not shutil.which(CC):
+        raise JitbootError("clang not found: install it (apt-get install clang) to fuzz"
+                           " or build the sanitized host twin")
+    probe = ROOT / "build" / "fuzz" / ".probe"
+    probe.parent.mkdir(parents=True, exist_ok=True)
+    src = probe.with_suffix(".c")
+    src.write_text("#include <stdint.h>\n#include <stddef.h>\n"
+                   "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)"
+                   " { return 0; }\n")
+    r = subprocess.run([CC, "-fsanitize=fuzzer,address,undefined", str(src), "-o", str(probe)],
+                       capture_output=True, text=True)
+    src.unlink(missing_ok=True)
+    probe.unlink(missing_ok=True)
+    if r.returncode != 0:
+        first = (r.stderr.strip().splitlines() or ["?"])[0]
+        raise JitbootError(f"clang cannot link a libFuzzer target ({first}): install the"
+                           f" runtime matching `clang --version`, e.g."
+                           f" apt-get install libclang-rt-14-dev")
+
+
+def _objects(root: Path, out: Path) -> tuple[list[Path], Path]:
+    """The JIT's objects (QBE, shim, driver, assembler, loader, host
+    hooks, export table) and the directory holding them."""
+    qbe_dir = qbe.ensure_qbe_source(root / "build")
+    jit = root / "jit"
+    obj = out / "obj"
+    exports = out / "exports.c"
+    text = render.render_template(render.environment(root), "jit/exports.c.j2",
+                                  {"exports": render.read_exports(root)})
+    render.write_if_changed(exports, text)
+    qbe_flags = CFLAGS + QBE_WARN + [f"-I{jit / 'shim' / 'include'}", f"-I{jit}",
+                                     *qbe.extra_cflags({"nins": qbe.DEFAULT_NINS}, qbe_dir)]
+    objs = [_compile(s, obj / "qbe" / _objname(s, qbe_dir if _under(s, qbe_dir) else jit),
+                     qbe_flags, CC)
+            for s in qbe.kernel_sources(qbe_dir)]
+    from jitboot.host import KERNEL_ONLY
+    ours = sorted(jit.glob("*.c")) + sorted((jit / "shim").glob("*.c")) \
+        + [jit / "host" / "platform_host.c"]
+    objs += [_compile(s, obj / _objname(s, jit), CFLAGS + [f"-I{jit}"], CC)
+             for s in ours if s.name not in KERNEL_ONLY]
+    objs.append(_compile(exports, obj / "exports.o", CFLAGS, CC))
+    return objs, obj
+
+
+def build_asan_jitrun(root: Path = ROOT) -> Path:
+    """build/host-asan/jitrun: jitrun under ASan and UBSan."""
+    require_clang()
+    out = root / "build" / "host-asan"
+    objs, obj = _objects(root, out)
+    main = _compile(root / "jit" / "host" / "jitrun.c", obj / "host__jitrun.o",
+                    CFLAGS + [f"-I{root / 'jit'}"], CC)
+    return _link(objs + [main], out / "jitrun", SANITIZE, CC)
+
+
+def build_fuzzers(root: Path = ROOT) -> dict[str, Path]:
+    """build/fuzz/fuzz_jit and fuzz_asm."""
+    require_clang()
+    objs, obj = _objects(root, root / "build" / "host-asan")
+    out = root / "build" / "fuzz"
+    got = {}
+    for t in TARGETS:
+        main = _compile(root / "jit" / "host" / f"fuzz_{t}.c", obj / f"host__fuzz_{t}.o",
+                        CFLAGS + [f"-I{root / 'jit'}"], CC)
+        got[t] = _link(objs + [main], out / f"fuzz_{t}",
+                       ["-fsanitize=fuzzer,address,undefined"], CC)
+    return got
+
+
+# -- seeds ----------------------------------------------------------------
+
+def il_seeds(root: Path = ROOT) -> list[Path]:
+    il = root / "tests" / "il"
+    return [d for d in (il, il / "bad", il / "faults", root / "tests" / "bench",
+                        root / "tests" / "fuzz" / "regressions" / "jit") if d.is_dir()]
+
+
+def asm_seeds(root: Path = ROOT) -> list[Path]:
+    """The assembly our JIT makes of every IL seed (written once into
+    build/fuzz/seeds/asm/), plus the asm regressions."""
+    jitrun = build_asan_jitrun(root)
+    dest = root / "build" / "fuzz" / "seeds" / "asm"
+    dest.mkdir(parents=True, exist_ok=True)
+    for d in il_seeds(root)[:1] + [root / "tests" / "bench"]:
+        for ssa in sorted(d.glob("*.ssa")):
+            s = dest / f"{d.name}__{ssa.stem}.s"
+            if s.exists():
+                continue
+            r = subprocess.run([str(jitrun), "-S", str(ssa)], capture_output=True)
+            if r.returncode == 0:
+                s.write_bytes(r.stdout)
+    regress = root / "tests" / "fuzz" / "regressions" / "asm"
+    return [dest] + ([regress] if regress.is_dir() else [])
+
+
+# -- running --------------------------------------------------------------
+
+STATS_RE = re.compile(r"^#(\d+)\s+(?:DONE|pulse|NEW|REDUCE|INITED)\s+cov: (\d+) ft: (\d+)"
+                      r"(?: corp: (\d+))?")
+EXECS_RE = re.compile(r"^stat::number_of_executed_units: (\d+)")
+
+
+def fuzz(target: str, seconds: float, root: Path = ROOT) -> FuzzResult:
+    """Run one target for `seconds`; return what it did and found."""
+    if target not in TARGETS:
+        raise JitbootError(f"unknown fuzz target {target!r}: use one of {', '.join(TARGETS)}")
+    if seconds <= 0:
+        raise JitbootError(f"fuzz seconds must be positive, got {seconds:g}")
+    binary = build_fuzzers(root)[target]
+    base = root / "build" / "fuzz"
+    corpus = base / "corpus" / target
+    artifacts = base / "artifacts" / target
+    corpus.mkdir(parents=True, exist_ok=True)
+    artifacts.mkdir(parents=True, exist_ok=True)
+    seeds = il_seeds(root) if target == "jit" else asm_seeds(root)
+    log = base / f"{target}.log"
+    before = set(artifacts.iterdir())
+    cmd = [str(binary), f"-max_total_time={int(seconds)}", f"-timeout={INPUT_TIMEOUT}",
+           f"-max_len={MAX_LEN}", "-rss_limit_mb=2048", "-print_final_stats=1",
+           f"-artifact_prefix={artifacts}/", str(corpus), *map(str, seeds)]
+    dictionary = root / "tests" / "fuzz" / f"{target}.dict"
+    if dictionary.exists():
+        cmd.insert(1, f"-dict={dictionary}")
+    start = time.monotonic()
+    with open(log, "wb") as f:
+        # libFuzzer stops itself at max_total_time; the margin covers the
+        # corpus load and a last slow input
+        try:
+            subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=base,
+                           env=_env(), timeout=seconds + 4 * INPUT_TIMEOUT + 30)
+        except subprocess.TimeoutExpired:
+            raise JitbootError(f"{binary.name} did not stop after {seconds:g} s:"
+                               f" see {log}") from None
+    result = parse_log(log.read_text(errors="replace"), target, time.monotonic() - start)
+    result.log = log
+    result.corpus = result.corpus or sum(1 for _ in corpus.iterdir())
+    result.artifacts = sorted(set(artifacts.iterdir()) - before)
+    return result
+
+
+def _env() -> dict:
+    import os
+    return dict(os.environ, ASAN_OPTIONS=ASAN_OPTIONS,
+                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
+
+
+def parse_log(text: str, target: str, seconds: float) -> FuzzResult:
+    r = FuzzResult(target=target, seconds=seconds)
+    for line in text.splitlines():
+        m = STATS_RE.match(line)
+        if m:
+            r.executions = int(m.group(1))
+            r.coverage, r.features = int(m.group(2)), int(m.group(3))
+            if m.group(4):
+                r.corpus = int(m.group(4))
+        m = EXECS_RE.match(line)
+        if m:
+            r.executions = int(m.group(1))
+    return r
+
+
+def replay(target: str, inputs: list[Path], root: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run the target once on each input (no fuzzing): exit 0 when none
+    of them crashes, hangs, leaks or trips a sanitizer."""
+    binary = build_fuzzers(root)[target]
+    return subprocess.run([str(binary), f"-timeout={INPUT_TIMEOUT}", *map(str, inputs)],
+                          capture_output=True, text=True, env=_env(), cwd=root)
+
+
+def run(targets: list[str], seconds: float, root: Path = ROOT) -> list[FuzzResult]:
+    """`doit fuzz`: each target for `seconds`; fail naming what was found."""
+    results = []
+    for t in targets:
+        r = fuzz(t, seconds, root)
+        print(r.line(), flush=True)
+        results.append(r)
+    found = [a for r in results for a in r.artifacts]
+    if found:
+        rel = [str(a.relative_to(root)) if _under(a, root) else str(a) for a in found]
+        raise JitbootError(
+            f"fuzzing found {len(found)} bug(s): {', '.join(rel)}; reproduce with"
+            f" build/fuzz/fuzz_<target> FILE (log: {results[0].log}), then add the"
+            f" input to tests/fuzz/regressions/<target>/")
+    return results

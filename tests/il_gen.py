@@ -1,0 +1,194 @@
+"""Random valid QBE IL programs for differential testing of the JIT's passes.
+
+generate(seed) returns the text of a program whose main prints one line per
+call it makes. The functions use integer arithmetic (w and l), branches,
+counted loops, phis and calls: to themselves (one, two or tail calls, in the
+shapes tail recursion elimination and inlining look for, and others), to
+functions defined earlier and later, and to printf. Every recursion is
+bounded by a depth argument that decreases, every loop by a counter, and no
+operation can trap (no division), so every program terminates and its output
+is fully defined.
+"""
+
+from __future__ import annotations
+
+import random
+
+BINOPS = ("add", "sub", "mul", "and", "or", "xor")
+ACCOPS = ("add", "mul", "and", "or", "xor")   # what tail recursion may accumulate
+SHIFTS = ("shl", "sar", "shr")
+CMPS = ("csltl", "cslel", "csgtl", "csgel", "ceql", "cnel", "cultl", "cugtl")
+
+
+class _Fn:
+    """Emits one function's body; temporaries are non-SSA variables."""
+
+    def __init__(self, rng: random.Random, name: str, nparams: int, callees: list[tuple[str, int]]):
+        self.rng, self.name, self.nparams, self.callees = rng, name, nparams, callees
+        self.lines: list[str] = []
+        self.vars = [f"%p{i}" for i in range(nparams)]
+        self.ntmp = 0
+        self.nlbl = 0
+        self.calls = 0
+
+    def tmp(self) -> str:
+        self.ntmp += 1
+        return f"%t{self.ntmp}"
+
+    def label(self, what: str) -> str:
+        self.nlbl += 1
+        return f"@{what}{self.nlbl}"
+
+    def emit(self, line: str) -> None:
+        self.lines.append("\t" + line)
+
+    def value(self) -> str:
+        r = self.rng
+        if r.random() < 0.25:
+            return str(r.choice((0, 1, 2, 3, 7, -1, -5, 255, 1 << 20, 123456789)))
+        return r.choice(self.vars)
+
+    def expr(self) -> str:
+        """A new temporary holding a random computation over the variables."""
+        r, t = self.rng, self.tmp()
+        kind = r.random()
+        if kind < 0.55:
+            self.emit(f"{t} =l {r.choice(BINOPS)} {self.value()}, {self.value()}")
+        elif kind < 0.7:
+            self.emit(f"{t} =l {r.choice(SHIFTS)} {self.value()}, {r.randrange(64)}")
+        elif kind < 0.85:
+            c = self.tmp()
+            self.emit(f"{c} =w {r.choice(CMPS)} {self.value()}, {self.value()}")
+            self.emit(f"{t} =l extsw {c}")
+        else:
+            w = self.tmp()
+            self.emit(f"{w} =w add {self.value()}, {self.value()}")
+            self.emit(f"{t} =l {r.choice(('extsw', 'extuw'))} {w}")
+        return t
+
+    def assign(self) -> None:
+        v = self.rng.choice(self.vars[self.nparams:] or self.vars)
+        self.emit(f"{v} =l copy {self.expr()}")
+
+    def call(self, depth: str) -> str:
+        """Call self or another function with a smaller depth."""
+        name, n = self.rng.choice(self.callees + [(self.name, self.nparams)])
+        self.calls += 1
+        args = ", ".join(["l " + depth] + [f"l {self.value()}" for _ in range(n - 1)])
+        t = self.tmp()
+        self.emit(f"{t} =l call ${name}({args})")
+        return t
+
+    def stmt(self, depth: str, budget: int) -> None:
+        r = self.rng.random()
+        if r < 0.45 or budget <= 0:
+            self.assign()
+        elif r < 0.6 and self.calls < 3:
+            v = self.rng.choice(self.vars[self.nparams:] or self.vars)
+            self.emit(f"{v} =l add {v}, {self.call(depth)}")
+        elif r < 0.8:
+            self.branch(depth, budget - 1)
+        else:
+            self.loop(depth, budget - 1)
+
+    def branch(self, depth: str, budget: int) -> None:
+        c, yes, no, join = self.tmp(), self.label("then"), self.label("else"), self.label("join")
+        self.emit(f"{c} =w {self.rng.choice(CMPS)} {self.value()}, {self.value()}")
+        self.emit(f"jnz {c}, {yes}, {no}")
+        arms = []
+        for lbl in (yes, no):
+            self.lines.append(lbl)
+            self.stmt(depth, budget)
+            v = self.expr()
+            if self.rng.random() < 0.3 and self.calls < 3:
+                v = self.call(depth)      # a call right before the jump to a phi
+            arms.append((lbl, v))
+            self.emit(f"jmp {join}")
+        self.lines.append(join)
+        dst = self.rng.choice(self.vars[self.nparams:] or self.vars)
+        m = self.tmp()
+        self.emit(f"{m} =l phi {arms[0][0]} {arms[0][1]}, {arms[1][0]} {arms[1][1]}")
+        self.emit(f"{dst} =l xor {dst}, {m}")
+
+    def loop(self, depth: str, budget: int) -> None:
+        i, head, body, done = self.tmp(), self.label("loop"), self.label("body"), self.label("done")
+        self.emit(f"{i} =l copy 0")
+        self.emit(f"jmp {head}")
+        self.lines.append(head)
+        c = self.tmp()
+        self.emit(f"{c} =w csltl {i}, {self.rng.randrange(1, 6)}")
+        self.emit(f"jnz {c}, {body}, {done}")
+        self.lines.append(body)
+        self.stmt(depth, budget)
+        self.emit(f"{i} =l add {i}, 1")
+        self.emit(f"jmp {head}")
+        self.lines.append(done)
+
+    def build(self) -> str:
+        r = self.rng
+        params = ", ".join(f"l %p{i}" for i in range(self.nparams))
+        self.lines = ["@start"]
+        stop = self.tmp()
+        self.emit(f"{stop} =w cslel %p0, 0")
+        self.emit(f"jnz {stop}, @base, @rec")
+        self.lines.append("@base")
+        self.emit(f"ret {self.expr()}")
+        self.lines.append("@rec")
+        depth = self.tmp()
+        self.emit(f"{depth} =l sub %p0, {r.choice((1, 1, 2, 3))}")
+        for k in range(r.randrange(1, 3)):
+            v = f"%v{k}"
+            self.emit(f"{v} =l copy {self.value()}")
+            self.vars.append(v)
+        for _ in range(r.randrange(1, 5)):
+            self.stmt(depth, 2)
+        shape = r.random()
+        args = ", ".join(["l " + depth] + [f"l {self.value()}" for _ in range(self.nparams - 1)])
+        if shape < 0.35:       # acc OP f(...): tail recursion with an accumulator
+            x, t, res = self.expr(), self.tmp(), self.tmp()
+            self.emit(f"{t} =l call ${self.name}({args})")
+            op = r.choice(ACCOPS)
+            pair = f"{x}, {t}" if r.random() < 0.5 else f"{t}, {x}"
+            self.emit(f"{res} =l {op} {pair}")
+            self.emit(f"ret {res}")
+        elif shape < 0.5:      # plain tail call
+            t = self.tmp()
+            self.emit(f"{t} =l call ${self.name}({args})")
+            self.emit(f"ret {t}")
+        elif shape < 0.6:      # not accumulable: sub
+            t, res = self.tmp(), self.tmp()
+            self.emit(f"{t} =l call ${self.name}({args})")
+            self.emit(f"{res} =l sub {self.value()}, {t}")
+            self.emit(f"ret {res}")
+        else:
+            self.emit(f"ret {self.expr()}")
+        head = f"function l ${self.name}({params}) {{"
+        return "\n".join([head, *self.lines, "}"])
+
+
+def generate(seed: int) -> str:
+    """The text of random program number seed."""
+    rng = random.Random(seed)
+    nfn = rng.randrange(1, 5)
+    arity = [rng.randrange(1, 4) for _ in range(nfn)]
+    names = [f"f{i}" for i in range(nfn)]
+    out = [f"# random program {seed} (tests/il_gen.py)",
+           'data $fmt = { b "%ld\\n", b 0 }']
+    for i in range(nfn):
+        # earlier and later functions: inlining must see both
+        others = [(names[j], arity[j]) for j in range(nfn) if j != i and rng.random() < 0.5]
+        out.append(_Fn(rng, names[i], arity[i], others).build())
+    main = ["export function w $main() {", "@start"]
+    for k in range(rng.randrange(2, 6)):
+        i = rng.randrange(nfn)
+        args = [f"l {rng.randrange(0, 8)}"] + [f"l {rng.randrange(-50, 50)}" for _ in range(arity[i] - 1)]
+        main.append(f"\t%r{k} =l call ${names[i]}({', '.join(args)})")
+        main.append(f"\tcall $printf(l $fmt, ..., l %r{k})")
+    main += ["\tret 0", "}"]
+    out.append("\n".join(main))
+    return "\n\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+    print(generate(int(sys.argv[1]) if len(sys.argv) > 1 else 0), end="")

@@ -1,0 +1,120 @@
+"""Fault containment in the kernel: JIT'd code that takes a CPU exception
+fails its own payload test, named by exception, function and offset, and
+the kernel goes on with the next module.
+
+tests/images/faults.toml runs every tests/il/faults/ program; each declares
+the fault it expects ("# expect fault: #PF"), so the image passes when each
+fault is contained as declared.  The same faults without the declaration
+are test failures (exit 35), never panics, and never passes.
+"""
+
+import re
+
+import pytest
+
+from jitboot import ROOT, qemu
+
+FAULTS = sorted((ROOT / "tests" / "il" / "faults").glob("*.ssa"))
+HELLO = ROOT / "tests" / "il" / "hello.ssa"
+# "contained PF page fault in main+0xb: null pointer dereference at 0x0",
+# "... in kernel code at 0x105a40 called from main+0x17: ..."
+CONTAINED = re.compile(r"^contained ([A-Z]{2}) .*?(?:in|called from) (\w+)\+0x[0-9a-f]+\b")
+
+
+def expected(ssa):
+    m = re.search(r"^# expect fault: #(\w+)$", ssa.read_text(), re.M)
+    return m.group(1)
+
+
+def payloads(result):
+    return {t.name.removeprefix("payload:"): t for t in result.ktap.tests
+            if t.name.startswith("payload:")}
+
+
+@pytest.fixture(scope="module")
+def faults_image(image_builder):
+    return image_builder("tests/images/faults.toml")
+
+
+@pytest.fixture(scope="module")
+def faults_run(faults_image, tmp_path_factory):
+    return qemu.run_image(kernel=faults_image.elf32,
+                          modules=[p.path for p in faults_image.recipe.payloads],
+                          memory=faults_image.recipe.memory, accel="tcg", timeout=60,
+                          log_dir=tmp_path_factory.mktemp("faults"))
+
+
+def test_recipe_lists_every_fault_program(faults_image):
+    listed = {p.path.name for p in faults_image.recipe.payloads}
+    assert len(FAULTS) >= 8
+    assert {p.name for p in FAULTS} <= listed
+
+
+def test_faults_image_passes(faults_run):
+    assert faults_run.outcome == qemu.Outcome.PASS, qemu.format_summary(faults_run)
+    assert faults_run.exit_code == qemu.EXIT_PASS
+    assert faults_run.ktap.panic is None
+
+
+@pytest.mark.parametrize("ssa", FAULTS, ids=lambda p: p.stem)
+def test_fault_is_contained_and_named(faults_run, ssa):
+    test = payloads(faults_run)[ssa.name]
+    last = test.subtests[-1]
+    m = CONTAINED.search(last.name)
+    assert m, last.name
+    assert m.group(1) == expected(ssa)
+    # the function is one of the program's own
+    assert re.search(rf"function \w \${re.escape(m.group(2))}\b|\${re.escape(m.group(2))}\(",
+                     ssa.read_text()), last.name
+
+
+def test_fault_details(faults_run):
+    names = {n: t.subtests[-1].name for n, t in payloads(faults_run).items()}
+    assert "null pointer dereference at 0x0" in names["fault_null.ssa"]
+    assert "guard page below the payload stack" in names["fault_stack_overflow.ssa"]
+    assert "W^X" in names["fault_write_code.ssa"]
+    assert "non-executable" in names["fault_exec_data.ssa"]
+    assert "kernel code at 0x" in names["fault_in_kernel_call.ssa"]
+    assert "called from main+0x" in names["fault_in_kernel_call.ssa"]
+
+
+def test_kernel_keeps_going_after_faults(faults_run):
+    tests = payloads(faults_run)
+    assert tests["hello.ssa"].program_output() == HELLO.with_suffix(".out").read_text().splitlines()
+    assert list(tests)[-1] == "hello.ssa"
+
+
+def _variant(tmp_path, ssa, name, expect=None):
+    """ssa's program under another name, expecting `expect` (or nothing)."""
+    text = re.sub(r"^# expect fault: .*$", "", ssa.read_text(), flags=re.M)
+    if expect:
+        text = f"# expect fault: {expect}\n" + text
+    out = tmp_path / name
+    out.write_text(text)
+    return out
+
+
+def test_unexpected_faults_are_test_failures(faults_image, tmp_path):
+    """Undeclared faults, a different fault than declared, and a declared
+    fault that does not happen all fail; a panic never shows up."""
+    faults = ROOT / "tests" / "il" / "faults"
+    mods = [_variant(tmp_path, faults / "fault_div0.ssa", "div0.ssa"),
+            _variant(tmp_path, faults / "fault_stack_overflow.ssa", "overflow.ssa"),
+            _variant(tmp_path, faults / "fault_null.ssa", "wrong.ssa", expect="#UD"),
+            _variant(tmp_path, HELLO, "nofault.ssa", expect="#DE"),
+            HELLO]
+    r = qemu.run_image(kernel=faults_image.elf32, modules=mods,
+                       memory=faults_image.recipe.memory, accel="tcg", timeout=60,
+                       log_dir=tmp_path / "logs")
+    assert r.outcome == qemu.Outcome.TEST_FAILURE, qemu.format_summary(r)
+    assert r.exit_code == qemu.EXIT_FAIL and r.ktap.panic is None
+    assert "first failure: payload:div0.ssa" in r.reason
+    assert "DE divide error in main+0x" in r.reason
+    tests = payloads(r)
+    assert [n for n, t in tests.items() if t.status.value != "ok"] == \
+        ["div0.ssa", "overflow.ssa", "wrong.ssa", "nofault.ssa"]
+    assert "guard page" in tests["overflow.ssa"].subtests[-1].reason
+    assert tests["wrong.ssa"].subtests[-1].name == "fault UD expected"
+    assert tests["wrong.ssa"].subtests[-1].reason.startswith("got PF page fault in main+0x")
+    assert tests["nofault.ssa"].subtests[-1].reason == "main returned 0"
+    assert tests["hello.ssa"].status.value == "ok"
