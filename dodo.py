@@ -5,6 +5,8 @@ Variables (doit VAR=VALUE on the command line):
     il=A.ssa,B.ssa    IL payloads for `doit jit-run`
     qbe_src=PATH      use a local QBE checkout instead of the pinned qbepy sdist
     baseline=JSON     size report to diff against for `doit size`
+    seconds=N         how long `doit fuzz` runs each target (default 60)
+    target=jit|asm    which fuzz target `doit fuzz` runs (default: both)
 
 The logic lives in the jitboot package; this file only declares tasks.
 """
@@ -244,4 +246,22 @@ def task_host():
         "task_dep": ["qbe_source"],
         "uptodate": [False],
         "verbosity": 1,
+    }
+
+
+def task_fuzz():
+    """Fuzz the JIT with libFuzzer: doit fuzz [seconds=60] [target=jit|asm]."""
+    def fuzz():
+        from jitboot import fuzz as fz
+        try:
+            seconds = float(get_var("seconds", "60"))
+        except ValueError:
+            raise JitbootError(f"seconds={get_var('seconds')!r}: give a number of seconds")
+        target = get_var("target", None)
+        fz.run([target] if target else list(fz.TARGETS), seconds, ROOT)
+    return {
+        "actions": [action(fuzz)],
+        "task_dep": ["qbe_source"],
+        "uptodate": [False],
+        "verbosity": 2,
     }

@@ -99,6 +99,11 @@ _start32:
 	 * .bss, because .bss is cleared next. */
 	movl	%eax, mb_boot_magic
 	movl	%ebx, mb_boot_info
+	/* The TSC at kernel entry, so boot time can be measured from here
+	 * rather than from CPU reset (which includes the firmware). */
+	rdtsc
+	movl	%eax, boot_tsc
+	movl	%edx, boot_tsc + 4
 
 	/* Clear .bss: the loaders zero it, but we rely on it (page tables). */
 	movl	$__bss_start, %edi
@@ -284,6 +289,8 @@ msg_no_nx:
 	.globl	mb_boot_magic, mb_boot_info
 mb_boot_magic:	.long 0
 mb_boot_info:	.long 0
+	.globl	boot_tsc
+boot_tsc:	.quad 0
 
 	.balign	16
 	.globl	boot_gdt

@@ -4,24 +4,33 @@
 #include "bench.h"
 #include "jit.h"
 
-static uint64_t
-best_run(long (*f)(long), long n, int nruns, uint64_t (*now)(void),
-	long *result)
+/* Best of nruns of each variant, the variants taking turns, so that a
+ * burst of load on a shared machine (or a slow stretch of an emulator)
+ * hits all three alike instead of whichever ran at the time.  Each runs
+ * once first as a warm-up (caches, heap, page tables), which gives the
+ * results. */
+static void
+best_runs(long (*const f[])(long), long n, int nruns, uint64_t (*now)(void),
+	struct bench_result *r)
 {
-	long (*volatile call)(long) = f;	/* keep every run a real call */
-	uint64_t t0, dt, best;
-	int i;
+	long (*volatile call)(long);	/* keep every run a real call */
+	uint64_t t0, dt;
+	int i, v;
 
-	*result = call(n);		/* warm-up: caches, heap, page tables */
-	best = UINT64_MAX;
-	for (i = 0; i < nruns; i++) {
-		t0 = now();
-		call(n);
-		dt = now() - t0;
-		if (dt < best)
-			best = dt;
+	for (v = 0; v < BENCH_NVARIANTS; v++) {
+		call = f[v];
+		r->result[v] = call(n);
+		r->cycles[v] = UINT64_MAX;
 	}
-	return best;
+	for (i = 0; i < nruns; i++)
+		for (v = 0; v < BENCH_NVARIANTS; v++) {
+			call = f[v];
+			t0 = now();
+			call(n);
+			dt = now() - t0;
+			if (dt < r->cycles[v])
+				r->cycles[v] = dt;
+		}
 }
 
 static int
@@ -65,28 +74,25 @@ bench_measure(const struct bench_prog *p, long n, int ncompile, int nruns,
 	uint64_t (*now)(void), struct bench_result *r)
 {
 	struct jit_module *m = 0;
-	long (*jitted)(long);
+	long (*f[BENCH_NVARIANTS])(long);
 	char sym[64];
 
 	*r = (struct bench_result){ .n = n };
-	r->cycles[BENCH_GCC] = best_run(p->aot_gcc, n, nruns, now,
-		&r->result[BENCH_GCC]);
-	r->cycles[BENCH_QBE] = best_run(p->aot_qbe, n, nruns, now,
-		&r->result[BENCH_QBE]);
 	if (compile(p, ncompile, now, r, &m) != 0) {
 		r->failed = 1;
 		return -1;
 	}
-	jitted = (long (*)(long))jit_symbol(m, cat(sym, sizeof sym, "bench_", p->name));
-	if (!jitted) {
+	f[BENCH_GCC] = p->aot_gcc;
+	f[BENCH_QBE] = p->aot_qbe;
+	f[BENCH_JIT] = (long (*)(long))jit_symbol(m, cat(sym, sizeof sym, "bench_", p->name));
+	if (!f[BENCH_JIT]) {
 		cat(r->err.file, sizeof r->err.file, p->name, ".ssa");
 		cat(r->err.msg, sizeof r->err.msg, "no exported function $", sym);
 		r->failed = 1;
 		jit_release(m);
 		return -1;
 	}
-	r->cycles[BENCH_JIT] = best_run(jitted, n, nruns, now,
-		&r->result[BENCH_JIT]);
+	best_runs(f, n, nruns, now, r);
 	jit_release(m);
 	return 0;
 }

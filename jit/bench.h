@@ -39,10 +39,10 @@ struct bench_result {
 };
 
 /* Compile p's IL (one warm-up, then best of ncompile), then run each
- * variant once as a warm-up and time the best of nruns, with now()
- * as the time source (the TSC).  Returns 0, or -1 if the JIT could not
- * compile the program (r->err says why; the AOT figures are still
- * measured). */
+ * variant once as a warm-up and time the best of nruns, the variants
+ * taking turns, with now() as the time source (the TSC).  Returns 0, or
+ * -1 if the JIT could not compile the program (r->err says why, and
+ * nothing was run). */
 int bench_measure(const struct bench_prog *p, long n, int ncompile, int nruns,
 	uint64_t (*now)(void), struct bench_result *r);
 

@@ -102,17 +102,14 @@ def _program(il: Path, root: Path) -> Program:
     size = SIZE_RE.search(text)
     if not size:
         raise JitbootError(f"{where}:1: no problem sizes: add a line '# bench n=N quick=M'")
-    if not re.search(rf"^\s*export\s+function\s+l\s+\${name_symbol(name)}\s*\(\s*l\s+%\w+\s*\)",
+    symbol = f"bench_{name}"
+    if not re.search(rf"^\s*export\s+function\s+l\s+\${symbol}\s*\(\s*l\s+%\w+\s*\)",
                      text, re.M):
-        raise JitbootError(f"{where}: must define export function l ${name_symbol(name)}(l %n)")
+        raise JitbootError(f"{where}: must define export function l ${symbol}(l %n)")
     if not re.search(rf"^long\s+c_{name}\s*\(\s*long\s+\w+\s*\)", twin.read_text(), re.M):
         raise JitbootError(f"{toolchain.rel(twin, root)}: must define long c_{name}(long n)")
     lines = sum(1 for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#"))
     return Program(name, il, twin, int(size.group(1)), int(size.group(2)), lines)
-
-
-def name_symbol(name: str) -> str:
-    return f"bench_{name}"
 
 
 def rename_defined(text: str, prefix: str = AOT_PREFIX) -> str:
@@ -577,7 +574,7 @@ def run_benchmark(recipe=None, root: Path = ROOT, builds: bool = True) -> dict:
     host = run_host(root, quick="bench_quick" in image.recipe.tests)
     report = {
         "environment": {**environment(kernel.accel), "image": image.name,
-                        "emulated": kernel.accel == "tcg"},
+                        "emulated": kernel.accel == "tcg", "why_not_kvm": _why_not_kvm(kernel)},
         "kernel": summarize(kernel.figures),
         "host": summarize(host),
         "boot": {"qemu_start_to_first_ktap_line_s": kernel.qemu_start_to_ktap_s,
@@ -594,7 +591,7 @@ def run_benchmark(recipe=None, root: Path = ROOT, builds: bool = True) -> dict:
     out.mkdir(exist_ok=True)
     (out / "bench.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "bench.svg").write_text(chart_svg(report))
-    print(render_text(report, kernel), flush=True)
+    print(render_text(report), flush=True)
     print(f"figures: {toolchain.rel(out / 'bench.json', root)}, chart: "
           f"{toolchain.rel(out / 'bench.svg', root)}")
     bad = report["kernel"]["disagreements"] + report["host"]["disagreements"]
@@ -603,12 +600,21 @@ def run_benchmark(recipe=None, root: Path = ROOT, builds: bool = True) -> dict:
     return report
 
 
-def render_text(report: dict, kernel: KernelRun | None = None) -> str:
+def _why_not_kvm(kernel: KernelRun) -> str | None:
+    from . import qemu
+    if kernel.accel == "kvm":
+        return None
+    problem = getattr(qemu, "kvm_problem", None)    # the harness's diagnosis, if it has one
+    return (problem() if problem else None) or "the recipe asked for TCG"
+
+
+def render_text(report: dict) -> str:
     env = report["environment"]
     accel = (env.get("accel") or "?").upper()
     lines = [f"machine: {env['cpu']} ({env['cpus']} CPUs), Linux {env['kernel']}, {env['gcc']}",
-             f"kernel bench under {accel}" + (": emulation, so kernel figures are not "
-                                              "native speed" if env.get("emulated") else
+             f"kernel bench under {accel}" + (f": emulation ({env.get('why_not_kvm')}), so "
+                                              "kernel figures are not native speed"
+                                              if env.get("emulated") else
                                               " (hardware virtualization)"),
              "", table(f"in the kernel ({accel})", report["kernel"]), "",
              table("on the host (native Linux)", report["host"])]

@@ -22,7 +22,7 @@ from jitboot.errors import JitbootError
 HOST_CFLAGS = ["-std=gnu11", "-O2", "-g", "-fno-pie", "-fno-omit-frame-pointer",
                "-Wall", "-Wextra", "-Wno-unused-parameter"]
 # jit/ sources that only make sense inside the kernel
-KERNEL_ONLY = {"platform_kernel.c", "ktest_jit.c", "opt_image.c"}
+KERNEL_ONLY = {"platform_kernel.c", "ktest_jit.c", "ktest_bench.c", "opt_image.c"}
 # QBE's own build: C99, its warnings are not ours to fix.
 QBE_CFLAGS = ["-std=c99", "-O2", "-g", "-fno-pie", "-w"]
 
@@ -131,7 +131,8 @@ def _deps(depfile: Path) -> list[Path]:
     text = _read(depfile)
     if text is None:
         return []
-    first = text.replace("\\\n", " ").split("\n\n")[0]
+    # the first rule is "obj: src headers..."; -MP adds "header:" lines after
+    first = text.replace("\\\n", " ").split("\n")[0]
     _, _, prereqs = first.partition(":")
     return [Path(p) for p in prereqs.split()]
 

@@ -44,7 +44,7 @@ QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 GLUE_SOURCES = tuple(sorted((ROOT / "jit" / "shim" / "qbe").glob("*.c")))
 
 # Bump when ADJUSTMENTS change, so cached copies are redone.
-ADJUST_VERSION = 2
+ADJUST_VERSION = 3
 
 
 class Adjust:
@@ -95,6 +95,12 @@ ADJUSTMENTS = [
            "int *jitboot_tarr, jitboot_maxt;\n#define tarr jitboot_tarr\n"
            "#define maxt jitboot_maxt\n\nstatic void\nlimit(BSet",
            "resettable tarr"),
+    # An empty aggregate, `type :t = { }`, leaves its alignment at -1 and
+    # parsefields() shifts by it (undefined behaviour, found by fuzzing:
+    # tests/fuzz/regressions/jit/empty_type.ssa): give it alignment 1.
+    Adjust("parse.c", r"^\ta = 1 << al;\n\tif \(sz < ty->size\)",
+           "\tif (al < 0)\n\t\tal = 0;\n\ta = 1 << al;\n\tif (sz < ty->size)",
+           "empty aggregate types"),
     # The stock config.h names the host qbepy was packaged on.
     Adjust("config.h", r"^#define Deftgt .*$", "#define Deftgt T_amd64_sysv",
            "amd64 default target"),

@@ -60,6 +60,7 @@ class Outcome(enum.Enum):
     HANG = "hang"
     START_FAILURE = "start failure"
     CRASH = "crash"
+    LOG_FAILURE = "log failure"     # the serial log could not be written whole
 
 
 @dataclass
@@ -212,6 +213,7 @@ class Machine:
         self.started_at: float | None = None   # when `cont` went out
         self.ended_at: float | None = None
         self.stop_status: str | None = None    # run state of a stopped guest
+        self.qmp_lost = False                  # QMP went away while QEMU ran
         self._loop: asyncio.AbstractEventLoop | None = None
         self._qmp: QMPClient | None = None
         self._listener = EventListener()
@@ -257,7 +259,10 @@ class Machine:
         # We listen and QEMU connects, so there is no polling for a socket
         # file to appear.
         await self._qmp.start_server(sock)
-        self._stderr = open(self.stderr_log, "wb")
+        try:
+            self._stderr = open(self.stderr_log, "wb")
+        except OSError as e:
+            raise StartError(f"cannot write {self.stderr_log}: {e.strerror}") from e
         try:
             self.proc = subprocess.Popen(
                 self.full_command(sock), stdin=subprocess.DEVNULL,
@@ -302,7 +307,10 @@ class Machine:
     async def _wait(self, timeout: float) -> bool:
         deadline = (self.started_at or time.monotonic()) + timeout
         while self.proc.poll() is None:
-            if await self._guest_stopped():
+            if self._qmp.runstate != Runstate.RUNNING:
+                # only a hint: QEMU closes the socket as it exits, too
+                self.qmp_lost = True
+            elif await self._guest_stopped():
                 break
             if time.monotonic() >= deadline:
                 self.ended_at = time.monotonic()
@@ -435,11 +443,14 @@ def run_image(kernel: Path | str | None = None,
     accel = pick_accel(accel)
     image = Path(kernel if kernel is not None else iso or "image")
     log_dir = Path(log_dir) if log_dir else ROOT / "build" / "runs" / image.stem
-    log_dir.mkdir(parents=True, exist_ok=True)
     serial_log = log_dir / "serial.log"
     stderr_log = log_dir / "qemu-stderr.log"
-    # a run that never opens the log must not show the previous run's one
-    serial_log.unlink(missing_ok=True)
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        # a run that never opens the log must not show the previous run's one
+        serial_log.unlink(missing_ok=True)
+    except OSError as e:
+        raise JitbootError(f"cannot write logs in {log_dir}: {e.strerror}") from None
     cmd = qemu_command(kernel=kernel, iso=iso, modules=modules,
                        memory=memory, accel=accel,
                        serial=f"file:{serial_log}", extra=extra_args)
@@ -460,8 +471,8 @@ def run_image(kernel: Path | str | None = None,
 
 def _result(m: Machine, cmd, accel, serial_log, stderr_log, start_error,
             timed_out, timeout) -> RunResult:
-    log = ktap.parse_text(serial_log.read_bytes() if serial_log.exists()
-                          else b"")
+    serial = serial_log.read_bytes() if serial_log.exists() else b""
+    log = ktap.parse_text(serial)
     stderr = _read_lines(stderr_log)
     events = m.events()
     duration = 0.0
@@ -472,12 +483,23 @@ def _result(m: Machine, cmd, accel, serial_log, stderr_log, start_error,
         outcome, reason = Outcome.START_FAILURE, _first(stderr) or start_error
     else:
         outcome, reason = classify(m.returncode, events, log, timed_out,
-                                   timeout, m.stop_status, _first(stderr))
+                                   timeout, m.stop_status, _first(stderr),
+                                   serial_empty=not serial, qmp_lost=m.qmp_lost,
+                                   log_full=_full_dir(serial_log.parent))
     return RunResult(outcome=outcome, reason=reason, exit_code=m.returncode,
                      accel=accel, duration=duration, serial_log=serial_log,
                      stderr_log=stderr_log, ktap=log, command=cmd,
                      stderr_tail="\n".join(stderr[-STDERR_TAIL:]),
                      events=[_event_str(e) for e in events], pid=m.pid)
+
+
+def _full_dir(directory: Path) -> str | None:
+    """directory, if the file system holding it is full: what QEMU wrote
+    to a log there may have been dropped (QEMU does not say)."""
+    try:
+        return str(directory) if os.statvfs(directory).f_bavail == 0 else None
+    except OSError:
+        return None
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -504,20 +526,35 @@ def _shutdown_reasons(events: list[dict]) -> set[str]:
 
 def classify(code: int | None, events: list[dict], log: ktap.KtapLog,
              timed_out: bool, timeout: float, stop_status: str | None = None,
-             stderr_first: str = "") -> tuple[Outcome, str]:
+             stderr_first: str = "", serial_empty: bool = False,
+             qmp_lost: bool = False, log_full: str | None = None) -> tuple[Outcome, str]:
     """How a run ended, most specific evidence first: the kernel's own
-    PANIC line beats a timeout or a reset that followed it."""
+    PANIC line beats a timeout or a reset that followed it; a serial log
+    cut short by a full disk beats whatever the rest of it seems to say."""
     names = {e["event"] for e in events}
     where = _where(log)
     if log.panic:
         return Outcome.PANIC, log.panic
+    if log_full and not log.ok():
+        return Outcome.LOG_FAILURE, "the serial log is cut short: no space" \
+            f" left on the file system of {log_full}"
     if code == EXIT_PANIC:
         return Outcome.PANIC, "kernel exited with the panic code but" \
                               " printed no PANIC line" + where
     if timed_out:
-        return Outcome.HANG, f"no exit within {timeout:g} s{where}"
+        why = f"no exit within {timeout:g} s{where}"
+        if serial_empty:
+            why += "; the guest wrote nothing to the serial port"
+        if qmp_lost:
+            why += "; the QMP connection closed early"
+        return Outcome.HANG, why
     if code is not None and code < 0:
         return Outcome.CRASH, f"QEMU killed by {_signame(-code)}{where}"
+    if "host-signal" in _shutdown_reasons(events):
+        # SIGTERM, SIGINT or SIGHUP to QEMU: it shuts down in order, exit 0
+        return Outcome.CRASH, f"QEMU was stopped from outside" \
+                              f" (SHUTDOWN host-signal){where}" + \
+            (f": {stderr_first}" if stderr_first else "")
     if stop_status:
         # KVM cannot run the guest on (e.g. an emulation failure after a
         # fault storm); QEMU says why on stderr
@@ -529,7 +566,7 @@ def classify(code: int | None, events: list[dict], log: ktap.KtapLog,
     if "GUEST_PANICKED" in names:
         return Outcome.PANIC, "QEMU reported GUEST_PANICKED" + where
     if code == EXIT_FAIL or (code == EXIT_PASS and not log.ok()):
-        return Outcome.TEST_FAILURE, _failure_reason(log, code)
+        return Outcome.TEST_FAILURE, _failure_reason(log, code, serial_empty)
     if code == EXIT_PASS:
         ok = ktap.count_ok(log.tests)
         return Outcome.PASS, f"{ok}/{len(log.tests)} tests ok"
@@ -541,9 +578,14 @@ def classify(code: int | None, events: list[dict], log: ktap.KtapLog,
                                          else "")
 
 
-def _failure_reason(log: ktap.KtapLog, code: int | None) -> str:
+def _failure_reason(log: ktap.KtapLog, code: int | None,
+                    serial_empty: bool = False) -> str:
+    passed = ", though the kernel exited with the pass code" \
+        if code == EXIT_PASS else ""
+    if serial_empty:
+        return "the guest wrote nothing to the serial port" + passed
     if not log.has_ktap:
-        return "no KTAP output on the serial port"
+        return "no KTAP output on the serial port" + passed
     total = log.root.plan if log.root.plan is not None else len(log.tests)
     ok = ktap.count_ok(log.tests)
     parts = [f"{ok}/{total} tests ok"]

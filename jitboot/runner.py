@@ -37,7 +37,11 @@ def boot(image: Image, medium: str, modules: list[Path] = (), tag: str | None = 
         note = f": {qemu.kvm_problem() or 'KVM not usable'}"
     print(f"== {image.name} ({medium}, {result.accel.upper()}{note}) ==")
     print(qemu.format_summary(result), flush=True)
-    write_junit(log_dir / "junit.xml", result, f"{image.name}.{tag}")
+    try:
+        write_junit(log_dir / "junit.xml", result, f"{image.name}.{tag}")
+    except OSError as e:
+        raise JitbootError(f"{medium}: {result.outcome.value}: {result.reason};"
+                           f" and cannot write {log_dir / 'junit.xml'}: {e.strerror}") from None
     return result
 
 

@@ -104,6 +104,8 @@ DEFAULT_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("jit/shim/", "shim"),
     ("jit/asm*.c", "asm_loader"),
     ("jit/loader.c", "asm_loader"),
+    ("jit/*bench*", "bench"),
+    ("tests/bench/", "bench"),
     ("jit/", "jit_driver"),
 )
 

@@ -12,7 +12,7 @@ from jitboot.build import build_image
 
 # What a copy of the project needs to build an image on its own.
 PROJECT_PARTS = ["dodo.py", "jitboot", "boot", "kernel_lib", "jit", "linker", "images",
-                 "tests/images", "tests/il"]
+                 "tests/images", "tests/il", "tests/bench"]
 
 
 def copy_project(dest: Path) -> Path:

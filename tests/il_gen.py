@@ -30,6 +30,7 @@ class _Fn:
         self.ntmp = 0
         self.nlbl = 0
         self.calls = 0
+        self.inloop = False     # no calls in loops: keeps the call tree small
 
     def tmp(self) -> str:
         self.ntmp += 1
@@ -41,6 +42,10 @@ class _Fn:
 
     def emit(self, line: str) -> None:
         self.lines.append("\t" + line)
+
+    def block(self, lbl: str) -> None:
+        self.lines.append(lbl)
+        self.cur = lbl
 
     def value(self) -> str:
         r = self.rng
@@ -83,7 +88,7 @@ class _Fn:
         r = self.rng.random()
         if r < 0.45 or budget <= 0:
             self.assign()
-        elif r < 0.6 and self.calls < 3:
+        elif r < 0.6 and self.calls < 3 and not self.inloop:
             v = self.rng.choice(self.vars[self.nparams:] or self.vars)
             self.emit(f"{v} =l add {v}, {self.call(depth)}")
         elif r < 0.8:
@@ -97,14 +102,14 @@ class _Fn:
         self.emit(f"jnz {c}, {yes}, {no}")
         arms = []
         for lbl in (yes, no):
-            self.lines.append(lbl)
+            self.block(lbl)
             self.stmt(depth, budget)
             v = self.expr()
-            if self.rng.random() < 0.3 and self.calls < 3:
+            if self.rng.random() < 0.3 and self.calls < 3 and not self.inloop:
                 v = self.call(depth)      # a call right before the jump to a phi
-            arms.append((lbl, v))
+            arms.append((self.cur, v))
             self.emit(f"jmp {join}")
-        self.lines.append(join)
+        self.block(join)
         dst = self.rng.choice(self.vars[self.nparams:] or self.vars)
         m = self.tmp()
         self.emit(f"{m} =l phi {arms[0][0]} {arms[0][1]}, {arms[1][0]} {arms[1][1]}")
@@ -114,15 +119,17 @@ class _Fn:
         i, head, body, done = self.tmp(), self.label("loop"), self.label("body"), self.label("done")
         self.emit(f"{i} =l copy 0")
         self.emit(f"jmp {head}")
-        self.lines.append(head)
+        self.block(head)
         c = self.tmp()
         self.emit(f"{c} =w csltl {i}, {self.rng.randrange(1, 6)}")
         self.emit(f"jnz {c}, {body}, {done}")
-        self.lines.append(body)
+        self.block(body)
+        outer, self.inloop = self.inloop, True
         self.stmt(depth, budget)
+        self.inloop = outer
         self.emit(f"{i} =l add {i}, 1")
         self.emit(f"jmp {head}")
-        self.lines.append(done)
+        self.block(done)
 
     def build(self) -> str:
         r = self.rng

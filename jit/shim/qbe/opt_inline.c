@@ -30,6 +30,7 @@ typedef struct Body Body;
 struct Body {
 	uint32_t id;
 	int np, size, nblk, ntmp, ncon;
+	int nret;       /* blocks returning a value */
 	int k;          /* class returned, Kx when it returns nothing */
 	short *cls;     /* class of each temporary */
 	Con *con;
@@ -90,6 +91,7 @@ opt_remember(Fn *fn)
 	bd->np = np;
 	bd->size = fnsize(fn);
 	bd->k = Kx;
+	bd->nret = 0;
 	bd->ntmp = fn->ntmp;
 	bd->cls = emalloc(fn->ntmp * sizeof bd->cls[0]);
 	for (t=0; t<fn->ntmp; t++)
@@ -117,8 +119,10 @@ opt_remember(Fn *fn)
 		bd->blk[j].arg = b->jmp.arg;
 		bd->blk[j].s1 = b->s1 ? (int)idx[b->s1->id] : -1;
 		bd->blk[j].s2 = b->s2 ? (int)idx[b->s2->id] : -1;
-		if (isret(b->jmp.type) && b->jmp.type != Jret0)
+		if (isret(b->jmp.type) && b->jmp.type != Jret0) {
 			bd->k = b->jmp.type - Jretw;
+			bd->nret++;
+		}
 		pp = &bd->blk[j].phi;
 		for (p=b->phi; p; p=p->link) {
 			q = emalloc(sizeof *q);
@@ -231,12 +235,15 @@ renamepred(Blk *s, Blk *from, Blk *to)
 				p->blk[n] = to;
 }
 
+/* Copy block j of bd; its returns jump to cont, either assigning the
+ * call's result or, when ret is not null, adding to the phi ret. */
 static void
-copyblk(Fn *fn, Map *m, Body *bd, int j, Ins *args, Ins *call, Blk *cont)
+copyblk(Fn *fn, Map *m, Body *bd, int j, Ins *args, Ins *call, Blk *cont, Phi *ret)
 {
 	Blk *b;
 	Ins *v, *i;
 	Phi *p, *q, **pp;
+	Ref r;
 	uint n, a;
 
 	b = m->blk[j];
@@ -254,8 +261,16 @@ copyblk(Fn *fn, Map *m, Body *bd, int j, Ins *args, Ins *call, Blk *cont)
 	b->s1 = bd->blk[j].s1 >= 0 ? m->blk[bd->blk[j].s1] : 0;
 	b->s2 = bd->blk[j].s2 >= 0 ? m->blk[bd->blk[j].s2] : 0;
 	if (isret(b->jmp.type)) {
-		if (b->jmp.type != Jret0 && !req(call->to, R))
-			v[n++] = (Ins){Ocopy, call->cls, call->to, {b->jmp.arg, R}};
+		if (b->jmp.type != Jret0 && !req(call->to, R)) {
+			if (ret) {
+				/* one definition each, for cont's phi */
+				r = newtmp("inl.ret", call->cls, fn);
+				v[n++] = (Ins){Ocopy, call->cls, r, {b->jmp.arg, R}};
+				ret->arg[ret->narg] = r;
+				ret->blk[ret->narg++] = b;
+			} else
+				v[n++] = (Ins){Ocopy, call->cls, call->to, {b->jmp.arg, R}};
+		}
 		b->jmp.type = Jjmp;
 		b->jmp.arg = R;
 		b->s1 = cont;
@@ -286,7 +301,8 @@ inlinecall(Fn *fn, Blk *b, uint ci, Body *bd)
 {
 	Map m;
 	Blk *cont, *last;
-	Ins *args, call;
+	Ins *args, *v, call;
+	Phi *ret;
 	uint a;
 	int t, c, j;
 
@@ -318,9 +334,28 @@ inlinecall(Fn *fn, Blk *b, uint ci, Body *bd)
 	renamepred(b->s1, b, cont);
 	if (b->s2 != b->s1)
 		renamepred(b->s2, b, cont);
+	/* Several returns meet in a phi of cont: QBE's ssa pass leaves a
+	 * temporary used by a phi alone, so the call's result (which may
+	 * be one) must not be assigned in several blocks. */
+	ret = 0;
+	if (bd->nret > 1 && !req(call.to, R)) {
+		ret = alloc(sizeof *ret);
+		ret->to = newtmp("inl.phi", call.cls, fn);
+		ret->cls = call.cls;
+		ret->arg = vnew(bd->nret, sizeof ret->arg[0], PFn);
+		ret->blk = vnew(bd->nret, sizeof ret->blk[0], PFn);
+		ret->narg = 0;
+		ret->link = 0;
+		cont->phi = ret;
+		v = emalloc((cont->nins + 1) * sizeof v[0]);
+		v[0] = (Ins){Ocopy, call.cls, call.to, {ret->to, R}};
+		memcpy(v + 1, cont->ins, cont->nins * sizeof v[0]);
+		opt_setins(cont, v, cont->nins + 1);
+		free(v);
+	}
 	args = &b->ins[a];
 	for (j=0; j<bd->nblk; j++)
-		copyblk(fn, &m, bd, j, args, &call, cont);
+		copyblk(fn, &m, bd, j, args, &call, cont, ret);
 	/* b: what preceded the call's arguments */
 	b->nins = a;
 	b->jmp.type = Jjmp;

@@ -159,6 +159,25 @@ accret(Fn *fn, Blk *b, int op, Ref acc)
 	b->jmp.arg = r;
 }
 
+/* QBE's ssa pass takes a temporary used by a phi to be in SSA form
+ * already: such a parameter cannot be assigned again. */
+static int
+parinphi(Fn *fn, int np)
+{
+	Blk *b;
+	Phi *p;
+	uint n;
+	int k;
+
+	for (b=fn->start; b; b=b->link)
+		for (p=b->phi; p; p=p->link)
+			for (n=0; n<p->narg; n++)
+				for (k=0; k<np; k++)
+					if (req(p->arg[n], fn->start->ins[k].to))
+						return 1;
+	return 0;
+}
+
 void
 opt_tre(Fn *fn)
 {
@@ -167,10 +186,10 @@ opt_tre(Fn *fn)
 	Ins *v;
 	Ref acc;
 	uint32_t id;
-	int np, ns, n, op, k;
+	int np, ns, n, j, op, k;
 
 	np = opt_params(fn);
-	if (np < 0)
+	if (np < 0 || parinphi(fn, np))
 		return;
 	id = intern(fn->name);
 	s = emalloc(fn->nblk * sizeof s[0]);
@@ -195,9 +214,9 @@ opt_tre(Fn *fn)
 	memcpy(v, loop->ins, np * sizeof v[0]);
 	n = np;
 	if (op >= 0) {
-		for (n=0; n<ns; n++)
-			if (s[n].acc)
-				k = s[n].acc->cls;
+		for (j=0; j<ns; j++)
+			if (s[j].acc)
+				k = s[j].acc->cls;
 		acc = newtmp("tre.acc", k, fn);
 		v[n++] = (Ins){Ocopy, k, acc, {getcon(identity(op), fn), R}};
 	}

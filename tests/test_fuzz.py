@@ -1,0 +1,86 @@
+"""Fuzzing the JIT (jitboot/fuzz.py): every input that once found a bug
+is replayed, and a short libFuzzer run of each target goes through
+`doit fuzz`, so a new crash, hang, leak or sanitizer report fails CI.
+
+JITBOOT_FUZZ_SECONDS sets the short run's length per target (default 15).
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from jitboot import ROOT, fuzz
+from jitboot.errors import JitbootError
+
+REGRESSIONS = ROOT / "tests" / "fuzz" / "regressions"
+CASES = [(t, p) for t in fuzz.TARGETS for p in sorted((REGRESSIONS / t).glob("*"))
+         if p.is_file()]
+SECONDS = int(os.environ.get("JITBOOT_FUZZ_SECONDS", "15"))
+
+
+@pytest.fixture(scope="module")
+def fuzzers():
+    try:
+        return fuzz.build_fuzzers()
+    except JitbootError as e:
+        if "clang" in str(e) and ("not found" in str(e) or "cannot link" in str(e)):
+            pytest.skip(str(e))
+        raise
+
+
+def test_there_are_regressions():
+    assert len(CASES) >= 2
+
+
+@pytest.mark.parametrize("target, path", CASES, ids=lambda x: getattr(x, "name", x))
+def test_regression_replays_clean(fuzzers, target, path):
+    r = fuzz.replay(target, [path])
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "runtime error" not in r.stderr
+
+
+@pytest.mark.parametrize("path", [p for t, p in CASES if t == "jit"], ids=lambda p: p.name)
+def test_regression_in_plain_jitrun(host_tools, path):
+    """The unsanitized host twin: compile/release cycles end cleanly,
+    whether the input compiles or is rejected."""
+    r = subprocess.run([str(host_tools["jitrun"]), "--cycles", "2", str(path)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_parse_log():
+    log = ("INFO: Seed: 1\n#2\tINITED cov: 10 ft: 12 corp: 3/1Kb exec/s: 0 rss: 30Mb\n"
+           "#4096\tpulse  cov: 20 ft: 30 corp: 5/2Kb lim: 40 exec/s: 2048 rss: 40Mb\n"
+           "#5000\tDONE   cov: 25 ft: 33 corp: 6/2Kb lim: 40 exec/s: 2500 rss: 40Mb\n"
+           "stat::number_of_executed_units: 5003\n")
+    r = fuzz.parse_log(log, "jit", 2.0)
+    assert (r.executions, r.coverage, r.features, r.corpus) == (5003, 25, 33, 6)
+    assert r.line().startswith("fuzz jit: 5003 executions in 2 s, coverage 25 edges")
+
+
+def test_doit_fuzz_short_run(fuzzers):
+    """`doit fuzz`, as CI runs it: both targets, SECONDS each."""
+    proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                           "-d", str(ROOT), "fuzz", f"seconds={SECONDS}"],
+                          capture_output=True, text=True, cwd=ROOT,
+                          timeout=2 * SECONDS + 120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    for target in fuzz.TARGETS:
+        m = re.search(rf"^fuzz {target}: (\d+) executions in \d+ s, coverage (\d+) edges",
+                      out, re.M)
+        assert m, out[-4000:]
+        assert int(m.group(1)) > 100 and int(m.group(2)) > 100, m.group(0)
+        assert f"fuzz {target}: " in out and " 0 bugs found" in out
+
+
+def test_doit_fuzz_rejects_bad_arguments():
+    proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                           "-d", str(ROOT), "fuzz", "target=nope", "seconds=1"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode != 0
+    assert "unknown fuzz target 'nope': use one of jit, asm" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr

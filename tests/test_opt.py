@@ -1,0 +1,282 @@
+"""The JIT's own optimization passes (jit/shim/qbe/opt*.c) and their switch.
+
+Every corpus program prints the same with each selection of passes, on the
+host and in the kernel; recursive functions of the shapes the passes look
+for are transformed (fewer calls in the assembly) and still compute the
+right values; the selection is refused when it names an unknown pass, in
+jitrun and in the image recipe.
+"""
+
+import re
+import subprocess
+
+import pytest
+
+from jitboot import ROOT, qemu, render
+from jitboot.errors import JitbootError
+from jitboot.recipe import JIT_PASSES, load_recipe
+
+IL = ROOT / "tests" / "il"
+CORPUS = sorted(p for p in IL.glob("*.ssa") if p.with_suffix(".out").exists())
+SELECTIONS = ["none", "all", *JIT_PASSES]
+TIMEOUT = 20
+
+
+def run(cmd):
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
+                          timeout=TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def jitrun():
+    from jitboot import host, qbe
+    try:
+        src = qbe.ensure_qbe_source(ROOT / "build")
+        return host.build_jitrun(src, ROOT / "build" / "host")
+    except JitbootError as e:
+        pytest.fail(f"cannot build jitrun: {e}")
+
+
+@pytest.mark.parametrize("ssa", CORPUS, ids=lambda p: p.stem)
+def test_corpus_same_output_with_any_passes(jitrun, ssa):
+    expected = ssa.with_suffix(".out").read_text()
+    for sel in SELECTIONS:
+        r = run([jitrun, f"--passes={sel}", ssa])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", expected), sel
+
+
+# Recursions of the shapes the passes handle, with what main must print.
+# Each defines $f and a main printing f(arg) for the listed args.
+RECURSIONS = {
+    "fib": ("""
+function l $f(l %n) {
+@start
+	%small =w csltl %n, 2
+	jnz %small, @base, @rec
+@base
+	ret %n
+@rec
+	%n1 =l sub %n, 1
+	%a =l call $f(l %n1)
+	%n2 =l sub %n, 2
+	%b =l call $f(l %n2)
+	%r =l add %a, %b
+	ret %r
+}""", lambda n: _fib(n), [0, 1, 2, 10, 25]),
+    "tribonacci_w": ("""
+function w $f(w %n) {
+@start
+	%small =w csltw %n, 3
+	jnz %small, @base, @rec
+@base
+	%z =w ceqw %n, 2
+	ret %z
+@rec
+	%n1 =w sub %n, 1
+	%a =w call $f(w %n1)
+	%n2 =w sub %n, 2
+	%b =w call $f(w %n2)
+	%ab =w add %a, %b
+	%n3 =w sub %n, 3
+	%c =w call $f(w %n3)
+	%r =w add %c, %ab
+	ret %r
+}""", lambda n: _trib(n), [0, 2, 5, 18]),
+    "product": ("""
+function l $f(l %n) {
+@start
+	%z =w ceql %n, 0
+	jnz %z, @one, @rec
+@one
+	ret 1
+@rec
+	%m =l sub %n, 1
+	%p =l call $f(l %m)
+	%r =l mul %n, %p
+	ret %r
+}""", lambda n: _fact(n), [0, 1, 5, 20]),
+    "gcd_tail": ("""
+function l $g(l %a, l %b) {
+@start
+	%z =w ceql %b, 0
+	jnz %z, @done, @rec
+@done
+	ret %a
+@rec
+	%m =l rem %a, %b
+	%r =l call $g(l %b, l %m)
+	ret %r
+}
+function l $f(l %n) {
+@start
+	%k =l mul %n, 7
+	%r =l call $g(l %k, l 91)
+	ret %r
+}""", lambda n: _gcd(7 * n, 91), [0, 3, 13, 26]),
+    "ackermann": ("""
+function l $ack(l %m, l %n) {
+@start
+	%m0 =w ceql %m, 0
+	jnz %m0, @inc, @m1
+@inc
+	%r =l add %n, 1
+	ret %r
+@m1
+	%n0 =w ceql %n, 0
+	%mm =l sub %m, 1
+	jnz %n0, @one, @both
+@one
+	%r1 =l call $ack(l %mm, l 1)
+	ret %r1
+@both
+	%nn =l sub %n, 1
+	%in =l call $ack(l %m, l %nn)
+	%r2 =l call $ack(l %mm, l %in)
+	ret %r2
+}
+function l $f(l %n) {
+@start
+	%r =l call $ack(l 2, l %n)
+	ret %r
+}""", lambda n: 2 * n + 3, [0, 1, 9]),
+}
+
+
+def _fib(n):
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    return a
+
+
+def _trib(n):
+    t = [0, 0, 1]
+    while len(t) <= n:
+        t.append(t[-1] + t[-2] + t[-3])
+    return t[n]
+
+
+def _fact(n):
+    r = 1
+    for k in range(2, n + 1):
+        r *= k
+    return r % (1 << 64) - ((1 << 64) if r % (1 << 64) >= (1 << 63) else 0)
+
+
+def _gcd(a, b):
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def _program(body, args):
+    lines = ['data $fmt = { b "%ld\\n", b 0 }', body, "export function w $main() {", "@start"]
+    ret = "w" if "function w $f" in body else "l"
+    for k, a in enumerate(args):
+        lines.append(f"\t%r{k} ={ret} call $f({ret} {a})")
+        if ret == "w":
+            lines.append(f"\t%x{k} =l extsw %r{k}")
+            lines.append(f"\tcall $printf(l $fmt, ..., l %x{k})")
+        else:
+            lines.append(f"\tcall $printf(l $fmt, ..., l %r{k})")
+    lines += ["\tret 0", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def _calls(asm, fn):
+    """Call instructions in the assembly of function fn."""
+    body = asm[asm.index(f"\n{fn}:"):]
+    body = body[:body.index("/* end function")]
+    return len(re.findall(r"\bcallq? ", body))
+
+
+@pytest.mark.parametrize("name", RECURSIONS)
+def test_recursion_transformed_and_correct(jitrun, tmp_path, name):
+    body, model, args = RECURSIONS[name]
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(_program(body, args))
+    expected = "".join(f"{model(a)}\n" for a in args)
+    for sel in SELECTIONS:
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", expected), sel
+    recursive = re.search(r"function \w \$(\w+)", body).group(1)
+    off = _calls(run([jitrun, "--passes=none", "-S", prog]).stdout, recursive)
+    tre = _calls(run([jitrun, "--passes=tre", "-S", prog]).stdout, recursive)
+    assert tre < off, "tail recursion elimination removed no call"
+
+
+def test_recursion_inlined_into_itself(jitrun, tmp_path):
+    """Bounded recursive inlining: fib's body holds copies of itself, and
+    every copy still ends in a call (the recursion is not unrolled away)."""
+    body, _, _ = RECURSIONS["fib"]
+    prog = tmp_path / "fib.ssa"
+    prog.write_text(_program(body, [5]))
+    tre = run([jitrun, "--passes=tre", "-S", prog]).stdout
+    both = run([jitrun, "--passes=all", "-S", prog]).stdout
+    assert _calls(tre, "f") == 1
+    assert _calls(both, "f") == 1
+    assert both.count("\n") > 2 * tre.count("\n")
+
+
+def test_external_and_variadic_calls_not_inlined(jitrun, tmp_path):
+    prog = tmp_path / "ext.ssa"
+    prog.write_text('data $fmt = { b "%d\\n", b 0 }\n'
+                    "function w $v(w %a, ...) {\n@start\n\tret %a\n}\n"
+                    "export function w $main() {\n@start\n"
+                    "\t%x =w call $v(w 5, ..., w 6)\n"
+                    "\tcall $printf(l $fmt, ..., w %x)\n\tret 0\n}\n")
+    r = run([jitrun, "-S", prog])
+    assert r.returncode == 0, r.stderr
+    main = r.stdout[r.stdout.index("\nmain:"):]
+    assert "callq v" in main and "callq printf" in main
+    assert run([jitrun, prog]).stdout == "5\n"
+
+
+def test_unknown_pass_is_refused(jitrun):
+    r = run([jitrun, "--passes=tre,unroll", CORPUS[0]])
+    assert r.returncode == 2
+    assert "unknown pass" in r.stderr and "tre,inline" in r.stderr
+
+
+def test_passes_known_to_recipe_and_jit_agree(jitrun):
+    r = run([jitrun])
+    assert f"none|{','.join(JIT_PASSES)}" in r.stderr
+
+
+def _recipe(tmp_path, passes):
+    path = tmp_path / "opt.toml"
+    path.write_text(f'[features]\njit_passes = "{passes}"\n')
+    return path
+
+
+@pytest.mark.parametrize("passes", ["all", "none", "tre", "inline,tre"])
+def test_recipe_passes_rendered_into_config(tmp_path, passes):
+    recipe = load_recipe(_recipe(tmp_path, passes))
+    text = render.render_template(render.environment(ROOT), "boot/config.h.j2",
+                                  {"image": recipe.context()})
+    assert f'#define JB_JIT_PASSES\t\t"{passes}"' in text
+
+
+@pytest.mark.parametrize("passes", ["unroll", "", "tre,", "all,tre"])
+def test_recipe_unknown_pass_is_an_error(tmp_path, passes):
+    with pytest.raises(JitbootError) as e:
+        load_recipe(_recipe(tmp_path, passes))
+    assert re.search(r"opt\.toml:2: \[features\] jit_passes: unknown pass", str(e.value))
+
+
+def test_corpus_in_kernel_with_passes_off(tmp_path):
+    """The default image runs the corpus with every pass on
+    (test_kernel_jit.py); this one with none."""
+    from jitboot.build import build_image
+    recipe = tmp_path / "opt_none.toml"
+    recipe.write_text('description = "JIT passes off"\n'
+                      '[features]\njit_passes = "none"\n'
+                      '[qemu]\nboot = ["kernel"]\n')
+    image = build_image(str(recipe))
+    result = qemu.run_image(kernel=image.elf32, modules=CORPUS, memory=image.recipe.memory,
+                            accel="tcg", timeout=120, log_dir=tmp_path)
+    assert result.outcome == qemu.Outcome.PASS, result.reason
+    runs = {t.name.removeprefix("payload:"): t for t in result.ktap.tests
+            if t.name.startswith("payload:")}
+    for ssa in CORPUS:
+        assert runs[ssa.name].program_output() == ssa.with_suffix(".out").read_text().splitlines()
