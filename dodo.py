@@ -5,6 +5,7 @@ Variables (doit VAR=VALUE on the command line):
     il=A.ssa,B.ssa    IL payloads for `doit jit-run`
     qbe_src=PATH      use a local QBE checkout instead of the pinned qbepy sdist
     baseline=JSON     size report to diff against for `doit size`
+    gdb_port=N        gdb stub port of `doit qemu-debug` (default 1234)
     seconds=N         how long `doit fuzz` runs each target (default 60)
     target=jit|asm    which fuzz target `doit fuzz` runs (default: both)
 
@@ -206,7 +207,7 @@ def task_qemu_debug():
     from jitboot import runner
     return {
         "basename": "qemu-debug",
-        "actions": [action(runner.qemu_debug, IMAGE)],
+        "actions": [action(runner.qemu_debug, IMAGE, int(get_var("gdb_port", "1234")))],
         "task_dep": ["link"],
         "uptodate": [False],
         "verbosity": 2,

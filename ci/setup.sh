@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: compiler, binutils, QEMU, GRUB's BIOS image maker.
 PACKAGES=(gcc binutils make python3 python3-venv python3-pip
-          qemu-system-x86 grub-pc-bin grub-common xorriso mtools)
+          qemu-system-x86 grub-pc-bin grub-common xorriso mtools gdb)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

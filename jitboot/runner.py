@@ -76,18 +76,23 @@ def run_payloads(image: Image, il_files: list[str]) -> None:
         raise JitbootError(f"run failed: {result.outcome.value}: {result.reason}")
 
 
-def qemu_debug(image: Image) -> None:
+def gdb_command(image: Image, port: int) -> str:
+    """The gdb command line that loads the kernel's symbols and attaches."""
+    return (f"gdb {shlex.quote(str(image.elf))} -ex 'target remote :{port}' "
+            "-ex 'hbreak kmain' -ex continue")
+
+
+def qemu_debug(image: Image, port: int = 1234) -> None:
     """Start QEMU halted with a gdb stub and print how to attach."""
-    accel = qemu.pick_accel(image.recipe.accel)
+    # TCG: gdb's hardware breakpoints and single-stepping are exact there
     cmd = qemu.qemu_command(kernel=image.elf32, modules=[p.path for p in image.recipe.payloads],
-                            memory=image.recipe.memory, accel=accel, serial="stdio",
-                            extra=["-S", "-gdb", "tcp::1234"])
-    print("QEMU is halted at the first instruction with a gdb stub on port 1234.")
+                            memory=image.recipe.memory, accel="tcg", serial="stdio",
+                            extra=["-S", "-gdb", f"tcp:127.0.0.1:{port}"])
+    print(f"QEMU is halted at the first instruction with a gdb stub on port {port}.")
     print("In another terminal, attach with:")
-    print(f"  gdb {shlex.quote(str(image.elf))} -ex 'target remote :1234' "
-          "-ex 'hbreak kmain' -ex continue")
-    print(f"QEMU command ({accel}): {qemu.format_command(cmd)}")
-    print("Serial output follows; quit QEMU with Ctrl-A X or Ctrl-C.", flush=True)
+    print(f"  {gdb_command(image, port)}")
+    print(f"QEMU command: {qemu.format_command(cmd)}")
+    print("Serial output follows; stop QEMU with Ctrl-C.", flush=True)
     import subprocess
     try:
         subprocess.run(cmd, check=False)

@@ -103,3 +103,39 @@ def test_size_gate_fails_naming_the_component(tmp_path):
     import json
     report = json.loads(json_path.read_text())
     assert [o["budget"] for o in report["budgets"]] == ["memory"]
+
+
+def test_qemu_debug_prints_a_gdb_command_that_works(image_builder):
+    """`doit qemu-debug` halts QEMU; the gdb command it prints stops in kmain."""
+    import shlex
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from jitboot import ROOT
+    image_builder("tests/images/hang.toml")
+    with socket.socket() as s:           # a free port, so parallel runs don't clash
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    qemu = subprocess.Popen([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                             "-d", str(ROOT), "qemu-debug", "image=tests/images/hang.toml",
+                             f"gdb_port={port}"], stdout=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        lines = []
+        for line in qemu.stdout:
+            lines.append(line)
+            if line.startswith("  gdb "):
+                break
+        gdb = shlex.split(lines[-1].strip())
+        assert gdb[1].endswith("build/images/hang/kernel.elf")
+        time.sleep(0.5)
+        gdb = gdb[:1] + ["-q", "-batch"] + gdb[1:] + ["-ex", "bt 1", "-ex", "kill"]
+        out = subprocess.run(gdb, capture_output=True, text=True, timeout=60).stdout
+        assert "Breakpoint 1, kmain" in out and "kernel_lib/kmain.c" in out, out
+    finally:
+        import os
+        import signal
+        os.killpg(qemu.pid, signal.SIGTERM)
+        qemu.wait(timeout=10)
