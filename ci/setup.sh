@@ -5,9 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: compiler, binutils, QEMU, GRUB's BIOS image maker.
+# Debian packages: compiler, binutils, QEMU, GRUB's BIOS image maker;
+# clang with its sanitizer and libFuzzer runtimes for `doit fuzz` and the
+# sanitized host twin (libclang-rt-14-dev matches Debian 12's clang 14).
 PACKAGES=(gcc binutils make python3 python3-venv python3-pip
-          qemu-system-x86 grub-pc-bin grub-common xorriso mtools gdb)
+          qemu-system-x86 grub-pc-bin grub-common xorriso mtools gdb
+          clang libclang-rt-14-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

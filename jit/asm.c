@@ -119,6 +119,7 @@ struct as {
 	struct jit_error *err;
 	int failed;
 	struct asm_obj *obj;
+	int depth;             /* of nested terms: the kernel stack is small */
 };
 
 static const char *secname[NSEC] = {
@@ -341,8 +342,27 @@ number(struct as *a, int64_t *v)
 	return 0;
 }
 
+enum { MAXDEPTH = 32 };
+
+static int term1(struct as *a, struct expr *e);
+
+/* "-(-(-(..." recurses once per level: bound it, so hostile text cannot
+ * run the kernel stack out (QBE nests nothing). */
 static int
 term(struct as *a, struct expr *e)
+{
+	int r;
+
+	if (a->depth >= MAXDEPTH)
+		return fail(a, "expression nested too deeply", 0, 0);
+	a->depth++;
+	r = term1(a, e);
+	a->depth--;
+	return r;
+}
+
+static int
+term1(struct as *a, struct expr *e)
 {
 	const char *s;
 	int n, c;
@@ -406,10 +426,14 @@ expr(struct as *a, struct expr *e)
 			return fail(a, "unsupported symbol arithmetic", 0, 0);
 		if (r.sym >= 0)
 			e->sym = r.sym;
+		if ((op == '<' || op == '>') && (r.val < 0 || r.val > 63))
+			return fail(a, "shift count out of range", 0, 0);
+		/* 64-bit wraparound, as GNU as computes; in unsigned
+		 * arithmetic, where C defines it (found by fuzz_asm) */
 		switch (op) {
-		case '+': e->val += r.val; break;
-		case '-': e->val -= r.val; break;
-		case '*': e->val *= r.val; break;
+		case '+': e->val = (int64_t)((uint64_t)e->val + (uint64_t)r.val); break;
+		case '-': e->val = (int64_t)((uint64_t)e->val - (uint64_t)r.val); break;
+		case '*': e->val = (int64_t)((uint64_t)e->val * (uint64_t)r.val); break;
 		case '>': e->val >>= r.val; break;
 		case '<': e->val = (int64_t)((uint64_t)e->val << r.val); break;
 		}
@@ -464,7 +488,8 @@ emit(struct as *a, const void *p, size_t n)
 			return fail(a, "out of memory", 0, 0);
 		s->cbuf = c;
 	}
-	memcpy(s->buf + s->nbuf, p, n);
+	if (n)		/* buf is still NULL after ".fill 64,0,0" */
+		memcpy(s->buf + s->nbuf, p, n);
 	s->nbuf += n;
 	curfrag(a)->len += n;
 	s->used = 1;
@@ -1121,6 +1146,11 @@ branch(struct as *a, const struct form *f, int cc, struct opnd *o)
 	struct frag *fr;
 	uchar b[2];
 
+	/* GNU as would relocate against *ABS*; JIT'd code has no use for a
+	 * fixed target (found by fuzz_asm: "callq 0" indexed symbol -1) */
+	if (o->e.sym < 0)
+		return fail(a, f->opc == 0xe8 ? "call to an absolute address"
+			: "jump to an absolute address", 0, 0);
 	if (f->opc == 0xe8) {
 		b[0] = 0xe8;
 		if (fixup(a, 1, 4, FBRANCH, (struct expr){o->e.val - 4, o->e.sym}) < 0)
@@ -1129,8 +1159,6 @@ branch(struct as *a, const struct form *f, int cc, struct opnd *o)
 			return -1;
 		return emit(a, "\0\0\0\0", 4);
 	}
-	if (o->e.sym < 0)
-		return fail(a, "jump to an absolute address", 0, 0);
 	a->sym[o->e.sym]->referenced = 1;
 	if (!(fr = endfrag(a, VJUMP)))
 		return -1;

@@ -1,12 +1,17 @@
-/* Timing the three variants of one benchmark program (see bench.h).
+/* Timing the four variants of one benchmark program (see bench.h).
  * Plain C over jit.h and a clock, so the kernel and the host twin
  * measure the same way. */
 #include "bench.h"
 #include "jit.h"
 
+const char *const bench_variant[BENCH_NVARIANTS] = {
+	[BENCH_GCC] = "aot_gcc", [BENCH_QBE] = "aot_qbe",
+	[BENCH_JIT_OFF] = "jit_off", [BENCH_JIT_ON] = "jit_on",
+};
+
 /* Best of nruns of each variant, the variants taking turns, so that a
  * burst of load on a shared machine (or a slow stretch of an emulator)
- * hits all three alike instead of whichever ran at the time.  Each runs
+ * hits all four alike instead of whichever ran at the time.  Each runs
  * once first as a warm-up (caches, heap, page tables), which gives the
  * results. */
 static void
@@ -33,14 +38,16 @@ best_runs(long (*const f[])(long), long n, int nruns, uint64_t (*now)(void),
 		}
 }
 
+/* Best of ncompile compiles of p's IL with the passes selected now
+ * (one warm-up first); the last one's module stays in *m. */
 static int
 compile(const struct bench_prog *p, int ncompile, uint64_t (*now)(void),
-	struct bench_result *r, struct jit_module **m)
+	struct bench_result *r, uint64_t *best, struct jit_module **m)
 {
 	uint64_t t0, dt;
 	int i;
 
-	r->compile = UINT64_MAX;
+	*best = UINT64_MAX;
 	for (i = 0; i <= ncompile; i++) {	/* run 0 is the warm-up */
 		if (*m)
 			jit_release(*m);
@@ -49,8 +56,8 @@ compile(const struct bench_prog *p, int ncompile, uint64_t (*now)(void),
 		if (jit_compile(p->il, p->il_len, p->name, m, &r->err) != 0)
 			return -1;
 		dt = now() - t0;
-		if (i > 0 && dt < r->compile)
-			r->compile = dt;
+		if (i > 0 && dt < *best)
+			*best = dt;
 	}
 	return 0;
 }
@@ -69,37 +76,76 @@ cat(char *buf, size_t size, const char *a, const char *b)
 	return buf;
 }
 
-int
-bench_measure(const struct bench_prog *p, long n, int ncompile, int nruns,
-	uint64_t (*now)(void), struct bench_result *r)
+/* dst = src, cut to size. */
+static void
+copy(char *dst, size_t size, const char *src)
 {
-	struct jit_module *m = 0;
-	long (*f[BENCH_NVARIANTS])(long);
-	char sym[64];
+	cat(dst, size, src, "");
+}
 
-	*r = (struct bench_result){ .n = n };
-	if (compile(p, ncompile, now, r, &m) != 0) {
-		r->failed = 1;
-		return -1;
+/* Compile p with the passes spec (restoring the selection in force
+ * before), and find its entry point. */
+static long (*
+jit_variant(const struct bench_prog *p, const char *spec, int ncompile,
+	uint64_t (*now)(void), struct bench_result *r, uint64_t *best,
+	struct jit_module **m))(long)
+{
+	char prev[64], sym[64];
+	long (*f)(long);
+	int rc;
+
+	copy(prev, sizeof prev, jit_passes());
+	if (jit_set_passes(spec) != 0) {
+		copy(r->err.file, sizeof r->err.file, p->name);
+		cat(r->err.msg, sizeof r->err.msg, "unknown JIT passes: ", spec);
+		return 0;
 	}
-	f[BENCH_GCC] = p->aot_gcc;
-	f[BENCH_QBE] = p->aot_qbe;
-	f[BENCH_JIT] = (long (*)(long))jit_symbol(m, cat(sym, sizeof sym, "bench_", p->name));
-	if (!f[BENCH_JIT]) {
+	rc = compile(p, ncompile, now, r, best, m);
+	jit_set_passes(prev);
+	if (rc != 0)
+		return 0;
+	f = (long (*)(long))jit_symbol(*m, cat(sym, sizeof sym, "bench_", p->name));
+	if (!f) {
 		cat(r->err.file, sizeof r->err.file, p->name, ".ssa");
 		cat(r->err.msg, sizeof r->err.msg, "no exported function $", sym);
-		r->failed = 1;
-		jit_release(m);
-		return -1;
 	}
-	best_runs(f, n, nruns, now, r);
-	jit_release(m);
-	return 0;
+	return f;
+}
+
+int
+bench_measure(const struct bench_prog *p, long n, int ncompile, int nruns,
+	const char *on, uint64_t (*now)(void), struct bench_result *r)
+{
+	const char *spec[BENCH_NJIT] = { [BENCH_OFF] = "none", [BENCH_ON] = on };
+	struct jit_module *m[BENCH_NJIT] = { 0 };
+	long (*f[BENCH_NVARIANTS])(long);
+	int j;
+
+	*r = (struct bench_result){ .n = n };
+	f[BENCH_GCC] = p->aot_gcc;
+	f[BENCH_QBE] = p->aot_qbe;
+	for (j = 0; j < BENCH_NJIT && !r->failed; j++) {
+		f[BENCH_JIT_OFF + j] = jit_variant(p, spec[j], ncompile, now, r,
+			&r->compile[j], &m[j]);
+		if (!f[BENCH_JIT_OFF + j])
+			r->failed = BENCH_JIT_OFF + j;
+	}
+	if (!r->failed)
+		best_runs(f, n, nruns, now, r);
+	for (j = 0; j < BENCH_NJIT; j++)
+		jit_release(m[j]);
+	return r->failed ? -1 : 0;
 }
 
 int
 bench_agree(const struct bench_result *r)
 {
-	return !r->failed && r->result[BENCH_GCC] == r->result[BENCH_QBE]
-		&& r->result[BENCH_GCC] == r->result[BENCH_JIT];
+	int v;
+
+	if (r->failed)
+		return 0;
+	for (v = 1; v < BENCH_NVARIANTS; v++)
+		if (r->result[v] != r->result[BENCH_GCC])
+			return 0;
+	return 1;
 }

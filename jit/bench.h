@@ -1,12 +1,14 @@
-/* Benchmark programs and their three variants (see jitboot/bench.py).
+/* Benchmark programs and their four variants (see jitboot/bench.py).
  *
  * Each program of tests/bench/ exists as IL (NAME.ssa, exporting
  * bench_NAME) and as a C twin (NAME.c, c_NAME), both long f(long n).
  * The build generates the table bench_progs[] from them: the IL text
  * for the JIT, the twin compiled by gcc -O2 (aot_gcc) and the IL
  * compiled by stock QBE and GNU as with its symbols renamed q_NAME
- * (aot_qbe).  bench_measure() times all three the same way in the
- * kernel (jit/ktest_bench.c) and on Linux (jit/host/jitbench.c). */
+ * (aot_qbe), and the IL compiled by our JIT twice: with our IL passes
+ * off (plain QBE, jit_off) and on (jit_on).  bench_measure() times them
+ * the same way in the kernel (jit/ktest_bench.c) and on Linux
+ * (jit/host/jitbench.c). */
 #ifndef JIT_BENCH_H
 #define JIT_BENCH_H
 
@@ -14,7 +16,10 @@
 #include <stdint.h>
 #include "jit_error.h"
 
-enum { BENCH_GCC, BENCH_QBE, BENCH_JIT, BENCH_NVARIANTS };
+enum { BENCH_GCC, BENCH_QBE, BENCH_JIT_OFF, BENCH_JIT_ON, BENCH_NVARIANTS };
+
+/* The two JIT variants: index into bench_result.compile. */
+enum { BENCH_OFF, BENCH_ON, BENCH_NJIT };
 
 struct bench_prog {
 	const char *name;		/* "fib_rec" */
@@ -32,28 +37,37 @@ extern const struct bench_prog bench_progs[];
 struct bench_result {
 	long n;
 	uint64_t cycles[BENCH_NVARIANTS];	/* best run of each variant */
-	uint64_t compile;			/* best jit_compile, IL to callable */
+	uint64_t compile[BENCH_NJIT];		/* best jit_compile, IL to callable */
 	long result[BENCH_NVARIANTS];
 	struct jit_error err;			/* set when the JIT failed */
-	int failed;
+	int failed;				/* 0, or the variant that failed:
+						   BENCH_JIT_OFF or BENCH_JIT_ON */
 };
 
-/* Compile p's IL (one warm-up, then best of ncompile), then run each
- * variant once as a warm-up and time the best of nruns, the variants
- * taking turns, with now() as the time source (the TSC).  Returns 0, or
- * -1 if the JIT could not compile the program (r->err says why, and
- * nothing was run). */
+/* Compile p's IL twice, with our passes off ("none") and with the
+ * passes spec on ("all", "tre,inline", see jit_set_passes()), each one
+ * warm-up then best of ncompile; the selection in force before is
+ * restored.  Then run each variant once as a warm-up and time the best
+ * of nruns, the variants taking turns, with now() as the time source
+ * (the TSC).  Returns 0, or -1 if the JIT could not compile the program
+ * (r->err says why, and nothing was run). */
 int bench_measure(const struct bench_prog *p, long n, int ncompile, int nruns,
-	uint64_t (*now)(void), struct bench_result *r);
+	const char *on, uint64_t (*now)(void), struct bench_result *r);
 
-/* Whether the three variants computed the same result. */
+/* Whether the four variants computed the same result. */
 int bench_agree(const struct bench_result *r);
 
-/* The line both runners print for one program, parsed by jitboot/bench.py:
- *   bench fib_rec n=35 aot_gcc=1 aot_qbe=2 jit=3 compile=4 lines=18 result=9227465
- * followed, when the variants disagree, by result_qbe=... result_jit=...,
- * and when the JIT failed, by jit_error="file:line: msg". */
-#define BENCH_FMT "bench %s n=%ld aot_gcc=%llu aot_qbe=%llu jit=%llu " \
-	"compile=%llu lines=%d result=%ld"
+/* "aot_gcc", "aot_qbe", "jit_off", "jit_on": the names the lines use. */
+extern const char *const bench_variant[BENCH_NVARIANTS];
+
+/* The line both runners print for one program (cycles, best runs),
+ * parsed by jitboot/bench.py:
+ *   bench fib_rec n=35 aot_gcc=1 aot_qbe=2 jit_off=3 jit_on=4
+ *         compile_off=5 compile_on=6 lines=18 result=9227465
+ * (one line), followed by " jit_failed=1" when the JIT failed.  The
+ * runner's check line says which variant disagreed or why the JIT failed.
+ * Before the programs: "bench env tsc_hz=HZ quick=0|1 passes_on=SPEC". */
+#define BENCH_FMT "bench %s n=%ld aot_gcc=%llu aot_qbe=%llu jit_off=%llu " \
+	"jit_on=%llu compile_off=%llu compile_on=%llu lines=%d result=%ld"
 
 #endif

@@ -3,11 +3,14 @@
  * For every program of the generated table bench_progs[] (images with
  * [features] bench = true, see jitboot/bench.py): the C twin compiled by
  * gcc -O2 into the kernel, the IL compiled by stock QBE and GNU as at
- * build time, and the IL compiled here by the JIT, timed with the TSC,
- * best of several runs after a warm-up.  Each program prints one
- * "# bench ..." line (format in bench.h) and one check: the three
- * variants computed the same result.  Timing is reported, never judged:
- * a slow JIT does not fail the test, a wrong one does.
+ * build time, and the IL compiled here by the JIT twice, with our IL
+ * passes off (plain QBE) and on (the image's [features] jit_passes, or
+ * all of them if that is "none"), timed with the TSC, best of several
+ * runs after a warm-up.  The image's selection is in force again
+ * afterwards.  Each program prints one "# bench ..." line (format in
+ * bench.h) and one check: the four variants computed the same result.
+ * Timing is reported, never judged: a slow JIT does not fail the test,
+ * a wrong one does.
  *
  * bench uses the benchmark problem sizes; bench_quick the small ones, so
  * a test run stays short even under TCG. */
@@ -15,6 +18,7 @@
 #include "kernel.h"
 #include "ktest.h"
 #include "bench.h"
+#include "jit.h"
 
 /* Defined only in bench images; elsewhere the test explains itself. */
 extern const struct bench_prog bench_progs[] __attribute__((weak));
@@ -33,17 +37,20 @@ report(struct ktest *t, const struct bench_prog *p, const struct bench_result *r
 	kt_diag(t, BENCH_FMT "%s", p->name, r->n,
 		(unsigned long long)r->cycles[BENCH_GCC],
 		(unsigned long long)r->cycles[BENCH_QBE],
-		(unsigned long long)r->cycles[BENCH_JIT],
-		(unsigned long long)r->compile, p->il_lines,
+		(unsigned long long)r->cycles[BENCH_JIT_OFF],
+		(unsigned long long)r->cycles[BENCH_JIT_ON],
+		(unsigned long long)r->compile[BENCH_OFF],
+		(unsigned long long)r->compile[BENCH_ON], p->il_lines,
 		r->result[BENCH_GCC], r->failed ? " jit_failed=1" : "");
 	if (r->failed) {
-		kt_checkf(t, 0, "%s: the JIT compiles it # %s:%d: %s", p->name,
-			r->err.file, r->err.line, r->err.msg);
+		kt_checkf(t, 0, "%s: the JIT compiles it (%s) # %s:%d: %s", p->name,
+			bench_variant[r->failed], r->err.file, r->err.line, r->err.msg);
 		return;
 	}
-	kt_checkf(t, bench_agree(r), "%s(%ld): aot_gcc, aot_qbe and jit agree"
-		" # aot_gcc %ld, aot_qbe %ld, jit %ld", p->name, r->n,
-		r->result[BENCH_GCC], r->result[BENCH_QBE], r->result[BENCH_JIT]);
+	kt_checkf(t, bench_agree(r), "%s(%ld): aot_gcc, aot_qbe, jit_off and jit_on agree"
+		" # aot_gcc %ld, aot_qbe %ld, jit_off %ld, jit_on %ld", p->name, r->n,
+		r->result[BENCH_GCC], r->result[BENCH_QBE],
+		r->result[BENCH_JIT_OFF], r->result[BENCH_JIT_ON]);
 }
 
 static void
@@ -52,6 +59,7 @@ run(struct ktest *t, int quick)
 	const struct bench_prog *p;
 	struct bench_result r;
 	uint64_t start;
+	char on[64], before[64];
 
 	/* the first test starts when the boot is done */
 	start = rdtsc();
@@ -59,7 +67,12 @@ run(struct ktest *t, int quick)
 		kt_skip(t, "no benchmark programs in this image: set [features] bench = true");
 		return;
 	}
-	kt_diag(t, "bench env tsc_hz=%llu quick=%d", (unsigned long long)tsc_hz(), quick);
+	snprintf(before, sizeof before, "%s", jit_passes());
+	snprintf(on, sizeof on, "%s", before);
+	if (strcmp(on, "none") == 0)	/* on against off, not off against off */
+		snprintf(on, sizeof on, "all");
+	kt_diag(t, "bench env tsc_hz=%llu quick=%d passes_on=%s",
+		(unsigned long long)tsc_hz(), quick, on);
 	if (&boot_tsc)
 		kt_diag(t, "bench boot reset_to_entry=%llu entry_to_tests=%llu",
 			(unsigned long long)boot_tsc,
@@ -69,9 +82,11 @@ run(struct ktest *t, int quick)
 	for (p = bench_progs; p->name; p++) {
 		bench_measure(p, quick ? p->n_quick : p->n,
 			quick ? NCOMPILE_QUICK : NCOMPILE,
-			quick ? NRUNS_QUICK : NRUNS, rdtsc, &r);
+			quick ? NRUNS_QUICK : NRUNS, on, rdtsc, &r);
 		report(t, p, &r);
 	}
+	kt_checkf(t, strcmp(jit_passes(), before) == 0,
+		"the image's JIT passes are in force again # %s, was %s", jit_passes(), before);
 	kt_diag(t, "bench done tsc=%llu", (unsigned long long)rdtsc());
 }
 

@@ -6,11 +6,11 @@
  * jit_run_payload: each multiboot module is an IL program whose main()
  * runs as one KTAP test; its stdout lines become "# " lines of the test.
  *
- * A payload is untrusted: its main runs on a stack of its own, with an
- * unmapped guard page below it, under a catch point (trap_catch in
- * kernel.h).  A CPU exception in it (or in a kernel function it called)
- * ends the payload, not the kernel: the test fails with the exception
- * and the function and offset where it happened, e.g.
+ * A payload is untrusted: it is compiled, and its main runs, on a stack
+ * of its own, with an unmapped guard page below it, under a catch point
+ * (trap_catch in kernel.h).  A CPU exception in main (or in a kernel
+ * function it called) ends the payload, not the kernel: the test fails
+ * with the exception and the function and offset where it happened, e.g.
  *
  *     not ok 3 main returned 0 # DE divide error in main+0x12
  *
@@ -21,11 +21,18 @@
  *
  * (the mnemonic of trap.c's table); it passes only if main takes exactly
  * that exception: "ok 3 contained DE divide error in main+0x12".  A
- * kernel panic is never contained, so it never passes. */
+ * kernel panic is never contained, so it never passes.
+ *
+ * The compiler gets the same stack: QBE's passes recurse once per basic
+ * block along the dominator tree (ssa.c renblk), so a long function needs
+ * far more than the 64 KiB boot stack.  Should even this stack run out,
+ * the compile fails ("the compiler faulted: ...") and QBE's state is
+ * dropped, instead of the kernel panicking. */
 #include "kernel.h"
 #include "ktest.h"
 #include "jit.h"
 #include "loader.h"
+#include "shim/qbe/pipeline.h"
 
 long aot_fib(long n);
 
@@ -135,25 +142,24 @@ KTEST(jit_fib)
 
 enum {
 	PAGE = 4096,
-	PAYLOAD_STACK = 256 * 1024,
+	PAYLOAD_STACK = 1024 * 1024,	/* QBE compiles a 1000-block function in ~100 KiB */
 };
 
 /* The payloads' stack: one guard page, then the stack proper. */
 static char payload_stack[PAGE + PAYLOAD_STACK] __attribute__((aligned(PAGE)));
 
-/* call_on_stack(fn, argc, argv, top): fn(argc, argv) with rsp = top,
- * back on the caller's stack afterwards. */
-int call_on_stack(int (*fn)(int, char **), int argc, char **argv, void *top);
+/* call_on_stack(fn, arg, top): fn(arg) with rsp = top, back on the
+ * caller's stack afterwards. */
+long call_on_stack(long (*fn)(void *), void *arg, void *top);
 __asm__(
 	"	.text\n"
 	"	.type	call_on_stack, @function\n"
 	"call_on_stack:\n"
 	"	pushq	%rbp\n"
 	"	movq	%rsp, %rbp\n"
-	"	movq	%rcx, %rsp\n"
+	"	movq	%rdx, %rsp\n"
 	"	movq	%rdi, %rax\n"
-	"	movl	%esi, %edi\n"
-	"	movq	%rdx, %rsi\n"
+	"	movq	%rsi, %rdi\n"
 	"	callq	*%rax\n"
 	"	movq	%rbp, %rsp\n"
 	"	popq	%rbp\n"
@@ -249,61 +255,96 @@ same_fault(uint64_t vector, const char *want)
 	return strncmp(name, want, n) == 0 && (name[n] == ' ' || name[n] == 0);
 }
 
-/* Run main(1, {name}) on the payload stack under a catch point; 0 if
- * it returned (*rc set), 1 if it faulted (*c says how). */
+/* fn(arg) on the payload stack under a catch point: 0 if it returned
+ * (*ret set), 1 if it faulted (*c says how). */
 static int
-run_main(int (*entry)(int, char **), char *name, int *rc, struct trap_catch *c)
+guarded(long (*fn)(void *), void *arg, long *ret, struct trap_catch *c)
 {
-	static char *argv[2];
 	static int guarded;
 
 	if (!guarded) {
-		/* A stack overflow must fault here, not run into .bss below. */
+		/* An overflow must fault here, not run into .bss below. */
 		if (vm_protect((uintptr_t)payload_stack, PAGE, 0) != 0)
 			panic("cannot unmap the payload stack's guard page");
 		guarded = 1;
 	}
-	argv[0] = name;
-	argv[1] = 0;
 	if (trap_catch(c) != 0)
 		return 1;
-	*rc = call_on_stack(entry, 1, argv, payload_stack + sizeof payload_stack);
+	*ret = call_on_stack(fn, arg, payload_stack + sizeof payload_stack);
 	trap_uncatch();
 	return 0;
+}
+
+struct compile {
+	const char *il, *name;
+	size_t len;
+	struct jit_module *m;
+	struct jit_error err;
+};
+
+static long
+compile_job(void *arg)
+{
+	struct compile *j = arg;
+
+	return jit_compile(j->il, j->len, j->name, &j->m, &j->err);
+}
+
+struct call_main {
+	int (*entry)(int, char **);
+	char *argv[2];
+};
+
+static long
+main_job(void *arg)
+{
+	struct call_main *j = arg;
+
+	return j->entry(1, j->argv);
 }
 
 void
 jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 {
+	struct compile job = { .il = il, .name = name, .len = len };
+	struct call_main call = { .argv = { (char *)name, 0 } };
 	struct jit_module *m;
-	struct jit_error err;
 	struct trap_catch c;
-	int (*entry)(int, char **);
 	char want[16], what[256];
 	uint64_t t0, cycles, hz;
-	int rc, expect;
+	long rc;
+	int expect;
 
 	/* Every "# " line inside a payload's block is the program's own
 	 * output, so the compile time goes into the check's name. */
 	t0 = rdtsc();
-	if (jit_compile(il, len, name, &m, &err) != 0) {
-		kt_checkf(t, 0, "compile %s # %s:%d: %s", name, err.file,
-			err.line, err.msg);
+	if (guarded(compile_job, &job, &rc, &c)) {
+		/* Out of the middle of QBE, the assembler or the loader: drop
+		 * what QBE held (what the others held is lost) and go on. */
+		qbe_reset();
+		describe_fault(what, sizeof what, &c);
+		kt_checkf(t, 0, "compile %s # the compiler faulted: %s", name, what);
 		return;
 	}
+	if (rc != 0) {
+		kt_checkf(t, 0, "compile %s # %s:%d: %s", name, job.err.file,
+			job.err.line, job.err.msg);
+		return;
+	}
+	m = job.m;
 	cycles = rdtsc() - t0;
 	hz = tsc_hz();
 	kt_check(t, 1, "compile %s (%llu us, %llu TSC cycles)", name,
 		(unsigned long long)(hz ? cycles * 1000000 / hz : 0),
 		(unsigned long long)cycles);
 	expect = expected_fault(il, len, want, sizeof want);
-	entry = (int (*)(int, char **))jit_symbol(m, "main");
-	if (!kt_checkf(t, entry != 0, "main defined # export function w $main"
+	call.entry = (int (*)(int, char **))jit_symbol(m, "main");
+	if (!kt_checkf(t, call.entry != 0, "main defined # export function w $main"
 		" is missing")) {
 		jit_release(m);
 		return;
 	}
-	if (run_main(entry, (char *)name, &rc, &c)) {
+	if (guarded(main_job, &call, &rc, &c)) {
 		describe_fault(what, sizeof what, &c);
 		if (!expect)
 			kt_checkf(t, 0, "main returned 0 # %s", what);
@@ -312,8 +353,8 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 		else
 			kt_checkf(t, 0, "fault %s expected # got %s", want, what);
 	} else if (expect)
-		kt_checkf(t, 0, "fault %s expected # main returned %d", want, rc);
+		kt_checkf(t, 0, "fault %s expected # main returned %d", want, (int)rc);
 	else
-		kt_checkf(t, rc == 0, "main returned 0 # got %d", rc);
+		kt_checkf(t, (int)rc == 0, "main returned 0 # got %d", (int)rc);
 	jit_release(m);
 }

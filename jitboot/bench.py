@@ -3,13 +3,16 @@
 Each program of tests/bench/ is a QBE IL file NAME.ssa exporting
 `l $bench_NAME(l %n)` and a C twin NAME.c defining `long c_NAME(long n)`
 that computes the same result; a line `# bench n=N quick=M` in the IL
-gives the benchmark and the test problem sizes.  Three variants run:
+gives the benchmark and the test problem sizes.  Four variants run:
 
     aot_gcc   the C twin compiled by gcc -O2 (the strongest AOT baseline)
     aot_qbe   the IL compiled by stock QBE (-t amd64_sysv) and GNU as at
               build time, its symbols renamed q_... so it links beside the
               rest; isolates the JIT's own overhead from QBE's code quality
-    jit       the IL text compiled at run time by our JIT
+    jit_off   the IL text compiled at run time by our JIT with our IL
+              passes off (jit_set_passes("none"): plain QBE), the 'before'
+    jit_on    the same with our passes on (the image's [features]
+              jit_passes in the kernel, "all" on the host), the 'after'
 
 `generate()` writes the table bench_progs[] (jit/bench.h: IL text, lines,
 sizes, both AOT entry points) and QBE's assembly.  Images with
@@ -22,8 +25,32 @@ jit/bench.h) that parse_lines() reads.
 table, and writes build/bench.json and the chart build/bench.svg.
 Timing is reported, never judged; a disagreement between variants is an
 error.
-"""
 
+build/bench.json:
+
+    environment   {accel, cpu, cpus, guest_cpu, kernel, python, gcc, qemu,
+                   qbe, aot_gcc_flags, image, emulated, why_not_kvm}
+    kernel, host  one run each (summarize()):
+      tsc_hz        TSC frequency the cycles convert with (0: unknown)
+      passes_on     the passes of jit_on ("tre,inline")
+      programs      {NAME: {
+          n, il_lines, result, jit_failed,
+          aot_gcc_cycles, aot_qbe_cycles, jit_off_cycles, jit_on_cycles,
+          compile_off_cycles, compile_on_cycles      best runs, TSC cycles
+          jit_off_vs_aot_gcc, jit_on_vs_aot_gcc,     time ratios, null when
+          jit_off_vs_aot_qbe, jit_on_vs_aot_qbe,     the JIT failed
+          jit_on_vs_jit_off, aot_qbe_vs_aot_gcc,
+          and when tsc_hz is known:
+          aot_gcc_ms, aot_qbe_ms, jit_off_ms, jit_on_ms,
+          compile_off_us, compile_on_us,
+          il_lines_per_s_off, il_lines_per_s_on}}
+      geomean       {RATIO: geometric mean over the programs} for each ratio
+      disagreements ["name(n): ... # results"]: empty when all agreed
+    boot          qemu_start_to_first_ktap_line_s, qemu_run_s, tsc_hz and
+                  the kernel's TSC stamps (reset_to_entry, entry_to_tests or
+                  reset_to_tests, cycles; the same with _ms)
+    build         {image, clean_s, noop_s, jobs, note} (absent without builds)
+"""
 from __future__ import annotations
 
 import json
@@ -50,8 +77,12 @@ TABLE = "bench_progs.c"         # generated: the table of jit/bench.h
 ASM_DIR = "bench_qbe"           # generated: QBE's assembly, one .S per program
 RESERVED = {"env", "boot", "done"}   # words the "# bench" lines use
 KTESTS = ("bench", "bench_quick")
-VARIANTS = ("aot_gcc", "aot_qbe", "jit")
-REQUIREMENT = 2.0               # jit no more than 2x slower than AOT
+VARIANTS = ("aot_gcc", "aot_qbe", "jit_off", "jit_on")
+JITS = {"jit_off": "off", "jit_on": "on"}   # JIT variant -> suffix of its compile figures
+RATIOS = (("jit_off", "aot_gcc"), ("jit_on", "aot_gcc"), ("jit_off", "aot_qbe"),
+          ("jit_on", "aot_qbe"), ("jit_on", "jit_off"), ("aot_qbe", "aot_gcc"))
+REQUIREMENT = 2.0               # jit no more than 2x slower than AOT (gcc -O2)
+GOALS = (1.5, 1.25)             # per program (recursive fib) and geomean, jit_on / aot_gcc
 
 SIZE_RE = re.compile(r"^#\s*bench\s+n=(\d+)\s+quick=(\d+)\s*$", re.M)
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -242,16 +273,20 @@ def build_jitbench(root: Path = ROOT) -> Path:
 
 
 def run_host(root: Path = ROOT, quick: bool = False, names: list[str] = (),
-             runs: int | None = None, build: bool = True) -> "Figures":
-    """Run jitbench (built first unless build is False); its figures."""
+             runs: int | None = None, build: bool = True,
+             passes: str | None = None) -> "Figures":
+    """Run jitbench (built first unless build is False), with passes as
+    jit_on's passes (default all); its figures."""
     tool = build_jitbench(root) if build else root / "build" / "host" / "jitbench"
     cmd = [str(tool)] + (["--quick"] if quick else []) + \
-        (["--runs", str(runs)] if runs else []) + list(names)
+        (["--runs", str(runs)] if runs else []) + \
+        (["--passes", passes] if passes else []) + list(names)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     out = proc.stdout.splitlines()
     figures = parse_lines([ln[2:] for ln in out if ln.startswith("# ")])
     figures.disagreements = [f"host: {ln[len('not ok '):]}" for ln in out
                              if ln.startswith("not ok ")]
+    figures.checks = [ln[len("ok "):] for ln in out if ln.startswith("ok ")]
     if proc.returncode not in (0, 1) or not figures.programs:
         raise JitbootError(f"{toolchain.rel(tool, root)} failed (exit {proc.returncode}): "
                            f"{(proc.stderr or proc.stdout).strip()[-500:]}")
@@ -262,19 +297,24 @@ def run_host(root: Path = ROOT, quick: bool = False, names: list[str] = (),
 
 @dataclass
 class Result:
-    """One program's line: cycles of each variant, compile cycles, results."""
+    """One program's line: cycles of each variant, compile cycles of each
+    JIT variant, results."""
     name: str
     n: int
     cycles: dict[str, int]
-    compile: int
+    compile: dict[str, int]         # "off"/"on" -> cycles
     lines: int
     result: int
     jit_failed: bool = False
 
     def ratio(self, a: str, b: str) -> float | None:
-        if self.jit_failed and "jit" in (a, b):
+        if self.jit_failed and (a in JITS or b in JITS):
             return None
         return self.cycles[a] / self.cycles[b] if self.cycles[b] else None
+
+
+def ratio_key(a: str, b: str) -> str:
+    return f"{a}_vs_{b}"
 
 
 @dataclass
@@ -285,6 +325,7 @@ class Figures:
     boot: dict[str, int] = field(default_factory=dict)
     done: dict[str, int] = field(default_factory=dict)
     disagreements: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)     # the checks that passed
 
     @property
     def tsc_hz(self) -> int:
@@ -308,7 +349,8 @@ def parse_lines(lines: list[str]) -> Figures:
                 fig.programs.append(Result(
                     name=what, n=int(pairs["n"]),
                     cycles={v: int(pairs[v]) for v in VARIANTS},
-                    compile=int(pairs["compile"]), lines=int(pairs["lines"]),
+                    compile={k: int(pairs[f"compile_{k}"]) for k in JITS.values()},
+                    lines=int(pairs["lines"]),
                     result=int(pairs["result"]), jit_failed="jit_failed" in pairs))
             except (KeyError, ValueError):
                 raise JitbootError(f"malformed benchmark line: {line!r}") from None
@@ -321,25 +363,26 @@ def geomean(values: list[float]) -> float | None:
 
 
 def summarize(fig: Figures) -> dict:
-    """JSON-ready figures of one run, with ratios and their geometric means."""
+    """JSON-ready figures of one run, with ratios and their geometric
+    means (shape in the module docstring)."""
     hz = fig.tsc_hz
     progs = {}
     for r in fig.programs:
-        entry = {"n": r.n, **{f"{v}_cycles": r.cycles[v] for v in VARIANTS},
-                 "compile_cycles": r.compile, "il_lines": r.lines, "result": r.result,
+        entry = {"n": r.n, "il_lines": r.lines, "result": r.result,
                  "jit_failed": r.jit_failed,
-                 "jit_vs_aot_gcc": r.ratio("jit", "aot_gcc"),
-                 "jit_vs_aot_qbe": r.ratio("jit", "aot_qbe"),
-                 "aot_qbe_vs_aot_gcc": r.ratio("aot_qbe", "aot_gcc")}
+                 **{f"{v}_cycles": r.cycles[v] for v in VARIANTS},
+                 **{f"compile_{k}_cycles": r.compile[k] for k in JITS.values()},
+                 **{ratio_key(a, b): r.ratio(a, b) for a, b in RATIOS}}
         if hz:
             entry.update({f"{v}_ms": r.cycles[v] * 1e3 / hz for v in VARIANTS})
-            entry["compile_us"] = r.compile * 1e6 / hz
-            entry["il_lines_per_s"] = r.lines * hz / r.compile if r.compile else None
+            for k, c in r.compile.items():
+                entry[f"compile_{k}_us"] = c * 1e6 / hz
+                entry[f"il_lines_per_s_{k}"] = r.lines * hz / c if c else None
         progs[r.name] = entry
-    means = {k: geomean([p[k] for p in progs.values() if p[k]])
-             for k in ("jit_vs_aot_gcc", "jit_vs_aot_qbe", "aot_qbe_vs_aot_gcc")}
-    return {"tsc_hz": hz, "programs": progs, "geomean": means,
-            "disagreements": fig.disagreements}
+    means = {ratio_key(a, b): geomean([p[ratio_key(a, b)] for p in progs.values()])
+             for a, b in RATIOS}
+    return {"tsc_hz": hz, "passes_on": fig.env.get("passes_on"), "programs": progs,
+            "geomean": means, "disagreements": fig.disagreements}
 
 
 # -- the kernel run -----------------------------------------------------------
@@ -375,6 +418,7 @@ def run_kernel(image) -> KernelRun:
     fig.disagreements = [f"{c.name}{' # ' + c.reason if c.reason else ''}"
                          for c in (test.subtests if test else [])
                          if c.status == ktap.Status.NOT_OK]
+    fig.checks = [c.name for c in (test.subtests if test else []) if c.status == ktap.Status.OK]
     if result.outcome != qemu.Outcome.PASS and not fig.disagreements:
         fig.disagreements.append(f"the kernel run ended in {result.outcome.value}: "
                                  f"{result.reason}")
@@ -481,79 +525,128 @@ def _fmt_ratio(x: float | None) -> str:
     return f"{x:.2f}x" if x else "-"
 
 
+TABLE_RATIOS = (("jit_off", "aot_gcc", "off/gcc"), ("jit_on", "aot_gcc", "on/gcc"),
+                ("jit_on", "aot_qbe", "on/qbe"))
+
+
 def table(title: str, summary: dict) -> str:
+    """One run as a table: times, the ratios that matter, compile speed."""
     hz = summary["tsc_hz"]
-    head = (f"{'program':<12}{'n':>10}{'aot_gcc':>12}{'aot_qbe':>12}{'jit':>12}"
-            f"{'jit/gcc':>9}{'jit/qbe':>9}{'compile':>11}{'IL lines/s':>12}  result")
     unit = "ms" if hz else "Mcycles"
-    out = [f"{title} (times in {unit}, best of several runs; compile in us)", head,
-           "-" * len(head)]
+    head = (f"{'program':<12}{'n':>10}" + "".join(f"{v:>10}" for v in VARIANTS)
+            + "".join(f"{label:>8}" for _, _, label in TABLE_RATIOS)
+            + f"{'compile off/on':>17}{'IL lines/s on':>15}")
+    out = [f"{title}: times in {unit} (best of several runs), compile in "
+           f"{'us' if hz else 'cycles'}; jit_on has our passes "
+           f"{summary.get('passes_on') or '?'}", head, "-" * len(head)]
     for name, p in summary["programs"].items():
-        t = [p[f"{v}_ms"] if hz else p[f"{v}_cycles"] / 1e6 for v in VARIANTS]
-        comp = f"{p['compile_us']:.0f}" if hz else f"{p['compile_cycles']}"
-        lps = f"{p['il_lines_per_s']:,.0f}" if hz and p.get("il_lines_per_s") else "-"
-        out.append(f"{name:<12}{p['n']:>10}{t[0]:>12.2f}{t[1]:>12.2f}{t[2]:>12.2f}"
-                   f"{_fmt_ratio(p['jit_vs_aot_gcc']):>9}{_fmt_ratio(p['jit_vs_aot_qbe']):>9}"
-                   f"{comp:>11}{lps:>12}  {p['result']}")
+        times = "".join(f"{p[f'{v}_ms'] if hz else p[f'{v}_cycles'] / 1e6:>10.2f}"
+                        for v in VARIANTS)
+        ratios = "".join(f"{_fmt_ratio(p[ratio_key(a, b)]):>8}" for a, b, _ in TABLE_RATIOS)
+        comp = [f"{p[f'compile_{k}_us']:.0f}" if hz else str(p[f"compile_{k}_cycles"])
+                for k in JITS.values()]
+        lps = p.get("il_lines_per_s_on")
+        out.append(f"{name:<12}{p['n']:>10}{times}{ratios}{' / '.join(comp):>17}"
+                   f"{f'{lps:,.0f}' if lps else '-':>15}")
     g = summary["geomean"]
-    out.append(f"{'geomean':<12}{'':>46}{_fmt_ratio(g['jit_vs_aot_gcc']):>9}"
-               f"{_fmt_ratio(g['jit_vs_aot_qbe']):>9}")
-    for base in ("gcc", "qbe"):
-        key = f"jit_vs_aot_{base}"
-        within = [n for n, p in summary["programs"].items()
-                  if p[key] and p[key] <= REQUIREMENT]
-        out.append(f"jit within {REQUIREMENT:g}x of aot_{base}: {len(within)}/"
-                   f"{len(summary['programs'])} programs")
+    out.append(f"{'geomean':<12}{'':>{10 + 10 * len(VARIANTS)}}"
+               + "".join(f"{_fmt_ratio(g[ratio_key(a, b)]):>8}" for a, b, _ in TABLE_RATIOS))
+    for v in ("jit_on", "jit_off"):
+        out.append(verdict(summary, v))
     return "\n".join(out)
 
 
+def verdict(summary: dict, variant: str) -> str:
+    """How variant/aot_gcc stands against the requirement and the goals."""
+    key = ratio_key(variant, "aot_gcc")
+    ratios = [p[key] for p in summary["programs"].values()]
+    count = lambda limit: sum(1 for r in ratios if r and r <= limit)     # noqa: E731
+    mean = summary["geomean"][key]
+    goal = GOALS[1]
+    met = "met" if mean and mean <= goal else "not met"
+    return (f"{variant}/aot_gcc: within {REQUIREMENT:g}x (requirement) {count(REQUIREMENT)}/"
+            f"{len(ratios)} programs, within {GOALS[0]:g}x {count(GOALS[0])}/{len(ratios)}; "
+            f"geomean {_fmt_ratio(mean)} (goal {goal:g}x: {met})")
+
+
+CHART_SERIES = (   # environment, variant, colour
+    ("kernel", "jit_off", "#f1948a"), ("kernel", "jit_on", "#c0392b"),
+    ("host", "jit_off", "#85c1e9"), ("host", "jit_on", "#1f618d"))
+GEOMEAN_ROW = "geomean"
+
+
 def chart_svg(report: dict) -> str:
-    """Horizontal bars of jit/aot_gcc and jit/aot_qbe per program, in the
-    kernel and on the host, with the 1x and 2x lines."""
-    series = [("kernel", "jit_vs_aot_gcc", "#c0392b", "kernel: jit / aot_gcc"),
-              ("kernel", "jit_vs_aot_qbe", "#e67e22", "kernel: jit / aot_qbe"),
-              ("host", "jit_vs_aot_gcc", "#2c3e50", "host: jit / aot_gcc"),
-              ("host", "jit_vs_aot_qbe", "#3498db", "host: jit / aot_qbe")]
-    series = [s for s in series if report.get(s[0])]
+    """Horizontal bars of jit/aot_gcc per program and their geometric
+    mean, our passes off and on, in the kernel and on the host, against
+    the 1x line, the 2x requirement and the goals."""
+    series = [s for s in CHART_SERIES if report.get(s[0])]
     names = list(next(report[s[0]] for s in series)["programs"]) if series else []
-    values = [report[w]["programs"].get(n, {}).get(k) or 0 for n in names for w, k, _, _ in series]
+    rows = names + [GEOMEAN_ROW] if names else []
+
+    def value(where: str, variant: str, row: str) -> float:
+        key = ratio_key(variant, "aot_gcc")
+        run = report[where]
+        v = run["geomean"].get(key) if row == GEOMEAN_ROW else \
+            run["programs"].get(row, {}).get(key)
+        return v or 0
+
+    values = [value(w, v, r) for r in rows for w, v, _ in series]
     top = max([math.ceil(REQUIREMENT) + 1] + [math.ceil(v) for v in values])
-    bar, gap, left, width = 11, 14, 110, 520
+    bar, gap, left, width = 10, 14, 110, 560
     group = bar * len(series) + gap
-    height = 70 + group * len(names) + 22 * len(series)
+    y0 = 66
+    bottom = y0 + group * len(rows)
+    height = bottom + 40 + 20 * (len(series) + 2)
     x = lambda v: left + width * v / top      # noqa: E731
     env = report["environment"]
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 40}" '
            f'height="{height}" font-family="sans-serif" font-size="12">',
-           f'<text x="10" y="20" font-size="15">jitboot: JIT-compiled code vs AOT '
-           f'(time ratio, lower is better)</text>',
+           '<text x="10" y="20" font-size="15">jitboot: JIT-compiled code / gcc -O2, '
+           'our IL passes off and on (time ratio, lower is better)</text>',
            f'<text x="10" y="38" fill="#555">{_xml(env.get("cpu", ""))}; kernel under '
            f'{(env.get("accel") or "?").upper()}'
            f'{" (emulated: kernel figures are not native speed)" if env.get("emulated") else ""}'
            f'</text>']
-    y0 = 50
     for v in range(top + 1):
-        dash = ' stroke-dasharray="4,3"' if v == REQUIREMENT else ""
-        color = "#c00" if v == REQUIREMENT else "#bbb"
-        out.append(f'<line x1="{x(v):.1f}" y1="{y0}" x2="{x(v):.1f}" '
-                   f'y2="{y0 + group * len(names)}" stroke="{color}"{dash}/>')
-        label = f"{v}x" + (" (requirement)" if v == REQUIREMENT else "")
-        out.append(f'<text x="{x(v):.1f}" y="{y0 + group * len(names) + 14}" '
-                   f'text-anchor="middle">{label}</text>')
-    for i, name in enumerate(names):
+        req = v == REQUIREMENT
+        style = 'stroke="#c00" stroke-dasharray="4,3"' if req else 'stroke="#bbb"'
+        out.append(f'<line x1="{x(v):.1f}" y1="{y0}" x2="{x(v):.1f}" y2="{bottom}" {style}/>')
+        out.append(f'<text x="{x(v):.1f}" y="{bottom + 14}" text-anchor="middle">'
+                   f'{v}x{" (requirement)" if req else ""}</text>')
+    for g in GOALS:
+        out.append(f'<line x1="{x(g):.1f}" y1="{y0 - 4}" x2="{x(g):.1f}" y2="{bottom}" '
+                   f'stroke="#1e8449" stroke-dasharray="2,2"/>')
+        out.append(f'<text x="{x(g):.1f}" y="{y0 - 8}" text-anchor="middle" font-size="10" '
+                   f'fill="#1e8449">{g:g}x</text>')
+    for i, row in enumerate(rows):
         gy = y0 + i * group + gap / 2
+        weight = ' font-weight="bold"' if row == GEOMEAN_ROW else ""
         out.append(f'<text x="{left - 6}" y="{gy + bar * len(series) / 2 + 4:.1f}" '
-                   f'text-anchor="end">{_xml(name)}</text>')
-        for j, (where, key, color, label) in enumerate(series):
-            v = report[where]["programs"].get(name, {}).get(key) or 0
+                   f'text-anchor="end"{weight}>{_xml(row)}</text>')
+        for j, (where, variant, color) in enumerate(series):
+            v = value(where, variant, row)
+            label = f"{where}: {variant} / aot_gcc"
             out.append(f'<rect x="{left}" y="{gy + j * bar:.1f}" width="{x(v) - left:.1f}" '
-                       f'height="{bar - 1}" fill="{color}"><title>{label}: {v:.2f}x</title></rect>')
+                       f'height="{bar - 1}" fill="{color}"><title>{row}, {label}: '
+                       f'{v:.2f}x</title></rect>')
             out.append(f'<text x="{x(v) + 3:.1f}" y="{gy + j * bar + bar - 2:.1f}" '
                        f'font-size="9">{v:.2f}</text>')
-    ly = y0 + group * len(names) + 30
-    for j, (_, _, color, label) in enumerate(series):
+    ly = bottom + 30
+    passes = {w: report[w].get("passes_on") or "all" for w, _, _ in series}
+    for j, (where, variant, color) in enumerate(series):
+        what = "plain QBE" if variant == "jit_off" else f"passes {passes[where]}"
         out.append(f'<rect x="{left}" y="{ly + j * 20}" width="12" height="12" fill="{color}"/>')
-        out.append(f'<text x="{left + 18}" y="{ly + j * 20 + 10}">{label}</text>')
+        out.append(f'<text x="{left + 18}" y="{ly + j * 20 + 10}">{where}: {variant} '
+                   f'({_xml(what)}) / aot_gcc</text>')
+    ly += 20 * len(series)
+    out.append(f'<line x1="{left}" y1="{ly + 6}" x2="{left + 12}" y2="{ly + 6}" stroke="#c00" '
+               f'stroke-dasharray="4,3"/>')
+    out.append(f'<text x="{left + 18}" y="{ly + 10}">requirement: at most {REQUIREMENT:g}x '
+               f'slower than gcc -O2</text>')
+    out.append(f'<line x1="{left}" y1="{ly + 26}" x2="{left + 12}" y2="{ly + 26}" '
+               f'stroke="#1e8449" stroke-dasharray="2,2"/>')
+    out.append(f'<text x="{left + 18}" y="{ly + 30}">goals: {GOALS[0]:g}x (recursive fib), '
+               f'{GOALS[1]:g}x (geomean)</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

@@ -21,6 +21,8 @@ tests/test_fuzz.py replays it for ever.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import shutil
 import subprocess
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from jitboot import ROOT, qbe, render
 from jitboot.errors import JitbootError
-from jitboot.host import _compile, _link, _objname, _under
+from jitboot.host import KERNEL_ONLY, _compile, _link, _objname, _under
 
 CC = "clang"
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
@@ -42,7 +44,7 @@ CFLAGS = ["-std=gnu11", "-O1", "-g", "-fno-pie", "-fno-omit-frame-pointer",
 # and not ours to change.
 QBE_WARN = ["-w", "-fno-sanitize=pointer-overflow"]
 TARGETS = ("jit", "asm")
-# per input: QBE is quick, so a second is already a hang
+# seconds per input: QBE takes milliseconds, so this is a hang
 INPUT_TIMEOUT = 10
 MAX_LEN = 16384
 ASAN_OPTIONS = "detect_leaks=1:abort_on_error=0:allocator_may_return_null=1"
@@ -65,6 +67,7 @@ class FuzzResult:
                 f" corpus {self.corpus} inputs, {len(self.artifacts)} bugs found")
 
 
+@functools.cache
 def require_clang() -> None:
     """Raise a JitbootError saying what to install unless clang can link a
     libFuzzer target with ASan and UBSan."""
@@ -103,7 +106,6 @@ def _objects(root: Path, out: Path) -> tuple[list[Path], Path]:
     objs = [_compile(s, obj / "qbe" / _objname(s, qbe_dir if _under(s, qbe_dir) else jit),
                      qbe_flags, CC)
             for s in qbe.kernel_sources(qbe_dir)]
-    from jitboot.host import KERNEL_ONLY
     ours = sorted(jit.glob("*.c")) + sorted((jit / "shim").glob("*.c")) \
         + [jit / "host" / "platform_host.c"]
     objs += [_compile(s, obj / _objname(s, jit), CFLAGS + [f"-I{jit}"], CC)
@@ -208,7 +210,6 @@ def fuzz(target: str, seconds: float, root: Path = ROOT) -> FuzzResult:
 
 
 def _env() -> dict:
-    import os
     return dict(os.environ, ASAN_OPTIONS=ASAN_OPTIONS,
                 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
 
@@ -243,11 +244,16 @@ def run(targets: list[str], seconds: float, root: Path = ROOT) -> list[FuzzResul
         r = fuzz(t, seconds, root)
         print(r.line(), flush=True)
         results.append(r)
-    found = [a for r in results for a in r.artifacts]
-    if found:
-        rel = [str(a.relative_to(root)) if _under(a, root) else str(a) for a in found]
+    bad = [r for r in results if r.artifacts]
+    if bad:
+        r = bad[0]
+        files = ", ".join(_rel(a, root) for a in r.artifacts)
         raise JitbootError(
-            f"fuzzing found {len(found)} bug(s): {', '.join(rel)}; reproduce with"
-            f" build/fuzz/fuzz_<target> FILE (log: {results[0].log}), then add the"
-            f" input to tests/fuzz/regressions/<target>/")
+            f"fuzz {r.target} found {len(r.artifacts)} bug(s): {files} (log: {_rel(r.log, root)});"
+            f" reproduce with build/fuzz/fuzz_{r.target} FILE, fix, then add the input"
+            f" to tests/fuzz/regressions/{r.target}/")
     return results
+
+
+def _rel(p: Path, root: Path) -> str:
+    return str(p.relative_to(root)) if _under(p, root) else str(p)

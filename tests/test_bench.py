@@ -1,4 +1,5 @@
-"""The benchmark runs and its variants agree: gcc -O2, QBE AOT and the JIT.
+"""The benchmark runs and its variants agree: gcc -O2, QBE AOT and the JIT
+with our IL passes off and on.
 
 Timing is not judged here (that is `doit bench`'s job); these tests run the
 small problem sizes and check every variant's result against the others and
@@ -102,18 +103,24 @@ MODELS = {f.__name__: f for f in (fib_rec, fib_iter, sieve, matmul, mandelbrot,
                                   quicksort, hash)}
 
 
-def check_figures(fig: bench.Figures, quick: bool) -> dict[str, int]:
-    """Every program ran at its size, its variants agreed, and the result
-    is the model's.  Returns name -> result."""
+def check_figures(fig: bench.Figures, quick: bool,
+                  passes_on: str = "tre,inline") -> dict[str, int]:
+    """Every program ran at its size, all four variants (jit with passes
+    off and on) were checked against each other and agreed, and the
+    result is the model's.  Returns name -> result."""
     progs = {p.name: p for p in bench.programs()}
     assert [r.name for r in fig.programs] == sorted(progs), "every program reports once"
     assert fig.disagreements == []
+    assert fig.env["passes_on"] == passes_on
     results = {}
     for r in fig.programs:
         p = progs[r.name]
         assert r.n == (p.n_quick if quick else p.n)
+        assert f"{r.name}({r.n}): aot_gcc, aot_qbe, jit_off and jit_on agree" in fig.checks
         assert not r.jit_failed
-        assert all(c > 0 for c in r.cycles.values()) and r.compile > 0
+        assert set(r.cycles) == {"aot_gcc", "aot_qbe", "jit_off", "jit_on"}
+        assert all(c > 0 for c in r.cycles.values())
+        assert set(r.compile) == {"off", "on"} and all(c > 0 for c in r.compile.values())
         assert r.lines == p.lines
         assert r.result == MODELS[r.name](r.n), r.name
         results[r.name] = r.result
@@ -147,6 +154,16 @@ def test_host_bench_runs_programs_by_name(host_quick):
         bench.run_host(quick=True, names=["nosuch"], build=False)
 
 
+def test_host_bench_passes_of_jit_on(host_quick):
+    fig = bench.run_host(quick=True, names=["fib_rec", "quicksort"], runs=1, build=False,
+                         passes="tre")
+    assert fig.env["passes_on"] == "tre" and fig.disagreements == []
+    assert [r.result for r in fig.programs] == [fib_rec(fig.programs[0].n),
+                                                quicksort(fig.programs[1].n)]
+    with pytest.raises(JitbootError, match=r"--passes nosuch: unknown pass .*some of tre,inline"):
+        bench.run_host(quick=True, names=["fib_rec"], build=False, passes="nosuch")
+
+
 QUICK_RECIPE = """\
 description = "Benchmark at test sizes (tests/test_bench.py)"
 
@@ -170,6 +187,7 @@ def test_kernel_variants_agree(tmp_path, host_quick):
     run = bench.run_kernel(image)
     assert run.outcome == "pass", run.reason
     kernel = check_figures(run.figures, quick=True)
+    assert "the image's JIT passes are in force again" in run.figures.checks
     host = {r.name: r.result for r in host_quick.programs}
     assert kernel == host, "the kernel computes what the host computes"
     assert run.qemu_start_to_ktap_s is not None and 0 < run.qemu_start_to_ktap_s < 60
@@ -220,36 +238,78 @@ def test_program_needs_twin_and_sizes(tmp_path):
         bench.programs(tmp_path)
 
 
+LINE = "bench {} n=1 aot_gcc={} aot_qbe={} jit_off={} jit_on={} compile_off={} " \
+       "compile_on={} lines={} result={}"
+
+
 def test_parse_and_summarize():
     fig = bench.parse_lines([
-        "bench env tsc_hz=1000000000 quick=0",
+        "bench env tsc_hz=1000000000 quick=0 passes_on=tre,inline",
         "bench boot reset_to_tests=5000",
-        "bench a n=3 aot_gcc=100 aot_qbe=200 jit=400 compile=1000 lines=10 result=-7",
+        LINE.format("a", 100, 200, 800, 400, 1000, 2000, 10, -7),
         "not a bench line",
-        "bench b n=4 aot_gcc=100 aot_qbe=100 jit=100 compile=500 lines=5 result=9",
+        LINE.format("b", 100, 100, 100, 100, 500, 500, 5, 9),
     ])
     assert fig.tsc_hz == 10**9 and fig.boot == {"reset_to_tests": 5000}
     s = bench.summarize(fig)
+    assert s["passes_on"] == "tre,inline"
     a = s["programs"]["a"]
-    assert a["result"] == -7 and a["jit_vs_aot_gcc"] == 4.0 and a["jit_vs_aot_qbe"] == 2.0
-    assert a["il_lines_per_s"] == pytest.approx(10 / 1e-6)
-    assert s["geomean"]["jit_vs_aot_gcc"] == pytest.approx(math.sqrt(4.0 * 1.0))
+    assert a["result"] == -7 and a["jit_on_cycles"] == 400 and a["compile_off_cycles"] == 1000
+    assert a["jit_off_vs_aot_gcc"] == 8.0 and a["jit_on_vs_aot_gcc"] == 4.0
+    assert a["jit_on_vs_aot_qbe"] == 2.0 and a["jit_on_vs_jit_off"] == 0.5
+    assert a["jit_on_ms"] == pytest.approx(400e-6) and a["compile_on_us"] == pytest.approx(2.0)
+    assert a["il_lines_per_s_off"] == pytest.approx(10 / 1e-6)
+    assert a["il_lines_per_s_on"] == pytest.approx(10 / 2e-6)
+    assert s["geomean"]["jit_on_vs_aot_gcc"] == pytest.approx(math.sqrt(4.0 * 1.0))
+    assert s["geomean"]["jit_off_vs_aot_gcc"] == pytest.approx(math.sqrt(8.0 * 1.0))
     with pytest.raises(JitbootError, match="malformed"):
-        bench.parse_lines(["bench c n=1 aot_gcc=1"])
+        bench.parse_lines(["bench c n=1 aot_gcc=1 aot_qbe=1 jit=1 compile=1 lines=1 result=0"])
+
+
+def test_failed_jit_has_no_ratios():
+    fig = bench.parse_lines([LINE.format("a", 100, 200, 0, 0, 0, 0, 10, 1) + " jit_failed=1",
+                             LINE.format("b", 100, 100, 300, 200, 5, 5, 5, 9)])
+    s = bench.summarize(fig)
+    assert s["programs"]["a"]["jit_on_vs_aot_gcc"] is None
+    assert s["programs"]["a"]["aot_qbe_vs_aot_gcc"] == 2.0
+    assert s["geomean"]["jit_on_vs_aot_gcc"] == pytest.approx(2.0), "b alone"
+
+
+def _report():
+    fig = bench.parse_lines(["bench env tsc_hz=1000 passes_on=tre,inline",
+                             LINE.format("a", 10, 20, 30, 12, 1, 2, 1, 0),
+                             LINE.format("b", 10, 10, 10, 10, 1, 1, 1, 0)])
+    return {"environment": {"cpu": "a <cpu>", "accel": "tcg", "emulated": True},
+            "kernel": bench.summarize(fig), "host": bench.summarize(fig)}
+
+
+def test_table_shows_passes_off_and_on():
+    text = bench.table("host", _report()["host"])
+    head = text.splitlines()[1].split()
+    assert head[:6] == ["program", "n", "aot_gcc", "aot_qbe", "jit_off", "jit_on"]
+    assert head[6:9] == ["off/gcc", "on/gcc", "on/qbe"]
+    a = next(ln for ln in text.splitlines() if ln.startswith("a "))
+    assert "3.00x" in a and "1.20x" in a and "0.60x" in a
+    mean = next(ln for ln in text.splitlines() if ln.startswith("geomean"))
+    assert mean.split()[1:4] == [f"{math.sqrt(3):.2f}x", f"{math.sqrt(1.2):.2f}x",
+                                 f"{math.sqrt(0.6):.2f}x"]
+    assert "jit_on/aot_gcc: within 2x (requirement) 2/2 programs, within 1.5x 2/2; " \
+           f"geomean {math.sqrt(1.2):.2f}x (goal 1.25x: met)" in text
+    assert "jit_off/aot_gcc: within 2x (requirement) 1/2 programs" in text
+    assert "goal 1.25x: not met" in text
 
 
 def test_chart_is_svg_with_every_program():
     import xml.etree.ElementTree as ET
-    fig = bench.parse_lines(["bench env tsc_hz=1000",
-                             "bench a n=1 aot_gcc=10 aot_qbe=20 jit=25 compile=1 lines=1 result=0",
-                             "bench b n=1 aot_gcc=10 aot_qbe=10 jit=10 compile=1 lines=1 result=0"])
-    report = {"environment": {"cpu": "a <cpu>", "accel": "tcg", "emulated": True},
-              "kernel": bench.summarize(fig), "host": bench.summarize(fig)}
-    svg = ET.fromstring(bench.chart_svg(report))
+    svg = ET.fromstring(bench.chart_svg(_report()))
     texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
-    assert "a" in texts and "b" in texts and "2x (requirement)" in texts
+    assert {"a", "b", "geomean", "2x (requirement)", "1.5x", "1.25x"} <= set(texts)
     bars = [r for r in svg.iter("{http://www.w3.org/2000/svg}rect") if r.find("*") is not None]
-    assert len(bars) == 2 * 4, "two programs, four ratios each"
+    assert len(bars) == 3 * 4, "two programs and the geomean, four bars each"
+    titles = [r.find("*").text for r in bars]
+    assert "a, kernel: jit_off / aot_gcc: 3.00x" in titles
+    assert "a, host: jit_on / aot_gcc: 1.20x" in titles
+    assert f"geomean, host: jit_on / aot_gcc: {math.sqrt(1.2):.2f}x" in titles
 
 
 def test_bench_needs_the_jit(tmp_path):

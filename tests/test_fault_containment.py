@@ -118,3 +118,32 @@ def test_unexpected_faults_are_test_failures(faults_image, tmp_path):
     assert tests["wrong.ssa"].subtests[-1].reason.startswith("got PF page fault in main+0x")
     assert tests["nofault.ssa"].subtests[-1].reason == "main returned 0"
     assert tests["hello.ssa"].status.value == "ok"
+
+
+def _long_function(path, blocks):
+    """main as a chain of `blocks` basic blocks: QBE recurses once per
+    block along the dominator tree while compiling it."""
+    body = "".join(f"@b{i}\n\t%x =w add %x, 1\n" for i in range(blocks))
+    path.write_text("export function w $main(w %argc, l %argv) {\n@start\n"
+                    f"\t%x =w copy 0\n{body}\tret 0\n}}\n")
+    return path
+
+
+def test_compiler_stack(faults_image, tmp_path):
+    """A 1000-block function overflowed the 64 KiB boot stack (a panic);
+    payloads now compile on the payload stack.  One so long that even
+    that runs out fails to compile, and the kernel goes on."""
+    mods = [_long_function(tmp_path / "long.ssa", 1000),
+            _long_function(tmp_path / "huge.ssa", 12000), HELLO]
+    r = qemu.run_image(kernel=faults_image.elf32, modules=mods,
+                       memory=faults_image.recipe.memory, accel="tcg", timeout=60,
+                       log_dir=tmp_path / "logs")
+    assert r.outcome == qemu.Outcome.TEST_FAILURE, qemu.format_summary(r)
+    assert r.ktap.panic is None
+    tests = payloads(r)
+    assert tests["long.ssa"].status.value == "ok"
+    huge = tests["huge.ssa"].subtests[0]
+    assert huge.name == "compile huge.ssa" and huge.status.value == "not ok"
+    assert huge.reason.startswith("the compiler faulted: PF page fault in kernel code at 0x")
+    assert "guard page below the payload stack" in huge.reason
+    assert tests["hello.ssa"].program_output() == ["hello from QBE IL"]

@@ -42,13 +42,17 @@ def test_regression_replays_clean(fuzzers, target, path):
     assert "runtime error" not in r.stderr
 
 
-@pytest.mark.parametrize("path", [p for t, p in CASES if t == "jit"], ids=lambda p: p.name)
-def test_regression_in_plain_jitrun(host_tools, path):
-    """The unsanitized host twin: compile/release cycles end cleanly,
-    whether the input compiles or is rejected."""
-    r = subprocess.run([str(host_tools["jitrun"]), "--cycles", "2", str(path)],
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stdout + r.stderr
+@pytest.mark.parametrize("target, path", CASES, ids=lambda x: getattr(x, "name", x))
+def test_regression_in_plain_host_tools(host_tools, target, path):
+    """Without sanitizers too: jitrun's compile/release cycles end cleanly
+    (exit 0, also for rejected input); asmdump assembles or says why
+    (exit 0 or 1), never dies of a signal."""
+    if target == "jit":
+        cmd, ok = [str(host_tools["jitrun"]), "--cycles", "2", str(path)], {0}
+    else:
+        cmd, ok = [str(host_tools["asmdump"]), str(path)], {0, 1}
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert r.returncode in ok, r.stdout[-2000:] + r.stderr[-2000:]
 
 
 def test_parse_log():

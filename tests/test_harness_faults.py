@@ -20,9 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from jitboot import ROOT
 from jitboot.qemu import Outcome, format_summary, run_image
-from test_harness import assert_nothing_left, private_tmp, qemu_children, when_running  # noqa: F401
+from test_harness import assert_nothing_left, private_tmp, when_running  # noqa: F401 (fixture)
 
 MB_MAGIC, MB_AOUT_KLUDGE = 0x1BADB002, 1 << 16
 LOAD = 0x100000

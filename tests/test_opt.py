@@ -218,6 +218,40 @@ def test_recursion_inlined_into_itself(jitrun, tmp_path):
     assert both.count("\n") > 2 * tre.count("\n")
 
 
+def test_function_with_call_free_loop_not_inlined(jitrun, tmp_path):
+    """A callee whose time goes to a loop without calls stays a call (the
+    call saved is noise, the copy costs registers); one whose loop calls
+    (fib after tail recursion elimination) is still inlined."""
+    body, _, _ = RECURSIONS["fib"]
+    prog = tmp_path / "loops.ssa"
+    prog.write_text(_program(body + """
+function l $sum(l %n) {
+@start
+	%s =l copy 0
+@loop
+	%s =l add %s, %n
+	%n =l sub %n, 1
+	%more =w csgtl %n, 0
+	jnz %more, @loop, @done
+@done
+	ret %s
+}
+export function l $g(l %n) {
+@start
+	%a =l call $sum(l %n)
+	%b =l call $f(l %n)
+	%r =l add %a, %b
+	ret %r
+}""", [10]))
+    asm = run([jitrun, "--passes=all", "-S", prog]).stdout
+    g = asm[asm.index("\ng:"):]
+    g = g[:g.index("/* end function")]
+    assert "callq sum" in g, "the loop was inlined"
+    assert g.count("callq") == 2, "one call to sum, one left of fib's copies"
+    assert len(g.splitlines()) > 40, "fib's copies are in g"
+    assert run([jitrun, "--passes=all", prog]).stdout == "55\n"
+
+
 def test_external_and_variadic_calls_not_inlined(jitrun, tmp_path):
     prog = tmp_path / "ext.ssa"
     prog.write_text('data $fmt = { b "%d\\n", b 0 }\n'

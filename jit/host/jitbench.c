@@ -1,18 +1,21 @@
 /* jitbench: the benchmark on Linux, without virtualization.
  *
- *	jitbench [--quick] [--runs N] [NAME...]
+ *	jitbench [--quick] [--runs N] [--passes SPEC] [NAME...]
  *
  * Runs the programs of the generated table bench_progs[] (all, or the
  * NAMEs given) the way KTEST(bench) does in the kernel: the C twin built
  * with gcc -O2, the IL through stock QBE and GNU as, and the IL through
- * our JIT in this process, timed with the TSC (best of N runs after a
- * warm-up).  Prints the kernel's "# bench ..." lines (format in bench.h);
- * jitboot/bench.py builds this tool and reads its output.  Exit status:
- * 0 if every program's three results agree, 1 if not, 2 on usage errors. */
+ * our JIT in this process with our IL passes off and on (SPEC, default
+ * "all"; see jit_set_passes()), timed with the TSC (best of N runs after
+ * a warm-up).  Prints the kernel's "# bench ..." lines (format in
+ * bench.h); jitboot/bench.py builds this tool and reads its output.
+ * Exit status: 0 if every program's four results agree, 1 if not, 2 on
+ * usage errors. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bench.h"
+#include "jit.h"
 #include "host.h"
 
 /* The host versions of kernel_lib's TSC services (platform_host.c). */
@@ -28,7 +31,7 @@ enum {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: jitbench [--quick] [--runs N] [NAME...]\n");
+	fprintf(stderr, "usage: jitbench [--quick] [--runs N] [--passes SPEC] [NAME...]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -61,21 +64,24 @@ report(const struct bench_prog *p, const struct bench_result *r)
 	printf("# " BENCH_FMT "%s\n", p->name, r->n,
 		(unsigned long long)r->cycles[BENCH_GCC],
 		(unsigned long long)r->cycles[BENCH_QBE],
-		(unsigned long long)r->cycles[BENCH_JIT],
-		(unsigned long long)r->compile, p->il_lines,
+		(unsigned long long)r->cycles[BENCH_JIT_OFF],
+		(unsigned long long)r->cycles[BENCH_JIT_ON],
+		(unsigned long long)r->compile[BENCH_OFF],
+		(unsigned long long)r->compile[BENCH_ON], p->il_lines,
 		r->result[BENCH_GCC], r->failed ? " jit_failed=1" : "");
 	if (r->failed) {
-		printf("not ok %s: the JIT compiles it # %s:%d: %s\n", p->name,
-			r->err.file, r->err.line, r->err.msg);
+		printf("not ok %s: the JIT compiles it (%s) # %s:%d: %s\n", p->name,
+			bench_variant[r->failed], r->err.file, r->err.line, r->err.msg);
 		return 0;
 	}
 	if (!bench_agree(r)) {
-		printf("not ok %s(%ld): aot_gcc, aot_qbe and jit agree # aot_gcc %ld,"
-			" aot_qbe %ld, jit %ld\n", p->name, r->n, r->result[BENCH_GCC],
-			r->result[BENCH_QBE], r->result[BENCH_JIT]);
+		printf("not ok %s(%ld): aot_gcc, aot_qbe, jit_off and jit_on agree"
+			" # aot_gcc %ld, aot_qbe %ld, jit_off %ld, jit_on %ld\n", p->name,
+			r->n, r->result[BENCH_GCC], r->result[BENCH_QBE],
+			r->result[BENCH_JIT_OFF], r->result[BENCH_JIT_ON]);
 		return 0;
 	}
-	printf("ok %s(%ld): aot_gcc, aot_qbe and jit agree\n", p->name, r->n);
+	printf("ok %s(%ld): aot_gcc, aot_qbe, jit_off and jit_on agree\n", p->name, r->n);
 	return 1;
 }
 
@@ -84,11 +90,14 @@ main(int argc, char **argv)
 {
 	const struct bench_prog *p;
 	struct bench_result r;
+	char onbuf[64];
+	const char *on;
 	int quick, nruns, ncompile, ok, i, j;
 	char *end;
 
 	quick = 0;
 	nruns = NRUNS;
+	on = "all";
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--quick") == 0)
 			quick = 1;
@@ -96,7 +105,9 @@ main(int argc, char **argv)
 			nruns = (int)strtol(argv[++i], &end, 10);
 			if (*end || nruns < 1)
 				usage();
-		} else
+		} else if (strcmp(argv[i], "--passes") == 0 && i + 1 < argc)
+			on = argv[++i];
+		else
 			usage();
 	}
 	for (j = i; j < argc; j++)
@@ -109,13 +120,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "jitbench: cannot map the JIT arena near the program text\n");
 		return EXIT_USAGE;
 	}
+	if (jit_set_passes(on) != 0) {
+		fprintf(stderr, "jitbench: --passes %s: unknown pass (the passes of jit_on are"
+			" all, none or some of %s)\n", on, jit_pass_names);
+		return EXIT_USAGE;
+	}
+	snprintf(onbuf, sizeof onbuf, "%s", jit_passes());	/* "all" as "tre,inline" */
+	on = onbuf;
 	ncompile = quick ? 1 : NCOMPILE;
-	printf("# bench env tsc_hz=%llu quick=%d\n", (unsigned long long)tsc_hz(), quick);
+	printf("# bench env tsc_hz=%llu quick=%d passes_on=%s\n",
+		(unsigned long long)tsc_hz(), quick, on);
 	ok = 1;
 	for (p = bench_progs; p->name; p++) {
 		if (!wanted(p, argv + i, argc - i))
 			continue;
-		bench_measure(p, quick ? p->n_quick : p->n, ncompile, nruns, rdtsc, &r);
+		bench_measure(p, quick ? p->n_quick : p->n, ncompile, nruns, on, rdtsc,
+			&r);
 		ok &= report(p, &r);
 		fflush(stdout);
 	}

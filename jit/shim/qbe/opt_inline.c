@@ -13,7 +13,12 @@
  * Only calls whose callee is known are inlined: external symbols
  * (printf) and calls through pointers stay calls, and so do functions
  * with aggregate or sub-word parameters or results, variadic ones and
- * those with alloc (opt_params). */
+ * those with alloc (opt_params).  Neither are functions with a loop
+ * that makes no call (workloop): their time goes to that loop, so the
+ * call saved is noise, while every copy adds the loop's live values to
+ * the caller's register pressure and multiplies the work of QBE's
+ * later passes (a recursive quicksort ran slower and compiled ten
+ * times slower inlined). */
 #include "all.h"
 #include "opt.h"
 
@@ -63,6 +68,59 @@ fnsize(Fn *fn)
 	return n;
 }
 
+static int
+hascall(Blk *b)
+{
+	Ins *i;
+
+	for (i=b->ins; i<&b->ins[b->nins]; i++)
+		if (i->op == Ocall)
+			return 1;
+	return 0;
+}
+
+/* Depth-first from b over the blocks without calls; a successor on
+ * the DFS stack closes a loop. mark: 0 new, 1 on the stack, 2 done. */
+static int
+loopfrom(Blk *b, char *mark)
+{
+	Blk *s[2];
+	int n;
+
+	if (hascall(b))
+		return 0;
+	mark[b->id] = 1;
+	s[0] = b->s1;
+	s[1] = b->s2;
+	for (n=0; n<2; n++) {
+		if (!s[n] || hascall(s[n]))
+			continue;
+		if (mark[s[n]->id] == 1
+		|| (mark[s[n]->id] == 0 && loopfrom(s[n], mark)))
+			return 1;
+	}
+	mark[b->id] = 2;
+	return 0;
+}
+
+/* Whether fn has a loop none of whose blocks calls. */
+static int
+workloop(Fn *fn)
+{
+	Blk *b;
+	char *mark;
+	int found;
+
+	mark = emalloc(fn->nblk);
+	memset(mark, 0, fn->nblk);
+	found = 0;
+	for (b=fn->start; b && !found; b=b->link)
+		if (!mark[b->id])
+			found = loopfrom(b, mark);
+	free(mark);
+	return found;
+}
+
 static Body *
 find(uint32_t id)
 {
@@ -84,7 +142,7 @@ opt_remember(Fn *fn)
 	uint *idx;
 
 	np = opt_params(fn);
-	if (np < 0 || fnsize(fn) > MAXSIZE || find(intern(fn->name)))
+	if (np < 0 || fnsize(fn) > MAXSIZE || find(intern(fn->name)) || workloop(fn))
 		return;
 	bd = emalloc(sizeof *bd);
 	bd->id = intern(fn->name);
