@@ -1267,7 +1267,10 @@ string(struct as *a, int zero)
 						else if (k >= 'a' && k <= 'f') k -= 'a' - 10;
 						else if (k >= 'A' && k <= 'F') k -= 'A' - 10;
 						else break;
-						v = v * 16 + k;
+						/* every digit counts, the byte keeps
+						 * the low 8 bits (GNU as; found by
+						 * fuzz_asm: "\X0AAAA..." overflowed) */
+						v = (v * 16 + k) & 0xff;
 					}
 					c = v;
 					break;

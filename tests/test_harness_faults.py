@@ -231,14 +231,17 @@ def test_full_disk_doit_qemu_test(full_disk, tmp_path):
     """Through doit: one `error:` line, non-zero exit, no traceback."""
     from conftest import copy_project, doit
     root = copy_project(tmp_path / "proj")
-    doit(root, "image", "image=tests/images/hang.toml")
-    logs = root / "build" / "images" / "hang" / "logs"
+    recipe = "image=tests/images/fail_example.toml"     # exits at once
+    doit(root, "image", recipe)
+    logs = root / "build" / "images" / "fail_example" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     (logs / "kernel").symlink_to(full_disk)
-    p = doit(root, "qemu-test", "image=tests/images/hang.toml", check=False)
+    p = doit(root, "qemu-test", recipe, check=False)
     out = p.stdout + p.stderr
     assert p.returncode != 0
     assert "Traceback" not in out
     errors = [ln for ln in out.splitlines() if ln.startswith("error:")]
     assert len(errors) == 1, out
-    assert "no space left" in errors[0].lower() or "No space left" in errors[0], out
+    assert errors[0].startswith("error: kernel: log failure: the serial log is cut short:"
+                                " no space left on the file system of "), out
+    assert "cannot write" in errors[0] and "junit.xml: No space left on device" in errors[0]

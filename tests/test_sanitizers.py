@@ -57,6 +57,9 @@ def test_bad_inputs_under_sanitizers(jitrun, ssa):
     leak nothing (LeakSanitizer and jitrun's own heap accounting)."""
     r = run(jitrun, "-S", ssa)
     assert no_reports(r), r.stderr
+    r = run(jitrun, ssa)                  # the plain run, error path included
+    assert no_reports(r), r.stderr
+    assert r.returncode == 2, r.stdout + r.stderr
     r = run(jitrun, "--cycles", "2", ssa)
     assert no_reports(r), r.stderr
     assert r.returncode == 0, r.stdout + r.stderr

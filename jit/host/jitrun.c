@@ -193,6 +193,7 @@ main(int argc, char **argv)
 	entry = (int (*)(int, char **))jit_symbol(m, "main");
 	if (!entry) {
 		fprintf(stderr, "%s:0: no function $main (export function w $main ...)\n", path);
+		jit_release(m);
 		return EXIT_USAGE;
 	}
 	rc = entry(argc, argv);
