@@ -101,6 +101,7 @@ DEFAULT_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("gen/", "generated"),
     ("boot/", "boot"),
     ("kernel_lib/", "kernel_lib"),
+    ("jit/shim/qbe/", "jit_driver"),   # our pipeline and passes, built with QBE's headers
     ("jit/shim/", "shim"),
     ("jit/asm*.c", "asm_loader"),
     ("jit/loader.c", "asm_loader"),
@@ -119,7 +120,7 @@ KINDS = ("text", "rodata", "data", "bss")
 DEFAULT_BUDGETS = {
     "image": 5 * 1024 * 1024,
     "jit_core": 500 * 1024,
-    "memory": 64 * 1024 * 1024,
+    "memory": 32 * 1024 * 1024,
 }
 
 SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 0x1, 0x2, 0x4
