@@ -8,26 +8,36 @@
 
 from __future__ import annotations
 
-import functools
-
 from doit.exceptions import TaskFailed
 from doit.reporter import ConsoleReporter
 
 from .errors import JitbootError
 
 
-def action(fn, *args, **kwargs):
-    """A doit python-action calling fn(*args, **kwargs)."""
-    @functools.wraps(fn)
-    def run():
+class _Action:
+    """A doit python-action calling fn(*args, **kwargs).
+
+    A class rather than a closure so that `doit -n N` can pickle tasks
+    created at execution time (ours are: compile and link wait for QBE's
+    sources) and send them to worker processes.
+    """
+
+    def __init__(self, fn, args, kwargs):
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+
+    def __call__(self):
         try:
-            result = fn(*args, **kwargs)
+            result = self.fn(*self.args, **self.kwargs)
         except JitbootError as e:
             return TaskFailed(str(e))
         except KeyboardInterrupt:
             return TaskFailed("interrupted")
         return result if isinstance(result, (dict, TaskFailed)) else None
-    return (run, [], {})
+
+
+def action(fn, *args, **kwargs):
+    """A doit python-action calling fn(*args, **kwargs)."""
+    return (_Action(fn, args, kwargs), [], {})
 
 
 class Reporter(ConsoleReporter):

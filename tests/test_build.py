@@ -1,6 +1,7 @@
 """The build: doit does work exactly when inputs change, and builds are reproducible."""
 
 import re
+import subprocess
 
 import pytest
 from elftools.elf.elffile import ELFFile
@@ -139,3 +140,29 @@ def test_qemu_debug_prints_a_gdb_command_that_works(image_builder):
         import signal
         os.killpg(qemu.pid, signal.SIGTERM)
         qemu.wait(timeout=10)
+
+
+def test_missing_tool_names_the_debian_package(tmp_path):
+    """Without xorriso on PATH the ISO step fails with one line naming the package."""
+    import os
+    import shutil
+    import sys
+
+    from jitboot import ROOT
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("gcc", "ld", "objcopy", "as", "cc1", "grub-mkrescue", "mformat",
+                 "qemu-system-x86_64", "python3"):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    recipe = tmp_path / "notools.toml"
+    recipe.write_text('[features]\njit = false\n[run]\ntests = ["aot_fib"]\n')
+    env = dict(os.environ, PATH=str(bin_dir))
+    proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                           "-d", str(ROOT), "image", f"image={recipe}"],
+                          capture_output=True, text=True, cwd=ROOT, env=env)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "error: missing tool 'xorriso': install it with 'apt-get install xorriso'" \
+        in proc.stdout
