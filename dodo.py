@@ -153,17 +153,11 @@ def task_iso():
 def task_size():
     """Audit the kernel's sizes (table, size.json, size.html) against the budgets."""
     def audit():
-        import shutil
         from jitboot import size
-        baseline = None
-        if BASELINE:
-            # publish() rotates size.json, so read the baseline from a copy
-            if not Path(BASELINE).is_file():
-                raise JitbootError(f"{BASELINE}: no such baseline size report")
-            baseline = IMAGE.dir / "size.baseline.json"
-            shutil.copyfile(BASELINE, baseline)
+        if BASELINE and not Path(BASELINE).is_file():
+            raise JitbootError(f"{BASELINE}: no such baseline size report")
         result = size.publish(IMAGE.dir, budgets=size.recipe_budgets(RECIPE),
-                              source_root=ROOT, baseline=baseline)
+                              source_root=ROOT, baseline=BASELINE)
         print(result.text, flush=True)
         print(f"size report: {toolchain.rel(IMAGE.size_json)}, {toolchain.rel(IMAGE.size_html)}")
         if result.overruns:
@@ -205,9 +199,15 @@ def task_qemu_test():
 def task_qemu_debug():
     """Start QEMU halted with a gdb stub; print the gdb command to attach."""
     from jitboot import runner
+
+    def debug():
+        given = get_var("gdb_port", "1234")
+        if not given.isdigit() or not 1 <= int(given) <= 65535:
+            raise JitbootError(f"gdb_port={given!r}: give a TCP port number (1-65535)")
+        runner.qemu_debug(IMAGE, int(given))
     return {
         "basename": "qemu-debug",
-        "actions": [action(runner.qemu_debug, IMAGE, int(get_var("gdb_port", "1234")))],
+        "actions": [action(debug)],
         "task_dep": ["link"],
         "uptodate": [False],
         "verbosity": 2,

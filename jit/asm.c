@@ -17,6 +17,12 @@
 typedef unsigned char uchar;
 
 enum { NSYMHASH = 1024, MAXOPS = 3 };
+/* The loader starts each section on a page and gives it nothing more:
+ * a larger alignment would be silently broken.  QBE asks for at most 64. */
+enum { MAXALIGN = 4096 };
+/* A .comm size the loader can add up without overflow (the JIT arena
+ * is at most 2 GiB anyway). */
+#define MAXCOMM ((int64_t)1 << 31)
 
 /* operand sizes as a bit mask in forms[].sizes */
 enum { SB = 1, SW = 2, SL = 4, SQ = 8 };
@@ -1485,6 +1491,8 @@ directive(struct as *a, const char *s, int n)
 				return fail(a, "bad alignment", 0, 0);
 			v = 1 << v;
 		}
+		if (v > MAXALIGN)
+			return fail(a, "alignment above 4096 is not supported", 0, 0);
 		return align(a, v, x < 0 ? -1 : (int)(x & 0xff));
 	} else if (eq(s, n, ".comm")) {
 		if ((i = symname(a)) < 0)
@@ -1498,8 +1506,11 @@ directive(struct as *a, const char *s, int n)
 			;
 		if (accept(a, ',') && absexpr(a, &w) < 0)
 			return -1;
-		if (y->sec != ASM_UNDEF || w <= 0 || (w & (w - 1)))
+		if (y->sec != ASM_UNDEF || v < 0 || v > MAXCOMM
+		|| w <= 0 || (w & (w - 1)))
 			return fail(a, "bad .comm", y->name, -1);
+		if (w > MAXALIGN)
+			return fail(a, "alignment above 4096 is not supported", 0, 0);
 		y->sec = ASM_COMMON;
 		y->global = 1;
 		y->type = ASM_STT_OBJECT;

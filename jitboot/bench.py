@@ -682,8 +682,9 @@ def run_benchmark(recipe=None, root: Path = ROOT, builds: bool = True) -> dict:
         report["build"] = measure_builds(root)
     out = root / "build"
     out.mkdir(exist_ok=True)
-    (out / "bench.json").write_text(json.dumps(report, indent=2) + "\n")
-    (out / "bench.svg").write_text(chart_svg(report))
+    from .render import write_if_changed      # atomic: never a half-written report
+    write_if_changed(out / "bench.json", json.dumps(report, indent=2) + "\n")
+    write_if_changed(out / "bench.svg", chart_svg(report))
     print(render_text(report), flush=True)
     print(f"figures: {toolchain.rel(out / 'bench.json', root)}, chart: "
           f"{toolchain.rel(out / 'bench.svg', root)}")

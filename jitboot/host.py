@@ -104,6 +104,9 @@ def _compile(src: Path, obj: Path, flags: list[str], cc: str = "gcc") -> Path:
     if _fresh(obj, [src, *_deps(obj.with_suffix(".d"))]) and _read(stamp) == " ".join(cmd):
         return obj
     obj.parent.mkdir(parents=True, exist_ok=True)
+    # No stamp while the object is being written: an interrupted or failed
+    # compile may leave a newer, broken object that must not look fresh.
+    stamp.unlink(missing_ok=True)
     _run(cmd, f"compiling {src}")
     stamp.write_text(" ".join(cmd))
     return obj
@@ -114,6 +117,7 @@ def _link(objs: list[Path], out: Path, flags: list[str] = (), cc: str = "gcc") -
     stamp = out.with_name(f".{out.name}.cmd")
     if _fresh(out, objs) and _read(stamp) == " ".join(cmd):
         return out
+    stamp.unlink(missing_ok=True)     # as in _compile
     _run(cmd, f"linking {out}")
     stamp.write_text(" ".join(cmd))
     return out

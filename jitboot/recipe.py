@@ -288,7 +288,8 @@ def _convert(kind: Any, value: Any, section: str, key: str, rep: _Reporter) -> A
             raise bad("a non-negative integer")
         return value
     if kind is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not 0 < value < float("inf"):    # also refuses nan
             raise bad("a positive number of seconds")
         return float(value)
     if kind is str:
@@ -414,8 +415,11 @@ def _check_layout(r: Recipe, rep: _Reporter) -> None:
         value = getattr(r, key)
         need(value > 0 and value % PAGE == 0, key,
              f"must be a positive multiple of 4 KiB, got {value}")
-    need(r.load_address >= LOW_MEMORY_END, "load_address",
-         f"{r.load_address:#x} is below 1 MiB, where the BIOS and VGA memory live")
+    for key in ("load_address", "heap_address", "jit_arena_address"):
+        # page 0 stays unmapped (null dereferences fault) and the rest of
+        # the first MiB is the BIOS's and the VGA's
+        need(getattr(r, key) >= LOW_MEMORY_END, key,
+             f"{getattr(r, key):#x} is below 1 MiB, where the BIOS and VGA memory live")
     need(r.memory >= 16 * MIB, "memory", f"QEMU needs at least 16M, got {r.memory}", "qemu")
     need(r.memory <= 3 * GIB, "memory",
          "more than 3G would put RAM above the 4 GiB identity map", "qemu")

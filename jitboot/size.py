@@ -842,7 +842,28 @@ def load_report(path) -> dict:
         raise JitbootError(f"{p}: not a size report ({_one_line(e)})")
     if not isinstance(d, dict) or d.get("schema_version") != SCHEMA_VERSION:
         raise JitbootError(f"{p}: not a size report with schema_version {SCHEMA_VERSION}")
+    problem = _report_problem(d)
+    if problem:
+        raise JitbootError(f"{p}: not a size report ({problem})")
     return d
+
+
+def _report_problem(d: dict) -> str | None:
+    """What diff() would trip over in a size.json, or None."""
+    totals = d.get("totals")
+    if not isinstance(totals, dict) or not all(
+            isinstance(totals.get(k), int) for k in ("image", "memory")):
+        return "'totals' lacks integer 'image' and 'memory'"
+    for key, fields in (("components", ("name", "text", "rodata", "data")),
+                        ("symbols", ("name", "size"))):
+        items = d.get(key)
+        if not isinstance(items, list):
+            return f"'{key}' is not a list"
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str) or \
+                    not all(isinstance(item.get(f), int) for f in fields[1:]):
+                return f"{key}[{i}] lacks {', '.join(fields)}"
+    return None
 
 
 def _symbol_sizes(symbols: list[dict]) -> dict[str, int]:
@@ -924,10 +945,17 @@ def publish(image_dir, budgets: Mapping | None = None, components=None,
     report = audit(d / "kernel.elf", components, source_root)
     over = check_budgets(report, budgets)
     cur, prev = d / "size.json", d / "size.prev.json"
+    # Read the baseline before rotating: it may be size.json itself, and a
+    # bad one must fail before the current report is moved away.
+    old = load_report(baseline) if baseline is not None else None
     if cur.exists():
         os.replace(cur, prev)
-    base = baseline if baseline is not None else (prev if prev.exists() else None)
-    dif = diff(load_report(base), report) if base is not None else None
+    if old is None and prev.exists():
+        try:
+            old = load_report(prev)
+        except JitbootError:
+            old = None       # a previous report of another schema: no diff
+    dif = diff(old, report) if old is not None else None
     write_json(report, cur, over)
     lim = dict(DEFAULT_BUDGETS, **(budgets or {}))
     size_render.write_html(report, d / "size.html", over, dif, lim)

@@ -405,5 +405,5 @@ td.r, th.r {{ text-align: right; font-variant-numeric: tabular-nums; }}
 
 def write_html(report: SizeReport, path, overruns: list[Overrun] | None = None,
                dif: Diff | None = None, budgets: dict | None = None) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(render_html(report, overruns, dif, budgets))
+    from .render import write_if_changed      # atomic: never a half-written page
+    write_if_changed(Path(path), render_html(report, overruns, dif, budgets))

@@ -180,6 +180,9 @@ KTEST(vm)
 	kt_check(t, vm_protect(a + 0x3000, 0x1000, VM_R | VM_W) == 0 &&
 		 vm_query(a + 0x3000) == (VM_R | VM_W), "vm_protect back to RW");
 	kt_check(t, vm_protect(0xfffff000ul, 0x2000, VM_R) == -1, "vm_protect beyond 4 GiB fails");
+	/* a length that wraps addr + len around 2^64 is out of range too */
+	kt_check(t, vm_protect(a, (size_t)-0x800, VM_R) == -1 && vm_query(a) == (VM_R | VM_W),
+		 "vm_protect with a wrapping length fails and changes nothing");
 }
 
 /* ---- deliberate failures ---- */

@@ -48,6 +48,8 @@ static void add_region(uint64_t addr, uint64_t len)
 {
 	if (nregions == MB_MAX_REGIONS)
 		panic("multiboot: more than %d usable memory regions", MB_MAX_REGIONS);
+	if (len > UINT64_MAX - addr)	/* the end must not wrap in mb_usable */
+		len = UINT64_MAX - addr;
 	regions[nregions].addr = addr;
 	regions[nregions].len = len;
 	nregions++;
@@ -84,6 +86,11 @@ void mb_init(uint32_t magic, uint32_t info_addr)
 
 		while (off < mbi->mmap_length) {
 			const struct mb_mmap_entry *e = (const void *)(uintptr_t)(mbi->mmap_addr + off);
+			/* a short entry would make us read its fields from the next one */
+			if (e->size < sizeof *e - sizeof e->size)
+				panic("multiboot: memory map entry at offset %u is %u bytes, "
+				      "less than the %zu of an entry", off, e->size,
+				      sizeof *e - sizeof e->size);
 			if (e->type == MB_MMAP_AVAILABLE)
 				add_region(e->addr, e->len);
 			off += e->size + sizeof e->size;
@@ -100,6 +107,11 @@ void mb_init(uint32_t magic, uint32_t info_addr)
 		panic("multiboot: %u modules, at most %d supported", mbi->mods_count, MB_MAX_MODULES);
 	for (i = 0; i < mbi->mods_count; i++) {
 		const struct mb_mod *m = (const void *)(uintptr_t)(mbi->mods_addr + i * sizeof *m);
+		/* mb_module's length is end - start: an inverted range would
+		 * make a module of nearly 4 GiB */
+		if (m->end < m->start)
+			panic("multiboot: module %u ends (%#x) before it starts (%#x)",
+			      i, m->end, m->start);
 		mods[i].start = m->start;
 		mods[i].end = m->end;
 		module_name(mods[i].name, m->cmdline ? (const char *)(uintptr_t)m->cmdline : "");

@@ -71,12 +71,14 @@ static uint64_t *split(uint64_t *pde)
 int vm_protect(uintptr_t addr, size_t len, int prot)
 {
 	uint64_t va = addr & ~(PAGE - 1);
-	uint64_t end = (addr + len + PAGE - 1) & ~(PAGE - 1);
-	uint64_t f = leaf_flags(prot);
+	uint64_t end, f = leaf_flags(prot);
 	int r = 0;
 
-	if (end < va || end > MAPPED_LIMIT)
+	/* Check before adding: addr + len can wrap past 2^64 to an end that
+	 * looks in range and leave the range silently unprotected. */
+	if (addr > MAPPED_LIMIT || len > MAPPED_LIMIT - addr)
 		return -1;
+	end = (addr + len + PAGE - 1) & ~(PAGE - 1);
 	while (va < end) {
 		uint64_t *pde = pd_entry(va);
 

@@ -516,6 +516,17 @@ BAD = [
     ("undefined local", ".text\n\tjmp .Lnowhere\n\tret\n", 2, "undefined local label '.Lnowhere'"),
     ("tls", ".text\n\tmovq %fs:0, %rax\n", 2, "segment overrides are not supported"),
     ("junk", ".text\n\tret %rax %rcx\n", 2, "junk after operands"),
+    # a negative or huge common size wrapped the loader's layout arithmetic
+    # and could place later commons outside the module's memory
+    ("negative .comm", ".comm a,-65536\n.comm b,8\n", 1, "bad .comm 'a'"),
+    ("huge .comm", ".comm a,0x4000000000000000\n", 1, "bad .comm 'a'"),
+    # sections are page aligned in the JIT arena, no more
+    ("big .balign", ".data\n.balign 8192\n.byte 1\n", 2,
+     "alignment above 4096 is not supported"),
+    ("big .p2align", ".data\n.p2align 16\n", 2, "alignment above 4096 is not supported"),
+    ("wrapping .balign", ".data\n.balign 0x100000010\n", 2,
+     "alignment above 4096 is not supported"),
+    ("big .comm alignment", ".comm a,8,8192\n", 1, "alignment above 4096 is not supported"),
 ]
 
 

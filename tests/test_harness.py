@@ -128,6 +128,35 @@ def test_fault_is_panic_with_rip_and_cr2(image_builder, tmp_path,
     assert_nothing_left(r, private_tmp)
 
 
+def test_nojit_image_passes_with_page_protection_checks(image_builder, tmp_path, private_tmp):
+    """images/nojit.toml carries the `vm` kernel test, which no other image runs."""
+    image = image_builder("nojit")
+    r = boot(image, tmp_path)
+    assert r.outcome == Outcome.PASS, format_summary(r)
+    assert "vm" in [t.name for t in r.ktap.tests]
+    assert_nothing_left(r, private_tmp)
+
+
+# Kernel tests that must end in a reported page fault, never a pass or a
+# triple fault: null pointer, W^X both ways, the boot stack's guard page.
+KERNEL_FAULTS = {
+    "fault_null": "(null pointer dereference)",
+    "fault_nx": "(executing a non-executable page)",
+    "fault_write_text": "(write to executable code (W^X))",
+    "stack_overflow": "(stack overflow: hit the guard page below the kernel stack)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERNEL_FAULTS))
+def test_kernel_fault_is_reported(image_builder, tmp_path, private_tmp, name):
+    r = boot(image_builder(f"tests/images/{name}.toml"), tmp_path)
+    assert r.outcome == Outcome.PANIC, format_summary(r)
+    assert r.reason.startswith("PANIC: exception 14 (#PF page fault)")
+    assert r.reason.endswith(KERNEL_FAULTS[name])
+    assert [t.name for t in r.ktap.tests] == [name]
+    assert_nothing_left(r, private_tmp)
+
+
 def test_hang_times_out(hang_image, tmp_path, private_tmp):
     start = time.monotonic()
     r = boot(hang_image, tmp_path, timeout=3)

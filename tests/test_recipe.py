@@ -137,6 +137,19 @@ def test_load_address_below_1mib(root):
     assert "below 1 MiB" in msg
 
 
+@pytest.mark.parametrize("key", ["heap_address", "jit_arena_address"])
+def test_region_below_1mib(root, key):
+    # page 0 is unmapped in the kernel: a heap there faulted at boot
+    msg = error_of(root, f"[layout]\n{key} = 0\nheap_size = '64K'\njit_arena_size = '64K'\n")
+    assert f"img.toml:2: [layout] {key}: 0x0 is below 1 MiB" in msg
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-3"])
+def test_timeout_must_be_finite_and_positive(root, value):
+    msg = error_of(root, f"[qemu]\ntimeout = {value}\n")
+    assert "img.toml:2: [qemu] timeout: expected a positive number of seconds" in msg
+
+
 def test_unknown_test(root):
     msg = error_of(root, "[run]\ntests = ['nosuch']\n")
     assert "unknown test 'nosuch'" in msg and "aot_fib" in msg

@@ -1,0 +1,55 @@
+"""Command-line mistakes a user can make are one `error:` line and a
+non-zero exit, never a Python traceback."""
+
+import json
+
+from conftest import doit
+from jitboot import ROOT
+
+HANG = "image=tests/images/hang.toml"      # small, no JIT: quick to link
+
+
+def one_line_error(proc, text):
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert "Traceback" not in out, out
+    errors = [line for line in out.splitlines() if line.startswith("error: ")]
+    assert errors == [f"error: {text}"], out
+
+
+def test_bad_gdb_port(image_builder):
+    image_builder("tests/images/hang.toml")
+    # the variable used to be parsed while doit loaded the tasks: every
+    # command, `doit list` too, died with a ValueError
+    assert doit(ROOT, "list", "gdb_port=abc").returncode == 0
+    for port in ("abc", "0", "70000"):
+        one_line_error(doit(ROOT, "qemu-debug", HANG, f"gdb_port={port}", check=False),
+                       f"gdb_port='{port}': give a TCP port number (1-65535)")
+
+
+def test_bad_size_baselines(image_builder, tmp_path):
+    image = image_builder("tests/images/hang.toml")
+    (image.dir / "size.baseline.json").unlink(missing_ok=True)   # older versions copied it
+    assert doit(ROOT, "size", HANG, check=False).returncode == 0
+    report = image.size_json.read_text()
+    missing = tmp_path / "missing.json"
+    one_line_error(doit(ROOT, "size", HANG, f"baseline={missing}", check=False),
+                   f"{missing}: no such baseline size report")
+    bad = tmp_path / "bad.json"
+    bad.write_text("not json\n")
+    one_line_error(doit(ROOT, "size", HANG, f"baseline={bad}", check=False),
+                   f"{bad}: not a size report (Expecting value: line 1 column 1 (char 0))")
+    bad.write_text(json.dumps({"schema_version": 1}))
+    one_line_error(doit(ROOT, "size", HANG, f"baseline={bad}", check=False),
+                   f"{bad}: not a size report ('totals' lacks integer 'image' and 'memory')")
+    # the failed runs left the current report in place
+    assert image.size_json.read_text() == report
+    assert not (image.dir / "size.baseline.json").exists()
+
+
+def test_jit_run_without_or_with_missing_il(image_builder):
+    image_builder("default")
+    one_line_error(doit(ROOT, "jit-run", check=False),
+                   "no IL files: use `doit jit-run il=FILE.ssa[,FILE2.ssa...]`")
+    one_line_error(doit(ROOT, "jit-run", "il=missing.ssa", check=False),
+                   "missing.ssa: no such IL file")

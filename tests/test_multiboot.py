@@ -1,0 +1,66 @@
+"""kernel_lib/multiboot.c against malformed multiboot info, on the host.
+
+What the bootloader hands over is checked before the kernel trusts it:
+an inverted module range or a short memory map entry is a PANIC naming
+it, not a 4 GiB module or fields read from the next entry.
+kernel_lib/host/mb_check.c builds the info block from its arguments.
+"""
+
+import subprocess
+
+import pytest
+
+from jitboot import ROOT
+
+KLIB = ROOT / "kernel_lib"
+QEMU_MAP = ["mmap", "0:0x9fc00:1:20", "0x100000:0x7ee0000:1:20"]   # what QEMU gives 128M
+
+
+@pytest.fixture(scope="module")
+def mb_check(tmp_path_factory):
+    d = tmp_path_factory.mktemp("mb")
+    (d / "config.h").write_text("#define JB_EXIT_PANIC 0x12\n")
+    exe = d / "mb_check"
+    subprocess.run(["gcc", "-O1", "-fsanitize=undefined", "-fno-sanitize-recover",
+                    "-I", str(d), "-I", str(KLIB), str(KLIB / "multiboot.c"),
+                    str(KLIB / "host" / "mb_check.c"), "-o", str(exe)], check=True)
+    return exe
+
+
+def run(exe, *args):
+    r = subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=10)
+    assert "runtime error" not in r.stderr, r.stderr
+    return r
+
+
+def test_well_formed_info(mb_check):
+    r = run(mb_check, *QEMU_MAP, "mods", "0x200000:0x201000", "0x201000:0x201005",
+            "usable", "0x1000000", "0x4000000")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines() == ["modules 2", "module m0 4096", "module m1 5", "usable 1"]
+
+
+def test_inverted_module_panics(mb_check):
+    r = run(mb_check, *QEMU_MAP, "mods", "0x201000:0x200000")
+    assert r.returncode == 3
+    assert r.stdout.strip() == \
+        "PANIC: multiboot: module 0 ends (0x200000) before it starts (0x201000)"
+
+
+def test_short_memory_map_entry_panics(mb_check):
+    r = run(mb_check, "mmap", "0:0x9fc00:1:20", "0x100000:0x7ee0000:1:8")
+    assert r.returncode == 3
+    assert r.stdout.strip() == ("PANIC: multiboot: memory map entry at offset 24 is 8 bytes, "
+                                "less than the 20 of an entry")
+
+
+def test_region_ending_past_2_64_is_clipped(mb_check):
+    r = run(mb_check, "mmap", "0x1000:0xffffffffffffffff:1:20", "usable", "0x2000", "0x1000")
+    assert r.returncode == 0 and r.stdout.splitlines()[-1] == "usable 1"
+
+
+def test_too_many_modules_panics(mb_check):
+    mods = [f"{0x200000 + i * 0x1000:#x}:{0x200000 + i * 0x1000 + 1:#x}" for i in range(65)]
+    r = run(mb_check, *QEMU_MAP, "mods", *mods)
+    assert r.returncode == 3 and r.stdout.strip() == \
+        "PANIC: multiboot: 65 modules, at most 64 supported"
