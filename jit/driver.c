@@ -37,9 +37,12 @@ seterr(struct jit_error *err, const char *name, int line, const char *msg)
 
 	snprintf(err->file, sizeof err->file, "%s", name);
 	err->line = line;
-	/* one line: stop at the first newline */
+	/* One printable line: stop at the first newline, and replace control
+	 * and non-ASCII bytes (QBE quotes the offending character of binary
+	 * input) with '?' so the message is safe on a terminal and in KTAP. */
 	for (n = 0; msg[n] && msg[n] != '\n' && n < sizeof err->msg - 1; n++)
-		err->msg[n] = msg[n];
+		err->msg[n] = (unsigned char)msg[n] < 0x20
+			|| (unsigned char)msg[n] >= 0x7f ? '?' : msg[n];
 	err->msg[n] = 0;
 }
 

@@ -249,6 +249,8 @@ def _check_schema(data: dict, rep: _Reporter) -> dict[tuple[str, str], Any]:
                 raise rep.error(key, None, f"unknown section (known: "
                                 f"{', '.join(s for s in SCHEMA if s)})")
             continue
+        if key in SCHEMA and key != "":
+            raise rep.error("", key, f"must be a table: write [{key}] and its keys under it")
         if key not in SCHEMA[""]:
             hint = [s for s in SCHEMA if key in SCHEMA[s]]
             extra = f" (did you mean [{hint[0]}] {key}?)" if hint else ""

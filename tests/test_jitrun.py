@@ -186,3 +186,13 @@ def test_compile_release_cycles_do_not_leak(jitrun, ssa, n):
     assert stats["qbe_live"] == "0"
     free, size = stats["arena_free"].split("/")
     assert free == size and stats["extents"] == "1"
+
+
+def test_error_for_binary_input_is_printable(jitrun):
+    """QBE quotes the offending byte; our message must stay printable ASCII."""
+    r = subprocess.run([str(jitrun), str(IL / "bad" / "binary_garbage.ssa")],
+                       capture_output=True)
+    assert r.returncode == 2
+    line = r.stderr.decode("latin-1").strip()
+    assert "binary_garbage.ssa:1: invalid character" in line
+    assert all(0x20 <= ord(ch) < 0x7f for ch in line), repr(line)

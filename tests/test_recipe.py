@@ -190,3 +190,8 @@ def test_doit_reports_bad_recipe_without_traceback(tmp_path):
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "bad.toml:2: [layout] stack_size" in proc.stderr
+
+
+def test_section_given_as_a_value(root):
+    msg = error_of(root, "layout = 3\n")
+    assert "img.toml:1: layout: must be a table" in msg
