@@ -76,7 +76,104 @@ trap_common:
 	iretq
 	.size	trap_common, . - trap_common
 
-/* Table of the stub addresses, indexed by vector, for trap_init(). */
+/*
+ * Hardware interrupts: the 8259 PICs deliver IRQ 0-15 on vectors 0x20-0x2f
+ * (kernel_lib/watchdog.c remaps them there, off the exception vectors, and
+ * masks every line but IRQ0, the PIT).  Interrupts are enabled only while a
+ * payload's main runs, so these stubs interrupt JIT'd code (or a kernel
+ * function it called) at any instruction.  That code's SSE registers are
+ * live and kernel C may use SSE, so the common paths stay in assembly and
+ * touch only the general registers they save.
+ */
+#define IRQ_BASE	0x20		/* vector of IRQ0 */
+#define PIC1_CMD	0x20		/* master 8259: IRQ 0-7 */
+#define PIC2_CMD	0xA0		/* slave 8259: IRQ 8-15, cascaded on master IRQ2 */
+#define PIC_EOI		0x20		/* OCW2: non-specific end of interrupt */
+#define PIC_READ_ISR	0x0B		/* OCW3: next read of the command port gives the ISR */
+
+/* IRQ0, the PIT tick (100 Hz): is the running payload past its deadline
+ * (watchdog_deadline, in TSC cycles, or watchdog_ticks counted down to 0
+ * when the TSC rate is unknown)?  If not, acknowledge and resume it.  If
+ * so, acknowledge, then leave like an exception with vector IRQ_BASE
+ * (TRAP_TIMEOUT in kernel.h): trap() unwinds to the payload's catch point.
+ * The flags the tests change come back with iretq. */
+	.type	irq0, @function
+irq0:
+	pushq	%rax
+	pushq	%rdx
+	rdtsc
+	shlq	$32, %rdx
+	orq	%rdx, %rax
+	cmpq	watchdog_deadline(%rip), %rax
+	jae	1f
+	decq	watchdog_ticks(%rip)	/* 0 when unused: goes negative, never back to 0 */
+	jz	1f
+	movb	$PIC_EOI, %al
+	outb	%al, $PIC1_CMD
+	popq	%rdx
+	popq	%rax
+	iretq
+1:	movb	$PIC_EOI, %al
+	outb	%al, $PIC1_CMD
+	popq	%rdx
+	popq	%rax
+	pushq	$0			/* error code */
+	pushq	$IRQ_BASE		/* "vector": the timeout */
+	jmp	trap_common
+	.size	irq0, . - irq0
+
+/* Every other IRQ line is masked, but a PIC raises a spurious IRQ7 (or the
+ * slave an IRQ15) when a request goes away before the CPU acknowledges
+ * it.  A spurious IRQ is not in service (its ISR bit is clear) and must
+ * not be acknowledged, or the EOI would end some other, real interrupt;
+ * a spurious IRQ15 did reach the master as IRQ2, which does need its EOI.
+ * A real interrupt on a masked line (a mask race) is acknowledged and
+ * ignored. */
+	.macro	irq_master n
+	.type	irq\n, @function
+irq\n:
+	pushq	%rax
+	movb	$PIC_READ_ISR, %al
+	outb	%al, $PIC1_CMD
+	inb	$PIC1_CMD, %al
+	testb	$(1 << \n), %al
+	jz	1f			/* spurious */
+	movb	$PIC_EOI, %al
+	outb	%al, $PIC1_CMD
+1:	popq	%rax
+	iretq
+	.size	irq\n, . - irq\n
+	.endm
+
+	.macro	irq_slave n
+	.type	irq\n, @function
+irq\n:
+	pushq	%rax
+	movb	$PIC_READ_ISR, %al
+	outb	%al, $PIC2_CMD
+	inb	$PIC2_CMD, %al
+	testb	$(1 << (\n - 8)), %al
+	jz	1f			/* spurious: only the master's IRQ2 is in service */
+	movb	$PIC_EOI, %al
+	outb	%al, $PIC2_CMD
+1:	movb	$PIC_EOI, %al
+	outb	%al, $PIC1_CMD
+	popq	%rax
+	iretq
+	.size	irq\n, . - irq\n
+	.endm
+
+	.set	i, 1
+	.rept	7
+	irq_master %i
+	.set	i, i + 1
+	.endr
+	.rept	8
+	irq_slave %i
+	.set	i, i + 1
+	.endr
+
+/* Tables of the stub addresses, indexed by vector, for trap_init(). */
 	.section .rodata
 	.balign	8
 	.globl	isr_table
@@ -90,6 +187,18 @@ isr_table:
 	.set	i, i + 1
 	.endr
 	.size	isr_table, . - isr_table
+
+	.globl	irq_table
+	.macro	irq_entry n
+	.quad	irq\n
+	.endm
+irq_table:
+	.set	i, 0
+	.rept	16
+	irq_entry %i
+	.set	i, i + 1
+	.endr
+	.size	irq_table, . - irq_table
 
 /* No executable stack: tells ld this object needs none. */
 	.section .note.GNU-stack, "", @progbits

@@ -23,6 +23,11 @@
  * that exception: "ok 3 contained DE divide error in main+0x12".  A
  * kernel panic is never contained, so it never passes.
  *
+ * main also runs under the watchdog (watchdog.c): still running after the
+ * recipe's payload_timeout, it is stopped where it is and reported like a
+ * fault, "timeout: still running after 5000 ms in main+0x1c"; a program
+ * that means to run forever says "# expect fault: timeout".
+ *
  * The compiler gets the same stack: QBE's passes recurse once per basic
  * block along the dominator tree (ssa.c renblk), so a long function needs
  * far more than the 64 KiB boot stack.  Should even this stack run out,
@@ -211,6 +216,11 @@ describe_fault(char *buf, size_t n, const struct trap_catch *c)
 	uint64_t guard = (uint64_t)payload_stack;
 
 	name_code(where, sizeof where, c);
+	if (c->vector == TRAP_TIMEOUT) {
+		snprintf(buf, n, "%s: still running after %lu ms in %s", name,
+			(unsigned long)JB_PAYLOAD_TIMEOUT_MS, where);
+		return;
+	}
 	if (c->vector == 14 && c->cr2 >= guard && c->cr2 < guard + PAGE)
 		hint = "stack overflow: hit the guard page below the payload stack";
 	else
@@ -222,7 +232,7 @@ describe_fault(char *buf, size_t n, const struct trap_catch *c)
 		snprintf(buf, n, "%s in %s", name + (*name == '#'), where);
 }
 
-/* The mnemonic after "# expect fault:" in the IL ("DE"), or 0. */
+/* The mnemonic after "# expect fault:" in the IL ("DE", "timeout"), or 0. */
 static int
 expected_fault(const char *il, size_t len, char *out, size_t n)
 {
@@ -299,8 +309,12 @@ static long
 main_job(void *arg)
 {
 	struct call_main *j = arg;
+	long rc;
 
-	return j->entry(1, j->argv);
+	watchdog_arm(JB_PAYLOAD_TIMEOUT_MS);
+	rc = j->entry(1, j->argv);
+	watchdog_disarm();
+	return rc;
 }
 
 void
@@ -345,6 +359,7 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 		return;
 	}
 	if (guarded(main_job, &call, &rc, &c)) {
+		watchdog_disarm();	/* the catch path left interrupts off: clear the deadline too */
 		describe_fault(what, sizeof what, &c);
 		if (!expect)
 			kt_checkf(t, 0, "main returned 0 # %s", what);

@@ -13,6 +13,7 @@ Sizes may be integers (bytes) or strings with a binary suffix: "64K", "16M",
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
     "run": {
         "tests": (list, ["aot_fib"]),
         "payloads": (list, []),
+        "payload_timeout": (float, 5.0),
     },
 }
 
@@ -133,6 +135,7 @@ class Recipe:
     payloads: tuple[Payload, ...] = ()
     bench: bool = False     # link the benchmark programs (jitboot/bench.py)
     jit_passes: str = "all"  # our optimization passes in the JIT (jit/jit.h)
+    payload_timeout: float = 5.0  # seconds a payload's main may run (kernel_lib/watchdog.c)
 
     def context(self) -> dict:
         """The `image` variable every template sees."""
@@ -150,6 +153,7 @@ class Recipe:
             "features": {"jit": self.jit, "nins": self.qbe_nins, "bench": self.bench,
                          "jit_passes": self.jit_passes},
             "payloads": [p.context() for p in self.payloads],
+            "payload_timeout_ms": max(1, math.ceil(self.payload_timeout * 1000)),
             "exit_pass": EXIT_PASS,
             "exit_fail": EXIT_FAIL,
             "exit_panic": EXIT_PANIC,
@@ -358,6 +362,9 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
         raise rep.error("features", "bench", "the benchmark measures the JIT: "
                         "it needs [features] jit = true")
     _check_passes(v["features", "jit_passes"], rep)
+    if v["run", "payload_timeout"] > MAX_PAYLOAD_TIMEOUT:
+        raise rep.error("run", "payload_timeout", f"at most {MAX_PAYLOAD_TIMEOUT} seconds "
+                        f"(one day), got {v['run', 'payload_timeout']}")
     return Recipe(
         name=path.stem,
         path=path,
@@ -383,8 +390,11 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
         payloads=payloads,
         bench=v["features", "bench"],
         jit_passes=v["features", "jit_passes"],
+        payload_timeout=v["run", "payload_timeout"],
     )
 
+
+MAX_PAYLOAD_TIMEOUT = 86400   # keeps the kernel's TSC deadline arithmetic in range
 
 # The JIT's own optimization passes (jit/shim/qbe/opt.c passtab).
 JIT_PASSES = ("tre", "inline")

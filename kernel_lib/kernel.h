@@ -41,10 +41,23 @@ uint64_t tsc_hz(void);
 void trap_init(void);
 
 /*
+ * Payload watchdog: the PIT interrupts every 10 ms (IRQ0 through the 8259
+ * PICs, every other line masked); past the deadline the interrupt ends the
+ * running code through the armed catch point, as if it had faulted with
+ * vector TRAP_TIMEOUT.  watchdog_arm(ms) sets the deadline and enables
+ * interrupts; watchdog_disarm() disables them and clears it.  Interrupts
+ * are on only in between: the rest of the kernel never sees one.
+ */
+#define TRAP_TIMEOUT	0x20	/* IRQ0's vector, as a fault "vector" */
+void watchdog_init(void);
+void watchdog_arm(uint64_t ms);
+void watchdog_disarm(void);
+
+/*
  * Catch points: survive a CPU exception in code we do not trust (JIT'd
  * payloads).  Like setjmp, trap_catch(c) returns 0 when called; if an
- * exception other than NMI, #DF or #MC happens before trap_uncatch(), the
- * fault is recorded in *c, the catch point is disarmed, and trap_catch
+ * exception other than NMI, #DF or #MC, or the watchdog's TRAP_TIMEOUT,
+ * happens before trap_uncatch(), the fault is recorded in *c, the catch point is disarmed, and trap_catch
  * returns again, with 1, in the function that called it, with its stack
  * and callee-saved registers as they were.  That function must still be
  * running.  One catch point at a time.
@@ -63,7 +76,7 @@ struct trap_catch {
 };
 int trap_catch(struct trap_catch *c) __attribute__((returns_twice));
 void trap_uncatch(void);
-/* "#PF page fault" for 14; "?" outside 0..31. */
+/* "#PF page fault" for 14, "timeout" for TRAP_TIMEOUT, else "?". */
 const char *trap_name(int vector);
 /* What a fault's error code and address mean ("null pointer dereference",
  * "write to executable code (W^X)", ...), or "". */

@@ -2,9 +2,11 @@
  * kmain.c - from boot.S to the test runner.
  *
  * Order matters: the console first, so anything after can report; the IDT
- * next, so faults are reported instead of triple-faulting; the multiboot
- * info is copied before vm_init unmaps page 0 and tightens permissions; the
- * heap last, once its range is known to be RAM nothing else uses.
+ * next, so faults are reported instead of triple-faulting, then the PICs
+ * moved onto their own vectors (the watchdog enables their interrupts only
+ * around payloads); the multiboot info is copied before vm_init unmaps
+ * page 0 and tightens permissions; the heap last, once its range is known
+ * to be RAM nothing else uses.
  */
 #include "kernel.h"
 #include "ktest.h"
@@ -39,9 +41,9 @@ static void report_boot(void)
 	       (unsigned long)JB_JIT_ARENA_SIZE >> 20, (unsigned long)JB_JIT_ARENA_ADDR);
 	int i;
 
-	printf("# memory: %lu MiB usable; tsc: %lu.%03lu MHz%s\n",
+	printf("# memory: %lu MiB usable; tsc: %lu.%03lu MHz%s; payload timeout %lu ms\n",
 	       mb_usable_total() >> 20, hz / 1000000, hz / 1000 % 1000,
-	       hz ? "" : " (calibration failed)");
+	       hz ? "" : " (calibration failed)", (unsigned long)JB_PAYLOAD_TIMEOUT_MS);
 	for (i = 0; i < mb_module_count(); i++) {
 		const void *start;
 		const char *name;
@@ -56,6 +58,7 @@ void kmain(uint32_t magic, uint32_t info)
 {
 	serial_init();
 	trap_init();
+	watchdog_init();
 	mb_init(magic, info);
 	vm_init();
 	check_region("heap", JB_HEAP_ADDR, JB_HEAP_SIZE);

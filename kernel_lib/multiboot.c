@@ -8,6 +8,9 @@
 #define MB_INFO_MMAP		(1 << 6)	/* mmap_length/mmap_addr valid */
 #define MB_MMAP_AVAILABLE	1		/* region type: usable RAM */
 #define HIGH_MEMORY		0x100000	/* mem_upper counts KiB from 1 MiB */
+#define PAGE			0x1000		/* page 0 is never a loader's table */
+#define IDENTITY_MAPPED		0x100000000ull	/* boot.S maps 0..4 GiB */
+#define CMDLINE_MAX		4096
 
 struct mb_info {
 	uint32_t flags;
@@ -55,6 +58,59 @@ static void add_region(uint64_t addr, uint64_t len)
 	nregions++;
 }
 
+/*
+ * The loader's addresses are trusted only once they are known to point
+ * into memory we can read: mapped (not page 0, below the 4 GiB identity
+ * map) and RAM (a usable region, or the first MiB, where loaders keep
+ * their own tables).  A bad one is a PANIC naming it, instead of a fault
+ * somewhere later or payload bytes read from a device hole.
+ */
+static int mapped(uint64_t addr, uint64_t len)
+{
+	return addr >= PAGE && addr + len >= addr && addr + len <= IDENTITY_MAPPED;
+}
+
+static int in_ram(uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + len;
+
+	if (!mapped(addr, len))
+		return 0;
+	if (end <= HIGH_MEMORY)
+		return 1;
+	if (addr < HIGH_MEMORY)
+		addr = HIGH_MEMORY;
+	return mb_usable(addr, end - addr);
+}
+
+/* what is "module", ... with i >= 0, "module list", ... without. */
+static void need(int ok, const char *what, int i, uint64_t addr, uint64_t len)
+{
+	char num[16] = "";
+
+	if (ok)
+		return;
+	if (i >= 0)
+		snprintf(num, sizeof num, " %d", i);
+	panic("multiboot: %s%s [%#lx, %#lx) is not in RAM below 4 GiB: the bootloader "
+	      "passed a bad address (check its memory map and module list)",
+	      what, num, (unsigned long)addr, (unsigned long)(addr + len));
+}
+
+/* A command line must end, in RAM, within CMDLINE_MAX bytes. */
+static void need_string(const char *what, int i, uint32_t addr)
+{
+	const char *s = (const char *)(uintptr_t)addr;
+	uint32_t n;
+
+	for (n = 0; n < CMDLINE_MAX; n++) {
+		need(in_ram(addr + n, 1), what, i, addr, n + 1);
+		if (!s[n])
+			return;
+	}
+	panic("multiboot: %s %d at %#x has no end within %d bytes", what, i, addr, CMDLINE_MAX);
+}
+
 /* Last word of the command line, without directories. */
 static void module_name(char *dst, const char *cmdline)
 {
@@ -78,12 +134,16 @@ void mb_init(uint32_t magic, uint32_t info_addr)
 	/* boot.S already refused a wrong magic; this guards other entry paths. */
 	if (magic != MB_BOOT_MAGIC)
 		panic("bad multiboot magic %#x", magic);
+	need(mapped(info_addr, sizeof *mbi), "info block", -1, info_addr, sizeof *mbi);
 	info_start = info_addr;
 	info_end = info_addr + sizeof *mbi;
 
 	if (mbi->flags & MB_INFO_MMAP) {
 		uint32_t off = 0;
 
+		/* before reading it: the regions to check it against are in it */
+		need(mapped(mbi->mmap_addr, mbi->mmap_length), "memory map", -1,
+		     mbi->mmap_addr, mbi->mmap_length);
 		while (off < mbi->mmap_length) {
 			const struct mb_mmap_entry *e = (const void *)(uintptr_t)(mbi->mmap_addr + off);
 			/* a short entry would make us read its fields from the next one */
@@ -100,11 +160,18 @@ void mb_init(uint32_t magic, uint32_t info_addr)
 	} else {
 		panic("multiboot: the loader gave no memory information");
 	}
+	need(in_ram(info_addr, sizeof *mbi), "info block", -1, info_addr, sizeof *mbi);
+	if (mbi->flags & MB_INFO_MMAP)
+		need(in_ram(mbi->mmap_addr, mbi->mmap_length), "memory map", -1,
+		     mbi->mmap_addr, mbi->mmap_length);
 
 	if (!(mbi->flags & MB_INFO_MODS))
 		return;
 	if (mbi->mods_count > MB_MAX_MODULES)
 		panic("multiboot: %u modules, at most %d supported", mbi->mods_count, MB_MAX_MODULES);
+	if (mbi->mods_count)	/* with none, mods_addr may be anything, 0 included */
+		need(in_ram(mbi->mods_addr, mbi->mods_count * sizeof(struct mb_mod)), "module list",
+		     -1, mbi->mods_addr, mbi->mods_count * sizeof(struct mb_mod));
 	for (i = 0; i < mbi->mods_count; i++) {
 		const struct mb_mod *m = (const void *)(uintptr_t)(mbi->mods_addr + i * sizeof *m);
 		/* mb_module's length is end - start: an inverted range would
@@ -112,6 +179,9 @@ void mb_init(uint32_t magic, uint32_t info_addr)
 		if (m->end < m->start)
 			panic("multiboot: module %u ends (%#x) before it starts (%#x)",
 			      i, m->end, m->start);
+		need(in_ram(m->start, m->end - m->start), "module", i, m->start, m->end - m->start);
+		if (m->cmdline)
+			need_string("command line of module", i, m->cmdline);
 		mods[i].start = m->start;
 		mods[i].end = m->end;
 		module_name(mods[i].name, m->cmdline ? (const char *)(uintptr_t)m->cmdline : "");

@@ -16,12 +16,15 @@
  * trapframe so that iretq "returns" from trap_catch() a second time, with
  * 1, on the stack of the code that armed it.  iretq also reloads RFLAGS,
  * so the catcher gets interrupts off and DF clear whatever the faulting
- * code left in them.
+ * code left in them.  The payload watchdog (watchdog.c) ends a payload
+ * that runs too long the same way, from the PIT's interrupt, with the
+ * pseudo-vector TRAP_TIMEOUT.
  */
 #include "kernel.h"
 #include "x86.h"
 
 #define NVECTORS	32		/* the architecture-defined exceptions */
+#define NIRQS		16		/* 8259 lines, on vectors TRAP_TIMEOUT.. (boot/isr.S) */
 #define KERNEL_CS	0x08		/* see boot/boot.S */
 #define TSS_SEL		0x18
 #define TSS_GDT_INDEX	(TSS_SEL / 8)
@@ -29,6 +32,7 @@
 #define DESC_TSS64	0x89ull		/* P=1, DPL=0, type 0x9: available 64-bit TSS */
 #define IST_FAULT	1		/* IST slot for all exceptions but #DF */
 #define IST_DOUBLE	2		/* IST slot for #DF */
+#define IST_IRQ		3		/* IST slot for hardware interrupts */
 #define VEC_DF		8
 #define VEC_PF		14
 #define IST_SIZE	16384
@@ -72,10 +76,11 @@ static const char *const names[NVECTORS] = {
 };
 
 extern const uint64_t isr_table[NVECTORS];	/* boot/isr.S */
+extern const uint64_t irq_table[NIRQS];
 
-static struct gate idt[NVECTORS] __attribute__((aligned(16)));
+static struct gate idt[NVECTORS + NIRQS] __attribute__((aligned(16)));
 static struct tss tss __attribute__((aligned(16)));
-static char ist_stacks[2][IST_SIZE] __attribute__((aligned(16)));
+static char ist_stacks[3][IST_SIZE] __attribute__((aligned(16)));
 
 struct __attribute__((packed)) dtr {
 	uint16_t limit;
@@ -94,6 +99,16 @@ static void set_tss_descriptor(void)
 	__asm__ volatile("ltr %w0" : : "r"(TSS_SEL));
 }
 
+static struct gate gate(uint64_t off, int ist)
+{
+	return (struct gate){
+		.off_lo = off, .sel = KERNEL_CS, .ist = ist, .type = GATE_INTR64,
+		.off_mid = off >> 16, .off_hi = off >> 32,
+	};
+}
+
+/* Interrupts get a stack of their own too: the PIT tick can arrive with
+ * the payload's stack pointer anywhere, even at its guard page. */
 void trap_init(void)
 {
 	struct dtr idtr = { sizeof idt - 1, (uint64_t)idt };
@@ -101,18 +116,14 @@ void trap_init(void)
 
 	tss.ist[IST_FAULT - 1] = (uint64_t)ist_stacks[0] + IST_SIZE;
 	tss.ist[IST_DOUBLE - 1] = (uint64_t)ist_stacks[1] + IST_SIZE;
+	tss.ist[IST_IRQ - 1] = (uint64_t)ist_stacks[2] + IST_SIZE;
 	tss.iomap = sizeof tss;		/* no I/O permission bitmap */
 	set_tss_descriptor();
 
-	for (v = 0; v < NVECTORS; v++) {
-		uint64_t off = isr_table[v];
-		idt[v] = (struct gate){
-			.off_lo = off, .sel = KERNEL_CS,
-			.ist = v == VEC_DF ? IST_DOUBLE : IST_FAULT,
-			.type = GATE_INTR64,
-			.off_mid = off >> 16, .off_hi = off >> 32,
-		};
-	}
+	for (v = 0; v < NVECTORS; v++)
+		idt[v] = gate(isr_table[v], v == VEC_DF ? IST_DOUBLE : IST_FAULT);
+	for (v = 0; v < NIRQS; v++)
+		idt[TRAP_TIMEOUT + v] = gate(irq_table[v], IST_IRQ);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
@@ -149,6 +160,8 @@ void trap_uncatch(void)
 
 const char *trap_name(int vector)
 {
+	if (vector == TRAP_TIMEOUT)
+		return "timeout";
 	return vector >= 0 && vector < NVECTORS ? names[vector] : "?";
 }
 
@@ -203,7 +216,8 @@ const char *trap_hint(int vector, uint64_t error, uint64_t cr2)
 	return "";
 }
 
-/* Called by boot/isr.S with interrupts off, on an IST stack. */
+/* Called by boot/isr.S with interrupts off, on an IST stack, for an
+ * exception or a payload's timeout. */
 void trap(struct trapframe *f);
 void trap(struct trapframe *f)
 {

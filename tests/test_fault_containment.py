@@ -1,11 +1,13 @@
-"""Fault containment in the kernel: JIT'd code that takes a CPU exception
-fails its own payload test, named by exception, function and offset, and
-the kernel goes on with the next module.
+"""Fault containment in the kernel: JIT'd code that takes a CPU exception,
+or runs past the recipe's payload_timeout, fails its own payload test,
+named by exception (or "timeout"), function and offset, and the kernel
+goes on with the next module.
 
 tests/images/faults.toml runs every tests/il/faults/ program; each declares
-the fault it expects ("# expect fault: #PF"), so the image passes when each
-fault is contained as declared.  The same faults without the declaration
-are test failures (exit 35), never panics, and never passes.
+the fault it expects ("# expect fault: #PF", "# expect fault: timeout"), so
+the image passes when each fault is contained as declared.  The same faults
+without the declaration are test failures (exit 35), never panics, hangs or
+passes.
 """
 
 import re
@@ -17,12 +19,13 @@ from jitboot import ROOT, qemu
 FAULTS = sorted((ROOT / "tests" / "il" / "faults").glob("*.ssa"))
 HELLO = ROOT / "tests" / "il" / "hello.ssa"
 # "contained PF page fault in main+0xb: null pointer dereference at 0x0",
-# "... in kernel code at 0x105a40 called from main+0x17: ..."
-CONTAINED = re.compile(r"^contained ([A-Z]{2}) .*?(?:in|called from) (\w+)\+0x[0-9a-f]+\b")
+# "... in kernel code at 0x105a40 called from main+0x17: ...",
+# "contained timeout: still running after 500 ms in main+0x10"
+CONTAINED = re.compile(r"^contained ([A-Z]{2}|timeout)[ :].*?(?:in|called from) (\w+)\+0x[0-9a-f]+\b")
 
 
 def expected(ssa):
-    m = re.search(r"^# expect fault: #(\w+)$", ssa.read_text(), re.M)
+    m = re.search(r"^# expect fault: #?(\w+)$", ssa.read_text(), re.M)
     return m.group(1)
 
 
@@ -68,7 +71,7 @@ def test_fault_is_contained_and_named(faults_run, ssa):
                      ssa.read_text()), last.name
 
 
-def test_fault_details(faults_run):
+def test_fault_details(faults_image, faults_run):
     names = {n: t.subtests[-1].name for n, t in payloads(faults_run).items()}
     assert "null pointer dereference at 0x0" in names["fault_null.ssa"]
     assert "guard page below the payload stack" in names["fault_stack_overflow.ssa"]
@@ -76,6 +79,13 @@ def test_fault_details(faults_run):
     assert "non-executable" in names["fault_exec_data.ssa"]
     assert "kernel code at 0x" in names["fault_in_kernel_call.ssa"]
     assert "called from main+0x" in names["fault_in_kernel_call.ssa"]
+    timeout = faults_image.recipe.payload_timeout
+    assert timeout <= 1, "keep the faults image quick"
+    stopped = f"contained timeout: still running after {round(timeout * 1000)} ms in "
+    assert names["infinite_loop.ssa"].startswith(stopped + "main+0x")
+    # nearly all its time is in strlen: stopped there, named by its caller
+    assert re.match(re.escape(stopped) + r"kernel code at 0x[0-9a-f]+ called from main\+0x",
+                    names["infinite_loop_in_kernel.ssa"])
 
 
 def test_kernel_keeps_going_after_faults(faults_run):
@@ -147,3 +157,74 @@ def test_compiler_stack(faults_image, tmp_path):
     assert huge.reason.startswith("the compiler faulted: PF page fault in kernel code at 0x")
     assert "guard page below the payload stack" in huge.reason
     assert tests["hello.ssa"].program_output() == ["hello from QBE IL"]
+
+
+def _sse_under_ticks(path, lanes=8):
+    """main spins for 100 ms of TSC time with `lanes` doubles live in SSE
+    registers while the watchdog's tick interrupts it every 10 ms, then
+    checks each lane (lane k counted k per iteration) against the integer
+    count: a tick that touched an SSE register makes main return 1."""
+    init = "".join(f"\t%d{k} =d copy d_0\n" for k in range(1, lanes + 1))
+    step = "".join(f"\t%d{k} =d add %d{k}, d_{k}\n" for k in range(1, lanes + 1))
+    check = "".join(f"\t%w{k} =d mul %nd, d_{k}\n\t%e{k} =w ceqd %d{k}, %w{k}\n"
+                    f"\t%ok =w and %ok, %e{k}\n" for k in range(1, lanes + 1))
+    path.write_text(f"""data $fmt = {{ b "%ld iterations, %ld ms\\n", b 0 }}
+export function w $main(w %argc, l %argv) {{
+@start
+\t%hz =l call $tsc_hz()
+\t%ms =l udiv %hz, 1000
+\t%t0 =l call $rdtsc()
+\t%n =l copy 0
+{init}@outer
+\t%i =l copy 4096
+@inner
+{step}\t%n =l add %n, 1
+\t%i =l sub %i, 1
+\tjnz %i, @inner, @clock
+@clock
+\t%t =l call $rdtsc()
+\t%dt =l sub %t, %t0
+\t%el =l udiv %dt, %ms
+\t%more =w cultl %el, 100
+\tjnz %more, @outer, @check
+@check
+\t%nd =d sltof %n
+\t%ok =w copy 1
+{check}\t%r =w call $printf(l $fmt, ..., l %n, l %el)
+\t%bad =w xor %ok, 1
+\tret %bad
+}}
+""")
+    return path
+
+
+def test_runaway_payloads_are_stopped(faults_image, tmp_path):
+    """An undeclared endless loop is stopped at payload_timeout and fails
+    its test (exit 35: not a hang, not a panic), named by "timeout" and
+    where it was; the modules after it still run, and code that finishes
+    in time keeps its SSE registers across the ticks.  A declared timeout
+    that does not come fails too."""
+    faults = ROOT / "tests" / "il" / "faults"
+    mods = [_variant(tmp_path, faults / "infinite_loop.ssa", "spin.ssa"),
+            _sse_under_ticks(tmp_path / "sse.ssa"),
+            _variant(tmp_path, HELLO, "finishes.ssa", expect="timeout"),
+            HELLO]
+    r = qemu.run_image(kernel=faults_image.elf32, modules=mods,
+                       memory=faults_image.recipe.memory, accel="tcg", timeout=60,
+                       log_dir=tmp_path / "logs")
+    assert r.outcome == qemu.Outcome.TEST_FAILURE, qemu.format_summary(r)
+    assert r.exit_code == qemu.EXIT_FAIL and r.ktap.panic is None
+    ms = round(faults_image.recipe.payload_timeout * 1000)
+    assert "first failure: payload:spin.ssa" in r.reason
+    assert f"timeout: still running after {ms} ms in main+0x" in r.reason
+    tests = payloads(r)
+    assert [n for n, t in tests.items() if t.status.value != "ok"] == ["spin.ssa", "finishes.ssa"]
+    spin = tests["spin.ssa"].subtests[-1]
+    assert spin.name == "main returned 0", spin
+    assert re.fullmatch(rf"timeout: still running after {ms} ms in main\+0x[0-9a-f]+", spin.reason)
+    out = tests["sse.ssa"].program_output()
+    m = re.fullmatch(r"(\d+) iterations, (\d+) ms", out[0]) if len(out) == 1 else None
+    assert m and int(m.group(2)) >= 100, out     # ran through ten ticks or so
+    assert tests["finishes.ssa"].subtests[-1].name == "fault timeout expected"
+    assert tests["finishes.ssa"].subtests[-1].reason == "main returned 0"
+    assert tests["hello.ssa"].program_output() == HELLO.with_suffix(".out").read_text().splitlines()

@@ -21,7 +21,7 @@ def sample_image(**over):
                  jit_arena_address=0x5000000, jit_arena_size=32 << 20, memory_size=256 << 20,
                  tests=["aot_fib", "heap"], features={"jit": True, "nins": 1 << 16},
                  payloads=[{"path": "tests/il/hello.ssa", "name": "hello.ssa"}],
-                 exit_pass=0x10, exit_fail=0x11, exit_panic=0x12)
+                 payload_timeout_ms=2500, exit_pass=0x10, exit_fail=0x11, exit_panic=0x12)
     image.update(over)
     return image
 
@@ -40,7 +40,7 @@ def test_config_h_has_recipe_values(tmp_path):
               "JB_STACK_SIZE": "stack_size", "JB_HEAP_ADDR": "heap_address",
               "JB_HEAP_SIZE": "heap_size", "JB_JIT_ARENA_ADDR": "jit_arena_address",
               "JB_JIT_ARENA_SIZE": "jit_arena_size", "JB_MEMORY_SIZE": "memory_size",
-              "JB_EXIT_PASS": "exit_pass", "JB_EXIT_FAIL": "exit_fail", "JB_EXIT_PANIC": "exit_panic"}
+              "JB_PAYLOAD_TIMEOUT_MS": "payload_timeout_ms", "JB_EXIT_PASS": "exit_pass", "JB_EXIT_FAIL": "exit_fail", "JB_EXIT_PANIC": "exit_panic"}
     checks = [f"_Static_assert({m} == {image[k]}ULL, \"{m}\");" for m, k in macros.items()]
     checks += ['_Static_assert(JB_FEATURE_JIT == 1, "jit");',
                '_Static_assert(sizeof JB_IMAGE_NAME == sizeof "sample", "name");']

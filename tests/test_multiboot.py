@@ -1,8 +1,9 @@
 """kernel_lib/multiboot.c against malformed multiboot info, on the host.
 
 What the bootloader hands over is checked before the kernel trusts it:
-an inverted module range or a short memory map entry is a PANIC naming
-it, not a 4 GiB module or fields read from the next entry.
+an inverted module range, a short memory map entry, or a table, module or
+command line outside RAM below 4 GiB is a PANIC naming it, not a 4 GiB
+module, fields read from the next entry or a fault later on.
 kernel_lib/host/mb_check.c builds the info block from its arguments.
 """
 
@@ -64,3 +65,37 @@ def test_too_many_modules_panics(mb_check):
     r = run(mb_check, *QEMU_MAP, "mods", *mods)
     assert r.returncode == 3 and r.stdout.strip() == \
         "PANIC: multiboot: 65 modules, at most 64 supported"
+
+
+BAD_ADDRESS = "is not in RAM below 4 GiB: the bootloader passed a bad address"
+
+
+def test_module_outside_ram_panics(mb_check):
+    r = run(mb_check, *QEMU_MAP, "mods", "0x200000:0x201000", "0x7ff0000:0x8000010")
+    assert r.returncode == 3
+    assert r.stdout.startswith(f"PANIC: multiboot: module 1 [0x7ff0000, 0x8000010) {BAD_ADDRESS}")
+
+
+def test_module_in_the_first_mib_is_accepted(mb_check):
+    # outside the map's usable regions, but where loaders put things
+    r = run(mb_check, *QEMU_MAP, "mods", "0xf0000:0xf0010")
+    assert r.returncode == 0 and r.stdout.splitlines()[1] == "module m0 16"
+
+
+def test_module_list_outside_ram_panics(mb_check):
+    r = run(mb_check, *QEMU_MAP, "mods", "0x200000:0x201000", "mods_at", "0x10000000")
+    assert r.returncode == 3
+    assert r.stdout.startswith(f"PANIC: multiboot: module list [0x10000000, 0x10000010) {BAD_ADDRESS}")
+
+
+@pytest.mark.parametrize("addr, shown", [("0", "0, 0x30"), ("0xfffffff0", "0xfffffff0, 0x100000020")])
+def test_memory_map_outside_the_identity_map_panics(mb_check, addr, shown):
+    """Checked before it is read: page 0 and past 4 GiB are unmapped."""
+    r = run(mb_check, "mmap", "0:0x9fc00:1:20", "mmap_at", addr)
+    assert r.returncode == 3
+    assert r.stdout.startswith(f"PANIC: multiboot: memory map [{shown}) {BAD_ADDRESS}")
+
+
+def test_no_modules_with_a_null_module_list_is_fine(mb_check):
+    r = run(mb_check, *QEMU_MAP, "mods_at", "0")
+    assert r.returncode == 0 and r.stdout.splitlines() == ["modules 0"]

@@ -150,6 +150,28 @@ def test_timeout_must_be_finite_and_positive(root, value):
     assert "img.toml:2: [qemu] timeout: expected a positive number of seconds" in msg
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-0.5", "'5'", "true"])
+def test_payload_timeout_must_be_finite_and_positive(root, value):
+    msg = error_of(root, f"[run]\ntests = ['heap']\npayload_timeout = {value}\n")
+    assert "img.toml:3: [run] payload_timeout: expected a positive number of seconds" in msg
+
+
+def test_payload_timeout_has_an_upper_bound(root):
+    msg = error_of(root, "[run]\npayload_timeout = 1e9\ntests = ['heap']\n")
+    assert "img.toml:2: [run] payload_timeout: at most 86400 seconds" in msg
+
+
+@pytest.mark.parametrize("value, ms", [("0.5", 500), ("2", 2000), ("0.0001", 1), ("1.0005", 1001)])
+def test_payload_timeout_reaches_the_kernel_in_ms(root, value, ms):
+    r = load_recipe(write(root, f"[run]\ntests = ['heap']\npayload_timeout = {value}\n"), root)
+    assert r.context()["payload_timeout_ms"] == ms
+
+
+def test_payload_timeout_default(root):
+    r = load_recipe(write(root, "[run]\ntests = ['heap']\n"), root)
+    assert r.payload_timeout == 5.0 and r.context()["payload_timeout_ms"] == 5000
+
+
 def test_unknown_test(root):
     msg = error_of(root, "[run]\ntests = ['nosuch']\n")
     assert "unknown test 'nosuch'" in msg and "aot_fib" in msg

@@ -4,10 +4,13 @@
  *	mb_check mmap ADDR:LEN:TYPE:SIZE...    memory map entries
  *	         mods START:END...             modules (named m0, m1, ...)
  *	         usable ADDR LEN               ask mb_usable
+ *	         mods_at ADDR, mmap_at ADDR    move the module list or memory map
  *
  * Prints "modules N", one "module NAME LEN" each and "usable 0|1", or
  * "PANIC: message" with exit status 3 when multiboot.c panics.  The info
- * block lives below 4 GiB (MAP_32BIT): its addresses are 32-bit. */
+ * block lives below 4 GiB (MAP_32BIT): its addresses are 32-bit.  The
+ * memory map gets one more usable region, last, for the block itself, as
+ * a loader's tables are in RAM. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdint.h>
@@ -56,7 +59,7 @@ main(int argc, char **argv)
 {
 	char *low, *mm, *mo, *names;
 	struct info *mbi;
-	uint64_t ask_addr = 0, ask_len = 0;
+	uint64_t ask_addr = 0, ask_len = 0, mods_at = UINT64_MAX, mmap_at = UINT64_MAX;
 	int i, mode = 0, ask = 0, nmod = 0;
 
 	low = mmap(0, 1 << 20, PROT_READ | PROT_WRITE,
@@ -80,6 +83,10 @@ main(int argc, char **argv)
 			ask_addr = strtoull(argv[i + 1], 0, 0);
 			ask_len = strtoull(argv[i + 2], 0, 0);
 			i += 2;
+		} else if (!strcmp(argv[i], "mods_at") && i + 1 < argc) {
+			mods_at = strtoull(argv[++i], 0, 0);
+		} else if (!strcmp(argv[i], "mmap_at") && i + 1 < argc) {
+			mmap_at = strtoull(argv[++i], 0, 0);
 		} else if (mode == 'm' && numbers(argv[i], v, 4)) {
 			uint32_t size = v[3], type = v[2];
 
@@ -99,6 +106,20 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	{
+		uint32_t size = 20, type = 1;
+		uint64_t addr = (uintptr_t)low, len = 1 << 20;
+
+		memcpy(mm + mbi->mmap_length, &size, 4);
+		memcpy(mm + mbi->mmap_length + 4, &addr, 8);
+		memcpy(mm + mbi->mmap_length + 12, &len, 8);
+		memcpy(mm + mbi->mmap_length + 20, &type, 4);
+		mbi->mmap_length += 24;
+	}
+	if (mods_at != UINT64_MAX)
+		mbi->mods_addr = mods_at;
+	if (mmap_at != UINT64_MAX)
+		mbi->mmap_addr = mmap_at;
 	mb_init(0x2BADB002, (uint32_t)(uintptr_t)mbi);
 	printf("modules %d\n", mb_module_count());
 	for (i = 0; i < mb_module_count(); i++) {
