@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jitboot import ROOT, host, qbe
-from jitboot.errors import JitbootError
+from jitboot import ROOT, qbe
 
 IL = ROOT / "tests" / "il"
 PROGRAMS = sorted(p for p in IL.glob("*.ssa") if p.with_suffix(".out").exists())
@@ -25,14 +24,9 @@ JIT_ONLY = {"thread_local"}
 
 
 @pytest.fixture(scope="session")
-def tools():
-    """(jitrun, stock qbe), built from the pinned QBE sources if needed."""
-    try:
-        src = qbe.ensure_qbe_source(ROOT / "build")
-        out = ROOT / "build" / "host"
-        return host.build_jitrun(src, out), host.build_qbe(src, out)
-    except JitbootError as e:
-        pytest.fail(f"cannot build the host tools: {e}")
+def tools(host_tools):
+    """(jitrun, stock qbe)."""
+    return host_tools["jitrun"], host_tools["qbe"]
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,6 @@ import subprocess
 
 import pytest
 
-from jitboot import ROOT, host, qbe
-from jitboot.errors import JitbootError
 
 import il_gen
 
@@ -24,13 +22,9 @@ TIMEOUT = 20
 
 
 @pytest.fixture(scope="module")
-def tools():
-    try:
-        src = qbe.ensure_qbe_source(ROOT / "build")
-        out = ROOT / "build" / "host"
-        return host.build_jitrun(src, out), host.build_qbe(src, out)
-    except JitbootError as e:
-        pytest.fail(f"cannot build the host tools: {e}")
+def tools(host_tools):
+    """(jitrun, stock qbe)."""
+    return host_tools["jitrun"], host_tools["qbe"]
 
 
 def run(cmd, **kw):
