@@ -163,6 +163,63 @@ jit_il_to_asm(const char *il, size_t len, const char *name,
 	return 0;
 }
 
+static int
+identc(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		|| (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+/* The 1-based IL line that first refers to $sym outside comments and
+ * strings, or 0: the loader knows a symbol is undefined, not where. */
+static int
+il_line_of(const char *il, size_t len, const char *sym, size_t n)
+{
+	size_t i;
+	int line, str, comment;
+
+	line = 1;
+	str = comment = 0;
+	for (i = 0; i < len; i++) {
+		if (il[i] == '\n') {
+			line++;
+			comment = 0;
+		} else if (comment) {
+			;
+		} else if (str) {
+			if (il[i] == '\\')
+				i++;
+			else if (il[i] == '"')
+				str = 0;
+		} else if (il[i] == '#') {
+			comment = 1;
+		} else if (il[i] == '"') {
+			str = 1;
+		} else if (il[i] == '$' && i + 1 + n <= len
+		&& strncmp(il + i + 1, sym, n) == 0
+		&& (i + 1 + n == len || !identc((unsigned char)il[i + 1 + n]))) {
+			return line;
+		}
+	}
+	return 0;
+}
+
+/* "undefined symbol 'NAME'" from the loader: point at its first use. */
+static void
+undefined_line(struct jit_error *err, const char *il, size_t len)
+{
+	static const char pre[] = "undefined symbol '";
+	const char *sym, *end;
+
+	if (strncmp(err->msg, pre, sizeof pre - 1) != 0)
+		return;
+	sym = err->msg + sizeof pre - 1;
+	for (end = sym; *end && *end != '\''; end++)
+		;
+	if (*end == '\'' && end > sym)
+		err->line = il_line_of(il, len, sym, (size_t)(end - sym));
+}
+
 int
 jit_compile(const char *il, size_t len, const char *name,
 	struct jit_module **m, struct jit_error *err)
@@ -188,8 +245,10 @@ jit_compile(const char *il, size_t len, const char *name,
 	rc = jit_load(obj, &img, err);
 	asm_free(obj);
 	if (rc != 0) {
-		/* the loader's errors (undefined symbol, arena full) have no line */
+		/* the loader's errors (undefined symbol, arena full) have no
+		 * line; an undefined symbol gets the line that uses it */
 		snprintf(err->file, sizeof err->file, "%s", name);
+		undefined_line(err, il, len);
 		return -1;
 	}
 	*m = malloc(sizeof **m);

@@ -99,7 +99,7 @@ def _objects(root: Path, out: Path) -> tuple[list[Path], Path]:
     obj = out / "obj"
     exports = out / "exports.c"
     text = render.render_template(render.environment(root), "jit/exports.c.j2",
-                                  {"exports": render.read_exports(root)})
+                                  {"exports": render.read_exports(root), "host": True})
     render.write_if_changed(exports, text)
     qbe_flags = CFLAGS + QBE_WARN + [f"-I{jit / 'shim' / 'include'}", f"-I{jit}",
                                      *qbe.extra_cflags({"nins": qbe.DEFAULT_NINS}, qbe_dir)]

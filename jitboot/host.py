@@ -56,7 +56,7 @@ def build_jitrun(qbe_dir: Path, out: Path, root: Path = ROOT,
     exports = out / "exports.c"
     names = render.read_exports(root)
     text = render.render_template(render.environment(root), "jit/exports.c.j2",
-                                  {"exports": names})
+                                  {"exports": names, "host": True})
     render.write_if_changed(exports, text)
 
     qbe_flags = HOST_CFLAGS + ["-w", f"-I{jit / 'shim' / 'include'}", f"-I{jit}",

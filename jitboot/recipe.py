@@ -362,6 +362,7 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
         raise rep.error("features", "bench", "the benchmark measures the JIT: "
                         "it needs [features] jit = true")
     _check_passes(v["features", "jit_passes"], rep)
+    _check_components(v["budget", "components"], rep)
     if v["run", "payload_timeout"] > MAX_PAYLOAD_TIMEOUT:
         raise rep.error("run", "payload_timeout", f"at most {MAX_PAYLOAD_TIMEOUT} seconds "
                         f"(one day), got {v['run', 'payload_timeout']}")
@@ -392,6 +393,20 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
         jit_passes=v["features", "jit_passes"],
         payload_timeout=v["run", "payload_timeout"],
     )
+
+
+def _check_components(budgets: dict, rep: _Reporter) -> None:
+    """[budget] components: known names and sizes, before anything is built."""
+    from .size import DEFAULT_COMPONENTS, UNATTRIBUTED
+    known = sorted({c for _, c in DEFAULT_COMPONENTS} | {UNATTRIBUTED})
+    for name, limit in budgets.items():
+        if name not in known:
+            raise rep.error("budget", "components",
+                            f"unknown component {name!r} (known: {', '.join(known)})")
+        try:
+            parse_size(limit)
+        except ValueError as e:
+            raise rep.error("budget", "components", f"{name}: {e}") from None
 
 
 MAX_PAYLOAD_TIMEOUT = 86400   # keeps the kernel's TSC deadline arithmetic in range

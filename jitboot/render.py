@@ -83,9 +83,17 @@ def render_template(env: jinja2.Environment, source: str, ctx: dict) -> str:
         raise JitbootError(f"{e.filename or source}:{e.lineno}: template syntax error: "
                            f"{e.message}") from None
     except jinja2.UndefinedError as e:
-        raise JitbootError(f"{source}:{_template_line(e, source)}: {e.message}") from None
+        raise JitbootError(f"{source}:{_template_line(e, source)}: {e.message}"
+                           f"{_known_names(e.message, ctx)}") from None
     except jinja2.TemplateNotFound:
         raise JitbootError(f"{source}: template not found") from None
+
+
+def _known_names(message: str, ctx: dict) -> str:
+    """For "'dict object' has no attribute 'x'": what image has instead."""
+    if "'dict object' has no attribute" not in message or "image" not in ctx:
+        return ""
+    return f" (image has: {', '.join(sorted(ctx['image']))})"
 
 
 def _template_line(exc: BaseException, source: str) -> str:

@@ -129,8 +129,11 @@ void vm_init(void)
 	protect("high memory", kend, MAPPED_LIMIT, VM_R | VM_W);
 	protect("multiboot header", kstart, (uintptr_t)__text_start, VM_R);
 	protect(".text", (uintptr_t)__text_start, (uintptr_t)__text_end, VM_R | VM_X);
+	/* Everything after .text read+write, no-execute, then .rodata read-only:
+	 * a section someone adds to the linker script must not stay RWX.  (Not
+	 * the whole image first: .text is running this code.) */
+	protect(".data/.bss", (uintptr_t)__text_end, kend, VM_R | VM_W);
 	protect(".rodata", (uintptr_t)__rodata_start, (uintptr_t)__rodata_end, VM_R);
-	protect(".data/.bss", (uintptr_t)__data_start, kend, VM_R | VM_W);
 	protect("page 0", 0, PAGE, 0);
 	protect("stack guard", (uintptr_t)boot_stack_guard, (uintptr_t)boot_stack_bottom, 0);
 }

@@ -217,3 +217,12 @@ def test_doit_reports_bad_recipe_without_traceback(tmp_path):
 def test_section_given_as_a_value(root):
     msg = error_of(root, "layout = 3\n")
     assert "img.toml:1: layout: must be a table" in msg
+
+
+@pytest.mark.parametrize("table, problem", [
+    ('{ qbee = "300K" }', "unknown component 'qbee' (known: asm_loader, bench, boot,"),
+    ('{ qbe = "300Q" }', "qbe: expected a size like 64K or an integer, got '300Q'"),
+])
+def test_budget_components_checked_before_building(root, table, problem):
+    msg = error_of(root, f"[budget]\nimage = \"5M\"\ncomponents = {table}\n")
+    assert "img.toml:3: [budget] components: " in msg and problem in msg, msg
