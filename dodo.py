@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from doit import create_after, get_var
+from doit.task import clean_targets
 from doit.tools import config_changed
 
 ROOT = Path(__file__).resolve().parent
@@ -26,6 +27,11 @@ from jitboot import build, render, toolchain  # noqa: E402
 from jitboot.doit_glue import Reporter, action, depfile_unchanged  # noqa: E402
 from jitboot.errors import JitbootError  # noqa: E402
 from jitboot.recipe import load_recipe  # noqa: E402
+
+
+def _remove(path) -> None:
+    """A `doit clean` action: remove a by-product that is not a target."""
+    Path(path).unlink(missing_ok=True)
 
 
 def _fail(message: str) -> None:
@@ -118,7 +124,7 @@ def task_compile():
             "targets": [str(unit.obj)],
             "uptodate": [config_changed(" ".join(unit.cmd)),
                          depfile_unchanged(unit.dep, ROOT)],
-            "clean": True,
+            "clean": [clean_targets, (_remove, [unit.dep])],
             "verbosity": 1,
         }
 
@@ -132,7 +138,7 @@ def task_link():
         "file_dep": [str(o) for o in objs] + [str(IMAGE.gen / "kernel.ld")],
         "task_dep": ["compile"],
         "targets": [str(IMAGE.elf), str(IMAGE.elf32)],
-        "clean": True,
+        "clean": [clean_targets, (_remove, [IMAGE.dir / "kernel.map"])],
         "verbosity": 1,
     }
 
@@ -171,6 +177,7 @@ def task_size():
         "file_dep": [str(IMAGE.elf), str(RECIPE.path)],
         "task_dep": ["link"],
         "targets": [str(IMAGE.size_json), str(IMAGE.size_html)],
+        "clean": [clean_targets, (_remove, [IMAGE.dir / "size.prev.json"])],
         "uptodate": [not BASELINE],
         "verbosity": 2,
     }
