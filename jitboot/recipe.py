@@ -236,7 +236,12 @@ def load_recipe(name_or_path: str | Path, root: Path = ROOT) -> Recipe:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise JitbootError(f"{_show(path)}: invalid TOML: {e}") from None
+        # Python 3.11's error has no line attribute: it ends "(at line N, column M)"
+        m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(e))
+        where, what = _show(path), str(e)
+        if m:
+            where, what = f"{where}:{m.group(1)}", f"{what[:m.start()]} (column {m.group(2)})"
+        raise JitbootError(f"{where}: invalid TOML: {what}") from None
     rep = _Reporter(path, text)
     values = _check_schema(data, rep)
     recipe = _build(path, values, rep, root)

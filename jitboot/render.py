@@ -80,7 +80,9 @@ def render_template(env: jinja2.Environment, source: str, ctx: dict) -> str:
     try:
         return env.get_template(source).render(ctx)
     except jinja2.TemplateSyntaxError as e:
-        raise JitbootError(f"{e.filename or source}:{e.lineno}: template syntax error: "
+        # e.name is the template as loaded (relative to the root), like the
+        # undefined-variable errors below; e.filename would be absolute.
+        raise JitbootError(f"{e.name or source}:{e.lineno}: template syntax error: "
                            f"{e.message}") from None
     except jinja2.UndefinedError as e:
         raise JitbootError(f"{source}:{_template_line(e, source)}: {e.message}"

@@ -166,3 +166,16 @@ def test_missing_tool_names_the_debian_package(tmp_path):
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "error: missing tool 'xorriso': install it with 'apt-get install xorriso'" \
         in proc.stdout
+
+
+def test_template_errors_name_the_template_and_line(tmp_path):
+    from jitboot import render
+    from jitboot.errors import JitbootError
+    (tmp_path / "linker").mkdir()
+    (tmp_path / "linker" / "bad.ld.j2").write_text("SECTIONS\n{\n{% if %}\n}\n")
+    (tmp_path / "linker" / "typo.ld.j2").write_text(". = {{ image.lod_address }};\n")
+    env = render.environment(tmp_path)
+    with pytest.raises(JitbootError, match=r"^linker/bad.ld.j2:3: template syntax error"):
+        render.render_template(env, "linker/bad.ld.j2", {"image": {}})
+    with pytest.raises(JitbootError, match=r"^linker/typo.ld.j2:1: .*lod_address"):
+        render.render_template(env, "linker/typo.ld.j2", {"image": {"load_address": 1}})
