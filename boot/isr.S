@@ -113,7 +113,18 @@ irq0:
 	popq	%rdx
 	popq	%rax
 	iretq
-1:	movb	$PIC_EOI, %al
+1:	cmpl	$0, watchdog_hold(%rip)
+	je	2f
+	/* Inside a heap operation: stopping here would leave the heap broken
+	 * for every later module.  Try again on the next tick (ticks = 1 makes
+	 * the tick-counting mode come back here too). */
+	movq	$1, watchdog_ticks(%rip)
+	movb	$PIC_EOI, %al
+	outb	%al, $PIC1_CMD
+	popq	%rdx
+	popq	%rax
+	iretq
+2:	movb	$PIC_EOI, %al
 	outb	%al, $PIC1_CMD
 	popq	%rdx
 	popq	%rax

@@ -360,7 +360,15 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	}
 	if (guarded(main_job, &call, &rc, &c)) {
 		watchdog_disarm();	/* the catch path left interrupts off: clear the deadline too */
+		watchdog_hold = 0;	/* a fault inside malloc never got to release it */
 		describe_fault(what, sizeof what, &c);
+		/* The watchdog waits for heap operations to finish, but a fault
+		 * inside one (or a payload scribbling over heap memory) can still
+		 * leave the heap broken: then going on would only fail later and
+		 * somewhere else. */
+		if (heap_check() != 0)
+			panic("heap inconsistent after payload %s was stopped (%s)",
+				name, what);
 		if (!expect)
 			kt_checkf(t, 0, "main returned 0 # %s", what);
 		else if (same_fault(c.vector, want))

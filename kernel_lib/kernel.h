@@ -52,6 +52,10 @@ void trap_init(void);
 void watchdog_init(void);
 void watchdog_arm(uint64_t ms);
 void watchdog_disarm(void);
+/* Non-zero while the kernel must not be stopped by a timeout (inside a
+ * heap operation): the tick that finds the deadline passed waits for the
+ * next one. */
+extern volatile int watchdog_hold;
 
 /*
  * Catch points: survive a CPU exception in code we do not trust (JIT'd

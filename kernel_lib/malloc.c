@@ -113,7 +113,7 @@ static size_t block_size(size_t n)
 	return n < MIN_BLOCK ? MIN_BLOCK : n;
 }
 
-void *malloc(size_t n)
+static void *heap_alloc(size_t n)
 {
 	size_t need = block_size(n);
 	struct block *b = 0;
@@ -143,7 +143,7 @@ static struct block *checked(void *p, const char *fn)
 	return b;
 }
 
-void free(void *p)
+static void heap_free(void *p)
 {
 	struct block *b;
 
@@ -154,28 +154,28 @@ void free(void *p)
 	release(b);
 }
 
-void *calloc(size_t count, size_t size)
+static void *heap_calloc(size_t count, size_t size)
 {
 	void *p;
 
 	if (size && count > (size_t)-1 / size)
 		return 0;
-	p = malloc(count * size);
+	p = heap_alloc(count * size);
 	if (p)
 		memset(p, 0, count * size);
 	return p;
 }
 
-void *realloc(void *p, size_t n)
+static void *heap_realloc(void *p, size_t n)
 {
 	struct block *b, *nx;
 	size_t need = block_size(n);
 	void *q;
 
 	if (!p)
-		return malloc(n);
+		return heap_alloc(n);
 	if (!n) {
-		free(p);
+		heap_free(p);
 		return 0;
 	}
 	b = checked(p, "realloc");
@@ -192,11 +192,55 @@ void *realloc(void *p, size_t n)
 		trim(b, need);
 		return p;
 	}
-	q = malloc(n);
+	q = heap_alloc(n);
 	if (q) {
 		memcpy(q, p, bsize(b) - HDR);
-		free(p);
+		heap_free(p);
 	}
+	return q;
+}
+
+/*
+ * The public entry points.  JIT'd payloads call them with the watchdog
+ * armed; a timeout that stopped a payload halfway through a heap operation
+ * would leave the heap broken for every later module, so watchdog_hold
+ * makes the timer interrupt wait until the operation is over (each is
+ * short and bounded).
+ */
+void *malloc(size_t n)
+{
+	void *p;
+
+	watchdog_hold++;
+	p = heap_alloc(n);
+	watchdog_hold--;
+	return p;
+}
+
+void free(void *p)
+{
+	watchdog_hold++;
+	heap_free(p);
+	watchdog_hold--;
+}
+
+void *calloc(size_t count, size_t size)
+{
+	void *p;
+
+	watchdog_hold++;
+	p = heap_calloc(count, size);
+	watchdog_hold--;
+	return p;
+}
+
+void *realloc(void *p, size_t n)
+{
+	void *q;
+
+	watchdog_hold++;
+	q = heap_realloc(p, n);
+	watchdog_hold--;
 	return q;
 }
 

@@ -45,6 +45,7 @@
  * counting).  Disarmed, the deadline never comes. */
 uint64_t watchdog_deadline = UINT64_MAX;
 uint64_t watchdog_ticks;
+volatile int watchdog_hold;
 
 /* Old PICs need a moment between initialization words; a write to the
  * POST diagnostic port takes about a microsecond. */
