@@ -3,6 +3,7 @@
  * measure the same way. */
 #include "bench.h"
 #include "jit.h"
+#include "shim/libc.h"
 
 const char *const bench_variant[BENCH_NVARIANTS] = {
 	[BENCH_GCC] = "aot_gcc", [BENCH_QBE] = "aot_qbe",
@@ -148,4 +149,20 @@ bench_agree(const struct bench_result *r)
 		if (r->result[v] != r->result[BENCH_GCC])
 			return 0;
 	return 1;
+}
+
+int
+bench_line(char *buf, size_t size, const struct bench_prog *p,
+	const struct bench_result *r)
+{
+	return snprintf(buf, size, "bench %s n=%ld aot_gcc=%llu aot_qbe=%llu "
+		"jit_off=%llu jit_on=%llu compile_off=%llu compile_on=%llu "
+		"lines=%d result=%ld%s", p->name, r->n,
+		(unsigned long long)r->cycles[BENCH_GCC],
+		(unsigned long long)r->cycles[BENCH_QBE],
+		(unsigned long long)r->cycles[BENCH_JIT_OFF],
+		(unsigned long long)r->cycles[BENCH_JIT_ON],
+		(unsigned long long)r->compile[BENCH_OFF],
+		(unsigned long long)r->compile[BENCH_ON], p->il_lines,
+		r->result[BENCH_GCC], r->failed ? " jit_failed=1" : "");
 }

@@ -66,8 +66,9 @@ extern const char *const bench_variant[BENCH_NVARIANTS];
  *         compile_off=5 compile_on=6 lines=18 result=9227465
  * (one line), followed by " jit_failed=1" when the JIT failed.  The
  * runner's check line says which variant disagreed or why the JIT failed.
- * Before the programs: "bench env tsc_hz=HZ quick=0|1 passes_on=SPEC". */
-#define BENCH_FMT "bench %s n=%ld aot_gcc=%llu aot_qbe=%llu jit_off=%llu " \
-	"jit_on=%llu compile_off=%llu compile_on=%llu lines=%d result=%ld"
+ * Before the programs: "bench env tsc_hz=HZ quick=0|1 passes_on=SPEC".
+ * Writes it into buf like snprintf and returns snprintf's count. */
+int bench_line(char *buf, size_t size, const struct bench_prog *p,
+	const struct bench_result *r);
 
 #endif

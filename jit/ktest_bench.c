@@ -34,14 +34,10 @@ enum {
 static void
 report(struct ktest *t, const struct bench_prog *p, const struct bench_result *r)
 {
-	kt_diag(t, BENCH_FMT "%s", p->name, r->n,
-		(unsigned long long)r->cycles[BENCH_GCC],
-		(unsigned long long)r->cycles[BENCH_QBE],
-		(unsigned long long)r->cycles[BENCH_JIT_OFF],
-		(unsigned long long)r->cycles[BENCH_JIT_ON],
-		(unsigned long long)r->compile[BENCH_OFF],
-		(unsigned long long)r->compile[BENCH_ON], p->il_lines,
-		r->result[BENCH_GCC], r->failed ? " jit_failed=1" : "");
+	char line[256];
+
+	bench_line(line, sizeof line, p, r);
+	kt_diag(t, "%s", line);
 	if (r->failed) {
 		kt_checkf(t, 0, "%s: the JIT compiles it (%s) # %s:%d: %s", p->name,
 			bench_variant[r->failed], r->err.file, r->err.line, r->err.msg);

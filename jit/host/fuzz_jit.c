@@ -4,7 +4,7 @@
  *
  * Anything but an error return or a module is a bug: a crash, a hang,
  * a leak or a sanitizer report.  Built by jitboot/fuzz.py, run by
- * `doit fuzz`; inputs that found bugs live in tests/fuzz/regressions/il/. */
+ * `doit fuzz`; inputs that found bugs live in tests/fuzz/regressions/jit/. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -61,14 +61,10 @@ wanted(const struct bench_prog *p, char **names, int nnames)
 static int
 report(const struct bench_prog *p, const struct bench_result *r)
 {
-	printf("# " BENCH_FMT "%s\n", p->name, r->n,
-		(unsigned long long)r->cycles[BENCH_GCC],
-		(unsigned long long)r->cycles[BENCH_QBE],
-		(unsigned long long)r->cycles[BENCH_JIT_OFF],
-		(unsigned long long)r->cycles[BENCH_JIT_ON],
-		(unsigned long long)r->compile[BENCH_OFF],
-		(unsigned long long)r->compile[BENCH_ON], p->il_lines,
-		r->result[BENCH_GCC], r->failed ? " jit_failed=1" : "");
+	char line[256];
+
+	bench_line(line, sizeof line, p, r);
+	printf("# %s\n", line);
 	if (r->failed) {
 		printf("not ok %s: the JIT compiles it (%s) # %s:%d: %s\n", p->name,
 			bench_variant[r->failed], r->err.file, r->err.line, r->err.msg);
