@@ -58,7 +58,6 @@ import math
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -67,7 +66,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ROOT, toolchain
+from . import ROOT, build, toolchain
 from .errors import JitbootError
 
 BENCH_DIR = Path("tests") / "bench"
@@ -460,25 +459,13 @@ class _FirstLine:
 
 # -- build times --------------------------------------------------------------
 
-COPY_PARTS = ["dodo.py", "jitboot", "boot", "kernel_lib", "jit", "linker", "images",
-              "tests/images", "tests/il", "tests/bench"]
-
 
 def measure_builds(root: Path = ROOT, image: str = "default") -> dict:
     """Wall time of a clean `doit image` and of a no-op one, in a scratch
     copy of the project (so the real build/ is left alone).  QBE's
     sources are copied in already fetched: no download is timed."""
     with tempfile.TemporaryDirectory(prefix="jitboot-buildtime-") as tmp:
-        copy = Path(tmp) / "jitboot"
-        for part in COPY_PARTS:
-            src = root / part
-            if src.is_dir():
-                shutil.copytree(src, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
-            elif src.exists():
-                (copy / part).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, copy / part)
-        if (root / "build" / "qbe-src").is_dir():
-            shutil.copytree(root / "build" / "qbe-src", copy / "build" / "qbe-src")
+        copy = build.copy_sources(Path(tmp) / "jitboot", root)
         times = {}
         for kind in ("clean_s", "noop_s"):
             t0 = time.monotonic()

@@ -183,6 +183,28 @@ def make_iso(image: Image, root: Path = ROOT) -> None:
             out.unlink(missing_ok=True)
 
 
+# What a copy of the project needs to build any image on its own.
+SOURCE_PARTS = ("dodo.py", "jitboot", "boot", "kernel_lib", "jit", "linker", "images",
+                "tests/images", "tests/il", "tests/bench")
+
+
+def copy_sources(dest: Path, root: Path = ROOT) -> Path:
+    """Copy the project's sources (not build/) to dest, plus QBE's already
+    fetched sources so the copy builds without downloading; return dest."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in SOURCE_PARTS:
+        src = root / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / part)
+    qbe = root / QBE_DIR
+    if qbe.is_dir():
+        shutil.copytree(qbe, dest / QBE_DIR, symlinks=True)
+    return dest
+
+
 def build_image(name_or_path: str | Path, root: Path = ROOT,
                 extra_args: list[str] = ()) -> Image:
     """Build an image with doit (as `doit image image=...` does); return its paths."""

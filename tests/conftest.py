@@ -1,35 +1,20 @@
 """Shared fixtures: images are built once per session through doit."""
 
 import os
-import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from jitboot import ROOT
-from jitboot.build import build_image
-
-# What a copy of the project needs to build an image on its own.
-PROJECT_PARTS = ["dodo.py", "jitboot", "boot", "kernel_lib", "jit", "linker", "images",
-                 "tests/images", "tests/il", "tests/bench"]
+from jitboot.build import build_image, copy_sources
 
 
 def copy_project(dest: Path) -> Path:
     """A copy of the project sources (not build/) under dest, to edit freely."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for part in PROJECT_PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
-        elif src.exists():
-            (dest / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / part)
-    qbe = ROOT / "build" / "qbe-src"
-    if qbe.is_dir():   # share the fetched QBE sources instead of downloading again
-        shutil.copytree(qbe, dest / "build" / "qbe-src", symlinks=True)
-    return dest
+    return copy_sources(dest)
 
 
 def doit(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -38,6 +23,15 @@ def doit(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     if check and proc.returncode != 0:
         raise AssertionError(f"doit {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """Point tempfile at an empty dir so leftovers are visible."""
+    d = tmp_path / "tmp"
+    d.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(d))
+    return d
 
 
 @pytest.fixture(scope="session")

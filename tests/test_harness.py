@@ -3,7 +3,6 @@ run no QEMU process, QMP socket or temp dir left behind."""
 
 import os
 import signal
-import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -15,15 +14,6 @@ from jitboot import junit, ktap
 from jitboot.errors import JitbootError
 from jitboot.qemu import (Outcome, classify, exit_code_for, format_summary,
                           qemu_command, run_image)
-
-
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
-    """Point tempfile at an empty dir so leftovers are visible."""
-    d = tmp_path / "tmp"
-    d.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(d))
-    return d
 
 
 def qemu_children() -> list[int]:

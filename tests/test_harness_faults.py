@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from jitboot.qemu import Outcome, format_summary, run_image
-from test_harness import assert_nothing_left, private_tmp, when_running  # noqa: F401 (fixture)
+from test_harness import assert_nothing_left, when_running
 
 MB_MAGIC, MB_AOUT_KLUDGE = 0x1BADB002, 1 << 16
 LOAD = 0x100000

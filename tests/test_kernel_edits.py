@@ -5,7 +5,6 @@ is made in a copy of the project and built (and booted) from there."""
 import subprocess
 from pathlib import Path
 
-import pytest
 
 from conftest import copy_project, doit
 

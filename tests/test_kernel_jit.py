@@ -8,7 +8,6 @@ stop the kernel from running the modules after them.
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
