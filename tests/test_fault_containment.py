@@ -117,6 +117,16 @@ def test_kernel_keeps_going_after_faults(faults_run):
     assert list(tests)[-1] == "hello.ssa"
 
 
+def failing_run(image, modules, tmp_path):
+    """Boot the faults kernel with modules; the run must be a test failure
+    (exit 35), never a panic."""
+    r = qemu.run_image(kernel=image.elf32, modules=modules, memory=image.recipe.memory,
+                       accel="tcg", timeout=60, log_dir=tmp_path / "logs")
+    assert r.outcome == qemu.Outcome.TEST_FAILURE, qemu.format_summary(r)
+    assert r.exit_code == qemu.EXIT_FAIL and r.ktap.panic is None
+    return r
+
+
 def _variant(tmp_path, ssa, name, expect=None):
     """ssa's program under another name, expecting `expect` (or nothing)."""
     text = re.sub(r"^# expect fault: .*$", "", ssa.read_text(), flags=re.M)
@@ -136,11 +146,7 @@ def test_unexpected_faults_are_test_failures(faults_image, tmp_path):
             _variant(tmp_path, faults / "fault_null.ssa", "wrong.ssa", expect="#UD"),
             _variant(tmp_path, HELLO, "nofault.ssa", expect="#DE"),
             HELLO]
-    r = qemu.run_image(kernel=faults_image.elf32, modules=mods,
-                       memory=faults_image.recipe.memory, accel="tcg", timeout=60,
-                       log_dir=tmp_path / "logs")
-    assert r.outcome == qemu.Outcome.TEST_FAILURE, qemu.format_summary(r)
-    assert r.exit_code == qemu.EXIT_FAIL and r.ktap.panic is None
+    r = failing_run(faults_image, mods, tmp_path)
     assert "first failure: payload:div0.ssa" in r.reason
     assert "DE divide error in main+0x" in r.reason
     tests = payloads(r)
@@ -232,11 +238,7 @@ def test_runaway_payloads_are_stopped(faults_image, tmp_path):
             _sse_under_ticks(tmp_path / "sse.ssa"),
             _variant(tmp_path, HELLO, "finishes.ssa", expect="timeout"),
             HELLO]
-    r = qemu.run_image(kernel=faults_image.elf32, modules=mods,
-                       memory=faults_image.recipe.memory, accel="tcg", timeout=60,
-                       log_dir=tmp_path / "logs")
-    assert r.outcome == qemu.Outcome.TEST_FAILURE, qemu.format_summary(r)
-    assert r.exit_code == qemu.EXIT_FAIL and r.ktap.panic is None
+    r = failing_run(faults_image, mods, tmp_path)
     ms = round(faults_image.recipe.payload_timeout * 1000)
     assert "first failure: payload:spin.ssa" in r.reason
     assert f"timeout: still running after {ms} ms in main+0x" in r.reason
