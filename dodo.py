@@ -8,6 +8,7 @@ Variables (doit VAR=VALUE on the command line):
     gdb_port=N        gdb stub port of `doit qemu-debug` (default 1234)
     seconds=N         how long `doit fuzz` runs each target (default 60)
     target=jit|asm    which fuzz target `doit fuzz` runs (default: both)
+    build_dir=PATH    build directory (default build/; also JITBOOT_BUILD_DIR)
 
 The logic lives in the jitboot package; this file only declares tasks.
 """
@@ -23,7 +24,7 @@ from doit.tools import config_changed
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from jitboot import build, render, toolchain  # noqa: E402
+from jitboot import build, components, paths, render, toolchain  # noqa: E402
 from jitboot.doit_glue import Reporter, action, depfile_unchanged  # noqa: E402
 from jitboot.errors import JitbootError  # noqa: E402
 from jitboot.recipe import load_recipe  # noqa: E402
@@ -39,13 +40,18 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+if get_var("build_dir", None):
+    # set before anything asks for a path, and inherited by the tools we run
+    os.environ[paths.ENV] = str(Path(get_var("build_dir")).expanduser().resolve())
+
 try:
     RECIPE = load_recipe(get_var("image", "default"), ROOT)
 except JitbootError as e:
     _fail(str(e))
 IMAGE = build.image_for(RECIPE, ROOT)
 QBE_SRC = get_var("qbe_src", os.environ.get("JITBOOT_QBE_SRC"))
-QBE_DIR = ROOT / build.QBE_DIR
+QBE_DIR = paths.qbe_dir(ROOT)
+BUILD_DIR = paths.build_dir(ROOT)
 BASELINE = get_var("baseline", None)
 IL_FILES = [f for f in get_var("il", "").replace(",", " ").split() if f]
 
@@ -58,7 +64,8 @@ DOIT_CONFIG = {
 }
 IMAGE.dir.mkdir(parents=True, exist_ok=True)
 
-PYTHON_DEPS = [ROOT / "jitboot" / f for f in ("recipe.py", "render.py", "build.py", "toolchain.py")]
+PYTHON_DEPS = [ROOT / "jitboot" / f for f in ("recipe.py", "render.py", "build.py", "toolchain.py",
+                                               "components.py")]
 
 
 def task_render():
@@ -87,13 +94,26 @@ def task_qbe_source():
         if not RECIPE.jit:
             return
         from jitboot import qbe
-        qbe.ensure_qbe_source(ROOT / build.BUILD, override=QBE_SRC)
+        qbe.ensure_qbe_source(BUILD_DIR, override=QBE_SRC)
     def current():
         if not RECIPE.jit:
             return True
         from jitboot import qbe
-        return qbe.source_is_current(ROOT / build.BUILD, override=QBE_SRC)
+        return qbe.source_is_current(BUILD_DIR, override=QBE_SRC)
     return {"actions": [action(fetch)], "uptodate": [current], "verbosity": 1}
+
+
+def _host_qbe_source():
+    from jitboot import qbe
+    qbe.ensure_qbe_source(BUILD_DIR, override=QBE_SRC)
+
+
+def task_host_qbe_source():
+    """QBE's sources for the host programs (whatever the recipe says about the JIT)."""
+    def current():
+        from jitboot import qbe
+        return qbe.source_is_current(BUILD_DIR, override=QBE_SRC)
+    return {"actions": [action(_host_qbe_source)], "uptodate": [current], "verbosity": 1}
 
 
 def task_bench_gen():
@@ -105,7 +125,7 @@ def task_bench_gen():
         "actions": [action(bench.generate_for_image, IMAGE, ROOT)],
         "file_dep": [str(p.il) for p in bench.programs(ROOT)]
                     + [str(ROOT / "jitboot" / "bench.py")],
-        "task_dep": ["qbe_source"],
+        "task_dep": ["qbe"],                     # QBE AOT: the stock qbe program
         "targets": [str(f) for f in bench.generated_files(IMAGE.gen, ROOT)],
         "clean": True,
         "verbosity": 1,
@@ -244,16 +264,89 @@ def task_bench():
     }
 
 
+def task_host_gen():
+    """Generated sources of the host programs: the export table."""
+    gen = build.host_gen_dir(ROOT)
+    return {
+        "actions": [action(render.render_host_exports, gen / "exports.c", ROOT)],
+        "file_dep": [str(ROOT / render.EXPORTS_LIST), str(ROOT / "jit" / "exports.c.j2")],
+        "targets": [str(gen / "exports.c")],
+        "clean": True,
+        "verbosity": 1,
+    }
+
+
+def _host_bench_gen():
+    """jitbench's generated sources: the benchmark table and stock QBE's assembly."""
+    from jitboot import bench
+    gen = build.host_gen_dir(ROOT)
+    qbe_bin = build.program_output("qbe", ROOT)
+    return {
+        "basename": "host_bench_gen",
+        "doc": "jitbench's generated sources: the benchmark table and stock QBE's assembly",
+        "actions": [action(bench.generate, gen, qbe_bin, ROOT)],
+        "file_dep": [str(p.il) for p in bench.programs(ROOT)]
+                    + [str(ROOT / "jitboot" / "bench.py"), str(qbe_bin)],
+        "targets": [str(f) for f in bench.generated_files(gen, ROOT)],
+        "clean": True,
+        "verbosity": 1,
+    }
+
+
+HOST_PROGRAMS = [p for p in components.PROGRAMS if p.profile != "kernel"]
+
+
+@create_after(executed="host_qbe_source",
+              creates=["obj", "host_bench_gen", *[p.name for p in HOST_PROGRAMS]])
+def task_programs():
+    """Host programs of the manifest (jitboot/components.py): `doit jitrun`,
+    `doit qbe`, `doit asmdump`, `doit jitbench`, `doit jitrun-asan`,
+    `doit fuzz_jit`, `doit fuzz_asm`; their objects are obj:PATH.  One
+    generator for all of them: doit checks a file_dep against the targets
+    of delayed tasks only when they come from the same generator."""
+    yield _host_bench_gen()
+    seen = set()
+    for prog in HOST_PROGRAMS:
+        units = build.program_units(prog.name, ROOT)
+        for unit in units:
+            if unit.obj in seen:
+                continue        # one object per profile and source, shared
+            seen.add(unit.obj)
+            yield {
+                "basename": "obj",
+                "name": toolchain.rel(unit.obj, ROOT),
+                "actions": [action(build.compile_unit, unit, ROOT)],
+                "file_dep": [str(unit.src)],
+                "task_dep": ["host_qbe_source"],
+                "targets": [str(unit.obj)],
+                "uptodate": [config_changed(" ".join(unit.cmd)),
+                             depfile_unchanged(unit.dep, ROOT)],
+                "clean": [clean_targets, (_remove, [unit.dep])],
+                "verbosity": 1,
+            }
+        objs = [u.obj for u in units]
+        pre = [action(fuzz_require_clang)] if prog.profile == "asan" else []
+        yield {
+            "basename": prog.name,
+            "doc": prog.doc,
+            "actions": pre + [action(build.link_program, prog.name, objs, ROOT)],
+            "file_dep": [str(o) for o in objs],        # doit runs their obj tasks first
+            "targets": [str(build.program_output(prog.name, ROOT))],
+            "clean": True,
+            "verbosity": 1,
+        }
+
+
+def fuzz_require_clang():
+    from jitboot import fuzz as fz
+    fz.require_clang()
+
+
 def task_host():
     """Build the host twin: build/host/jitrun, stock build/host/qbe, build/host/asmdump."""
-    def build_host():
-        from jitboot import host
-        host.build_all(ROOT)
     return {
-        "actions": [action(build_host)],
-        "task_dep": ["qbe_source"],
-        "uptodate": [False],
-        "verbosity": 1,
+        "actions": None,
+        "task_dep": list(components.HOST_TOOLS),
     }
 
 

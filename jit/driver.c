@@ -10,8 +10,8 @@
 #include "loader.h"
 #include "shim/shim.h"
 #include "shim/libc.h"
-#include "shim/qbe/pipeline.h"
-#include "shim/qbe/opt.h"
+#include "passes/pipeline.h"
+#include "passes/opt.h"
 
 struct jit_module {
 	struct jit_image *img;

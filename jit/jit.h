@@ -39,7 +39,7 @@ int jit_il_to_asm(const char *il, size_t len, const char *name,
 	char **text, size_t *textlen, struct jit_error *err);
 
 /* Our own optimization passes, run on QBE's IL between QBE's passes
- * (jit/shim/qbe/opt.h): "tre" (tail recursion with accumulators into
+ * (jit/passes/opt.h): "tre" (tail recursion with accumulators into
  * loops) and "inline" (small functions of the same module, recursion
  * unrolled a few levels). All are on unless the image recipe says
  * otherwise ([features] jit_passes, in the kernel) or this is called.

@@ -22,13 +22,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ROOT, toolchain
+from . import ROOT, components, paths, toolchain
 from .errors import JitbootError
 from .recipe import Recipe, load_recipe
-
-BUILD = "build"
-QBE_DIR = "build/qbe-src"
-
 
 @dataclass(frozen=True)
 class Image:
@@ -56,7 +52,8 @@ class Image:
 
 
 def image_for(recipe: Recipe, root: Path = ROOT) -> Image:
-    return Image(name=recipe.name, recipe=recipe, dir=root / BUILD / "images" / recipe.name)
+    return Image(name=recipe.name, recipe=recipe,
+                 dir=paths.build_dir(root) / "images" / recipe.name)
 
 
 @dataclass(frozen=True)
@@ -65,59 +62,103 @@ class Unit:
     src: Path
     obj: Path
     cmd: tuple[str, ...]
+    component: str = ""
 
     @property
     def dep(self) -> Path:
         return self.obj.with_suffix(".d")
 
 
-def _obj_path(image: Image, src: Path, root: Path) -> Path:
-    try:
-        relative = src.resolve().relative_to(root)
-    except ValueError:
-        relative = Path("external") / src.name
-    if relative.parts[:3] == ("build", "images", image.name):
-        relative = Path(*relative.parts[3:])
-    elif relative.parts[:1] == ("build",):
-        relative = Path(*relative.parts[1:])
-    return image.obj / relative.with_suffix(".o")
+def _relative_obj(src: Path, bases: list[Path], root: Path) -> Path:
+    """src's object name: relative to the first base holding it."""
+    src = src.resolve()
+    for base in [*bases, root]:
+        try:
+            return src.relative_to(base.resolve()).with_suffix(".o")
+        except ValueError:
+            continue
+    return (Path("external") / src.name).with_suffix(".o")
 
 
-def kernel_sources(recipe: Recipe, image: Image, root: Path = ROOT) -> list[Path]:
-    """Our sources of the kernel, sorted so links are reproducible."""
-    srcs = sorted((root / "boot").glob("*.S")) + sorted((root / "kernel_lib").glob("*.c"))
-    srcs.append(image.gen / "ktests.c")
-    if recipe.jit:
-        srcs += sorted((root / "jit").glob("*.c"))
-        srcs += sorted((root / "jit" / "shim").glob("*.c"))
-        srcs.append(image.gen / "exports.c")
+def host_gen_dir(root: Path = ROOT) -> Path:
+    """Generated sources of the host programs (exports.c, bench table)."""
+    return paths.host_dir(root) / "gen"
+
+
+def host_generated(root: Path = ROOT) -> list[Path]:
+    """Files the host_gen tasks write."""
+    from . import bench
+    gen = host_gen_dir(root)
+    return [gen / "exports.c"] + bench.generated_files(gen, root)
+
+
+def trees_for(gen: Path, generated: list[Path], root: Path = ROOT) -> components.Trees:
+    return components.Trees(src=root, gen=gen, qbe=paths.qbe_dir(root),
+                            qbe_stock=paths.qbe_stock_dir(root), gen_files=tuple(generated))
+
+
+def kernel_generated(recipe: Recipe, image: Image, root: Path = ROOT) -> list[Path]:
+    from . import bench, render
+    files = [image.gen / t.output for t in render.templates_for(recipe)]
     if recipe.bench:
-        from . import bench
-        srcs += bench.kernel_sources(image, root)
-    return srcs
-
-
-def include_dirs(image: Image, root: Path = ROOT) -> list[Path]:
-    return [image.gen, root / "kernel_lib", root / "jit"]
+        files += bench.generated_files(image.gen, root)
+    return files
 
 
 def units(recipe: Recipe, image: Image, qbe_dir: Path | None = None,
           root: Path = ROOT) -> list[Unit]:
-    """Every compilation of the image (QBE's only when qbe_dir is given)."""
-    incs = include_dirs(image, root)
+    """Every compilation of the image's kernel, in link order (QBE's
+    sources only when qbe_dir is given: they exist once fetched)."""
+    comps = components.kernel_components({"jit": recipe.jit, "bench": recipe.bench})
+    if qbe_dir is None:
+        comps = [c for c in comps if not any(f.startswith("qbe") for f in c.files)]
+    trees = trees_for(image.gen, kernel_generated(recipe, image, root), root)
+    return _units(comps, trees, "kernel", image.obj, [image.dir, paths.build_dir(root)],
+                  recipe.qbe_nins, root)
+
+
+def program_units(name: str, root: Path = ROOT) -> list[Unit]:
+    """Every compilation of a host program of the manifest."""
+    from . import qbe
+    prog = components.PROGRAM[name]
+    profile = toolchain.PROFILES[prog.profile]
+    objdir = paths.build_dir(root) / profile.objdir
+    trees = trees_for(host_gen_dir(root), host_generated(root), root)
+    return _units(prog.parts(), trees, prog.profile, objdir, [paths.build_dir(root)],
+                  qbe.DEFAULT_NINS, root)
+
+
+def _units(comps, trees, profile_name: str, objdir: Path, bases: list[Path],
+           nins: int, root: Path) -> list[Unit]:
+    profile = toolchain.PROFILES[profile_name]
     out = []
-    for src in kernel_sources(recipe, image, root):
-        obj = _obj_path(image, src, root)
-        out.append(Unit(src, obj, tuple(toolchain.compile_command(src, obj, incs, root=root))))
-    if recipe.jit and qbe_dir is not None:
-        from . import qbe
-        qbe_incs = [root / "jit" / "shim" / "include"] + incs
-        extra = ["-w", *qbe.extra_cflags(recipe, qbe_dir=qbe_dir)]
-        for src in qbe.kernel_sources(qbe_dir):
-            obj = _obj_path(image, src, root)
-            out.append(Unit(src, obj, tuple(
-                toolchain.compile_command(src, obj, qbe_incs, extra, root=root))))
+    for comp in comps:
+        incs = components.include_dirs(comp, trees)
+        extra = [*profile.qbe_style, f"-DJITBOOT_NINS={nins}"] if comp.qbe_style else []
+        for src in components.component_files(comp, trees):
+            obj = objdir / _relative_obj(src, bases, root)
+            cmd = toolchain.compile_command(src, obj, incs, extra, root=root, profile=profile)
+            out.append(Unit(src, obj, tuple(cmd), comp.name))
     return out
+
+
+def program_output(name: str, root: Path = ROOT) -> Path:
+    return paths.build_dir(root) / components.PROGRAM[name].output
+
+
+def link_program(name: str, objs: list[Path], root: Path = ROOT) -> None:
+    """Link a host program atomically (never a half-written binary)."""
+    prog = components.PROGRAM[name]
+    out = program_output(name, root)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        toolchain.run(toolchain.program_link_command(objs, tmp, prog.profile, prog.link_flags,
+                                                     root), f"linking {toolchain.rel(out, root)}",
+                      root)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def compile_unit(unit: Unit, root: Path = ROOT) -> None:
@@ -199,9 +240,9 @@ def copy_sources(dest: Path, root: Path = ROOT) -> Path:
         elif src.exists():
             (dest / part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / part)
-    qbe = root / QBE_DIR
+    qbe = paths.qbe_dir(root)
     if qbe.is_dir():
-        shutil.copytree(qbe, dest / QBE_DIR, symlinks=True)
+        shutil.copytree(qbe, dest / "build" / "qbe-src", symlinks=True)
     return dest
 
 
@@ -216,3 +257,20 @@ def build_image(name_or_path: str | Path, root: Path = ROOT,
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-30:])
         raise JitbootError(f"building image {recipe.name!r} failed:\n{tail}")
     return image_for(recipe, root)
+
+
+def build_programs(names: list[str] | tuple[str, ...], root: Path = ROOT,
+                   extra_args: list[str] = ()) -> dict[str, Path]:
+    """Build host programs of the manifest with doit (as `doit jitrun`
+    does); return their paths by name."""
+    unknown = [n for n in names if n not in components.PROGRAM or n == "kernel"]
+    if unknown:
+        raise JitbootError(f"unknown program {unknown[0]!r} (known: "
+                           f"{', '.join(p.name for p in components.PROGRAMS if p.name != 'kernel')})")
+    cmd = [sys.executable, "-m", "doit", "-f", str(root / "dodo.py"), "-d", str(root),
+           *names, *extra_args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-30:])
+        raise JitbootError(f"building {', '.join(names)} failed:\n{tail}")
+    return {n: program_output(n, root) for n in names}

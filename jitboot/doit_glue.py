@@ -54,7 +54,7 @@ class Reporter(ConsoleReporter):
 
     def skip_uptodate(self, task):
         # One line per up-to-date compile would bury what did happen.
-        if not task.name.startswith("compile:"):
+        if not task.name.startswith(("compile:", "obj:")):
             super().skip_uptodate(task)
 
     def complete_run(self):

@@ -6,9 +6,11 @@ build/fuzz/fuzz_jit      libFuzzer target: IL text through jit_compile
 build/fuzz/fuzz_asm      libFuzzer target: assembly text through
                          asm_assemble and jit_load
 
-All three share one set of objects (build/host-asan/obj/): the JIT sources
-compiled once with ASan, UBSan and libFuzzer's coverage instrumentation
-(-fsanitize=fuzzer-no-link, harmless outside a fuzzer).  UBSan does not
+All three are programs of the manifest (jitboot/components.py) built with
+the asan toolchain profile, so they share one set of objects
+(build/obj/asan/): the JIT sources compiled once with ASan, UBSan and
+libFuzzer's coverage instrumentation (-fsanitize=fuzzer-no-link, harmless
+outside a fuzzer).  UBSan does not
 recover: undefined behaviour aborts like a crash, so the fuzzer keeps it.
 
 `doit fuzz` runs a target for a given time; the corpus it grows is kept
@@ -30,19 +32,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jitboot import ROOT, qbe, render
+from jitboot import ROOT, build, paths, toolchain
 from jitboot.errors import JitbootError
-from jitboot.host import KERNEL_ONLY, _compile, _link, _objname, _under
 
-CC = "clang"
-SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
-CFLAGS = ["-std=gnu11", "-O1", "-g", "-fno-pie", "-fno-omit-frame-pointer",
-          "-Wall", "-Wno-unused-parameter", *SANITIZE, "-fsanitize=fuzzer-no-link"]
-# QBE's code is not ours to fix warnings in.  Undefined behaviour still
-# counts, except QBE's idiom of indexing the NULL that alloc(0) returns
-# with 0 (amd64/sysv.c argsclass for a call without arguments): harmless,
-# and not ours to change.
-QBE_WARN = ["-w", "-fno-sanitize=pointer-overflow"]
+CC = toolchain.PROFILES["asan"].cc
 TARGETS = ("jit", "asm")
 # seconds per input: QBE takes milliseconds, so this is a hang
 INPUT_TIMEOUT = 10
@@ -74,7 +67,7 @@ def require_clang() -> None:
     if not shutil.which(CC):
         raise JitbootError("clang not found: install it (apt-get install clang) to fuzz"
                            " or build the sanitized host twin")
-    probe = ROOT / "build" / "fuzz" / ".probe"
+    probe = paths.build_dir(ROOT) / "fuzz" / ".probe"
     probe.parent.mkdir(parents=True, exist_ok=True)
     src = probe.with_suffix(".c")
     src.write_text("#include <stdint.h>\n#include <stddef.h>\n"
@@ -91,51 +84,17 @@ def require_clang() -> None:
                            f" apt-get install libclang-rt-14-dev")
 
 
-def _objects(root: Path, out: Path) -> tuple[list[Path], Path]:
-    """The JIT's objects (QBE, shim, driver, assembler, loader, host
-    hooks, export table) and the directory holding them."""
-    qbe_dir = qbe.ensure_qbe_source(root / "build")
-    jit = root / "jit"
-    obj = out / "obj"
-    exports = out / "exports.c"
-    text = render.render_template(render.environment(root), "jit/exports.c.j2",
-                                  {"exports": render.read_exports(root), "host": True})
-    render.write_if_changed(exports, text)
-    qbe_flags = CFLAGS + QBE_WARN + [f"-I{jit / 'shim' / 'include'}", f"-I{jit}",
-                                     *qbe.extra_cflags({"nins": qbe.DEFAULT_NINS}, qbe_dir)]
-    objs = [_compile(s, obj / "qbe" / _objname(s, qbe_dir if _under(s, qbe_dir) else jit),
-                     qbe_flags, CC)
-            for s in qbe.kernel_sources(qbe_dir)]
-    ours = sorted(jit.glob("*.c")) + sorted((jit / "shim").glob("*.c")) \
-        + [jit / "host" / "platform_host.c"]
-    objs += [_compile(s, obj / _objname(s, jit), CFLAGS + [f"-I{jit}"], CC)
-             for s in ours if s.name not in KERNEL_ONLY]
-    objs.append(_compile(exports, obj / "exports.o", CFLAGS, CC))
-    return objs, obj
-
-
 def build_asan_jitrun(root: Path = ROOT) -> Path:
     """build/host-asan/jitrun: jitrun under ASan and UBSan."""
     require_clang()
-    out = root / "build" / "host-asan"
-    objs, obj = _objects(root, out)
-    main = _compile(root / "jit" / "host" / "jitrun.c", obj / "host__jitrun.o",
-                    CFLAGS + [f"-I{root / 'jit'}"], CC)
-    return _link(objs + [main], out / "jitrun", SANITIZE, CC)
+    return build.build_programs(["jitrun-asan"], root)["jitrun-asan"]
 
 
 def build_fuzzers(root: Path = ROOT) -> dict[str, Path]:
     """build/fuzz/fuzz_jit and fuzz_asm."""
     require_clang()
-    objs, obj = _objects(root, root / "build" / "host-asan")
-    out = root / "build" / "fuzz"
-    got = {}
-    for t in TARGETS:
-        main = _compile(root / "jit" / "host" / f"fuzz_{t}.c", obj / f"host__fuzz_{t}.o",
-                        CFLAGS + [f"-I{root / 'jit'}"], CC)
-        got[t] = _link(objs + [main], out / f"fuzz_{t}",
-                       ["-fsanitize=fuzzer,address,undefined"], CC)
-    return got
+    got = build.build_programs([f"fuzz_{t}" for t in TARGETS], root)
+    return {t: got[f"fuzz_{t}"] for t in TARGETS}
 
 
 # -- seeds ----------------------------------------------------------------
@@ -150,7 +109,7 @@ def asm_seeds(root: Path = ROOT) -> list[Path]:
     """The assembly our JIT makes of every IL seed (written once into
     build/fuzz/seeds/asm/), plus the asm regressions."""
     jitrun = build_asan_jitrun(root)
-    dest = root / "build" / "fuzz" / "seeds" / "asm"
+    dest = paths.build_dir(root) / "fuzz" / "seeds" / "asm"
     dest.mkdir(parents=True, exist_ok=True)
     for d in il_seeds(root)[:1] + [root / "tests" / "bench"]:
         for ssa in sorted(d.glob("*.ssa")):
@@ -178,7 +137,7 @@ def fuzz(target: str, seconds: float, root: Path = ROOT) -> FuzzResult:
     if seconds <= 0:
         raise JitbootError(f"fuzz seconds must be positive, got {seconds:g}")
     binary = build_fuzzers(root)[target]
-    base = root / "build" / "fuzz"
+    base = paths.build_dir(root) / "fuzz"
     corpus = base / "corpus" / target
     artifacts = base / "artifacts" / target
     corpus.mkdir(parents=True, exist_ok=True)

@@ -39,10 +39,6 @@ DEFAULT_NINS = 1 << 16
 # Files whose presence says "this directory is QBE".
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
-# Our QBE-side glue: compiled like a QBE source (it includes all.h):
-# the pass pipeline and our own passes (opt*.c).
-GLUE_SOURCES = tuple(sorted((ROOT / "jit" / "shim" / "qbe").glob("*.c")))
-
 # Bump when ADJUSTMENTS change, so cached copies are redone.
 ADJUST_VERSION = 3
 
@@ -157,37 +153,6 @@ def source_is_current(build_dir: Path, override: str | os.PathLike | None = None
     """True when ensure_qbe_source() would have nothing to do."""
     dest = Path(build_dir) / "qbe-src"
     return _stamp_matches(dest, _wanted_stamp(override))
-
-
-def kernel_sources(qbe_dir: Path) -> list[Path]:
-    """C files of the in-kernel QBE: the target-independent files except
-    main.c (our driver replaces it), amd64/, and our QBE-side glue."""
-    qbe_dir = Path(qbe_dir)
-    common = [p for p in sorted(qbe_dir.glob("*.c")) if p.name != "main.c"]
-    return common + sorted((qbe_dir / "amd64").glob("*.c")) + list(GLUE_SOURCES)
-
-
-def host_qbe_sources(qbe_dir: Path) -> list[Path]:
-    """C files of the stock qbe command (all targets, with main.c)."""
-    qbe_dir = Path(qbe_dir)
-    files = sorted(qbe_dir.glob("*.c"))
-    for arch in ("amd64", "arm64", "rv64"):
-        files += sorted((qbe_dir / arch).glob("*.c"))
-    return files
-
-
-def extra_cflags(recipe_features=None, qbe_dir: Path | None = None) -> list[str]:
-    """Flags for compiling kernel_sources(): NIns from the recipe, the
-    include path our glue needs for QBE's all.h, and -fwrapv: QBE folds
-    and offsets 64-bit constants with signed arithmetic that may wrap
-    (alias.c, fold.c), which C leaves undefined (found by fuzzing).
-
-    recipe_features is the recipe's features dict (key "nins"), a Recipe
-    (attribute qbe_nins), or None for the default."""
-    nins = _nins(recipe_features)
-    if qbe_dir is None:
-        qbe_dir = ROOT / "build" / "qbe-src"
-    return [f"-DJITBOOT_NINS={nins}", f"-I{qbe_dir}", "-fwrapv"]
 
 
 # -- download and verification ---------------------------------------------
@@ -348,15 +313,3 @@ def _stamp_matches(dest: Path, stamp: dict) -> bool:
     except (OSError, ValueError):
         return False
     return have == {**stamp, "adjust": ADJUST_VERSION}
-
-
-def _nins(features) -> int:
-    if features is None:
-        return DEFAULT_NINS
-    if isinstance(features, dict):
-        return int(features.get("nins", DEFAULT_NINS))
-    if hasattr(features, "qbe_nins"):
-        return int(features.qbe_nins)
-    if hasattr(features, "features"):
-        return _nins(features.features)
-    return DEFAULT_NINS

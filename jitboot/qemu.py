@@ -32,7 +32,7 @@ from typing import Iterable, Sequence
 from qemu.qmp import EventListener, QMPClient, QMPError
 from qemu.qmp.protocol import Runstate
 
-from jitboot import ROOT, ktap
+from jitboot import ROOT, ktap, paths
 from jitboot.errors import JitbootError
 
 QEMU = "qemu-system-x86_64"
@@ -442,7 +442,7 @@ def run_image(kernel: Path | str | None = None,
     log_dir/serial.log and log_dir/qemu-stderr.log."""
     accel = pick_accel(accel)
     image = Path(kernel if kernel is not None else iso or "image")
-    log_dir = Path(log_dir) if log_dir else ROOT / "build" / "runs" / image.stem
+    log_dir = Path(log_dir) if log_dir else paths.build_dir(ROOT) / "runs" / image.stem
     serial_log = log_dir / "serial.log"
     stderr_log = log_dir / "qemu-stderr.log"
     try:

@@ -490,13 +490,14 @@ def _human(n: int) -> str:
 
 
 def available_tests(root: Path = ROOT, jit: bool = True) -> dict[str, Path]:
-    """Kernel tests defined with KTEST(name) in kernel_lib/ (and jit/)."""
-    dirs = [root / "kernel_lib"] + ([root / "jit"] if jit else [])
+    """Kernel tests defined with KTEST(name) in the kernel's components
+    that may define them (jitboot.components: kernel_lib, the JIT's kernel
+    glue when jit is on)."""
+    from .components import ktest_sources
     found: dict[str, Path] = {}
-    for d in dirs:
-        for src in sorted(d.glob("*.c")):
-            for name in KTEST_DEF.findall(src.read_text(encoding="utf-8", errors="replace")):
-                found.setdefault(name, src)
+    for src in ktest_sources(root, jit=jit):
+        for name in KTEST_DEF.findall(src.read_text(encoding="utf-8", errors="replace")):
+            found.setdefault(name, src)
     return found
 
 

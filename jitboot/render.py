@@ -138,3 +138,11 @@ def render_image(recipe: Recipe, gen_dir: Path, root: Path = ROOT) -> list[Path]
         if write_if_changed(out, render_template(env, t.source, ctx)):
             changed.append(out)
     return changed
+
+
+def render_host_exports(out: Path, root: Path = ROOT) -> None:
+    """The export table of the host programs: the same list, weak entries
+    (the host twin has no kernel_lib; see jit/exports.c.j2)."""
+    text = render_template(environment(root), "jit/exports.c.j2",
+                           {"exports": read_exports(root), "host": True})
+    write_if_changed(out, text)

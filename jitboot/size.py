@@ -89,26 +89,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from jitboot import components as manifest
 from jitboot.errors import JitbootError
 
 SCHEMA_VERSION = 1
 
 #: (rule, component): first matching rule wins.  Paths are as the compiler
 #: saw them, relative to the repository.
-DEFAULT_COMPONENTS: tuple[tuple[str, str], ...] = (
-    ("build/qbe-src/", "qbe"),
-    ("*/gen/*", "generated"),
-    ("gen/", "generated"),
-    ("boot/", "boot"),
-    ("kernel_lib/", "kernel_lib"),
-    ("jit/shim/qbe/", "jit_driver"),   # our pipeline and passes, built with QBE's headers
-    ("jit/shim/", "shim"),
-    ("jit/asm*.c", "asm_loader"),
-    ("jit/loader.c", "asm_loader"),
-    ("jit/*bench*", "bench"),
-    ("tests/bench/", "bench"),
-    ("jit/", "jit_driver"),
-)
+# Derived from the component manifest (jitboot/components.py), which says
+# which size group every source belongs to.
+DEFAULT_COMPONENTS: tuple[tuple[str, str], ...] = manifest.size_rules()
 
 #: Components whose text+rodata+data make up the JIT core budget.
 JIT_CORE = ("qbe", "shim", "jit_driver", "asm_loader")
@@ -812,7 +802,7 @@ def check_budgets(report: SizeReport, budgets: Mapping | None = None) -> list[Ov
     if not isinstance(comps, Mapping):
         raise JitbootError("budget: 'components' must be a table of component = size")
     names = {c.name for c in report.components} | set(JIT_CORE) | \
-        {c for _, c in DEFAULT_COMPONENTS}
+        manifest.size_groups()
     for name, limit in comps.items():
         if name not in names:
             raise JitbootError(f"budget: unknown component {name!r} "

@@ -1,15 +1,19 @@
-"""The one toolchain wrapper: host gcc/ld/objcopy used freestanding.
+"""The one toolchain wrapper: compile and link commands for every program.
 
-Every compile and link command of the kernel and of the host twin is built
-here, so doit tasks, tests and benchmarks use the same flags.  Builds are
-reproducible: commands use paths relative to the repository root, the root is
-mapped to "." in debug info, ld writes no build id, and inputs are sorted.
+A Profile is one way of compiling C: the freestanding kernel (gcc, ld), the
+host twin (gcc), QBE's own C99 build of the stock qbe command, and the
+sanitized and libFuzzer builds (clang).  Every compile and link command of
+every program (jitboot.components) is built here from a profile, so doit
+tasks, tests and benchmarks use the same flags.  Builds are reproducible:
+commands use paths relative to the repository root, the root is mapped to
+"." in debug info, ld writes no build id, and inputs are sorted.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +30,7 @@ TOOLS = {
     "xorriso": "xorriso",
     "mformat": "mtools",
     "qemu-system-x86_64": "qemu-system-x86",
+    "clang": "clang",
 }
 
 GRUB_PC_DIR = Path("/usr/lib/grub/i386-pc")
@@ -37,6 +42,48 @@ KERNEL_CFLAGS = [
     "-fno-omit-frame-pointer",
     "-Wall", "-Wextra", "-Wno-unused-parameter",
 ]
+
+HOST_CFLAGS = ["-std=gnu11", "-O2", "-g", "-fno-pie", "-fno-omit-frame-pointer",
+               "-Wall", "-Wextra", "-Wno-unused-parameter"]
+
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+ASAN_CFLAGS = ["-std=gnu11", "-O1", "-g", "-fno-pie", "-fno-omit-frame-pointer",
+               "-Wall", "-Wno-unused-parameter", *SANITIZE, "-fsanitize=fuzzer-no-link"]
+
+# QBE's sources (and our passes, which include its all.h): its warnings are
+# not ours to fix, and -fwrapv because QBE folds and offsets 64-bit
+# constants with signed arithmetic that may wrap (alias.c, fold.c), which C
+# leaves undefined (found by fuzzing).  NIns comes from the recipe.
+QBE_STYLE = ["-w", "-fwrapv"]
+# Under UBSan, QBE's idiom of indexing the NULL that alloc(0) returns with 0
+# (amd64/sysv.c argsclass for a call without arguments) is harmless and not
+# ours to change.
+QBE_STYLE_ASAN = ["-w", "-fwrapv", "-fno-sanitize=pointer-overflow"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One way to compile and link C."""
+    name: str
+    cc: str
+    cflags: tuple[str, ...]
+    qbe_style: tuple[str, ...]       # added for components in QBE's dialect
+    objdir: str                      # objects, relative to the build directory
+    link: str = "cc"                 # "cc" links with cc; "kernel" with ld and our script
+    ldflags: tuple[str, ...] = ("-no-pie",)
+    doc: str = ""
+
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (
+    Profile("kernel", "gcc", tuple(KERNEL_CFLAGS), tuple(QBE_STYLE), "images/{image}/obj",
+            link="kernel", doc="freestanding gcc for the kernel image, linked by ld"),
+    Profile("host", "gcc", tuple(HOST_CFLAGS), tuple(QBE_STYLE), "obj/host",
+            doc="host gcc -O2 for the host twin and tools"),
+    Profile("qbe", "gcc", ("-std=c99", "-O2", "-g", "-fno-pie", "-w"), (), "obj/qbe",
+            doc="QBE's own C99 build, for the stock qbe command"),
+    Profile("asan", "clang", tuple(ASAN_CFLAGS), tuple(QBE_STYLE_ASAN), "obj/asan",
+            doc="clang with ASan, UBSan and libFuzzer coverage"),
+)}
 
 LDFLAGS = ["-nostdlib", "-static", "-no-pie", "-z", "max-page-size=0x1000",
            "-z", "noexecstack", "--build-id=none"]
@@ -86,9 +133,11 @@ def rel(path: Path, root: Path = ROOT) -> str:
 
 
 def compile_command(src: Path, obj: Path, include_dirs: list[Path],
-                    extra: list[str] = (), root: Path = ROOT) -> list[str]:
-    """gcc command compiling one kernel source (.c or .S) with a .d file."""
-    cmd = ["gcc", *KERNEL_CFLAGS, *reproducible_flags(root)]
+                    extra: list[str] = (), root: Path = ROOT,
+                    profile: Profile | str = "kernel") -> list[str]:
+    """The command compiling one source (.c or .S) with a .d file."""
+    prof = PROFILES[profile] if isinstance(profile, str) else profile
+    cmd = [prof.cc, *prof.cflags, *reproducible_flags(root)]
     if str(src).endswith(".S"):
         cmd.append("-D__ASSEMBLY__")
     cmd += [f"-I{rel(d, root)}" for d in include_dirs]
@@ -101,6 +150,13 @@ def compile_command(src: Path, obj: Path, include_dirs: list[Path],
 def link_command(objs: list[Path], script: Path, out: Path, root: Path = ROOT) -> list[str]:
     return ["ld", *LDFLAGS, "-T", rel(script, root), "-Map", rel(out.with_suffix(".map"), root),
             "-o", rel(out, root), *[rel(o, root) for o in objs], libgcc()]
+
+
+def program_link_command(objs: list[Path], out: Path, profile: Profile | str,
+                         flags: tuple[str, ...] = (), root: Path = ROOT) -> list[str]:
+    """The command linking a host program from its objects."""
+    prof = PROFILES[profile] if isinstance(profile, str) else profile
+    return [prof.cc, *prof.ldflags, *flags, "-o", rel(out, root), *[rel(o, root) for o in objs]]
 
 
 def elf32_command(elf: Path, out: Path, root: Path = ROOT) -> list[str]:

@@ -49,10 +49,10 @@ def image_builder():
 @pytest.fixture(scope="session")
 def host_tools():
     """build/host/{qbe,jitrun,asmdump}, built once (as `doit host` does)."""
-    from jitboot import host
+    from jitboot import build, components
     from jitboot.errors import JitbootError
     try:
-        return host.build_all(ROOT)
+        return build.build_programs(components.HOST_TOOLS, ROOT)
     except JitbootError as e:
         pytest.fail(f"cannot build the host tools: {e}")
 

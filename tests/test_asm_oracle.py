@@ -23,15 +23,9 @@ SECTIONS = (".text", ".rodata", ".data", ".bss")
 
 @pytest.fixture(scope="session")
 def asmdump(host_tools):
-    # host_tools builds the stock qbe the QBE-output tests compile IL with;
-    # asmdump itself is rebuilt here with -Werror.
-    HOST.mkdir(parents=True, exist_ok=True)
-    cmd = ["gcc", "-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-Werror",
-           "-Wno-unused-parameter", "-I", str(REPO / "jit"),
-           "-o", str(ASMDUMP),
-           str(REPO / "jit" / "host" / "asmdump.c"), str(REPO / "jit" / "asm.c")]
-    subprocess.run(cmd, check=True)
-    return ASMDUMP
+    # host_tools builds asmdump and the stock qbe the QBE-output tests
+    # compile IL with, through the manifest like every program
+    return host_tools["asmdump"]
 
 
 def gas_dump(text, tmp_path):

@@ -31,9 +31,8 @@ def stock_qbe():
     if shutil.which("gcc") is None:
         pytest.fail("gcc not found: the corpus reference needs the host gcc")
     try:
-        from jitboot import host, qbe
-        src = qbe.ensure_qbe_source(ROOT / "build")
-        return host.build_qbe(src, ROOT / "build" / "host")
+        from jitboot import build
+        return build.build_programs(["qbe"], ROOT)["qbe"]
     except (ImportError, AttributeError, JitbootError) as e:
         pytest.fail(f"stock qbe unavailable ({e}); run `doit host` first")
 

@@ -29,10 +29,9 @@ def run(cmd):
 
 @pytest.fixture(scope="module")
 def jitrun():
-    from jitboot import host, qbe
+    from jitboot import build
     try:
-        src = qbe.ensure_qbe_source(ROOT / "build")
-        return host.build_jitrun(src, ROOT / "build" / "host")
+        return build.build_programs(["jitrun"], ROOT)["jitrun"]
     except JitbootError as e:
         pytest.fail(f"cannot build jitrun: {e}")
 

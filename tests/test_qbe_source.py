@@ -169,7 +169,7 @@ def test_nins_is_a_build_parameter(tmp_path, checkout):
     probe.write_text('#include "all.h"\n'
                      '_Static_assert(NIns == EXPECTED, "NIns");\n'
                      '_Static_assert(sizeof insb == EXPECTED * sizeof(Ins), "insb");\n')
-    for flags, expected in ((qbe.extra_cflags({"nins": 4096}, src), 4096),
+    for flags, expected in (([f"-I{src}", "-DJITBOOT_NINS=4096"], 4096),
                             ([f"-I{src}"], 1 << 20)):
         r = subprocess.run(["gcc", "-fsyntax-only", *flags, f"-DEXPECTED={expected}",
                             str(probe)], capture_output=True, text=True)
@@ -177,8 +177,10 @@ def test_nins_is_a_build_parameter(tmp_path, checkout):
 
 
 def test_kernel_sources_are_amd64_only(tmp_path, checkout):
+    from jitboot import components
     src = qbe.ensure_qbe_source(tmp_path / "build", override=checkout)
-    files = qbe.kernel_sources(src)
+    files = components.component_files(components.BY_NAME["qbe"],
+                                       components.Trees(src=ROOT, qbe=src))
     names = {str(p.relative_to(src)) for p in files if src in p.parents}
     assert "parse.c" in names and "amd64/emit.c" in names
     assert "main.c" not in names

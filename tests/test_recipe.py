@@ -15,10 +15,10 @@ from jitboot.recipe import MIB, load_recipe, parse_size
 def root(tmp_path):
     """A fake project root with two kernel tests and one JIT test."""
     (tmp_path / "kernel_lib").mkdir()
-    (tmp_path / "jit").mkdir()
+    (tmp_path / "jit" / "kernel").mkdir(parents=True)
     (tmp_path / "images").mkdir()
     (tmp_path / "kernel_lib" / "t.c").write_text("KTEST(aot_fib)\n{\n}\nKTEST(heap) {}\n")
-    (tmp_path / "jit" / "j.c").write_text("KTEST(jit_fib) {}\n")
+    (tmp_path / "jit" / "kernel" / "ktest_jit.c").write_text("KTEST(jit_fib) {}\n")
     return tmp_path
 
 

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "jit.h"
-#include "shim/arena.h"
+#include "arena.h"
 #include "shim/shim.h"
 #include "host.h"
 

@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include "platform.h"
-#include "shim/arena.h"
+#include "arena.h"
 #include "host.h"
 
 

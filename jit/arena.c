@@ -4,7 +4,7 @@
  * no memory of its own. Modules are few and large: first fit over a
  * short list is plenty. */
 #include "arena.h"
-#include "libc.h"
+#include "shim/libc.h"
 
 struct extent {
 	size_t size;

@@ -37,7 +37,7 @@
 #include "ktest.h"
 #include "jit.h"
 #include "loader.h"
-#include "shim/qbe/pipeline.h"
+#include "passes/pipeline.h"
 
 long aot_fib(long n);
 

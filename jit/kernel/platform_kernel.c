@@ -4,7 +4,7 @@
  * rel32 calls; page protections go through vm_protect. */
 #include "kernel.h"
 #include "platform.h"
-#include "shim/arena.h"
+#include "arena.h"
 
 static int ready;
 

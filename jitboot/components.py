@@ -1,0 +1,340 @@
+"""The component manifest: which files make up which program.
+
+Every C or assembly source of the project belongs to exactly one component
+below, and every program (the kernel image, the host twin, the fuzzers, ...)
+is a list of components built with one toolchain profile (jitboot.toolchain).
+Everything that lists sources derives from these two tables: the doit
+compile and link tasks of every program, the size audit's attribution, the
+kernel tests a recipe may name, and the README's component table.
+
+To add a C file: put it in the folder of its component (a pattern below
+already matches it).  To add a component: add one Component.  To add a host
+tool: add one Program.  tests/test_components.py fails when a file in
+boot/, kernel_lib/ or jit/ fits no component, or more than one.
+
+Source patterns are globs relative to a tree: "jit/*.c" in the repository,
+"qbe:amd64/*.c" in the fetched, adjusted QBE tree (build/qbe-src),
+"qbe-stock:*.c" in the unpatched one, "gen:exports.c" in the generated
+sources of the program (an image's gen/, or build/host/gen for host tools).
+
+Axes:
+- arch: the architectures a component is built for (x86_64 today; an
+  aarch64 component names its own folder, e.g. boot/aarch64/);
+- profile: the toolchain a program is compiled with (kernel, host, asan,
+  fuzz; see toolchain.PROFILES);
+- QBE tree: "qbe" (our adjusted, emitter-patched QBE, what the JIT runs) or
+  "qbe-stock" (the reference QBE the benchmark and oracles compare with);
+- build directory: every output path is relative to the build directory
+  (jitboot.paths), so several builds of one checkout coexist.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ROOT
+
+ARCHES = ("x86_64",)
+
+
+@dataclass(frozen=True)
+class Component:
+    """A set of sources compiled the same way and linked into the same programs."""
+    name: str
+    doc: str
+    files: tuple[str, ...]                 # patterns, see the module docstring
+    exclude: tuple[str, ...] = ()          # patterns removed from files
+    includes: tuple[str, ...] = ()         # include directories, in order ("gen:", "qbe:")
+    qbe_style: bool = False                # QBE's dialect: its headers, -w, -fwrapv, NIns
+    size: str = ""                         # size-audit group (default: the name)
+    kernel_when: str | None = None         # kernel takes it only if this recipe feature is on
+    arch: tuple[str, ...] = ARCHES
+    ktests: bool = False                   # may define KTEST(...) kernel tests
+
+    @property
+    def size_group(self) -> str:
+        return self.size or self.name
+
+
+# Include directories of our JIT sources: jit/ is the root of their includes
+# ("shim/libc.h", "passes/opt.h"); QBE-style sources see our libc headers
+# first, then QBE's all.h.
+JIT_INC = ("jit",)
+QBE_INC = ("jit/shim/include", "jit", "qbe:")
+
+COMPONENTS: tuple[Component, ...] = (
+    Component("boot", "multiboot entry, long mode, interrupt stubs",
+              ("boot/*.S",), includes=("gen:", "kernel_lib", "jit")),
+    Component("kernel_lib", "kernel library: serial, memory, heap, traps, printf, tests",
+              ("kernel_lib/*.c",), includes=("gen:", "kernel_lib", "jit"), ktests=True),
+    Component("ktests", "the kernel test table rendered from the recipe",
+              ("gen:ktests.c",), includes=("gen:", "kernel_lib", "jit"), size="generated"),
+    Component("shim", "the libc QBE needs: memory streams, printf, strtod, qsort, heap, exit",
+              ("jit/shim/*.c",), includes=JIT_INC, kernel_when="jit"),
+    Component("arena", "the JIT arena: page-granular code and data for loaded modules",
+              ("jit/arena.c",), includes=JIT_INC, kernel_when="jit", size="shim"),
+    Component("passes", "QBE's pass pipeline as a table and our passes (tre, inline)",
+              ("jit/passes/*.c",), includes=QBE_INC, qbe_style=True, kernel_when="jit",
+              size="jit_driver"),
+    Component("driver", "the JIT driver: IL text to callable code",
+              ("jit/driver.c",), includes=JIT_INC, kernel_when="jit", size="jit_driver"),
+    Component("asm", "our x86-64 assembler for the dialect QBE emits",
+              ("jit/asm.c",), includes=JIT_INC, kernel_when="jit", size="asm_loader"),
+    Component("loader", "sections, relocations, export table, W^X",
+              ("jit/loader.c",), includes=JIT_INC, kernel_when="jit", size="asm_loader"),
+    Component("qbe", "QBE itself (target-independent passes and amd64), from build/qbe-src",
+              ("qbe:*.c", "qbe:amd64/*.c"), exclude=("qbe:main.c",), includes=QBE_INC,
+              qbe_style=True, kernel_when="jit"),
+    Component("exports", "the table of kernel functions JIT'd code may call",
+              ("gen:exports.c",), includes=JIT_INC, kernel_when="jit", size="generated"),
+    Component("kernel_glue", "the JIT inside the kernel: platform hooks, JIT tests, payloads",
+              ("jit/kernel/platform_kernel.c", "jit/kernel/ktest_jit.c",
+               "jit/kernel/opt_image.c"),
+              includes=("gen:", "kernel_lib", "jit"), kernel_when="jit", size="jit_driver",
+              ktests=True),
+    Component("bench", "benchmark runner shared by the kernel and jitbench",
+              ("jit/bench.c",), includes=JIT_INC, kernel_when="bench"),
+    Component("bench_kernel", "benchmark kernel test",
+              ("jit/kernel/ktest_bench.c",), includes=("gen:", "kernel_lib", "jit"),
+              kernel_when="bench", size="bench", ktests=True),
+    Component("bench_programs", "benchmark C twins, their table and QBE's AOT assembly",
+              ("tests/bench/*.c", "gen:bench_progs.c", "gen:bench_qbe/*.S"),
+              includes=JIT_INC, kernel_when="bench", size="bench"),
+    Component("host_glue", "the JIT as a Linux process: platform hooks over mmap",
+              ("jit/host/platform_host.c",), includes=JIT_INC, size="jit_driver"),
+    Component("jitrun_main", "jitrun: run an IL file's main on the host",
+              ("jit/host/jitrun.c",), includes=JIT_INC),
+    Component("asmdump_main", "asmdump: our assembler alone, for the GNU as oracle",
+              ("jit/host/asmdump.c",), includes=JIT_INC),
+    Component("fuzz_jit_main", "libFuzzer target: IL through the whole JIT",
+              ("jit/host/fuzz_jit.c",), includes=JIT_INC),
+    Component("fuzz_asm_main", "libFuzzer target: assembly text through assembler and loader",
+              ("jit/host/fuzz_asm.c",), includes=JIT_INC),
+    Component("jitbench_main", "jitbench: the benchmark on the host",
+              ("jit/host/jitbench.c",), includes=("jit", "jit/host")),
+    Component("qbe_cli", "the stock qbe command (all targets, its own main.c)",
+              ("qbe-stock:*.c", "qbe-stock:amd64/*.c", "qbe-stock:arm64/*.c",
+               "qbe-stock:rv64/*.c"), includes=("qbe-stock:",), size="qbe"),
+)
+
+BY_NAME = {c.name: c for c in COMPONENTS}
+
+# The JIT as every host program links it.
+JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "exports", "host_glue")
+KERNEL = ("boot", "kernel_lib", "ktests", "shim", "arena", "passes", "driver", "asm",
+          "loader", "qbe", "exports", "kernel_glue", "bench", "bench_kernel",
+          "bench_programs")
+
+
+@dataclass(frozen=True)
+class Program:
+    """One linked program: its components, profile and output path."""
+    name: str
+    doc: str
+    components: tuple[str, ...]
+    profile: str                          # toolchain.PROFILES key
+    output: str                           # relative to the build directory
+    link_flags: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()           # programs that must exist first (generators)
+
+    def parts(self) -> list[Component]:
+        return [BY_NAME[n] for n in self.components]
+
+
+PROGRAMS: tuple[Program, ...] = (
+    Program("kernel", "the unikernel image (per recipe: build/images/<name>/kernel.elf)",
+            KERNEL, "kernel", "images/{image}/kernel.elf"),
+    Program("jitrun", "host twin: `jitrun FILE.ssa [args]` runs FILE's main",
+            JIT + ("jitrun_main",), "host", "host/jitrun"),
+    Program("qbe", "stock qbe, the reference compiler of the oracles",
+            ("qbe_cli",), "qbe", "host/qbe"),
+    Program("asmdump", "our assembler alone, for the GNU as oracle",
+            ("asm", "asmdump_main"), "host", "host/asmdump"),
+    Program("jitbench", "the benchmark on the host: JIT, gcc twins and QBE AOT in one process",
+            JIT + ("bench", "bench_programs", "jitbench_main"), "host", "host/jitbench",
+            needs=("qbe",)),
+    Program("jitrun-asan", "jitrun under ASan and UBSan",
+            JIT + ("jitrun_main",), "asan", "host-asan/jitrun",
+            link_flags=("-fsanitize=address,undefined",)),
+    Program("fuzz_jit", "libFuzzer: IL through the whole JIT",
+            JIT + ("fuzz_jit_main",), "asan", "fuzz/fuzz_jit",
+            link_flags=("-fsanitize=fuzzer,address,undefined",)),
+    Program("fuzz_asm", "libFuzzer: assembly text through the assembler and loader",
+            JIT + ("fuzz_asm_main",), "asan", "fuzz/fuzz_asm",
+            link_flags=("-fsanitize=fuzzer,address,undefined",)),
+)
+
+PROGRAM = {p.name: p for p in PROGRAMS}
+HOST_TOOLS = ("jitrun", "qbe", "asmdump")      # what `doit host` builds
+
+# Folders whose every source must belong to a component.
+OWNED_DIRS = ("boot", "kernel_lib", "jit")
+SOURCE_SUFFIXES = (".c", ".S")
+
+
+def split(pattern: str) -> tuple[str, str]:
+    """"qbe:amd64/*.c" -> ("qbe", "amd64/*.c"); "jit/*.c" -> ("src", "jit/*.c")."""
+    tree, sep, rest = pattern.partition(":")
+    return (tree, rest) if sep else ("src", pattern)
+
+
+@dataclass(frozen=True)
+class Trees:
+    """Where each pattern tree lives for one build."""
+    src: Path
+    gen: Path | None = None
+    qbe: Path | None = None
+    qbe_stock: Path | None = None
+    gen_files: tuple[Path, ...] = ()       # what the generators write into gen
+
+    def get(self, tree: str) -> Path | None:
+        return {"src": self.src, "gen": self.gen, "qbe": self.qbe,
+                "qbe-stock": self.qbe_stock}[tree]
+
+
+def component_files(comp: Component, trees: Trees) -> list[Path]:
+    """The component's files, sorted (so links are reproducible).  Generated
+    files (gen:) are taken from trees.gen_files whether or not they exist
+    yet; trees not given contribute nothing."""
+    out: list[Path] = []
+    excluded = set()
+    for pat in comp.exclude:
+        tree, rel = split(pat)
+        base = trees.get(tree)
+        if base is not None:
+            excluded.add(base / rel)
+    for pat in comp.files:
+        tree, rel = split(pat)
+        base = trees.get(tree)
+        if base is None:
+            continue
+        if tree == "gen":
+            # generated files are named by their generators, not found on disk
+            found = sorted(f for f in trees.gen_files
+                           if _glob_match(str(f.relative_to(base)), rel))
+        elif any(ch in rel for ch in "*?["):
+            found = sorted(base.glob(rel))
+        else:
+            found = [base / rel] if (base / rel).exists() else []
+        out += [f for f in found if f not in excluded]
+    return out
+
+
+def include_dirs(comp: Component, trees: Trees) -> list[Path]:
+    dirs = []
+    for inc in comp.includes:
+        tree, rel = split(inc)
+        base = trees.get(tree)
+        if base is not None:
+            dirs.append(base / rel if rel else base)
+    return dirs
+
+
+def kernel_components(features: dict[str, bool]) -> list[Component]:
+    """The kernel's components for a recipe's features (jit, bench)."""
+    return [c for c in PROGRAM["kernel"].parts()
+            if c.kernel_when is None or features.get(c.kernel_when, False)]
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """Glob match where * never crosses a folder: "jit/*.c" is not jit/host/x.c."""
+    a, b = path.split("/"), pattern.split("/")
+    return len(a) == len(b) and all(fnmatch.fnmatchcase(x, y) for x, y in zip(a, b))
+
+
+def owner(path: str) -> list[str]:
+    """Names of the components whose repository patterns match path
+    (relative to the root); exactly one for every owned source."""
+    names = []
+    for c in COMPONENTS:
+        pats = [rel for tree, rel in map(split, c.files) if tree == "src"]
+        excl = [rel for tree, rel in map(split, c.exclude) if tree == "src"]
+        if any(_glob_match(path, p) for p in pats) and not any(_glob_match(path, p) for p in excl):
+            names.append(c.name)
+    return names
+
+
+def owned_sources(root: Path = ROOT) -> list[str]:
+    """Every source file under OWNED_DIRS, relative to root."""
+    out = []
+    for d in OWNED_DIRS:
+        for p in sorted((root / d).rglob("*")):
+            if p.suffix in SOURCE_SUFFIXES and p.is_file():
+                out.append(str(p.relative_to(root)))
+    return out
+
+
+def ownership_problems(root: Path = ROOT) -> list[str]:
+    """One line per source under OWNED_DIRS that no component, or more
+    than one, claims (empty when the manifest is complete)."""
+    problems = []
+    for path in owned_sources(root):
+        names = owner(path)
+        if not names:
+            problems.append(f"{path}: no component owns it: add it to a Component's files "
+                            f"in jitboot/components.py (or move it to its component's folder)")
+        elif len(names) > 1:
+            problems.append(f"{path}: claimed by {', '.join(names)}: a file belongs to "
+                            f"exactly one component (jitboot/components.py)")
+    return problems
+
+
+def ktest_sources(root: Path = ROOT, jit: bool = True) -> list[Path]:
+    """Sources that may define kernel tests (KTEST), for the recipe check."""
+    trees = Trees(src=root)
+    feats = {"jit": jit, "bench": jit}
+    return [f for c in kernel_components(feats) if c.ktests
+            for f in component_files(c, trees) if f.exists()]
+
+
+def size_rules(build_dir: Path | None = None, root: Path = ROOT) -> tuple[tuple[str, str], ...]:
+    """The size audit's attribution rules (path prefix or pattern ->
+    group) for the kernel's components.  DWARF names files relative to the
+    repository, or absolute for a build directory outside it; a folder glob
+    ("kernel_lib/*.c") claims its whole folder, headers' inline code too."""
+    from . import paths
+    bd = Path(build_dir) if build_dir else paths.build_dir(root)
+    try:
+        where = str(bd.resolve().relative_to(root.resolve()))
+    except ValueError:
+        where = str(bd.resolve())
+    trees = {"qbe": f"{where}/qbe-src/"}
+    rules: list[tuple[str, str]] = []
+    for c in PROGRAM["kernel"].parts():
+        for pat in c.files:
+            tree, rel = split(pat)
+            if tree == "gen":
+                continue
+            if tree in trees:
+                rule = (trees[tree], c.size_group)
+            elif re.fullmatch(r"[^*?\[]+/\*\.[cS]", rel):
+                rule = (rel.rsplit("/", 1)[0] + "/", c.size_group)
+            else:
+                rule = (rel, c.size_group)
+            if rule not in rules:
+                rules.append(rule)
+    rules += [("*/gen/*", "generated"), ("gen/", "generated")]
+    return tuple(rules)
+
+
+def size_groups() -> set[str]:
+    """The size audit's component names (what a recipe's budget may name)."""
+    return {c.size_group for c in PROGRAM["kernel"].parts()} | {"generated"}
+
+
+def readme_table() -> str:
+    """The README's component table (tests/test_components.py keeps it in step)."""
+    rows = ["| component | files | programs | what |", "|---|---|---|---|"]
+    for c in COMPONENTS:
+        progs = [p.name for p in PROGRAMS if c.name in p.components]
+        when = f" (with `{c.kernel_when}`)" if c.kernel_when and "kernel" in progs else ""
+        files = ", ".join(f"`{f}`" for f in c.files)
+        rows.append(f"| `{c.name}` | {files} | {', '.join(progs)}{when} | {c.doc} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(readme_table(), end="")
