@@ -58,7 +58,8 @@ DOIT_CONFIG = {
 }
 IMAGE.dir.mkdir(parents=True, exist_ok=True)
 
-PYTHON_DEPS = [ROOT / "jitboot" / f for f in ("recipe.py", "render.py", "build.py", "toolchain.py")]
+PYTHON_DEPS = [ROOT / "jitboot" / f for f in ("recipe.py", "protocol.py", "render.py", "build.py",
+                                             "toolchain.py")]
 
 
 def task_render():
