@@ -88,9 +88,6 @@ def format_size(n: int) -> str:
     return str(n)
 
 
-_human = format_size
-
-
 # -- checks of one value: each returns the problem, or None ------------------
 
 def _one_of(choices: tuple[str, ...]) -> Callable[[str], str | None]:
@@ -268,7 +265,6 @@ class _RecipeMethods:
                 table = table.setdefault(part, {})
             table[last] = k.to_context(value) if k.to_context else value
         return ctx
-
 
 
 def _stored_type(k: Key) -> Any:
@@ -521,10 +517,10 @@ def _check_layout(r: Recipe, rep: _Reporter) -> None:
     need(r.memory <= 3 * GIB, "memory",
          "more than 3G would put RAM above the 4 GiB identity map", "qemu")
     need(r.stack_size < r.memory, "stack_size",
-         f"stack ({_human(r.stack_size)}) is larger than memory ({_human(r.memory)})")
+         f"stack ({format_size(r.stack_size)}) is larger than memory ({format_size(r.memory)})")
     need(r.stack_size + PAGE <= r.kernel_max_size, "stack_size",
-         f"stack ({_human(r.stack_size)}) does not fit in kernel_max_size "
-         f"({_human(r.kernel_max_size)}): the stack lives in the kernel's .bss")
+         f"stack ({format_size(r.stack_size)}) does not fit in kernel_max_size "
+         f"({format_size(r.kernel_max_size)}): the stack lives in the kernel's .bss")
     regions = [
         ("kernel", "load_address", r.load_address, r.kernel_max_size),
         ("heap", "heap_address", r.heap_address, r.heap_size),
@@ -533,7 +529,7 @@ def _check_layout(r: Recipe, rep: _Reporter) -> None:
     for name, key, start, size in regions:
         need(start + size <= r.memory, key,
              f"{name} [{start:#x}, {start + size:#x}) ends beyond the "
-             f"{_human(r.memory)} of memory ([qemu] memory)")
+             f"{format_size(r.memory)} of memory ([qemu] memory)")
     for i, (a, akey, astart, asize) in enumerate(regions):
         for b, _bkey, bstart, bsize in regions[i + 1:]:
             if astart < bstart + bsize and bstart < astart + asize:

@@ -25,7 +25,8 @@ def test_exit_statuses_derive_from_the_kernel_codes():
 
 
 def test_c_sources_take_protocol_words_from_the_header():
-    sources = [*sorted((ROOT / "kernel_lib").glob("*.[ch]")), *sorted((ROOT / "jit").glob("*.[ch]")),
+    sources = [*sorted((ROOT / "kernel_lib").glob("*.[ch]")),
+               *sorted((ROOT / "jit").glob("*.[ch]")),
                *sorted((ROOT / "boot").glob("*.S"))]
     found = [f"{p.relative_to(ROOT)}: {word!r}" for p in sources
              for word in LITERALS if re.search(r'"[^"\n]*' + re.escape(word), c_code(p))]
