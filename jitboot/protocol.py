@@ -11,7 +11,10 @@ that copy against this module.
 
 from __future__ import annotations
 
-from typing import Iterable, Protocol
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from .ktap import TestResult
 
 # -- how a run ends: isa-debug-exit -----------------------------------------
 
@@ -64,11 +67,7 @@ def payload_test_name(module: str) -> str:
     return PAYLOAD_PREFIX + module
 
 
-class _Named(Protocol):
-    name: str
-
-
-def payload_results(tests: Iterable[_Named]) -> dict:
+def payload_results(tests: Iterable[TestResult]) -> dict[str, TestResult]:
     """{module name: test} for the payload tests among KTAP top-level tests
     (a KtapLog's .tests), in order."""
     return {t.name.removeprefix(PAYLOAD_PREFIX): t for t in tests
