@@ -99,6 +99,8 @@ def context() -> dict:
     return {
         "debug_exit_port": DEBUG_EXIT_PORT,
         "exit_pass": EXIT_PASS, "exit_fail": EXIT_FAIL, "exit_panic": EXIT_PANIC,
+        "qemu_exit_pass": QEMU_EXIT_PASS, "qemu_exit_fail": QEMU_EXIT_FAIL,
+        "qemu_exit_panic": QEMU_EXIT_PANIC,
         "ktap_header": KTAP_HEADER, "ktap_plan": KTAP_PLAN, "ktap_ok": KTAP_OK,
         "ktap_not_ok": KTAP_NOT_OK, "ktap_directive": KTAP_DIRECTIVE,
         "ktap_diagnostic": KTAP_DIAGNOSTIC, "ktap_subtest": KTAP_SUBTEST,
