@@ -64,8 +64,8 @@ DOIT_CONFIG = {
 }
 IMAGE.dir.mkdir(parents=True, exist_ok=True)
 
-PYTHON_DEPS = [ROOT / "jitboot" / f for f in ("recipe.py", "render.py", "build.py", "toolchain.py",
-                                               "components.py")]
+PYTHON_DEPS = [ROOT / "jitboot" / f for f in ("recipe.py", "protocol.py", "render.py", "build.py",
+                                               "toolchain.py", "components.py")]
 
 
 def task_render():

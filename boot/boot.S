@@ -18,6 +18,7 @@
  * that need it.
  */
 #include "config.h"
+#include "protocol.h"	/* JB_EXIT_PANIC, JB_DEBUG_EXIT_PORT */
 
 /* Multiboot (v1) header, see the Multiboot Specification 0.6.96, section 3.1. */
 #define MB_HEADER_MAGIC		0x1BADB002	/* identifies the header */
@@ -73,7 +74,6 @@
 #define COM1		0x3F8		/* 16550 UART data register */
 #define COM1_LSR	(COM1 + 5)	/* line status register */
 #define LSR_THRE	(1 << 5)	/* transmit holding register empty */
-#define DEBUG_EXIT_PORT	0xF4		/* QEMU isa-debug-exit */
 
 #if JB_STACK_SIZE % PAGE_SIZE
 #error "stack_size must be a multiple of 4 KiB (the guard page below it is a page)"
@@ -199,7 +199,7 @@ no_nx:
 	movl	$msg_no_nx, %esi
 	call	early_puts
 early_exit:
-	movw	$DEBUG_EXIT_PORT, %dx
+	movw	$JB_DEBUG_EXIT_PORT, %dx
 	movl	$JB_EXIT_PANIC, %eax
 	outl	%eax, %dx
 3:	cli
@@ -274,14 +274,18 @@ start64:
 	.section .rodata
 hex_digits:
 	.ascii	"0123456789abcdef"
+/* Each message is JB_PANIC, then its text: .ascii adds no NUL, .asciz ends it. */
 msg_bad_magic:
-	.asciz	"PANIC: bad multiboot magic "
+	.ascii	JB_PANIC
+	.asciz	" bad multiboot magic "
 msg_bad_magic2:
 	.asciz	" (expected 0x2badb002): boot this kernel with a multiboot loader (QEMU -kernel or GRUB)\n"
 msg_no_lm:
-	.asciz	"PANIC: this CPU has no long mode (x86-64); use qemu-system-x86_64 -cpu max\n"
+	.ascii	JB_PANIC
+	.asciz	" this CPU has no long mode (x86-64); use qemu-system-x86_64 -cpu max\n"
 msg_no_nx:
-	.asciz	"PANIC: this CPU has no NX bit; use qemu-system-x86_64 -cpu max\n"
+	.ascii	JB_PANIC
+	.asciz	" this CPU has no NX bit; use qemu-system-x86_64 -cpu max\n"
 
 /* ------------------------------------------------------------------ */
 	.section .data

@@ -155,7 +155,7 @@ int
 bench_line(char *buf, size_t size, const struct bench_prog *p,
 	const struct bench_result *r)
 {
-	return snprintf(buf, size, "bench %s n=%ld aot_gcc=%llu aot_qbe=%llu "
+	return snprintf(buf, size, JB_BENCH_PREFIX " %s n=%ld aot_gcc=%llu aot_qbe=%llu "
 		"jit_off=%llu jit_on=%llu compile_off=%llu compile_on=%llu "
 		"lines=%d result=%ld%s", p->name, r->n,
 		(unsigned long long)r->cycles[BENCH_GCC],

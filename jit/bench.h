@@ -16,6 +16,14 @@
 #include <stdint.h>
 #include "jit_error.h"
 
+/* The kernel's gen/protocol.h (jitboot/protocol.py); the host twin has no
+ * gen/ and uses this copy, which tests/test_protocol.py holds to it. */
+#if __has_include("protocol.h")
+#include "protocol.h"
+#else
+#define JB_BENCH_PREFIX		"bench"
+#endif
+
 enum { BENCH_GCC, BENCH_QBE, BENCH_JIT_OFF, BENCH_JIT_ON, BENCH_NVARIANTS };
 
 /* The two JIT variants: index into bench_result.compile. */

@@ -12,6 +12,11 @@
 #include "shim/libc.h"
 #include "passes/pipeline.h"
 #include "passes/opt.h"
+/* The image's config.h, for JB_JIT_PASSES; the host twin has none (it
+ * builds without a gen/ directory). */
+#if __has_include("config.h")
+#include "config.h"
+#endif
 
 struct jit_module {
 	struct jit_image *img;
@@ -110,11 +115,6 @@ qbe_error(struct jit_error *err, const char *name, const char *text, int line)
 	seterr(err, name, line, text);
 }
 
-/* The image's choice of passes ([features] jit_passes, rendered into
- * jit/opt_image.c), when there is an image: weak, so the host twin
- * links without it and keeps every pass on. */
-extern const char jit_image_passes[] __attribute__((weak));
-
 static int passes_chosen;
 
 int
@@ -126,11 +126,15 @@ jit_set_passes(const char *spec)
 	return 0;
 }
 
+/* Until jit_set_passes() is called, the image's choice ([features]
+ * jit_passes) is in force; on the host, every pass. */
 const char *
 jit_passes(void)
 {
-	if (!passes_chosen && jit_image_passes)
-		jit_set_passes(jit_image_passes);
+#ifdef JB_JIT_PASSES
+	if (!passes_chosen)
+		jit_set_passes(JB_JIT_PASSES);
+#endif
 	return opt_selected();
 }
 

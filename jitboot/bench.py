@@ -66,7 +66,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ROOT, build, toolchain
+from . import ROOT, build, protocol, toolchain
 from .errors import JitbootError
 
 BENCH_DIR = Path("tests") / "bench"
@@ -88,7 +88,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # IL definitions whose names are global symbols: functions and data.
 DEFINE_RE = re.compile(r"^\s*(?:export\s+)?(?:thread\s+)?(?:function|data)\b[^$\n]*"
                        r"\$([A-Za-z_.][\w.]*)", re.M)
-LINE_RE = re.compile(r"^bench (\S+)((?: [a-z_]+=\S+)*)\s*$")
+LINE_RE = re.compile(rf"^{protocol.BENCH_PREFIX} (\S+)((?: [a-z_]+=\S+)*)\s*$")
 PAIR_RE = re.compile(r"([a-z_]+)=(\S+)")
 
 

@@ -27,14 +27,16 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable
 
-INDENT = 4
+from . import protocol
 
-VERSION_RE = re.compile(r"^KTAP version (\S+)$")
-PLAN_RE = re.compile(r"^1\.\.(\d+)$")
-RESULT_RE = re.compile(r"^(ok|not ok) (\d+)(.*)$")
-SUBTEST_RE = re.compile(r"^# Subtest: (.*)$")
+INDENT = protocol.KTAP_INDENT
+
+VERSION_RE = re.compile(rf"^{re.escape(protocol.KTAP_VERSION_PREFIX)}(\S+)$")
+PLAN_RE = re.compile(rf"^{re.escape(protocol.KTAP_PLAN)}(\d+)$")
+RESULT_RE = re.compile(rf"^({protocol.KTAP_OK}|{protocol.KTAP_NOT_OK}) (\d+)(.*)$")
+SUBTEST_RE = re.compile(rf"^{re.escape(protocol.KTAP_SUBTEST)}(.*)$")
 DIRECTIVE_RE = re.compile(r"(?:^|\s)#\s?")
-PANIC_PREFIX = "PANIC:"
+PANIC_PREFIX = protocol.PANIC
 
 
 class Status(Enum):
@@ -65,7 +67,7 @@ class TestResult:
 
     def program_output(self) -> list[str]:
         """A payload block's diagnostics are the program's stdout."""
-        return self.diagnostics if self.name.startswith("payload:") else []
+        return self.diagnostics if self.name.startswith(protocol.PAYLOAD_PREFIX) else []
 
 
 @dataclass
@@ -181,8 +183,8 @@ class _Parser:
         self.open_to(level)
 
     def version(self, level: int, ver: str) -> None:
-        if ver != "1":
-            self.error(f"KTAP version {ver} (expected 1)")
+        if ver != str(protocol.KTAP_VERSION):
+            self.error(f"{protocol.KTAP_VERSION_PREFIX}{ver} (expected {protocol.KTAP_VERSION})")
         if level == 0:
             if self.log.has_ktap:
                 self.error("second top-level KTAP header (did the machine"
@@ -213,7 +215,7 @@ class _Parser:
     def result(self, level: int, ok: bool, num: int, rest: str) -> None:
         name, reason = split_directive(rest)
         status = Status.OK if ok else Status.NOT_OK
-        if ok and reason.upper().startswith("SKIP"):
+        if ok and reason.upper().startswith(protocol.KTAP_SKIP):
             status = Status.SKIPPED
         # "not ok N name # SKIP why" stays a failure: the kernel uses it
         # when it could not run a test it was asked to run.
@@ -286,8 +288,8 @@ class _Parser:
         if m and (not m.group(3) or m.group(3)[0] in " #"):
             return self.result(level, m.group(1) == "ok",
                                int(m.group(2)), m.group(3))
-        if s == "#" or s.startswith("# "):
-            return self.diagnostic(level, s[2:])
+        if s == protocol.KTAP_DIAGNOSTIC.strip() or s.startswith(protocol.KTAP_DIAGNOSTIC):
+            return self.diagnostic(level, s[len(protocol.KTAP_DIAGNOSTIC):])
         self.error(f"unrecognised line: {s[:80]!r}")
 
     def finish(self) -> KtapLog:
@@ -298,11 +300,11 @@ class _Parser:
             self.abandon_from(1, why)
         root = self.log.root
         if not self.log.has_ktap:
-            self.log.errors.append("no 'KTAP version 1' header in the log")
+            self.log.errors.append(f"no '{protocol.KTAP_HEADER}' header in the log")
             root.status = Status.INCOMPLETE
             return self.log
         if root.plan is None:
-            self.log.errors.append("no top-level test plan (1..N)")
+            self.log.errors.append(f"no top-level test plan ({protocol.KTAP_PLAN}N)")
         self.check_plan(root)
         root.status = Status.OK if self.log.ok() else Status.NOT_OK
         return self.log

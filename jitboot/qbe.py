@@ -34,7 +34,7 @@ SDIST_QBE_DIR = f"qbepy-{QBEPY_VERSION}/vendor/qbe/"
 
 ENV_OVERRIDE = "JITBOOT_QBE_SRC"
 STAMP = ".jitboot-stamp"
-DEFAULT_NINS = 1 << 16
+from jitboot.recipe import DEFAULT_QBE_NINS as DEFAULT_NINS  # the recipe schema's
 
 # Files whose presence says "this directory is QBE".
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")

@@ -32,14 +32,15 @@ from typing import Iterable, Sequence
 from qemu.qmp import EventListener, QMPClient, QMPError
 from qemu.qmp.protocol import Runstate
 
-from jitboot import ROOT, ktap, paths
+from jitboot import ROOT, ktap, paths, protocol
 from jitboot.errors import JitbootError
 
 QEMU = "qemu-system-x86_64"
 
-# isa-debug-exit makes QEMU exit with (value << 1) | 1; the kernel writes
-# 0x10 pass, 0x11 test failure, 0x12 panic.
-EXIT_PASS, EXIT_FAIL, EXIT_PANIC = 33, 35, 37
+# QEMU's exit status for each isa-debug-exit code the kernel writes.
+EXIT_PASS = protocol.QEMU_EXIT_PASS
+EXIT_FAIL = protocol.QEMU_EXIT_FAIL
+EXIT_PANIC = protocol.QEMU_EXIT_PANIC
 
 CONNECT_TIMEOUT = 10.0  # QEMU start-up until QMP connects
 QUIT_GRACE = 1.0        # after QMP quit, before SIGKILL
@@ -166,7 +167,7 @@ def qemu_command(kernel: Path | str | None = None,
            "-display", "none", "-no-reboot", "-no-user-config",
            # -nodefaults drops the default serial port; -serial adds COM1
            "-nodefaults", "-serial", serial,
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+           "-device", f"isa-debug-exit,iobase={protocol.DEBUG_EXIT_PORT:#x},iosize=0x04"]
     if kernel is not None:
         cmd += ["-kernel", str(kernel)]
         if modules:

@@ -2,23 +2,31 @@
 
 A recipe says what one bootable image is: where the kernel is loaded, how big
 its stack, heap and JIT arena are, which kernel tests and IL payloads run, how
-QEMU runs it and which size budgets it must meet.  The schema is a table in
-this file (SCHEMA); every value is checked against it and against the machine
-layout, and any problem is a JitbootError naming the file, the line when it
-can be found, and the key.
+QEMU runs it and which size budgets it must meet.  Every key is declared once,
+in KEYS below: its section, type, default, check, template variable and the
+line that documents it.  The Recipe dataclass, validation, the template
+context, images/default.toml and the README's recipe table are all derived
+from it (`python -m jitboot.recipe --write` regenerates the last two).  Any
+problem is a JitbootError naming the file, the line when it can be found, and
+the key.
 
-Sizes may be integers (bytes) or strings with a binary suffix: "64K", "16M",
-"1G" (also "64KiB", "16 MiB").
+Sizes (SIZE_GRAMMAR) are integers (bytes) or strings: a number and a binary
+unit, K, M or G, also written KB/KiB, MB/MiB, GB/GiB: "64K", "16 MiB", "1.5G",
+"0x1000".  Every unit is a power of 1024 ("5MB" is 5,242,880 bytes),
+everywhere sizes are read: recipes and `python -m jitboot.size`.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import re
+import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, make_dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import ROOT
 from .errors import JitbootError
@@ -27,14 +35,25 @@ KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
 
-EXIT_PASS = 0x10   # QEMU exits (0x10 << 1) | 1 = 33
-EXIT_FAIL = 0x11   # a kernel test failed: QEMU exits 35
-EXIT_PANIC = 0x12  # CPU exception or kernel panic: QEMU exits 37
-
 ACCELS = ("auto", "kvm", "tcg")
 BOOT_MEDIA = ("kernel", "iso")
 TEST_NAME = re.compile(r"^[a-z0-9_]+$")
 KTEST_DEF = re.compile(r"^\s*KTEST\(\s*([a-z0-9_]+)\s*\)", re.M)
+PAYLOAD_NAME = re.compile(r"^[A-Za-z0-9_.+\-]+$")
+
+MAX_PAYLOAD_TIMEOUT = 86400   # keeps the kernel's TSC deadline arithmetic in range
+NINS_RANGE = (1024, 1 << 24)
+
+# The JIT's own optimization passes (jit/shim/qbe/opt.c passtab).
+JIT_PASSES = ("tre", "inline")
+
+
+# -- sizes -----------------------------------------------------------------
+
+SIZE_GRAMMAR = ("an integer, or a number with K, M or G (also KB/KiB, MB/MiB, GB/GiB): "
+                "binary units, 1K = 1024")
+_SIZE = re.compile(r"\s*(0x[0-9a-f]+|\d+(?:\.\d+)?)\s*(?:([KMG])(?:i?B)?|B)?\s*", re.I)
+_SCALE = {None: 1, "K": KIB, "M": MIB, "G": GIB}
 
 
 class _Size:
@@ -42,7 +61,7 @@ class _Size:
 
 
 def parse_size(value: Any) -> int:
-    """Return the byte count for 4096, "4K", "4 KiB", "16M", "1G"."""
+    """Return the byte count for 4096, "4K", "4 KiB", "16MB", "1.5G", "0x1000"."""
     if isinstance(value, bool):
         raise ValueError(f"expected a size like 64K or an integer, got {value!r}")
     if isinstance(value, int):
@@ -50,53 +69,174 @@ def parse_size(value: Any) -> int:
             raise ValueError(f"size must not be negative, got {value}")
         return value
     if isinstance(value, str):
-        m = re.fullmatch(r"\s*(\d+)\s*([KMG]?)(?:i?B)?\s*", value, re.I)
+        m = _SIZE.fullmatch(value)
         if m:
-            scale = {"": 1, "K": KIB, "M": MIB, "G": GIB}[m.group(2).upper()]
-            return int(m.group(1)) * scale
+            digits = m.group(1)
+            number = Decimal(int(digits, 16)) if digits[:2].lower() == "0x" else Decimal(digits)
+            n = number * _SCALE[m.group(2) and m.group(2).upper()]
+            if n != n.to_integral_value():
+                raise ValueError(f"size {value!r} is not a whole number of bytes")
+            return int(n)
     raise ValueError(f"expected a size like 64K or an integer, got {value!r}")
 
 
-# Schema: section -> key -> (type, default).  A default of REQUIRED means the
-# key must be present.  Types: int, bool, str, float (int accepted), _Size,
-# list[str] (given as `list`), dict of sizes (`dict`).
-REQUIRED = object()
-SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {
-    "": {
-        "description": (str, ""),
-    },
-    "layout": {
-        "load_address": (int, 0x100000),
-        "kernel_max_size": (_Size, 8 * MIB),
-        "stack_size": (_Size, 64 * KIB),
-        "heap_address": (int, 0x1000000),
-        "heap_size": (_Size, 64 * MIB),
-        "jit_arena_address": (int, 0x5000000),
-        "jit_arena_size": (_Size, 32 * MIB),
-    },
-    "features": {
-        "jit": (bool, True),
-        "qbe_nins": (int, 1 << 16),
-        "bench": (bool, False),
-        "jit_passes": (str, "all"),
-    },
-    "qemu": {
-        "memory": (_Size, 256 * MIB),
-        "accel": (str, "auto"),
-        "timeout": (float, 120.0),
-        "boot": (list, ["kernel", "iso"]),
-    },
-    "budget": {
-        "image": (_Size, 5 * MIB),
-        "jit_core": (_Size, 500 * KIB),
-        "memory": (_Size, 32 * MIB),
-        "components": (dict, {}),
-    },
-    "run": {
-        "tests": (list, ["aot_fib"]),
-        "payloads": (list, []),
-        "payload_timeout": (float, 5.0),
-    },
+def format_size(n: int) -> str:
+    """The shortest exact spelling: 5242880 -> "5M", 1000 -> "1000"."""
+    for unit, scale in (("G", GIB), ("M", MIB), ("K", KIB)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale}{unit}"
+    return str(n)
+
+
+# -- checks of one value: each returns the problem, or None ------------------
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        if value not in choices:
+            return f"expected one of {', '.join(choices)}, got {value!r}"
+        return None
+    return check
+
+
+def _check_boot(media: list[str]) -> str | None:
+    for medium in media:
+        if medium not in BOOT_MEDIA:
+            return f"unknown boot medium {medium!r} (use {', '.join(BOOT_MEDIA)})"
+    if not media:
+        return "must name at least one boot medium"
+    return None
+
+
+def _check_nins(nins: int) -> str | None:
+    low, high = NINS_RANGE
+    if not low <= nins <= high:
+        return f"must be between {low} and {high}, got {nins}"
+    return None
+
+
+def _check_passes(spec: str) -> str | None:
+    if spec in ("all", "none"):
+        return None
+    for name in spec.split(","):
+        if name not in JIT_PASSES:
+            return (f"unknown pass {name!r} (use \"all\", \"none\" or "
+                    f"comma-separated names from {', '.join(JIT_PASSES)})")
+    return None
+
+
+def _check_components(budgets: dict[str, int]) -> str | None:
+    """[budget] components: known names, before anything is built."""
+    from .size import DEFAULT_COMPONENTS, UNATTRIBUTED
+    known = sorted({c for _, c in DEFAULT_COMPONENTS} | {UNATTRIBUTED})
+    for name in budgets:
+        if name not in known:
+            return f"unknown component {name!r} (known: {', '.join(known)})"
+    return None
+
+
+def _check_payload_timeout(seconds: float) -> str | None:
+    if seconds > MAX_PAYLOAD_TIMEOUT:
+        return f"at most {MAX_PAYLOAD_TIMEOUT} seconds (one day), got {seconds}"
+    return None
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, math.ceil(seconds * 1000))
+
+
+# -- the schema ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Key:
+    """One recipe key, declared once."""
+    section: str            # "" for top-level keys
+    name: str
+    kind: Any               # int, bool, str, float (seconds), _Size, list (of str), dict (of sizes)
+    default: Any
+    doc: str                # one line: the README table and images/default.toml say it
+    attr: str = ""          # the Recipe attribute (default: name)
+    context: str = ""       # template variable under `image` ("features.nins"); "": none
+    check: Callable[[Any], str | None] | None = None
+    to_context: Callable[[Any], Any] | None = None   # the value as templates see it
+    hex: bool = False       # an address: written 0x... in TOML
+
+    @property
+    def field(self) -> str:
+        return self.attr or self.name
+
+    @property
+    def label(self) -> str:
+        return f"[{self.section}] {self.name}" if self.section else self.name
+
+
+KEYS: tuple[Key, ...] = (
+    Key("", "description", str, "", "what this image is for"),
+
+    Key("layout", "load_address", int, 0x100000, hex=True, context="load_address",
+        doc="where the kernel is linked and loaded (>= 1 MiB, 4 KiB aligned)"),
+    Key("layout", "kernel_max_size", _Size, 8 * MIB, context="kernel_max_size",
+        doc="the link fails if the kernel grows past this"),
+    Key("layout", "stack_size", _Size, 64 * KIB, context="stack_size",
+        doc="boot stack, in the kernel's .bss, with an unmapped guard page below"),
+    Key("layout", "heap_address", int, 0x1000000, hex=True, context="heap_address",
+        doc="malloc/free heap (>= 1 MiB and 4 KiB aligned, like every region)"),
+    Key("layout", "heap_size", _Size, 64 * MIB, context="heap_size", doc="size of the heap"),
+    Key("layout", "jit_arena_address", int, 0x5000000, hex=True, context="jit_arena_address",
+        doc="JIT'd code and data; within 2 GiB of the kernel (rel32 calls)"),
+    Key("layout", "jit_arena_size", _Size, 32 * MIB, context="jit_arena_size",
+        doc="size of the JIT arena"),
+
+    Key("features", "jit", bool, True, context="features.jit",
+        doc="build QBE and the JIT into the kernel"),
+    Key("features", "qbe_nins", int, 1 << 16, context="features.nins", check=_check_nins,
+        doc=f"QBE's instruction buffer, in 16-byte entries ({NINS_RANGE[0]} to {NINS_RANGE[1]})"),
+    Key("features", "bench", bool, False, context="features.bench",
+        doc="link the benchmark programs (needs jit; see images/bench.toml)"),
+    Key("features", "jit_passes", str, "all", context="features.jit_passes", check=_check_passes,
+        doc=f"our IL passes: \"all\", \"none\" or names from {', '.join(JIT_PASSES)}, "
+            "comma-separated"),
+
+    Key("qemu", "memory", _Size, 256 * MIB, context="memory_size",
+        doc="guest RAM, 16M to 3G"),
+    Key("qemu", "accel", str, "auto", check=_one_of(ACCELS),
+        doc="auto (KVM when /dev/kvm is usable, else TCG), kvm or tcg"),
+    Key("qemu", "timeout", float, 120.0, doc="seconds before a run counts as hung"),
+    Key("qemu", "boot", list, ["kernel", "iso"], check=_check_boot,
+        doc="media `doit qemu-test` boots: kernel (-kernel ELF32), iso (GRUB ISO)"),
+
+    Key("budget", "image", _Size, 5 * MIB, attr="budget_image",
+        doc="loadable bytes (file-backed PT_LOAD segments)"),
+    Key("budget", "jit_core", _Size, 500 * KIB, attr="budget_jit_core",
+        doc="QBE + libc shim + JIT driver + assembler + loader (text + rodata + data)"),
+    Key("budget", "memory", _Size, 32 * MIB, attr="budget_memory",
+        doc="memory footprint of the kernel including .bss"),
+    Key("budget", "components", dict, {}, attr="budget_components", check=_check_components,
+        doc="per-component limits, e.g. { qbe = \"300K\" } (text + rodata + data)"),
+
+    Key("run", "tests", list, ["aot_fib"], context="tests", to_context=list,
+        doc="kernel tests (KTEST names), in order"),
+    Key("run", "payloads", list, [], context="payloads",
+        to_context=lambda payloads: [p.context() for p in payloads],
+        doc="IL programs run as multiboot modules (paths from the repository root)"),
+    Key("run", "payload_timeout", float, 5.0, context="payload_timeout_ms",
+        check=_check_payload_timeout, to_context=_milliseconds,
+        doc="seconds a payload's main may run before the kernel stops it"),
+)
+
+KEY: dict[tuple[str, str], Key] = {(k.section, k.name): k for k in KEYS}
+
+# section -> key -> (type, default), for validation and error messages.
+SCHEMA: dict[str, dict[str, tuple[Any, Any]]] = {}
+for _k in KEYS:
+    SCHEMA.setdefault(_k.section, {})[_k.name] = (_k.kind, _k.default)
+
+DEFAULT_QBE_NINS: int = KEY["features", "qbe_nins"].default
+
+# What the default image (images/default.toml) sets differently from the
+# defaults; the file is generated from KEYS and these.
+DEFAULT_IMAGE: dict[tuple[str, str], Any] = {
+    ("", "description"): "Kernel self-tests, AOT fibonacci and JIT-compiled fibonacci",
+    ("run", "tests"): ["aot_fib", "heap", "klib", "jit_fib"],
 }
 
 
@@ -109,67 +249,54 @@ class Payload:
         return {"path": str(self.path), "name": self.name}
 
 
-@dataclass(frozen=True)
-class Recipe:
-    name: str
-    path: Path
-    description: str
-    load_address: int
-    kernel_max_size: int
-    stack_size: int
-    heap_address: int
-    heap_size: int
-    jit_arena_address: int
-    jit_arena_size: int
-    jit: bool
-    qbe_nins: int
-    memory: int
-    accel: str
-    timeout: float
-    boot: tuple[str, ...]
-    budget_image: int
-    budget_jit_core: int
-    budget_memory: int
-    budget_components: dict[str, int] = field(default_factory=dict)
-    tests: tuple[str, ...] = ()
-    payloads: tuple[Payload, ...] = ()
-    bench: bool = False     # link the benchmark programs (jitboot/bench.py)
-    jit_passes: str = "all"  # our optimization passes in the JIT (jit/jit.h)
-    payload_timeout: float = 5.0  # seconds a payload's main may run (kernel_lib/watchdog.c)
+class _RecipeMethods:
+    """What Recipe does; its fields come from KEYS (see below)."""
 
     def context(self) -> dict:
         """The `image` variable every template sees."""
-        return {
-            "name": self.name,
-            "load_address": self.load_address,
-            "kernel_max_size": self.kernel_max_size,
-            "stack_size": self.stack_size,
-            "heap_address": self.heap_address,
-            "heap_size": self.heap_size,
-            "jit_arena_address": self.jit_arena_address,
-            "jit_arena_size": self.jit_arena_size,
-            "memory_size": self.memory,
-            "tests": list(self.tests),
-            "features": {"jit": self.jit, "nins": self.qbe_nins, "bench": self.bench,
-                         "jit_passes": self.jit_passes},
-            "payloads": [p.context() for p in self.payloads],
-            "payload_timeout_ms": max(1, math.ceil(self.payload_timeout * 1000)),
-            "exit_pass": EXIT_PASS,
-            "exit_fail": EXIT_FAIL,
-            "exit_panic": EXIT_PANIC,
-        }
-
-    def with_payloads(self, paths: list[str]) -> "Recipe":
-        """This recipe plus extra payloads given on the command line."""
-        extra = tuple(_payload(self.path, p, None, base=Path.cwd()) for p in paths)
-        merged = self.payloads + extra
-        _check_payload_names(self.path, merged)
-        return _replace(self, payloads=merged)
+        ctx: dict[str, Any] = {"name": self.name}
+        for k in KEYS:
+            if not k.context:
+                continue
+            value = getattr(self, k.field)
+            *outer, last = k.context.split(".")
+            table = ctx
+            for part in outer:
+                table = table.setdefault(part, {})
+            table[last] = k.to_context(value) if k.to_context else value
+        return ctx
 
 
-def _replace(recipe: Recipe, **changes) -> Recipe:
-    from dataclasses import replace
-    return replace(recipe, **changes)
+def _stored_type(k: Key) -> Any:
+    if k.section == "run" and k.name == "payloads":
+        return tuple[Payload, ...]
+    return {_Size: int, list: tuple[str, ...], dict: dict[str, int]}.get(k.kind, k.kind)
+
+
+# name (the recipe file's stem), path, then one field per key, in KEYS order.
+Recipe = make_dataclass(
+    "Recipe", [("name", str), ("path", Path)] + [(k.field, _stored_type(k)) for k in KEYS],
+    bases=(_RecipeMethods,), frozen=True)
+Recipe.__module__ = __name__
+Recipe.__doc__ = "A validated recipe: name, path and one attribute per key of KEYS."
+
+
+def _stored(k: Key, value: Any) -> Any:
+    """A checked value as the Recipe holds it (lists become tuples)."""
+    if k.kind is list:
+        return tuple(value)
+    if k.kind is dict:
+        return dict(value)
+    return value
+
+
+def default_recipe(name: str = "default", path: Path | None = None, **changes) -> Recipe:
+    """A Recipe with every key at its default (not validated against a tree):
+    what tests render templates with."""
+    values = {k.field: _stored(k, k.default) for k in KEYS}
+    values["payloads"] = ()
+    values.update(changes)
+    return Recipe(name=name, path=path or ROOT / "images" / f"{name}.toml", **values)
 
 
 def find_recipe(name_or_path: str, root: Path = ROOT) -> Path:
@@ -324,110 +451,44 @@ def _convert(kind: Any, value: Any, section: str, key: str, rep: _Reporter) -> A
     raise AssertionError(kind)
 
 
-def _payload(recipe_path: Path, given: str, rep: _Reporter | None, base: Path) -> Payload:
-    path = Path(given)
-    if not path.is_absolute():
-        path = base / path
-    if not path.is_file():
-        message = f"payload {given!r} not found (looked at {path})"
-        if rep:
-            raise rep.error("run", "payloads", message)
-        raise JitbootError(message)
-    return Payload(path=path.resolve(), name=path.name)
-
-
-def _check_payload_names(recipe_path: Path, payloads: tuple[Payload, ...]) -> None:
-    seen: set[str] = set()
-    for p in payloads:
-        if p.name in seen:
-            raise JitbootError(f"{_show(recipe_path)}: two payloads are named {p.name!r}; "
-                               "the kernel tells modules apart by file name")
-        if not re.fullmatch(r"[A-Za-z0-9_.+\-]+", p.name):
-            raise JitbootError(f"payload file name {p.name!r} must use only letters, "
-                               "digits and _ . + -")
-        seen.add(p.name)
+def check_payloads(given: list[str], base: Path,
+                   fail: Callable[[str], JitbootError] = JitbootError) -> tuple[Payload, ...]:
+    """The payloads `given` names (paths relative to base), checked alike for
+    a recipe's [run] payloads and `doit jit-run il=...`: every file exists,
+    its name uses only letters, digits and _ . + -, and no two share a name
+    (the kernel tells modules apart by file name: KTAP test "payload:NAME").
+    fail turns a problem into the error raised."""
+    payloads: list[Payload] = []
+    for name in given:
+        path = Path(name)
+        if not path.is_absolute():
+            path = base / path
+        if not path.is_file():
+            raise fail(f"payload {name!r} not found (looked at {path})")
+        p = Payload(path=path.resolve(), name=path.name)
+        if not PAYLOAD_NAME.fullmatch(p.name):
+            raise fail(f"payload file name {p.name!r} must use only letters, "
+                       "digits and _ . + -")
+        twin = next((q for q in payloads if q.name == p.name), None)
+        if twin:
+            raise fail(f"two payloads are named {p.name!r} ({_show(twin.path)} and "
+                       f"{_show(p.path)}); the kernel tells modules apart by file name")
+        payloads.append(p)
+    return tuple(payloads)
 
 
 def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
-    accel = v["qemu", "accel"]
-    if accel not in ACCELS:
-        raise rep.error("qemu", "accel", f"expected one of {', '.join(ACCELS)}, got {accel!r}")
-    for medium in v["qemu", "boot"]:
-        if medium not in BOOT_MEDIA:
-            raise rep.error("qemu", "boot",
-                            f"unknown boot medium {medium!r} (use {', '.join(BOOT_MEDIA)})")
-    if not v["qemu", "boot"]:
-        raise rep.error("qemu", "boot", "must name at least one boot medium")
-    nins = v["features", "qbe_nins"]
-    if not 1024 <= nins <= (1 << 24):
-        raise rep.error("features", "qbe_nins", f"must be between 1024 and 16777216, got {nins}")
-    payloads = tuple(_payload(path, p, rep, root) for p in v["run", "payloads"])
-    _check_payload_names(path, payloads)
+    for k in KEYS:
+        problem = k.check(v[k.section, k.name]) if k.check else None
+        if problem:
+            raise rep.error(k.section, k.name, problem)
     if v["features", "bench"] and not v["features", "jit"]:
         raise rep.error("features", "bench", "the benchmark measures the JIT: "
                         "it needs [features] jit = true")
-    _check_passes(v["features", "jit_passes"], rep)
-    _check_components(v["budget", "components"], rep)
-    if v["run", "payload_timeout"] > MAX_PAYLOAD_TIMEOUT:
-        raise rep.error("run", "payload_timeout", f"at most {MAX_PAYLOAD_TIMEOUT} seconds "
-                        f"(one day), got {v['run', 'payload_timeout']}")
-    return Recipe(
-        name=path.stem,
-        path=path,
-        description=v["", "description"],
-        load_address=v["layout", "load_address"],
-        kernel_max_size=v["layout", "kernel_max_size"],
-        stack_size=v["layout", "stack_size"],
-        heap_address=v["layout", "heap_address"],
-        heap_size=v["layout", "heap_size"],
-        jit_arena_address=v["layout", "jit_arena_address"],
-        jit_arena_size=v["layout", "jit_arena_size"],
-        jit=v["features", "jit"],
-        qbe_nins=nins,
-        memory=v["qemu", "memory"],
-        accel=accel,
-        timeout=v["qemu", "timeout"],
-        boot=tuple(v["qemu", "boot"]),
-        budget_image=v["budget", "image"],
-        budget_jit_core=v["budget", "jit_core"],
-        budget_memory=v["budget", "memory"],
-        budget_components=v["budget", "components"],
-        tests=tuple(v["run", "tests"]),
-        payloads=payloads,
-        bench=v["features", "bench"],
-        jit_passes=v["features", "jit_passes"],
-        payload_timeout=v["run", "payload_timeout"],
-    )
-
-
-def _check_components(budgets: dict, rep: _Reporter) -> None:
-    """[budget] components: known names and sizes, before anything is built."""
-    from .size import DEFAULT_COMPONENTS, UNATTRIBUTED
-    known = sorted({c for _, c in DEFAULT_COMPONENTS} | {UNATTRIBUTED})
-    for name, limit in budgets.items():
-        if name not in known:
-            raise rep.error("budget", "components",
-                            f"unknown component {name!r} (known: {', '.join(known)})")
-        try:
-            parse_size(limit)
-        except ValueError as e:
-            raise rep.error("budget", "components", f"{name}: {e}") from None
-
-
-MAX_PAYLOAD_TIMEOUT = 86400   # keeps the kernel's TSC deadline arithmetic in range
-
-# The JIT's own optimization passes (jit/shim/qbe/opt.c passtab).
-JIT_PASSES = ("tre", "inline")
-
-
-def _check_passes(spec: str, rep: _Reporter) -> None:
-    if spec in ("all", "none"):
-        return
-    for name in spec.split(","):
-        if name not in JIT_PASSES:
-            raise rep.error("features", "jit_passes",
-                            f"unknown pass {name!r} (use \"all\", \"none\" or "
-                            f"comma-separated names from {', '.join(JIT_PASSES)})")
+    values = {k.field: _stored(k, v[k.section, k.name]) for k in KEYS}
+    values["payloads"] = check_payloads(v["run", "payloads"], root,
+                                        lambda problem: rep.error("run", "payloads", problem))
+    return Recipe(name=path.stem, path=path, **values)
 
 
 PAGE = 4 * KIB
@@ -456,10 +517,10 @@ def _check_layout(r: Recipe, rep: _Reporter) -> None:
     need(r.memory <= 3 * GIB, "memory",
          "more than 3G would put RAM above the 4 GiB identity map", "qemu")
     need(r.stack_size < r.memory, "stack_size",
-         f"stack ({_human(r.stack_size)}) is larger than memory ({_human(r.memory)})")
+         f"stack ({format_size(r.stack_size)}) is larger than memory ({format_size(r.memory)})")
     need(r.stack_size + PAGE <= r.kernel_max_size, "stack_size",
-         f"stack ({_human(r.stack_size)}) does not fit in kernel_max_size "
-         f"({_human(r.kernel_max_size)}): the stack lives in the kernel's .bss")
+         f"stack ({format_size(r.stack_size)}) does not fit in kernel_max_size "
+         f"({format_size(r.kernel_max_size)}): the stack lives in the kernel's .bss")
     regions = [
         ("kernel", "load_address", r.load_address, r.kernel_max_size),
         ("heap", "heap_address", r.heap_address, r.heap_size),
@@ -468,7 +529,7 @@ def _check_layout(r: Recipe, rep: _Reporter) -> None:
     for name, key, start, size in regions:
         need(start + size <= r.memory, key,
              f"{name} [{start:#x}, {start + size:#x}) ends beyond the "
-             f"{_human(r.memory)} of memory ([qemu] memory)")
+             f"{format_size(r.memory)} of memory ([qemu] memory)")
     for i, (a, akey, astart, asize) in enumerate(regions):
         for b, _bkey, bstart, bsize in regions[i + 1:]:
             if astart < bstart + bsize and bstart < astart + asize:
@@ -480,13 +541,6 @@ def _check_layout(r: Recipe, rep: _Reporter) -> None:
     need(max(arena_end, kernel_end) - min(r.jit_arena_address, r.load_address) <= REL32_REACH,
          "jit_arena_address", "JIT arena must lie within 2 GiB of the kernel "
          "(JIT'd code calls kernel functions with rel32)")
-
-
-def _human(n: int) -> str:
-    for unit, scale in (("G", GIB), ("M", MIB), ("K", KIB)):
-        if n >= scale and n % scale == 0:
-            return f"{n // scale}{unit}"
-    return str(n)
 
 
 def available_tests(root: Path = ROOT, jit: bool = True) -> dict[str, Path]:
@@ -519,3 +573,139 @@ def _check_tests(r: Recipe, rep: _Reporter, root: Path) -> None:
                             f"{', '.join(sorted(known)) or 'none'})")
     if not r.tests and not r.payloads:
         raise rep.error("run", "tests", "the image runs nothing: list tests or payloads")
+
+
+# -- documents derived from KEYS ---------------------------------------------
+
+TYPE_NAMES = {_Size: "size", int: "integer", bool: "true/false", str: "string",
+              float: "seconds", list: "list of strings", dict: "table of sizes"}
+README = "README.md"
+DEFAULT_TOML = "images/default.toml"
+TABLE_BEGIN = "<!-- recipe-table:begin (python -m jitboot.recipe --write) -->"
+TABLE_END = "<!-- recipe-table:end -->"
+REGENERATE = "python -m jitboot.recipe --write"
+
+
+def toml_value(k: Key, value: Any) -> str:
+    """value as TOML text, the way a recipe would write it."""
+    def string(s: str) -> str:
+        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if k.kind is _Size:
+        return string(format_size(value))
+    if k.kind is bool:
+        return "true" if value else "false"
+    if k.kind is int:
+        return f"{value:#x}" if k.hex else str(value)
+    if k.kind is float:
+        return f"{value:g}"
+    if k.kind is str:
+        return string(value)
+    if k.kind is list:
+        return "[" + ", ".join(string(v) for v in value) + "]"
+    if k.kind is dict:
+        inner = ", ".join(f"{n} = {string(format_size(v))}" for n, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    raise AssertionError(k.kind)
+
+
+def readme_table() -> str:
+    """The Markdown table of every key that README.md holds between
+    TABLE_BEGIN and TABLE_END."""
+    rows = ["| key | type | default | template variable | what |", "|---|---|---|---|---|"]
+    for k in KEYS:
+        var = f"`image.{k.context}`" if k.context else ""
+        rows.append(f"| `{k.label}` | {TYPE_NAMES[k.kind]} | `{toml_value(k, k.default)}` "
+                    f"| {var} | {k.doc.replace('|', '&#124;')} |")
+    return "\n".join(rows) + "\n"
+
+
+def default_toml() -> str:
+    """images/default.toml: every key, with its default unless DEFAULT_IMAGE
+    says what the default image uses instead."""
+    out = ["# The default image: boots, runs the kernel self-tests and JIT-compiles",
+           "# fibonacci, checking it against the same function compiled into the kernel.",
+           f"# Generated from jitboot/recipe.py (KEYS, DEFAULT_IMAGE): {REGENERATE}.",
+           "# Every key is optional; the values here are the defaults unless noted."]
+    section = None
+    for k in KEYS:
+        if k.section != section:
+            section = k.section
+            if section:
+                out += ["", f"[{section}]"]
+        value = DEFAULT_IMAGE.get((k.section, k.name), k.default)
+        doc = k.doc if value == k.default else \
+            f"{k.doc} (default: {toml_value(k, k.default)})"
+        line = f"{k.name} = {toml_value(k, value)}"
+        out.append(f"{line.ljust(30)} # {doc}")
+    return "\n".join(out) + "\n"
+
+
+def with_readme_table(text: str) -> str:
+    """README text with its recipe table block replaced by readme_table()."""
+    begin, end = text.find(TABLE_BEGIN), text.find(TABLE_END)
+    if begin < 0 or end < begin:
+        raise JitbootError(f"{README}: no recipe table block ({TABLE_BEGIN} ... {TABLE_END})")
+    return text[:begin + len(TABLE_BEGIN)] + "\n" + readme_table() + text[end:]
+
+
+def stale_documents(root: Path = ROOT) -> list[str]:
+    """The derived files (README table, images/default.toml) that disagree
+    with KEYS."""
+    stale = []
+    readme = (root / README).read_text(encoding="utf-8")
+    if with_readme_table(readme) != readme:
+        stale.append(f"{README} (recipe table)")
+    if (root / DEFAULT_TOML).read_text(encoding="utf-8") != default_toml():
+        stale.append(DEFAULT_TOML)
+    return stale
+
+
+def write_documents(root: Path = ROOT) -> list[str]:
+    """Regenerate the README table and images/default.toml; return what changed."""
+    changed = []
+    readme = root / README
+    text = readme.read_text(encoding="utf-8")
+    for path, new in ((readme, with_readme_table(text)), (root / DEFAULT_TOML, default_toml())):
+        if path.read_text(encoding="utf-8") != new:
+            path.write_text(new, encoding="utf-8")
+            changed.append(str(path.relative_to(root)))
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m jitboot.recipe",
+                                 description="The recipe schema (KEYS) and what derives from it.")
+    what = ap.add_mutually_exclusive_group(required=True)
+    what.add_argument("--table", action="store_true", help="print the README's recipe table")
+    what.add_argument("--default-toml", action="store_true", help="print images/default.toml")
+    what.add_argument("--write", action="store_true",
+                      help="rewrite the README table and images/default.toml from the schema")
+    what.add_argument("--check", action="store_true",
+                      help="exit 1 if the README table or images/default.toml is stale")
+    what.add_argument("--validate", metavar="RECIPE", help="load and check one recipe")
+    a = ap.parse_args(argv)
+    try:
+        if a.table:
+            print(readme_table(), end="")
+        elif a.default_toml:
+            print(default_toml(), end="")
+        elif a.write:
+            for name in write_documents():
+                print(f"rewrote {name}")
+        elif a.check:
+            stale = stale_documents()
+            for name in stale:
+                print(f"{name} disagrees with jitboot/recipe.py: run {REGENERATE}",
+                      file=sys.stderr)
+            return 1 if stale else 0
+        else:
+            r = load_recipe(a.validate)
+            print(f"{_show(r.path)}: ok")
+    except JitbootError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import ROOT
+from . import ROOT, protocol
 from .errors import JitbootError
 from .recipe import Recipe
 
@@ -31,6 +31,7 @@ class Template:
 TEMPLATES = (
     Template("linker/kernel.ld.j2", "kernel.ld"),
     Template("boot/config.h.j2", "config.h"),
+    Template("boot/protocol.h.j2", "protocol.h"),
     Template("boot/ktests.c.j2", "ktests.c"),
     Template("boot/grub.cfg.j2", "grub.cfg"),
     Template("jit/exports.c.j2", "exports.c", jit_only=True),
@@ -53,7 +54,21 @@ def environment(root: Path = ROOT) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["hex"] = lambda value: f"{int(value):#x}"
+    env.filters["c_string"] = c_string
     return env
+
+
+def c_string(text: str) -> str:
+    """text as a C string literal."""
+    out = []
+    for ch in text:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif " " <= ch <= "~":
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):03o}")
+    return '"' + "".join(out) + '"'
 
 
 def read_exports(root: Path = ROOT) -> list[str]:
@@ -73,7 +88,15 @@ def read_exports(root: Path = ROOT) -> list[str]:
 
 
 def context(recipe: Recipe, root: Path = ROOT) -> dict:
-    return {"image": recipe.context(), "exports": read_exports(root) if recipe.jit else []}
+    return {"image": recipe.context(), "protocol": protocol.context(),
+            "exports": read_exports(root) if recipe.jit else []}
+
+
+def protocol_header(root: Path = ROOT) -> str:
+    """gen/protocol.h's text: it depends on no recipe (host builds of kernel
+    sources use it too)."""
+    return render_template(environment(root), "boot/protocol.h.j2",
+                           {"protocol": protocol.context()})
 
 
 def render_template(env: jinja2.Environment, source: str, ctx: dict) -> str:

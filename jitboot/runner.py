@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import qemu
 from .build import Image
+from .recipe import check_payloads
 from .errors import JitbootError
 from .junit import write_junit
 
@@ -57,16 +58,13 @@ def qemu_test(image: Image) -> None:
 
 
 def run_payloads(image: Image, il_files: list[str]) -> None:
-    """Boot the kernel with IL files as multiboot modules (`doit run`)."""
+    """Boot the kernel with IL files as multiboot modules (`doit jit-run`),
+    checked as a recipe's [run] payloads are (paths from the current
+    directory)."""
     if not il_files:
         raise JitbootError("no IL files: use `doit jit-run il=FILE.ssa[,FILE2.ssa...]`")
-    paths = []
-    for name in il_files:
-        path = Path(name).resolve()
-        if not path.is_file():
-            raise JitbootError(f"{name}: no such IL file")
-        paths.append(path)
-    result = boot(image, "kernel", modules=paths, tag="run")
+    payloads = check_payloads(il_files, Path.cwd())
+    result = boot(image, "kernel", modules=[p.path for p in payloads], tag="run")
     for test in result.ktap.tests:
         output = test.program_output()
         if output:

@@ -90,6 +90,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from jitboot import components as manifest
+from jitboot import recipe
 from jitboot.errors import JitbootError
 
 SCHEMA_VERSION = 1
@@ -107,11 +108,9 @@ UNATTRIBUTED = "unattributed"
 OTHER = "other"
 KINDS = ("text", "rodata", "data", "bss")
 
-DEFAULT_BUDGETS = {
-    "image": 5 * 1024 * 1024,
-    "jit_core": 500 * 1024,
-    "memory": 32 * 1024 * 1024,
-}
+# The recipe's [budget] defaults.
+DEFAULT_BUDGETS = {name: recipe.KEY["budget", name].default
+                   for name in ("image", "jit_core", "memory")}
 
 SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 0x1, 0x2, 0x4
 PF_X, PF_W, PF_R = 0x1, 0x2, 0x4
@@ -749,25 +748,13 @@ def _symbols(syms, elf, covers, comp_of_path) -> list[Symbol]:
 
 # -------------------------------------------------------------- budgets
 
-_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024, "m": 1 << 20,
-          "mb": 1000 ** 2, "mib": 1 << 20, "g": 1 << 30, "gb": 1000 ** 3, "gib": 1 << 30}
-
-
 def parse_size(v, where: str = "size") -> int:
-    """An int, or a string like "5 MiB", "500KiB", "4M", "0x1000"."""
-    if isinstance(v, bool):
-        raise JitbootError(f"{where}: expected a size, got {v!r}")
-    if isinstance(v, int):
-        n = v
-    else:
-        m = re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(v))
-        if not m or m.group(2).lower() not in _UNITS:
-            raise JitbootError(f"{where}: bad size {v!r} (use bytes or e.g. '5 MiB', '500 KiB')")
-        num = int(m.group(1), 16) if m.group(1).startswith("0x") else float(m.group(1))
-        n = int(num * _UNITS[m.group(2).lower()])
-    if n < 0:
-        raise JitbootError(f"{where}: size must not be negative ({v!r})")
-    return n
+    """recipe.parse_size (one size grammar: "5 MiB", "500K", "0x1000";
+    binary units), with a JitbootError naming where the size came from."""
+    try:
+        return recipe.parse_size(v)
+    except ValueError as e:
+        raise JitbootError(f"{where}: {e}") from None
 
 
 def recipe_budgets(recipe) -> dict:
@@ -962,11 +949,15 @@ def main(argv: list[str] | None = None) -> int:
     from jitboot import size_render
 
     ap = argparse.ArgumentParser(prog="python -m jitboot.size",
-                                 description="Size audit of a 64-bit x86-64 kernel ELF.")
+                                 description="Size audit of a 64-bit x86-64 kernel ELF.",
+                                 epilog=f"Sizes: {recipe.SIZE_GRAMMAR}.")
+    default = {k: recipe.format_size(v) for k, v in DEFAULT_BUDGETS.items()}
     ap.add_argument("elf")
-    ap.add_argument("--budget-image", help="image budget (default 5 MiB)")
-    ap.add_argument("--budget-jit-core", help="JIT core budget (default 500 KiB)")
-    ap.add_argument("--budget-memory", help="memory budget incl. bss (default 64 MiB)")
+    ap.add_argument("--budget-image", help=f"image budget (default {default['image']})")
+    ap.add_argument("--budget-jit-core",
+                    help=f"JIT core budget (default {default['jit_core']})")
+    ap.add_argument("--budget-memory",
+                    help=f"memory budget incl. bss (default {default['memory']})")
     ap.add_argument("--baseline", help="size.json of an earlier build to diff against")
     ap.add_argument("--json", help="write the JSON report here")
     ap.add_argument("--html", help="write the HTML picture here")

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "protocol.h"
 #include "klib.h"
 
 /* Exit QEMU through isa-debug-exit (QEMU exits with (code << 1) | 1), then

@@ -69,7 +69,7 @@ void kmain(uint32_t magic, uint32_t info)
 		panic("heap and JIT arena overlap: fix heap_address/jit_arena_address in the recipe");
 	heap_init();
 
-	printf("KTAP version 1\n1..%d\n", ktest_total());
+	printf(JB_KTAP_HEADER "\n" JB_KTAP_PLAN "%d\n", ktest_total());
 	report_boot();
 	ktest_run_all();
 }

@@ -6,7 +6,7 @@
 #include "ktest.h"
 #include "multiboot.h"
 
-#define INDENT		"    "	/* subtest lines */
+#define INDENT		JB_KTAP_INDENT	/* subtest lines */
 #define LINE_MAX	512	/* longer check and diagnostic lines are cut */
 #define OUT_MAX		4096	/* longer stdout lines are split */
 #define BUF_SIZE	(128 * 1024)
@@ -45,7 +45,7 @@ static void buf_diag(const char *text, size_t n)
 	for (; text < end; text = nl + 1) {
 		for (nl = text; nl < end && *nl != '\n'; nl++)
 			;
-		buf_line("# ", text, nl - text, BUF_SIZE - CHECK_RESERVE);
+		buf_line(JB_KTAP_DIAGNOSTIC, text, nl - text, BUF_SIZE - CHECK_RESERVE);
 	}
 }
 
@@ -62,7 +62,7 @@ int ktest_stdout_putc(char c)
 		return 0;
 	if (c == '\n') {
 		if (!run.outlen)
-			buf_line("# ", "", 0, BUF_SIZE - CHECK_RESERVE);	/* keep empty lines */
+			buf_line(JB_KTAP_DIAGNOSTIC, "", 0, BUF_SIZE - CHECK_RESERVE);	/* keep empty lines */
 		flush_stdout_line();
 		return 1;
 	}
@@ -76,7 +76,7 @@ int ktest_stdout_putc(char c)
 static char *reason_start(char *s)
 {
 	for (; *s; s++)
-		if (s[0] == ' ' && s[1] == '#' && s[2] == ' ')
+		if (strncmp(s, JB_KTAP_DIRECTIVE, sizeof JB_KTAP_DIRECTIVE - 1) == 0)
 			return s;
 	return 0;
 }
@@ -93,7 +93,8 @@ static int check(struct ktest *t, int ok, int reason, const char *fmt, va_list a
 	t->nchecks++;
 	t->nfailed += !ok;
 	flush_stdout_line();	/* keep program output in order with checks */
-	n = snprintf(line, sizeof line, "%s %d %s", ok ? "ok" : "not ok", t->nchecks, text);
+	n = snprintf(line, sizeof line, "%s %d %s", ok ? JB_KTAP_OK : JB_KTAP_NOT_OK,
+		t->nchecks, text);
 	if (n >= (int)sizeof line)
 		n = sizeof line - 1;
 	buf_line("", line, n, BUF_SIZE);
@@ -156,7 +157,7 @@ const char *ktest_panic_flush(void)
 static void test_begin(struct ktest *t, const char *name)
 {
 	*t = (struct ktest){ .name = name };
-	printf(INDENT "KTAP version 1\n" INDENT "# Subtest: %s\n", name);
+	printf(INDENT JB_KTAP_HEADER "\n" INDENT JB_KTAP_SUBTEST "%s\n", name);
 	run.len = run.outlen = run.dropped = 0;
 	run.cur = t;
 }
@@ -168,14 +169,14 @@ static int test_end(struct ktest *t, int num)
 
 	flush_stdout_line();
 	run.cur = 0;
-	printf(INDENT "1..%d\n", t->nchecks);
+	printf(INDENT JB_KTAP_PLAN "%d\n", t->nchecks);
 	serial_write(run.buf, run.len);
 	if (run.dropped)
-		printf(INDENT "# %zu bytes of test output dropped: more than %d KiB\n",
+		printf(INDENT JB_KTAP_DIAGNOSTIC "%zu bytes of test output dropped: more than %d KiB\n",
 		       run.dropped, BUF_SIZE / 1024);
-	printf("%s %d %s", ok ? "ok" : "not ok", num, t->name);
+	printf("%s %d %s", ok ? JB_KTAP_OK : JB_KTAP_NOT_OK, num, t->name);
 	if (t->skip)
-		printf(" # SKIP %s", t->skip);
+		printf(JB_KTAP_DIRECTIVE JB_KTAP_SKIP " %s", t->skip);
 	printf("\n");
 	return ok;
 }
@@ -191,7 +192,7 @@ int ktest_total(void)
 
 void ktest_run_all(void)
 {
-	static char names[MB_MAX_MODULES][MB_NAME_MAX + 8];
+	static char names[MB_MAX_MODULES][sizeof JB_PAYLOAD_PREFIX + MB_NAME_MAX];
 	struct ktest t;
 	int num = 0, failed = 0, i;
 
@@ -206,7 +207,7 @@ void ktest_run_all(void)
 		const char *name;
 
 		mb_module(i, &il, &len, &name);
-		snprintf(names[i], sizeof names[i], "payload:%s", name);
+		snprintf(names[i], sizeof names[i], JB_PAYLOAD_PREFIX "%s", name);
 		test_begin(&t, names[i]);
 		jit_run_payload(&t, name, il, len);
 		failed |= !test_end(&t, ++num);

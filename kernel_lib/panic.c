@@ -3,11 +3,9 @@
 #include "ktest.h"
 #include "x86.h"
 
-#define DEBUG_EXIT_PORT	0xF4	/* QEMU -device isa-debug-exit,iobase=0xf4,iosize=0x04 */
-
 void qemu_exit(int code)
 {
-	outl(DEBUG_EXIT_PORT, code);
+	outl(JB_DEBUG_EXIT_PORT, code);	/* QEMU -device isa-debug-exit */
 	/* Only reached without the device (or on real hardware): stop here. */
 	cpu_halt_forever();
 	__builtin_unreachable();
@@ -27,12 +25,14 @@ void panic(const char *fmt, ...)
 	/* A fault while panicking (say, in the formatter) must still end the
 	 * run with the panic code, not recurse. */
 	if (panicking++) {
-		serial_write("PANIC: nested panic\n", 20);
+		static const char nested[] = JB_PANIC " nested panic\n";
+
+		serial_write(nested, sizeof nested - 1);
 		qemu_exit(JB_EXIT_PANIC);
 	}
 	indent = ktest_panic_flush();
 	serial_write(indent, strlen(indent));
-	serial_write("PANIC: ", 7);
+	serial_write(JB_PANIC " ", sizeof JB_PANIC);
 	va_start(ap, fmt);
 	kfmt(emit_serial, 0, fmt, ap);
 	va_end(ap);

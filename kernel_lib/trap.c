@@ -161,7 +161,7 @@ void trap_uncatch(void)
 const char *trap_name(int vector)
 {
 	if (vector == TRAP_TIMEOUT)
-		return "timeout";
+		return JB_FAULT_TIMEOUT;
 	return vector >= 0 && vector < NVECTORS ? names[vector] : "?";
 }
 

@@ -52,4 +52,4 @@ def test_jit_run_without_or_with_missing_il(image_builder):
     one_line_error(doit(ROOT, "jit-run", check=False),
                    "no IL files: use `doit jit-run il=FILE.ssa[,FILE2.ssa...]`")
     one_line_error(doit(ROOT, "jit-run", "il=missing.ssa", check=False),
-                   "missing.ssa: no such IL file")
+                   f"payload 'missing.ssa' not found (looked at {ROOT / 'missing.ssa'})")

@@ -14,24 +14,24 @@ import re
 
 import pytest
 
-from jitboot import ROOT, qemu
+from jitboot import ROOT, protocol, qemu
+from jitboot.protocol import FAULT_TAG
 
 FAULTS = sorted((ROOT / "tests" / "il" / "faults").glob("*.ssa"))
 HELLO = ROOT / "tests" / "il" / "hello.ssa"
 # "contained PF page fault in main+0xb: null pointer dereference at 0x0",
 # "... in kernel code at 0x105a40 called from main+0x17: ...",
 # "contained timeout: still running after 500 ms in main+0x10"
-CONTAINED = re.compile(r"^contained ([A-Z]{2}|timeout)[ :].*?(?:in|called from) (\w+)\+0x[0-9a-f]+\b")
+CONTAINED = re.compile(rf"^{protocol.FAULT_CONTAINED} ([A-Z]{{2}}|{protocol.FAULT_TIMEOUT})[ :]"
+                       r".*?(?:in|called from) (\w+)\+0x[0-9a-f]+\b")
 
 
 def expected(ssa):
-    m = re.search(r"^# expect fault: #?(\w+)$", ssa.read_text(), re.M)
-    return m.group(1)
+    return protocol.expected_fault(ssa.read_text())
 
 
 def payloads(result):
-    return {t.name.removeprefix("payload:"): t for t in result.ktap.tests
-            if t.name.startswith("payload:")}
+    return protocol.payload_results(result.ktap.tests)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_fault_details(faults_image, faults_run):
     assert "called from main+0x" in names["fault_in_kernel_call.ssa"]
     timeout = faults_image.recipe.payload_timeout
     assert timeout <= 1, "keep the faults image quick"
-    stopped = f"contained timeout: still running after {round(timeout * 1000)} ms in "
+    stopped = f"{protocol.FAULT_CONTAINED} {protocol.FAULT_TIMEOUT}: still running after {round(timeout * 1000)} ms in "
     assert names["infinite_loop.ssa"].startswith(stopped + "main+0x")
     # nearly all its time is in strlen: stopped there, named by its caller
     assert re.match(re.escape(stopped) + r"kernel code at 0x[0-9a-f]+ called from main\+0x",
@@ -129,9 +129,9 @@ def failing_run(image, modules, tmp_path):
 
 def _variant(tmp_path, ssa, name, expect=None):
     """ssa's program under another name, expecting `expect` (or nothing)."""
-    text = re.sub(r"^# expect fault: .*$", "", ssa.read_text(), flags=re.M)
+    text = re.sub(rf"^{re.escape(FAULT_TAG)} .*$", "", ssa.read_text(), flags=re.M)
     if expect:
-        text = f"# expect fault: {expect}\n" + text
+        text = f"{FAULT_TAG} {expect}\n" + text
     out = tmp_path / name
     out.write_text(text)
     return out
@@ -147,7 +147,7 @@ def test_unexpected_faults_are_test_failures(faults_image, tmp_path):
             _variant(tmp_path, HELLO, "nofault.ssa", expect="#DE"),
             HELLO]
     r = failing_run(faults_image, mods, tmp_path)
-    assert "first failure: payload:div0.ssa" in r.reason
+    assert f"first failure: {protocol.payload_test_name('div0.ssa')}" in r.reason
     assert "DE divide error in main+0x" in r.reason
     tests = payloads(r)
     assert [n for n, t in tests.items() if t.status.value != "ok"] == \
@@ -240,7 +240,7 @@ def test_runaway_payloads_are_stopped(faults_image, tmp_path):
             HELLO]
     r = failing_run(faults_image, mods, tmp_path)
     ms = round(faults_image.recipe.payload_timeout * 1000)
-    assert "first failure: payload:spin.ssa" in r.reason
+    assert f"first failure: {protocol.payload_test_name('spin.ssa')}" in r.reason
     assert f"timeout: still running after {ms} ms in main+0x" in r.reason
     tests = payloads(r)
     assert [n for n, t in tests.items() if t.status.value != "ok"] == ["spin.ssa", "finishes.ssa"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jitboot import junit, ktap
+from jitboot import junit, ktap, protocol
 from jitboot.errors import JitbootError
 from jitboot.qemu import (Outcome, classify, exit_code_for, format_summary,
                           qemu_command, run_image)
@@ -86,10 +86,10 @@ def hang_image(image_builder):
 def test_default_image_passes(default_image, tmp_path, private_tmp):
     r = boot(default_image, tmp_path)
     assert r.outcome == Outcome.PASS, format_summary(r)
-    assert r.exit_code == 33 and r.accel == "tcg"
+    assert r.exit_code == protocol.QEMU_EXIT_PASS and r.accel == "tcg"
     assert r.ktap.ok()
     assert len(r.ktap.tests) == len(default_image.recipe.tests)
-    assert r.serial_log.read_bytes().startswith(b"KTAP version 1")
+    assert r.serial_log.read_bytes().startswith(protocol.KTAP_HEADER.encode())
     last = format_summary(r).splitlines()[-1]
     assert last.startswith(f"PASS: {len(r.ktap.tests)}/{len(r.ktap.tests)}"
                            f" tests ok (tcg, ")
@@ -108,8 +108,8 @@ def test_fault_is_panic_with_rip_and_cr2(image_builder, tmp_path,
                                          private_tmp):
     r = boot(image_builder("tests/images/fault_unmapped.toml"), tmp_path)
     assert r.outcome == Outcome.PANIC, format_summary(r)
-    assert r.exit_code == 37
-    assert r.reason.startswith("PANIC: ")
+    assert r.exit_code == protocol.QEMU_EXIT_PANIC
+    assert r.reason.startswith(f"{protocol.PANIC} ")
     assert "rip=" in r.reason and "cr2=" in r.reason
     assert r.ktap.tests[0].status.value == "incomplete"
     assert any(ln.startswith("FAIL (panic): PANIC: ")
@@ -168,7 +168,7 @@ def test_triple_fault(image_builder, tmp_path, private_tmp):
 def test_failing_test(image_builder, tmp_path, private_tmp):
     r = boot(image_builder("tests/images/fail_example.toml"), tmp_path)
     assert r.outcome == Outcome.TEST_FAILURE, format_summary(r)
-    assert r.exit_code == 35
+    assert r.exit_code == protocol.QEMU_EXIT_FAIL
     assert [t.name for t in r.ktap.failures()] == ["fail_example"]
     xml = junit.write_junit(tmp_path / "junit.xml", r, "fail_example")
     root = ET.parse(xml).getroot()

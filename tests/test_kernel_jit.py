@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from jitboot import ROOT, qemu
+from jitboot import ROOT, protocol, qemu
 
 IL = ROOT / "tests" / "il"
 CORPUS = sorted(IL.glob("*.ssa"))
@@ -24,8 +24,7 @@ def boot_with(image, modules, tmp_path, timeout=120):
 
 
 def payloads(result):
-    return {t.name.removeprefix("payload:"): t for t in result.ktap.tests
-            if t.name.startswith("payload:")}
+    return protocol.payload_results(result.ktap.tests)
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +71,9 @@ def test_bad_input_reported_in_kernel(bad_run, ssa):
     test = payloads(bad_run)[ssa.name]
     assert test.status.name == "NOT_OK"
     serial = bad_run.serial_log.read_text(errors="replace")
-    block = serial[serial.index(f"# Subtest: payload:{ssa.name}"):]
-    block = block[:block.index(f"payload:{ssa.name}\n", 30)]
+    name = protocol.payload_test_name(ssa.name)
+    block = serial[serial.index(f"{protocol.KTAP_SUBTEST}{name}"):]
+    block = block[:block.index(f"{name}\n", 30)]
     expected = ssa.with_suffix(".err").read_text().strip()
     if expected.startswith(":"):       # QBE's own message, at QBE's line
         assert f"{ssa.name}{expected}" in block, block

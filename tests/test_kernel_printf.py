@@ -11,6 +11,8 @@ import subprocess
 
 import pytest
 
+from jitboot import render
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 KLIB = REPO / "kernel_lib"
 # host-only test harness, compiled here with deliberately odd flags (renamed
@@ -24,7 +26,8 @@ def checker(tmp_path_factory):
     if not shutil.which("gcc"):
         pytest.skip("gcc not found")
     d = tmp_path_factory.mktemp("fmt")
-    (d / "config.h").write_text("#define JB_EXIT_PANIC 0x12\n")
+    (d / "config.h").write_text("")
+    (d / "protocol.h").write_text(render.protocol_header())
     renames = [f"-D{n}=k_{n}" for n in PUBLIC]
     exe = d / "fmt_vs_glibc"
     subprocess.run(["gcc", "-O2", "-fno-builtin", "-w", "-I", str(d), "-I", str(KLIB), *renames,

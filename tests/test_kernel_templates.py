@@ -6,8 +6,11 @@ import pathlib
 import shutil
 import subprocess
 
-import jinja2
 import pytest
+
+from jitboot import protocol
+from jitboot.recipe import Payload, default_recipe
+from jitboot.render import environment
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -16,21 +19,34 @@ pytestmark = pytest.mark.skipif(not shutil.which("gcc") or not shutil.which("ld"
 
 
 def sample_image(**over):
-    image = dict(name="sample", load_address=0x100000, kernel_max_size=8 << 20,
-                 stack_size=64 << 10, heap_address=0x1000000, heap_size=64 << 20,
-                 jit_arena_address=0x5000000, jit_arena_size=32 << 20, memory_size=256 << 20,
-                 tests=["aot_fib", "heap"], features={"jit": True, "nins": 1 << 16},
-                 payloads=[{"path": "tests/il/hello.ssa", "name": "hello.ssa"}],
-                 payload_timeout_ms=2500, exit_pass=0x10, exit_fail=0x11, exit_panic=0x12)
+    """The `image` context of a recipe with every key at its default (and
+    two tests and a payload), as jitboot.recipe derives it; over replaces
+    context entries."""
+    recipe = default_recipe("sample", tests=("aot_fib", "heap"), payload_timeout=2.5,
+                            payloads=(Payload(pathlib.Path("tests/il/hello.ssa"), "hello.ssa"),))
+    image = recipe.context()
     image.update(over)
     return image
 
 
 def render(template, image):
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(REPO)),
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["hex"] = hex
-    return env.get_template(template).render(image=image, exports=[])
+    env = environment(REPO)
+    return env.get_template(template).render(image=image, exports=[],
+                                             protocol=protocol.context())
+
+
+def c_checks(macros, values):
+    return [f"_Static_assert({m} == {values[k]}ULL, \"{m}\");" for m, k in macros.items()]
+
+
+def compiles_as_c_and_assembly(tmp_path, header, checks):
+    src = tmp_path / "check.c"
+    src.write_text(f'#include "{header}"\n' + "\n".join(checks) + "\n")
+    subprocess.run(["gcc", "-std=gnu11", "-fsyntax-only", "-Wall", "-Werror", "-I", str(tmp_path),
+                    str(src)], check=True)
+    # boot.S includes it too: must preprocess as assembly
+    subprocess.run(["gcc", "-E", "-D__ASSEMBLY__", "-x", "assembler-with-cpp", "-I", str(tmp_path),
+                    str(tmp_path / header)], check=True, capture_output=True)
 
 
 def test_config_h_has_recipe_values(tmp_path):
@@ -40,17 +56,27 @@ def test_config_h_has_recipe_values(tmp_path):
               "JB_STACK_SIZE": "stack_size", "JB_HEAP_ADDR": "heap_address",
               "JB_HEAP_SIZE": "heap_size", "JB_JIT_ARENA_ADDR": "jit_arena_address",
               "JB_JIT_ARENA_SIZE": "jit_arena_size", "JB_MEMORY_SIZE": "memory_size",
-              "JB_PAYLOAD_TIMEOUT_MS": "payload_timeout_ms", "JB_EXIT_PASS": "exit_pass", "JB_EXIT_FAIL": "exit_fail", "JB_EXIT_PANIC": "exit_panic"}
-    checks = [f"_Static_assert({m} == {image[k]}ULL, \"{m}\");" for m, k in macros.items()]
+              "JB_PAYLOAD_TIMEOUT_MS": "payload_timeout_ms"}
+    checks = c_checks(macros, image)
     checks += ['_Static_assert(JB_FEATURE_JIT == 1, "jit");',
-               '_Static_assert(sizeof JB_IMAGE_NAME == sizeof "sample", "name");']
-    src = tmp_path / "check.c"
-    src.write_text('#include "config.h"\n' + "\n".join(checks) + "\n")
-    subprocess.run(["gcc", "-std=gnu11", "-fsyntax-only", "-Wall", "-Werror", "-I", str(tmp_path),
-                    str(src)], check=True)
-    # boot.S includes it too: must preprocess as assembly
-    subprocess.run(["gcc", "-E", "-D__ASSEMBLY__", "-x", "assembler-with-cpp", "-I", str(tmp_path),
-                    str(tmp_path / "config.h")], check=True, capture_output=True)
+               '_Static_assert(sizeof JB_IMAGE_NAME == sizeof "sample", "name");',
+               '_Static_assert(sizeof JB_JIT_PASSES == sizeof "all", "passes");']
+    assert image["payload_timeout_ms"] == 2500
+    compiles_as_c_and_assembly(tmp_path, "config.h", checks)
+
+
+def test_protocol_h_has_protocol_values(tmp_path):
+    (tmp_path / "protocol.h").write_text(render("boot/protocol.h.j2", sample_image()))
+    ctx = protocol.context()
+    numbers = {"JB_EXIT_PASS": "exit_pass", "JB_EXIT_FAIL": "exit_fail",
+               "JB_EXIT_PANIC": "exit_panic", "JB_DEBUG_EXIT_PORT": "debug_exit_port"}
+    strings = {"JB_KTAP_HEADER": "ktap_header", "JB_PANIC": "panic",
+               "JB_PAYLOAD_PREFIX": "payload_prefix", "JB_FAULT_TAG": "fault_tag",
+               "JB_KTAP_INDENT": "ktap_indent", "JB_BENCH_PREFIX": "bench_prefix"}
+    checks = c_checks(numbers, ctx)
+    checks += [f"_Static_assert(sizeof {m} == {len(ctx[k]) + 1}, \"{m}\");"
+               for m, k in strings.items()]
+    compiles_as_c_and_assembly(tmp_path, "protocol.h", checks)
 
 
 def test_ktests_table_lists_recipe_tests_in_order(tmp_path):

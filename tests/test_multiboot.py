@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from jitboot import ROOT
+from jitboot import ROOT, render
 
 KLIB = ROOT / "kernel_lib"
 # host-only test harness, compiled here with UBSan against multiboot.c alone:
@@ -23,7 +23,8 @@ QEMU_MAP = ["mmap", "0:0x9fc00:1:20", "0x100000:0x7ee0000:1:20"]   # what QEMU g
 @pytest.fixture(scope="module")
 def mb_check(tmp_path_factory):
     d = tmp_path_factory.mktemp("mb")
-    (d / "config.h").write_text("#define JB_EXIT_PANIC 0x12\n")
+    (d / "config.h").write_text("")
+    (d / "protocol.h").write_text(render.protocol_header())
     exe = d / "mb_check"
     subprocess.run(["gcc", "-O1", "-fsanitize=undefined", "-fno-sanitize-recover",
                     "-I", str(d), "-I", str(KLIB), str(KLIB / "multiboot.c"),

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from jitboot import ROOT, qemu, render
+from jitboot import ROOT, protocol, qemu, render
 from jitboot.errors import JitbootError
 from jitboot.recipe import JIT_PASSES, load_recipe
 
@@ -309,7 +309,6 @@ def test_corpus_in_kernel_with_passes_off(tmp_path):
     result = qemu.run_image(kernel=image.elf32, modules=CORPUS, memory=image.recipe.memory,
                             accel="tcg", timeout=120, log_dir=tmp_path)
     assert result.outcome == qemu.Outcome.PASS, result.reason
-    runs = {t.name.removeprefix("payload:"): t for t in result.ktap.tests
-            if t.name.startswith("payload:")}
+    runs = protocol.payload_results(result.ktap.tests)
     for ssa in CORPUS:
         assert runs[ssa.name].program_output() == ssa.with_suffix(".out").read_text().splitlines()

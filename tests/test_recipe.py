@@ -1,13 +1,16 @@
 """Recipe loading and validation: every kind of mistake is one clear line."""
 
+import dataclasses
 import subprocess
 import sys
 import textwrap
+import tomllib
 
 import pytest
 
 from jitboot import ROOT
 from jitboot.errors import JitbootError
+from jitboot import recipe
 from jitboot.recipe import MIB, load_recipe, parse_size
 
 
@@ -43,7 +46,7 @@ def test_defaults(root):
     assert r.load_address == 0x100000 and r.stack_size == 64 * 1024
     assert r.jit and r.accel == "auto" and r.budget_image == 5 * MIB
     ctx = r.context()
-    assert ctx["tests"] == ["aot_fib"] and ctx["exit_pass"] == 0x10
+    assert ctx["tests"] == ["aot_fib"] and ctx["payload_timeout_ms"] == 5000
     assert ctx["features"]["jit"] is True
 
 
@@ -60,12 +63,13 @@ def test_missing_recipe_lists_known(root):
 
 @pytest.mark.parametrize("value,expected", [
     (4096, 4096), ("4K", 4096), ("4 KiB", 4096), ("16M", 16 * MIB), ("1G", 1 << 30),
-    ("64kb", 65536)])
+    ("64kb", 65536), ("5MB", 5 * MIB), ("5 mib", 5 * MIB), ("1.5K", 1536), ("0x1000", 4096),
+    ("100B", 100), ("0.5G", 512 * MIB)])
 def test_parse_size(value, expected):
     assert parse_size(value) == expected
 
 
-@pytest.mark.parametrize("value", ["4X", "-1", True, 1.5, "", "K"])
+@pytest.mark.parametrize("value", ["4X", "-1", True, 1.5, "", "K", "1.5", "100iB", "5 MBB"])
 def test_parse_size_rejects(value):
     with pytest.raises(ValueError):
         parse_size(value)
@@ -225,3 +229,81 @@ def test_section_given_as_a_value(root):
 def test_budget_components_checked_before_building(root, table, problem):
     msg = error_of(root, f"[budget]\nimage = \"5M\"\ncomponents = {table}\n")
     assert "img.toml:3: [budget] components: " in msg and problem in msg, msg
+
+
+def test_one_declaration_per_key():
+    """Recipe's fields, SCHEMA and the template context all come from KEYS."""
+    fields = [f.name for f in dataclasses.fields(recipe.Recipe)]
+    assert fields == ["name", "path"] + [k.field for k in recipe.KEYS]
+    assert [(s, k) for s, keys in recipe.SCHEMA.items() for k in keys] == \
+        [(k.section, k.name) for k in recipe.KEYS]
+    ctx = recipe.default_recipe("x").context()
+    for k in recipe.KEYS:
+        if k.context:
+            value = ctx
+            for part in k.context.split("."):
+                value = value[part]
+    assert recipe.DEFAULT_QBE_NINS == recipe.KEY["features", "qbe_nins"].default
+
+
+def test_every_default_passes_its_own_check():
+    for k in recipe.KEYS:
+        assert k.check is None or k.check(k.default) is None, k.label
+
+
+def test_readme_table_and_default_toml_follow_the_schema():
+    stale = recipe.stale_documents(ROOT)
+    assert not stale, f"{', '.join(stale)} disagree with KEYS in jitboot/recipe.py: " \
+        f"run `{recipe.REGENERATE}`"
+
+
+def test_default_toml_sets_every_key():
+    data = tomllib.loads((ROOT / recipe.DEFAULT_TOML).read_text())
+    for k in recipe.KEYS:
+        table = data if not k.section else data[k.section]
+        assert k.name in table, k.label
+    assert load_recipe("default").qbe_nins == recipe.DEFAULT_QBE_NINS
+
+
+def test_stale_readme_table_is_found(tmp_path):
+    (tmp_path / "images").mkdir()
+    (tmp_path / recipe.DEFAULT_TOML).write_text(recipe.default_toml())
+    readme = (ROOT / recipe.README).read_text().replace("`\"8M\"`", "`\"9M\"`", 1)
+    (tmp_path / recipe.README).write_text(readme)
+    assert recipe.stale_documents(tmp_path) == ["README.md (recipe table)"]
+    assert recipe.write_documents(tmp_path) == ["README.md"]
+    assert recipe.stale_documents(tmp_path) == []
+
+
+def test_two_payloads_with_one_name(root):
+    for d in ("a", "b"):
+        (root / d).mkdir()
+        (root / d / "x.ssa").write_text("")
+    msg = error_of(root, "[run]\npayloads = ['a/x.ssa', 'b/x.ssa']\n")
+    assert msg.startswith("images/img.toml:2: [run] payloads: two payloads are named 'x.ssa'") \
+        or "img.toml:2: [run] payloads: two payloads are named 'x.ssa'" in msg, msg
+    assert "the kernel tells modules apart by file name" in msg
+
+
+def test_payload_file_name_characters(root):
+    (root / "a b.ssa").write_text("")
+    msg = error_of(root, "[run]\npayloads = ['a b.ssa']\n")
+    assert "img.toml:2: [run] payloads: payload file name 'a b.ssa' must use only" in msg
+
+
+def test_jit_run_checks_payloads_as_recipes_do(tmp_path, monkeypatch):
+    """`doit jit-run il=...` goes through check_payloads: the same problems,
+    the same words, before anything boots."""
+    from jitboot import runner
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "x.ssa").write_text("")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(JitbootError) as info:
+        runner.run_payloads(None, ["a/x.ssa", "b/x.ssa"])
+    assert str(info.value).startswith("two payloads are named 'x.ssa' (")
+    with pytest.raises(JitbootError) as info:
+        recipe.check_payloads(["a/x.ssa", "b/x.ssa"], tmp_path)
+    assert str(info.value).startswith("two payloads are named 'x.ssa' (")
+    with pytest.raises(JitbootError, match=r"^payload 'nope.ssa' not found \(looked at "):
+        runner.run_payloads(None, ["nope.ssa"])

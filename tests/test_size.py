@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jitboot import size
+from jitboot import recipe, size
 from jitboot.errors import JitbootError
 from jitboot.size_render import render_diff, render_html, render_overruns, render_table
 
@@ -247,10 +247,21 @@ def test_budget_errors(report):
         size.check_budgets(report, {"imagee": 5})
     with pytest.raises(JitbootError, match="unknown component 'qbee'"):
         size.check_budgets(report, {"components": {"qbee": 5}})
-    with pytest.raises(JitbootError, match="bad size"):
+    with pytest.raises(JitbootError, match="^budget.image: expected a size like 64K"):
         size.check_budgets(report, {"image": "five megs"})
     assert size.parse_size("500 KiB") == 512000 and size.parse_size("5M") == 5 << 20
     assert size.parse_size(0x1000) == 4096 and size.parse_size("1.5K") == 1536
+    # one grammar with recipes: every unit is binary
+    assert size.parse_size("5MB") == recipe.parse_size("5MB") == 5 << 20
+    assert size.DEFAULT_BUDGETS["memory"] == recipe.KEY["budget", "memory"].default
+
+
+def test_cli_help_gives_the_schema_defaults(capsys):
+    with pytest.raises(SystemExit):
+        size.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "memory budget incl. bss (default 32M)" in out and "(default 5M)" in out
+    assert "1K = 1024" in out
 
 
 # ------------------------------------------------------------------ diff

@@ -67,14 +67,14 @@ run(struct ktest *t, int quick)
 	snprintf(on, sizeof on, "%s", before);
 	if (strcmp(on, "none") == 0)	/* on against off, not off against off */
 		snprintf(on, sizeof on, "all");
-	kt_diag(t, "bench env tsc_hz=%llu quick=%d passes_on=%s",
+	kt_diag(t, JB_BENCH_PREFIX " env tsc_hz=%llu quick=%d passes_on=%s",
 		(unsigned long long)tsc_hz(), quick, on);
 	if (&boot_tsc)
-		kt_diag(t, "bench boot reset_to_entry=%llu entry_to_tests=%llu",
+		kt_diag(t, JB_BENCH_PREFIX " boot reset_to_entry=%llu entry_to_tests=%llu",
 			(unsigned long long)boot_tsc,
 			(unsigned long long)(start - boot_tsc));
 	else
-		kt_diag(t, "bench boot reset_to_tests=%llu", (unsigned long long)start);
+		kt_diag(t, JB_BENCH_PREFIX " boot reset_to_tests=%llu", (unsigned long long)start);
 	for (p = bench_progs; p->name; p++) {
 		bench_measure(p, quick ? p->n_quick : p->n,
 			quick ? NCOMPILE_QUICK : NCOMPILE,
@@ -83,7 +83,7 @@ run(struct ktest *t, int quick)
 	}
 	kt_checkf(t, strcmp(jit_passes(), before) == 0,
 		"the image's JIT passes are in force again # %s, was %s", jit_passes(), before);
-	kt_diag(t, "bench done tsc=%llu", (unsigned long long)rdtsc());
+	kt_diag(t, JB_BENCH_PREFIX " done tsc=%llu", (unsigned long long)rdtsc());
 }
 
 KTEST(bench)

@@ -232,11 +232,12 @@ describe_fault(char *buf, size_t n, const struct trap_catch *c)
 		snprintf(buf, n, "%s in %s", name + (*name == '#'), where);
 }
 
-/* The mnemonic after "# expect fault:" in the IL ("DE", "timeout"), or 0. */
+/* The mnemonic after JB_FAULT_TAG ("# expect fault:") at the start of a
+ * line of the IL ("DE", "timeout"), or 0. */
 static int
 expected_fault(const char *il, size_t len, char *out, size_t n)
 {
-	static const char tag[] = "# expect fault:";
+	static const char tag[] = JB_FAULT_TAG;
 	size_t i, k, t = sizeof tag - 1;
 
 	for (i = 0; i + t <= len; i++) {
@@ -372,7 +373,7 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 		if (!expect)
 			kt_checkf(t, 0, "main returned 0 # %s", what);
 		else if (same_fault(c.vector, want))
-			kt_check(t, 1, "contained %s", what);
+			kt_check(t, 1, JB_FAULT_CONTAINED " %s", what);
 		else
 			kt_checkf(t, 0, "fault %s expected # got %s", want, what);
 	} else if (expect)

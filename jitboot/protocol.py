@@ -1,0 +1,111 @@
+"""The kernel <-> harness protocol: every word the two sides must agree on.
+
+The kernel speaks it on COM1 and through isa-debug-exit; jitboot.ktap,
+jitboot.qemu, jitboot.runner, jitboot.bench and the tests read it.  It is
+declared here once.  The C side gets it from gen/protocol.h, rendered from
+boot/protocol.h.j2 with context() (jitboot.render); the few strings that
+jit/ sources share with the host twin, which has no gen/, have a fallback
+copy in the C header that uses them, and tests/test_protocol.py checks
+that copy against this module.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from .ktap import TestResult
+
+# -- how a run ends: isa-debug-exit -----------------------------------------
+
+DEBUG_EXIT_PORT = 0xF4      # QEMU -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+# What the kernel writes to the port (never 0: QEMU's own error is exit 1).
+EXIT_PASS = 0x10            # every test passed
+EXIT_FAIL = 0x11            # a test failed
+EXIT_PANIC = 0x12           # CPU exception outside a payload, or panic()
+
+
+def qemu_status(code: int) -> int:
+    """QEMU's exit status when the kernel writes code: (code << 1) | 1."""
+    return (code << 1) | 1
+
+
+QEMU_EXIT_PASS = qemu_status(EXIT_PASS)     # 33
+QEMU_EXIT_FAIL = qemu_status(EXIT_FAIL)     # 35
+QEMU_EXIT_PANIC = qemu_status(EXIT_PANIC)   # 37
+
+# -- KTAP version 1 on the serial port ---------------------------------------
+
+KTAP_VERSION = 1
+KTAP_VERSION_PREFIX = "KTAP version "
+KTAP_HEADER = f"{KTAP_VERSION_PREFIX}{KTAP_VERSION}"   # "KTAP version 1"
+KTAP_PLAN = "1.."                   # "1..N": N tests follow
+KTAP_OK = "ok"                      # "ok N name"
+KTAP_NOT_OK = "not ok"              # "not ok N name # reason"
+KTAP_DIRECTIVE = " # "              # between a result's name and its reason
+KTAP_DIAGNOSTIC = "# "              # a diagnostic line; payloads' stdout too
+KTAP_SUBTEST = "# Subtest: "        # names a nested block
+KTAP_SKIP = "SKIP"                  # "ok N name # SKIP why"
+KTAP_INDENT = 4                     # spaces per nesting level
+
+PANIC = "PANIC:"                    # the kernel's last line before EXIT_PANIC
+
+# -- payloads ----------------------------------------------------------------
+
+PAYLOAD_PREFIX = "payload:"         # the KTAP test of module NAME is "payload:NAME"
+
+# A payload that means to fault says so in a line of its IL:
+# "# expect fault: #PF" (a CPU exception's mnemonic) or "# expect fault: timeout".
+FAULT_TAG = "# expect fault:"
+FAULT_TIMEOUT = "timeout"           # the watchdog's "exception" name
+# The check line of a fault that went as declared: "contained PF page fault in main+0x4 ...".
+FAULT_CONTAINED = "contained"
+
+
+def payload_test_name(module: str) -> str:
+    return PAYLOAD_PREFIX + module
+
+
+def payload_results(tests: Iterable[TestResult]) -> dict[str, TestResult]:
+    """{module name: test} for the payload tests among KTAP top-level tests
+    (a KtapLog's .tests), in order."""
+    return {t.name.removeprefix(PAYLOAD_PREFIX): t for t in tests
+            if t.name.startswith(PAYLOAD_PREFIX)}
+
+
+def expected_fault(il_text: str) -> str | None:
+    """The fault an IL program declares ("PF", "timeout"), or None."""
+    for line in il_text.splitlines():
+        if line.startswith(FAULT_TAG):
+            words = line[len(FAULT_TAG):].split()
+            return words[0].removeprefix("#") if words else None
+    return None
+
+
+# -- benchmark lines (jit/bench.c bench_line, jitboot/bench.py parse_lines) ---
+
+BENCH_PREFIX = "bench"              # diagnostics "# bench WHAT key=value ..."
+# The keys of one program's line, in the order bench_line() prints them;
+# " jit_failed=1" follows when the JIT failed.
+BENCH_KEYS = ("n", "aot_gcc", "aot_qbe", "jit_off", "jit_on", "compile_off", "compile_on",
+              "lines", "result")
+BENCH_JIT_FAILED = "jit_failed"
+BENCH_RECORDS = ("env", "boot", "done")     # WHAT words that are not programs
+
+
+def context() -> dict:
+    """The `protocol` variable of boot/protocol.h.j2."""
+    return {
+        "debug_exit_port": DEBUG_EXIT_PORT,
+        "exit_pass": EXIT_PASS, "exit_fail": EXIT_FAIL, "exit_panic": EXIT_PANIC,
+        "qemu_exit_pass": QEMU_EXIT_PASS, "qemu_exit_fail": QEMU_EXIT_FAIL,
+        "qemu_exit_panic": QEMU_EXIT_PANIC,
+        "ktap_header": KTAP_HEADER, "ktap_plan": KTAP_PLAN, "ktap_ok": KTAP_OK,
+        "ktap_not_ok": KTAP_NOT_OK, "ktap_directive": KTAP_DIRECTIVE,
+        "ktap_diagnostic": KTAP_DIAGNOSTIC, "ktap_subtest": KTAP_SUBTEST,
+        "ktap_skip": KTAP_SKIP, "ktap_indent": " " * KTAP_INDENT,
+        "panic": PANIC, "payload_prefix": PAYLOAD_PREFIX,
+        "fault_tag": FAULT_TAG, "fault_timeout": FAULT_TIMEOUT,
+        "fault_contained": FAULT_CONTAINED, "bench_prefix": BENCH_PREFIX,
+    }
