@@ -265,12 +265,13 @@ def task_bench():
 
 
 def task_host_gen():
-    """Generated sources of the host programs: the export table."""
+    """Generated sources of the host programs: the export table, config.h."""
     gen = build.host_gen_dir(ROOT)
     return {
-        "actions": [action(render.render_host_exports, gen / "exports.c", ROOT)],
-        "file_dep": [str(ROOT / render.EXPORTS_LIST), str(ROOT / "jit" / "exports.c.j2")],
-        "targets": [str(gen / "exports.c")],
+        "actions": [action(render.render_host, gen, ROOT)],
+        "file_dep": [str(ROOT / render.EXPORTS_LIST), str(ROOT / "jit" / "exports.c.j2"),
+                     str(ROOT / "boot" / "config.h.j2")] + PYTHON_DEPS,
+        "targets": [str(gen / f) for f in render.HOST_GENERATED],
         "clean": True,
         "verbosity": 1,
     }
@@ -317,7 +318,7 @@ def task_programs():
                 "name": toolchain.rel(unit.obj, ROOT),
                 "actions": [action(build.compile_unit, unit, ROOT)],
                 "file_dep": [str(unit.src)],
-                "task_dep": ["host_qbe_source"],
+                "task_dep": ["host_qbe_source", "host_gen"],   # config.h
                 "targets": [str(unit.obj)],
                 "uptodate": [config_changed(" ".join(unit.cmd)),
                              depfile_unchanged(unit.dep, ROOT)],

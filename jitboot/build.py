@@ -113,28 +113,28 @@ def units(recipe: Recipe, image: Image, qbe_dir: Path | None = None,
     if qbe_dir is None:
         comps = [c for c in comps if not any(f.startswith("qbe") for f in c.files)]
     trees = trees_for(image.gen, kernel_generated(recipe, image, root), root)
-    return _units(comps, trees, "kernel", image.obj, [image.dir, paths.build_dir(root)],
-                  recipe.qbe_nins, root)
+    return _units(comps, trees, "kernel", image.obj, [image.dir, paths.build_dir(root)], root)
 
 
 def program_units(name: str, root: Path = ROOT) -> list[Unit]:
     """Every compilation of a host program of the manifest."""
-    from . import qbe
     prog = components.PROGRAM[name]
     profile = toolchain.PROFILES[prog.profile]
     objdir = paths.build_dir(root) / profile.objdir
     trees = trees_for(host_gen_dir(root), host_generated(root), root)
-    return _units(prog.parts(), trees, prog.profile, objdir, [paths.build_dir(root)],
-                  qbe.DEFAULT_NINS, root)
+    return _units(prog.parts(), trees, prog.profile, objdir, [paths.build_dir(root)], root)
 
 
 def _units(comps, trees, profile_name: str, objdir: Path, bases: list[Path],
-           nins: int, root: Path) -> list[Unit]:
+           root: Path) -> list[Unit]:
     profile = toolchain.PROFILES[profile_name]
     out = []
     for comp in comps:
         incs = components.include_dirs(comp, trees)
-        extra = [*profile.qbe_style, f"-DJITBOOT_NINS={nins}"] if comp.qbe_style else []
+        # QBE's sources never include our config.h (QBE has a config.h of
+        # its own): force ours in by path
+        extra = ([*profile.qbe_style, "-include", toolchain.rel(trees.gen / "config.h", root)]
+                 if comp.qbe_style else [])
         for src in components.component_files(comp, trees):
             obj = objdir / _relative_obj(src, bases, root)
             cmd = toolchain.compile_command(src, obj, incs, extra, root=root, profile=profile)

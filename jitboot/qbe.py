@@ -40,7 +40,7 @@ from jitboot.recipe import DEFAULT_QBE_NINS as DEFAULT_NINS  # the recipe schema
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS change, so cached copies are redone.
-ADJUST_VERSION = 3
+ADJUST_VERSION = 4
 
 
 class Adjust:
@@ -75,11 +75,13 @@ class Append:
 ADJUSTMENTS = [
     # insb[NIns] is a static array of NIns 16-byte instructions: 16 MiB
     # at QBE's default. The image recipe picks the size instead.
-    Adjust("all.h", r"^\tNIns\s*=\s*1 << 20,$", "\tNIns    = JITBOOT_NINS,",
-           "NIns from -DJITBOOT_NINS"),
-    Adjust("all.h", r"^enum \{\n\tNString", "#ifndef JITBOOT_NINS\n"
-           "#define JITBOOT_NINS (1 << 20)\n#endif\n\nenum {\n\tNString",
-           "default for JITBOOT_NINS"),
+    # The value comes from config.h (JB_QBE_NINS), which our builds force
+    # into every QBE-style source; the stock qbe command keeps QBE's own.
+    Adjust("all.h", r"^\tNIns\s*=\s*1 << 20,$", "\tNIns    = JB_QBE_NINS,",
+           "NIns from config.h"),
+    Adjust("all.h", r"^enum \{\n\tNString", "#ifndef JB_QBE_NINS\n"
+           "#define JB_QBE_NINS (1 << 20)\n#endif\n\nenum {\n\tNString",
+           "QBE's default NIns without config.h"),
     # Label numbers restart with every module, as in a fresh qbe process.
     Adjust("amd64/emit.c", r"^\tstatic int id0;\n", "", "resettable id0"),
     Adjust("amd64/emit.c", r"^void\namd64_emitfn\(",

@@ -163,9 +163,18 @@ def render_image(recipe: Recipe, gen_dir: Path, root: Path = ROOT) -> list[Path]
     return changed
 
 
-def render_host_exports(out: Path, root: Path = ROOT) -> None:
-    """The export table of the host programs: the same list, weak entries
-    (the host twin has no kernel_lib; see jit/exports.c.j2)."""
-    text = render_template(environment(root), "jit/exports.c.j2",
-                           {"exports": read_exports(root), "host": True})
-    write_if_changed(out, text)
+HOST_GENERATED = ("exports.c", "config.h")
+
+
+def render_host(gen_dir: Path, root: Path = ROOT) -> None:
+    """The host programs' generated sources: the export table (the same
+    list, weak entries: the host twin has no kernel_lib; see
+    jit/exports.c.j2) and config.h with every recipe value at its default,
+    so recipe values reach the host twin's C the way they reach the
+    kernel's."""
+    from .recipe import default_recipe
+    env = environment(root)
+    write_if_changed(gen_dir / "exports.c", render_template(
+        env, "jit/exports.c.j2", {"exports": read_exports(root), "host": True}))
+    write_if_changed(gen_dir / "config.h", render_template(
+        env, "boot/config.h.j2", context(default_recipe(name="host"), root)))

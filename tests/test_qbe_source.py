@@ -152,7 +152,7 @@ def test_override_checkout_is_copied_and_adjusted(tmp_path, checkout, monkeypatc
     build = tmp_path / "build"
     src = qbe.ensure_qbe_source(build, override=checkout)
     assert json.loads((src / qbe.STAMP).read_text())["source"] == f"path:{checkout.resolve()}"
-    assert "JITBOOT_NINS" not in (checkout / "all.h").read_text()   # checkout untouched
+    assert "JB_QBE_NINS" not in (checkout / "all.h").read_text()   # checkout untouched
     # an edit in the checkout is picked up
     (checkout / "README").write_text("x")                           # not a source: ignored
     assert qbe.source_is_current(build, override=checkout)
@@ -169,7 +169,7 @@ def test_nins_is_a_build_parameter(tmp_path, checkout):
     probe.write_text('#include "all.h"\n'
                      '_Static_assert(NIns == EXPECTED, "NIns");\n'
                      '_Static_assert(sizeof insb == EXPECTED * sizeof(Ins), "insb");\n')
-    for flags, expected in (([f"-I{src}", "-DJITBOOT_NINS=4096"], 4096),
+    for flags, expected in (([f"-I{src}", "-DJB_QBE_NINS=4096"], 4096),
                             ([f"-I{src}"], 1 << 20)):
         r = subprocess.run(["gcc", "-fsyntax-only", *flags, f"-DEXPECTED={expected}",
                             str(probe)], capture_output=True, text=True)
