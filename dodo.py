@@ -45,7 +45,9 @@ if get_var("build_dir", None):
     os.environ[paths.ENV] = str(Path(get_var("build_dir")).expanduser().resolve())
 
 try:
-    RECIPE = load_recipe(get_var("image", "default"), ROOT)
+    # `doit bench` benchmarks the bench image unless image= names another
+    DEFAULT_IMAGE = "bench" if sys.argv[-1:] == ["bench"] else "default"
+    RECIPE = load_recipe(get_var("image", DEFAULT_IMAGE), ROOT)
 except JitbootError as e:
     _fail(str(e))
 IMAGE = build.image_for(RECIPE, ROOT)
@@ -256,9 +258,15 @@ def task_jit_run():
 def task_bench():
     """Benchmark JIT vs AOT in the kernel and on the host; build/bench.json, build/bench.svg."""
     from jitboot import bench
+
+    def run():
+        if not RECIPE.bench:
+            raise JitbootError(f"image {RECIPE.name!r} has no benchmark ([features] bench = "
+                               f"false): run `doit bench` or `doit bench image=bench`")
+        bench.run_benchmark(RECIPE, ROOT)
     return {
-        "actions": [action(bench.run_benchmark, RECIPE, ROOT)],
-        "task_dep": ["image"] if RECIPE.bench else [],
+        "actions": [action(run)],
+        "task_dep": ["image", "jitbench"] if RECIPE.bench else [],
         "uptodate": [False],
         "verbosity": 2,
     }

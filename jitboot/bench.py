@@ -616,15 +616,19 @@ def _xml(s: str) -> str:
 
 
 def run_benchmark(recipe=None, root: Path = ROOT, builds: bool = True) -> dict:
-    """`doit bench`: build and boot the bench image, run the host twin,
-    time the builds; print the table, write build/bench.json and .svg."""
+    """`doit bench`: boot the bench image, run the host twin, time the
+    builds; print the table, write build/bench.json and .svg.  The bench
+    task's dependencies built the image and jitbench; called without a
+    bench recipe (from Python), it builds them first."""
     from .build import build_image, image_for
     if recipe is not None and recipe.bench:
-        image = image_for(recipe, root)      # the image task built it
+        image = image_for(recipe, root)
+        built = True
     else:
         image = build_image("bench", root)
+        built = False
     kernel = run_kernel(image)
-    host = run_host(root, quick="bench_quick" in image.recipe.tests)
+    host = run_host(root, quick="bench_quick" in image.recipe.tests, build=not built)
     report = {
         "environment": {**environment(kernel.accel), "image": image.name,
                         "emulated": kernel.accel == "tcg", "why_not_kvm": _why_not_kvm(kernel)},
