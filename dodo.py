@@ -305,8 +305,17 @@ def _host_bench_gen():
 HOST_PROGRAMS = [p for p in components.PROGRAMS if p.profile != "kernel"]
 
 
-@create_after(executed="host_qbe_source",
-              creates=["obj", "host_bench_gen", *[p.name for p in HOST_PROGRAMS]])
+def _after_qbe_source(creates):
+    """The host programs' tasks need QBE's file list.  Once the tree is in
+    place they are created with the others (so `doit clean`, `doit info`
+    and task_dep see them); on a fresh checkout, after host_qbe_source."""
+    from jitboot import qbe
+    if qbe.source_is_current(BUILD_DIR, override=QBE_SRC):
+        return lambda fn: fn
+    return create_after(executed="host_qbe_source", creates=creates)
+
+
+@_after_qbe_source(["obj", "host_bench_gen", *[p.name for p in HOST_PROGRAMS]])
 def task_programs():
     """Host programs of the manifest (jitboot/components.py): `doit jitrun`,
     `doit qbe`, `doit asmdump`, `doit jitbench`, `doit jitrun-asan`,
@@ -352,7 +361,8 @@ def fuzz_require_clang():
 
 
 def task_host():
-    """Build the host twin: build/host/jitrun, stock build/host/qbe, build/host/asmdump."""
+    """Build the host twin: build/host/jitrun, stock build/host/qbe, build/host/asmdump
+    (`doit clean --clean-dep host` removes them and their objects)."""
     return {
         "actions": None,
         "task_dep": list(components.HOST_TOOLS),
