@@ -215,4 +215,4 @@ def run(targets: list[str], seconds: float, root: Path = ROOT) -> list[FuzzResul
 
 
 def _rel(p: Path, root: Path) -> str:
-    return str(p.relative_to(root)) if _under(p, root) else str(p)
+    return toolchain.rel(p, root)

@@ -24,7 +24,6 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from jitboot import ROOT
 from jitboot.errors import JitbootError
 
 QBEPY_VERSION = "2026.2.2"
@@ -32,9 +31,10 @@ QBEPY_SHA256 = "6cfad26a83621c995d8853e002b539404fd129e01ffb35927f7019eb3bf6a347
 SDIST_NAME = f"qbepy-{QBEPY_VERSION}.tar.gz"
 SDIST_QBE_DIR = f"qbepy-{QBEPY_VERSION}/vendor/qbe/"
 
+DEFAULT_NINS = recipe.DEFAULT_QBE_NINS     # the recipe schema's
 ENV_OVERRIDE = "JITBOOT_QBE_SRC"
 STAMP = ".jitboot-stamp"
-from jitboot.recipe import DEFAULT_QBE_NINS as DEFAULT_NINS  # the recipe schema's
+from jitboot import recipe
 
 # Files whose presence says "this directory is QBE".
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")

@@ -11,7 +11,7 @@ import pytest
 
 from jitboot import recipe, size
 from jitboot.errors import JitbootError
-from jitboot.size_render import render_diff, render_html, render_overruns, render_table
+from jitboot.size.render import render_diff, render_html, render_overruns, render_table
 
 pytestmark = pytest.mark.skipif(not (shutil.which("gcc") and shutil.which("ld")),
                                 reason="needs gcc and ld")

@@ -13,7 +13,7 @@ import posixpath
 import zlib
 from pathlib import Path
 
-from jitboot.size import (JIT_CORE, KINDS, UNATTRIBUTED, Diff, Overrun,
+from .model import (JIT_CORE, KINDS, UNATTRIBUTED, Diff, Overrun,
                           SizeReport)
 
 
@@ -46,7 +46,7 @@ def _table(head: list[str], rows: list[list], align: str = "") -> list[str]:
 def usage(report: SizeReport, budgets: dict | None) -> list[tuple[str, int, int | None]]:
     """(budget name, measured, limit or None) for the three global budgets."""
     b = budgets or {}
-    from jitboot.size import parse_size
+    from .budgets import parse_size
     lim = lambda k: parse_size(b[k], f"budget.{k}") if k in b else None
     return [("image", report.totals["image"], lim("image")),
             ("jit_core", report.jit_core, lim("jit_core")),
@@ -405,5 +405,5 @@ td.r, th.r {{ text-align: right; font-variant-numeric: tabular-nums; }}
 
 def write_html(report: SizeReport, path, overruns: list[Overrun] | None = None,
                dif: Diff | None = None, budgets: dict | None = None) -> None:
-    from .render import write_if_changed      # atomic: never a half-written page
+    from jitboot.render import write_if_changed      # atomic: never a half-written page
     write_if_changed(Path(path), render_html(report, overruns, dif, budgets))
