@@ -24,6 +24,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from jitboot import recipe
 from jitboot.errors import JitbootError
 
 QBEPY_VERSION = "2026.2.2"
@@ -34,7 +35,6 @@ SDIST_QBE_DIR = f"qbepy-{QBEPY_VERSION}/vendor/qbe/"
 DEFAULT_NINS = recipe.DEFAULT_QBE_NINS     # the recipe schema's
 ENV_OVERRIDE = "JITBOOT_QBE_SRC"
 STAMP = ".jitboot-stamp"
-from jitboot import recipe
 
 # Files whose presence says "this directory is QBE".
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
