@@ -57,6 +57,20 @@ def host_tools():
         pytest.fail(f"cannot build the host tools: {e}")
 
 
+@pytest.fixture(scope="session")
+def unpatched_qbe():
+    """QBE's own qbe command without our EMITTER_PATCHES (the "stock"
+    variant, build/qbe-stock, built into build/host/stock/qbe): the
+    reference our generated code is checked and measured against."""
+    from jitboot import host, qbe
+    from jitboot.errors import JitbootError
+    try:
+        src = qbe.ensure_qbe_source(ROOT / "build", variant="stock")
+        return host.build_qbe(src, ROOT / "build" / "host" / "stock")
+    except JitbootError as e:
+        pytest.fail(f"cannot build the unpatched qbe: {e}")
+
+
 def pytest_runtest_makereport(item, call):
     """In CI (CI=true, as .ci/run runs) a skipped test is a failure.
 
