@@ -222,3 +222,39 @@ def test_division_by_power_of_two_is_shifts(compiled):
         assert "idiv" in function(ref, name)
     assert "andl $-8," in function(ours, "dw")
     assert "idivl" in function(ours, "dmin")
+
+
+def division_program(rng, count):
+    """IL dividing loaded (so not constant-folded) words and longs by every
+    constant 2^n, n = 1..30 for words and 1..62 for longs; and the
+    expected output, C's truncating / and % computed here."""
+    ws = [rng.choice([-2**31, 2**31 - 1, 0, -1, 1]) if rng.random() < 0.1
+          else rng.randint(-2**31, 2**31 - 1) for _ in range(count)]
+    ls = [rng.choice([-2**63, 2**63 - 1, 0, -1, 1]) if rng.random() < 0.1
+          else rng.randint(-2**63, 2**63 - 1) >> rng.randint(0, 62) for _ in range(count)]
+    lines = ['data $fmt = { b "%d %d %ld %ld\\n", b 0 }',
+             f"data $ws = {{ w {' '.join(map(str, ws))} }}",
+             f"data $ls = {{ l {' '.join(map(str, ls))} }}",
+             "export function w $main() {", "@start"]
+    want = []
+    for k in range(count):
+        nw, nl = 1 + k % 30, 1 + k % 62
+        lines += [f"\t%pw{k} =l add $ws, {4 * k}", f"\t%x{k} =w loadw %pw{k}",
+                  f"\t%pl{k} =l add $ls, {8 * k}", f"\t%y{k} =l loadl %pl{k}",
+                  f"\t%qw{k} =w div %x{k}, {2**nw}", f"\t%rw{k} =w rem %x{k}, {2**nw}",
+                  f"\t%ql{k} =l div %y{k}, {2**nl}", f"\t%rl{k} =l rem %y{k}, {2**nl}",
+                  f"\tcall $printf(l $fmt, ..., w %qw{k}, w %rw{k}, l %ql{k}, l %rl{k})"]
+        want.append(" ".join(map(str, cdiv(ws[k], 2**nw) + cdiv(ls[k], 2**nl))))
+    return "\n".join(lines + ["\tret 0", "}", ""]), "\n".join(want) + "\n"
+
+
+def test_division_by_power_of_two_matches_c(jitrun, tmp_path):
+    import random
+    il, want = division_program(random.Random(12), 400)
+    prog = tmp_path / "divs.ssa"
+    prog.write_text(il)
+    asm = run([jitrun, "-S", prog]).stdout
+    assert "idiv" not in asm and "sarq $62," in asm
+    r = run([jitrun, prog])
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout == want
