@@ -107,14 +107,20 @@ def task_qbe_source():
 
 def _host_qbe_source():
     from jitboot import qbe
-    qbe.ensure_qbe_source(BUILD_DIR, override=QBE_SRC)
+    for variant in qbe.VARIANTS:
+        qbe.ensure_qbe_source(BUILD_DIR, override=QBE_SRC, variant=variant)
+
+
+def _host_qbe_current() -> bool:
+    from jitboot import qbe
+    return all(qbe.source_is_current(BUILD_DIR, override=QBE_SRC, variant=v)
+               for v in qbe.VARIANTS)
 
 
 def task_host_qbe_source():
-    """QBE's sources for the host programs (whatever the recipe says about the JIT)."""
+    """QBE's sources for the host programs: the JIT's tree and the unpatched one."""
     def current():
-        from jitboot import qbe
-        return qbe.source_is_current(BUILD_DIR, override=QBE_SRC)
+        return _host_qbe_current()
     return {"actions": [action(_host_qbe_source)], "uptodate": [current], "verbosity": 1}
 
 
@@ -127,7 +133,7 @@ def task_bench_gen():
         "actions": [action(bench.generate_for_image, IMAGE, ROOT)],
         "file_dep": [str(p.il) for p in bench.programs(ROOT)]
                     + [str(ROOT / "jitboot" / "bench.py")],
-        "task_dep": ["qbe"],                     # QBE AOT: the stock qbe program
+        "task_dep": ["qbe-stock"],               # QBE AOT: unpatched QBE
         "targets": [str(f) for f in bench.generated_files(IMAGE.gen, ROOT)],
         "clean": True,
         "verbosity": 1,
@@ -289,7 +295,7 @@ def _host_bench_gen():
     """jitbench's generated sources: the benchmark table and stock QBE's assembly."""
     from jitboot import bench
     gen = build.host_gen_dir(ROOT)
-    qbe_bin = build.program_output("qbe", ROOT)
+    qbe_bin = build.program_output("qbe-stock", ROOT)     # QBE AOT: unpatched QBE
     return {
         "basename": "host_bench_gen",
         "doc": "jitbench's generated sources: the benchmark table and stock QBE's assembly",
@@ -309,8 +315,7 @@ def _after_qbe_source(creates):
     """The host programs' tasks need QBE's file list.  Once the tree is in
     place they are created with the others (so `doit clean`, `doit info`
     and task_dep see them); on a fresh checkout, after host_qbe_source."""
-    from jitboot import qbe
-    if qbe.source_is_current(BUILD_DIR, override=QBE_SRC):
+    if _host_qbe_current():
         return lambda fn: fn
     return create_after(executed="host_qbe_source", creates=creates)
 

@@ -231,7 +231,7 @@ def generate_for_image(image, root: Path = ROOT) -> None:
     """The bench_gen task: the kernel's table and QBE's assembly (the qbe
     program, built by its own task, makes the assembly)."""
     from .build import program_output
-    generate(image.gen, program_output("qbe", root), root)
+    generate(image.gen, program_output("qbe-stock", root), root)
 
 
 # -- the host twin ------------------------------------------------------------
@@ -474,7 +474,7 @@ def environment(accel: str | None) -> dict:
             "guest_cpu": {"kvm": "host (-cpu host)", "tcg": "max (emulated)"}.get(accel or ""),
             "kernel": platform.release(), "python": platform.python_version(),
             "gcc": first(["gcc", "--version"]), "qemu": first(["qemu-system-x86_64", "--version"]),
-            "qbe": f"qbepy sdist (see jitboot/qbe.py), -t {QBE_TARGET}",
+            "qbe": f"qbepy sdist (see jitboot/qbe.py), unpatched (build/qbe-stock), -t {QBE_TARGET}",
             "aot_gcc_flags": "kernel: " + " ".join(toolchain.KERNEL_CFLAGS)
                              + "; host: gcc -std=gnu11 -O2 -fno-omit-frame-pointer"}
 

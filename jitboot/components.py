@@ -115,7 +115,10 @@ COMPONENTS: tuple[Component, ...] = (
               ("jit/host/fuzz_asm.c",), includes=JIT_INC),
     Component("jitbench_main", "jitbench: the benchmark on the host",
               ("jit/host/jitbench.c",), includes=("jit", "jit/host")),
-    Component("qbe_cli", "the stock qbe command (all targets, its own main.c)",
+    Component("qbe_cli", "the qbe command of the JIT's QBE tree (all targets, its own main.c)",
+              ("qbe:*.c", "qbe:amd64/*.c", "qbe:arm64/*.c", "qbe:rv64/*.c"),
+              includes=("qbe:",), size="qbe"),
+    Component("qbe_stock_cli", "the qbe command of unpatched QBE (build/qbe-stock)",
               ("qbe-stock:*.c", "qbe-stock:amd64/*.c", "qbe-stock:arm64/*.c",
                "qbe-stock:rv64/*.c"), includes=("qbe-stock:",), size="qbe"),
 )
@@ -149,13 +152,15 @@ PROGRAMS: tuple[Program, ...] = (
             KERNEL, "kernel", "images/{image}/kernel.elf"),
     Program("jitrun", "host twin: `jitrun FILE.ssa [args]` runs FILE's main",
             JIT + ("jitrun_main",), "host", "host/jitrun"),
-    Program("qbe", "stock qbe, the reference compiler of the oracles",
+    Program("qbe", "qbe from the JIT's tree (emitter patches in): the driver's oracle",
             ("qbe_cli",), "qbe", "host/qbe"),
+    Program("qbe-stock", "unpatched qbe: QBE AOT in the benchmark, the differential tests",
+            ("qbe_stock_cli",), "qbe", "host/qbe-stock"),
     Program("asmdump", "our assembler alone, for the GNU as oracle",
             ("asm", "asmdump_main"), "host", "host/asmdump"),
     Program("jitbench", "the benchmark on the host: JIT, gcc twins and QBE AOT in one process",
             JIT + ("bench", "bench_programs", "jitbench_main"), "host", "host/jitbench",
-            needs=("qbe",)),
+            needs=("qbe-stock",)),
     Program("jitrun-asan", "jitrun under ASan and UBSan",
             JIT + ("jitrun_main",), "asan", "host-asan/jitrun",
             link_flags=("-fsanitize=address,undefined",)),
@@ -168,7 +173,7 @@ PROGRAMS: tuple[Program, ...] = (
 )
 
 PROGRAM = {p.name: p for p in PROGRAMS}
-HOST_TOOLS = ("jitrun", "qbe", "asmdump")      # what `doit host` builds
+HOST_TOOLS = ("jitrun", "qbe", "qbe-stock", "asmdump")      # what `doit host` builds
 
 # Folders whose every source must belong to a component.
 OWNED_DIRS = ("boot", "kernel_lib", "jit")

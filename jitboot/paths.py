@@ -32,8 +32,9 @@ def qbe_dir(root: Path = ROOT) -> Path:
 
 
 def qbe_stock_dir(root: Path = ROOT) -> Path:
-    """The reference QBE the oracles and the benchmark compare with."""
-    return build_dir(root) / "qbe-src"
+    """Unpatched QBE (no emitter patches): the reference the benchmark's
+    QBE AOT figures and the differential tests compare with."""
+    return build_dir(root) / "qbe-stock"
 
 
 def host_dir(root: Path = ROOT) -> Path:

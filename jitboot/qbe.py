@@ -9,6 +9,18 @@ in for it: set JITBOOT_QBE_SRC (or the doit variable qbe_src=PATH).
 On the extracted copy we apply a few build-time adjustments (ADJUSTMENTS
 below): NIns becomes a compile-time parameter, and QBE's file-scope state
 gets reset functions so the kernel can compile many modules in a row.
+EMITTER_PATCHES then change the code QBE generates for amd64 where stock
+QBE's choice of instructions is measurably slow.
+
+Two variants of the tree exist side by side (ensure_qbe_source's variant):
+
+    "jit"    build_dir/qbe-src    ADJUSTMENTS + EMITTER_PATCHES: what the JIT
+                                  compiles and what build/host/qbe is built
+                                  from, so `jitrun -S` and that qbe agree
+    "stock"  build_dir/qbe-stock  only STOCK_ADJUSTMENTS (what a host qbe
+                                  command needs): the unpatched baseline for
+                                  "QBE AOT" figures and differential tests,
+                                  so our code-generation changes show in them
 """
 
 from __future__ import annotations
@@ -39,8 +51,8 @@ STAMP = ".jitboot-stamp"
 # Files whose presence says "this directory is QBE".
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
-# Bump when ADJUSTMENTS change, so cached copies are redone.
-ADJUST_VERSION = 4
+# Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
+ADJUST_VERSION = 5
 
 
 class Adjust:
@@ -72,6 +84,10 @@ class Append:
         f.write_text(f.read_text() + "\n/* jitboot: */\n" + self.text)
 
 
+# The stock config.h names the host qbepy was packaged on.
+DEFAULT_TARGET = Adjust("config.h", r"^#define Deftgt .*$", "#define Deftgt T_amd64_sysv",
+                        "amd64 default target")
+
 ADJUSTMENTS = [
     # insb[NIns] is a static array of NIns 16-byte instructions: 16 MiB
     # at QBE's default. The image recipe picks the size instead.
@@ -99,9 +115,7 @@ ADJUSTMENTS = [
     Adjust("parse.c", r"^\ta = 1 << al;\n\tif \(sz < ty->size\)",
            "\tif (al < 0)\n\t\tal = 0;\n\ta = 1 << al;\n\tif (sz < ty->size)",
            "empty aggregate types"),
-    # The stock config.h names the host qbepy was packaged on.
-    Adjust("config.h", r"^#define Deftgt .*$", "#define Deftgt T_amd64_sysv",
-           "amd64 default target"),
+    DEFAULT_TARGET,
     # Reset functions: after a compile (finished or abandoned by an error
     # exit) the shim frees every block QBE still holds, and these forget
     # the pointers to them.
@@ -121,40 +135,219 @@ ADJUSTMENTS = [
 ]
 
 
+# Code generation: where stock QBE's amd64 output is slow. Effects measured
+# with `jitrun prog.ssa` (tests/bench programs, plus a spectral-norm IL
+# kernel) against the same jitrun without the patch, on an AMD EPYC
+# (Zen 3, family 25): CPU time of 25 pairs A B A B, median of per-pair
+# ratios (identical code measures 0.98-1.02 that way), and callgrind
+# instruction counts; "Intel" figures are the hand-patched measurements
+# of an Intel Xeon, "Skylake model" is llvm-mca -mcpu=skylake on the
+# innermost loop. Each is a change to QBE's own emitter or passes rather
+# than a peephole pass of ours over its text: the emitter knows the
+# operand classes and registers a text pass would have to parse back, and
+# build/host/qbe, built from the same tree, keeps printing exactly what
+# the JIT compiles (tests/test_jitrun.py compares them).
+EMITTER_PATCHES = [
+    # (a) cvtsi2sd/cvtsi2ss write only the low lane of the destination and
+    # so wait for its previous value, often a loop-carried FP result: an
+    # int->double conversion in a loop serialises with it. gcc breaks the
+    # dependency with a zeroing idiom first, which the renamer resolves
+    # without executing. spectral-norm (Intel): 6.8x -> 3.3x gcc by hand;
+    # Skylake model of its inner loop (with (d)): 24.0 -> 6.3 cycles per
+    # iteration. Zen 3 shows no change in time (0.97-1.03), +2.6% instructions.
+    Adjust("amd64/emit.c", r'^\t\{ Oswtof,   Ka, "cvtsi2%k %W0, %=" \},\n'
+           r'\t\{ Osltof,   Ka, "cvtsi2%k %L0, %=" \},\n',
+           '\t{ Oswtof,   Ka, "pxor %=, %=\\n\\tcvtsi2%k %W0, %=" },\n'
+           '\t{ Osltof,   Ka, "pxor %=, %=\\n\\tcvtsi2%k %L0, %=" },\n',
+           "pxor before cvtsi2sd/cvtsi2ss"),
+    # (b) movsd/movss between registers merge into the old destination
+    # (a dependency on its last writer) while movapd/movaps copy the whole
+    # register and are eliminated at rename. All FP register copies go
+    # through Ocopy: Odiv's and Oneg's own moves are made copies too.
+    # mandelbrot 1.53x -> 1.30x, nbody 1.80x -> 1.49x gcc (Intel, by hand);
+    # Zen 3: mandelbrot time x0.85 (1.19x -> 1.02x gcc), same instructions.
+    Adjust("amd64/emit.c", r"^\t\t/\* conveniently, the assembler knows if it\n",
+           "\t\tif (KBASE(i.cls) == 1 && isreg(i.to) && isreg(i.arg[0])) {\n"
+           "\t\t\temitf(i.cls == Kd ? \"movapd %D0, %D=\" : \"movaps %S0, %S=\", &i, e);\n"
+           "\t\t\tbreak;\n\t\t}\n"
+           "\t\t/* conveniently, the assembler knows if it\n",
+           "movapd/movaps for FP register copies"),
+    Adjust("amd64/emit.c", r'^\t\t\temitf\("mov%k %=, %1", &i, e\);\n'
+           r'\t\t\temitf\("mov%k %0, %=", &i, e\);\n\t\t\ti\.arg\[0\] = i\.to;\n',
+           "\t\t\temitcopy(i.arg[1], i.to, i.cls, e);\n"
+           "\t\t\temitcopy(i.to, i.arg[0], i.cls, e);\n\t\t\ti.arg[0] = i.to;\n",
+           "Odiv moves as copies"),
+    Adjust("amd64/emit.c", r'^\tcase Oneg:\n\t\tif \(!req\(i\.to, i\.arg\[0\]\)\)\n'
+           r'\t\t\temitf\("mov%k %0, %=", &i, e\);\n',
+           "\tcase Oneg:\n\t\temitcopy(i.to, i.arg[0], i.cls, e);\n",
+           "Oneg move as a copy"),
+    # (c) rega breaks cycles of parallel moves (phis, call arguments) with
+    # xchg: 3 micro-ops on Intel with a 2-cycle latency on both values,
+    # and an implicitly locked bus cycle when one side is a spill slot.
+    # Three movs through a register the function never mentions (so it is
+    # dead everywhere in it) are eliminated at rename instead; without one
+    # the swap stays an xchg. fib_iter (Intel) 1.71x -> 1.15x gcc by hand;
+    # Skylake model 3.0 -> 2.0 cycles per iteration. Zen 3 renames xchg
+    # away, so there it costs: fib_iter time x1.07, instructions +33%.
+    Adjust("amd64/emit.c", r"^\tint nclob;\n\};\n",
+           "\tint nclob;\n\tint scratch;  /* jitboot: a free GPR for swaps, or -1 */\n};\n",
+           "scratch register for swaps"),
+    Adjust("amd64/emit.c", r"^static void\nframesz\(E \*e\)\n",
+           "/* jitboot: a caller-saved GPR that no instruction of fn names and\n"
+           " * the register allocator never assigned: its value is dead all\n"
+           " * through fn, so swaps may go through it. -1 if there is none. */\n"
+           "static int\nscratchreg(Fn *fn)\n{\n"
+           "\tbits used;\n\tBlk *b;\n\tIns *i;\n\tMem *m;\n\tRef r[4];\n\tint n, *p;\n\n"
+           "\tused = fn->reg;\n"
+           "\tfor (b=fn->start; b; b=b->link) {\n"
+           "\t\tif (rtype(b->jmp.arg) == RTmp && b->jmp.arg.val < Tmp0)\n"
+           "\t\t\tused |= BIT(b->jmp.arg.val);\n"
+           "\t\tfor (i=b->ins; i<&b->ins[b->nins]; i++) {\n"
+           "\t\t\tr[0] = i->to;\n\t\t\tr[1] = i->arg[0];\n\t\t\tr[2] = i->arg[1];\n"
+           "\t\t\tfor (n=0; n<3; n++)\n"
+           "\t\t\t\tif (rtype(r[n]) == RMem) {\n"
+           "\t\t\t\t\tm = &fn->mem[r[n].val];\n"
+           "\t\t\t\t\tif (rtype(m->base) == RTmp && m->base.val < Tmp0)\n"
+           "\t\t\t\t\t\tused |= BIT(m->base.val);\n"
+           "\t\t\t\t\tif (rtype(m->index) == RTmp && m->index.val < Tmp0)\n"
+           "\t\t\t\t\t\tused |= BIT(m->index.val);\n"
+           "\t\t\t\t} else if (rtype(r[n]) == RTmp && r[n].val < Tmp0)\n"
+           "\t\t\t\t\tused |= BIT(r[n].val);\n"
+           "\t\t}\n\t}\n"
+           "\tfor (p=amd64_sysv_rsave; *p>=0; p++)\n"
+           "\t\tif (*p < XMM0 && !(used & BIT(*p)))\n"
+           "\t\t\treturn *p;\n"
+           "\treturn -1;\n}\n\n"
+           "static void\nframesz(E *e)\n",
+           "scratch register for swaps"),
+    Adjust("amd64/emit.c", r"^\te = &\(E\)\{\.f = f, \.fn = fn\};\n",
+           "\te = &(E){.f = f, .fn = fn};\n\te->scratch = scratchreg(fn);\n",
+           "scratch register for swaps"),
+    Adjust("amd64/emit.c", r"^\tcase Oswap:\n\t\tif \(KBASE\(i\.cls\) == 0\)\n\t\t\tgoto Table;\n",
+           "\tcase Oswap:\n\t\tif (KBASE(i.cls) == 0 && e->scratch >= 0) {\n"
+           "\t\t\temitcopy(TMP(e->scratch), i.arg[0], i.cls, e);\n"
+           "\t\t\temitcopy(i.arg[0], i.arg[1], i.cls, e);\n"
+           "\t\t\temitcopy(i.arg[1], TMP(e->scratch), i.cls, e);\n"
+           "\t\t\tbreak;\n\t\t}\n"
+           "\t\tif (KBASE(i.cls) == 0)\n\t\t\tgoto Table;\n",
+           "swaps through a scratch register"),
+    # (d) Signed division and remainder by a constant 2^n went to idiv
+    # (tens of cycles); simpl() already turns the unsigned ones into a
+    # shift and an and. As gcc does, add 2^n-1 to a negative dividend so
+    # that the arithmetic shift rounds toward zero as idiv does:
+    #   bias = (x >>s w-1) >>u w-n      (n == 1: x >>u w-1)
+    #   x / 2^n = (x + bias) >>s n      x % 2^n = x - ((x + bias) & -2^n)
+    # A divisor that is 2^n only as an unsigned number (INT_MIN) is left.
+    # Zen 3 time: spectral-norm x0.80, matmul (its init loop) x0.84,
+    # quicksort x0.98; Skylake model of spectral's loop 55 -> 24 cycles.
+    Adjust("simpl.c", r"^static void\nins\(Ins \*\*pi, int \*new, Blk \*b, Fn \*fn\)\n",
+           "/* jitboot: start the rewritten copy of b's instructions after i */\n"
+           "static void\nnewins(Ins *i, int *new, Blk *b)\n{\n\tulong ni;\n\n"
+           "\tif (*new)\n\t\treturn;\n"
+           "\tcuri = &insb[NIns];\n\tni = &b->ins[b->nins] - (i+1);\n"
+           "\tcuri -= ni;\n\ticpy(curi, i+1, ni);\n\t*new = 1;\n}\n\n"
+           "/* jitboot: signed x / 2^n and x % 2^n without idiv; emitted\n"
+           " * backwards, as everything here */\n"
+           "static int\nsdivpow2(Ins *i, int *new, Blk *b, Fn *fn)\n{\n"
+           "\tCon *c;\n\tint64_t v;\n\tint k, n, w;\n\tRef sgn, bias, sum, low;\n\n"
+           "\tk = i->cls;\n"
+           "\tif (KBASE(k) != 0 || req(i->to, R)\n"
+           "\t|| rtype(i->arg[0]) != RTmp || i->arg[0].val < Tmp0\n"
+           "\t|| rtype(i->arg[1]) != RCon)\n\t\treturn 0;\n"
+           "\tc = &fn->con[i->arg[1].val];\n"
+           "\tif (c->type != CBits)\n\t\treturn 0;\n"
+           "\tw = KWIDE(k) ? 64 : 32;\n"
+           "\tv = w == 64 ? c->bits.i : (int32_t)c->bits.i;\n"
+           "\tif (v < 2 || !ispow2(v))\n\t\treturn 0;\n"
+           "\tn = ulog2(v);\n"
+           "\tnewins(i, new, b);\n"
+           "\tbias = newtmp(\"sdiv\", k, fn);\n"
+           "\tsum = newtmp(\"sdiv\", k, fn);\n"
+           "\tif (i->op == Odiv)\n"
+           "\t\temit(Osar, k, i->to, sum, getcon(n, fn));\n"
+           "\telse {\n"
+           "\t\tlow = newtmp(\"sdiv\", k, fn);\n"
+           "\t\temit(Osub, k, i->to, i->arg[0], low);\n"
+           "\t\temit(Oand, k, low, sum, getcon(-v, fn));\n\t}\n"
+           "\temit(Oadd, k, sum, i->arg[0], bias);\n"
+           "\tif (n == 1)\n"
+           "\t\temit(Oshr, k, bias, i->arg[0], getcon(w-1, fn));\n"
+           "\telse {\n"
+           "\t\tsgn = newtmp(\"sdiv\", k, fn);\n"
+           "\t\temit(Oshr, k, bias, sgn, getcon(w-n, fn));\n"
+           "\t\temit(Osar, k, sgn, i->arg[0], getcon(w-1, fn));\n\t}\n"
+           "\treturn 1;\n}\n\n"
+           "static void\nins(Ins **pi, int *new, Blk *b, Fn *fn)\n",
+           "signed division by 2^n"),
+    Adjust("simpl.c", r"^\tcase Oudiv:\n\tcase Ourem:\n\t\tr = i->arg\[1\];\n",
+           "\tcase Odiv:\n\tcase Orem:\n"
+           "\t\tif (sdivpow2(i, new, b, fn))\n\t\t\treturn;\n\t\tbreak;\n"
+           "\tcase Oudiv:\n\tcase Ourem:\n\t\tr = i->arg[1];\n",
+           "signed division by 2^n"),
+]
+
+# What the stock variant gets: enough for QBE's own qbe command to build
+# and emit amd64 code on this host, nothing that changes its output.
+STOCK_ADJUSTMENTS = [DEFAULT_TARGET]
+
+VARIANTS = {
+    "jit": ("qbe-src", ADJUSTMENTS + EMITTER_PATCHES),
+    "stock": ("qbe-stock", STOCK_ADJUSTMENTS),
+}
+
+
 # -- public API -------------------------------------------------------------
 
-def ensure_qbe_source(build_dir: Path, override: str | os.PathLike | None = None) -> Path:
-    """Return build_dir/qbe-src holding adjusted QBE sources, creating it if needed.
+def ensure_qbe_source(build_dir: Path, override: str | os.PathLike | None = None,
+                      variant: str = "jit") -> Path:
+    """Return the adjusted QBE tree of variant under build_dir, creating it
+    if needed: build_dir/qbe-src for "jit" (ADJUSTMENTS + EMITTER_PATCHES),
+    build_dir/qbe-stock for "stock" (STOCK_ADJUSTMENTS only, the unpatched
+    baseline; build its qbe command from host_qbe_sources() like the other).
 
     override (or $JITBOOT_QBE_SRC) names a local QBE checkout to copy
     instead of the pinned qbepy sdist.
     """
     build_dir = Path(build_dir)
-    dest = build_dir / "qbe-src"
-    stamp = _wanted_stamp(override)
+    dest = build_dir / _variant(variant)[0]
+    stamp = _wanted_stamp(override, variant)
     if _stamp_matches(dest, stamp):
         return dest
+    adjustments = _variant(variant)[1]
     if stamp["source"].startswith("path:"):
         src = Path(stamp["source"][5:])
-        return _install(dest, stamp, lambda tmp: _copy_checkout(src, tmp))
+        return _install(dest, stamp, lambda tmp: _copy_checkout(src, tmp), adjustments)
     sdist = fetch_sdist(build_dir / "downloads")
-    return _install(dest, stamp, lambda tmp: _extract_qbe(sdist, tmp))
+    return _install(dest, stamp, lambda tmp: _extract_qbe(sdist, tmp), adjustments)
 
 
-def _wanted_stamp(override) -> dict:
-    """What the stamp of an up-to-date build/qbe-src must say."""
+def _variant(variant: str) -> tuple[str, list]:
+    try:
+        return VARIANTS[variant]
+    except KeyError:
+        raise JitbootError(f"unknown QBE source variant {variant!r}; "
+                           f"known: {', '.join(VARIANTS)}") from None
+
+
+def _wanted_stamp(override, variant: str = "jit") -> dict:
+    """What the stamp of an up-to-date tree of variant must say."""
     if not override:
         override = os.environ.get(ENV_OVERRIDE) or None
     if override:
         src = _check_checkout(Path(override))
-        return {"source": f"path:{src}", "sha256": _tree_hash(src)}
-    return {"source": f"pypi:qbepy=={QBEPY_VERSION}", "sha256": QBEPY_SHA256}
+        stamp = {"source": f"path:{src}", "sha256": _tree_hash(src)}
+    else:
+        stamp = {"source": f"pypi:qbepy=={QBEPY_VERSION}", "sha256": QBEPY_SHA256}
+    if variant != "jit":
+        stamp["variant"] = variant
+    return stamp
 
 
-def source_is_current(build_dir: Path, override: str | os.PathLike | None = None) -> bool:
+def source_is_current(build_dir: Path, override: str | os.PathLike | None = None,
+                      variant: str = "jit") -> bool:
     """True when ensure_qbe_source() would have nothing to do."""
-    dest = Path(build_dir) / "qbe-src"
-    return _stamp_matches(dest, _wanted_stamp(override))
+    dest = Path(build_dir) / _variant(variant)[0]
+    return _stamp_matches(dest, _wanted_stamp(override, variant))
 
 
 # -- download and verification ---------------------------------------------
@@ -284,22 +477,25 @@ def _tree_hash(src: Path) -> str:
     return h.hexdigest()
 
 
-def _install(dest: Path, stamp: dict, fill) -> Path:
-    """Build the tree in a temporary sibling of dest, adjust it, stamp it,
-    then swap it in with renames so dest is never half-written."""
+def _install(dest: Path, stamp: dict, fill, adjustments=None) -> Path:
+    """Build the tree in a temporary sibling of dest, apply adjustments
+    (default: the jit variant's), stamp it, then swap it in with renames
+    so dest is never half-written."""
+    if adjustments is None:
+        adjustments = _variant("jit")[1]
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix="qbe-src.tmp-"))
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f"{dest.name}.tmp-"))
     try:
         fill(tmp)
         if not (tmp / "config.h").exists():
             (tmp / "config.h").write_text("#define Deftgt T_amd64_sysv\n")
-        for adj in ADJUSTMENTS:
+        for adj in adjustments:
             adj.apply(tmp)
         (tmp / STAMP).write_text(json.dumps({**stamp, "adjust": ADJUST_VERSION}) + "\n")
         old = None
         if dest.exists():
-            old = Path(tempfile.mkdtemp(dir=dest.parent, prefix="qbe-src.old-"))
-            os.replace(dest, old / "qbe-src")
+            old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f"{dest.name}.old-"))
+            os.replace(dest, old / dest.name)
         os.replace(tmp, dest)
         if old:
             shutil.rmtree(old, ignore_errors=True)

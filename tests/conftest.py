@@ -57,6 +57,19 @@ def host_tools():
         pytest.fail(f"cannot build the host tools: {e}")
 
 
+@pytest.fixture(scope="session")
+def unpatched_qbe():
+    """QBE's own qbe command without our EMITTER_PATCHES (the "stock"
+    variant, build/qbe-stock, built into build/host/qbe-stock): the
+    reference our generated code is checked and measured against."""
+    from jitboot import build
+    from jitboot.errors import JitbootError
+    try:
+        return build.build_programs(["qbe-stock"], ROOT)["qbe-stock"]
+    except JitbootError as e:
+        pytest.fail(f"cannot build the unpatched qbe: {e}")
+
+
 def pytest_runtest_makereport(item, call):
     """In CI (CI=true, as .ci/run runs) a skipped test is a failure.
 

@@ -422,6 +422,52 @@ f:
 """
 
 
+GPR64 = ("rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+         "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")
+GPR32 = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+         "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d")
+
+
+def emitter_patch_text():
+    """The instruction forms jitboot's EMITTER_PATCHES (jitboot/qbe.py) make
+    QBE emit, over low and high registers: zeroing idioms before integer
+    to FP conversions, whole-register FP copies, swaps as three moves and
+    the shift/and sequences of signed division by 2^n."""
+    xmm = [f"%xmm{n}" for n in range(16)]
+    lines = [".text", "f:"]
+    for x in xmm:
+        lines += [f"\tpxor {x}, {x}", f"\txorps {x}, {x}", f"\txorpd {x}, {x}"]
+    for a, b in ((0, 1), (1, 0), (7, 8), (8, 7), (9, 15), (15, 2), (3, 3)):
+        for op in ("movapd", "movaps"):
+            lines.append(f"\t{op} {xmm[a]}, {xmm[b]}")
+    for n in range(16):
+        x = xmm[(n * 5) % 16]
+        lines += [f"\tpxor {x}, {x}", f"\tcvtsi2sd %{GPR32[n]}, {x}",
+                  f"\tpxor {x}, {x}", f"\tcvtsi2sd %{GPR64[n]}, {x}",
+                  f"\tpxor {x}, {x}", f"\tcvtsi2ss %{GPR32[n]}, {x}",
+                  f"\tpxor {x}, {x}", f"\tcvtsi2ss %{GPR64[n]}, {x}"]
+    lines += ["\tpxor %xmm3, %xmm3", "\tcvtsi2sd -8(%rbp), %xmm3",
+              "\tpxor %xmm12, %xmm12", "\tcvtsi2ssq 16(%rsp), %xmm12",
+              "\tpxor %xmm12, %xmm12", "\tcvtsi2sdl (%r13), %xmm12"]
+    for a, b, t in ((0, 1, 2), (6, 7, 11), (8, 15, 0), (12, 3, 10)):
+        for regs, sfx in ((GPR64, "q"), (GPR32, "l")):
+            ra, rb, rt = regs[a], regs[b], regs[t]
+            lines += [f"\tmov{sfx} %{ra}, %{rt}", f"\tmov{sfx} %{rb}, %{ra}",
+                      f"\tmov{sfx} %{rt}, %{rb}"]
+    lines += ["\tmovq -8(%rbp), %r11", "\tmovq %rax, -8(%rbp)", "\tmovq %r11, %rax",
+              "\tmovl 12(%rsp), %edi", "\tmovl %r9d, 12(%rsp)"]
+    for n in (1, 2, 3, 30, 31):
+        lines += [f"\tsarl $31, %{GPR32[n % 16]}", f"\tshrl ${32 - n}, %{GPR32[(n + 8) % 16]}",
+                  f"\tsarl ${n}, %{GPR32[(n + 3) % 16]}", f"\tandl ${-(1 << n)}, %{GPR32[n % 16]}"]
+    for n in (1, 3, 31, 32, 62):
+        lines += [f"\tsarq $63, %{GPR64[n % 16]}", f"\tshrq ${64 - n}, %{GPR64[(n + 8) % 16]}",
+                  f"\tsarq ${n}, %{GPR64[(n + 3) % 16]}"]
+        if n < 32:
+            lines.append(f"\tandq ${-(1 << n)}, %{GPR64[n % 16]}")
+    lines += ["\tmovabsq $-4611686018427387904, %rcx", "\tandq %rcx, %rax", "\tret"]
+    return "\n".join(lines) + "\n"
+
+
 def relax_text(n, stride):
     """Jumps over n blocks of stride bytes: some fit rel8, some do not,
     and growing one moves others out of range."""
@@ -456,6 +502,7 @@ SNIPPETS = {
     "relax_mixed": relax_text(60, 9),
     "relax_long": relax_text(40, 130),
     "padding": padding_text(),
+    "emitter_patches": emitter_patch_text(),
     "branch_targets": """
 .text
 f:

@@ -1,7 +1,7 @@
 """Differential test of the JIT's passes on random programs (tests/il_gen.py).
 
 Each program is run three ways: jitrun with every pass, jitrun with none,
-and stock qbe + GNU as + gcc linked on the host. All three must print the
+and unpatched stock qbe + GNU as + gcc linked on the host. All three must print the
 same. The normal suite runs SEEDS programs; set JITBOOT_OPT_SEEDS=N (and
 JITBOOT_OPT_SEED0 to start elsewhere) for a longer run:
 
@@ -22,9 +22,10 @@ TIMEOUT = 20
 
 
 @pytest.fixture(scope="module")
-def tools(host_tools):
-    """(jitrun, stock qbe)."""
-    return host_tools["jitrun"], host_tools["qbe"]
+def tools(host_tools, unpatched_qbe):
+    """(jitrun, qbe without our emitter patches): the reference is QBE as
+    published, so a wrong patch cannot hide in both sides."""
+    return host_tools["jitrun"], unpatched_qbe
 
 
 def run(cmd, **kw):

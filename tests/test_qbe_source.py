@@ -186,3 +186,33 @@ def test_kernel_sources_are_amd64_only(tmp_path, checkout):
     assert "main.c" not in names
     assert not any(n.startswith(("arm64/", "rv64/", "minic/", "tools/")) for n in names)
     assert all(p.exists() for p in files)
+
+
+def test_stock_variant_has_no_emitter_patches(tmp_path, checkout, monkeypatch):
+    """build/qbe-stock is QBE as published plus only what the host qbe
+    command needs; the jit variant beside it carries EMITTER_PATCHES."""
+    monkeypatch.setattr(qbe, "download_sdist", no_download)
+    build = tmp_path / "build"
+    jit = qbe.ensure_qbe_source(build, override=checkout)
+    stock = qbe.ensure_qbe_source(build, override=checkout, variant="stock")
+    assert (jit.name, stock.name) == ("qbe-src", "qbe-stock")
+    assert qbe.source_is_current(build, override=checkout, variant="stock")
+    assert qbe.source_is_current(build, override=checkout)
+    patched = {p.path for p in qbe.EMITTER_PATCHES}
+    assert {"amd64/emit.c", "simpl.c"} <= patched
+    for rel in patched | {"all.h", "util.c"}:
+        assert (stock / rel).read_text() == (checkout / rel).read_text(), rel
+    assert (jit / "amd64/emit.c").read_text() != (checkout / "amd64/emit.c").read_text()
+    assert "#define Deftgt T_amd64_sysv" in (stock / "config.h").read_text()
+    assert json.loads((stock / qbe.STAMP).read_text())["variant"] == "stock"
+    with pytest.raises(JitbootError, match="unknown QBE source variant 'fast'"):
+        qbe.ensure_qbe_source(build, override=checkout, variant="fast")
+
+
+def test_emitter_patches_apply_once_each(tmp_path, checkout):
+    """Every patch matches the pinned QBE exactly once (Adjust checks it)
+    and says why it is there."""
+    src = qbe.ensure_qbe_source(tmp_path / "build", override=checkout)
+    assert all(p.why for p in qbe.EMITTER_PATCHES)
+    assert "scratchreg(fn)" in (src / "amd64/emit.c").read_text()
+    assert "sdivpow2(i, new, b, fn)" in (src / "simpl.c").read_text()
