@@ -1,0 +1,231 @@
+"""The real-program benchmark: tests/cbench/*.c through the C front door.
+
+Every program runs natively (gcc -O2, clang -O2), through unpatched QBE
+ahead of time (its IL compiled by build/host/qbe-stock, assembled and
+linked by gcc: "QBE AOT") and through the JIT on the host (build/host/
+jitrun with our passes off and on), the IL translated from clang's IR at
+-O0 (naive: every local in an alloc slot, what a runtime front end emits)
+and at -O2 (pre-optimised by LLVM).  Every variant must print the
+program's .out file.
+
+Two measures, as the project measures speed:
+  - instructions: callgrind's count for the whole process (repeatable on
+    these machines; for the JIT it includes compiling the module, which
+    the `compile` figure shows on its own);
+  - paired wall time against gcc -O2: A B A B ..., the median of the
+    per-pair ratios (one run is never a figure on a shared machine).
+
+`doit cbench` runs it (`names=a,b`, `pairs=N`, `levels=O0`); the table goes
+to the terminal and build/cbench.json.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import ROOT, paths, toolchain
+from .errors import JitbootError
+
+PROGRAMS_DIR = Path("tests") / "cbench"
+LEVELS = ("-O0", "-O2")
+NATIVE = ("gcc", "clang")
+PER_LEVEL = ("qbe_aot", "jit_off", "jit_on")
+CLANG = "clang-19"
+RUN_TIMEOUT = 600
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    source: Path
+    expected: Path
+
+
+def programs(root: Path = ROOT, names: list[str] | None = None) -> list[Program]:
+    found = [Program(c.stem, c, c.with_suffix(".out"))
+             for c in sorted((root / PROGRAMS_DIR).glob("*.c"))]
+    if names:
+        known = {p.name for p in found}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise JitbootError(f"no benchmark program {unknown[0]!r} in {PROGRAMS_DIR} "
+                               f"(known: {', '.join(sorted(known))})")
+        found = [p for p in found if p.name in names]
+    return found
+
+
+def variant_names(levels=LEVELS) -> list[str]:
+    return list(NATIVE) + [f"{v}{lvl}" for lvl in levels for v in PER_LEVEL]
+
+
+def _run(cmd: list[str], what: str, **kw) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
+                              timeout=RUN_TIMEOUT, **kw)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise JitbootError(f"{what}: {e}") from None
+    return proc
+
+
+def _checked(cmd: list[str], what: str) -> str:
+    proc = _run(cmd, what)
+    if proc.returncode != 0:
+        raise JitbootError(f"{what} failed (exit {proc.returncode}): "
+                           f"{(proc.stderr or proc.stdout).strip()[-400:]}")
+    return proc.stdout
+
+
+def prepare(prog: Program, work: Path, levels=LEVELS, root: Path = ROOT) -> dict[str, list]:
+    """Build every variant of prog under work; return variant -> command."""
+    from . import llvm
+    from .build import program_output
+    work.mkdir(parents=True, exist_ok=True)
+    cmds: dict[str, list] = {}
+    for cc, name in (("gcc", "gcc"), (CLANG, "clang")):
+        exe = work / f"{name}.exe"
+        _checked([toolchain.require(cc), "-O2", "-o", exe, prog.source, "-lm"],
+                 f"{name} -O2 {prog.source.name}")
+        cmds[name] = [exe]
+    qbe = program_output("qbe-stock", root)
+    jitrun = program_output("jitrun", root)
+    for lvl in levels:
+        il = work / f"{prog.name}{lvl}.ssa"
+        il.write_text(llvm.translate_file(prog.source, lvl))
+        asm = work / f"aot{lvl}.s"
+        asm.write_text(_checked([qbe, il], f"qbe-stock {il.name}"))
+        exe = work / f"aot{lvl}.exe"
+        _checked(["gcc", "-no-pie", "-o", exe, asm, "-lm"], f"linking {asm.name}")
+        cmds[f"qbe_aot{lvl}"] = [exe]
+        cmds[f"jit_off{lvl}"] = [jitrun, "--passes=none", il]
+        cmds[f"jit_on{lvl}"] = [jitrun, il]
+    return cmds
+
+
+COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+def instructions(cmd: list, what: str) -> int:
+    """Instructions the whole process ran, by callgrind."""
+    vg = toolchain.require("valgrind") if shutil.which("valgrind") else None
+    if vg is None:
+        raise JitbootError("valgrind not found: install it (apt-get install valgrind)")
+    proc = _run([vg, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd], what)
+    m = COLLECTED.search(proc.stderr)
+    if proc.returncode != 0 or not m:
+        raise JitbootError(f"{what} under callgrind failed (exit {proc.returncode}): "
+                           f"{proc.stderr.strip()[-300:]}")
+    return int(m.group(1))
+
+
+def _time(cmd: list) -> float:
+    start = time.perf_counter()
+    subprocess.run([str(c) for c in cmd], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
+    return time.perf_counter() - start
+
+
+def paired_ratio(base: list, other: list, pairs: int) -> float:
+    """Median over pairs of time(other) / time(base), run A B A B ..."""
+    ratios = []
+    for _ in range(pairs):
+        a = _time(base)
+        b = _time(other)
+        ratios.append(b / a if a > 0 else math.inf)
+    return statistics.median(ratios)
+
+
+def measure(prog: Program, cmds: dict[str, list], pairs: int = 5) -> dict:
+    """Check every variant's output, then count and time it."""
+    expected = prog.expected.read_text()
+    row: dict = {"program": prog.name, "instructions": {}, "wall_vs_gcc": {}}
+    for name, cmd in cmds.items():
+        proc = _run(cmd, f"{prog.name} {name}")
+        if proc.returncode != 0 or proc.stdout != expected:
+            raise JitbootError(f"{prog.name} {name}: wrong result (exit {proc.returncode}, "
+                               f"output {proc.stdout[:200]!r}, expected {prog.expected.name})")
+        row["instructions"][name] = instructions(cmd, f"{prog.name} {name}")
+    for name, cmd in cmds.items():
+        if name != "gcc" and pairs > 0:
+            row["wall_vs_gcc"][name] = paired_ratio(cmds["gcc"], cmd, pairs)
+    return row
+
+
+def geomean(xs: list[float]) -> float | None:
+    xs = [x for x in xs if x and x > 0 and math.isfinite(x)]
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else None
+
+
+def summarize(rows: list[dict], variants: list[str]) -> dict:
+    ratios = {v: [r["instructions"][v] / r["instructions"]["gcc"] for r in rows]
+              for v in variants if v != "gcc"}
+    walls = {v: [r["wall_vs_gcc"][v] for r in rows if v in r["wall_vs_gcc"]]
+             for v in variants if v != "gcc"}
+    return {"instructions_vs_gcc_geomean": {v: geomean(x) for v, x in ratios.items()},
+            "wall_vs_gcc_geomean": {v: geomean(x) for v, x in walls.items()}}
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def table(report: dict) -> str:
+    variants = [v for v in report["variants"] if v != "gcc"]
+    head = "| program | gcc -O2 instr | " + " | ".join(variants) + " |"
+    lines = [f"real-program benchmark, host: {report['cpu']} "
+             f"(instructions / gcc -O2, then paired wall time / gcc -O2)", "",
+             head, "|---|--:|" + "--:|" * len(variants)]
+
+    def fmt(x):
+        return f"{x:.2f}x" if x is not None else "-"
+    for r in report["programs"]:
+        g = r["instructions"]["gcc"]
+        cells = []
+        for v in variants:
+            ins = r["instructions"][v] / g
+            wall = r["wall_vs_gcc"].get(v)
+            cells.append(fmt(ins) + (f" / {fmt(wall)}" if wall is not None else ""))
+        lines.append(f"| {r['program']} | {g:,} | " + " | ".join(cells) + " |")
+    s = report["summary"]
+    cells = []
+    for v in variants:
+        ins, wall = s["instructions_vs_gcc_geomean"].get(v), s["wall_vs_gcc_geomean"].get(v)
+        cells.append(f"**{fmt(ins)}**" + (f" / **{fmt(wall)}**" if wall else ""))
+    lines.append("| **geomean** | | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def run(root: Path = ROOT, names: list[str] | None = None, pairs: int = 5,
+        levels=LEVELS, out: Path | None = None) -> dict:
+    """Build, check, count and time every program; write build/cbench.json."""
+    progs = programs(root, names)
+    work = paths.build_dir(root) / "cbench"
+    rows = []
+    for prog in progs:
+        cmds = prepare(prog, work / prog.name, levels, root)
+        rows.append(measure(prog, cmds, pairs))
+        print(f"  {prog.name}: done", flush=True)
+    variants = variant_names(levels)
+    report = {"cpu": cpu_model(), "cores": os.cpu_count(), "pairs": pairs,
+              "variants": variants, "programs": rows, "summary": summarize(rows, variants)}
+    out = out or paths.build_dir(root) / "cbench.json"
+    from .render import write_if_changed
+    write_if_changed(out, json.dumps(report, indent=2) + "\n")
+    print(table(report), flush=True)
+    print(f"figures: {toolchain.rel(out, root)}")
+    return report
