@@ -69,7 +69,8 @@ def build_jitrun(qbe_dir: Path, out: Path, root: Path = ROOT,
     ours = [s for s in ours if s.name not in KERNEL_ONLY]
     objs += [_compile(s, obj / _objname(s, jit), HOST_CFLAGS + [f"-I{jit}"]) for s in ours]
     objs.append(_compile(exports, obj / "exports.o", HOST_CFLAGS))
-    return _link(objs, out / "jitrun")
+    # libm for the exported sqrt (the kernel's is in kernel_lib/libm.c)
+    return _link(objs, out / "jitrun", libs=["-Wl,--no-as-needed", "-lm"])
 
 
 def build_asmdump(out: Path, root: Path = ROOT) -> Path:
@@ -112,8 +113,9 @@ def _compile(src: Path, obj: Path, flags: list[str], cc: str = "gcc") -> Path:
     return obj
 
 
-def _link(objs: list[Path], out: Path, flags: list[str] = (), cc: str = "gcc") -> Path:
-    cmd = [cc, "-no-pie", *flags, "-o", str(out), *map(str, objs)]
+def _link(objs: list[Path], out: Path, flags: list[str] = (), cc: str = "gcc",
+          libs: list[str] = ()) -> Path:
+    cmd = [cc, "-no-pie", *flags, "-o", str(out), *map(str, objs), *libs]
     stamp = out.with_name(f".{out.name}.cmd")
     if _fresh(out, objs) and _read(stamp) == " ".join(cmd):
         return out

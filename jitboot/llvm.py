@@ -329,17 +329,13 @@ class Printed:
         if tok.startswith('c"'):
             return ("bytes", _unescape(tok[2:-1]))
         if tok in ("[", "{", "<"):
-            if tok == "<" and self.peek() == "{":
-                self.next()
-            close = {"[": "]", "{": "}", "<": ">"}[tok]
+            packed = tok == "<" and self.accept("{")
+            close = "}" if packed else {"[": "]", "{": "}", "<": ">"}[tok]
             elems = []
-            i = 0
             while not self.accept(close):
-                et = self.type()
-                elems.append(self.const(et))
-                i += 1
+                elems.append(self.const(self.type()))
                 self.accept(",")
-            if t[0] == "s" and t[2] and close == "}":
+            if packed:
                 self.expect(">")
             return ("agg", elems)
         if is_fp(t) and re.fullmatch(r"-?(0x[0-9A-Fa-f]+|\d.*|inf|nan)", tok):
@@ -948,6 +944,8 @@ class Function:
 
     def ext(self, v: str, t, how: str, to: str = "w") -> str:
         """v (of integer type t) extended to a full w or l."""
+        if t[0] != "i":
+            return v
         bits = t[1]
         if bits == 64 or (bits == 32 and to == "w") or how == "":
             return v
@@ -1625,6 +1623,9 @@ class Function:
     def intrinsic(self, ins, name: str, args, text):
         base = name.split(".")[1]
         if base in _IGNORED_INTRINSICS:
+            t = self.mod.ty(ins.type)
+            if t[0] != "v":     # llvm.stacksave: VLA space lives until return
+                self.emit(f"{self.res(ins)} ={'l' if is_agg(t) else cls(t)} copy 0")
             return
         handler = getattr(self, "x_" + base, None)
         if handler is None:
@@ -1665,8 +1666,39 @@ class Function:
     def x_expect(self, t, v, ts, name):
         return v[0]
 
-    def x_is(self, t, v, ts, name):           # llvm.is.constant
-        return "0"
+    def x_is(self, t, v, ts, name):
+        if name.startswith("llvm.is.constant"):
+            return "0"
+        if not name.startswith("llvm.is.fpclass") or ts[0][0] != "f":
+            raise Unsupported(f"LLVM intrinsic '{name}' is not supported")
+        return self._fpclass(ts[0], v[0], int(v[1]))
+
+    def _fpclass(self, t, x: str, mask: int) -> str:
+        """llvm.is.fpclass: bit 0 snan, 1 qnan, 2-5 negative inf, normal,
+        subnormal, zero, 6-9 positive zero, subnormal, normal, inf."""
+        ik, mag, _ = self._fbits(t)
+        inf, quiet, small = (0x7F800000, 0x7FC00000, 0x00800000) if ik == "w" else \
+            (0x7FF0000000000000, 0x7FF8000000000000, 0x0010000000000000)
+        bits = self.op(ik, "cast", x)
+        a = self.op(ik, "and", bits, mag)
+        c = lambda op, y: self.op("w", f"{op}{ik}", a, y)
+        nan = c("cugt", inf)
+        qnan = self.op("w", "and", nan, c("cuge", quiet))
+        kinds = {"snan": self.op("w", "xor", nan, qnan) if mask & 1 else None,
+                 "qnan": qnan, "inf": c("ceq", inf), "zero": c("ceq", 0),
+                 "sub": self.op("w", "and", c("cne", 0), c("cult", small)),
+                 "normal": self.op("w", "and", c("cuge", small), c("cult", inf))}
+        neg = self.op("w", f"cslt{ik}", bits, 0)
+        pos = self.op("w", "xor", neg, 1)
+        acc = "0"
+        for bit, kind, sign in ((0, "snan", None), (1, "qnan", None), (2, "inf", neg),
+                                (3, "normal", neg), (4, "sub", neg), (5, "zero", neg),
+                                (6, "zero", pos), (7, "sub", pos), (8, "normal", pos),
+                                (9, "inf", pos)):
+            if mask >> bit & 1:
+                k = kinds[kind] if sign is None else self.op("w", "and", kinds[kind], sign)
+                acc = self.op("w", "or", acc, k)
+        return acc
 
     def x_objectsize(self, t, v, ts, name):
         return "0" if v[1] == "1" else "-1"
@@ -1808,8 +1840,7 @@ class Function:
         if w < 64:
             # exact in 64 bits: overflow iff the result does not fit in w bits
             wa, wb = self._wide(et, a, how), self._wide(et, b, how)
-            if w == 32 and opc == "umul" or w < 32 or opc != "umul":
-                full = self.op("l", qop, wa, wb)
+            full = self.op("l", qop, wa, wb)
             r = self.op(k, "copy", full)
             back = self.ext(r, et, how, "l")
             ov = self.op("w", "cnel", back, full)
@@ -1829,12 +1860,13 @@ class Function:
                 nz = self.op("w", "cnel", a, 0)
                 d = self.op("l", "or", a, self.op("l", "extuw", self.op("w", "ceql", a, 0)))
                 ov = self.op("w", "and", nz, self.op("w", "cnel", self.op("l", "udiv", r, d), b))
-            else:   # smul
+            else:   # smul: divide back, with a divisor that cannot trap
                 m1 = self.op("w", "ceql", a, -1)
                 ok = self.op("w", "and", self.op("w", "cnel", a, 0), self.op("w", "xor", m1, 1))
-                d = self.op("l", "or", a, self.op("l", "extuw", self.op("w", "xor", ok, 1)))
-                q = self.op("l", "div", r, self.op("l", "xor", d, self.op("l", "extuw",
-                                                                          self.op("w", "and", m1, 0))))
+                okl = self.op("l", "extuw", ok)
+                d = self.op("l", "or", self.op("l", "and", a, self.op("l", "sub", 0, okl)),
+                            self.op("l", "xor", okl, 1))
+                q = self.op("l", "div", r, d)
                 ov1 = self.op("w", "and", ok, self.op("w", "cnel", q, b))
                 ov2 = self.op("w", "and", m1, self.op("w", "ceql", b, -0x8000000000000000))
                 ov = self.op("w", "or", ov1, ov2)
