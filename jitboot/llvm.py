@@ -904,6 +904,7 @@ class Function:
         self.llvm_block = ""
         self.edges: dict[tuple[str, str], list[str]] = {}
         self.consts: dict[str, str] = {}
+        self.after_phis: list[str] = []
         self.where = f"{mod.path}:0"
 
     # -- small helpers --
@@ -1125,6 +1126,9 @@ class Function:
 
     def instruction(self, ins, text: str, entry: bool) -> None:
         opc = ins.opcode
+        if opc != "phi" and self.after_phis:
+            self.body += self.after_phis
+            self.after_phis = []
         handler = getattr(self, "i_" + opc, None)
         if handler is None:
             if opc in _INT_OPS or opc in _FP_OPS or opc == "frem":
@@ -1517,9 +1521,10 @@ class Function:
             return f"\t{target} ={k} phi {', '.join(args)}"
         self.body.append(resolve)
         if is_agg(t):
-            # the incoming slots may be rewritten while this value lives
+            # the incoming slots may be rewritten while this value lives;
+            # copied once the block's phis are done
             self.slot(size_of(t), align_of(t), r)
-            self.emit(f"blit {target}, {r}, {size_of(t)}")
+            self.after_phis.append(f"\tblit {target}, {r}, {size_of(t)}")
 
     def i_br(self, ins, text):
         labels = _LABELS.findall(text)
