@@ -1079,21 +1079,16 @@ class Function:
             linkage = str(f.linkage).split(".")[-1]
             export = "" if linkage in _INTERNAL else "export "
             head = f"{export}function {rtype} ${self.name}({', '.join(plist)}) {{"
-            blocks = list(f.blocks)
+            places = self.places()
             pos = 0
             entry = True
-            for b in blocks:
+            for b in f.blocks:
                 self.start_block("@" + b.name)
                 self.llvm_block = b.name
                 for ins in b.instructions:
-                    line, text = self.lines[pos] if pos < len(self.lines) else (0, "")
-                    orig = self.orig[pos] if pos < len(self.orig) else line
+                    text = self.lines[pos][1] if pos < len(self.lines) else ""
+                    self.where = places[pos] if pos < len(places) else self.where
                     pos += 1
-                    m = _DBG.search(text)
-                    if m and int(m.group(1)) in self.mod.dbg:
-                        self.where = f"{self.mod.source}:{self.mod.dbg[int(m.group(1))]}"
-                    else:
-                        self.where = f"{self.mod.path}:{orig}"
                     self.instruction(ins, text, entry)
                 entry = False
             self.blocks.append((self.label, self.body))
@@ -1106,6 +1101,25 @@ class Function:
                 out.append(item() if callable(item) else item)
         out.append("}")
         self.mod.out.append("\n".join(out))
+
+    def places(self) -> list[str]:
+        """Where each instruction comes from, for errors: its !dbg line; in
+        code with line info, an instruction without one (allocas at -O0)
+        takes the next line that has one; else the line in the IR file."""
+        dbg = self.mod.dbg
+        lines = []
+        for _, text in self.lines:
+            m = _DBG.search(text)
+            lines.append(dbg.get(int(m.group(1))) if m else None)
+        if not any(lines):
+            return [f"{self.mod.path}:{n}" for n in self.orig] or [self.where]
+        out, nxt = [], None
+        for line in reversed(lines):
+            nxt = line or nxt
+            out.append(nxt)
+        out.reverse()
+        last = next(l for l in reversed(lines) if l)
+        return [f"{self.mod.source}:{l or last}" for l in out]
 
     def abi_class(self, t, attrs: dict) -> str:
         if "byval" in attrs:

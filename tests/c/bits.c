@@ -3,7 +3,11 @@
 #include <stdint.h>
 
 static uint32_t rotl32(uint32_t x, unsigned r) { return (x << (r & 31)) | (x >> ((32 - r) & 31)); }
+#ifdef __clang__
+static uint64_t rotr64(uint64_t x, unsigned r) { return __builtin_rotateright64(x, r); }
+#else
 static uint64_t rotr64(uint64_t x, unsigned r) { return (x >> (r & 63)) | (x << ((64 - r) & 63)); }
+#endif
 static uint8_t rotl8(uint8_t x, unsigned r) { return (uint8_t)((x << (r & 7)) | (x >> ((8 - r) & 7))); }
 
 int main(void)

@@ -19,8 +19,10 @@ int main(void)
 	double a = 1.0 / 3, b = 2.0 / 7;
 	printf("%.15f %.15f %.15f\n", a + b, a * b, -a / b);
 	printf("%.10f %.10f %.6f\n", sqrt(2.0), sqrt(1e-8), (double)sqrtf(10.0f));
-	printf("%.3f %.3f %.3f %.3f\n", fabs(-2.5), copysign(3.0, -0.0), copysign(-4.0, 1.0),
-	       (double)fabsf(-0.25f));
+	volatile double m25 = -2.5, nz = -0.0;
+	volatile float q = -0.25f;
+	printf("%.3f %.3f %.3f %.3f\n", fabs(m25), copysign(3.0, nz), copysign(m25, 1.0),
+	       (double)fabsf(q));
 	double x = 1;
 	for (int i = 0; i < 20; i++)
 		x = x * 1.5 - 0.25 / x;

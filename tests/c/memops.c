@@ -14,7 +14,7 @@ int main(void)
 	arr[2] = b;
 	printf("%d %s %d %s %.1f %ld %d\n", a.id, a.tag, b.id, b.tag, arr[2].w, arr[2].pad[3], arr[1].id);
 	char buf[32] = "0123456789";
-	memmove(buf + 2, buf, 8);
+	__builtin_memmove(buf + 2, buf, 8);
 	printf("%s\n", buf);
 	memmove(buf, buf + 3, 8);
 	printf("%s\n", buf);

@@ -12,8 +12,11 @@ static double dmax(double a, double b) { return a > b ? a : b; }
 
 int main(void)
 {
-	int v[] = { 5, -3, 12, 0, -40, 7, 7, 100, -100 };
-	int n = sizeof v / sizeof v[0];
+	volatile int seed = 5;
+	int v[9];
+	int n = 9;
+	for (int i = 0; i < n; i++)
+		v[i] = (seed * (i + 3) * 37) % 211 - 105;
 	int hi = v[0], lo = v[0], sumabs = 0;
 	unsigned uh = 0;
 	uint64_t ul = UINT64_MAX;

@@ -8,13 +8,13 @@ struct six { short a, b, c; };
 struct tri { int a, b, c; };
 struct ptrs { const char *s; long n; };
 
-static struct pair swap(struct pair p) { struct pair q = { p.b, p.a }; return q; }
-static struct pt addpt(struct pt a, struct pt b) { a.x += b.x; a.y += b.y; return a; }
-static struct rgb dim(struct rgb c) { c.r /= 2; c.g /= 2; c.b /= 2; return c; }
-static struct six rot(struct six s) { struct six t = { s.b, s.c, s.a }; return t; }
-static struct tri scale(struct tri t, int k) { t.a *= k; t.b *= k; t.c *= k; return t; }
-static struct ptrs skip(struct ptrs p) { p.s++; p.n--; return p; }
-static long many(struct pt a, struct pt b, struct pt c, struct pt d, struct pt e,
+__attribute__((noinline)) static struct pair swap(struct pair p) { struct pair q = { p.b, p.a }; return q; }
+__attribute__((noinline)) static struct pt addpt(struct pt a, struct pt b) { a.x += b.x; a.y += b.y; return a; }
+__attribute__((noinline)) static struct rgb dim(struct rgb c) { c.r /= 2; c.g /= 2; c.b /= 2; return c; }
+__attribute__((noinline)) static struct six rot(struct six s) { struct six t = { s.b, s.c, s.a }; return t; }
+__attribute__((noinline)) static struct tri scale(struct tri t, int k) { t.a *= k; t.b *= k; t.c *= k; return t; }
+__attribute__((noinline)) static struct ptrs skip(struct ptrs p) { p.s++; p.n--; return p; }
+__attribute__((noinline)) static long many(struct pt a, struct pt b, struct pt c, struct pt d, struct pt e,
 		 struct pt f, struct pt g, struct pt h)
 {
 	return a.x + b.y * 2 + c.x * 3 + d.y * 4 + e.x * 5 + f.y * 6 + g.x * 7 + h.y * 8;

@@ -7,12 +7,12 @@ struct fi { float f; int i; };
 struct ifd { int i; float f; double d; };
 struct cfd { char c; float f; double d; };
 
-static struct ld f_ld(struct ld v) { v.n *= 3; v.x += 0.5; return v; }
-static struct dl f_dl(struct dl v) { v.x = -v.x; v.n <<= 2; return v; }
-static struct fi f_fi(struct fi v) { v.f *= v.i; v.i += 1; return v; }
-static struct ifd f_ifd(struct ifd v, double k) { v.i--; v.f += 1; v.d *= k; return v; }
-static struct cfd f_cfd(struct cfd v) { v.c++; v.f = v.f * 2; v.d = v.d / 4; return v; }
-static double sum_all(struct ld a, struct dl b, struct fi c, struct ifd d, struct cfd e,
+__attribute__((noinline)) static struct ld f_ld(struct ld v) { v.n *= 3; v.x += 0.5; return v; }
+__attribute__((noinline)) static struct dl f_dl(struct dl v) { v.x = -v.x; v.n <<= 2; return v; }
+__attribute__((noinline)) static struct fi f_fi(struct fi v) { v.f *= v.i; v.i += 1; return v; }
+__attribute__((noinline)) static struct ifd f_ifd(struct ifd v, double k) { v.i--; v.f += 1; v.d *= k; return v; }
+__attribute__((noinline)) static struct cfd f_cfd(struct cfd v) { v.c++; v.f = v.f * 2; v.d = v.d / 4; return v; }
+__attribute__((noinline)) static double sum_all(struct ld a, struct dl b, struct fi c, struct ifd d, struct cfd e,
 		      struct ld f)
 {
 	return a.n + a.x + b.x + b.n + c.f + c.i + d.i + d.f + d.d + e.c + e.f + e.d + f.n + f.x;

@@ -8,19 +8,19 @@ struct d2 { double a, b; };
 struct d1 { double a; };
 struct f1 { float a; };
 
-static struct v2 add2(struct v2 a, struct v2 b) { return (struct v2){ a.x + b.x, a.y + b.y }; }
-static struct v3 cross(struct v3 a, struct v3 b)
+__attribute__((noinline)) static struct v2 add2(struct v2 a, struct v2 b) { return (struct v2){ a.x + b.x, a.y + b.y }; }
+__attribute__((noinline)) static struct v3 cross(struct v3 a, struct v3 b)
 {
 	return (struct v3){ a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x };
 }
-static struct v4 half(struct v4 v) { v.x /= 2; v.y /= 2; v.z /= 2; v.w /= 2; return v; }
-static struct d2 cmul(struct d2 p, struct d2 q)
+__attribute__((noinline)) static struct v4 half(struct v4 v) { v.x /= 2; v.y /= 2; v.z /= 2; v.w /= 2; return v; }
+__attribute__((noinline)) static struct d2 cmul(struct d2 p, struct d2 q)
 {
 	return (struct d2){ p.a * q.a - p.b * q.b, p.a * q.b + p.b * q.a };
 }
-static struct d1 twice(struct d1 d) { d.a *= 2; return d; }
-static struct f1 neg(struct f1 f) { f.a = -f.a; return f; }
-static float dot2(struct v2 a, struct v2 b) { return a.x * b.x + a.y * b.y; }
+__attribute__((noinline)) static struct d1 twice(struct d1 d) { d.a *= 2; return d; }
+__attribute__((noinline)) static struct f1 neg(struct f1 f) { f.a = -f.a; return f; }
+__attribute__((noinline)) static float dot2(struct v2 a, struct v2 b) { return a.x * b.x + a.y * b.y; }
 
 int main(void)
 {
