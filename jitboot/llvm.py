@@ -326,6 +326,11 @@ class Printed:
             return ("int", 0)
         if tok.startswith("@"):
             return ("sym", global_name(tok), 0)
+        if tok == "splat" and t[0] == "x":
+            self.expect("(")
+            c = self.const(self.type())
+            self.expect(")")
+            return ("agg", [c] * t[1])
         if tok.startswith('c"'):
             return ("bytes", _unescape(tok[2:-1]))
         if tok in ("[", "{", "<"):
@@ -605,11 +610,20 @@ def resolve_structs(defs: dict[str, str]) -> dict:
 
 
 def debug_lines(meta: dict[int, str]) -> dict[int, int]:
-    lines = {}
+    """Metadata number -> source line, for DILocations and for a global's
+    DIGlobalVariableExpression (through its variable)."""
+    lines, exprs = {}, {}
     for n, text in meta.items():
-        m = re.search(r"DILocation\(line: (\d+)", text)
+        m = re.search(r"DILocation\(line: (\d+)", text) or \
+            re.search(r"DIGlobalVariable\(.*?\bline: (\d+)", text)
         if m:
             lines[n] = int(m.group(1))
+        m = re.search(r"DIGlobalVariableExpression\(var: !(\d+)", text)
+        if m:
+            exprs[n] = int(m.group(1))
+    for n, var in exprs.items():
+        if var in lines:
+            lines[n] = lines[var]
     return lines
 
 
@@ -722,7 +736,11 @@ class Module:
         name = g.name
         line = next((l for n, l in self.gtext if l.startswith(f"@{name} ") or
                      l.startswith(f'@"{name}" ')), "")
-        where = f"{self.path}:{self.global_lines.get(name, 0)}"
+        m = _DBG.search(line)
+        if m and int(m.group(1)) in self.dbg:
+            where = f"{self.source}:{self.dbg[int(m.group(1))]}"
+        else:
+            where = f"{self.path}:{self.global_lines.get(name, 0)}"
         try:
             if re.search(r"\bthread_local\b", line):
                 raise Unsupported("LLVM 'thread_local' globals are not supported")

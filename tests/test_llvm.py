@@ -310,3 +310,115 @@ def test_instruction_lines_join_switch_cases():
                            "  ret void"], 1))
     assert llvm.instruction_lines(body) == [
         (2, "switch i32 %v, label %b2 [ i32 0, label %b3 ]"), (8, "ret void")]
+
+
+# IR clang does not write for the corpus but the translator accepts: the
+# va_arg instruction, llvm.expect, vector arithmetic, compares and selects
+# on vectors, a switch on i8 with duplicate phi edges, a constant
+# expression as an instruction operand, i1 arithmetic, freeze.
+HAND_WRITTEN = r"""
+@fmt = private constant [4 x i8] c"%d\0A\00"
+@fmtl = private constant [5 x i8] c"%ld\0A\00"
+@arr = global [4 x i32] [i32 10, i32 20, i32 30, i32 40]
+
+declare i32 @printf(ptr, ...)
+declare void @llvm.va_start.p0(ptr)
+declare void @llvm.va_end.p0(ptr)
+declare i64 @llvm.expect.i64(i64, i64)
+
+define i32 @sum(i32 %n, ...) {
+entry:
+  %ap = alloca [24 x i8], align 16
+  call void @llvm.va_start.p0(ptr %ap)
+  br label %loop
+loop:
+  %i = phi i32 [ 0, %entry ], [ %i1, %loop ]
+  %s = phi i32 [ 0, %entry ], [ %s1, %loop ]
+  %x = va_arg ptr %ap, i32
+  %s1 = add i32 %s, %x
+  %i1 = add i32 %i, 1
+  %c = icmp slt i32 %i1, %n
+  br i1 %c, label %loop, label %done
+done:
+  call void @llvm.va_end.p0(ptr %ap)
+  ret i32 %s1
+}
+
+define signext i8 @classify(i8 signext %c) {
+entry:
+  switch i8 %c, label %other [ i8 -5, label %neg5
+                               i8 7, label %seven
+                               i8 8, label %seven ]
+neg5:
+  br label %seven
+seven:
+  %p = phi i8 [ 2, %entry ], [ 2, %entry ], [ 3, %neg5 ]
+  ret i8 %p
+other:
+  %e = freeze i8 %c
+  %r = add i8 %e, 100
+  ret i8 %r
+}
+
+define i32 @main() {
+entry:
+  %s = call i32 (i32, ...) @sum(i32 4, i32 1, i32 2, i32 3, i32 4)
+  call i32 (ptr, ...) @printf(ptr @fmt, i32 %s)
+  %a = call signext i8 @classify(i8 signext -5)
+  %b = call signext i8 @classify(i8 signext 8)
+  %d = call signext i8 @classify(i8 signext 100)
+  %ab = add i8 %a, %b
+  %ae = sext i8 %ab to i32
+  %de = sext i8 %d to i32
+  %sum2 = add i32 %ae, %de
+  call i32 (ptr, ...) @printf(ptr @fmt, i32 %sum2)
+  %v1 = insertelement <2 x i32> <i32 1, i32 2>, i32 %s, i32 1
+  %v2 = add <2 x i32> %v1, <i32 100, i32 200>
+  %cmp = icmp sgt <2 x i32> %v2, <i32 150, i32 150>
+  %sel = select <2 x i1> %cmp, <2 x i32> %v2, <2 x i32> zeroinitializer
+  %sh = shufflevector <2 x i32> %sel, <2 x i32> %v2, <2 x i32> <i32 1, i32 2>
+  %e0 = extractelement <2 x i32> %sh, i32 0
+  %e1 = extractelement <2 x i32> %sh, i64 1
+  %m = mul i32 %e0, %e1
+  call i32 (ptr, ...) @printf(ptr @fmt, i32 %m)
+  %fv = insertelement <2 x float> poison, float 1.0, i32 0
+  %fv2 = insertelement <2 x float> %fv, float -2.0, i32 1
+  %fn = fneg <2 x float> %fv2
+  %bits = bitcast <2 x float> %fn to i64
+  %hi = lshr i64 %bits, 32
+  call i32 (ptr, ...) @printf(ptr @fmtl, i64 %hi)
+  %ex = call i64 @llvm.expect.i64(i64 %hi, i64 0)
+  %g = load i32, ptr getelementptr inbounds ([4 x i32], ptr @arr, i64 0, i64 2)
+  %gl = zext i32 %g to i64
+  %t = add i64 %ex, %gl
+  call i32 (ptr, ...) @printf(ptr @fmtl, i64 %t)
+  %t1 = icmp eq i32 %g, 30
+  %t2 = add i1 %t1, true
+  %t3 = xor i1 %t2, true
+  %t4 = zext i1 %t3 to i32
+  %t5 = sext i1 %t3 to i32
+  %t6 = add i32 %t4, %t5
+  %t7 = add i32 %t6, 7
+  call i32 (ptr, ...) @printf(ptr @fmt, i32 %t7)
+  %odd = icmp eq i32 %t7, 8
+  br i1 %odd, label %never, label %ok
+never:
+  unreachable
+ok:
+  ret i32 0
+}
+"""
+
+
+def test_hand_written_ir(tmp_path, host_tools):
+    ssa = _write(tmp_path, "hand.ssa", llvm.translate(HAND_WRITTEN, "hand.ll"))
+    r = _run([host_tools["jitrun"], ssa])
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout == "10\n-51\n21210\n1073741824\n1073741854\n7\n"
+
+
+def test_global_errors_name_the_c_line(tmp_path):
+    p = _write(tmp_path, "g.c", "extern int elsewhere;\n\nint *p = &elsewhere;\n"
+               "int main(void) { return 0; }\n")
+    assert _error(p) == (f"{p}:3: 'elsewhere' is not defined here and the kernel does not "
+                         "export it (jit/exports.txt)")
