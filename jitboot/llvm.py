@@ -32,7 +32,6 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from . import ROOT, render
@@ -500,7 +499,7 @@ def arg_attrs(arg: str, structs: dict) -> dict:
     return out
 
 
-def call_signature(text: str, callee_is_named: bool, structs: dict):
+def call_signature(text: str, structs: dict):
     """(fixed parameter count or None if not variadic, [attrs per argument])
     of a printed call."""
     body = text.split("call", 1)[1]
@@ -1067,9 +1066,7 @@ class Function:
         addr = self.tmp()
         self.start.append(f"\t{addr} =l add {base}, {off}")
         store = self._store_op(t)
-        if store is None:
-            # odd-sized integers: stored through the body path later is
-            # not possible in @start, so split here
+        if store is None:          # odd-sized integers, byte by byte
             for i, byte in enumerate(_le_bytes(c[1] if c[0] == "int" else 0, store_size(t))):
                 a2 = self.tmp()
                 self.start.append(f"\t{a2} =l add {addr}, {i}")
@@ -1411,7 +1408,6 @@ class Function:
         const = 0
         t = src
         for n, o in enumerate(ops[1:]):
-            scale_t = src if n == 0 else t
             if n == 0:
                 step = size_of(src)
             elif t[0] == "s":
@@ -1432,7 +1428,6 @@ class Function:
             if step != 1:
                 idx = self.op("l", "mul", idx, step)
             addr = self.op("l", "add", addr, idx)
-            del scale_t
         if const:
             addr = self.op("l", "add", addr, const)
         self.emit(f"{self.res(ins)} =l copy {addr}")
@@ -1634,7 +1629,7 @@ class Function:
             raise Unsupported("inline assembly is not supported")
         if kind == "function" and callee.name.startswith("llvm."):
             return self.intrinsic(ins, callee.name, args, text)
-        nfixed, attrs = call_signature(text, kind == "function", self.mod.structs)
+        nfixed, attrs = call_signature(text, self.mod.structs)
         fn = self.val(callee)
         parts = []
         for n, o in enumerate(args):
@@ -1643,9 +1638,7 @@ class Function:
             t = self.mod.ty(o.type)
             at = attrs[n] if n < len(attrs) else {}
             v = self.val(o)
-            if is_int(t) and t[1] < 32 and t != I1 and not {"signext", "zeroext"} & at.keys():
-                pass
-            elif is_int(t) and t[1] not in (1, 8, 16, 32, 64) and {"signext", "zeroext"} & at.keys():
+            if is_int(t) and t[1] not in (1, 8, 16, 32, 64) and {"signext", "zeroext"} & at.keys():
                 v = self.ext(v, t, "s" if "signext" in at else "u")
             parts.append(f"{self.abi_class(t, at)} {v}")
         if nfixed is not None and nfixed >= len(args):

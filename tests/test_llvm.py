@@ -296,11 +296,11 @@ def test_layout_agrees_with_llvm():
 def test_call_signature():
     text = ("%v3 = call i32 (ptr, ...) @printf(ptr noundef @.str, double noundef %v1, "
             "ptr noundef byval(%struct.S) align 8 %v2, i8 noundef signext %v4), !dbg !12")
-    nfixed, attrs = llvm.call_signature(text, True, STRUCTS)
+    nfixed, attrs = llvm.call_signature(text, STRUCTS)
     assert nfixed == 1
     assert attrs[2]["byval"] == STRUCTS["%struct.S"]
     assert attrs[3] == {"signext": True}
-    nfixed, attrs = llvm.call_signature("call void %v9(i32 range(i32 0, 5) %v1)", False, {})
+    nfixed, attrs = llvm.call_signature("call void %v9(i32 range(i32 0, 5) %v1)", {})
     assert (nfixed, attrs) == (None, [{}])
 
 
