@@ -922,6 +922,8 @@ class Function:
         self.edges: dict[tuple[str, str], list[str]] = {}
         self.consts: dict[str, str] = {}
         self.after_phis: list[str] = []
+        self.compares: dict[str, str] = {}  # i1 temp -> the compare computing it
+        self.zext: dict[str, int] = {}       # w temp -> width it is zero-extended from
         self.where = f"{mod.path}:0"
 
     # -- small helpers --
@@ -965,6 +967,14 @@ class Function:
         if t[0] != "i":
             return v
         bits = t[1]
+        if re.fullmatch(r"-?\d+", v):
+            mask = (1 << bits) - 1
+            x = int(v) & mask
+            if how == "s" and bits > 1 and x >> (bits - 1):
+                x -= 1 << bits
+            return str(x)
+        if how == "u" and to == "w" and self.zext.get(v, 64) <= bits:
+            return v
         if bits == 64 or (bits == 32 and to == "w") or how == "":
             return v
         if bits == 1:
@@ -1104,7 +1114,13 @@ class Function:
                     text = self.lines[pos][1] if pos < len(self.lines) else ""
                     self.where = places[pos] if pos < len(places) else self.where
                     pos += 1
-                    self.instruction(ins, text, entry)
+                    try:
+                        self.instruction(ins, text, entry)
+                    except Unsupported:
+                        raise
+                    except Exception as e:     # a gap in the translator, still one line
+                        raise Unsupported(f"LLVM '{ins.opcode}' could not be translated "
+                                          f"({type(e).__name__}: {e}): `{text[:80]}`") from None
                 entry = False
             self.blocks.append((self.label, self.body))
         except Unsupported as e:
@@ -1228,6 +1244,19 @@ class Function:
             return self.lanes(ins, ("x", t[1], I1), [a, b],
                               lambda x, y: self.scalar_icmp(pred, t[2], x, y), [t, t])
         self.emit(f"{self.res(ins)} =w copy {self.scalar_icmp(pred, t, a, b)}")
+        self.remember_compare(self.res(ins))
+
+    def remember_compare(self, r: str) -> None:
+        """If r is one QBE compare, remember it: a branch on r repeats it
+        right before the jnz, where QBE fuses compare and jump."""
+        prev = self.body[-2] if len(self.body) > 1 else ""
+        src = self.body[-1].split()[-1]
+        if isinstance(prev, str) and prev.startswith(f"\t{src} =w c"):
+            self.compares[r] = prev.split("=w ", 1)[1]
+
+    def condition(self, c: str) -> str:
+        rhs = self.compares.get(c)
+        return self.op("w", *rhs.split(" ", 1)) if rhs else c
 
     def scalar_icmp(self, pred: str, t, a: str, b: str) -> str:
         k = cls(t)
@@ -1247,6 +1276,7 @@ class Function:
             return self.lanes(ins, ("x", t[1], I1), [a, b],
                               lambda x, y: self.scalar_fcmp(pred, t[2], x, y), [t, t])
         self.emit(f"{self.res(ins)} =w copy {self.scalar_fcmp(pred, t, a, b)}")
+        self.remember_compare(self.res(ins))
 
     def scalar_fcmp(self, pred: str, t, a: str, b: str) -> str:
         k = cls(t)
@@ -1364,7 +1394,10 @@ class Function:
             self.slot(size_of(t), align_of(t), r)
             self.emit(f"blit {addr}, {r}, {store_size(t)}")
             return
-        self.emit(f"{r} ={cls(t)} copy {self.load(t, addr)}")
+        v = self.load(t, addr)
+        self.emit(f"{r} ={cls(t)} copy {v}")
+        if is_int(t) and store_size(t) < 4 and cls(t) == "w":
+            self.zext[r] = self.zext[v] = 8 * store_size(t)
 
     def i_store(self, ins, text):
         vo, po = list(ins.operands)
@@ -1562,6 +1595,7 @@ class Function:
         if labels[0] == labels[1]:
             self.emit(f"jmp {self.jump(labels[0])}")
             return
+        c = self.condition(c)
         self.emit(f"jnz {c}, {self.jump(labels[0])}, {self.jump(labels[1])}")
 
     def i_switch(self, ins, text):
