@@ -26,6 +26,7 @@ code, never a traceback.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import math
 import re
 import shutil
@@ -558,6 +559,15 @@ def instruction_lines(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return out
 
 
+_OPCODE = re.compile(r"(?:%[-\w$.]+ = )?(?:(?:tail|musttail|notail) )?([a-z_]+)")
+
+
+def opcode_of(text: str) -> str:
+    """The opcode of a printed instruction ("call" for "tail call")."""
+    m = _OPCODE.match(text)
+    return m.group(1) if m else ""
+
+
 def split_module_text(text: str):
     """Module text -> (struct definitions, global lines, metadata lines,
     {function name: (header, [(line, instruction text)])})."""
@@ -660,11 +670,12 @@ class Module:
         self.defined = {f.name for f in self.m.functions if not f.is_declaration}
         self.defined |= {g.name for g in self.m.global_variables if not g.is_declaration}
         self.out: list[str] = []
-        self.type_cache: dict[str, tuple] = {}
+        self.type_cache: dict[int, tuple] = {}
 
     def _rename(self) -> None:
         # Every local gets a plain name, so operands can be referred to by
         # name and the printed form agrees with llvmlite's view.
+        void: dict[int, bool] = {}
         for f in self.m.functions:
             if f.is_declaration:
                 continue
@@ -676,15 +687,21 @@ class Module:
                 b.name = f"b{n}"
                 n += 1
                 for ins in b.instructions:
-                    if str(ins.type) != "void":
+                    t = ins.type
+                    key = ctypes.cast(t._ptr, ctypes.c_void_p).value
+                    if key not in void:
+                        void[key] = str(t) == "void"
+                    if not void[key]:
                         ins.name = f"v{n}"
                         n += 1
 
     def ty(self, typeref) -> tuple:
-        s = str(typeref)
-        t = self.type_cache.get(s)
+        # LLVM types are unique per context: the pointer is the key, which
+        # spares printing the type for every operand
+        key = ctypes.cast(typeref._ptr, ctypes.c_void_p).value
+        t = self.type_cache.get(key)
         if t is None:
-            t = self.type_cache[s] = Printed(s, self.structs).type()
+            t = self.type_cache[key] = Printed(str(typeref), self.structs).type()
         return t
 
     def aggtype(self, t) -> str:
@@ -1119,7 +1136,7 @@ class Function:
                     except Unsupported:
                         raise
                     except Exception as e:     # a gap in the translator, still one line
-                        raise Unsupported(f"LLVM '{ins.opcode}' could not be translated "
+                        raise Unsupported(f"LLVM '{opcode_of(text)}' could not be translated "
                                           f"({type(e).__name__}: {e}): `{text[:80]}`") from None
                 entry = False
             self.blocks.append((self.label, self.body))
@@ -1170,7 +1187,7 @@ class Function:
     # -- instructions --
 
     def instruction(self, ins, text: str, entry: bool) -> None:
-        opc = ins.opcode
+        opc = opcode_of(text) or ins.opcode
         if opc != "phi" and self.after_phis:
             self.body += self.after_phis
             self.after_phis = []
