@@ -614,7 +614,10 @@ def resolve_structs(defs: dict[str, str]) -> dict:
 
     lazy = Lazy()
     for name in defs:
-        lazy.get(name)
+        try:
+            lazy.get(name)
+        except Unsupported:     # raised again, with a line, where it is used
+            out.pop(name, None)
     return lazy
 
 
@@ -645,6 +648,7 @@ class Unsupported(Exception):
 # -- module translation ----------------------------------------------------
 
 _INTERNAL = {"internal", "private"}
+_QBE_NAME = re.compile(r"[A-Za-z_.][\w.$]*")
 
 
 class Module:
@@ -731,6 +735,8 @@ class Module:
         return name
 
     def check_symbol(self, name: str) -> None:
+        if not _QBE_NAME.fullmatch(name):
+            raise Unsupported(f"LLVM symbol name '{name}' is not a valid QBE name")
         if name not in self.defined and name not in self.exports:
             raise Unsupported(f"'{name}' is not defined here and the kernel does not export it "
                               f"(jit/exports.txt)")
@@ -748,20 +754,33 @@ class Module:
 
     # -- data --
 
+    def global_place(self, name: str, line: str) -> str:
+        """A global's source line: its !dbg; for one without (clang's
+        constant for a local initializer), the first instruction using it;
+        without line info, its line in the IR file."""
+        m = _DBG.search(line)
+        if m and int(m.group(1)) in self.dbg:
+            return f"{self.source}:{self.dbg[int(m.group(1))]}"
+        if self.dbg:
+            use = re.compile(rf"@{re.escape(name)}\b.*!dbg !(\d+)")
+            for _, body in self.ftext.values():
+                for _, text in body:
+                    m = use.search(text)
+                    if m and int(m.group(1)) in self.dbg:
+                        return f"{self.source}:{self.dbg[int(m.group(1))]}"
+        return f"{self.path}:{self.global_lines.get(name, 0)}"
+
     def global_var(self, g) -> None:
         name = g.name
         line = next((l for n, l in self.gtext if l.startswith(f"@{name} ") or
                      l.startswith(f'@"{name}" ')), "")
-        m = _DBG.search(line)
-        if m and int(m.group(1)) in self.dbg:
-            where = f"{self.source}:{self.dbg[int(m.group(1))]}"
-        else:
-            where = f"{self.path}:{self.global_lines.get(name, 0)}"
+        where = self.global_place(name, line)
         try:
             if re.search(r"\bthread_local\b", line):
                 raise Unsupported("LLVM 'thread_local' globals are not supported")
             if g.is_declaration:
                 return
+            self.check_symbol(name)
             p = Printed(line.split("=", 1)[1], self.structs)
             while p.peek() not in ("global", "constant", ""):
                 if p.next() in ("addrspace",):
@@ -1117,6 +1136,7 @@ class Function:
                 plist.append(f"{self.abi_class(t, at)} %{a.name}")
             if vararg:
                 plist.append("...")
+            self.mod.check_symbol(self.name)
             rtype = "" if ret[0] == "v" else self.ret_class(ret)
             linkage = str(f.linkage).split(".")[-1]
             export = "" if linkage in _INTERNAL else "export "
@@ -2005,7 +2025,10 @@ def translate(text: str, path: str = "<input>", exports: set[str] | None = None)
     """LLVM IR text -> QBE IL text (JitbootError when it cannot)."""
     if exports is None:
         exports = set(render.read_exports(ROOT))
-    return Module(text, path, exports).translate()
+    try:
+        return Module(text, path, exports).translate()
+    except Unsupported as e:       # outside any function or global
+        raise JitbootError(f"{path}:0: {e}") from None
 
 
 def compile_c(path, opt: str = "-O0", out_ll=None) -> str:

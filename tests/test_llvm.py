@@ -422,3 +422,11 @@ def test_global_errors_name_the_c_line(tmp_path):
                "int main(void) { return 0; }\n")
     assert _error(p) == (f"{p}:3: 'elsewhere' is not defined here and the kernel does not "
                          "export it (jit/exports.txt)")
+
+
+def test_unsupported_type_in_a_struct_names_the_use(tmp_path):
+    p = _write(tmp_path, "s.c", "struct big { __int128 x; int y; };\n"
+               "struct ok { int a; };\n"
+               "int unused(struct ok o) { return o.a; }\n"
+               "int main(void)\n{\n\tstruct big b = { 0, 4 };\n\treturn b.y;\n}\n")
+    assert _error(p) == f"{p}:6: LLVM type 'i128' is not supported (integers wider than 64 bits)"
