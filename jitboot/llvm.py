@@ -33,6 +33,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from . import ROOT, render
@@ -2068,6 +2069,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-O2", dest="opt", action="store_const", const="-O2")
     ap.add_argument("-o", dest="output", help="output file (default: stdout)")
     ap.add_argument("--emit-llvm", metavar="FILE", help="also write clang's LLVM IR to FILE")
+    ap.add_argument("--run", nargs=argparse.REMAINDER, metavar="ARGS",
+                    help="run the result with build/host/jitrun (`doit host` builds it), "
+                         "passing ARGS to main")
     args = ap.parse_args(argv)
     try:
         if args.emit_llvm and args.input.endswith(".c"):
@@ -2079,9 +2083,24 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.output:
         Path(args.output).write_text(il)
-    else:
+    elif args.run is None:
         sys.stdout.write(il)
+    if args.run is not None:
+        return _run_jitrun(il, args.output, Path(args.input).stem, args.run)
     return 0
+
+
+def _run_jitrun(il: str, output: str | None, stem: str, argv: list[str]) -> int:
+    jitrun = ROOT / "build" / "host" / "jitrun"
+    if not jitrun.exists():
+        print(f"{jitrun}: not built; run `doit host` first", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        path = output or str(Path(tmp) / f"{stem}.ssa")
+        if not output:
+            Path(path).write_text(il)
+        sys.stdout.flush()
+        return subprocess.run([str(jitrun), path, *argv]).returncode
 
 
 if __name__ == "__main__":

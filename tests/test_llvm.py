@@ -430,3 +430,10 @@ def test_unsupported_type_in_a_struct_names_the_use(tmp_path):
                "int unused(struct ok o) { return o.a; }\n"
                "int main(void)\n{\n\tstruct big b = { 0, 4 };\n\treturn b.y;\n}\n")
     assert _error(p) == f"{p}:6: LLVM type 'i128' is not supported (integers wider than 64 bits)"
+
+
+def test_cli_run(tmp_path, host_tools):
+    src = _write(tmp_path, "args.c", '#include <stdio.h>\nint main(int argc, char **argv)\n{\n'
+                 '\tfor (int i = 1; i < argc; i++)\n\t\tputs(argv[i]);\n\treturn argc;\n}\n')
+    r = _run([sys.executable, "-m", "jitboot.llvm", src, "--run", "one", "two"], cwd=ROOT)
+    assert (r.returncode, r.stdout) == (3, "one\ntwo\n"), r.stderr
