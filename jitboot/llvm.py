@@ -1024,8 +1024,9 @@ class Function:
         if bits in (8, 16):
             return self.op(to, f"ext{how}{'b' if bits == 8 else 'h'}", v)
         if bits < 32:
-            sh = self.op(to, "shl", v, (32 if to == "w" else 64) - bits)
-            return self.op(to, "sar" if how == "s" else "shr", sh, (32 if to == "w" else 64) - bits)
+            sh = self.op("w", "shl", v, 32 - bits)
+            v = self.op("w", "sar" if how == "s" else "shr", sh, 32 - bits)
+            return self.op("l", f"ext{how}w", v) if to == "l" else v
         sh = self.op("l", "shl", v, 64 - bits)
         return self.op("l", "sar" if how == "s" else "shr", sh, 64 - bits)
 

@@ -437,3 +437,25 @@ def test_cli_run(tmp_path, host_tools):
                  '\tfor (int i = 1; i < argc; i++)\n\t\tputs(argv[i]);\n\treturn argc;\n}\n')
     r = _run([sys.executable, "-m", "jitboot.llvm", src, "--run", "one", "two"], cwd=ROOT)
     assert (r.returncode, r.stdout) == (3, "one\ntwo\n"), r.stderr
+
+
+def test_odd_width_extensions(tmp_path, host_tools):
+    """i24 and i40 values (bit-field and odd-struct storage) widen right."""
+    ir = r"""
+@fmt = private constant [21 x i8] c"%ld %ld %ld %ld %d\0A\00"
+declare i32 @printf(ptr, ...)
+define i32 @main() {
+  %x = add i24 0, -3
+  %s = sext i24 %x to i64
+  %z = zext i24 %x to i64
+  %y = add i40 0, -5
+  %t = sext i40 %y to i64
+  %u = zext i40 %y to i64
+  %w = sext i24 %x to i32
+  call i32 (ptr, ...) @printf(ptr @fmt, i64 %s, i64 %z, i64 %t, i64 %u, i32 %w)
+  ret i32 0
+}
+"""
+    ssa = _write(tmp_path, "odd.ssa", llvm.translate(ir, "odd.ll"))
+    r = _run([host_tools["jitrun"], ssa])
+    assert r.stdout == "-3 16777213 -5 1099511627771 -3\n", r.stderr
