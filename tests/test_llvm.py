@@ -442,7 +442,7 @@ def test_cli_run(tmp_path, host_tools):
 def test_odd_width_extensions(tmp_path, host_tools):
     """i24 and i40 values (bit-field and odd-struct storage) widen right."""
     ir = r"""
-@fmt = private constant [21 x i8] c"%ld %ld %ld %ld %d\0A\00"
+@fmt = private constant [20 x i8] c"%ld %ld %ld %ld %d\0A\00"
 declare i32 @printf(ptr, ...)
 define i32 @main() {
   %x = add i24 0, -3
