@@ -1638,19 +1638,36 @@ class Function:
         self.emit(f"jnz {c}, {self.jump(labels[0])}, {self.jump(labels[1])}")
 
     def i_switch(self, ins, text):
+        """A binary search over the case values, linear below four cases
+        (QBE has no indirect jump for a table)."""
         ops = list(ins.operands)
         t = self.mod.ty(ops[0].type)
-        v = self.ext(self.val(ops[0]), t, "u", cls(t))
-        default = _LABELS.search(text).group(1)
-        cases = [(int(v), dest) for v, dest in _CASES.findall(text.split("[", 1)[1])]
         k = cls(t)
+        x = self.ext(self.val(ops[0]), t, "u", k)
+        default = _LABELS.search(text).group(1)
         mask = (1 << t[1]) - 1
-        for value, dest in cases:
-            c = self.op("w", f"ceq{k}", v, value & mask if t[1] < 64 else value)
-            nxt = self.new_label()
-            self.emit(f"jnz {c}, {self.jump(dest)}, {nxt}")
-            self.start_block(nxt)
-        self.emit(f"jmp {self.jump(default)}")
+        cases = sorted((int(value) & mask, dest)
+                       for value, dest in _CASES.findall(text.split("[", 1)[1]))
+        lit = (lambda n: _s64(n)) if k == "l" else (lambda n: n)
+
+        def search(cases):
+            if len(cases) <= 3:
+                for value, dest in cases:
+                    c = self.op("w", f"ceq{k}", x, lit(value))
+                    nxt = self.new_label()
+                    self.emit(f"jnz {c}, {self.jump(dest)}, {nxt}")
+                    self.start_block(nxt)
+                self.emit(f"jmp {self.jump(default)}")
+                return
+            mid = len(cases) // 2
+            c = self.op("w", f"cult{k}", x, lit(cases[mid][0]))
+            low, high = self.new_label(), self.new_label()
+            self.emit(f"jnz {c}, {low}, {high}")
+            self.start_block(low)
+            search(cases[:mid])
+            self.start_block(high)
+            search(cases[mid:])
+        search(cases)
 
     def i_ret(self, ins, text):
         ops = list(ins.operands)
