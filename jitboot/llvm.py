@@ -2050,14 +2050,16 @@ def translate(text: str, path: str = "<input>", exports: set[str] | None = None)
         raise JitbootError(f"{path}:0: {e}") from None
 
 
-def compile_c(path, opt: str = "-O0", out_ll=None) -> str:
-    """Compile C to LLVM IR text with clang-19; write it to out_ll if given."""
+def compile_c(path, opt: str = "-O0", out_ll=None, cflags=()) -> str:
+    """Compile C to LLVM IR text with clang-19; write it to out_ll if given.
+    cflags are extra clang flags (-I, -D)."""
     if opt not in OPT_FLAGS:
         raise JitbootError(f"unknown optimisation level {opt} (use -O0 or -O2)")
     clang = shutil.which(CLANG)
     if clang is None:
         raise JitbootError(f"{CLANG} not found: apt-get install clang-19 (ci/setup.sh does)")
-    cmd = [clang, *CLANG_FLAGS, *OPT_FLAGS[opt], "-isystem", str(INCLUDE), str(path), "-o", "-"]
+    cmd = [clang, *CLANG_FLAGS, *OPT_FLAGS[opt], "-isystem", str(INCLUDE), *cflags, str(path),
+           "-o", "-"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         errors = [l for l in r.stderr.splitlines() if ": error: " in l or "fatal error" in l]

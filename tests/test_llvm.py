@@ -459,3 +459,35 @@ define i32 @main() {
     ssa = _write(tmp_path, "odd.ssa", llvm.translate(ir, "odd.ll"))
     r = _run([host_tools["jitrun"], ssa])
     assert r.stdout == "-3 16777213 -5 1099511627771 -3\n", r.stderr
+
+
+CSMITH_SEEDS = (1, 2, 3, 4)
+CSMITH_INCLUDE = Path("/usr/include/csmith")
+
+
+def _csmith_way(seed: int, out: str, jitrun: str) -> dict:
+    src = Path(out) / f"csmith{seed}.c"
+    subprocess.run(["csmith", "--seed", str(seed), "-o", src], check=True, capture_output=True)
+    exe = Path(out) / f"csmith{seed}"
+    subprocess.run(["gcc", "-O2", "-w", f"-I{CSMITH_INCLUDE}", src, "-o", exe], check=True)
+    res = {"gcc": _run([exe]).stdout}
+    for opt in ("-O0", "-O2"):
+        ir = llvm.compile_c(src, opt, cflags=[f"-I{CSMITH_INCLUDE}", "-w"])
+        ssa = Path(out) / f"csmith{seed}{opt}.ssa"
+        ssa.write_text(llvm.translate(ir, str(src)))
+        r = _run([jitrun, ssa])
+        res[opt] = r.stdout + r.stderr
+    return res
+
+
+@pytest.mark.skipif(shutil.which("csmith") is None or not CSMITH_INCLUDE.is_dir(),
+                    reason="csmith and libcsmith-dev are not installed (ci/setup.sh installs them)")
+def test_csmith_programs_agree_with_gcc(host_tools, tmp_path):
+    """Random C (csmith, fixed seeds): gcc -O2 and the translation at -O0
+    and -O2 print the same checksum."""
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(_csmith_way, CSMITH_SEEDS, [str(tmp_path)] * len(CSMITH_SEEDS),
+                                [str(host_tools["jitrun"])] * len(CSMITH_SEEDS)))
+    for seed, res in zip(CSMITH_SEEDS, results):
+        assert res["gcc"].startswith("checksum = ")
+        assert res["-O0"] == res["gcc"] and res["-O2"] == res["gcc"], f"csmith seed {seed}"
