@@ -102,6 +102,7 @@ CENSUS = {
     "store": r"^\s+store ",
     "br": r"^\s+br ",
     "switch": r"^\s+switch ",
+    "switch lookup table": r"^@switch\.table\.",
     "unreachable": r"^\s+unreachable",
     "ret": r"^\s+ret ",
     "indirect call": r"call \w+ (\([^)]*\) )?%",

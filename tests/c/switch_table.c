@@ -1,21 +1,21 @@
 /* Dense switches (lookup tables at -O2), sparse switches, fall-through. */
 #include <stdio.h>
 
-static int dense(int x)
+__attribute__((noinline)) static int dense(int x)
 {
 	switch (x) {
-	case 0: return 10;
-	case 1: return 21;
-	case 2: return 32;
-	case 3: return 43;
-	case 4: return 54;
-	case 5: return 65;
-	case 6: return 76;
+	case 0: return 7;
+	case 1: return 3;
+	case 2: return 19;
+	case 3: return 4;
+	case 4: return 88;
+	case 5: return 1;
+	case 6: return 42;
 	default: return -1;
 	}
 }
 
-static const char *name(unsigned char c)
+__attribute__((noinline)) static const char *name(unsigned char c)
 {
 	switch (c) {
 	case 'a': case 'e': case 'i': case 'o': case 'u': return "vowel";
@@ -26,7 +26,7 @@ static const char *name(unsigned char c)
 	}
 }
 
-static int sparse(long x)
+__attribute__((noinline)) static int sparse(long x)
 {
 	int r = 0;
 	switch (x) {
