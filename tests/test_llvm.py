@@ -118,7 +118,12 @@ CENSUS = {
     "global ptrtoint": r"^@\S+ = .*ptrtoint",
     "global pointer to global": r"^@\S+ = .*\bptr @",
     "string": r'c".*\\00"',
-    "struct return": r"^define .*\{ i64, i64 \} @",
+    "struct return INTEGER": r"^define .*\{ i64, i64 \} @",
+    "struct return SSE": r"^define .*\{ double, double \} @",
+    "struct return SSE pair of floats": r"^define .*\{ <2 x float>, float \} @",
+    "struct return mixed": r"^define .*\{ (i64|double), (i64|i32|double|float) \} @",
+    "struct return MEMORY (sret)": r"^define .*sret\(%struct",
+    "struct argument MEMORY (byval)": r"^define .*byval\(%struct",
     **{f"llvm.{x}": rf"@llvm\.{re.escape(x)}\b" for x in (
         "memcpy", "memmove", "memset", "lifetime.start", "smax", "smin", "umax", "umin",
         "abs", "fabs", "ctpop", "ctlz", "cttz", "bswap", "fshl", "fshr", "copysign", "sqrt",
