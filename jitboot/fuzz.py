@@ -32,7 +32,7 @@ from pathlib import Path
 
 from jitboot import ROOT, qbe, render
 from jitboot.errors import JitbootError
-from jitboot.host import KERNEL_ONLY, _compile, _link, _objname, _under
+from jitboot.host import EXPORT_LIBS, KERNEL_ONLY, _compile, _link, _objname, _under
 
 CC = "clang"
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
@@ -121,7 +121,7 @@ def build_asan_jitrun(root: Path = ROOT) -> Path:
     objs, obj = _objects(root, out)
     main = _compile(root / "jit" / "host" / "jitrun.c", obj / "host__jitrun.o",
                     CFLAGS + [f"-I{root / 'jit'}"], CC)
-    return _link(objs + [main], out / "jitrun", SANITIZE, CC)
+    return _link(objs + [main], out / "jitrun", SANITIZE, CC, libs=EXPORT_LIBS)
 
 
 def build_fuzzers(root: Path = ROOT) -> dict[str, Path]:

@@ -23,6 +23,10 @@ HOST_CFLAGS = ["-std=gnu11", "-O2", "-g", "-fno-pie", "-fno-omit-frame-pointer",
                "-Wall", "-Wextra", "-Wno-unused-parameter"]
 # jit/ sources that only make sense inside the kernel
 KERNEL_ONLY = {"platform_kernel.c", "ktest_jit.c", "ktest_bench.c", "opt_image.c"}
+# Libraries behind jit/exports.txt on the host: libm for sqrt (the kernel's
+# is kernel_lib/libm.c).  The exports are weak references, which alone
+# would not pull in a library linked --as-needed.
+EXPORT_LIBS = ["-Wl,--no-as-needed", "-lm"]
 # QBE's own build: C99, its warnings are not ours to fix.
 QBE_CFLAGS = ["-std=c99", "-O2", "-g", "-fno-pie", "-w"]
 
@@ -69,8 +73,7 @@ def build_jitrun(qbe_dir: Path, out: Path, root: Path = ROOT,
     ours = [s for s in ours if s.name not in KERNEL_ONLY]
     objs += [_compile(s, obj / _objname(s, jit), HOST_CFLAGS + [f"-I{jit}"]) for s in ours]
     objs.append(_compile(exports, obj / "exports.o", HOST_CFLAGS))
-    # libm for the exported sqrt (the kernel's is in kernel_lib/libm.c)
-    return _link(objs, out / "jitrun", libs=["-Wl,--no-as-needed", "-lm"])
+    return _link(objs, out / "jitrun", libs=EXPORT_LIBS)
 
 
 def build_asmdump(out: Path, root: Path = ROOT) -> Path:
