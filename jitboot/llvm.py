@@ -681,29 +681,33 @@ class Module:
         # Every local gets a plain name, so operands can be referred to by
         # name and the printed form agrees with llvmlite's view.
         void: dict[int, bool] = {}
+        self.local: dict[int, str] = {}     # argument or instruction -> QBE temp
         for f in self.m.functions:
             if f.is_declaration:
                 continue
             n = 0
             for a in f.arguments:
                 a.name = f"a{n}"
+                self.local[_address(a)] = "%" + a.name
                 n += 1
             for b in f.blocks:
                 b.name = f"b{n}"
                 n += 1
                 for ins in b.instructions:
-                    t = ins.type
-                    key = ctypes.cast(t._ptr, ctypes.c_void_p).value
+                    key = _address(ins.type)
                     if key not in void:
-                        void[key] = str(t) == "void"
+                        void[key] = str(ins.type) == "void"
                     if not void[key]:
                         ins.name = f"v{n}"
+                        # read back: LLVM renames on a clash with a name
+                        # not yet replaced
+                        self.local[_address(ins)] = "%" + ins.name
                         n += 1
 
     def ty(self, typeref) -> tuple:
         # LLVM types are unique per context: the pointer is the key, which
         # spares printing the type for every operand
-        key = ctypes.cast(typeref._ptr, ctypes.c_void_p).value
+        key = _address(typeref)
         t = self.type_cache.get(key)
         if t is None:
             t = self.type_cache[key] = Printed(str(typeref), self.structs).type()
@@ -797,6 +801,12 @@ class Module:
             self.out.append(f"{export}data ${name} = align {align} {{ {', '.join(_merge_zeros(items)) or 'z 1'} }}")
         except Unsupported as e:
             raise self.fail(where, str(e)) from None
+
+
+def _address(ref) -> int:
+    """The LLVM object behind an llvmlite reference (values and types are
+    unique, so this identifies them without a call into LLVM)."""
+    return ctypes.cast(ref._ptr, ctypes.c_void_p).value
 
 
 def _flat(t, base: int = 0) -> list[tuple[int, tuple]]:
@@ -1037,6 +1047,9 @@ class Function:
     # -- operands --
 
     def val(self, o) -> str:
+        local = self.mod.local.get(_address(o))
+        if local:
+            return local
         kind = o.value_kind.name
         if kind in ("instruction", "argument"):
             return "%" + o.name
@@ -1225,7 +1238,7 @@ class Function:
         handler(ins, text, entry) if opc == "alloca" else handler(ins, text)
 
     def res(self, ins) -> str:
-        return "%" + ins.name
+        return self.mod.local.get(_address(ins)) or "%" + ins.name
 
     def binary(self, ins, opc: str) -> None:
         t = self.mod.ty(ins.type)
