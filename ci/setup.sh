@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: compiler, binutils, QEMU, GRUB's BIOS image maker;
-# clang with its sanitizer and libFuzzer runtimes for `doit fuzz` and the
-# sanitized host twin (libclang-rt-14-dev matches Debian 12's clang 14).
+# clang-19 (opaque-pointer LLVM IR) for the C front door, jitboot/llvm.py,
+# and, with its sanitizer and libFuzzer runtimes (libclang-rt-19-dev), for
+# `doit fuzz` and the sanitized host twin; csmith's random C programs to
+# test the front door against gcc; valgrind for the benchmark's counts.
 PACKAGES=(gcc binutils make python3 python3-venv python3-pip
           qemu-system-x86 grub-pc-bin grub-common xorriso mtools gdb
-          clang libclang-rt-14-dev)
+          clang-19 llvm-19 libclang-rt-19-dev csmith libcsmith-dev valgrind)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -154,8 +154,8 @@ def link_program(name: str, objs: list[Path], root: Path = ROOT) -> None:
     tmp = out.with_name(f".{out.name}.tmp")
     try:
         toolchain.run(toolchain.program_link_command(objs, tmp, prog.profile, prog.link_flags,
-                                                     root), f"linking {toolchain.rel(out, root)}",
-                      root)
+                                                     root, prog.libs),
+                      f"linking {toolchain.rel(out, root)}", root)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -125,6 +125,11 @@ COMPONENTS: tuple[Component, ...] = (
 
 BY_NAME = {c.name: c for c in COMPONENTS}
 
+# Libraries behind jit/exports.txt on the host: libm for sqrt (the kernel's
+# is kernel_lib/libm.c).  The exports are weak references, which alone
+# would not pull in a library linked --as-needed.
+EXPORT_LIBS = ("-Wl,--no-as-needed", "-lm")
+
 # The JIT as every host program links it.
 JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "exports", "host_glue")
 KERNEL = ("boot", "kernel_lib", "ktests", "shim", "arena", "passes", "driver", "asm",
@@ -141,6 +146,7 @@ class Program:
     profile: str                          # toolchain.PROFILES key
     output: str                           # relative to the build directory
     link_flags: tuple[str, ...] = ()
+    libs: tuple[str, ...] = ()            # after the objects
     needs: tuple[str, ...] = ()           # programs that must exist first (generators)
 
     def parts(self) -> list[Component]:
@@ -151,7 +157,8 @@ PROGRAMS: tuple[Program, ...] = (
     Program("kernel", "the unikernel image (per recipe: build/images/<name>/kernel.elf)",
             KERNEL, "kernel", "images/{image}/kernel.elf"),
     Program("jitrun", "host twin: `jitrun FILE.ssa [args]` runs FILE's main",
-            JIT + ("jitrun_main",), "host", "host/jitrun"),
+            JIT + ("jitrun_main",), "host", "host/jitrun",
+            libs=EXPORT_LIBS),
     Program("qbe", "qbe from the JIT's tree (emitter patches in): the driver's oracle",
             ("qbe_cli",), "qbe", "host/qbe"),
     Program("qbe-stock", "unpatched qbe: QBE AOT in the benchmark, the differential tests",
@@ -160,16 +167,20 @@ PROGRAMS: tuple[Program, ...] = (
             ("asm", "asmdump_main"), "host", "host/asmdump"),
     Program("jitbench", "the benchmark on the host: JIT, gcc twins and QBE AOT in one process",
             JIT + ("bench", "bench_programs", "jitbench_main"), "host", "host/jitbench",
-            needs=("qbe-stock",)),
+            needs=("qbe-stock",),
+            libs=EXPORT_LIBS),
     Program("jitrun-asan", "jitrun under ASan and UBSan",
             JIT + ("jitrun_main",), "asan", "host-asan/jitrun",
-            link_flags=("-fsanitize=address,undefined",)),
+            link_flags=("-fsanitize=address,undefined",),
+            libs=EXPORT_LIBS),
     Program("fuzz_jit", "libFuzzer: IL through the whole JIT",
             JIT + ("fuzz_jit_main",), "asan", "fuzz/fuzz_jit",
-            link_flags=("-fsanitize=fuzzer,address,undefined",)),
+            link_flags=("-fsanitize=fuzzer,address,undefined",),
+            libs=EXPORT_LIBS),
     Program("fuzz_asm", "libFuzzer: assembly text through the assembler and loader",
             JIT + ("fuzz_asm_main",), "asan", "fuzz/fuzz_asm",
-            link_flags=("-fsanitize=fuzzer,address,undefined",)),
+            link_flags=("-fsanitize=fuzzer,address,undefined",),
+            libs=EXPORT_LIBS),
 )
 
 PROGRAM = {p.name: p for p in PROGRAMS}

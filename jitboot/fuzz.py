@@ -1,6 +1,6 @@
 """Fuzzing the JIT with libFuzzer, and the host twin under sanitizers.
 
-build/host-asan/jitrun   jitrun built with clang -fsanitize=address,undefined
+build/host-asan/jitrun   jitrun built with clang-19 -fsanitize=address,undefined
 build/fuzz/fuzz_jit      libFuzzer target: IL text through jit_compile
                          (QBE on the shim, assembler, loader)
 build/fuzz/fuzz_asm      libFuzzer target: assembly text through
@@ -65,7 +65,7 @@ def require_clang() -> None:
     """Raise a JitbootError saying what to install unless clang can link a
     libFuzzer target with ASan and UBSan."""
     if not shutil.which(CC):
-        raise JitbootError("clang not found: install it (apt-get install clang) to fuzz"
+        raise JitbootError(f"{CC} not found: install it (apt-get install {CC}) to fuzz"
                            " or build the sanitized host twin")
     probe = paths.build_dir(ROOT) / "fuzz" / ".probe"
     probe.parent.mkdir(parents=True, exist_ok=True)
@@ -79,9 +79,8 @@ def require_clang() -> None:
     probe.unlink(missing_ok=True)
     if r.returncode != 0:
         first = (r.stderr.strip().splitlines() or ["?"])[0]
-        raise JitbootError(f"clang cannot link a libFuzzer target ({first}): install the"
-                           f" runtime matching `clang --version`, e.g."
-                           f" apt-get install libclang-rt-14-dev")
+        raise JitbootError(f"{CC} cannot link a libFuzzer target ({first}): install its"
+                           f" runtime: apt-get install libclang-rt-19-dev")
 
 
 def build_asan_jitrun(root: Path = ROOT) -> Path:

@@ -30,7 +30,8 @@ TOOLS = {
     "xorriso": "xorriso",
     "mformat": "mtools",
     "qemu-system-x86_64": "qemu-system-x86",
-    "clang": "clang",
+    "clang-19": "clang-19",
+    "valgrind": "valgrind",
 }
 
 GRUB_PC_DIR = Path("/usr/lib/grub/i386-pc")
@@ -46,7 +47,10 @@ KERNEL_CFLAGS = [
 HOST_CFLAGS = ["-std=gnu11", "-O2", "-g", "-fno-pie", "-fno-omit-frame-pointer",
                "-Wall", "-Wextra", "-Wno-unused-parameter"]
 
-SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+# -fno-sanitize=function: clang's check of indirect calls reads a type
+# signature in front of the callee, and JIT'd code has none.
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+            "-fno-sanitize=function"]
 ASAN_CFLAGS = ["-std=gnu11", "-O1", "-g", "-fno-pie", "-fno-omit-frame-pointer",
                "-Wall", "-Wno-unused-parameter", *SANITIZE, "-fsanitize=fuzzer-no-link"]
 
@@ -81,7 +85,7 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             doc="host gcc -O2 for the host twin and tools"),
     Profile("qbe", "gcc", ("-std=c99", "-O2", "-g", "-fno-pie", "-w"), (), "obj/qbe",
             doc="QBE's own C99 build, for the stock qbe command"),
-    Profile("asan", "clang", tuple(ASAN_CFLAGS), tuple(QBE_STYLE_ASAN), "obj/asan",
+    Profile("asan", "clang-19", tuple(ASAN_CFLAGS), tuple(QBE_STYLE_ASAN), "obj/asan",
             doc="clang with ASan, UBSan and libFuzzer coverage"),
 )}
 
@@ -153,10 +157,12 @@ def link_command(objs: list[Path], script: Path, out: Path, root: Path = ROOT) -
 
 
 def program_link_command(objs: list[Path], out: Path, profile: Profile | str,
-                         flags: tuple[str, ...] = (), root: Path = ROOT) -> list[str]:
+                         flags: tuple[str, ...] = (), root: Path = ROOT,
+                         libs: tuple[str, ...] = ()) -> list[str]:
     """The command linking a host program from its objects."""
     prof = PROFILES[profile] if isinstance(profile, str) else profile
-    return [prof.cc, *prof.ldflags, *flags, "-o", rel(out, root), *[rel(o, root) for o in objs]]
+    return [prof.cc, *prof.ldflags, *flags, "-o", rel(out, root), *[rel(o, root) for o in objs],
+            *libs]
 
 
 def elf32_command(elf: Path, out: Path, root: Path = ROOT) -> list[str]:
