@@ -278,6 +278,27 @@ def task_bench():
     }
 
 
+def task_cbench():
+    """Real-program benchmark (tests/cbench) on the host: doit cbench [names=a,b] [pairs=5] [levels=O0,O2]."""
+    def run():
+        from jitboot import cbench
+        names = [n for n in get_var("names", "").split(",") if n]
+        given = get_var("pairs", "5")
+        if not given.isdigit():
+            raise JitbootError(f"pairs={given!r}: give a number of A B pairs (0 for none)")
+        levels = tuple(f"-{lvl.strip().lstrip('-')}" for lvl in get_var("levels", "O0,O2").split(","))
+        bad = [lvl for lvl in levels if lvl not in cbench.LEVELS]
+        if bad:
+            raise JitbootError(f"levels: {bad[0][1:]!r} is not one of O0, O2")
+        cbench.run(ROOT, names or None, int(given), levels)
+    return {
+        "actions": [action(run)],
+        "task_dep": ["jitrun", "qbe-stock"],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
 def task_host_gen():
     """Generated sources of the host programs: the export table, config.h."""
     gen = build.host_gen_dir(ROOT)

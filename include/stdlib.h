@@ -13,6 +13,7 @@ void *realloc(void *p, size_t n);
 void free(void *p);
 int abs(int x);
 long labs(long x);
+int atoi(const char *s);
 void abort(void) __attribute__((noreturn));
 
 #endif

@@ -48,6 +48,7 @@ char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 int abs(int x);
 long labs(long x);
+int atoi(const char *s);
 double sqrt(double x);			/* kernel_lib/libm.c */
 void abort(void) __attribute__((noreturn));
 

@@ -120,3 +120,19 @@ long labs(long x)
 {
 	return x < 0 ? -x : x;
 }
+
+/* atoi as C99 says: leading white space, an optional sign, decimal digits;
+ * overflow is undefined there, here it wraps (computed unsigned). */
+int atoi(const char *s)
+{
+	unsigned int v = 0;
+	int neg = 0;
+
+	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		s++;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (unsigned int)(*s++ - '0');
+	return (int)(neg ? 0u - v : v);
+}
