@@ -3,6 +3,8 @@
 Variables (doit VAR=VALUE on the command line):
     image=NAME|PATH   recipe to build (images/NAME.toml or a .toml path); default: default
     il=A.ssa,B.ssa    IL payloads for `doit jit-run`
+    src=a.c,b.ll,c.ssa  payloads for `doit jit-run`: C and LLVM IR translated, a.c+b.c linked
+    opt=O0|O2         clang's level for `doit jit-run src=` C files (default: the recipe's c_opt)
     qbe_src=PATH      use a local QBE checkout instead of the pinned qbepy sdist
     baseline=JSON     size report to diff against for `doit size`
     gdb_port=N        gdb stub port of `doit qemu-debug` (default 1234)
@@ -56,6 +58,7 @@ QBE_DIR = paths.qbe_dir(ROOT)
 BUILD_DIR = paths.build_dir(ROOT)
 BASELINE = get_var("baseline", None)
 IL_FILES = [f for f in get_var("il", "").replace(",", " ").split() if f]
+SRC_FILES = [f for f in get_var("src", "").replace(",", " ").split() if f]
 
 DOIT_CONFIG = {
     "default_tasks": ["image"],
@@ -88,6 +91,28 @@ def task_render():
 
 def _qbe_dir():
     return QBE_DIR if RECIPE.jit else None
+
+
+TRANSLATOR_DEPS = [ROOT / "jitboot" / f for f in ("llvm.py", "payloads.py")] + \
+    sorted((ROOT / "include").glob("*.h"))
+
+
+def task_translate():
+    """Translate the recipe's C and LLVM IR payloads to IL (an edit redoes only that payload)."""
+    from jitboot import payloads
+    for p in RECIPE.payloads:
+        if not p.sources:
+            continue
+        yield {
+            "name": p.name,
+            "actions": [action(payloads.write_il, p)],
+            "file_dep": [str(s) for s in p.sources] + [str(d) for d in TRANSLATOR_DEPS],
+            "targets": [str(p.path)],
+            "uptodate": [config_changed(p.opt)],
+            "clean": True,
+            "verbosity": 1,
+        }
+    yield {"name": None}      # the group exists even without C payloads
 
 
 def task_qbe_source():
@@ -250,11 +275,13 @@ def task_qemu_debug():
 
 
 def task_jit_run():
-    """Boot the kernel with IL payloads: doit jit-run il=A.ssa[,B.ssa] (prints their output)."""
+    """Boot the kernel with payloads: doit jit-run src=prog.c[,b.ll,c.ssa] or il=A.ssa (prints their output)."""
     from jitboot import runner
+    opt = get_var("opt", None)
     return {
         "basename": "jit-run",
-        "actions": [action(runner.run_payloads, IMAGE, IL_FILES)],
+        "actions": [action(runner.run_payloads, IMAGE, IL_FILES + SRC_FILES,
+                           f"-{opt.lstrip('-')}" if opt else None)],
         "task_dep": ["link"],
         "uptodate": [False],
         "verbosity": 2,

@@ -225,8 +225,8 @@ def make_iso(image: Image, root: Path = ROOT) -> None:
 
 
 # What a copy of the project needs to build any image on its own.
-SOURCE_PARTS = ("dodo.py", "jitboot", "boot", "kernel_lib", "jit", "linker", "images",
-                "tests/images", "tests/il", "tests/bench")
+SOURCE_PARTS = ("dodo.py", "jitboot", "boot", "kernel_lib", "jit", "linker", "images", "include",
+                "tests/images", "tests/il", "tests/bench", "tests/c", "tests/cbench")
 
 
 def copy_sources(dest: Path, root: Path = ROOT) -> Path:

@@ -134,6 +134,14 @@ def _check_components(budgets: dict[str, int]) -> str | None:
     return None
 
 
+C_OPTS = ("-O0", "-O2")
+SOURCE_SUFFIXES = (".c", ".ll")     # payloads translated to IL (jitboot/payloads.py)
+
+
+def _check_c_opt(opt: str) -> str | None:
+    return None if opt in C_OPTS else f"must be one of {', '.join(C_OPTS)}, got {opt!r}"
+
+
 def _check_payload_timeout(seconds: float) -> str | None:
     if seconds > MAX_PAYLOAD_TIMEOUT:
         return f"at most {MAX_PAYLOAD_TIMEOUT} seconds (one day), got {seconds}"
@@ -217,7 +225,10 @@ KEYS: tuple[Key, ...] = (
         doc="kernel tests (KTEST names), in order"),
     Key("run", "payloads", list, [], context="payloads",
         to_context=lambda payloads: [p.context() for p in payloads],
-        doc="IL programs run as multiboot modules (paths from the repository root)"),
+        doc="programs run as multiboot modules, paths from the repository root: IL (.ssa), "
+            "C (.c) or LLVM IR (.ll) translated to IL; a.c+b.c links several; @O2 sets one's level"),
+    Key("run", "c_opt", str, "-O0", check=_check_c_opt,
+        doc="clang level for C payloads: -O0 (naive IL, the JIT optimises) or -O2"),
     Key("run", "payload_timeout", float, 5.0, context="payload_timeout_ms",
         check=_check_payload_timeout, to_context=_milliseconds,
         doc="seconds a payload's main may run before the kernel stops it"),
@@ -242,8 +253,10 @@ DEFAULT_IMAGE: dict[tuple[str, str], Any] = {
 
 @dataclass(frozen=True)
 class Payload:
-    path: Path      # absolute path of the IL file
+    path: Path      # absolute path of the IL file the kernel gets
     name: str       # basename, as the kernel sees it
+    sources: tuple[Path, ...] = ()   # C or LLVM IR it is translated from (none: IL)
+    opt: str = ""                    # clang's level for C sources: "-O0" or "-O2"
 
     def context(self) -> dict:
         return {"path": str(self.path), "name": self.name}
@@ -452,27 +465,54 @@ def _convert(kind: Any, value: Any, section: str, key: str, rep: _Reporter) -> A
 
 
 def check_payloads(given: list[str], base: Path,
-                   fail: Callable[[str], JitbootError] = JitbootError) -> tuple[Payload, ...]:
+                   fail: Callable[[str], JitbootError] = JitbootError,
+                   il_dir: Path | None = None, opt: str = "-O0") -> tuple[Payload, ...]:
     """The payloads `given` names (paths relative to base), checked alike for
-    a recipe's [run] payloads and `doit jit-run il=...`: every file exists,
-    its name uses only letters, digits and _ . + -, and no two share a name
-    (the kernel tells modules apart by file name: KTAP test "payload:NAME").
-    fail turns a problem into the error raised."""
+    a recipe's [run] payloads and `doit jit-run il=... src=...`: every file
+    exists, its name uses only letters, digits and _ . + -, and no two share
+    a name (the kernel tells modules apart by file name: KTAP test
+    "payload:NAME").  fail turns a problem into the error raised.
+
+    An IL payload is a .ssa file.  A C or LLVM IR payload (.c, .ll) is
+    translated to IL in il_dir as NAME.ssa (jitboot/payloads.py); several
+    joined with + (a.c+b.c) are linked into one program; a suffix @O0 or
+    @O2 sets clang's level for that payload instead of opt."""
     payloads: list[Payload] = []
-    for name in given:
-        path = Path(name)
-        if not path.is_absolute():
-            path = base / path
-        if not path.is_file():
-            raise fail(f"payload {name!r} not found (looked at {path})")
-        p = Payload(path=path.resolve(), name=path.name)
+    for entry in given:
+        spec, _, level = entry.partition("@")
+        level = f"-{level.lstrip('-')}" if level else opt
+        if level not in C_OPTS:
+            raise fail(f"payload {entry!r}: @{level.lstrip('-')} is not one of O0, O2")
+        parts = []
+        for name in spec.split("+"):
+            path = Path(name)
+            if not path.is_absolute():
+                path = base / path
+            if not path.is_file():
+                raise fail(f"payload {name!r} not found (looked at {path})")
+            parts.append(path.resolve())
+        translated = [p for p in parts if p.suffix in SOURCE_SUFFIXES]
+        if translated and len(translated) != len(parts):
+            raise fail(f"payload {entry!r}: C and LLVM IR files join with each other, "
+                       "not with IL")
+        if len(parts) > 1 and not translated:
+            raise fail(f"payload {entry!r}: only C and LLVM IR files can be joined with +")
+        if translated:
+            if il_dir is None:
+                raise fail(f"payload {entry!r}: C and LLVM IR payloads need a build "
+                           "directory for their IL")
+            name = "+".join(p.name for p in parts) + ".ssa"
+            p = Payload(path=il_dir / name, name=name, sources=tuple(parts), opt=level)
+        else:
+            p = Payload(path=parts[0], name=parts[0].name)
         if not PAYLOAD_NAME.fullmatch(p.name):
             raise fail(f"payload file name {p.name!r} must use only letters, "
                        "digits and _ . + -")
         twin = next((q for q in payloads if q.name == p.name), None)
         if twin:
-            raise fail(f"two payloads are named {p.name!r} ({_show(twin.path)} and "
-                       f"{_show(p.path)}); the kernel tells modules apart by file name")
+            shown = [_show(q.sources[0] if q.sources else q.path) for q in (twin, p)]
+            raise fail(f"two payloads are named {p.name!r} ({shown[0]} and {shown[1]}); "
+                       f"the kernel tells modules apart by file name")
         payloads.append(p)
     return tuple(payloads)
 
@@ -486,8 +526,10 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
         raise rep.error("features", "bench", "the benchmark measures the JIT: "
                         "it needs [features] jit = true")
     values = {k.field: _stored(k, v[k.section, k.name]) for k in KEYS}
-    values["payloads"] = check_payloads(v["run", "payloads"], root,
-                                        lambda problem: rep.error("run", "payloads", problem))
+    from .paths import build_dir
+    values["payloads"] = check_payloads(
+        v["run", "payloads"], root, lambda problem: rep.error("run", "payloads", problem),
+        il_dir=build_dir(root) / "images" / path.stem / "payloads", opt=v["run", "c_opt"])
     return Recipe(name=path.stem, path=path, **values)
 
 

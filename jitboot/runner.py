@@ -57,13 +57,18 @@ def qemu_test(image: Image) -> None:
         raise JitbootError(f"image {image.name!r} failed in QEMU: " + "; ".join(failures))
 
 
-def run_payloads(image: Image, il_files: list[str]) -> None:
-    """Boot the kernel with IL files as multiboot modules (`doit jit-run`),
+def run_payloads(image: Image, files: list[str], opt: str | None = None) -> None:
+    """Boot the kernel with payloads as multiboot modules (`doit jit-run`),
     checked as a recipe's [run] payloads are (paths from the current
-    directory)."""
-    if not il_files:
-        raise JitbootError("no IL files: use `doit jit-run il=FILE.ssa[,FILE2.ssa...]`")
-    payloads = check_payloads(il_files, Path.cwd())
+    directory); C and LLVM IR files are translated first, into the image's
+    run/ directory, at opt (default: the recipe's c_opt)."""
+    from .payloads import prepare
+    if not files:
+        raise JitbootError("no payloads: use `doit jit-run src=prog.c[,b.ll,c.ssa]` "
+                           "or `doit jit-run il=FILE.ssa[,FILE2.ssa...]`")
+    payloads = check_payloads(files, Path.cwd(), il_dir=image.dir / "run",
+                              opt=opt or image.recipe.c_opt)
+    prepare(payloads)
     result = boot(image, "kernel", modules=[p.path for p in payloads], tag="run")
     for test in result.ktap.tests:
         output = test.program_output()

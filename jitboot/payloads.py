@@ -1,0 +1,71 @@
+"""C and LLVM IR payloads: translated to IL on the host, at build time.
+
+A recipe's [run] payloads (and `doit jit-run src=...`) may name .c and .ll
+files besides IL.  Each becomes one IL module, NAME.ssa, written next to the
+image's other build products: C goes through clang-19 to LLVM IR and our
+translator (jitboot/llvm.py); several sources joined with + (a.c+b.c) are
+compiled one by one and linked into one LLVM module with llvmlite before
+translation, so they become one program.  The kernel only ever sees IL.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import JitbootError
+from .recipe import Payload
+
+
+def translate(sources: list[Path] | tuple[Path, ...], opt: str = "-O0") -> str:
+    """QBE IL for the program made of sources (.c and .ll files)."""
+    from . import llvm
+    if len(sources) == 1:
+        return llvm.translate_file(sources[0], opt)
+    import llvmlite.binding as ll
+    name = "+".join(Path(s).name for s in sources)
+    linked = None
+    for src in sources:
+        src = Path(src)
+        if src.suffix == ".c":
+            text = llvm.compile_c(src, opt)
+        else:
+            try:
+                text = src.read_text()
+            except OSError as e:
+                raise JitbootError(f"{src}: cannot read ({e.strerror})") from None
+        try:
+            module = ll.parse_assembly(text)
+        except RuntimeError as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else "invalid LLVM IR"
+            raise JitbootError(f"{src}: {first}") from None
+        if linked is None:
+            linked = module
+        else:
+            try:
+                linked.link_in(module)
+            except RuntimeError as e:
+                raise JitbootError(f"{name}: cannot link {src.name}: "
+                                   f"{str(e).strip().splitlines()[0]}") from None
+    return llvm.translate(str(linked), name)
+
+
+def write_il(payload: Payload) -> None:
+    """Translate a C/LLVM IR payload into payload.path, atomically (a failed
+    or interrupted translation leaves no IL that looks up to date)."""
+    il = translate(payload.sources, payload.opt or "-O0")
+    out = payload.path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        tmp.write_text(il)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def prepare(payloads: tuple[Payload, ...] | list[Payload]) -> None:
+    """Translate every payload that has sources (`doit jit-run`: not tracked)."""
+    for p in payloads:
+        if p.sources:
+            write_il(p)
