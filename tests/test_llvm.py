@@ -499,3 +499,9 @@ def test_csmith_programs_agree_with_gcc(host_tools, tmp_path):
     for seed, res in zip(CSMITH_SEEDS, results):
         assert res["gcc"].startswith("checksum = ")
         assert res["-O0"] == res["gcc"] and res["-O2"] == res["gcc"], f"csmith seed {seed}"
+
+
+def test_unsupported_parameter_names_the_function_line(tmp_path):
+    p = _write(tmp_path, "ld.c", "#include <stdio.h>\n\nint f(long double x)\n{\n"
+               "\treturn 1;\n}\nint main(void) { return 0; }\n")
+    assert _error(p) == f"{p}:3: LLVM type 'long double (x86_fp80)' is not supported"
