@@ -623,12 +623,12 @@ def resolve_structs(defs: dict[str, str]) -> dict:
 
 
 def debug_lines(meta: dict[int, str]) -> dict[int, int]:
-    """Metadata number -> source line, for DILocations and for a global's
-    DIGlobalVariableExpression (through its variable)."""
+    """Metadata number -> source line, for DILocations, DISubprograms and
+    a global's DIGlobalVariableExpression (through its variable)."""
     lines, exprs = {}, {}
     for n, text in meta.items():
         m = re.search(r"DILocation\(line: (\d+)", text) or \
-            re.search(r"DIGlobalVariable\(.*?\bline: (\d+)", text)
+            re.search(r"DI(?:GlobalVariable|Subprogram)\(.*?\bline: (\d+)", text)
         if m:
             lines[n] = int(m.group(1))
         m = re.search(r"DIGlobalVariableExpression\(var: !(\d+)", text)
@@ -1139,10 +1139,14 @@ class Function:
 
     def translate(self) -> None:
         f = self.f
-        ftype = self.mod.ty(f.global_value_type)
-        ret, params, vararg = ftype[1], ftype[2], ftype[3]
-        self.where = f"{self.mod.path}:{self.orig[0] - 1 if self.orig else 0}"
+        m = _DBG.search(self.header)
+        if m and int(m.group(1)) in self.mod.dbg:
+            self.where = f"{self.mod.source}:{self.mod.dbg[int(m.group(1))]}"
+        else:
+            self.where = f"{self.mod.path}:{self.orig[0] - 1 if self.orig else 0}"
         try:
+            ftype = self.mod.ty(f.global_value_type)
+            ret, params, vararg = ftype[1], ftype[2], ftype[3]
             attrs = param_attrs(self.header, self.mod.structs)
             self.ret_ext = return_attrs(self.header)
             self.ret = ret
