@@ -15,5 +15,7 @@ int abs(int x);
 long labs(long x);
 int atoi(const char *s);
 void abort(void) __attribute__((noreturn));
+/* In the kernel, exit(status) ends the payload's main as `return status` would. */
+void exit(int status) __attribute__((noreturn));
 
 #endif

@@ -81,6 +81,12 @@ struct trap_catch {
 };
 int trap_catch(struct trap_catch *c) __attribute__((returns_twice));
 void trap_uncatch(void);
+/* exit() for a payload: trap_catch returns a third way, 2, with the status
+ * in c->error (vector TRAP_EXIT); the catch point is disarmed and
+ * interrupts are off.  Without a catch point it is a panic. */
+#define TRAP_EXIT	0x21
+void trap_exit(long status) __attribute__((noreturn));
+void trap_exit_uncaught(long status) __attribute__((noreturn));
 /* "#PF page fault" for 14, "timeout" for TRAP_TIMEOUT, else "?". */
 const char *trap_name(int vector);
 /* What a fault's error code and address mean ("null pointer dereference",

@@ -51,5 +51,6 @@ long labs(long x);
 int atoi(const char *s);
 double sqrt(double x);			/* kernel_lib/libm.c */
 void abort(void) __attribute__((noreturn));
+void exit(int status) __attribute__((noreturn));
 
 #endif

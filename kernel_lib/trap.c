@@ -158,6 +158,40 @@ void trap_uncatch(void)
 	catcher = 0;
 }
 
+/* trap_exit(status): the longjmp half, for exit() in a payload: back into
+ * the armed catcher as if trap_catch had returned 2, with the status in
+ * c->error and TRAP_EXIT in c->vector, interrupts off (the watchdog's
+ * deadline is the catcher's to clear). */
+__asm__(
+	"	.text\n"
+	"	.globl	trap_exit\n"
+	"	.type	trap_exit, @function\n"
+	"trap_exit:\n"
+	"	cli\n"
+	"	movq	catcher(%rip), %rdx\n"
+	"	testq	%rdx, %rdx\n"
+	"	jz	trap_exit_uncaught\n"
+	"	movq	$0, catcher(%rip)\n"
+	"	movq	$" "0x21" ", 64(%rdx)\n"	/* TRAP_EXIT (kernel.h) */
+	"	movq	%rdi, 72(%rdx)\n"
+	"	movq	8(%rdx), %rsp\n"
+	"	movq	16(%rdx), %rbp\n"
+	"	movq	24(%rdx), %rbx\n"
+	"	movq	32(%rdx), %r12\n"
+	"	movq	40(%rdx), %r13\n"
+	"	movq	48(%rdx), %r14\n"
+	"	movq	56(%rdx), %r15\n"
+	"	movl	$2, %eax\n"
+	"	jmpq	*0(%rdx)\n"
+	"	.size	trap_exit, . - trap_exit\n");
+
+void trap_exit_uncaught(long status)
+{
+	panic("exit(%ld) called outside a payload", status);
+}
+
+_Static_assert(TRAP_EXIT == 0x21, "trap_exit's assembly writes 0x21");
+
 const char *trap_name(int vector)
 {
 	if (vector == TRAP_TIMEOUT)

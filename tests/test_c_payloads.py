@@ -131,3 +131,22 @@ def test_c_corpus_in_kernel(corpus_boots, level):
             wrong.append(c.stem)
     assert wrong == [], f"{len(wrong)} of {len(CORPUS)} differ in the kernel: {wrong}"
     assert run.outcome == qemu.Outcome.PASS, run.reason
+
+
+EXITS = ('#include <stdio.h>\n#include <stdlib.h>\nstatic void deep(int n)\n{\n'
+         '\tif (n == 0) {\n\t\tprintf("leaving\\n");\n\t\texit(0);\n\t}\n\tdeep(n - 1);\n}\n'
+         'int main(void)\n{\n\tdeep(50);\n\tprintf("not reached\\n");\n\treturn 1;\n}\n')
+
+
+def test_exit_ends_the_payload_like_a_return(image_builder, tmp_path):
+    image_builder("default")
+    (tmp_path / "exits.c").write_text(EXITS)
+    (tmp_path / "three.c").write_text("#include <stdlib.h>\nint main(void)\n{\n\texit(3);\n}\n")
+    (tmp_path / "hello.c").write_text(HELLO)
+    p = jit_run(ROOT, "src=" + ",".join(str(tmp_path / f) for f in ("exits.c", "three.c",
+                                                                    "hello.c")))
+    assert p.returncode != 0                        # three.c's status is a failure
+    assert "--- output of payload:exits.c.ssa ---\nleaving\n" in p.stdout
+    assert "not reached" not in p.stdout
+    assert "payload:three.c.ssa (main returned 0: got 3)" in p.stdout
+    assert "--- output of payload:hello.c.ssa ---\nhello from C 42\n" in p.stdout   # kernel went on

@@ -279,8 +279,16 @@ guarded(long (*fn)(void *), void *arg, long *ret, struct trap_catch *c)
 			panic("cannot unmap the payload stack's guard page");
 		guarded = 1;
 	}
-	if (trap_catch(c) != 0)
+	switch (trap_catch(c)) {
+	case 0:
+		break;
+	case 2:		/* exit(status): a return by another way */
+		watchdog_disarm();
+		*ret = (long)(int)c->error;
+		return 0;
+	default:
 		return 1;
+	}
 	*ret = call_on_stack(fn, arg, payload_stack + sizeof payload_stack);
 	trap_uncatch();
 	return 0;
