@@ -299,7 +299,7 @@ def task_bench():
         bench.run_benchmark(RECIPE, ROOT)
     return {
         "actions": [action(run)],
-        "task_dep": ["image", "jitbench"] if RECIPE.bench else [],
+        "task_dep": ["image", "jitbench", "jitrun", "qbe-stock"] if RECIPE.bench else [],
         "uptodate": [False],
         "verbosity": 2,
     }

@@ -615,11 +615,14 @@ def _xml(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def run_benchmark(recipe=None, root: Path = ROOT, builds: bool = True) -> dict:
+def run_benchmark(recipe=None, root: Path = ROOT, builds: bool = True,
+                  real_programs: bool = True) -> dict:
     """`doit bench`: boot the bench image, run the host twin, time the
-    builds; print the table, write build/bench.json and .svg.  The bench
-    task's dependencies built the image and jitbench; called without a
-    bench recipe (from Python), it builds them first."""
+    builds, run the real-program benchmark (jitboot/cbench.py, its own
+    build/cbench.json too); print the tables, write build/bench.json and
+    .svg.  The bench task's dependencies built the image, jitbench, jitrun
+    and qbe-stock; called without a bench recipe (from Python), it builds
+    the image and jitbench first."""
     from .build import build_image, image_for
     if recipe is not None and recipe.bench:
         image = image_for(recipe, root)
@@ -644,6 +647,10 @@ def run_benchmark(recipe=None, root: Path = ROOT, builds: bool = True) -> dict:
             boot[f"{key}_ms"] = boot[key] * 1e3 / hz
     if builds:
         report["build"] = measure_builds(root)
+    if real_programs:
+        from . import cbench
+        print("real-program benchmark (tests/cbench, host):", flush=True)
+        report["real_programs"] = cbench.run(root)
     from .paths import build_dir
     out = build_dir(root)
     out.mkdir(parents=True, exist_ok=True)

@@ -10,10 +10,14 @@ program's .out file.
 
 Two measures, as the project measures speed:
   - instructions: callgrind's count for the whole process (repeatable on
-    these machines; for the JIT it includes compiling the module, which
-    the `compile` figure shows on its own);
-  - paired wall time against gcc -O2: A B A B ..., the median of the
-    per-pair ratios (one run is never a figure on a shared machine).
+    these machines), at the default size; for the JIT the compile is
+    counted on its own (`jitrun --cycles 1`, which compiles and releases
+    the module without running it) and taken out, so the figure compares
+    the code, and `compile` says what the JIT itself cost;
+  - paired wall time against gcc -O2, at WALL_SCALE times the default
+    work so start-up and scheduling noise matter less: A B A B ..., the
+    median of the per-pair ratios (one run is never a figure on a shared
+    machine).
 
 `doit cbench` runs it (`names=a,b`, `pairs=N`, `levels=O0`); the table goes
 to the terminal and build/cbench.json.
@@ -26,7 +30,6 @@ import math
 import os
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import time
@@ -42,6 +45,7 @@ NATIVE = ("gcc", "clang")
 PER_LEVEL = ("qbe_aot", "jit_off", "jit_on")
 CLANG = "clang-19"
 RUN_TIMEOUT = 600
+WALL_SCALE = "3"        # argv[1] of the wall-time runs (every program takes a scale)
 
 
 @dataclass(frozen=True)
@@ -111,15 +115,29 @@ def prepare(prog: Program, work: Path, levels=LEVELS, root: Path = ROOT) -> dict
     return cmds
 
 
+def compile_cost(cmd: list, what: str) -> int | None:
+    """Instructions of one compile of the JIT command's module: `jitrun
+    --cycles N` compiles and releases it N+1 times without running main,
+    so the difference of N = 2 and N = 1 is one compile.  None for native
+    programs."""
+    if not str(cmd[0]).endswith("jitrun"):
+        return None
+    # the tunable set, jitrun does not re-execute itself (its leak check
+    # wants glibc's cache off; callgrind only counts)
+    env = {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}
+    counts = [instructions([cmd[0], *cmd[1:-1], "--cycles", n, cmd[-1]], what, env)
+              for n in ("1", "2")]
+    return counts[1] - counts[0]
+
+
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
-def instructions(cmd: list, what: str) -> int:
+def instructions(cmd: list, what: str, env: dict | None = None) -> int:
     """Instructions the whole process ran, by callgrind."""
-    vg = toolchain.require("valgrind") if shutil.which("valgrind") else None
-    if vg is None:
-        raise JitbootError("valgrind not found: install it (apt-get install valgrind)")
-    proc = _run([vg, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd], what)
+    vg = toolchain.require("valgrind")
+    proc = _run([vg, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd], what,
+                env=dict(os.environ, **env) if env else None)
     m = COLLECTED.search(proc.stderr)
     if proc.returncode != 0 or not m:
         raise JitbootError(f"{what} under callgrind failed (exit {proc.returncode}): "
@@ -147,16 +165,22 @@ def paired_ratio(base: list, other: list, pairs: int) -> float:
 def measure(prog: Program, cmds: dict[str, list], pairs: int = 5) -> dict:
     """Check every variant's output, then count and time it."""
     expected = prog.expected.read_text()
-    row: dict = {"program": prog.name, "instructions": {}, "wall_vs_gcc": {}}
+    row: dict = {"program": prog.name, "instructions": {}, "compile": {}, "wall_vs_gcc": {}}
     for name, cmd in cmds.items():
         proc = _run(cmd, f"{prog.name} {name}")
         if proc.returncode != 0 or proc.stdout != expected:
             raise JitbootError(f"{prog.name} {name}: wrong result (exit {proc.returncode}, "
                                f"output {proc.stdout[:200]!r}, expected {prog.expected.name})")
-        row["instructions"][name] = instructions(cmd, f"{prog.name} {name}")
+        total = instructions(cmd, f"{prog.name} {name}")
+        comp = compile_cost(cmd, f"{prog.name} {name} compile")
+        if comp is not None:
+            row["compile"][name] = comp
+            total -= comp
+        row["instructions"][name] = total
     for name, cmd in cmds.items():
         if name != "gcc" and pairs > 0:
-            row["wall_vs_gcc"][name] = paired_ratio(cmds["gcc"], cmd, pairs)
+            row["wall_vs_gcc"][name] = paired_ratio(cmds["gcc"] + [WALL_SCALE],
+                                                    cmd + [WALL_SCALE], pairs)
     return row
 
 
@@ -187,8 +211,9 @@ def cpu_model() -> str:
 def table(report: dict) -> str:
     variants = [v for v in report["variants"] if v != "gcc"]
     head = "| program | gcc -O2 instr | " + " | ".join(variants) + " |"
-    lines = [f"real-program benchmark, host: {report['cpu']} "
-             f"(instructions / gcc -O2, then paired wall time / gcc -O2)", "",
+    lines = [f"real-program benchmark, host: {report['cpu']}, {report['cores']} cores: "
+             f"instructions / gcc -O2 (JIT: without its compile), then paired wall time "
+             f"/ gcc -O2 (scale {WALL_SCALE}, {report['pairs']} pairs)", "",
              head, "|---|--:|" + "--:|" * len(variants)]
 
     def fmt(x):
