@@ -326,13 +326,6 @@ jit_image_symbol(struct jit_image *img, const char *name)
 	return 0;
 }
 
-void *
-jit_image_section(struct jit_image *img, int sec, size_t *size)
-{
-	*size = img->secsize[sec];
-	return img->sec[sec];
-}
-
 const char *
 jit_code_lookup(const void *pc, size_t *off)
 {

@@ -30,10 +30,6 @@ int jit_load(const struct asm_obj *o, struct jit_image **out,
 /* Address of global symbol name defined by the image, or NULL. */
 void *jit_image_symbol(struct jit_image *img, const char *name);
 
-/* Where section sec (ASM_TEXT..ASM_BSS) landed: start and size in bytes
- * (size 0 when the section is empty). For profilers and crash reports. */
-void *jit_image_section(struct jit_image *img, int sec, size_t *size);
-
 /* Name a code address, for crash reports: if pc is inside the text of
  * a loaded image, return the function (global or local symbol) it is in
  * and set *off to pc's offset from that function's start; NULL when no
