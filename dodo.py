@@ -157,7 +157,7 @@ def task_bench_gen():
     return {
         "actions": [action(bench.generate_for_image, IMAGE, ROOT)],
         "file_dep": [str(p.il) for p in bench.programs(ROOT)]
-                    + [str(ROOT / "jitboot" / "bench.py")],
+                    + [str(ROOT / "jitboot" / "bench" / "programs.py")],
         "task_dep": ["qbe-stock"],               # QBE AOT: unpatched QBE
         "targets": [str(f) for f in bench.generated_files(IMAGE.gen, ROOT)],
         "clean": True,
@@ -349,7 +349,7 @@ def _host_bench_gen():
         "doc": "jitbench's generated sources: the benchmark table and stock QBE's assembly",
         "actions": [action(bench.generate, gen, qbe_bin, ROOT)],
         "file_dep": [str(p.il) for p in bench.programs(ROOT)]
-                    + [str(ROOT / "jitboot" / "bench.py"), str(qbe_bin)],
+                    + [str(ROOT / "jitboot" / "bench" / "programs.py"), str(qbe_bin)],
         "targets": [str(f) for f in bench.generated_files(gen, ROOT)],
         "clean": True,
         "verbosity": 1,

@@ -83,7 +83,7 @@ def expected_fault(il_text: str) -> str | None:
     return None
 
 
-# -- benchmark lines (jit/bench.c bench_line, jitboot/bench.py parse_lines) ---
+# -- benchmark lines (jit/bench.c bench_line, jitboot/bench/runs.py parse_lines) ---
 
 BENCH_PREFIX = "bench"              # diagnostics "# bench WHAT key=value ..."
 # The keys of one program's line, in the order bench_line() prints them;
