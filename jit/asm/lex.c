@@ -314,7 +314,8 @@ as_expr(struct as *a, struct expr *e)
 
 /* ------------------------------------------------------------ operands */
 
-static const char *regs[4][16] = {
+/* names in place, like forms[].mn: no table of pointers beside them */
+static const char regs[4][16][5] = {
 	{"al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil",
 	 "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b"},
 	{"ax", "cx", "dx", "bx", "sp", "bp", "si", "di",
