@@ -83,7 +83,7 @@ COMPONENTS: tuple[Component, ...] = (
               ("jit/driver.c",), includes=("jit", "gen:"), kernel_when="jit",
               size="jit_driver"),     # gen: the image's config.h (JB_JIT_PASSES), if any
     Component("asm", "our x86-64 assembler for the dialect QBE emits",
-              ("jit/asm.c",), includes=JIT_INC, kernel_when="jit", size="asm_loader"),
+              ("jit/asm/*.c",), includes=JIT_INC, kernel_when="jit", size="asm_loader"),
     Component("loader", "sections, relocations, export table, W^X",
               ("jit/loader.c",), includes=JIT_INC, kernel_when="jit", size="asm_loader"),
     Component("qbe", "QBE itself (target-independent passes and amd64), from build/qbe-src",

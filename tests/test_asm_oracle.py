@@ -1,4 +1,4 @@
-"""The in-kernel assembler (jit/asm.c) against its oracle, GNU as.
+"""The in-kernel assembler (jit/asm/) against its oracle, GNU as.
 
 For the same assembly text, build/host/asmdump (our assembler) and GNU as
 must produce identical section bytes, relocation records and symbols.

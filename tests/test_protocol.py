@@ -27,11 +27,12 @@ def test_exit_statuses_derive_from_the_kernel_codes():
 def test_c_sources_take_protocol_words_from_the_header():
     sources = [*sorted((ROOT / "kernel_lib").glob("*.[ch]")),
                *sorted((ROOT / "jit").glob("*.[ch]")),
+               *sorted((ROOT / "jit" / "asm").glob("*.[ch]")),
                *sorted((ROOT / "boot").glob("*.S"))]
     found = [f"{p.relative_to(ROOT)}: {word!r}" for p in sources
              for word in LITERALS if re.search(r'"[^"\n]*' + re.escape(word), c_code(p))]
     found += [f"{p.relative_to(ROOT)}: debug exit port" for p in sources
-              if re.search(r"\b0xf4\b", c_code(p), re.I) and p.name != "asm.c"]   # hlt's opcode
+              if re.search(r"\b0xf4\b", c_code(p), re.I) and p.name != "insn.c"]   # hlt's opcode
     assert not found, "use the JB_* macros of gen/protocol.h (jitboot/protocol.py)"
 
 

@@ -49,7 +49,7 @@ TREE = {
             return qbe_parse(x) + asm_encode(x);
         }
         """,
-    "jit/asm.c": """
+    "jit/asm/insn.c": """
         int asm_encode(int x) { return x * 5 + 1; }
         """,
     "build/qbe-src/parse.c": """

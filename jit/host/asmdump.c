@@ -1,4 +1,4 @@
-/* asmdump FILE.s: assemble with jit/asm.c and print the object in a
+/* asmdump FILE.s: assemble with jit/asm/ and print the object in a
  * canonical text form, one record per line, so tests can compare it
  * with what GNU as produced for the same file:
  *
