@@ -76,7 +76,7 @@ Structs = dict[str, LType]
 ArgAttrs = dict[str, Any]
 
 PTR: LType = ("p",)
-I1, I8, I32, I64 = ("i", 1), ("i", 8), ("i", 32), ("i", 64)
+I1, I64 = ("i", 1), ("i", 64)
 
 
 def is_int(t: LType) -> bool:
@@ -1071,10 +1071,6 @@ class Function:
             return self.op("l", f"ext{how}w", v) if to == "l" else v
         sh = self.op("l", "shl", v, 64 - bits)
         return self.op("l", "sar" if how == "s" else "shr", sh, 64 - bits)
-
-    def normalize(self, v: str, t: LType) -> str:
-        """Exact value of an i1 (the only type kept without garbage)."""
-        return self.op("w", "and", v, 1) if t == I1 else v
 
     # -- operands --
 

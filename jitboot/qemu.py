@@ -108,10 +108,6 @@ def kvm_problem() -> str | None:
     return None
 
 
-def kvm_usable() -> bool:
-    return kvm_problem() is None
-
-
 def pick_accel(want: str = "auto") -> str:
     """'kvm' or 'tcg' for a recipe's preference ('auto', 'kvm', 'tcg')."""
     if want == "tcg":
@@ -427,7 +423,7 @@ def _sigterm_raises() -> Iterator[None]:
         yield
         return
 
-    def on_term(signum: int, frame: object) -> None:
+    def on_term(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
     old = signal.signal(signal.SIGTERM, on_term)
     try:

@@ -569,7 +569,6 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
 
 PAGE = 4 * KIB
 LOW_MEMORY_END = 0x100000   # below 1 MiB: BIOS data, VGA memory, option ROMs
-IDENTITY_MAPPED = 4 * GIB   # the boot page tables map 0..4 GiB
 REL32_REACH = 2 * GIB       # JIT'd code calls kernel functions with rel32
 
 

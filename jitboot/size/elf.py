@@ -8,9 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, cast
 
-from elftools.dwarf.ranges import BaseAddressEntry
-from elftools.elf.sections import SymbolTableSection
-
 from jitboot.errors import JitbootError
 
 from .model import (DW_OP_addr, OTHER, PF_R, PF_W, PF_X, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE,
@@ -156,6 +153,8 @@ def classify(path: str, rules: Iterable[tuple[str, str]]) -> str:
 
 
 def _cu_ranges(dw: DWARFInfo, cu: CompileUnit, top: DIE) -> list[tuple[int, int]]:
+    from elftools.dwarf.ranges import BaseAddressEntry
+
     attrs = top.attributes
     low = attrs["DW_AT_low_pc"].value if "DW_AT_low_pc" in attrs else 0
     if "DW_AT_ranges" in attrs:
@@ -260,7 +259,9 @@ class _Sym:
 
 
 def _read_symbols(elf: ELFFile) -> list[_Sym] | None:
-    tab = cast("SymbolTableSection | None", elf.get_section_by_name(".symtab"))
+    from elftools.elf.sections import SymbolTableSection
+
+    tab = cast(SymbolTableSection | None, elf.get_section_by_name(".symtab"))
     if tab is None:
         return None
     out, cur_file = [], None
