@@ -626,7 +626,8 @@ def split_module_text(text: str) -> tuple[dict[str, str], list[tuple[int, str]],
                 fn_lines.append((i + 1, lines[i]))
                 i += 1
             m = re.search(r"@(\"[^\"]*\"|[-\w$.]+)\(", header)
-            funcs[global_name("@" + _found(m, header).group(1))] = (header, instruction_lines(fn_lines))
+            name = global_name("@" + _found(m, header).group(1))
+            funcs[name] = (header, instruction_lines(fn_lines))
         i += 1
     return structs, globals_, meta, funcs
 
@@ -985,6 +986,11 @@ _LOAD = {1: "loadub", 2: "loaduh", 4: "loadw", 8: "loadl"}
 _STORE = {1: "storeb", 2: "storeh", 4: "storew", 8: "storel"}
 
 
+# A line of a function's IL body, or a phi that can only be written once
+# every edge into its block is known (called when the body is printed).
+Line = str | Callable[[], str]
+
+
 class Function:
     def __init__(self, mod: Module, f: Value) -> None:
         self.mod = mod
@@ -994,8 +1000,8 @@ class Function:
         self.orig = mod.original_lines.get(f.name, [])
         self.ntmp = 0
         self.start: list[str] = []          # allocs and constants, in @start
-        self.blocks: list[tuple[str, list]] = []
-        self.body: list = []
+        self.blocks: list[tuple[str, list[Line]]] = []
+        self.body: list[Line] = []
         self.label = ""                     # current QBE label
         self.llvm_block = ""
         self.edges: dict[tuple[str, str], list[str]] = {}
@@ -1335,7 +1341,9 @@ class Function:
         """If r is one QBE compare, remember it: a branch on r repeats it
         right before the jnz, where QBE fuses compare and jump."""
         prev = self.body[-2] if len(self.body) > 1 else ""
-        src = self.body[-1].split()[-1]
+        last = self.body[-1]
+        assert isinstance(last, str)    # the compare just emitted
+        src = last.split()[-1]
         if isinstance(prev, str) and prev.startswith(f"\t{src} =w c"):
             self.compares[r] = prev.split("=w ", 1)[1]
 

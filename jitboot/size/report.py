@@ -88,7 +88,8 @@ def diff(old: dict[str, Any] | str | Path, new: SizeReport | dict[str, Any]) -> 
 
 
 def report_dict(report: SizeReport, overruns: list[Overrun] | None = None) -> dict[str, Any]:
-    d: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "elf": report.elf, "method": report.method,
+    d: dict[str, Any] = {
+         "schema_version": SCHEMA_VERSION, "elf": report.elf, "method": report.method,
          "notes": report.notes, "totals": report.totals, "attribution": report.attribution,
          "sections": [asdict(s) for s in report.sections],
          "segments": [asdict(s) for s in report.segments],
