@@ -21,6 +21,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from . import ROOT, components, paths, toolchain
 from .errors import JitbootError
@@ -125,16 +126,18 @@ def program_units(name: str, root: Path = ROOT) -> list[Unit]:
     return _units(prog.parts(), trees, prog.profile, objdir, [paths.build_dir(root)], root)
 
 
-def _units(comps, trees, profile_name: str, objdir: Path, bases: list[Path],
-           root: Path) -> list[Unit]:
+def _units(comps: list[components.Component], trees: components.Trees, profile_name: str,
+           objdir: Path, bases: list[Path], root: Path) -> list[Unit]:
     profile = toolchain.PROFILES[profile_name]
     out = []
     for comp in comps:
         incs = components.include_dirs(comp, trees)
         # QBE's sources never include our config.h (QBE has a config.h of
         # its own): force ours in by path
-        extra = ([*profile.qbe_style, "-include", toolchain.rel(trees.gen / "config.h", root)]
-                 if comp.qbe_style else [])
+        extra: list[str] = []
+        if comp.qbe_style:
+            assert trees.gen is not None    # trees_for() always names it
+            extra = [*profile.qbe_style, "-include", toolchain.rel(trees.gen / "config.h", root)]
         for src in components.component_files(comp, trees):
             obj = objdir / _relative_obj(src, bases, root)
             cmd = toolchain.compile_command(src, obj, incs, extra, root=root, profile=profile)
@@ -247,7 +250,7 @@ def copy_sources(dest: Path, root: Path = ROOT) -> Path:
 
 
 def build_image(name_or_path: str | Path, root: Path = ROOT,
-                extra_args: list[str] = ()) -> Image:
+                extra_args: Sequence[str] = ()) -> Image:
     """Build an image with doit (as `doit image image=...` does); return its paths."""
     recipe = load_recipe(name_or_path, root)
     cmd = [sys.executable, "-m", "doit", "-f", str(root / "dodo.py"), "-d", str(root),
@@ -260,7 +263,7 @@ def build_image(name_or_path: str | Path, root: Path = ROOT,
 
 
 def build_programs(names: list[str] | tuple[str, ...], root: Path = ROOT,
-                   extra_args: list[str] = ()) -> dict[str, Path]:
+                   extra_args: Sequence[str] = ()) -> dict[str, Path]:
     """Build host programs of the manifest with doit (as `doit jitrun`
     does); return their paths by name."""
     unknown = [n for n in names if n not in components.PROGRAM or n == "kernel"]

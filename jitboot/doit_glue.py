@@ -8,6 +8,10 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+from typing import Any, Callable
+
 from doit.exceptions import TaskFailed
 from doit.reporter import ConsoleReporter
 
@@ -22,10 +26,10 @@ class _Action:
     sources) and send them to worker processes.
     """
 
-    def __init__(self, fn, args, kwargs):
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]):
         self.fn, self.args, self.kwargs = fn, args, kwargs
 
-    def __call__(self):
+    def __call__(self) -> dict[str, Any] | TaskFailed | None:
         try:
             result = self.fn(*self.args, **self.kwargs)
         except JitbootError as e:
@@ -35,7 +39,8 @@ class _Action:
         return result if isinstance(result, (dict, TaskFailed)) else None
 
 
-def action(fn, *args, **kwargs):
+def action(fn: Callable[..., Any], *args: Any,
+           **kwargs: Any) -> tuple[_Action, list[Any], dict[str, Any]]:
     """A doit python-action calling fn(*args, **kwargs)."""
     return (_Action(fn, args, kwargs), [], {})
 
@@ -43,7 +48,7 @@ def action(fn, *args, **kwargs):
 class Reporter(ConsoleReporter):
     """Console output with one clean line per failed task."""
 
-    def _write_failure(self, result, write_exception=True):
+    def _write_failure(self, result: dict[str, Any], write_exception: bool = True) -> None:
         exc = result["exception"]
         task = result["task"]
         if isinstance(exc, TaskFailed) and not exc.traceback:
@@ -52,18 +57,18 @@ class Reporter(ConsoleReporter):
             return
         super()._write_failure(result, write_exception)
 
-    def skip_uptodate(self, task):
+    def skip_uptodate(self, task: Any) -> None:
         # One line per up-to-date compile would bury what did happen.
         if not task.name.startswith(("compile:", "obj:")):
             super().skip_uptodate(task)
 
-    def complete_run(self):
+    def complete_run(self) -> None:
         # Each failure was already printed as one line when it happened.
         if self.runtime_errors:
             self.write("error: " + "\n".join(self.runtime_errors) + "\n")
 
 
-def depfile_unchanged(depfile, root):
+def depfile_unchanged(depfile: str | Path, root: Path) -> Callable[[Any, dict[str, Any]], bool]:
     """doit uptodate check: the headers a gcc -MMD file lists are unchanged.
 
     Headers are not file_deps because the list is only known after the first
@@ -71,9 +76,6 @@ def depfile_unchanged(depfile, root):
     no-op rebuild would recompile everything.  Instead this hashes the
     listed files and compares with the hash saved after the last compile.
     """
-    import hashlib
-    from pathlib import Path
-
     from .toolchain import parse_depfile
 
     def digest() -> str | None:
@@ -89,7 +91,7 @@ def depfile_unchanged(depfile, root):
                 h.update(b"missing")
         return h.hexdigest()
 
-    def check(task, values):
+    def check(task: Any, values: dict[str, Any]) -> bool:
         task.value_savers.append(lambda: {"headers": digest()})
         saved = values.get("headers")
         return saved is not None and saved == digest()

@@ -206,6 +206,7 @@ def run(targets: list[str], seconds: float, root: Path = ROOT) -> list[FuzzResul
     if bad:
         r = bad[0]
         files = ", ".join(_rel(a, root) for a in r.artifacts)
+        assert r.log is not None    # fuzz() sets it
         raise JitbootError(
             f"fuzz {r.target} found {len(r.artifacts)} bug(s): {files} (log: {_rel(r.log, root)});"
             f" reproduce with build/fuzz/fuzz_{r.target} FILE, fix, then add the input"

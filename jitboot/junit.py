@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jitboot import ktap
 from jitboot.ktap import Status
+
+if TYPE_CHECKING:
+    from jitboot.qemu import RunResult
 
 # XML 1.0 cannot carry most control characters, and serial logs have them.
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -125,7 +129,7 @@ def to_xml(log: ktap.KtapLog, name: str, run_error: str | None = None,
     return ET.ElementTree(root)
 
 
-def write_junit(path: Path | str, result, name: str) -> Path:
+def write_junit(path: Path | str, result: RunResult, name: str) -> Path:
     """Write the JUnit report of a jitboot.qemu.RunResult."""
     from jitboot.qemu import Outcome
     run_error = None

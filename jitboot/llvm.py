@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, Callable, Sequence
 
 from . import ROOT, render
 from .errors import JitbootError
@@ -59,23 +60,38 @@ OPT_FLAGS = {"-O0": ["-O0"], "-O2": ["-O2", "-fno-vectorize", "-fno-slp-vectoriz
 # ("i", bits) ("f", 32|64) ("p",) ("v",) ("a", n, elem) ("x", n, elem)
 # ("s", fields, packed) ("fn", ret, params, vararg) ("label",) ("meta",)
 
-PTR = ("p",)
-I1, I8, I32, I64 = ("i", 1), ("i", 8), ("i", 32), ("i", 64)
+# A type is a tuple tagged by its first element, with the shapes above; the
+# tag decides what the rest is, which a checker cannot follow through t[0].
+LType = tuple[Any, ...]
+# A constant: ("int", v) ("fp", x) ("zero",) ("undef",) ("agg", [..])
+# ("bytes", b) ("sym", name, offset) (see Printed.const).
+Const = tuple[Any, ...]
+# An llvmlite.binding.ValueRef (module, global, function, instruction or
+# operand); llvmlite ships no type information.
+Value = Any
+# Named struct types: %name -> its type (resolve_structs).
+Structs = dict[str, LType]
+# An argument's attributes: "byval"/"sret" -> the pointee type, "signext",
+# "zeroext", "inalloca", "preallocated" -> True (arg_attrs).
+ArgAttrs = dict[str, Any]
+
+PTR: LType = ("p",)
+I1, I64 = ("i", 1), ("i", 64)
 
 
-def is_int(t):
+def is_int(t: LType) -> bool:
     return t[0] == "i"
 
 
-def is_fp(t):
+def is_fp(t: LType) -> bool:
     return t[0] == "f"
 
 
-def is_agg(t):
+def is_agg(t: LType) -> bool:
     return t[0] in "asx"
 
 
-def cls(t) -> str:
+def cls(t: LType) -> str:
     """QBE base class of a scalar LLVM type."""
     k = t[0]
     if k == "i":
@@ -87,7 +103,7 @@ def cls(t) -> str:
     raise AssertionError(t)
 
 
-def align_of(t) -> int:
+def align_of(t: LType) -> int:
     k = t[0]
     if k == "i":
         return 1 if t[1] <= 8 else 2 if t[1] <= 16 else 4 if t[1] <= 32 else 8
@@ -108,7 +124,7 @@ def align_of(t) -> int:
     raise AssertionError(t)
 
 
-def store_size(t) -> int:
+def store_size(t: LType) -> int:
     k = t[0]
     if k == "i":
         return (t[1] + 7) // 8
@@ -119,11 +135,11 @@ def store_size(t) -> int:
     return size_of(t)
 
 
-def _bits(t) -> int:
+def _bits(t: LType) -> int:
     return t[1] if t[0] in "if" else 64
 
 
-def size_of(t) -> int:
+def size_of(t: LType) -> int:
     """LLVM's alloc size: the distance between array elements."""
     k = t[0]
     if k == "i" or k == "x":
@@ -141,7 +157,7 @@ def size_of(t) -> int:
     raise AssertionError(t)
 
 
-def field_offsets(t) -> list[int]:
+def field_offsets(t: LType) -> list[int]:
     offs, at = [], 0
     for f in t[1]:
         if not t[2]:
@@ -151,7 +167,7 @@ def field_offsets(t) -> list[int]:
     return offs
 
 
-def elem_offset(t, i: int) -> tuple[int, tuple]:
+def elem_offset(t: LType, i: int) -> tuple[int, LType]:
     """Byte offset and type of member i of aggregate t."""
     if t[0] == "s":
         return field_offsets(t)[i], t[1][i]
@@ -162,7 +178,7 @@ def _round(n: int, a: int) -> int:
     return (n + a - 1) // a * a
 
 
-def type_str(t) -> str:
+def type_str(t: LType) -> str:
     k = t[0]
     if k == "i":
         return f"i{t[1]}"
@@ -177,7 +193,7 @@ def type_str(t) -> str:
     if k == "s":
         inner = "{ " + ", ".join(type_str(f) for f in t[1]) + " }"
         return f"<{inner}>" if t[2] else inner
-    return {"v": "void", "label": "label", "meta": "metadata"}.get(k, k)
+    return {"v": "void", "label": "label", "meta": "metadata"}.get(k, str(k))
 
 
 # -- the printed form ------------------------------------------------------
@@ -197,7 +213,7 @@ def tokens(text: str) -> list[str]:
 class Printed:
     """A cursor over the tokens of one printed LLVM construct."""
 
-    def __init__(self, text: str, structs: dict):
+    def __init__(self, text: str, structs: Structs) -> None:
         self.t = tokens(text)
         self.i = 0
         self.structs = structs
@@ -236,7 +252,7 @@ class Printed:
             elif tok == "":
                 return
 
-    def type(self):
+    def type(self) -> LType:
         tok = self.next()
         if tok == "ptr":
             if self.peek() == "addrspace":
@@ -279,9 +295,10 @@ class Printed:
         elif tok == "{":
             t = ("s", self._fields("}"), False)
         elif tok.startswith("%"):
-            t = self.structs.get(tok)
-            if t is None:
+            named = self.structs.get(tok)
+            if named is None:
                 raise Unsupported(f"LLVM type '{tok}' is opaque or unknown")
+            t = named
         elif tok in _UNSUPPORTED_TYPES:
             raise Unsupported(f"LLVM type '{_UNSUPPORTED_TYPES[tok]}' is not supported")
         else:
@@ -298,14 +315,14 @@ class Printed:
             t = ("fn", t, tuple(params), vararg)
         return t
 
-    def _fields(self, close: str) -> tuple:
+    def _fields(self, close: str) -> tuple[LType, ...]:
         fields = []
         while not self.accept(close):
             fields.append(self.type())
             self.accept(",")
         return tuple(fields)
 
-    def value(self, t):
+    def value(self, t: LType) -> Const:
         """A constant of type t, or ("ref", name) for a %local."""
         tok = self.peek()
         if tok.startswith("%"):
@@ -313,7 +330,7 @@ class Printed:
             return ("ref", tok[1:])
         return self.const(t)
 
-    def const(self, t):
+    def const(self, t: LType) -> Const:
         """Constant nodes: ("int", v) ("fp", x) ("zero",) ("undef",) ("agg", [..])
         ("bytes", b) ("sym", name, offset)."""
         tok = self.next()
@@ -353,7 +370,7 @@ class Printed:
             return self._constexpr(tok)
         raise Unsupported(f"LLVM constant '{tok}' is not supported")
 
-    def _constexpr(self, op: str):
+    def _constexpr(self, op: str) -> Const:
         while self.peek() in ("inbounds", "nuw", "nsw", "nusw"):
             self.next()
         if self.peek() == "inrange":
@@ -401,13 +418,20 @@ class Printed:
         return inner
 
 
-def gep_const_offset(src, idx: list[int]) -> int:
+def gep_const_offset(src: LType, idx: list[int]) -> int:
     off = idx[0] * size_of(src) if idx else 0
     t = src
     for i in idx[1:]:
         o, t = elem_offset(t, i)
         off += o
     return off
+
+
+def _found(m: re.Match[str] | None, text: str) -> re.Match[str]:
+    """m, from reading text, which LLVM always prints with what was sought."""
+    if m is None:
+        raise Unsupported(f"LLVM text: cannot read '{text.strip()}'")
+    return m
 
 
 def global_name(tok: str) -> str:
@@ -458,7 +482,9 @@ _SKIP_KEYWORDS = {"tail", "musttail", "notail", "fast", "nnan", "ninf", "nsz", "
 
 def split_top(text: str) -> list[str]:
     """Split at commas outside (), [], {} and <>."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "([{<":
             depth += 1
@@ -487,9 +513,9 @@ def paren_body(text: str, start: int) -> tuple[str, int]:
     return text[start + 1:], len(text)
 
 
-def arg_attrs(arg: str, structs: dict) -> dict:
+def arg_attrs(arg: str, structs: Structs) -> ArgAttrs:
     """byval/sret types and extension attributes of one printed argument."""
-    out = {}
+    out: ArgAttrs = {}
     for attr in ("byval", "sret"):
         m = re.search(attr + r"\(", arg)
         if m:
@@ -501,7 +527,7 @@ def arg_attrs(arg: str, structs: dict) -> dict:
     return out
 
 
-def call_signature(text: str, structs: dict):
+def call_signature(text: str, structs: Structs) -> tuple[int | None, list[ArgAttrs]]:
     """(fixed parameter count or None if not variadic, [attrs per argument])
     of a printed call."""
     body = text.split("call", 1)[1]
@@ -528,10 +554,10 @@ def call_signature(text: str, structs: dict):
     return nfixed, [arg_attrs(a, structs) for a in split_top(args)]
 
 
-def param_attrs(header: str, structs: dict) -> list[dict]:
+def param_attrs(header: str, structs: Structs) -> list[ArgAttrs]:
     """Attributes of each parameter of a printed `define` line."""
     m = re.search(r"@(\"[^\"]*\"|[-\w$.]+)\(", header)
-    params, _ = paren_body(header, m.end() - 1)
+    params, _ = paren_body(header, _found(m, header).end() - 1)
     return [arg_attrs(a, structs) for a in split_top(params) if a != "..."]
 
 
@@ -544,7 +570,9 @@ def instruction_lines(body: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """(line number, text) of each instruction in a printed function body:
     labels, comments, blank lines and debug records skipped, a switch's
     case list joined onto its line."""
-    out, pending, start, depth = [], [], 0, 0
+    out: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start, depth = 0, 0
     for number, line in body:
         s = line.strip()
         if not pending:
@@ -569,10 +597,14 @@ def opcode_of(text: str) -> str:
     return m.group(1) if m else ""
 
 
-def split_module_text(text: str):
+def split_module_text(text: str) -> tuple[dict[str, str], list[tuple[int, str]], dict[int, str],
+                                          dict[str, tuple[str, list[tuple[int, str]]]]]:
     """Module text -> (struct definitions, global lines, metadata lines,
     {function name: (header, [(line, instruction text)])})."""
-    structs, globals_, meta, funcs = {}, [], {}, {}
+    structs: dict[str, str] = {}
+    globals_: list[tuple[int, str]] = []
+    meta: dict[int, str] = {}
+    funcs: dict[str, tuple[str, list[tuple[int, str]]]] = {}
     lines = text.split("\n")
     i = 0
     while i < len(lines):
@@ -588,24 +620,25 @@ def split_module_text(text: str):
                 meta[int(m.group(1))] = line
         elif line.startswith("define "):
             header = line
-            body = []
+            fn_lines = []
             i += 1
             while i < len(lines) and lines[i] != "}":
-                body.append((i + 1, lines[i]))
+                fn_lines.append((i + 1, lines[i]))
                 i += 1
             m = re.search(r"@(\"[^\"]*\"|[-\w$.]+)\(", header)
-            funcs[global_name("@" + m.group(1))] = (header, instruction_lines(body))
+            name = global_name("@" + _found(m, header).group(1))
+            funcs[name] = (header, instruction_lines(fn_lines))
         i += 1
     return structs, globals_, meta, funcs
 
 
-def resolve_structs(defs: dict[str, str]) -> dict:
+def resolve_structs(defs: dict[str, str]) -> Structs:
     """Named struct types, resolved in any order (pointers are opaque, so
     definitions cannot be recursive)."""
-    out: dict = {}
+    out: dict[str, LType | None] = {}    # None: being resolved
 
-    class Lazy(dict):
-        def get(self, key, default=None):
+    class Lazy(dict[str, LType]):
+        def get(self, key: str, default: Any = None, /) -> Any:
             if key not in out and key in defs:
                 if defs[key].strip() == "opaque":
                     return default
@@ -653,7 +686,7 @@ _QBE_NAME = re.compile(r"[A-Za-z_.][\w.$]*")
 
 
 class Module:
-    def __init__(self, text: str, path: str, exports: set[str]):
+    def __init__(self, text: str, path: str, exports: set[str]) -> None:
         import llvmlite.binding as llvm
         self.path = path
         self.exports = exports
@@ -704,7 +737,7 @@ class Module:
                         self.local[_address(ins)] = "%" + ins.name
                         n += 1
 
-    def ty(self, typeref) -> tuple:
+    def ty(self, typeref: Value) -> LType:
         # LLVM types are unique per context: the pointer is the key, which
         # spares printing the type for every operand
         key = _address(typeref)
@@ -713,7 +746,7 @@ class Module:
             t = self.type_cache[key] = Printed(str(typeref), self.structs).type()
         return t
 
-    def aggtype(self, t) -> str:
+    def aggtype(self, t: LType) -> str:
         """The QBE aggregate type with t's layout (for ABI passing)."""
         name = self.types.get(t)
         if name:
@@ -775,7 +808,7 @@ class Module:
                         return f"{self.source}:{self.dbg[int(m.group(1))]}"
         return f"{self.path}:{self.global_lines.get(name, 0)}"
 
-    def global_var(self, g) -> None:
+    def global_var(self, g: Value) -> None:
         name = g.name
         line = next((l for n, l in self.gtext if l.startswith(f"@{name} ") or
                      l.startswith(f'@"{name}" ')), "")
@@ -803,13 +836,13 @@ class Module:
             raise self.fail(where, str(e)) from None
 
 
-def _address(ref) -> int:
+def _address(ref: Value) -> int:
     """The LLVM object behind an llvmlite reference (values and types are
     unique, so this identifies them without a call into LLVM)."""
-    return ctypes.cast(ref._ptr, ctypes.c_void_p).value
+    return ctypes.cast(ref._ptr, ctypes.c_void_p).value or 0
 
 
-def _flat(t, base: int = 0) -> list[tuple[int, tuple]]:
+def _flat(t: LType, base: int = 0) -> list[tuple[int, LType]]:
     """(offset, scalar type) of every scalar inside t."""
     k = t[0]
     if k == "s":
@@ -824,7 +857,7 @@ def _le_bytes(v: int, n: int) -> list[int]:
     return list((v & ((1 << (8 * n)) - 1)).to_bytes(n, "little"))
 
 
-def _data_items(t, c, items: list[str], mod: Module) -> None:
+def _data_items(t: LType, c: Const, items: list[str], mod: Module) -> None:
     k = c[0]
     if k in ("zero", "undef"):
         items.append(f"z {size_of(t)}")
@@ -889,7 +922,7 @@ def _bytes_items(b: bytes, items: list[str]) -> None:
 
 
 def _merge_zeros(items: list[str]) -> list[str]:
-    out = []
+    out: list[str] = []
     for it in items:
         if it.startswith("z ") and out and out[-1].startswith("z "):
             out[-1] = f"z {int(out[-1][2:]) + int(it[2:])}"
@@ -953,8 +986,13 @@ _LOAD = {1: "loadub", 2: "loaduh", 4: "loadw", 8: "loadl"}
 _STORE = {1: "storeb", 2: "storeh", 4: "storew", 8: "storel"}
 
 
+# A line of a function's IL body, or a phi that can only be written once
+# every edge into its block is known (called when the body is printed).
+Line = str | Callable[[], str]
+
+
 class Function:
-    def __init__(self, mod: Module, f):
+    def __init__(self, mod: Module, f: Value) -> None:
         self.mod = mod
         self.f = f
         self.name = f.name
@@ -962,8 +1000,8 @@ class Function:
         self.orig = mod.original_lines.get(f.name, [])
         self.ntmp = 0
         self.start: list[str] = []          # allocs and constants, in @start
-        self.blocks: list[tuple[str, list]] = []
-        self.body: list = []
+        self.blocks: list[tuple[str, list[Line]]] = []
+        self.body: list[Line] = []
         self.label = ""                     # current QBE label
         self.llvm_block = ""
         self.edges: dict[tuple[str, str], list[str]] = {}
@@ -982,7 +1020,7 @@ class Function:
     def emit(self, line: str) -> None:
         self.body.append("\t" + line)
 
-    def op(self, k: str, opcode: str, *args) -> str:
+    def op(self, k: str, opcode: str, *args: object) -> str:
         r = self.tmp()
         self.emit(f"{r} ={k} {opcode} {', '.join(map(str, args))}")
         return r
@@ -1009,7 +1047,7 @@ class Function:
         self.start.append(f"\t{r} =l alloc{a} {max(size, 1)}")
         return r
 
-    def ext(self, v: str, t, how: str, to: str = "w") -> str:
+    def ext(self, v: str, t: LType, how: str, to: str = "w") -> str:
         """v (of integer type t) extended to a full w or l."""
         if t[0] != "i":
             return v
@@ -1040,13 +1078,9 @@ class Function:
         sh = self.op("l", "shl", v, 64 - bits)
         return self.op("l", "sar" if how == "s" else "shr", sh, 64 - bits)
 
-    def normalize(self, v: str, t) -> str:
-        """Exact value of an i1 (the only type kept without garbage)."""
-        return self.op("w", "and", v, 1) if t == I1 else v
-
     # -- operands --
 
-    def val(self, o) -> str:
+    def val(self, o: Value) -> str:
         local = self.mod.local.get(_address(o))
         if local:
             return local
@@ -1072,7 +1106,7 @@ class Function:
         self.consts[text] = r
         return r
 
-    def materialize(self, t, c) -> str:
+    def materialize(self, t: LType, c: Const) -> str:
         """A constant as a QBE operand; anything needing instructions is
         computed once in @start, which dominates every use."""
         if is_agg(t):
@@ -1109,7 +1143,7 @@ class Function:
             return r
         raise Unsupported(f"LLVM constant of type '{type_str(t)}' is not supported")
 
-    def _store_const(self, t, c, base: str, off: int) -> None:
+    def _store_const(self, t: LType, c: Const, base: str, off: int) -> None:
         if c[0] == "undef":
             return
         if c[0] == "bytes":
@@ -1208,7 +1242,7 @@ class Function:
         last = next(l for l in reversed(lines) if l)
         return [f"{self.mod.source}:{l or last}" for l in out]
 
-    def abi_class(self, t, attrs: dict) -> str:
+    def abi_class(self, t: LType, attrs: ArgAttrs) -> str:
         if "byval" in attrs:
             return self.mod.aggtype(attrs["byval"])
         if "inalloca" in attrs or "preallocated" in attrs:
@@ -1219,13 +1253,13 @@ class Function:
             return ("s" if "signext" in attrs else "u") + ("b" if t[1] == 8 else "h")
         return cls(t)
 
-    def ret_class(self, t) -> str:
+    def ret_class(self, t: LType) -> str:
         attrs = {a: True for a in self.ret_ext}
         return self.abi_class(t, attrs)
 
     # -- instructions --
 
-    def instruction(self, ins, text: str, entry: bool) -> None:
+    def instruction(self, ins: Value, text: str, entry: bool) -> None:
         opc = opcode_of(text) or ins.opcode
         if opc != "phi" and self.after_phis:
             self.body += self.after_phis
@@ -1241,10 +1275,10 @@ class Function:
             raise Unsupported(f"LLVM atomic '{opc}' is not supported")
         handler(ins, text, entry) if opc == "alloca" else handler(ins, text)
 
-    def res(self, ins) -> str:
+    def res(self, ins: Value) -> str:
         return self.mod.local.get(_address(ins)) or "%" + ins.name
 
-    def binary(self, ins, opc: str) -> None:
+    def binary(self, ins: Value, opc: str) -> None:
         t = self.mod.ty(ins.type)
         a, b = [self.val(o) for o in ins.operands]
         if t[0] == "x":
@@ -1252,7 +1286,7 @@ class Function:
         r = self.scalar_binary(opc, t, a, b)
         self.emit(f"{self.res(ins)} ={cls(t)} copy {r}")
 
-    def scalar_binary(self, opc: str, t, a: str, b: str) -> str:
+    def scalar_binary(self, opc: str, t: LType, a: str, b: str) -> str:
         k = cls(t)
         if opc in _FP_OPS:
             return self.op(k, _FP_OPS[opc], a, b)
@@ -1270,7 +1304,8 @@ class Function:
                 b = self.ext(b, t, how, k)
         return self.op(k, _INT_OPS[opc], a, b)
 
-    def lanes(self, ins, t, args: list[str], fn, arg_types=None) -> None:
+    def lanes(self, ins: Value, t: LType, args: list[str], fn: Callable[..., str],
+              arg_types: list[LType] | None = None) -> None:
         """Element-wise vector operation through memory slots."""
         n, et = t[1], t[2]
         es = store_size(et) if et != I1 else 1
@@ -1284,15 +1319,15 @@ class Function:
             v = fn(*lane)
             self.store(et, v, self.op("l", "add", r, i * es))
 
-    def i_fneg(self, ins, text):
+    def i_fneg(self, ins: Value, text: str) -> None:
         t = self.mod.ty(ins.type)
         a = self.val(list(ins.operands)[0])
         if t[0] == "x":
             return self.lanes(ins, t, [a], lambda x: self.op(cls(t[2]), "neg", x))
         self.emit(f"{self.res(ins)} ={cls(t)} neg {a}")
 
-    def i_icmp(self, ins, text):
-        pred = _PRED.search(text).group(1)
+    def i_icmp(self, ins: Value, text: str) -> None:
+        pred = _found(_PRED.search(text), text).group(1)
         ops = list(ins.operands)
         t = self.mod.ty(ops[0].type)
         a, b = self.val(ops[0]), self.val(ops[1])
@@ -1306,7 +1341,9 @@ class Function:
         """If r is one QBE compare, remember it: a branch on r repeats it
         right before the jnz, where QBE fuses compare and jump."""
         prev = self.body[-2] if len(self.body) > 1 else ""
-        src = self.body[-1].split()[-1]
+        last = self.body[-1]
+        assert isinstance(last, str)    # the compare just emitted
+        src = last.split()[-1]
         if isinstance(prev, str) and prev.startswith(f"\t{src} =w c"):
             self.compares[r] = prev.split("=w ", 1)[1]
 
@@ -1314,7 +1351,7 @@ class Function:
         rhs = self.compares.get(c)
         return self.op("w", *rhs.split(" ", 1)) if rhs else c
 
-    def scalar_icmp(self, pred: str, t, a: str, b: str) -> str:
+    def scalar_icmp(self, pred: str, t: LType, a: str, b: str) -> str:
         k = cls(t)
         how = "s" if pred[0] == "s" else "u"
         if t != I1:
@@ -1323,8 +1360,8 @@ class Function:
             pred = {"slt": "ugt", "sle": "uge", "sgt": "ult", "sge": "ule"}[pred]
         return self.op("w", f"{_ICMP[pred]}{k}", a, b)
 
-    def i_fcmp(self, ins, text):
-        pred = _PRED.search(text).group(1)
+    def i_fcmp(self, ins: Value, text: str) -> None:
+        pred = _found(_PRED.search(text), text).group(1)
         ops = list(ins.operands)
         t = self.mod.ty(ops[0].type)
         a, b = self.val(ops[0]), self.val(ops[1])
@@ -1334,7 +1371,7 @@ class Function:
         self.emit(f"{self.res(ins)} =w copy {self.scalar_fcmp(pred, t, a, b)}")
         self.remember_compare(self.res(ins))
 
-    def scalar_fcmp(self, pred: str, t, a: str, b: str) -> str:
+    def scalar_fcmp(self, pred: str, t: LType, a: str, b: str) -> str:
         k = cls(t)
         if pred in ("true", "false"):
             return "1" if pred == "true" else "0"
@@ -1346,7 +1383,7 @@ class Function:
         r = self.op("w", f"{qop}{k}", a, b)
         return self.op("w", "xor", r, 1) if neg else r
 
-    def cast(self, ins, opc: str) -> None:
+    def cast(self, ins: Value, opc: str) -> None:
         src = self.mod.ty(list(ins.operands)[0].type)
         dst = self.mod.ty(ins.type)
         a = self.val(list(ins.operands)[0])
@@ -1358,7 +1395,7 @@ class Function:
                               [src])
         self.emit(f"{r} ={cls(dst)} copy {self.scalar_cast(opc, src, dst, a)}")
 
-    def scalar_cast(self, opc: str, src, dst, a: str) -> str:
+    def scalar_cast(self, opc: str, src: LType, dst: LType, a: str) -> str:
         ks, kd = cls(src), cls(dst)
         if opc == "trunc":
             return self.op("w", "and", a, 1) if dst == I1 else a
@@ -1385,7 +1422,7 @@ class Function:
             return self.op(kd, "cast", a) if ks != kd else a
         raise Unsupported(f"LLVM '{opc}' is not supported")
 
-    def bitcast_memory(self, ins, src, dst, a: str) -> None:
+    def bitcast_memory(self, ins: Value, src: LType, dst: LType, a: str) -> None:
         if store_size(src) != store_size(dst) or I1 in (src[-1], dst[-1]):
             raise Unsupported(f"LLVM bitcast from '{type_str(src)}' to '{type_str(dst)}' "
                               "is not supported")
@@ -1399,7 +1436,7 @@ class Function:
             self.slot(size_of(dst), align_of(dst), r)
             self.store(src, a, r)
 
-    def i_freeze(self, ins, text):
+    def i_freeze(self, ins: Value, text: str) -> None:
         t = self.mod.ty(ins.type)
         a = self.val(list(ins.operands)[0])
         if is_agg(t):
@@ -1409,12 +1446,12 @@ class Function:
 
     # -- memory --
 
-    def _store_op(self, t):
+    def _store_op(self, t: LType) -> str | None:
         if t[0] == "f":
             return "stores" if t[1] == 32 else "stored"
         return _STORE.get(store_size(t))
 
-    def load(self, t, addr: str) -> str:
+    def load(self, t: LType, addr: str) -> str:
         if is_fp(t):
             return self.op(cls(t), "loads" if t[1] == 32 else "loadd", addr)
         n = store_size(t)
@@ -1429,9 +1466,10 @@ class Function:
             if off:
                 piece = self.op(k, "shl", piece, off * 8)
             acc = piece if acc is None else self.op(k, "or", acc, piece)
+        assert acc is not None      # n > 0: at least one piece
         return acc
 
-    def store(self, t, v: str, addr: str) -> None:
+    def store(self, t: LType, v: str, addr: str) -> None:
         op = self._store_op(t)
         if op:
             self.emit(f"{op} {v}, {addr}")
@@ -1442,7 +1480,7 @@ class Function:
             piece = self.op(k, "shr", v, off * 8) if off else v
             self.emit(f"{_STORE[size]} {piece}, {a}")
 
-    def i_load(self, ins, text):
+    def i_load(self, ins: Value, text: str) -> None:
         t = self.mod.ty(ins.type)
         addr = self.val(list(ins.operands)[0])
         r = self.res(ins)
@@ -1455,7 +1493,7 @@ class Function:
         if is_int(t) and store_size(t) < 4 and cls(t) == "w":
             self.zext[r] = self.zext[v] = 8 * store_size(t)
 
-    def i_store(self, ins, text):
+    def i_store(self, ins: Value, text: str) -> None:
         vo, po = list(ins.operands)
         t = self.mod.ty(vo.type)
         v, addr = self.val(vo), self.val(po)
@@ -1464,7 +1502,7 @@ class Function:
         else:
             self.store(t, v, addr)
 
-    def i_alloca(self, ins, text, entry: bool):
+    def i_alloca(self, ins: Value, text: str, entry: bool) -> None:
         p = Printed(text.split("alloca", 1)[1], self.mod.structs)
         p.accept("inalloca")
         t = p.type()
@@ -1479,12 +1517,12 @@ class Function:
             self.slot(size_of(t) * n, align, r)
             return
         ct = self.mod.ty(count.type)
-        n = self.ext(self.val(count), ct, "u", "l")
-        size = self.op("l", "mul", n, size_of(t))
+        nbytes = self.ext(self.val(count), ct, "u", "l")
+        size = self.op("l", "mul", nbytes, size_of(t))
         size = self.op("l", "and", self.op("l", "add", size, 15), -16)
         self.emit(f"{r} =l alloc16 {size}")
 
-    def i_getelementptr(self, ins, text):
+    def i_getelementptr(self, ins: Value, text: str) -> None:
         p = Printed(text.split("getelementptr", 1)[1], self.mod.structs)
         while p.peek() in ("inbounds", "nuw", "nusw", "inrange"):
             if p.next() == "inrange":
@@ -1525,16 +1563,16 @@ class Function:
 
     def _indices(self, text: str) -> list[int]:
         m = _TRAILING_INDICES.search(_DBG.sub("", text))
-        return [int(x) for x in m.group(1).split(",") if x.strip()]
+        return [int(x) for x in _found(m, text).group(1).split(",") if x.strip()]
 
-    def _path(self, t, idx: list[int]) -> tuple[int, tuple]:
+    def _path(self, t: LType, idx: list[int]) -> tuple[int, LType]:
         off = 0
         for i in idx:
             o, t = elem_offset(t, i)
             off += o
         return off, t
 
-    def i_extractvalue(self, ins, text):
+    def i_extractvalue(self, ins: Value, text: str) -> None:
         agg = list(ins.operands)[0]
         t = self.mod.ty(agg.type)
         off, et = self._path(t, self._indices(text))
@@ -1546,7 +1584,7 @@ class Function:
         else:
             self.emit(f"{r} ={cls(et)} copy {self.load(et, addr)}")
 
-    def i_insertvalue(self, ins, text):
+    def i_insertvalue(self, ins: Value, text: str) -> None:
         agg, v = list(ins.operands)
         t = self.mod.ty(agg.type)
         off, et = self._path(t, self._indices(text))
@@ -1556,13 +1594,13 @@ class Function:
             self.emit(f"blit {src}, {r}, {size_of(t)}")
         self.put(et, self.val(v), self.op("l", "add", r, off) if off else r)
 
-    def put(self, t, v: str, addr: str) -> None:
+    def put(self, t: LType, v: str, addr: str) -> None:
         if is_agg(t):
             self.emit(f"blit {v}, {addr}, {store_size(t)}")
         else:
             self.store(t, v, addr)
 
-    def lane_addr(self, t, base: str, o) -> str:
+    def lane_addr(self, t: LType, base: str, o: Value) -> str:
         es = store_size(t[2])
         if o.value_kind.name == "constant_int":
             i = cint(o)
@@ -1570,14 +1608,14 @@ class Function:
         idx = self.ext(self.val(o), self.mod.ty(o.type), "u", "l")
         return self.op("l", "add", base, self.op("l", "mul", idx, es))
 
-    def i_extractelement(self, ins, text):
+    def i_extractelement(self, ins: Value, text: str) -> None:
         vec, idx = list(ins.operands)
         t = self.mod.ty(vec.type)
         self._plain_vector(t)
         addr = self.lane_addr(t, self.val(vec), idx)
         self.emit(f"{self.res(ins)} ={cls(t[2])} copy {self.load(t[2], addr)}")
 
-    def i_insertelement(self, ins, text):
+    def i_insertelement(self, ins: Value, text: str) -> None:
         vec, v, idx = list(ins.operands)
         t = self.mod.ty(vec.type)
         self._plain_vector(t)
@@ -1586,11 +1624,11 @@ class Function:
             self.emit(f"blit {self.val(vec)}, {r}, {store_size(t)}")
         self.store(t[2], self.val(v), self.lane_addr(t, r, idx))
 
-    def _plain_vector(self, t) -> None:
+    def _plain_vector(self, t: LType) -> None:
         if t[2] == I1 or store_size(t[2]) * 8 != _bits(t[2]):
             raise Unsupported(f"LLVM vectors of '{type_str(t[2])}' are not supported")
 
-    def i_shufflevector(self, ins, text):
+    def i_shufflevector(self, ins: Value, text: str) -> None:
         a, b = list(ins.operands)[:2]
         t = self.mod.ty(a.type)
         self._plain_vector(t)
@@ -1617,7 +1655,7 @@ class Function:
 
     # -- control flow --
 
-    def i_phi(self, ins, text):
+    def i_phi(self, ins: Value, text: str) -> None:
         t = self.mod.ty(ins.type)
         values = [self.val(o) for o in ins.operands]
         blocks = [b.name for b in ins.incoming_blocks]
@@ -1626,7 +1664,7 @@ class Function:
         k = "l" if is_agg(t) else cls(t)
         target = self.tmp() if is_agg(t) else r
 
-        def resolve():
+        def resolve() -> str:
             args, seen = [], set()
             for v, b in zip(values, blocks):
                 if b in seen:
@@ -1642,7 +1680,7 @@ class Function:
             self.slot(size_of(t), align_of(t), r)
             self.after_phis.append(f"\tblit {target}, {r}, {size_of(t)}")
 
-    def i_br(self, ins, text):
+    def i_br(self, ins: Value, text: str) -> None:
         labels = _LABELS.findall(text)
         if len(labels) == 1:
             self.emit(f"jmp {self.jump(labels[0])}")
@@ -1654,20 +1692,20 @@ class Function:
         c = self.condition(c)
         self.emit(f"jnz {c}, {self.jump(labels[0])}, {self.jump(labels[1])}")
 
-    def i_switch(self, ins, text):
+    def i_switch(self, ins: Value, text: str) -> None:
         """A binary search over the case values, linear below four cases
         (QBE has no indirect jump for a table)."""
         ops = list(ins.operands)
         t = self.mod.ty(ops[0].type)
         k = cls(t)
         x = self.ext(self.val(ops[0]), t, "u", k)
-        default = _LABELS.search(text).group(1)
+        default = _found(_LABELS.search(text), text).group(1)
         mask = (1 << t[1]) - 1
         cases = sorted((int(value) & mask, dest)
                        for value, dest in _CASES.findall(text.split("[", 1)[1]))
         lit = (lambda n: _s64(n)) if k == "l" else (lambda n: n)
 
-        def search(cases):
+        def search(cases: list[tuple[str, str]]) -> None:
             if len(cases) <= 3:
                 for value, dest in cases:
                     c = self.op("w", f"ceq{k}", x, lit(value))
@@ -1686,17 +1724,17 @@ class Function:
             search(cases[mid:])
         search(cases)
 
-    def i_ret(self, ins, text):
+    def i_ret(self, ins: Value, text: str) -> None:
         ops = list(ins.operands)
         if not ops:
             self.emit("ret")
             return
         self.emit(f"ret {self.val(ops[0])}")
 
-    def i_unreachable(self, ins, text):
+    def i_unreachable(self, ins: Value, text: str) -> None:
         self.emit("hlt")
 
-    def i_select(self, ins, text):
+    def i_select(self, ins: Value, text: str) -> None:
         c, a, b = list(ins.operands)
         t = self.mod.ty(ins.type)
         if self.mod.ty(c.type)[0] == "x":
@@ -1707,7 +1745,7 @@ class Function:
         self.emit(f"{self.res(ins)} ={'l' if is_agg(t) else cls(t)} copy "
                   f"{self.scalar_select(t, self.val(c), self.val(a), self.val(b))}")
 
-    def scalar_select(self, t, c: str, a: str, b: str) -> str:
+    def scalar_select(self, t: LType, c: str, a: str, b: str) -> str:
         """A diamond with a phi (QBE's if-conversion turns it into cmov)."""
         k = "l" if is_agg(t) else cls(t)
         lt, lf, lj = self.new_label(), self.new_label(), self.new_label()
@@ -1721,13 +1759,13 @@ class Function:
 
     # -- calls --
 
-    def i_va_arg(self, ins, text):
+    def i_va_arg(self, ins: Value, text: str) -> None:
         t = self.mod.ty(ins.type)
         if is_agg(t):
             raise Unsupported("LLVM 'va_arg' of an aggregate is not supported")
         self.emit(f"{self.res(ins)} ={cls(t)} vaarg {self.val(list(ins.operands)[0])}")
 
-    def i_call(self, ins, text):
+    def i_call(self, ins: Value, text: str) -> None:
         ops = list(ins.operands)
         callee = ops[-1]
         args = ops[:-1]
@@ -1757,7 +1795,7 @@ class Function:
         else:
             self.emit(f"{self.res(ins)} ={self.abi_class(rt, {})} {call}")
 
-    def intrinsic(self, ins, name: str, args, text):
+    def intrinsic(self, ins: Value, name: str, args: list[Value], text: str) -> None:
         base = name.split(".")[1]
         if base in _IGNORED_INTRINSICS:
             t = self.mod.ty(ins.type)
@@ -1784,33 +1822,33 @@ class Function:
         self.emit(f"{r} ={rt} {call}")
         return r
 
-    def x_memcpy(self, t, v, ts, name):
+    def x_memcpy(self, t: LType, v: list[str], ts: list[LType], name: str) -> None:
         self._call_export("memcpy", "l", [f"l {v[0]}", f"l {v[1]}", f"l {self.ext(v[2], ts[2], 'u', 'l')}"])
 
-    def x_memmove(self, t, v, ts, name):
+    def x_memmove(self, t: LType, v: list[str], ts: list[LType], name: str) -> None:
         self._call_export("memmove", "l", [f"l {v[0]}", f"l {v[1]}", f"l {self.ext(v[2], ts[2], 'u', 'l')}"])
 
-    def x_memset(self, t, v, ts, name):
+    def x_memset(self, t: LType, v: list[str], ts: list[LType], name: str) -> None:
         c = self.ext(v[1], ts[1], "u", "w")
         self._call_export("memset", "l", [f"l {v[0]}", f"w {c}", f"l {self.ext(v[2], ts[2], 'u', 'l')}"])
 
-    def x_va_start(self, t, v, ts, name):
+    def x_va_start(self, t: LType, v: list[str], ts: list[LType], name: str) -> None:
         self.emit(f"vastart {v[0]}")
 
-    def x_va_copy(self, t, v, ts, name):
+    def x_va_copy(self, t: LType, v: list[str], ts: list[LType], name: str) -> None:
         self.emit(f"blit {v[1]}, {v[0]}, 24")
 
-    def x_expect(self, t, v, ts, name):
+    def x_expect(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return v[0]
 
-    def x_is(self, t, v, ts, name):
+    def x_is(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         if name.startswith("llvm.is.constant"):
             return "0"
         if not name.startswith("llvm.is.fpclass") or ts[0][0] != "f":
             raise Unsupported(f"LLVM intrinsic '{name}' is not supported")
         return self._fpclass(ts[0], v[0], int(v[1]))
 
-    def _fpclass(self, t, x: str, mask: int) -> str:
+    def _fpclass(self, t: LType, x: str, mask: int) -> str:
         """llvm.is.fpclass: bit 0 snan, 1 qnan, 2-5 negative inf, normal,
         subnormal, zero, 6-9 positive zero, subnormal, normal, inf."""
         ik, mag, _ = self._fbits(t)
@@ -1837,55 +1875,55 @@ class Function:
                 acc = self.op("w", "or", acc, k)
         return acc
 
-    def x_objectsize(self, t, v, ts, name):
+    def x_objectsize(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return "0" if v[1] == "1" else "-1"
 
-    def x_trap(self, t, v, ts, name):
+    def x_trap(self, t: LType, v: list[str], ts: list[LType], name: str) -> None:
         self.emit("hlt")
 
     x_debugtrap = x_trap
     x_ubsantrap = x_trap
 
-    def _minmax(self, t, v, ts, name, pred):
+    def _minmax(self, t: LType, v: list[str], ts: list[LType], name: str, pred: str) -> str:
         if t[0] == "x":
             raise Unsupported(f"LLVM intrinsic '{name}' on vectors is not supported")
         c = self.scalar_icmp(pred, t, v[0], v[1])
         return self.scalar_select(t, c, v[0], v[1])
 
-    def x_smax(self, t, v, ts, name):
+    def x_smax(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._minmax(t, v, ts, name, "sgt")
 
-    def x_smin(self, t, v, ts, name):
+    def x_smin(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._minmax(t, v, ts, name, "slt")
 
-    def x_umax(self, t, v, ts, name):
+    def x_umax(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._minmax(t, v, ts, name, "ugt")
 
-    def x_umin(self, t, v, ts, name):
+    def x_umin(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._minmax(t, v, ts, name, "ult")
 
-    def x_abs(self, t, v, ts, name):
+    def x_abs(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         k = cls(t)
         x = self.ext(v[0], t, "s", k)
         s = self.op(k, "sar", x, 31 if k == "w" else 63)
         return self.op(k, "sub", self.op(k, "xor", x, s), s)
 
-    def _fbits(self, t):
+    def _fbits(self, t: LType) -> tuple[str, int, int]:
         return ("w", 0x7FFFFFFF, -0x80000000) if t[1] == 32 else \
             ("l", 0x7FFFFFFFFFFFFFFF, -0x8000000000000000)
 
-    def x_fabs(self, t, v, ts, name):
+    def x_fabs(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         ik, mag, _ = self._fbits(t)
         i = self.op(ik, "cast", v[0])
         return self.op(cls(t), "cast", self.op(ik, "and", i, mag))
 
-    def x_copysign(self, t, v, ts, name):
+    def x_copysign(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         ik, mag, sign = self._fbits(t)
         a = self.op(ik, "and", self.op(ik, "cast", v[0]), mag)
         b = self.op(ik, "and", self.op(ik, "cast", v[1]), sign)
         return self.op(cls(t), "cast", self.op(ik, "or", a, b))
 
-    def x_sqrt(self, t, v, ts, name):
+    def x_sqrt(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         if t[0] == "x":
             raise Unsupported(f"LLVM intrinsic '{name}' on vectors is not supported")
         x = v[0] if t[1] == 64 else self.op("d", "exts", v[0])
@@ -1893,19 +1931,19 @@ class Function:
         # sqrt of a float through double is correctly rounded
         return r if t[1] == 64 else self.op("s", "truncd", r)
 
-    def x_fmuladd(self, t, v, ts, name):
+    def x_fmuladd(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         k = cls(t)
         return self.op(k, "add", self.op(k, "mul", v[0], v[1]), v[2])
 
-    def _wide(self, t, v: str, how: str) -> str:
+    def _wide(self, t: LType, v: str, how: str) -> str:
         """Zero- or sign-extended to 64 bits."""
         return self.ext(v, t, how, "l")
 
-    def x_ctpop(self, t, v, ts, name):
+    def x_ctpop(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         x = self._wide(t, v[0], "u")
         return self._popcount(x, t)
 
-    def _popcount(self, x: str, t) -> str:
+    def _popcount(self, x: str, t: LType) -> str:
         m1, m2, m4 = 0x5555555555555555, 0x3333333333333333, 0x0F0F0F0F0F0F0F0F
         x = self.op("l", "sub", x, self.op("l", "and", self.op("l", "shr", x, 1), _s64(m1)))
         x = self.op("l", "add", self.op("l", "and", x, _s64(m2)),
@@ -1914,7 +1952,7 @@ class Function:
         x = self.op("l", "shr", self.op("l", "mul", x, _s64(0x0101010101010101)), 56)
         return x if cls(t) == "l" else self.op("w", "copy", x)
 
-    def x_ctlz(self, t, v, ts, name):
+    def x_ctlz(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         x = self._wide(t, v[0], "u")
         for s in (1, 2, 4, 8, 16, 32):
             x = self.op("l", "or", x, self.op("l", "shr", x, s))
@@ -1922,13 +1960,13 @@ class Function:
         n = self.op("l", "sub", n, 64 - t[1])
         return n if cls(t) == "l" else self.op("w", "copy", n)
 
-    def x_cttz(self, t, v, ts, name):
+    def x_cttz(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         x = self._wide(t, v[0], "u")
         x = self.op("l", "or", x, 1 << t[1] if t[1] < 64 else 0)
         low = self.op("l", "and", x, self.op("l", "sub", 0, x))
         return self._popcount(self.op("l", "sub", low, 1), t)
 
-    def x_bswap(self, t, v, ts, name):
+    def x_bswap(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         k = cls(t)
         x = self._wide(t, v[0], "u")
         acc = None
@@ -1939,7 +1977,7 @@ class Function:
             acc = byte if acc is None else self.op("l", "or", acc, byte)
         return acc if k == "l" else self.op("w", "copy", acc)
 
-    def _funnel(self, t, v, left: bool) -> str:
+    def _funnel(self, t: LType, v: list[str], left: bool) -> str:
         w = t[1]
         k = cls(t)
         a, b = self._wide(t, v[0], "u"), self._wide(t, v[1], "u")
@@ -1959,13 +1997,13 @@ class Function:
             hi = self.op("l", "shl", self.op("l", "shl", a, 1), self.op("l", "sub", 63, s))
         return self.op("l", "or", hi, lo)
 
-    def x_fshl(self, t, v, ts, name):
+    def x_fshl(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._funnel(t, v, True)
 
-    def x_fshr(self, t, v, ts, name):
+    def x_fshr(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._funnel(t, v, False)
 
-    def _overflow(self, t, v, name, opc):
+    def _overflow(self, t: LType, v: list[str], name: str, opc: str) -> str:
         """{ iN result, i1 overflow } in a slot."""
         et = t[1][0]
         w = et[1]
@@ -2013,29 +2051,29 @@ class Function:
         self.emit(f"storeb {ov}, {self.op('l', 'add', s, off)}")
         return s
 
-    def x_sadd(self, t, v, ts, name):
+    def x_sadd(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._overflow(t, v, name, "sadd")
 
-    def x_uadd(self, t, v, ts, name):
+    def x_uadd(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._overflow(t, v, name, "uadd")
 
-    def x_ssub(self, t, v, ts, name):
+    def x_ssub(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._overflow(t, v, name, "ssub")
 
-    def x_usub(self, t, v, ts, name):
+    def x_usub(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._overflow(t, v, name, "usub")
 
-    def x_smul(self, t, v, ts, name):
+    def x_smul(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._overflow(t, v, name, "smul")
 
-    def x_umul(self, t, v, ts, name):
+    def x_umul(self, t: LType, v: list[str], ts: list[LType], name: str) -> str | None:
         return self._overflow(t, v, name, "umul")
 
 
-def cint(o) -> int:
+def cint(o: Value) -> int:
     """A constant_int operand's value, signed at its own width."""
     text = str(o).split()[-1]
-    return {"true": 1, "false": 0}.get(text) if text in ("true", "false") else int(text)
+    return {"true": 1, "false": 0}[text] if text in ("true", "false") else int(text)
 
 
 def _s64(v: int) -> int:
@@ -2067,7 +2105,8 @@ def translate(text: str, path: str = "<input>", exports: set[str] | None = None)
         raise JitbootError(f"{path}:0: {e}") from None
 
 
-def compile_c(path, opt: str = "-O0", out_ll=None, cflags=()) -> str:
+def compile_c(path: str | Path, opt: str = "-O0", out_ll: str | Path | None = None,
+              cflags: Sequence[str] = ()) -> str:
     """Compile C to LLVM IR text with clang-19; write it to out_ll if given.
     cflags are extra clang flags (-I, -D)."""
     if opt not in OPT_FLAGS:
@@ -2086,7 +2125,7 @@ def compile_c(path, opt: str = "-O0", out_ll=None, cflags=()) -> str:
     return r.stdout
 
 
-def translate_file(path, opt: str = "-O0") -> str:
+def translate_file(path: str | Path, opt: str = "-O0") -> str:
     """A .c or .ll file -> QBE IL text."""
     path = Path(path)
     if path.suffix == ".c":

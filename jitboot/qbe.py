@@ -35,6 +35,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from jitboot import recipe
 from jitboot.errors import JitbootError
@@ -84,11 +85,14 @@ class Append:
         f.write_text(f.read_text() + "\n/* jitboot: */\n" + self.text)
 
 
+# One step of turning the pinned QBE sources into the tree we build.
+Step = Adjust | Append
+
 # The stock config.h names the host qbepy was packaged on.
 DEFAULT_TARGET = Adjust("config.h", r"^#define Deftgt .*$", "#define Deftgt T_amd64_sysv",
                         "amd64 default target")
 
-ADJUSTMENTS = [
+ADJUSTMENTS: list[Step] = [
     # insb[NIns] is a static array of NIns 16-byte instructions: 16 MiB
     # at QBE's default. The image recipe picks the size instead.
     # The value comes from config.h (JB_QBE_NINS), which our builds force
@@ -147,7 +151,7 @@ ADJUSTMENTS = [
 # operand classes and registers a text pass would have to parse back, and
 # build/host/qbe, built from the same tree, keeps printing exactly what
 # the JIT compiles (tests/test_jitrun.py compares them).
-EMITTER_PATCHES = [
+EMITTER_PATCHES: list[Step] = [
     # (a) cvtsi2sd/cvtsi2ss write only the low lane of the destination and
     # so wait for its previous value, often a loop-carried FP result: an
     # int->double conversion in a loop serialises with it. gcc breaks the
@@ -288,9 +292,9 @@ EMITTER_PATCHES = [
 
 # What the stock variant gets: enough for QBE's own qbe command to build
 # and emit amd64 code on this host, nothing that changes its output.
-STOCK_ADJUSTMENTS = [DEFAULT_TARGET]
+STOCK_ADJUSTMENTS: list[Step] = [DEFAULT_TARGET]
 
-VARIANTS = {
+VARIANTS: dict[str, tuple[str, list[Step]]] = {
     "jit": ("qbe-src", ADJUSTMENTS + EMITTER_PATCHES),
     "stock": ("qbe-stock", STOCK_ADJUSTMENTS),
 }
@@ -321,7 +325,7 @@ def ensure_qbe_source(build_dir: Path, override: str | os.PathLike | None = None
     return _install(dest, stamp, lambda tmp: _extract_qbe(sdist, tmp), adjustments)
 
 
-def _variant(variant: str) -> tuple[str, list]:
+def _variant(variant: str) -> tuple[str, list[Step]]:
     try:
         return VARIANTS[variant]
     except KeyError:
@@ -329,7 +333,8 @@ def _variant(variant: str) -> tuple[str, list]:
                            f"known: {', '.join(VARIANTS)}") from None
 
 
-def _wanted_stamp(override, variant: str = "jit") -> dict:
+def _wanted_stamp(override: str | os.PathLike | None,
+                  variant: str = "jit") -> dict[str, str]:
     """What the stamp of an up-to-date tree of variant must say."""
     if not override:
         override = os.environ.get(ENV_OVERRIDE) or None
@@ -436,7 +441,9 @@ def _extract_qbe(sdist: Path, out: Path) -> None:
                 target.mkdir(parents=True, exist_ok=True)
             elif m.isfile():
                 target.parent.mkdir(parents=True, exist_ok=True)
-                with tf.extractfile(m) as src, open(target, "wb") as dst:
+                src = tf.extractfile(m)
+                assert src is not None      # a regular file has contents
+                with src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst)
                 n += 1
             else:
@@ -477,7 +484,8 @@ def _tree_hash(src: Path) -> str:
     return h.hexdigest()
 
 
-def _install(dest: Path, stamp: dict, fill, adjustments=None) -> Path:
+def _install(dest: Path, stamp: dict[str, str], fill: Callable[[Path], None],
+             adjustments: list[Step] | None = None) -> Path:
     """Build the tree in a temporary sibling of dest, apply adjustments
     (default: the jit variant's), stamp it, then swap it in with renames
     so dest is never half-written."""
@@ -505,7 +513,7 @@ def _install(dest: Path, stamp: dict, fill, adjustments=None) -> Path:
     return dest
 
 
-def _stamp_matches(dest: Path, stamp: dict) -> bool:
+def _stamp_matches(dest: Path, stamp: dict[str, str]) -> bool:
     try:
         have = json.loads((dest / STAMP).read_text())
     except (OSError, ValueError):

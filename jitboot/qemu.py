@@ -27,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import IO, Any, Awaitable, Callable, Iterator, Iterable, Sequence, TypeVar, cast
 
 from qemu.qmp import EventListener, QMPClient, QMPError
 from qemu.qmp.protocol import Runstate
@@ -108,10 +108,6 @@ def kvm_problem() -> str | None:
     return None
 
 
-def kvm_usable() -> bool:
-    return kvm_problem() is None
-
-
 def pick_accel(want: str = "auto") -> str:
     """'kvm' or 'tcg' for a recipe's preference ('auto', 'kvm', 'tcg')."""
     if want == "tcg":
@@ -186,7 +182,7 @@ def format_command(cmd: Sequence[str]) -> str:
 
 # -- the machine ------------------------------------------------------------
 
-def _die_with_parent_fn():
+def _die_with_parent_fn() -> Callable[[], int] | None:
     """QEMU must not outlive us even if we are SIGKILLed: ask the kernel
     to kill it when its parent dies (PR_SET_PDEATHSIG).  Resolved before
     fork so the child only makes one syscall."""
@@ -196,6 +192,9 @@ def _die_with_parent_fn():
         return None
     PR_SET_PDEATHSIG = 1
     return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_T = TypeVar("_T")
 
 
 class Machine:
@@ -218,13 +217,13 @@ class Machine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._qmp: QMPClient | None = None
         self._listener = EventListener()
-        self._stderr = None
+        self._stderr: IO[bytes] | None = None
 
     def __enter__(self) -> Machine:
         self.launch()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.shutdown()
 
     @property
@@ -235,7 +234,7 @@ class Machine:
     def returncode(self) -> int | None:
         return self.proc.returncode if self.proc else None
 
-    def events(self) -> list[dict]:
+    def events(self) -> list[dict[str, Any]]:
         return [dict(e) for e in self._listener.history]
 
     def full_command(self, sock: str) -> list[str]:
@@ -306,6 +305,7 @@ class Machine:
         return self._run(self._wait(timeout))
 
     async def _wait(self, timeout: float) -> bool:
+        assert self.proc is not None and self._qmp is not None    # launched
         deadline = (self.started_at or time.monotonic()) + timeout
         while self.proc.poll() is None:
             if self._qmp.runstate != Runstate.RUNNING:
@@ -328,8 +328,9 @@ class Machine:
         if self.stop_status or not any(e["event"] == "STOP"
                                        for e in self._listener.history):
             return bool(self.stop_status)
+        assert self._qmp is not None
         try:
-            reply = await self._qmp.execute("query-status")
+            reply = cast(dict[str, Any], await self._qmp.execute("query-status"))
         except (QMPError, OSError, EOFError):
             return False
         if reply.get("running"):
@@ -340,6 +341,7 @@ class Machine:
     async def _drain(self) -> None:
         """Let the reader take the events QEMU sent just before exiting
         (a SHUTDOWN event is often the last thing it says)."""
+        assert self._qmp is not None
         end = time.monotonic() + DRAIN_TIMEOUT
         while self._qmp.runstate == Runstate.RUNNING and \
                 time.monotonic() < end:
@@ -380,6 +382,7 @@ class Machine:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._qmp.execute("quit"), QUIT_GRACE)
         end = time.monotonic() + QUIT_GRACE
+        assert self.proc is not None    # shutdown() checked
         while self.proc.poll() is None and time.monotonic() < end:
             await asyncio.sleep(POLL)
         await self._drain()
@@ -401,25 +404,26 @@ class Machine:
         finally:
             loop.close()
 
-    def _run(self, coro):
+    def _run(self, coro: Awaitable[_T]) -> _T:
+        assert self._loop is not None    # launch() made it
         return self._loop.run_until_complete(coro)
 
 
-async def _cancel(fut: asyncio.Future) -> None:
+async def _cancel(fut: asyncio.Future[Any]) -> None:
     fut.cancel()
     with contextlib.suppress(BaseException):
         await fut
 
 
 @contextlib.contextmanager
-def _sigterm_raises():
+def _sigterm_raises() -> Iterator[None]:
     """SIGTERM normally kills Python without running finally blocks; make
     it raise SystemExit so Machine.shutdown() still stops QEMU."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def on_term(signum, frame):
+    def on_term(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
     old = signal.signal(signal.SIGTERM, on_term)
     try:
@@ -470,8 +474,8 @@ def run_image(kernel: Path | str | None = None,
                    timed_out=not exited, timeout=timeout)
 
 
-def _result(m: Machine, cmd, accel, serial_log, stderr_log, start_error,
-            timed_out, timeout) -> RunResult:
+def _result(m: Machine, cmd: list[str], accel: str, serial_log: Path, stderr_log: Path,
+            start_error: str | None, timed_out: bool, timeout: float) -> RunResult:
     serial = serial_log.read_bytes() if serial_log.exists() else b""
     log = ktap.parse_text(serial)
     stderr = _read_lines(stderr_log)

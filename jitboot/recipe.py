@@ -4,11 +4,12 @@ A recipe says what one bootable image is: where the kernel is loaded, how big
 its stack, heap and JIT arena are, which kernel tests and IL payloads run, how
 QEMU runs it and which size budgets it must meet.  Every key is declared once,
 in KEYS below: its section, type, default, check, template variable and the
-line that documents it.  The Recipe dataclass, validation, the template
-context, images/default.toml and the README's recipe table are all derived
-from it (`python -m jitboot.recipe --write` regenerates the last two).  Any
-problem is a JitbootError naming the file, the line when it can be found, and
-the key.
+line that documents it.  Validation, the template context,
+images/default.toml and the README's recipe table are all derived from it
+(`python -m jitboot.recipe --write` regenerates the file and the table); the
+Recipe dataclass spells its fields out for type checkers and is checked
+against KEYS at import.  Any problem is a JitbootError naming the file, the
+line when it can be found, and the key.
 
 Sizes (SIZE_GRAMMAR) are integers (bytes) or strings: a number and a binary
 unit, K, M or G, also written KB/KiB, MB/MiB, GB/GiB: "64K", "16 MiB", "1.5G",
@@ -23,7 +24,7 @@ import math
 import re
 import sys
 import tomllib
-from dataclasses import dataclass, make_dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -258,14 +259,43 @@ class Payload:
     sources: tuple[Path, ...] = ()   # C or LLVM IR it is translated from (none: IL)
     opt: str = ""                    # clang's level for C sources: "-O0" or "-O2"
 
-    def context(self) -> dict:
+    def context(self) -> dict[str, str]:
         return {"path": str(self.path), "name": self.name}
 
 
-class _RecipeMethods:
-    """What Recipe does; its fields come from KEYS (see below)."""
+@dataclass(frozen=True)
+class Recipe:
+    """A validated recipe: name (the file's stem), path, then one attribute per
+    key of KEYS, in KEYS order.  The fields are written out so that a type
+    checker sees them; _check_fields() below makes sure they match KEYS."""
+    name: str
+    path: Path
+    description: str
+    load_address: int
+    kernel_max_size: int
+    stack_size: int
+    heap_address: int
+    heap_size: int
+    jit_arena_address: int
+    jit_arena_size: int
+    jit: bool
+    qbe_nins: int
+    bench: bool
+    jit_passes: str
+    memory: int
+    accel: str
+    timeout: float
+    boot: tuple[str, ...]
+    budget_image: int
+    budget_jit_core: int
+    budget_memory: int
+    budget_components: dict[str, int]
+    tests: tuple[str, ...]
+    payloads: tuple[Payload, ...]
+    c_opt: str
+    payload_timeout: float
 
-    def context(self) -> dict:
+    def context(self) -> dict[str, Any]:
         """The `image` variable every template sees."""
         ctx: dict[str, Any] = {"name": self.name}
         for k in KEYS:
@@ -280,18 +310,22 @@ class _RecipeMethods:
         return ctx
 
 
-def _stored_type(k: Key) -> Any:
+def _stored_type(k: Key) -> str:
+    """The annotation of k's Recipe field, as written above."""
     if k.section == "run" and k.name == "payloads":
-        return tuple[Payload, ...]
-    return {_Size: int, list: tuple[str, ...], dict: dict[str, int]}.get(k.kind, k.kind)
+        return "tuple[Payload, ...]"
+    stored = {_Size: "int", list: "tuple[str, ...]", dict: "dict[str, int]"}
+    return stored.get(k.kind, k.kind.__name__)
 
 
-# name (the recipe file's stem), path, then one field per key, in KEYS order.
-Recipe = make_dataclass(
-    "Recipe", [("name", str), ("path", Path)] + [(k.field, _stored_type(k)) for k in KEYS],
-    bases=(_RecipeMethods,), frozen=True)
-Recipe.__module__ = __name__
-Recipe.__doc__ = "A validated recipe: name, path and one attribute per key of KEYS."
+def _check_fields() -> None:
+    want = [("name", "str"), ("path", "Path")] + [(k.field, _stored_type(k)) for k in KEYS]
+    have = [(f.name, f.type) for f in fields(Recipe)]
+    if have != want:
+        raise AssertionError(f"Recipe's fields do not match KEYS: {have} != {want}")
+
+
+_check_fields()
 
 
 def _stored(k: Key, value: Any) -> Any:
@@ -303,7 +337,7 @@ def _stored(k: Key, value: Any) -> Any:
     return value
 
 
-def default_recipe(name: str = "default", path: Path | None = None, **changes) -> Recipe:
+def default_recipe(name: str = "default", path: Path | None = None, **changes: Any) -> Recipe:
     """A Recipe with every key at its default (not validated against a tree):
     what tests render templates with."""
     values = {k.field: _stored(k, k.default) for k in KEYS}
@@ -535,7 +569,6 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
 
 PAGE = 4 * KIB
 LOW_MEMORY_END = 0x100000   # below 1 MiB: BIOS data, VGA memory, option ROMs
-IDENTITY_MAPPED = 4 * GIB   # the boot page tables map 0..4 GiB
 REL32_REACH = 2 * GIB       # JIT'd code calls kernel functions with rel32
 
 

@@ -109,7 +109,7 @@ def render_template(env: jinja2.Environment, source: str, ctx: dict) -> str:
                            f"{e.message}") from None
     except jinja2.UndefinedError as e:
         raise JitbootError(f"{source}:{_template_line(e, source)}: {e.message}"
-                           f"{_known_names(e.message, ctx)}") from None
+                           f"{_known_names(e.message or '', ctx)}") from None
     except jinja2.TemplateNotFound:
         raise JitbootError(f"{source}: template not found") from None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import Any, Sequence
 
 from . import qemu
 from .build import Image
@@ -18,7 +19,7 @@ from .errors import JitbootError
 from .junit import write_junit
 
 
-def boot(image: Image, medium: str, modules: list[Path] = (), tag: str | None = None,
+def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | None = None,
          accel: str | None = None) -> qemu.RunResult:
     """Boot one medium ('kernel' or 'iso') of a built image and report it."""
     tag = tag or medium
@@ -26,7 +27,7 @@ def boot(image: Image, medium: str, modules: list[Path] = (), tag: str | None = 
     recipe = image.recipe
     if medium == "kernel":
         mods = list(modules) or [p.path for p in recipe.payloads]
-        kwargs = {"kernel": image.elf32, "modules": mods}
+        kwargs: dict[str, Any] = {"kernel": image.elf32, "modules": mods}
     elif medium == "iso":
         kwargs = {"iso": image.iso}
     else:

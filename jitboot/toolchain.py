@@ -16,6 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Sequence
 
 from . import ROOT
 from .errors import JitbootError
@@ -137,7 +138,7 @@ def rel(path: Path, root: Path = ROOT) -> str:
 
 
 def compile_command(src: Path, obj: Path, include_dirs: list[Path],
-                    extra: list[str] = (), root: Path = ROOT,
+                    extra: Sequence[str] = (), root: Path = ROOT,
                     profile: Profile | str = "kernel") -> list[str]:
     """The command compiling one source (.c or .S) with a .d file."""
     prof = PROFILES[profile] if isinstance(profile, str) else profile

@@ -50,6 +50,7 @@ def test_bad_size_baselines(image_builder, tmp_path):
 def test_jit_run_without_or_with_missing_il(image_builder):
     image_builder("default")
     one_line_error(doit(ROOT, "jit-run", check=False),
-                   "no IL files: use `doit jit-run il=FILE.ssa[,FILE2.ssa...]`")
+                   "no payloads: use `doit jit-run src=prog.c[,b.ll,c.ssa]` "
+                   "or `doit jit-run il=FILE.ssa[,FILE2.ssa...]`")
     one_line_error(doit(ROOT, "jit-run", "il=missing.ssa", check=False),
                    f"payload 'missing.ssa' not found (looked at {ROOT / 'missing.ssa'})")

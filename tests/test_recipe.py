@@ -294,16 +294,20 @@ def test_payload_file_name_characters(root):
 def test_jit_run_checks_payloads_as_recipes_do(tmp_path, monkeypatch):
     """`doit jit-run il=...` goes through check_payloads: the same problems,
     the same words, before anything boots."""
+    from types import SimpleNamespace
+
     from jitboot import runner
+    # what run_payloads reads of a built image: where C payloads are translated to
+    image = SimpleNamespace(dir=tmp_path / "image", recipe=recipe.default_recipe())
     for d in ("a", "b"):
         (tmp_path / d).mkdir()
         (tmp_path / d / "x.ssa").write_text("")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(JitbootError) as info:
-        runner.run_payloads(None, ["a/x.ssa", "b/x.ssa"])
+        runner.run_payloads(image, ["a/x.ssa", "b/x.ssa"])
     assert str(info.value).startswith("two payloads are named 'x.ssa' (")
     with pytest.raises(JitbootError) as info:
         recipe.check_payloads(["a/x.ssa", "b/x.ssa"], tmp_path)
     assert str(info.value).startswith("two payloads are named 'x.ssa' (")
     with pytest.raises(JitbootError, match=r"^payload 'nope.ssa' not found \(looked at "):
-        runner.run_payloads(None, ["nope.ssa"])
+        runner.run_payloads(image, ["nope.ssa"])

@@ -6,17 +6,28 @@ import bisect
 import posixpath
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from jitboot.errors import JitbootError
 
 from .elf import (_Unit, _check_extent, _check_header, _check_machine, _layout, _one_line,
                   _read_dwarf, _read_symbols, classify)
-from .model import Component, DEFAULT_COMPONENTS, KINDS, OTHER, SizeReport, Symbol, UNATTRIBUTED
+from .model import (Component, DEFAULT_COMPONENTS, KINDS, OTHER, Section, SizeReport, Symbol,
+                    UNATTRIBUTED)
+
+if TYPE_CHECKING:
+    from elftools.elf.elffile import ELFFile
+
+    from .elf import _Sym
+
+Rules = Iterable[tuple[str, str]]
+# (start, end, file path, component, method): bytes some evidence places
+Claim = tuple[int, int, str, str, str]
 
 
-def audit(elf_path, components: Iterable[tuple[str, str]] | None = None,
-          source_root=None, map_path="auto") -> SizeReport:
+def audit(elf_path: str | Path, components: Rules | None = None,
+          source_root: str | Path | None = None,
+          map_path: str | Path | None = "auto") -> SizeReport:
     """Read a 64-bit x86-64 ELF and attribute its bytes to components.
 
     components: (rule, component) pairs, DEFAULT_COMPONENTS if None.
@@ -88,7 +99,7 @@ class Coverage:
         return None
 
 
-def _unit_at(units: list[_Unit], spans: list[tuple[int, int, int]], addr: int):
+def _unit_at(units: list[_Unit], spans: list[tuple[int, int, int]], addr: int) -> _Unit | None:
     """The unit whose range holds addr; spans are (lo, hi, unit index) by lo."""
     k = bisect.bisect_right(spans, (addr, float("inf"), 0)) - 1
     for lo, hi, i in reversed(spans[max(k - 7, 0):k + 1]):   # ranges rarely nest
@@ -97,13 +108,14 @@ def _unit_at(units: list[_Unit], spans: list[tuple[int, int, int]], addr: int):
     return None
 
 
-def _claims(units, syms, rules, root):
+def _claims(units: list[_Unit], syms: list[_Sym] | None, rules: Rules,
+            root: str | None) -> list[Claim]:
     """(start, end, path, component, method) in priority order."""
-    claims = []
+    claims: list[Claim] = []
     for u in units:
         for lo, hi in u.ranges:
             claims.append((lo, hi, u.path, u.component, "dwarf"))
-    sym_size = {}
+    sym_size: dict[int, int] = {}
     for s in syms or ():
         sym_size[s.addr] = max(sym_size.get(s.addr, 0), s.size)
     for u in units:
@@ -114,16 +126,16 @@ def _claims(units, syms, rules, root):
     spans = sorted((lo, hi, i) for i, u in enumerate(units) for lo, hi in u.ranges if hi > lo)
     by_base = _basename_index(units, root, rules)
     for s in syms or ():
-        u = _unit_at(units, spans, s.addr)
-        if u is not None:
-            claims.append((s.addr, s.addr + s.size, u.path, u.component, "symbol"))
+        unit = _unit_at(units, spans, s.addr)
+        if unit is not None:
+            claims.append((s.addr, s.addr + s.size, unit.path, unit.component, "symbol"))
         elif s.file and s.file in by_base:
             path = by_base[s.file]
             claims.append((s.addr, s.addr + s.size, path, classify(path, rules), "symbol"))
     return claims
 
 
-def _basename_index(units, root, rules) -> dict[str, str]:
+def _basename_index(units: list[_Unit], root: str | None, rules: Rules) -> dict[str, str]:
     """STT_FILE names are basenames; map those that name exactly one file
     (one compile unit, or without DWARF one source file under root that
     some rule claims)."""
@@ -144,10 +156,11 @@ _MAP_NAME = re.compile(r"^ (\.\S+|COMMON)$")
 _MAP_REST = re.compile(r"^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$")
 
 
-def read_map(path) -> list[tuple[int, int, str]]:
+def read_map(path: str | Path) -> list[tuple[int, int, str]]:
     """Input sections (addr, size, object) from a GNU ld -Map file.  Unlike
     DWARF it also places string literals and jump tables; *fill* stays out."""
-    out, pending = [], None
+    out: list[tuple[int, int, str]] = []
+    pending: bool | None = None
     try:
         lines = Path(path).read_text(errors="replace").splitlines()
     except OSError as e:
@@ -167,7 +180,8 @@ def read_map(path) -> list[tuple[int, int, str]]:
     return out
 
 
-def _map_claims(pieces, claims, rules) -> list[tuple]:
+def _map_claims(pieces: list[tuple[int, int, str]], claims: list[Claim],
+                rules: Rules) -> list[Claim]:
     """Claims for each object's input sections, under the compile unit that
     owns most of that object's DWARF-claimed bytes (objects without DWARF
     keep their own name, e.g. libgcc.a(_udivti3.o))."""
@@ -193,9 +207,10 @@ def _map_claims(pieces, claims, rules) -> list[tuple]:
     return out
 
 
-def _audit(path: Path, elf, rules, root, map_path=None) -> SizeReport:
+def _audit(path: Path, elf: ELFFile, rules: Rules, source_root: str | Path | None,
+           map_path: str | Path | None = None) -> SizeReport:
     sections, segments, totals = _layout(elf)
-    root = str(Path(root).resolve()) if root else None
+    root = str(Path(source_root).resolve()) if source_root else None
     units, dwarf_problem = _read_dwarf(elf, rules, root)
     syms = _read_symbols(elf)
     notes = []
@@ -253,7 +268,8 @@ def _audit(path: Path, elf, rules, root, map_path=None) -> SizeReport:
                       method, totals)
 
 
-def _symbols(syms, elf, covers, comp_of_path) -> list[Symbol]:
+def _symbols(syms: list[_Sym], elf: ELFFile, covers: list[tuple[Section, Coverage]],
+             comp_of_path: dict[str, str]) -> list[Symbol]:
     names = {i: s.name for i, s in enumerate(elf.iter_sections())}
     seen, out = set(), []
     for s in sorted(syms, key=lambda s: (-s.size, s.addr, s.name)):

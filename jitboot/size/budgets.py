@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from jitboot import components as manifest
 from jitboot import recipe
@@ -10,8 +10,11 @@ from jitboot.errors import JitbootError
 
 from .model import DEFAULT_BUDGETS, JIT_CORE, Overrun, SizeReport, UNATTRIBUTED
 
+if TYPE_CHECKING:
+    from jitboot.recipe import Recipe
 
-def parse_size(v, where: str = "size") -> int:
+
+def parse_size(v: Any, where: str = "size") -> int:
     """recipe.parse_size (one size grammar: "5 MiB", "500K", "0x1000";
     binary units), with a JitbootError naming where the size came from."""
     try:
@@ -20,14 +23,15 @@ def parse_size(v, where: str = "size") -> int:
         raise JitbootError(f"{where}: {e}") from None
 
 
-def recipe_budgets(recipe) -> dict:
+def recipe_budgets(recipe: Recipe) -> dict[str, Any]:
     """The budgets of a jitboot.recipe.Recipe in check_budgets' form."""
     return {"image": recipe.budget_image, "jit_core": recipe.budget_jit_core,
             "memory": recipe.budget_memory,
             "components": dict(getattr(recipe, "budget_components", None) or {})}
 
 
-def check_budgets(report: SizeReport, budgets: Mapping | None = None) -> list[Overrun]:
+def check_budgets(report: SizeReport,
+                  budgets: Mapping[str, Any] | None = None) -> list[Overrun]:
     """Compare a report with budgets; [] means everything fits.
 
     budgets: {"image": N, "jit_core": N, "memory": N, "components": {name: N}}
@@ -45,9 +49,11 @@ def check_budgets(report: SizeReport, budgets: Mapping | None = None) -> list[Ov
     by_file = sorted(((c.name, c.file) for c in real), key=lambda x: -x[1])
     by_mem = sorted(((c.name, c.memory) for c in real), key=lambda x: -x[1])
     core = [(n, f) for n, f in by_file if n in JIT_CORE]
-    checks = [("image", report.totals["image"], by_file),
-              ("jit_core", report.jit_core, core),
-              ("memory", report.totals["memory"], by_mem)]
+    # (what, measured, culprits, limit); None: the limit is b[what]
+    checks: list[tuple[str, int, list[tuple[str, int]], int | None]] = [
+        ("image", report.totals["image"], by_file, None),
+        ("jit_core", report.jit_core, core, None),
+        ("memory", report.totals["memory"], by_mem, None)]
     comps = b.get("components") or {}
     if not isinstance(comps, Mapping):
         raise JitbootError("budget: 'components' must be a table of component = size")
@@ -61,9 +67,8 @@ def check_budgets(report: SizeReport, budgets: Mapping | None = None) -> list[Ov
         checks.append((f"component {name}", c.file, [(name, c.file)],
                        parse_size(limit, f"budget.components.{name}")))
     out = []
-    for chk in checks:
-        what, measured, culprits = chk[:3]
-        limit = chk[3] if len(chk) > 3 else parse_size(b[what], f"budget.{what}")
+    for what, measured, culprits, fixed in checks:
+        limit = fixed if fixed is not None else parse_size(b[what], f"budget.{what}")
         if measured > limit:
             out.append(Overrun(what, measured, limit, [c for c in culprits if c[1]][:3]))
     return out

@@ -6,12 +6,19 @@ import fnmatch
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, cast
 
 from jitboot.errors import JitbootError
 
 from .model import (DW_OP_addr, OTHER, PF_R, PF_W, PF_X, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE,
                     Section, Segment)
+
+if TYPE_CHECKING:
+    from elftools.dwarf.compileunit import CompileUnit
+    from elftools.dwarf.die import DIE
+    from elftools.dwarf.dwarfinfo import DWARFInfo
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import Section as ElfSection
 
 
 def _one_line(e: BaseException) -> str:
@@ -37,12 +44,12 @@ def _check_header(path: Path) -> None:
                            f"({head[4]}/{head[5]}), expected 64-bit little-endian")
 
 
-def _check_machine(path: Path, elf) -> None:
+def _check_machine(path: Path, elf: ELFFile) -> None:
     if elf["e_machine"] != "EM_X86_64":
         raise JitbootError(f"{path}: ELF for {elf['e_machine']}, expected x86-64 (EM_X86_64)")
 
 
-def _check_extent(path: Path, elf) -> None:
+def _check_extent(path: Path, elf: ELFFile) -> None:
     """pyelftools reads lazily; catch truncation up front, with a clear message."""
     size = path.stat().st_size
     end = elf["e_shoff"] + elf["e_shnum"] * elf["e_shentsize"]
@@ -54,7 +61,7 @@ def _check_extent(path: Path, elf) -> None:
                                f"{s['sh_offset'] + s['sh_size']}, file has {size} bytes)")
 
 
-def _kind(s) -> str:
+def _kind(s: ElfSection) -> str:
     if s["sh_type"] == "SHT_NOBITS":
         return "bss"
     if s["sh_flags"] & SHF_EXECINSTR:
@@ -73,7 +80,7 @@ def _pflags(f: int) -> str:
     return "".join(c if f & b else "-" for c, b in (("R", PF_R), ("W", PF_W), ("X", PF_X)))
 
 
-def _layout(elf) -> tuple[list[Section], list[Segment], dict[str, int]]:
+def _layout(elf: ELFFile) -> tuple[list[Section], list[Segment], dict[str, int]]:
     loads = [(i, seg) for i, seg in enumerate(elf.iter_segments()) if seg["p_type"] == "PT_LOAD"]
     segments = [Segment(i, seg["p_vaddr"], seg["p_paddr"], seg["p_filesz"], seg["p_memsz"],
                         _pflags(seg["p_flags"]), []) for i, seg in loads]
@@ -114,7 +121,7 @@ class _Unit:
     variables: list[tuple[int, int | None]]   # (addr, DWARF type size or None)
 
 
-def _attr_str(die, name: str) -> str | None:
+def _attr_str(die: DIE, name: str) -> str | None:
     a = die.attributes.get(name)
     if a is None:
         return None
@@ -145,7 +152,9 @@ def classify(path: str, rules: Iterable[tuple[str, str]]) -> str:
     return OTHER
 
 
-def _cu_ranges(dw, cu, top) -> list[tuple[int, int]]:
+def _cu_ranges(dw: DWARFInfo, cu: CompileUnit, top: DIE) -> list[tuple[int, int]]:
+    from elftools.dwarf.ranges import BaseAddressEntry
+
     attrs = top.attributes
     low = attrs["DW_AT_low_pc"].value if "DW_AT_low_pc" in attrs else 0
     if "DW_AT_ranges" in attrs:
@@ -154,7 +163,7 @@ def _cu_ranges(dw, cu, top) -> list[tuple[int, int]]:
             return []
         out, base = [], low
         for e in rl.get_range_list_at_offset(attrs["DW_AT_ranges"].value, cu=cu):
-            if hasattr(e, "base_address"):
+            if isinstance(e, BaseAddressEntry):
                 base = e.base_address
             elif e.is_absolute:
                 out.append((e.begin_offset, e.end_offset))
@@ -168,7 +177,7 @@ def _cu_ranges(dw, cu, top) -> list[tuple[int, int]]:
     return []
 
 
-def _type_size(die, depth: int = 0) -> int | None:
+def _type_size(die: DIE | None, depth: int = 0) -> int | None:
     """Byte size of a variable's type, following typedef/const/volatile/arrays."""
     if die is None or depth > 16:
         return None
@@ -193,7 +202,7 @@ def _type_size(die, depth: int = 0) -> int | None:
     return _type_size(inner, depth + 1)
 
 
-def _variables(top) -> list[tuple[int, int | None]]:
+def _variables(top: DIE) -> list[tuple[int, int | None]]:
     """File-scope variables with a fixed address.  Function-scope statics are
     local symbols and get their owner from the STT_FILE symbols instead."""
     out = []
@@ -214,7 +223,8 @@ def _variables(top) -> list[tuple[int, int | None]]:
     return out
 
 
-def _read_dwarf(elf, rules, root) -> tuple[list[_Unit], str | None]:
+def _read_dwarf(elf: ELFFile, rules: Iterable[tuple[str, str]],
+                root: str | None) -> tuple[list[_Unit], str | None]:
     """Compile units, or ([], reason) when there is no usable DWARF."""
     if not elf.has_dwarf_info() or elf.get_section_by_name(".debug_info") is None:
         return [], "no DWARF"
@@ -248,8 +258,10 @@ class _Sym:
     file: str | None     # STT_FILE name in front of a local symbol
 
 
-def _read_symbols(elf) -> list[_Sym] | None:
-    tab = elf.get_section_by_name(".symtab")
+def _read_symbols(elf: ELFFile) -> list[_Sym] | None:
+    from elftools.elf.sections import SymbolTableSection
+
+    tab = cast(SymbolTableSection | None, elf.get_section_by_name(".symtab"))
     if tab is None:
         return None
     out, cur_file = [], None

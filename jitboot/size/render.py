@@ -145,8 +145,8 @@ _SHADE = {"text": 0.42, "rodata": 0.58, "data": 0.70, "bss": 0.82}
 
 def color(comp: str, kind: str = "text") -> str:
     if comp == UNATTRIBUTED:
-        g = int(255 * (0.45 + 0.35 * _SHADE[kind]))
-        return f"#{g:02x}{g:02x}{g:02x}"
+        grey = int(255 * (0.45 + 0.35 * _SHADE[kind]))
+        return f"#{grey:02x}{grey:02x}{grey:02x}"
     hue = _HUE.get(comp, zlib.crc32(comp.encode()) % 360)
     r, g, b = colorsys.hls_to_rgb(hue / 360, _SHADE[kind], 0.55)
     return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
@@ -157,14 +157,16 @@ def _worst(row: list[float], side: float) -> float:
     return max(max(side * side * r / (s * s), s * s / (side * side * r)) for r in row)
 
 
-def squarify(values: list[float], x: float, y: float, w: float, h: float):
+def squarify(values: list[float], x: float, y: float, w: float,
+             h: float) -> list[tuple[float, float, float, float]]:
     """Squarified treemap (Bruls, Huizing, van Wijk): rectangles for values
     sorted largest first, in the same order."""
     total = sum(values)
     if total <= 0:
         return [(x, y, 0.0, 0.0) for _ in values]
     areas = [v * w * h / total for v in values]
-    rects, i = [], 0
+    rects: list[tuple[float, float, float, float]] = []
+    i = 0
     while i < len(areas):
         side = min(w, h)
         row = [areas[i]]
@@ -189,11 +191,11 @@ def squarify(values: list[float], x: float, y: float, w: float, h: float):
     return rects
 
 
-def _esc(s) -> str:
+def _esc(s: object) -> str:
     return html.escape(str(s), quote=True)
 
 
-def _label(x, y, w, h, lines: list[str], size: int = 12) -> str:
+def _label(x: float, y: float, w: float, h: float, lines: list[str], size: int = 12) -> str:
     out = []
     for i, text in enumerate(lines):
         fs = size if i == 0 else size - 2
@@ -403,7 +405,7 @@ td.r, th.r {{ text-align: right; font-variant-numeric: tabular-nums; }}
 """
 
 
-def write_html(report: SizeReport, path, overruns: list[Overrun] | None = None,
+def write_html(report: SizeReport, path: str | Path, overruns: list[Overrun] | None = None,
                dif: Diff | None = None, budgets: dict | None = None) -> None:
     from jitboot.render import write_if_changed      # atomic: never a half-written page
     write_if_changed(Path(path), render_html(report, overruns, dif, budgets))

@@ -7,7 +7,7 @@ import os
 import posixpath
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Iterable, Mapping
 
 from jitboot.errors import JitbootError
 
@@ -17,7 +17,7 @@ from .elf import _one_line
 from .model import Change, DEFAULT_BUDGETS, Diff, KINDS, Overrun, SCHEMA_VERSION, SizeReport
 
 
-def load_report(path) -> dict:
+def load_report(path: str | Path) -> dict[str, Any]:
     """A size.json as a dict; JitbootError if unreadable or another schema."""
     p = Path(path)
     try:
@@ -73,7 +73,7 @@ def _changes(old: dict[str, int], new: dict[str, int]) -> list[Change]:
     return sorted(ch, key=lambda c: (-abs(c.delta), c.name))
 
 
-def diff(old, new) -> Diff:
+def diff(old: dict[str, Any] | str | Path, new: SizeReport | dict[str, Any]) -> Diff:
     """Growth between a baseline (dict from load_report, or a path) and a new
     report (SizeReport or dict), per component (file bytes) and per symbol."""
     if not isinstance(old, dict):
@@ -87,8 +87,9 @@ def diff(old, new) -> Diff:
                 Change("memory", old["totals"]["memory"], new["totals"]["memory"]))
 
 
-def report_dict(report: SizeReport, overruns: list[Overrun] | None = None) -> dict:
-    d = {"schema_version": SCHEMA_VERSION, "elf": report.elf, "method": report.method,
+def report_dict(report: SizeReport, overruns: list[Overrun] | None = None) -> dict[str, Any]:
+    d: dict[str, Any] = {
+         "schema_version": SCHEMA_VERSION, "elf": report.elf, "method": report.method,
          "notes": report.notes, "totals": report.totals, "attribution": report.attribution,
          "sections": [asdict(s) for s in report.sections],
          "segments": [asdict(s) for s in report.segments],
@@ -103,7 +104,7 @@ def report_dict(report: SizeReport, overruns: list[Overrun] | None = None) -> di
     return d
 
 
-def write_json(report: SizeReport, path, overruns: list[Overrun] | None = None) -> None:
+def write_json(report: SizeReport, path: str | Path, overruns: list[Overrun] | None = None) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(str(path) + ".tmp")
     tmp.write_text(json.dumps(report_dict(report, overruns), indent=1) + "\n")
@@ -118,8 +119,10 @@ class Published:
     text: str            # what to print
 
 
-def publish(image_dir, budgets: Mapping | None = None, components=None,
-            source_root=None, baseline=None, top: int = 15) -> Published:
+def publish(image_dir: str | Path, budgets: Mapping[str, Any] | None = None,
+            components: Iterable[tuple[str, str]] | None = None,
+            source_root: str | Path | None = None,
+            baseline: str | Path | None = None, top: int = 15) -> Published:
     """The whole `doit size` step for build/images/NAME: audit kernel.elf,
     keep the previous size.json as size.prev.json, write size.json and
     size.html, and diff against the baseline (given, or size.prev.json)."""
