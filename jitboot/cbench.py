@@ -35,6 +35,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import ROOT, paths, toolchain
 from .errors import JitbootError
@@ -68,11 +69,14 @@ def programs(root: Path = ROOT, names: list[str] | None = None) -> list[Program]
     return found
 
 
-def variant_names(levels=LEVELS) -> list[str]:
+def variant_names(levels: tuple[str, ...] = LEVELS) -> list[str]:
     return list(NATIVE) + [f"{v}{lvl}" for lvl in levels for v in PER_LEVEL]
 
 
-def _run(cmd: list[str], what: str, **kw) -> subprocess.CompletedProcess:
+Command = list["str | Path"]
+
+
+def _run(cmd: Command, what: str, **kw: Any) -> subprocess.CompletedProcess[str]:
     try:
         proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
                               timeout=RUN_TIMEOUT, **kw)
@@ -81,7 +85,7 @@ def _run(cmd: list[str], what: str, **kw) -> subprocess.CompletedProcess:
     return proc
 
 
-def _checked(cmd: list[str], what: str) -> str:
+def _checked(cmd: Command, what: str) -> str:
     proc = _run(cmd, what)
     if proc.returncode != 0:
         raise JitbootError(f"{what} failed (exit {proc.returncode}): "
@@ -89,12 +93,13 @@ def _checked(cmd: list[str], what: str) -> str:
     return proc.stdout
 
 
-def prepare(prog: Program, work: Path, levels=LEVELS, root: Path = ROOT) -> dict[str, list]:
+def prepare(prog: Program, work: Path, levels: tuple[str, ...] = LEVELS,
+            root: Path = ROOT) -> dict[str, Command]:
     """Build every variant of prog under work; return variant -> command."""
     from . import llvm
     from .build import program_output
     work.mkdir(parents=True, exist_ok=True)
-    cmds: dict[str, list] = {}
+    cmds: dict[str, Command] = {}
     for cc, name in (("gcc", "gcc"), (CLANG, "clang")):
         exe = work / f"{name}.exe"
         _checked([toolchain.require(cc), "-O2", "-o", exe, prog.source, "-lm"],
@@ -115,7 +120,7 @@ def prepare(prog: Program, work: Path, levels=LEVELS, root: Path = ROOT) -> dict
     return cmds
 
 
-def compile_cost(cmd: list, what: str) -> int | None:
+def compile_cost(cmd: Command, what: str) -> int | None:
     """Instructions of one compile of the JIT command's module: `jitrun
     --cycles N` compiles and releases it N+1 times without running main,
     so the difference of N = 2 and N = 1 is one compile.  None for native
@@ -133,7 +138,7 @@ def compile_cost(cmd: list, what: str) -> int | None:
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
-def instructions(cmd: list, what: str, env: dict | None = None) -> int:
+def instructions(cmd: Command, what: str, env: dict[str, str] | None = None) -> int:
     """Instructions the whole process ran, by callgrind."""
     vg = toolchain.require("valgrind")
     proc = _run([vg, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd], what,
@@ -145,14 +150,14 @@ def instructions(cmd: list, what: str, env: dict | None = None) -> int:
     return int(m.group(1))
 
 
-def _time(cmd: list) -> float:
+def _time(cmd: Command) -> float:
     start = time.perf_counter()
     subprocess.run([str(c) for c in cmd], stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
     return time.perf_counter() - start
 
 
-def paired_ratio(base: list, other: list, pairs: int) -> float:
+def paired_ratio(base: Command, other: Command, pairs: int) -> float:
     """Median over pairs of time(other) / time(base), run A B A B ..."""
     ratios = []
     for _ in range(pairs):
@@ -162,10 +167,10 @@ def paired_ratio(base: list, other: list, pairs: int) -> float:
     return statistics.median(ratios)
 
 
-def measure(prog: Program, cmds: dict[str, list], pairs: int = 5) -> dict:
+def measure(prog: Program, cmds: dict[str, Command], pairs: int = 5) -> dict[str, Any]:
     """Check every variant's output, then count and time it."""
     expected = prog.expected.read_text()
-    row: dict = {"program": prog.name, "instructions": {}, "compile": {}, "wall_vs_gcc": {}}
+    row: dict[str, Any] = {"program": prog.name, "instructions": {}, "compile": {}, "wall_vs_gcc": {}}
     for name, cmd in cmds.items():
         proc = _run(cmd, f"{prog.name} {name}")
         if proc.returncode != 0 or proc.stdout != expected:
@@ -189,7 +194,7 @@ def geomean(xs: list[float]) -> float | None:
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else None
 
 
-def summarize(rows: list[dict], variants: list[str]) -> dict:
+def summarize(rows: list[dict[str, Any]], variants: list[str]) -> dict[str, Any]:
     ratios = {v: [r["instructions"][v] / r["instructions"]["gcc"] for r in rows]
               for v in variants if v != "gcc"}
     walls = {v: [r["wall_vs_gcc"][v] for r in rows if v in r["wall_vs_gcc"]]
@@ -208,7 +213,7 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def table(report: dict) -> str:
+def table(report: dict[str, Any]) -> str:
     variants = [v for v in report["variants"] if v != "gcc"]
     head = "| program | gcc -O2 instr | " + " | ".join(variants) + " |"
     lines = [f"real-program benchmark, host: {report['cpu']}, {report['cores']} cores: "
@@ -216,7 +221,7 @@ def table(report: dict) -> str:
              f"/ gcc -O2 (scale {WALL_SCALE}, {report['pairs']} pairs)", "",
              head, "|---|--:|" + "--:|" * len(variants)]
 
-    def fmt(x):
+    def fmt(x: float | None) -> str:
         return f"{x:.2f}x" if x is not None else "-"
     for r in report["programs"]:
         g = r["instructions"]["gcc"]
@@ -236,7 +241,7 @@ def table(report: dict) -> str:
 
 
 def run(root: Path = ROOT, names: list[str] | None = None, pairs: int = 5,
-        levels=LEVELS, out: Path | None = None) -> dict:
+        levels: tuple[str, ...] = LEVELS, out: Path | None = None) -> dict[str, Any]:
     """Build, check, count and time every program; write build/cbench.json."""
     progs = programs(root, names)
     work = paths.build_dir(root) / "cbench"

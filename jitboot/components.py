@@ -147,7 +147,6 @@ class Program:
     output: str                           # relative to the build directory
     link_flags: tuple[str, ...] = ()
     libs: tuple[str, ...] = ()            # after the objects
-    needs: tuple[str, ...] = ()           # programs that must exist first (generators)
 
     def parts(self) -> list[Component]:
         return [BY_NAME[n] for n in self.components]
@@ -167,7 +166,6 @@ PROGRAMS: tuple[Program, ...] = (
             ("asm", "asmdump_main"), "host", "host/asmdump"),
     Program("jitbench", "the benchmark on the host: JIT, gcc twins and QBE AOT in one process",
             JIT + ("bench", "bench_programs", "jitbench_main"), "host", "host/jitbench",
-            needs=("qbe-stock",),
             libs=EXPORT_LIBS),
     Program("jitrun-asan", "jitrun under ASan and UBSan",
             JIT + ("jitrun_main",), "asan", "host-asan/jitrun",

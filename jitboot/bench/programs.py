@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 import subprocess
 import tempfile
@@ -10,6 +12,9 @@ from pathlib import Path
 
 from .. import ROOT, protocol, toolchain
 from ..errors import JitbootError
+
+if TYPE_CHECKING:
+    from ..build import Image
 
 
 BENCH_DIR = Path("tests") / "bench"
@@ -166,7 +171,7 @@ def generate(out: Path, qbe: Path, root: Path = ROOT) -> list[Path]:
     return generated_files(out, root)
 
 
-def generate_for_image(image, root: Path = ROOT) -> None:
+def generate_for_image(image: "Image", root: Path = ROOT) -> None:
     """The bench_gen task: the kernel's table and QBE's assembly (the qbe
     program, built by its own task, makes the assembly)."""
     from ..build import program_output

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import json
 import math
 from pathlib import Path
 
 from .. import ROOT, toolchain
 from ..errors import JitbootError
+
+if TYPE_CHECKING:
+    from ..recipe import Recipe
 
 from .programs import GOALS, JITS, REQUIREMENT, VARIANTS
 from .runs import (KernelRun, environment, measure_builds, ratio_key, run_host, run_kernel,
@@ -100,12 +105,12 @@ def chart_svg(report: dict) -> str:
            f'{(env.get("accel") or "?").upper()}'
            f'{" (emulated: kernel figures are not native speed)" if env.get("emulated") else ""}'
            f'</text>']
-    for v in range(top + 1):
-        req = v == REQUIREMENT
+    for tick in range(top + 1):
+        req = tick == REQUIREMENT
         style = 'stroke="#c00" stroke-dasharray="4,3"' if req else 'stroke="#bbb"'
-        out.append(f'<line x1="{x(v):.1f}" y1="{y0}" x2="{x(v):.1f}" y2="{bottom}" {style}/>')
-        out.append(f'<text x="{x(v):.1f}" y="{bottom + 14}" text-anchor="middle">'
-                   f'{v}x{" (requirement)" if req else ""}</text>')
+        out.append(f'<line x1="{x(tick):.1f}" y1="{y0}" x2="{x(tick):.1f}" y2="{bottom}" {style}/>')
+        out.append(f'<text x="{x(tick):.1f}" y="{bottom + 14}" text-anchor="middle">'
+                   f'{tick}x{" (requirement)" if req else ""}</text>')
     for g in GOALS:
         out.append(f'<line x1="{x(g):.1f}" y1="{y0 - 4}" x2="{x(g):.1f}" y2="{bottom}" '
                    f'stroke="#1e8449" stroke-dasharray="2,2"/>')
@@ -148,8 +153,8 @@ def _xml(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def run_benchmark(recipe=None, root: Path = ROOT, builds: bool = True,
-                  real_programs: bool = True) -> dict:
+def run_benchmark(recipe: "Recipe | None" = None, root: Path = ROOT, builds: bool = True,
+                  real_programs: bool = True) -> dict[str, Any]:
     """`doit bench`: boot the bench image, run the host twin, time the
     builds, run the real-program benchmark (jitboot/cbench.py, its own
     build/cbench.json too); print the tables, write build/bench.json and

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import math
 import os
 import platform
@@ -16,6 +18,9 @@ from pathlib import Path
 from .. import ROOT, build, toolchain
 from ..errors import JitbootError
 
+if TYPE_CHECKING:
+    from ..build import Image
+
 from .programs import JITS, KTESTS, LINE_RE, PAIR_RE, QBE_TARGET, RATIOS, VARIANTS
 
 
@@ -26,7 +31,7 @@ def build_jitbench(root: Path = ROOT) -> Path:
     return build_programs(["jitbench"], root)["jitbench"]
 
 
-def run_host(root: Path = ROOT, quick: bool = False, names: list[str] = (),
+def run_host(root: Path = ROOT, quick: bool = False, names: tuple[str, ...] | list[str] = (),
              runs: int | None = None, build: bool = True,
              passes: str | None = None) -> "Figures":
     """Run jitbench (built first unless build is False), with passes as
@@ -110,9 +115,10 @@ def parse_lines(lines: list[str]) -> Figures:
     return fig
 
 
-def geomean(values: list[float]) -> float | None:
-    values = [v for v in values if v]
-    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+def geomean(values: list[float | None]) -> float | None:
+    """Geometric mean of the figures there are (None: a variant that failed)."""
+    have = [v for v in values if v]
+    return math.exp(sum(math.log(v) for v in have) / len(have)) if have else None
 
 
 def summarize(fig: Figures) -> dict:
@@ -149,7 +155,7 @@ class KernelRun:
     serial_log: Path
 
 
-def run_kernel(image) -> KernelRun:
+def run_kernel(image: "Image") -> KernelRun:
     """Boot a built bench image (its -kernel ELF32) and read its figures."""
     from .. import ktap, qemu, runner
     tests = [t for t in image.recipe.tests if t in KTESTS]
