@@ -54,4 +54,12 @@ const char *jit_passes(void);
 /* The known pass names, comma-separated. */
 extern const char jit_pass_names[];
 
+/* What our passes did in the last compile (jit_compile or
+ * jit_il_to_asm), summed over the module's functions. */
+struct jit_stats {
+	unsigned long tre;      /* recursive calls turned into jumps (tre) */
+	unsigned long inlined;  /* calls replaced by the callee (inline) */
+};
+void jit_stats(struct jit_stats *st);
+
 #endif

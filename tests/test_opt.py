@@ -217,10 +217,12 @@ def test_recursion_inlined_into_itself(jitrun, tmp_path):
     assert both.count("\n") > 2 * tre.count("\n")
 
 
-def test_function_with_call_free_loop_not_inlined(jitrun, tmp_path):
-    """A callee whose time goes to a loop without calls stays a call (the
-    call saved is noise, the copy costs registers); one whose loop calls
-    (fib after tail recursion elimination) is still inlined."""
+def test_small_loop_inlined_recursive_loop_not(jitrun, tmp_path):
+    """A small callee with a loop is inlined (the cost model counts its
+    size, loops or not); a recursive function with a loop that makes no
+    call stays a call (a quicksort's partition loop inlined into itself
+    ran slower and compiled ten times slower); fib, whose loop calls after
+    tail recursion elimination, is still inlined."""
     body, _, _ = RECURSIONS["fib"]
     prog = tmp_path / "loops.ssa"
     prog.write_text(_program(body + """
@@ -235,18 +237,41 @@ function l $sum(l %n) {
 @done
 	ret %s
 }
+function l $rsum(l %n) {
+@start
+	%s =l copy 0
+	%i =l copy %n
+@loop
+	%s =l add %s, %i
+	%i =l sub %i, 1
+	%more =w csgtl %i, 0
+	jnz %more, @loop, @done
+@done
+	%z =w ceql %n, 0
+	jnz %z, @base, @rec
+@base
+	ret %s
+@rec
+	%m =l sub %n, 1
+	%t =l call $rsum(l %m)
+	%u =l sub %t, %s
+	ret %u
+}
 export function l $g(l %n) {
 @start
 	%a =l call $sum(l %n)
 	%b =l call $f(l %n)
+	%c =l call $rsum(l 1)
 	%r =l add %a, %b
+	%r =l sub %r, %c
 	ret %r
 }""", [10]))
     asm = run([jitrun, "--passes=all", "-S", prog]).stdout
     g = asm[asm.index("\ng:"):]
     g = g[:g.index("/* end function")]
-    assert "callq sum" in g, "the loop was inlined"
-    assert g.count("callq") == 2, "one call to sum, one left of fib's copies"
+    assert "callq sum" not in g, "the small loop was inlined"
+    assert "callq rsum" in g, "the recursive loop stays a call"
+    assert g.count("callq") == 2, "one call to rsum, one left of fib's copies"
     assert len(g.splitlines()) > 40, "fib's copies are in g"
     assert run([jitrun, "--passes=all", prog]).stdout == "55\n"
 

@@ -9,6 +9,8 @@
  *	jitrun --passes=SPEC ...       our optimization passes: all (the
  *	                               default), none, or names (tre,inline);
  *	                               comes before the other options
+ *	jitrun --stats ...             after compiling, print what the
+ *	                               passes did to stderr ("inlined 3")
  *
  * Errors in FILE go to stderr as FILE:LINE: message, exit status 2. */
 #include <errno.h>
@@ -30,7 +32,7 @@ enum {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: jitrun [--passes=all|none|%s] [-S | --cycles N] "
+	fprintf(stderr, "usage: jitrun [--passes=all|none|%s] [--stats] [-S | --cycles N] "
 		"FILE.ssa [args...]\n", jit_pass_names);
 	exit(EXIT_USAGE);
 }
@@ -85,6 +87,19 @@ basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
+static int showstats;
+
+static void
+printstats(void)
+{
+	struct jit_stats st;
+
+	if (!showstats)
+		return;
+	jit_stats(&st);
+	fprintf(stderr, "tre %lu\ninlined %lu\n", st.tre, st.inlined);
+}
+
 static int
 print_asm(const char *path, const char *il, size_t len)
 {
@@ -95,6 +110,7 @@ print_asm(const char *path, const char *il, size_t len)
 	memset(&err, 0, sizeof err);
 	if (jit_il_to_asm(il, len, basename_of(path), &text, &n, &err) != 0)
 		fail(path, &err);
+	printstats();
 	fwrite(text, 1, n, stdout);
 	free(text);
 	return 0;
@@ -162,6 +178,11 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	if (argc > 0 && strcmp(argv[0], "--stats") == 0) {
+		showstats = 1;
+		argv++;
+		argc--;
+	}
 	if (argc > 0 && strcmp(argv[0], "-S") == 0) {
 		asmonly = 1;
 		argv++;
@@ -189,6 +210,7 @@ main(int argc, char **argv)
 	memset(&err, 0, sizeof err);
 	if (jit_compile(il, len, name, &m, &err) != 0)
 		fail(path, &err);
+	printstats();
 	free(il);
 	entry = (int (*)(int, char **))jit_symbol(m, "main");
 	if (!entry) {

@@ -1,29 +1,44 @@
 /* Inlining of small functions defined in the same module.
  *
- * The first parse of the module (pipeline.c) hands every function to
- * opt_remember(), which keeps a copy of the small ones that can be
- * inlined, after tail recursion elimination. In the real pass a call
- * to one of them, `%r =k call $g(args)`, splits its block: the part
- * before the call jumps into a fresh copy of $g's blocks, whose
- * parameters are copies of args and whose returns assign %r and jump
- * to the part after the call. The copies may call again; inlining goes
- * ROUNDS levels deep, so a recursive function is unrolled that many
- * times into its callers (and into itself), within a size budget.
+ * Every function of the module reaches opt_remember() in SSA form,
+ * right after QBE's promote and ssa passes (pipeline.c holds them all
+ * there until the module is parsed): a C front end's naive IL has all
+ * its locals in stack slots, and only after promotion do its small
+ * helpers look small. opt_remember() counts the calls to each function
+ * and keeps a copy of those that may be inlined, after tail recursion
+ * elimination. In the real pass a call to one of them,
+ * `%r =k call $g(args)`, splits its block: the part before the call
+ * jumps into a fresh copy of $g's blocks, whose parameters are copies
+ * of args and whose returns give %r (one return: a copy; several: a
+ * phi) and jump to the part after the call. The copy is in SSA form
+ * like its caller; QBE's load elimination, GVN and GCM run after it.
+ * The copies may call again; inlining goes ROUNDS levels deep, so a
+ * recursive function is unrolled that many times into its callers
+ * (and into itself), within a size budget.
+ *
+ * The cost model (worth): size is what the callee will cost, its
+ * instructions and phis without copies (most vanish in GVN and
+ * register allocation). A callee of at most MAXSIZE is inlined, one
+ * called from a single place in the module up to ONCESIZE. A callee
+ * with a loop that makes no call (a work loop) is inlined only when
+ * it is at most LOOPSIZE and not recursive: its time goes to the loop,
+ * so the call saved matters only when the loop is short, while every
+ * copy adds the loop's live values to the caller's register pressure
+ * (a recursive quicksort ran slower and compiled ten times slower with
+ * its partition loop inlined into itself). Each function may grow by
+ * GROWTH through inlining.
  *
  * Only calls whose callee is known are inlined: external symbols
  * (printf) and calls through pointers stay calls, and so do functions
- * with aggregate or sub-word parameters or results, variadic ones and
- * those with alloc (opt_params).  Neither are functions with a loop
- * that makes no call (workloop): their time goes to that loop, so the
- * call saved is noise, while every copy adds the loop's live values to
- * the caller's register pressure and multiplies the work of QBE's
- * later passes (a recursive quicksort ran slower and compiled ten
- * times slower inlined). */
+ * with aggregate parameters or results, variadic ones and those that
+ * keep a stack slot (opt_params). */
 #include "all.h"
 #include "opt.h"
 
 enum {
-	MAXSIZE = 48,   /* instructions + phis of a function worth inlining */
+	MAXSIZE = 40,   /* size of a function worth inlining anywhere */
+	ONCESIZE = 120, /* ... of a function called from one place */
+	LOOPSIZE = 30,  /* ... of a function with a work loop */
 	ROUNDS = 3,     /* levels of calls inlined into a function */
 	GROWTH = 400,   /* instructions inlining may add to a function */
 };
@@ -37,6 +52,8 @@ struct Body {
 	int np, size, nblk, ntmp, ncon;
 	int nret;       /* blocks returning a value */
 	int k;          /* class returned, Kx when it returns nothing */
+	int loop;       /* has a work loop */
+	int self;       /* calls itself */
 	short *cls;     /* class of each temporary */
 	Con *con;
 	struct {
@@ -47,21 +64,103 @@ struct Body {
 		Ref arg;
 		int s1, s2;
 	} *blk;
-	Body *link;
 };
 
-static Body *bodies;
+/* The module's functions by interned name (open addressing): how many
+ * calls name each, and its body when it may be inlined. */
+typedef struct Callee Callee;
+
+struct Callee {
+	uint32_t key;   /* interned name + 1; 0: free */
+	uint ncall;
+	Body *bd;
+};
+
+static Callee *tab;
+static uint ntab, nused;  /* ntab a power of 2 */
+
+static Callee *
+entry(uint32_t id)
+{
+	Callee *old;
+	uint h, n, j;
+
+	if (2 * (nused + 1) > ntab) {
+		old = tab;
+		n = ntab;
+		ntab = ntab ? 2*ntab : 64;
+		tab = emalloc(ntab * sizeof tab[0]);
+		nused = 0;
+		for (j=0; j<n; j++)
+			if (old[j].key)
+				*entry(old[j].key - 1) = old[j];
+		free(old);
+	}
+	for (h=id*0x9e3779b1u;; h++) {
+		h &= ntab - 1;
+		if (tab[h].key == id + 1)
+			return &tab[h];
+		if (!tab[h].key) {
+			nused++;
+			tab[h].key = id + 1;
+			return &tab[h];
+		}
+	}
+}
+
+static Callee *
+lookup(uint32_t id)
+{
+	uint h;
+
+	if (!ntab)
+		return 0;
+	for (h=id*0x9e3779b1u;; h++) {
+		h &= ntab - 1;
+		if (tab[h].key == id + 1)
+			return &tab[h];
+		if (!tab[h].key)
+			return 0;
+	}
+}
+
+/* The symbol a direct call names, or -1. */
+static int64_t
+target(Fn *fn, Ins *i)
+{
+	Con *c;
+
+	if (i->op != Ocall || rtype(i->arg[0]) != RCon)
+		return -1;
+	c = &fn->con[i->arg[0].val];
+	if (c->type != CAddr || c->sym.type != SGlo || c->bits.i != 0)
+		return -1;
+	return c->sym.id;
+}
+
+static int
+inssize(Ins *i)
+{
+	switch (i->op) {
+	case Ocopy: case Onop: case Odbgloc: case Opar:
+		return 0;
+	default:
+		return 1;
+	}
+}
 
 static int
 fnsize(Fn *fn)
 {
 	Blk *b;
 	Phi *p;
+	Ins *i;
 	int n;
 
 	n = 0;
 	for (b=fn->start; b; b=b->link) {
-		n += b->nins;
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			n += inssize(i);
 		for (p=b->phi; p; p=p->link)
 			n++;
 	}
@@ -121,33 +220,55 @@ workloop(Fn *fn)
 	return found;
 }
 
-static Body *
-find(uint32_t id)
+static int
+callsself(Fn *fn, uint32_t id)
 {
-	Body *bd;
+	Blk *b;
+	Ins *i;
 
-	for (bd=bodies; bd; bd=bd->link)
-		if (bd->id == id)
-			return bd;
+	for (b=fn->start; b; b=b->link)
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if (target(fn, i) == id)
+				return 1;
 	return 0;
+}
+
+static void
+countcalls(Fn *fn)
+{
+	Blk *b;
+	Ins *i;
+	int64_t id;
+
+	for (b=fn->start; b; b=b->link)
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if ((id = target(fn, i)) >= 0)
+				entry(id)->ncall++;
 }
 
 void
 opt_remember(Fn *fn)
 {
 	Body *bd;
+	Callee *e;
 	Blk *b, **order;
 	Phi *p, *q, **pp;
-	int np, n, j, t;
+	int np, n, j, t, size;
 	uint *idx;
 
+	countcalls(fn);
 	np = opt_params(fn);
-	if (np < 0 || fnsize(fn) > MAXSIZE || find(intern(fn->name)) || workloop(fn))
+	size = fnsize(fn);
+	e = entry(intern(fn->name));
+	if (np < 0 || size > ONCESIZE || e->bd)
 		return;
 	bd = emalloc(sizeof *bd);
-	bd->id = intern(fn->name);
+	e->bd = bd;
+	bd->id = e->key - 1;
 	bd->np = np;
-	bd->size = fnsize(fn);
+	bd->size = size;
+	bd->loop = workloop(fn);
+	bd->self = callsself(fn, bd->id);
 	bd->k = Kx;
 	bd->nret = 0;
 	bd->ntmp = fn->ntmp;
@@ -197,20 +318,15 @@ opt_remember(Fn *fn)
 	}
 	free(order);
 	free(idx);
-	bd->link = bodies;
-	bodies = bd;
 }
 
-void
-opt_forget(void)
+static void
+freebody(Body *bd)
 {
-	Body *bd;
 	Phi *p, *q;
 	int j;
 
-	while ((bd = bodies)) {
-		bodies = bd->link;
-		for (j=0; j<bd->nblk; j++) {
+	for (j=0; j<bd->nblk; j++) {
 			free(bd->blk[j].ins);
 			for (p=bd->blk[j].phi; p; p=q) {
 				q = p->link;
@@ -219,11 +335,32 @@ opt_forget(void)
 				free(p);
 			}
 		}
-		free(bd->blk);
-		free(bd->con);
-		free(bd->cls);
-		free(bd);
-	}
+	free(bd->blk);
+	free(bd->con);
+	free(bd->cls);
+	free(bd);
+}
+
+void
+opt_forget(void)
+{
+	uint j;
+
+	for (j=0; j<ntab; j++)
+		if (tab[j].bd)
+			freebody(tab[j].bd);
+	free(tab);
+	tab = 0;
+	ntab = nused = 0;
+}
+
+/* The cost model (see the top of the file). */
+static int
+worth(Body *bd, uint ncall)
+{
+	if (bd->loop)
+		return bd->size <= LOOPSIZE && !bd->self;
+	return bd->size <= MAXSIZE || (ncall == 1 && bd->size <= ONCESIZE);
 }
 
 /* The body $g of `call $g`, if this call can be replaced by it. */
@@ -231,18 +368,17 @@ static Body *
 callee(Fn *fn, Blk *b, uint ci)
 {
 	Ins *i;
-	Con *c;
+	Callee *e;
 	Body *bd;
+	int64_t id;
 	int a, n;
 
 	i = &b->ins[ci];
-	if (i->op != Ocall || rtype(i->arg[0]) != RCon || !req(i->arg[1], R))
+	id = target(fn, i);
+	if (id < 0 || !req(i->arg[1], R))
 		return 0;
-	c = &fn->con[i->arg[0].val];
-	if (c->type != CAddr || c->sym.type != SGlo || c->bits.i != 0)
-		return 0;
-	bd = find(c->sym.id);
-	if (!bd)
+	e = lookup(id);
+	if (!e || !(bd = e->bd) || !worth(bd, e->ncall))
 		return 0;
 	if (!req(i->to, R) && bd->k != i->cls)
 		return 0;
@@ -458,11 +594,12 @@ opt_inline(Fn *fn)
 	Blk *b;
 	Body *bd;
 	uint i, nv, cap;
-	int r, budget;
+	int r, budget, done;
 
-	if (!bodies)
+	if (!nused)
 		return;
 	budget = GROWTH;
+	done = 0;
 	for (r=0; r<ROUNDS && budget > 0; r++) {
 		v = 0;
 		nv = cap = 0;
@@ -484,11 +621,20 @@ opt_inline(Fn *fn)
 		for (i=nv; i-- > 0;) {
 			if (v[i].bd->size > budget)
 				continue;
-			budget -= v[i].bd->size;
+			/* at least 1: the copy's blocks cost too */
+			budget -= v[i].bd->size ? v[i].bd->size : 1;
 			inlinecall(fn, v[i].b, v[i].ci, v[i].bd);
+			opt_stats.inlined++;
+			done++;
 		}
 		free(v);
 		if (nv == 0)
 			break;
+	}
+	if (done) {
+		fillcfg(fn);
+		filluse(fn);
+		filldom(fn);
+		ssacheck(fn);
 	}
 }
