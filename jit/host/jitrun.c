@@ -97,7 +97,8 @@ printstats(void)
 	if (!showstats)
 		return;
 	jit_stats(&st);
-	fprintf(stderr, "tre %lu\ninlined %lu\n", st.tre, st.inlined);
+	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\n",
+		st.tre, st.inlined, st.extensions);
 }
 
 static int

@@ -8,12 +8,13 @@ static const struct {
 } passtab[] = {
 	{"tre", OPT_TRE},
 	{"inline", OPT_INLINE},
+	{"ext", OPT_EXT},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline";
+const char jit_pass_names[] = "tre,inline,ext";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -108,6 +109,13 @@ opt_module(Fn *fn)
 {
 	if (opt_passes & OPT_INLINE)
 		opt_inline(fn);
+}
+
+void
+opt_ssa(Fn *fn)
+{
+	if (opt_passes & OPT_EXT)
+		opt_ext(fn);
 }
 
 int

@@ -7,13 +7,16 @@
  *	inline  calls to small functions defined in the same module are
  *	        replaced by their bodies, recursive calls a bounded number
  *	        of levels deep (opt_inline.c)
+ *	ext     an extension of a value loaded for it alone becomes a load
+ *	        of the right kind: loadub + extsb is loadsb (opt_ext.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
  * before SSA construction (QBE_HOOK_PROMOTED), so it may assign a
  * temporary again and QBE's ssa pass builds the loop phis; inline in
  * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
- * GCM, which then work across the inlined code. The selection is
+ * GCM, which then work across the inlined code; ext after those
+ * (QBE_HOOK_SSA). The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
 #ifndef JIT_QBE_OPT_H
@@ -24,7 +27,8 @@
 enum {
 	OPT_TRE = 1 << 0,
 	OPT_INLINE = 1 << 1,
-	OPT_ALL = OPT_TRE | OPT_INLINE,
+	OPT_EXT = 1 << 2,
+	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -49,12 +53,15 @@ void opt_begin(void);             /* a module starts: counters to 0 */
 int opt_wants_module(void);       /* does a pass need every function first? */
 void opt_promoted(struct Fn *fn); /* QBE_HOOK_PROMOTED */
 void opt_remember(struct Fn *fn); /* every function, at QBE_HOOK_MODULE */
+void opt_snapshot(void);          /* the module is parsed */
 void opt_module(struct Fn *fn);   /* QBE_HOOK_MODULE: run the passes */
+void opt_ssa(struct Fn *fn);      /* QBE_HOOK_SSA */
 void opt_reset(void);             /* forget the module (after qbe_reset) */
 
 /* opt_tre.c, opt_inline.c */
 void opt_tre(struct Fn *fn);
 void opt_inline(struct Fn *fn);
+void opt_ext(struct Fn *fn);
 void opt_forget(void);
 
 /* Helpers the passes share (opt.c). */

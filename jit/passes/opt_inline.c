@@ -18,15 +18,22 @@
  *
  * The cost model (worth): size is what the callee will cost, its
  * instructions and phis without copies (most vanish in GVN and
- * register allocation). A callee of at most MAXSIZE is inlined, one
- * called from a single place in the module up to ONCESIZE. A callee
- * with a loop that makes no call (a work loop) is inlined only when
- * it is at most LOOPSIZE and not recursive: its time goes to the loop,
- * so the call saved matters only when the loop is short, while every
- * copy adds the loop's live values to the caller's register pressure
- * (a recursive quicksort ran slower and compiled ten times slower with
- * its partition loop inlined into itself). Each function may grow by
- * GROWTH through inlining.
+ * register allocation). What inlining saves is the call's own work
+ * (argument moves, call, frame, return) each time it runs, and what it
+ * costs is compile time (every copy goes through QBE's later passes),
+ * paid once. So a tiny callee, at most TINYSIZE, is inlined anywhere,
+ * and others only where the call runs often: in a loop of the caller
+ * (QBE's loop nest estimate) or in a recursive caller. There a callee
+ * of at most MAXSIZE is inlined, up to ONCESIZE when it is the only
+ * call to it in the module (there is one copy only). Each function may
+ * grow by GROWTH through inlining. A callee with a loop is not inlined
+ * (unless the loop is its own recursion, as tail recursion elimination
+ * leaves fib: inlining then unrolls it): its time goes to the loop, so
+ * the call saved is noise, while the copy adds the loop's live values
+ * to the caller's register pressure and compile time. Measured on tests/cbench at -O0 with
+ * such callees inlined up to 30: strsearch ran 11% more instructions,
+ * the CoreMark-like mix 6%, and a recursive quicksort's partition loop
+ * inlined into itself ran slower and compiled ten times slower.
  *
  * Only calls whose callee is known are inlined: external symbols
  * (printf) and calls through pointers stay calls, and so do functions
@@ -36,9 +43,9 @@
 #include "opt.h"
 
 enum {
-	MAXSIZE = 40,   /* size of a function worth inlining anywhere */
-	ONCESIZE = 120, /* ... of a function called from one place */
-	LOOPSIZE = 30,  /* ... of a function with a work loop */
+	TINYSIZE = 6,   /* size of a function worth inlining anywhere */
+	MAXSIZE = 40,   /* ... where the call runs often */
+	ONCESIZE = 80,  /* ... there, when it is the only call to it */
 	ROUNDS = 3,     /* levels of calls inlined into a function */
 	GROWTH = 400,   /* instructions inlining may add to a function */
 };
@@ -52,8 +59,6 @@ struct Body {
 	int np, size, nblk, ntmp, ncon;
 	int nret;       /* blocks returning a value */
 	int k;          /* class returned, Kx when it returns nothing */
-	int loop;       /* has a work loop */
-	int self;       /* calls itself */
 	short *cls;     /* class of each temporary */
 	Con *con;
 	struct {
@@ -73,6 +78,7 @@ typedef struct Callee Callee;
 struct Callee {
 	uint32_t key;   /* interned name + 1; 0: free */
 	uint ncall;
+	Fn *fn;         /* until opt_snapshot() */
 	Body *bd;
 };
 
@@ -246,29 +252,54 @@ countcalls(Fn *fn)
 				entry(id)->ncall++;
 }
 
+/* Count fn's calls and note where fn is: its body is copied, if it may
+ * be inlined, when the whole module is known (opt_snapshot), so the
+ * functions nothing calls cost nothing. */
 void
 opt_remember(Fn *fn)
 {
-	Body *bd;
 	Callee *e;
+
+	countcalls(fn);
+	e = entry(intern(fn->name));
+	if (!e->fn && !e->bd)
+		e->fn = fn;
+}
+
+/* Whether fn has a loop: a jump back in reverse post-order. */
+static int
+hasloop(Fn *fn)
+{
+	Blk *b;
+	uint p;
+
+	for (b=fn->start; b; b=b->link)
+		for (p=0; p<b->npred; p++)
+			if (b->pred[p]->id >= b->id)
+				return 1;
+	return 0;
+}
+
+static void
+keep(Callee *e, Fn *fn)
+{
+	Body *bd;
 	Blk *b, **order;
 	Phi *p, *q, **pp;
 	int np, n, j, t, size;
 	uint *idx;
 
-	countcalls(fn);
 	np = opt_params(fn);
-	size = fnsize(fn);
-	e = entry(intern(fn->name));
-	if (np < 0 || size > ONCESIZE || e->bd)
+	if (np < 0 || (size = fnsize(fn)) > ONCESIZE || workloop(fn))
+		return;
+	/* a loop that calls: worth it only as recursion unrolled */
+	if (hasloop(fn) && !callsself(fn, e->key - 1))
 		return;
 	bd = emalloc(sizeof *bd);
 	e->bd = bd;
 	bd->id = e->key - 1;
 	bd->np = np;
 	bd->size = size;
-	bd->loop = workloop(fn);
-	bd->self = callsself(fn, bd->id);
 	bd->k = Kx;
 	bd->nret = 0;
 	bd->ntmp = fn->ntmp;
@@ -320,6 +351,19 @@ opt_remember(Fn *fn)
 	free(idx);
 }
 
+void
+opt_snapshot(void)
+{
+	uint j;
+
+	for (j=0; j<ntab; j++)
+		if (tab[j].fn) {
+			if (tab[j].ncall)
+				keep(&tab[j], tab[j].fn);
+			tab[j].fn = 0;
+		}
+}
+
 static void
 freebody(Body *bd)
 {
@@ -354,18 +398,20 @@ opt_forget(void)
 	ntab = nused = 0;
 }
 
-/* The cost model (see the top of the file). */
+/* The cost model (see the top of the file); hot: the call runs often. */
 static int
-worth(Body *bd, uint ncall)
+worth(Body *bd, uint ncall, int hot)
 {
-	if (bd->loop)
-		return bd->size <= LOOPSIZE && !bd->self;
+	if (bd->size <= TINYSIZE)
+		return 1;
+	if (!hot)
+		return 0;
 	return bd->size <= MAXSIZE || (ncall == 1 && bd->size <= ONCESIZE);
 }
 
 /* The body $g of `call $g`, if this call can be replaced by it. */
 static Body *
-callee(Fn *fn, Blk *b, uint ci)
+callee(Fn *fn, Blk *b, uint ci, int rec)
 {
 	Ins *i;
 	Callee *e;
@@ -378,7 +424,7 @@ callee(Fn *fn, Blk *b, uint ci)
 	if (id < 0 || !req(i->arg[1], R))
 		return 0;
 	e = lookup(id);
-	if (!e || !(bd = e->bd) || !worth(bd, e->ncall))
+	if (!e || !(bd = e->bd) || !worth(bd, e->ncall, rec || b->loop > 1))
 		return 0;
 	if (!req(i->to, R) && bd->k != i->cls)
 		return 0;
@@ -506,7 +552,7 @@ inlinecall(Fn *fn, Blk *b, uint ci, Body *bd)
 	for (t=0; t<Tmp0; t++)
 		m.tmp[t] = TMP(t);
 	for (; t<bd->ntmp; t++)
-		m.tmp[t] = newtmp("inl", bd->cls[t], fn);
+		m.tmp[t] = newtmp(0, bd->cls[t], fn);  /* unnamed: no sprintf */
 	m.con = emalloc(bd->ncon * sizeof m.con[0]);
 	m.con[0] = UNDEF;
 	for (c=1; c<bd->ncon; c++)
@@ -515,11 +561,13 @@ inlinecall(Fn *fn, Blk *b, uint ci, Body *bd)
 	for (j=0; j<bd->nblk; j++) {
 		m.blk[j] = newblk();
 		m.blk[j]->id = fn->nblk++;
+		m.blk[j]->loop = b->loop;
 		strcpy(m.blk[j]->name, "inl");
 	}
 	/* cont: what followed the call */
 	cont = newblk();
 	cont->id = fn->nblk++;
+	cont->loop = b->loop;
 	strcpy(cont->name, "inl.cont");
 	opt_setins(cont, &b->ins[ci+1], b->nins - ci - 1);
 	cont->jmp = b->jmp;
@@ -576,6 +624,21 @@ struct Call {
 	Body *bd;
 };
 
+static int
+anycallee(Fn *fn)
+{
+	Blk *b;
+	Ins *i;
+	Callee *e;
+	int64_t id;
+
+	for (b=fn->start; b; b=b->link)
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if ((id = target(fn, i)) >= 0 && (e = lookup(id)) && e->bd)
+				return 1;
+	return 0;
+}
+
 /* An alloc in the start block reserves a fixed stack slot; moved to
  * another block by a split it would allocate on every pass. */
 static int
@@ -594,10 +657,12 @@ opt_inline(Fn *fn)
 	Blk *b;
 	Body *bd;
 	uint i, nv, cap;
-	int r, budget, done;
+	int r, rec, budget, done;
 
-	if (!nused)
+	if (!nused || !anycallee(fn))
 		return;
+	fillloop(fn);
+	rec = callsself(fn, intern(fn->name));
 	budget = GROWTH;
 	done = 0;
 	for (r=0; r<ROUNDS && budget > 0; r++) {
@@ -605,7 +670,7 @@ opt_inline(Fn *fn)
 		nv = cap = 0;
 		for (b=fn->start; b; b=b->link)
 			for (i=0; i<b->nins; i++) {
-				bd = callee(fn, b, i);
+				bd = callee(fn, b, i, rec);
 				if (!bd || (b == fn->start && allocafter(b, i)))
 					continue;
 				if (nv == cap) {
@@ -635,6 +700,5 @@ opt_inline(Fn *fn)
 		fillcfg(fn);
 		filluse(fn);
 		filldom(fn);
-		ssacheck(fn);
 	}
 }

@@ -27,6 +27,7 @@ extern int jitboot_id0;
 void (*qbe_hooks[QBE_NHOOK])(Fn *) = {
 	[QBE_HOOK_PROMOTED] = opt_promoted,
 	[QBE_HOOK_MODULE] = opt_module,
+	[QBE_HOOK_SSA] = opt_ssa,
 };
 
 /* parse.c calls it (if set) at the end of the module, while the
@@ -159,6 +160,7 @@ moduleend(void)
 	uint i, w;
 
 	w = waitpoint();
+	opt_snapshot();
 	for (i=0; i<nwaiting; i++)
 		runfrom(w, waiting[i]);
 	freeall();
