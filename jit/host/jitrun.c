@@ -153,6 +153,14 @@ cycles(char **argv, const char *path, const char *il, size_t len, long n)
 		&& as.free_bytes == as.size && as.free_extents == 1 ? 0 : 1;
 }
 
+/* The program's run alone, apart from compiling it: under callgrind,
+ * --toggle-collect=jitrun_call counts just this (tests/test_opt_cbench.py). */
+__attribute__((noinline)) int
+jitrun_call(int (*entry)(int, char **), int argc, char **argv)
+{
+	return entry(argc, argv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -219,7 +227,7 @@ main(int argc, char **argv)
 		jit_release(m);
 		return EXIT_USAGE;
 	}
-	rc = entry(argc, argv);
+	rc = jitrun_call(entry, argc, argv);
 	fflush(stdout);
 	jit_release(m);
 	return rc;
