@@ -7,7 +7,7 @@
  *	                               check that no memory is left behind
  *	                               (exit 0), also when FILE is bad
  *	jitrun --passes=SPEC ...       our optimization passes: all (the
- *	                               default), none, or names (tre,inline);
+ *	                               default), none, or names (tre,inline,ext);
  *	                               comes before the other options
  *	jitrun --stats ...             after compiling, print what the
  *	                               passes did to stderr ("inlined 3")
