@@ -2,7 +2,7 @@
 
 generate(seed) returns the text of a program whose main prints one line per
 call it makes. The functions use integer arithmetic (w and l), branches,
-counted loops, phis and calls: to themselves (one, two or tail calls, in the
+counted loops, phis, short-circuit conditions and calls: to themselves (one, two or tail calls, in the
 shapes tail recursion elimination and inlining look for, and others), to
 functions defined earlier and later, and to printf. Besides them, small
 helpers (h0, h1, ...) are called from loops, and call each other (a helper
@@ -104,8 +104,10 @@ class _Fn:
             t = self.tmp()
             self.emit(f"{t} =l call ${self.rng.choice(self.helpers)}(l {self.value()}, l {self.value()})")
             self.emit(f"{v} =l xor {v}, {t}")
-        elif r < 0.8:
+        elif r < 0.7:
             self.branch(depth, budget - 1)
+        elif r < 0.8:
+            self.shortcircuit()
         else:
             self.loop(depth, budget - 1)
 
@@ -127,6 +129,38 @@ class _Fn:
         m = self.tmp()
         self.emit(f"{m} =l phi {arms[0][0]} {arms[0][1]}, {arms[1][0]} {arms[1][1]}")
         self.emit(f"{dst} =l xor {dst}, {m}")
+
+    def shortcircuit(self) -> None:
+        """`if (a && b)` or `if (a || b)` as C at -O0 has it: a join
+        block branching on a phi that one side gives a constant."""
+        r = self.rng
+        a, rhs, join, yes, no, done = (self.tmp(), self.label("rhs"), self.label("sc"),
+                                       self.label("yes"), self.label("no"), self.label("scdone"))
+        orr = r.random() < 0.5
+        self.emit(f"{a} =w {r.choice(CMPS)} {self.value()}, {self.value()}")
+        self.emit(f"jnz {a}, {join if orr else rhs}, {rhs if orr else join}")
+        cond = self.cur
+        self.block(rhs)
+        b, x, y = self.tmp(), self.tmp(), self.tmp()
+        # a load: QBE's if-conversion does not make it a select
+        self.emit(f"{x} =w loadsb $tab")
+        self.emit(f"{y} =l extsw {x}")
+        self.emit(f"{b} =w {r.choice(CMPS)} {y}, {self.value()}")
+        self.emit(f"jmp {join}")
+        self.block(join)
+        m = self.tmp()
+        self.emit(f"{m} =w phi {cond} {1 if orr else 0}, {rhs} {b}")
+        self.emit(f"jnz {m}, {yes}, {no}")
+        dst = self.rng.choice(self.vars[self.nparams:] or self.vars)
+        for lbl in (yes, no):
+            self.block(lbl)
+            x, y = self.tmp(), self.tmp()
+            self.emit(f"{x} =w loadub $tab")   # no select either
+            self.emit(f"{y} =l extuw {x}")
+            self.emit(f"{dst} =l add {dst}, {self.expr()}")
+            self.emit(f"{dst} =l xor {dst}, {y}")
+            self.emit(f"jmp {done}")
+        self.block(done)
 
     def loop(self, depth: str, budget: int) -> None:
         i, head, body, done = self.tmp(), self.label("loop"), self.label("body"), self.label("done")
@@ -153,7 +187,7 @@ class _Fn:
         self.emit(f"jnz {stop}, @base, @rec")
         self.lines.append("@base")
         self.emit(f"ret {self.expr()}")
-        self.lines.append("@rec")
+        self.block("@rec")
         depth = self.tmp()
         self.emit(f"{depth} =l sub %p0, {r.choice((1, 1, 2, 3))}")
         for k in range(r.randrange(1, 3)):

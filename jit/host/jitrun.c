@@ -7,7 +7,7 @@
  *	                               check that no memory is left behind
  *	                               (exit 0), also when FILE is bad
  *	jitrun --passes=SPEC ...       our optimization passes: all (the
- *	                               default), none, or names (tre,inline,ext);
+ *	                               default), none, or names (tre,inline,...);
  *	                               comes before the other options
  *	jitrun --stats ...             after compiling, print what the
  *	                               passes did to stderr ("inlined 3")
@@ -97,8 +97,8 @@ printstats(void)
 	if (!showstats)
 		return;
 	jit_stats(&st);
-	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\n",
-		st.tre, st.inlined, st.extensions);
+	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\nthreaded %lu\n",
+		st.tre, st.inlined, st.extensions, st.threaded);
 }
 
 static int

@@ -9,12 +9,13 @@ static const struct {
 	{"tre", OPT_TRE},
 	{"inline", OPT_INLINE},
 	{"ext", OPT_EXT},
+	{"thread", OPT_THREAD},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext";
+const char jit_pass_names[] = "tre,inline,ext,thread";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -116,6 +117,8 @@ opt_ssa(Fn *fn)
 {
 	if (opt_passes & OPT_EXT)
 		opt_ext(fn);
+	if (opt_passes & OPT_THREAD)
+		opt_thread(fn);
 }
 
 int

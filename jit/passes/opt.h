@@ -9,13 +9,16 @@
  *	        of levels deep (opt_inline.c)
  *	ext     an extension of a value loaded for it alone becomes a load
  *	        of the right kind: loadub + extsb is loadsb (opt_ext.c)
+ *	thread  a jump to a block that only branches on a phi, from a
+ *	        predecessor giving it a constant, goes where the branch
+ *	        would (`a && b` at -O0; opt_thread.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
  * before SSA construction (QBE_HOOK_PROMOTED), so it may assign a
  * temporary again and QBE's ssa pass builds the loop phis; inline in
  * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
- * GCM, which then work across the inlined code; ext after those
+ * GCM, which then work across the inlined code; ext and thread after those
  * (QBE_HOOK_SSA). The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
@@ -28,7 +31,8 @@ enum {
 	OPT_TRE = 1 << 0,
 	OPT_INLINE = 1 << 1,
 	OPT_EXT = 1 << 2,
-	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT,
+	OPT_THREAD = 1 << 3,
+	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -62,6 +66,7 @@ void opt_reset(void);             /* forget the module (after qbe_reset) */
 void opt_tre(struct Fn *fn);
 void opt_inline(struct Fn *fn);
 void opt_ext(struct Fn *fn);
+void opt_thread(struct Fn *fn);
 void opt_forget(void);
 
 /* Helpers the passes share (opt.c). */
