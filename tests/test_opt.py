@@ -383,9 +383,16 @@ static int digits(const char *p)
 		s += is_digit(p[i]);
 	return s;
 }
+static int upto(const char *t, char c)
+{
+	int i = 0;
+	while (t[i] && t[i] != c)
+		i++;
+	return i;
+}
 int main(void)
 {
-	printf("%d %d\n", fib(20), digits("a1b22c333"));
+	printf("%d %d %d\n", fib(20), digits("a1b22c333"), upto("hello world", 'w'));
 	return 0;
 }
 """
@@ -395,18 +402,21 @@ def test_passes_fire_on_naive_c(jitrun, tmp_path):
     """C at -O0 (every local in a stack slot): after QBE's promotion
     fib's tail call becomes a loop, the one-line helper is inlined into
     the loop that calls it, and the char loaded for it is loaded
-    sign-extended (movsbl from memory) instead of loaded and extended."""
+    sign-extended (movsbl from memory) instead of loaded and extended; the
+    `&&` of the while loop jumps out directly when its left side fails
+    instead of materialising false and testing it."""
     from jitboot import llvm
     src = tmp_path / "naive.c"
     src.write_text(NAIVE_C)
     prog = tmp_path / "naive.ssa"
     prog.write_text(llvm.translate_file(src, "-O0"))
     for sel in ("none", "all"):
-        assert run([jitrun, f"--passes={sel}", prog]).stdout == "6765 6\n", sel
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == "6765 6 6\n", sel
     r = run([jitrun, "--stats", "-S", prog])
     stats = dict(line.split() for line in r.stderr.splitlines())
     assert int(stats["tre"]) == 1 and int(stats["inlined"]) >= 1, stats
     assert int(stats["extensions"]) >= 1, stats
+    assert int(stats["threaded"]) >= 1, stats
     d = _body(r.stdout, "digits")
     assert "callq is_digit" not in d
     assert re.search(r"movsbl \(", d) and "movsbl %" not in d, d
