@@ -138,6 +138,12 @@ jit_passes(void)
 	return opt_selected();
 }
 
+void
+jit_stats(struct jit_stats *st)
+{
+	*st = opt_stats;
+}
+
 int
 jit_il_to_asm(const char *il, size_t len, const char *name,
 	char **text, size_t *textlen, struct jit_error *err)

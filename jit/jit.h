@@ -40,8 +40,9 @@ int jit_il_to_asm(const char *il, size_t len, const char *name,
 
 /* Our own optimization passes, run on QBE's IL between QBE's passes
  * (jit/passes/opt.h): "tre" (tail recursion with accumulators into
- * loops) and "inline" (small functions of the same module, recursion
- * unrolled a few levels). All are on unless the image recipe says
+ * loops), "inline" (small functions of the same module, recursion
+ * unrolled a few levels), "ext" (extensions folded into loads) and
+ * "thread" (a jump to a branch on a known phi goes to its target). All are on unless the image recipe says
  * otherwise ([features] jit_passes, in the kernel) or this is called.
  * spec is "all", "none" or comma-separated names ("tre,inline").
  * Applies to later compiles; returns 0, or -1 for an unknown name
@@ -53,5 +54,15 @@ const char *jit_passes(void);
 
 /* The known pass names, comma-separated. */
 extern const char jit_pass_names[];
+
+/* What our passes did in the last compile (jit_compile or
+ * jit_il_to_asm), summed over the module's functions. */
+struct jit_stats {
+	unsigned long tre;      /* recursive calls turned into jumps (tre) */
+	unsigned long inlined;  /* calls replaced by the callee (inline) */
+	unsigned long extensions; /* extensions folded into loads (ext) */
+	unsigned long threaded; /* jumps threaded past a known branch (thread) */
+};
+void jit_stats(struct jit_stats *st);
 
 #endif

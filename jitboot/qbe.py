@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 5
+ADJUST_VERSION = 6
 
 
 class Adjust:
@@ -119,6 +119,15 @@ ADJUSTMENTS: list[Step] = [
     Adjust("parse.c", r"^\ta = 1 << al;\n\tif \(sz < ty->size\)",
            "\tif (al < 0)\n\t\tal = 0;\n\ta = 1 << al;\n\tif (sz < ty->size)",
            "empty aggregate types"),
+    # The JIT's inliner needs every function of the module before it
+    # compiles the first one; it finishes them when parsing reaches the
+    # end, while the module's aggregate types still exist.
+    Adjust("parse.c", r"^void\nparse\(FILE \*f,",
+           "void (*jitboot_parse_end)(void);\n\nvoid\nparse(FILE *f,",
+           "end-of-module hook"),
+    Adjust("parse.c", r"^\t\tcase Teof:\n",
+           "\t\tcase Teof:\n\t\t\tif (jitboot_parse_end)\n\t\t\t\tjitboot_parse_end();\n",
+           "end-of-module hook"),
     DEFAULT_TARGET,
     # Reset functions: after a compile (finished or abandoned by an error
     # exit) the shim frees every block QBE still holds, and these forget

@@ -2,12 +2,18 @@
 
 generate(seed) returns the text of a program whose main prints one line per
 call it makes. The functions use integer arithmetic (w and l), branches,
-counted loops, phis and calls: to themselves (one, two or tail calls, in the
+counted loops, phis, short-circuit conditions and calls: to themselves (one, two or tail calls, in the
 shapes tail recursion elimination and inlining look for, and others), to
-functions defined earlier and later, and to printf. Every recursion is
-bounded by a depth argument that decreases, every loop by a counter, and no
-operation can trap (no division), so every program terminates and its output
-is fully defined.
+functions defined earlier and later, and to printf. Besides them, small
+helpers (h0, h1, ...) are called from loops, and call each other (a helper
+calls only helpers of higher number: nested calls, no recursion); some of
+them, and some of the functions, are naive code as a C front end emits at
+-O0 (every variable in a stack slot of its own, of 1, 2, 4 or 8 bytes,
+loaded and extended at each use), which QBE's promotion must turn into
+temporaries before the passes can see it. Every recursion is bounded by a
+depth argument that decreases, every loop by a counter, and no operation
+can trap (no division), so every program terminates and its output is fully
+defined.
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ CMPS = ("csltl", "cslel", "csgtl", "csgel", "ceql", "cnel", "cultl", "cugtl")
 class _Fn:
     """Emits one function's body; temporaries are non-SSA variables."""
 
-    def __init__(self, rng: random.Random, name: str, nparams: int, callees: list[tuple[str, int]]):
+    def __init__(self, rng: random.Random, name: str, nparams: int, callees: list[tuple[str, int]],
+                 helpers: list[str] = ()):
         self.rng, self.name, self.nparams, self.callees = rng, name, nparams, callees
+        self.helpers = list(helpers)
         self.lines: list[str] = []
         self.vars = [f"%p{i}" for i in range(nparams)]
         self.ntmp = 0
@@ -91,8 +99,15 @@ class _Fn:
         elif r < 0.6 and self.calls < 3 and not self.inloop:
             v = self.rng.choice(self.vars[self.nparams:] or self.vars)
             self.emit(f"{v} =l add {v}, {self.call(depth)}")
-        elif r < 0.8:
+        elif r < 0.6 and self.helpers:
+            v = self.rng.choice(self.vars[self.nparams:] or self.vars)
+            t = self.tmp()
+            self.emit(f"{t} =l call ${self.rng.choice(self.helpers)}(l {self.value()}, l {self.value()})")
+            self.emit(f"{v} =l xor {v}, {t}")
+        elif r < 0.7:
             self.branch(depth, budget - 1)
+        elif r < 0.8:
+            self.shortcircuit()
         else:
             self.loop(depth, budget - 1)
 
@@ -114,6 +129,38 @@ class _Fn:
         m = self.tmp()
         self.emit(f"{m} =l phi {arms[0][0]} {arms[0][1]}, {arms[1][0]} {arms[1][1]}")
         self.emit(f"{dst} =l xor {dst}, {m}")
+
+    def shortcircuit(self) -> None:
+        """`if (a && b)` or `if (a || b)` as C at -O0 has it: a join
+        block branching on a phi that one side gives a constant."""
+        r = self.rng
+        a, rhs, join, yes, no, done = (self.tmp(), self.label("rhs"), self.label("sc"),
+                                       self.label("yes"), self.label("no"), self.label("scdone"))
+        orr = r.random() < 0.5
+        self.emit(f"{a} =w {r.choice(CMPS)} {self.value()}, {self.value()}")
+        self.emit(f"jnz {a}, {join if orr else rhs}, {rhs if orr else join}")
+        cond = self.cur
+        self.block(rhs)
+        b, x, y = self.tmp(), self.tmp(), self.tmp()
+        # a load: QBE's if-conversion does not make it a select
+        self.emit(f"{x} =w loadsb $tab")
+        self.emit(f"{y} =l extsw {x}")
+        self.emit(f"{b} =w {r.choice(CMPS)} {y}, {self.value()}")
+        self.emit(f"jmp {join}")
+        self.block(join)
+        m = self.tmp()
+        self.emit(f"{m} =w phi {cond} {1 if orr else 0}, {rhs} {b}")
+        self.emit(f"jnz {m}, {yes}, {no}")
+        dst = self.rng.choice(self.vars[self.nparams:] or self.vars)
+        for lbl in (yes, no):
+            self.block(lbl)
+            x, y = self.tmp(), self.tmp()
+            self.emit(f"{x} =w loadub $tab")   # no select either
+            self.emit(f"{y} =l extuw {x}")
+            self.emit(f"{dst} =l add {dst}, {self.expr()}")
+            self.emit(f"{dst} =l xor {dst}, {y}")
+            self.emit(f"jmp {done}")
+        self.block(done)
 
     def loop(self, depth: str, budget: int) -> None:
         i, head, body, done = self.tmp(), self.label("loop"), self.label("body"), self.label("done")
@@ -140,7 +187,7 @@ class _Fn:
         self.emit(f"jnz {stop}, @base, @rec")
         self.lines.append("@base")
         self.emit(f"ret {self.expr()}")
-        self.lines.append("@rec")
+        self.block("@rec")
         depth = self.tmp()
         self.emit(f"{depth} =l sub %p0, {r.choice((1, 1, 2, 3))}")
         for k in range(r.randrange(1, 3)):
@@ -173,18 +220,105 @@ class _Fn:
         return "\n".join([head, *self.lines, "}"])
 
 
+# Stack slots of naive code: (size, store, loads that read it back).
+SLOTS = ((1, "storeb", ("loadsb", "loadub")), (2, "storeh", ("loadsh", "loaduh")),
+         (4, "storew", ("loadsw", "loaduw", "loadw")), (8, "storel", ("loadl",)))
+
+
+def _helper(rng: random.Random, name: str, callees: list[str]) -> str:
+    """A small function of two parameters, without loops or recursion,
+    that may call the helpers in callees; naive (stack slots) or not."""
+    lines = [f"function l ${name}(l %a, l %b) {{", "@start"]
+    naive = rng.random() < 0.6
+    vals = ["%a", "%b"]
+    n = 0
+
+    def tmp():
+        nonlocal n
+        n += 1
+        return f"%h{n}"
+
+    if naive:
+        slots = []
+        for k in range(rng.randrange(2, 5)):
+            size, store, loads = rng.choice(SLOTS)
+            slot = tmp()
+            lines.append(f"	{slot} =l alloc{max(4, size)} {size}")
+            slots.append((slot, size, store, loads))
+        lines.append("@body")
+        for slot, size, store, loads in slots:
+            lines.append(f"	{store} {rng.choice(vals + ['5', '-3'])}, {slot}")
+
+        def use():
+            """A value read back from a slot and extended to 64 bits."""
+            slot, size, store, loads = rng.choice(slots)
+            ld, t = rng.choice(loads), tmp()
+            if size == 8:
+                lines.append(f"	{t} =l loadl {slot}")
+                return t
+            lines.append(f"	{t} =w {ld} {slot}")
+            if size < 4 and rng.random() < 0.7:
+                # a C char or short converted again, as clang -O0 does
+                e = tmp()
+                lines.append(f"	{e} =w {rng.choice(('extsb', 'extub', 'extsh', 'extuh'))} {t}")
+                t = e
+            x = tmp()
+            lines.append(f"	{x} =l {rng.choice(('extsw', 'extuw'))} {t}")
+            return x
+    else:
+        lines.append("@body")
+
+        def use():
+            return rng.choice(vals)
+    plain = use
+
+    def use():
+        """Sometimes an element of $tab (memory, not a slot: promotion
+        leaves it a load) loaded narrow and extended."""
+        if rng.random() > 0.3:
+            return plain()
+        size, _, loads = rng.choice(SLOTS[:3])
+        i, off, addr, t = tmp(), tmp(), tmp(), tmp()
+        lines.append(f"\t{i} =l and {plain()}, 7")
+        lines.append(f"\t{off} =l mul {i}, {size}")
+        lines.append(f"\t{addr} =l add $tab, {off}")
+        lines.append(f"\t{t} =w {rng.choice(loads)} {addr}")
+        e, x = tmp(), tmp()
+        lines.append(f"\t{e} =w {rng.choice(('extsb', 'extub', 'extsh', 'extuh', 'copy'))} {t}")
+        lines.append(f"\t{x} =l {rng.choice(('extsw', 'extuw'))} {e}")
+        return x
+    for _ in range(rng.randrange(1, 5)):
+        t = tmp()
+        if callees and rng.random() < 0.3:
+            lines.append(f"	{t} =l call ${rng.choice(callees)}(l {use()}, l {use()})")
+        else:
+            lines.append(f"	{t} =l {rng.choice(BINOPS)} {use()}, {use()}")
+        if naive:
+            slot, size, store, loads = rng.choice(slots)
+            lines.append(f"	{store} {t}, {slot}")
+        vals.append(t)
+    lines.append(f"	ret {use() if naive else vals[-1]}")
+    lines.append("}")
+    return "\n".join(lines)
+
+
 def generate(seed: int) -> str:
     """The text of random program number seed."""
     rng = random.Random(seed)
     nfn = rng.randrange(1, 5)
     arity = [rng.randrange(1, 4) for _ in range(nfn)]
     names = [f"f{i}" for i in range(nfn)]
+    helpers = [f"h{i}" for i in range(rng.randrange(0, 4))]
     out = [f"# random program {seed} (tests/il_gen.py)",
-           'data $fmt = { b "%ld\\n", b 0 }']
+           'data $fmt = { b "%ld\\n", b 0 }',
+           "data $tab = { " + ", ".join(f"b {rng.randrange(256)}" for _ in range(32)) + " }"]
+    for i, h in enumerate(helpers):
+        # a helper calls later helpers only: nested calls, no cycle
+        out.append(_helper(rng, h, [g for g in helpers[i + 1:] if rng.random() < 0.5]))
     for i in range(nfn):
         # earlier and later functions: inlining must see both
         others = [(names[j], arity[j]) for j in range(nfn) if j != i and rng.random() < 0.5]
-        out.append(_Fn(rng, names[i], arity[i], others).build())
+        out.append(_Fn(rng, names[i], arity[i], others, helpers).build())
     main = ["export function w $main() {", "@start"]
     for k in range(rng.randrange(2, 6)):
         i = rng.randrange(nfn)

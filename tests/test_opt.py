@@ -214,16 +214,17 @@ def test_recursion_inlined_into_itself(jitrun, tmp_path):
     both = run([jitrun, "--passes=all", "-S", prog]).stdout
     assert _calls(tre, "f") == 1
     assert _calls(both, "f") == 1
-    assert both.count("\n") > 2 * tre.count("\n")
+    assert _body(both, "f").count("\n") > 2 * _body(tre, "f").count("\n")
 
 
-def test_function_with_call_free_loop_not_inlined(jitrun, tmp_path):
-    """A callee whose time goes to a loop without calls stays a call (the
-    call saved is noise, the copy costs registers); one whose loop calls
-    (fib after tail recursion elimination) is still inlined."""
-    body, _, _ = RECURSIONS["fib"]
-    prog = tmp_path / "loops.ssa"
-    prog.write_text(_program(body + """
+def _body(asm, fn):
+    """The assembly of function fn."""
+    text = asm[asm.index(f"\n{fn}:"):]
+    return text[:text.index("/* end function")]
+
+
+MEDIUM = "".join(f"\t%x =l xor %x, {k}\n\t%x =l mul %x, 3\n" for k in range(6))
+COST_MODEL = """
 function l $sum(l %n) {
 @start
 	%s =l copy 0
@@ -235,20 +236,77 @@ function l $sum(l %n) {
 @done
 	ret %s
 }
-export function l $g(l %n) {
+function w $tiny(w %c) {
 @start
-	%a =l call $sum(l %n)
-	%b =l call $f(l %n)
+	%d =w sub %c, 48
+	%r =w cultw %d, 10
+	ret %r
+}
+function l $medium(l %x) {
+@start
+""" + MEDIUM + """	ret %x
+}
+export function l $once(l %n) {
+@start
+	%a =l call $medium(l %n)
+	%t =w call $tiny(w 7)
+	%b =l extsw %t
 	%r =l add %a, %b
 	ret %r
-}""", [10]))
-    asm = run([jitrun, "--passes=all", "-S", prog]).stdout
-    g = asm[asm.index("\ng:"):]
-    g = g[:g.index("/* end function")]
-    assert "callq sum" in g, "the loop was inlined"
-    assert g.count("callq") == 2, "one call to sum, one left of fib's copies"
-    assert len(g.splitlines()) > 40, "fib's copies are in g"
-    assert run([jitrun, "--passes=all", prog]).stdout == "55\n"
+}
+export function l $hot(l %n) {
+@start
+	%s =l copy 0
+@loop
+	%a =l call $medium(l %n)
+	%t =w call $tiny(w 55)
+	%c =l call $sum(l %n)
+	%b =l extsw %t
+	%s =l add %s, %a
+	%s =l add %s, %b
+	%s =l add %s, %c
+	%n =l sub %n, 1
+	%more =w csgtl %n, 0
+	jnz %more, @loop, @done
+@done
+	ret %s
+}
+data $fmt = { b "%ld %ld\\n", b 0 }
+export function w $main() {
+@start
+	%a =l call $once(l 5)
+	%b =l call $hot(l 4)
+	call $printf(l $fmt, ..., l %a, l %b)
+	ret 0
+}
+"""
+
+
+def _medium(x):
+    for k in range(6):
+        x = ((x ^ k) * 3) % 2**64
+    return x
+
+
+def test_cost_model(jitrun, tmp_path):
+    """The inliner's cost model: a tiny callee is inlined anywhere; one of
+    medium size only where the call runs often (in a loop); a callee with
+    a loop that makes no call stays a call even there (its time is its
+    loop's); every decision shows in --stats and in the assembly."""
+    prog = tmp_path / "cost.ssa"
+    prog.write_text(COST_MODEL)
+    hot = sum(_medium(n) + 1 + n * (n + 1) // 2 for n in range(1, 5)) % 2**64
+    want = f"{(_medium(5) + 0) % 2**64} {hot}\n"
+    for sel in ("none", "all"):
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    r = run([jitrun, "--stats", "-S", prog])
+    # tiny into once and hot, medium into hot's loop; once is tiny too
+    # (six instructions): into main, and tiny again into that copy
+    assert "inlined 5\n" in r.stderr, r.stderr
+    once, hot = _body(r.stdout, "once"), _body(r.stdout, "hot")
+    assert "callq tiny" not in once and "callq medium" in once
+    assert "callq tiny" not in hot and "callq medium" not in hot
+    assert "callq sum" in hot
 
 
 def test_external_and_variadic_calls_not_inlined(jitrun, tmp_path):
@@ -312,3 +370,56 @@ def test_corpus_in_kernel_with_passes_off(tmp_path):
     runs = protocol.payload_results(result.ktap.tests)
     for ssa in CORPUS:
         assert runs[ssa.name].program_output() == ssa.with_suffix(".out").read_text().splitlines()
+
+
+NAIVE_C = r"""
+#include <stdio.h>
+static int fib(int n) { if (n < 2) return n; return fib(n - 1) + fib(n - 2); }
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int digits(const char *p)
+{
+	int s = 0;
+	for (int i = 0; p[i]; i++)
+		s += is_digit(p[i]);
+	return s;
+}
+static int upto(const char *t, char c)
+{
+	int i = 0;
+	while (t[i] && t[i] != c)
+		i++;
+	return i;
+}
+int main(void)
+{
+	printf("%d %d %d\n", fib(20), digits("a1b22c333"), upto("hello world", 'w'));
+	return 0;
+}
+"""
+
+
+def test_passes_fire_on_naive_c(jitrun, tmp_path):
+    """C at -O0 (every local in a stack slot): after QBE's promotion
+    fib's tail call becomes a loop, the one-line helper is inlined into
+    the loop that calls it, and the char loaded for it is loaded
+    sign-extended (movsbl from memory) instead of loaded and extended; the
+    `&&` of the while loop jumps out directly when its left side fails
+    instead of materialising false and testing it."""
+    from jitboot import llvm
+    src = tmp_path / "naive.c"
+    src.write_text(NAIVE_C)
+    prog = tmp_path / "naive.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    for sel in ("none", "all"):
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == "6765 6 6\n", sel
+    r = run([jitrun, "--stats", "-S", prog])
+    stats = dict(line.split() for line in r.stderr.splitlines())
+    assert int(stats["tre"]) == 1 and int(stats["inlined"]) >= 1, stats
+    assert int(stats["extensions"]) >= 1, stats
+    assert int(stats["threaded"]) >= 1, stats
+    d = _body(r.stdout, "digits")
+    assert "callq is_digit" not in d
+    assert re.search(r"movsbl \(", d) and "movsbl %" not in d, d
+    off = run([jitrun, "--passes=none", "-S", prog]).stdout
+    assert _calls(r.stdout, "fib") < _calls(off, "fib")
+    assert "callq is_digit" in _body(off, "digits")

@@ -7,8 +7,10 @@
  *	                               check that no memory is left behind
  *	                               (exit 0), also when FILE is bad
  *	jitrun --passes=SPEC ...       our optimization passes: all (the
- *	                               default), none, or names (tre,inline);
+ *	                               default), none, or names (tre,inline,...);
  *	                               comes before the other options
+ *	jitrun --stats ...             after compiling, print what the
+ *	                               passes did to stderr ("inlined 3")
  *
  * Errors in FILE go to stderr as FILE:LINE: message, exit status 2. */
 #include <errno.h>
@@ -30,7 +32,7 @@ enum {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: jitrun [--passes=all|none|%s] [-S | --cycles N] "
+	fprintf(stderr, "usage: jitrun [--passes=all|none|%s] [--stats] [-S | --cycles N] "
 		"FILE.ssa [args...]\n", jit_pass_names);
 	exit(EXIT_USAGE);
 }
@@ -85,6 +87,20 @@ basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
+static int showstats;
+
+static void
+printstats(void)
+{
+	struct jit_stats st;
+
+	if (!showstats)
+		return;
+	jit_stats(&st);
+	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\nthreaded %lu\n",
+		st.tre, st.inlined, st.extensions, st.threaded);
+}
+
 static int
 print_asm(const char *path, const char *il, size_t len)
 {
@@ -95,6 +111,7 @@ print_asm(const char *path, const char *il, size_t len)
 	memset(&err, 0, sizeof err);
 	if (jit_il_to_asm(il, len, basename_of(path), &text, &n, &err) != 0)
 		fail(path, &err);
+	printstats();
 	fwrite(text, 1, n, stdout);
 	free(text);
 	return 0;
@@ -136,6 +153,14 @@ cycles(char **argv, const char *path, const char *il, size_t len, long n)
 		&& as.free_bytes == as.size && as.free_extents == 1 ? 0 : 1;
 }
 
+/* The program's run alone, apart from compiling it: under callgrind,
+ * --toggle-collect=jitrun_call counts just this (tests/test_opt_cbench.py). */
+__attribute__((noinline)) int
+jitrun_call(int (*entry)(int, char **), int argc, char **argv)
+{
+	return entry(argc, argv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -159,6 +184,11 @@ main(int argc, char **argv)
 				argv[0], jit_pass_names);
 			return EXIT_USAGE;
 		}
+		argv++;
+		argc--;
+	}
+	if (argc > 0 && strcmp(argv[0], "--stats") == 0) {
+		showstats = 1;
 		argv++;
 		argc--;
 	}
@@ -189,6 +219,7 @@ main(int argc, char **argv)
 	memset(&err, 0, sizeof err);
 	if (jit_compile(il, len, name, &m, &err) != 0)
 		fail(path, &err);
+	printstats();
 	free(il);
 	entry = (int (*)(int, char **))jit_symbol(m, "main");
 	if (!entry) {
@@ -196,7 +227,7 @@ main(int argc, char **argv)
 		jit_release(m);
 		return EXIT_USAGE;
 	}
-	rc = entry(argc, argv);
+	rc = jitrun_call(entry, argc, argv);
 	fflush(stdout);
 	jit_release(m);
 	return rc;

@@ -8,12 +8,14 @@ static const struct {
 } passtab[] = {
 	{"tre", OPT_TRE},
 	{"inline", OPT_INLINE},
+	{"ext", OPT_EXT},
+	{"thread", OPT_THREAD},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline";
+const char jit_pass_names[] = "tre,inline,ext,thread";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -77,31 +79,46 @@ opt_selected(void)
 	return n ? buf : "none";
 }
 
+struct jit_stats opt_stats;
+
+void
+opt_begin(void)
+{
+	memset(&opt_stats, 0, sizeof opt_stats);
+}
+
 /* Inlining needs the bodies of functions defined later in the file:
- * pipeline.c then parses the module twice, first to opt_scan(). */
+ * pipeline.c then holds every function back at QBE_HOOK_MODULE until
+ * the module is parsed, handing each to opt_remember() on the way. */
 int
 opt_wants_module(void)
 {
 	return (opt_passes & OPT_INLINE) != 0;
 }
 
-/* The bodies remembered are the ones tail recursion elimination made,
- * so an inlined recursive function brings its loop along. */
+/* Tail recursion elimination runs before opt_remember(), so an
+ * inlined recursive function brings its loop along. */
 void
-opt_scan(Fn *fn)
+opt_promoted(Fn *fn)
 {
 	if (opt_passes & OPT_TRE)
 		opt_tre(fn);
-	opt_remember(fn);
 }
 
 void
-opt_parsed(Fn *fn)
+opt_module(Fn *fn)
 {
-	if (opt_passes & OPT_TRE)
-		opt_tre(fn);
 	if (opt_passes & OPT_INLINE)
 		opt_inline(fn);
+}
+
+void
+opt_ssa(Fn *fn)
+{
+	if (opt_passes & OPT_EXT)
+		opt_ext(fn);
+	if (opt_passes & OPT_THREAD)
+		opt_thread(fn);
 }
 
 int

@@ -7,18 +7,32 @@
  *	inline  calls to small functions defined in the same module are
  *	        replaced by their bodies, recursive calls a bounded number
  *	        of levels deep (opt_inline.c)
+ *	ext     an extension of a value loaded for it alone becomes a load
+ *	        of the right kind: loadub + extsb is loadsb (opt_ext.c)
+ *	thread  a jump to a block that only branches on a phi, from a
+ *	        predecessor giving it a constant, goes where the branch
+ *	        would (`a && b` at -O0; opt_thread.c)
  *
- * Both work on the function as parsed (QBE_HOOK_PARSED): not yet in SSA
- * form, so a pass may assign a temporary in several places and QBE's
- * ssa pass builds the phis. The selection is global, like QBE's state;
- * the public switch is jit_set_passes() in jit.h. */
+ * They run after QBE's promote pass has turned the stack slots of
+ * naive IL (what a C front end emits at -O0) into temporaries: tre
+ * before SSA construction (QBE_HOOK_PROMOTED), so it may assign a
+ * temporary again and QBE's ssa pass builds the loop phis; inline in
+ * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
+ * GCM, which then work across the inlined code; ext and thread after those
+ * (QBE_HOOK_SSA). The selection is
+ * global, like QBE's state; the public switch is jit_set_passes() in
+ * jit.h. */
 #ifndef JIT_QBE_OPT_H
 #define JIT_QBE_OPT_H
+
+#include "../jit.h"
 
 enum {
 	OPT_TRE = 1 << 0,
 	OPT_INLINE = 1 << 1,
-	OPT_ALL = OPT_TRE | OPT_INLINE,
+	OPT_EXT = 1 << 2,
+	OPT_THREAD = 1 << 3,
+	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -34,17 +48,25 @@ const char *opt_selected(void);
 /* The known pass names, comma-separated (declared in jit.h). */
 extern const char jit_pass_names[];
 
+/* What the passes did in the last compile (struct jit_stats, jit.h). */
+extern struct jit_stats opt_stats;
+
 /* The QBE side, called by pipeline.c. */
 struct Fn;
-int opt_wants_module(void);     /* does a pass need every function first? */
-void opt_scan(struct Fn *fn);   /* first parse: remember fn */
-void opt_parsed(struct Fn *fn); /* QBE_HOOK_PARSED: run the passes */
-void opt_reset(void);           /* forget the module (after qbe_reset) */
+void opt_begin(void);             /* a module starts: counters to 0 */
+int opt_wants_module(void);       /* does a pass need every function first? */
+void opt_promoted(struct Fn *fn); /* QBE_HOOK_PROMOTED */
+void opt_remember(struct Fn *fn); /* every function, at QBE_HOOK_MODULE */
+void opt_snapshot(void);          /* the module is parsed */
+void opt_module(struct Fn *fn);   /* QBE_HOOK_MODULE: run the passes */
+void opt_ssa(struct Fn *fn);      /* QBE_HOOK_SSA */
+void opt_reset(void);             /* forget the module (after qbe_reset) */
 
 /* opt_tre.c, opt_inline.c */
 void opt_tre(struct Fn *fn);
-void opt_remember(struct Fn *fn);
 void opt_inline(struct Fn *fn);
+void opt_ext(struct Fn *fn);
+void opt_thread(struct Fn *fn);
 void opt_forget(void);
 
 /* Helpers the passes share (opt.c). */

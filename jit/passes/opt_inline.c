@@ -1,29 +1,51 @@
 /* Inlining of small functions defined in the same module.
  *
- * The first parse of the module (pipeline.c) hands every function to
- * opt_remember(), which keeps a copy of the small ones that can be
- * inlined, after tail recursion elimination. In the real pass a call
- * to one of them, `%r =k call $g(args)`, splits its block: the part
- * before the call jumps into a fresh copy of $g's blocks, whose
- * parameters are copies of args and whose returns assign %r and jump
- * to the part after the call. The copies may call again; inlining goes
- * ROUNDS levels deep, so a recursive function is unrolled that many
- * times into its callers (and into itself), within a size budget.
+ * Every function of the module reaches opt_remember() in SSA form,
+ * right after QBE's promote and ssa passes (pipeline.c holds them all
+ * there until the module is parsed): a C front end's naive IL has all
+ * its locals in stack slots, and only after promotion do its small
+ * helpers look small. opt_remember() counts the calls to each function
+ * and keeps a copy of those that may be inlined, after tail recursion
+ * elimination. In the real pass a call to one of them,
+ * `%r =k call $g(args)`, splits its block: the part before the call
+ * jumps into a fresh copy of $g's blocks, whose parameters are copies
+ * of args and whose returns give %r (one return: a copy; several: a
+ * phi) and jump to the part after the call. The copy is in SSA form
+ * like its caller; QBE's load elimination, GVN and GCM run after it.
+ * The copies may call again; inlining goes ROUNDS levels deep, so a
+ * recursive function is unrolled that many times into its callers
+ * (and into itself), within a size budget.
+ *
+ * The cost model (worth): size is what the callee will cost, its
+ * instructions and phis without copies (most vanish in GVN and
+ * register allocation). What inlining saves is the call's own work
+ * (argument moves, call, frame, return) each time it runs, and what it
+ * costs is compile time (every copy goes through QBE's later passes),
+ * paid once. So a tiny callee, at most TINYSIZE, is inlined anywhere,
+ * and others only where the call runs often: in a loop of the caller
+ * (QBE's loop nest estimate) or in a recursive caller. There a callee
+ * of at most MAXSIZE is inlined, up to ONCESIZE when it is the only
+ * call to it in the module (there is one copy only). Each function may
+ * grow by GROWTH through inlining. A callee with a loop is not inlined
+ * (unless the loop is its own recursion, as tail recursion elimination
+ * leaves fib: inlining then unrolls it): its time goes to the loop, so
+ * the call saved is noise, while the copy adds the loop's live values
+ * to the caller's register pressure and compile time. Measured on tests/cbench at -O0 with
+ * such callees inlined up to 30: strsearch ran 11% more instructions,
+ * the CoreMark-like mix 6%, and a recursive quicksort's partition loop
+ * inlined into itself ran slower and compiled ten times slower.
  *
  * Only calls whose callee is known are inlined: external symbols
  * (printf) and calls through pointers stay calls, and so do functions
- * with aggregate or sub-word parameters or results, variadic ones and
- * those with alloc (opt_params).  Neither are functions with a loop
- * that makes no call (workloop): their time goes to that loop, so the
- * call saved is noise, while every copy adds the loop's live values to
- * the caller's register pressure and multiplies the work of QBE's
- * later passes (a recursive quicksort ran slower and compiled ten
- * times slower inlined). */
+ * with aggregate parameters or results, variadic ones and those that
+ * keep a stack slot (opt_params). */
 #include "all.h"
 #include "opt.h"
 
 enum {
-	MAXSIZE = 48,   /* instructions + phis of a function worth inlining */
+	TINYSIZE = 6,   /* size of a function worth inlining anywhere */
+	MAXSIZE = 40,   /* ... where the call runs often */
+	ONCESIZE = 80,  /* ... there, when it is the only call to it */
 	ROUNDS = 3,     /* levels of calls inlined into a function */
 	GROWTH = 400,   /* instructions inlining may add to a function */
 };
@@ -47,21 +69,104 @@ struct Body {
 		Ref arg;
 		int s1, s2;
 	} *blk;
-	Body *link;
 };
 
-static Body *bodies;
+/* The module's functions by interned name (open addressing): how many
+ * calls name each, and its body when it may be inlined. */
+typedef struct Callee Callee;
+
+struct Callee {
+	uint32_t key;   /* interned name + 1; 0: free */
+	uint ncall;
+	Fn *fn;         /* until opt_snapshot() */
+	Body *bd;
+};
+
+static Callee *tab;
+static uint ntab, nused;  /* ntab a power of 2 */
+
+static Callee *
+entry(uint32_t id)
+{
+	Callee *old;
+	uint h, n, j;
+
+	if (2 * (nused + 1) > ntab) {
+		old = tab;
+		n = ntab;
+		ntab = ntab ? 2*ntab : 64;
+		tab = emalloc(ntab * sizeof tab[0]);
+		nused = 0;
+		for (j=0; j<n; j++)
+			if (old[j].key)
+				*entry(old[j].key - 1) = old[j];
+		free(old);
+	}
+	for (h=id*0x9e3779b1u;; h++) {
+		h &= ntab - 1;
+		if (tab[h].key == id + 1)
+			return &tab[h];
+		if (!tab[h].key) {
+			nused++;
+			tab[h].key = id + 1;
+			return &tab[h];
+		}
+	}
+}
+
+static Callee *
+lookup(uint32_t id)
+{
+	uint h;
+
+	if (!ntab)
+		return 0;
+	for (h=id*0x9e3779b1u;; h++) {
+		h &= ntab - 1;
+		if (tab[h].key == id + 1)
+			return &tab[h];
+		if (!tab[h].key)
+			return 0;
+	}
+}
+
+/* The symbol a direct call names, or -1. */
+static int64_t
+target(Fn *fn, Ins *i)
+{
+	Con *c;
+
+	if (i->op != Ocall || rtype(i->arg[0]) != RCon)
+		return -1;
+	c = &fn->con[i->arg[0].val];
+	if (c->type != CAddr || c->sym.type != SGlo || c->bits.i != 0)
+		return -1;
+	return c->sym.id;
+}
+
+static int
+inssize(Ins *i)
+{
+	switch (i->op) {
+	case Ocopy: case Onop: case Odbgloc: case Opar:
+		return 0;
+	default:
+		return 1;
+	}
+}
 
 static int
 fnsize(Fn *fn)
 {
 	Blk *b;
 	Phi *p;
+	Ins *i;
 	int n;
 
 	n = 0;
 	for (b=fn->start; b; b=b->link) {
-		n += b->nins;
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			n += inssize(i);
 		for (p=b->phi; p; p=p->link)
 			n++;
 	}
@@ -121,33 +226,80 @@ workloop(Fn *fn)
 	return found;
 }
 
-static Body *
-find(uint32_t id)
+static int
+callsself(Fn *fn, uint32_t id)
 {
-	Body *bd;
+	Blk *b;
+	Ins *i;
 
-	for (bd=bodies; bd; bd=bd->link)
-		if (bd->id == id)
-			return bd;
+	for (b=fn->start; b; b=b->link)
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if (target(fn, i) == id)
+				return 1;
 	return 0;
 }
 
+static void
+countcalls(Fn *fn)
+{
+	Blk *b;
+	Ins *i;
+	int64_t id;
+
+	for (b=fn->start; b; b=b->link)
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if ((id = target(fn, i)) >= 0)
+				entry(id)->ncall++;
+}
+
+/* Count fn's calls and note where fn is: its body is copied, if it may
+ * be inlined, when the whole module is known (opt_snapshot), so the
+ * functions nothing calls cost nothing. */
 void
 opt_remember(Fn *fn)
+{
+	Callee *e;
+
+	countcalls(fn);
+	e = entry(intern(fn->name));
+	if (!e->fn && !e->bd)
+		e->fn = fn;
+}
+
+/* Whether fn has a loop: a jump back in reverse post-order. */
+static int
+hasloop(Fn *fn)
+{
+	Blk *b;
+	uint p;
+
+	for (b=fn->start; b; b=b->link)
+		for (p=0; p<b->npred; p++)
+			if (b->pred[p]->id >= b->id)
+				return 1;
+	return 0;
+}
+
+static void
+keep(Callee *e, Fn *fn)
 {
 	Body *bd;
 	Blk *b, **order;
 	Phi *p, *q, **pp;
-	int np, n, j, t;
+	int np, n, j, t, size;
 	uint *idx;
 
 	np = opt_params(fn);
-	if (np < 0 || fnsize(fn) > MAXSIZE || find(intern(fn->name)) || workloop(fn))
+	if (np < 0 || (size = fnsize(fn)) > ONCESIZE || workloop(fn))
+		return;
+	/* a loop that calls: worth it only as recursion unrolled */
+	if (hasloop(fn) && !callsself(fn, e->key - 1))
 		return;
 	bd = emalloc(sizeof *bd);
-	bd->id = intern(fn->name);
+	e->bd = bd;
+	bd->id = e->key - 1;
 	bd->np = np;
-	bd->size = fnsize(fn);
+	bd->size = size;
 	bd->k = Kx;
 	bd->nret = 0;
 	bd->ntmp = fn->ntmp;
@@ -197,20 +349,28 @@ opt_remember(Fn *fn)
 	}
 	free(order);
 	free(idx);
-	bd->link = bodies;
-	bodies = bd;
 }
 
 void
-opt_forget(void)
+opt_snapshot(void)
 {
-	Body *bd;
+	uint j;
+
+	for (j=0; j<ntab; j++)
+		if (tab[j].fn) {
+			if (tab[j].ncall)
+				keep(&tab[j], tab[j].fn);
+			tab[j].fn = 0;
+		}
+}
+
+static void
+freebody(Body *bd)
+{
 	Phi *p, *q;
 	int j;
 
-	while ((bd = bodies)) {
-		bodies = bd->link;
-		for (j=0; j<bd->nblk; j++) {
+	for (j=0; j<bd->nblk; j++) {
 			free(bd->blk[j].ins);
 			for (p=bd->blk[j].phi; p; p=q) {
 				q = p->link;
@@ -219,30 +379,52 @@ opt_forget(void)
 				free(p);
 			}
 		}
-		free(bd->blk);
-		free(bd->con);
-		free(bd->cls);
-		free(bd);
-	}
+	free(bd->blk);
+	free(bd->con);
+	free(bd->cls);
+	free(bd);
+}
+
+void
+opt_forget(void)
+{
+	uint j;
+
+	for (j=0; j<ntab; j++)
+		if (tab[j].bd)
+			freebody(tab[j].bd);
+	free(tab);
+	tab = 0;
+	ntab = nused = 0;
+}
+
+/* The cost model (see the top of the file); hot: the call runs often. */
+static int
+worth(Body *bd, uint ncall, int hot)
+{
+	if (bd->size <= TINYSIZE)
+		return 1;
+	if (!hot)
+		return 0;
+	return bd->size <= MAXSIZE || (ncall == 1 && bd->size <= ONCESIZE);
 }
 
 /* The body $g of `call $g`, if this call can be replaced by it. */
 static Body *
-callee(Fn *fn, Blk *b, uint ci)
+callee(Fn *fn, Blk *b, uint ci, int rec)
 {
 	Ins *i;
-	Con *c;
+	Callee *e;
 	Body *bd;
+	int64_t id;
 	int a, n;
 
 	i = &b->ins[ci];
-	if (i->op != Ocall || rtype(i->arg[0]) != RCon || !req(i->arg[1], R))
+	id = target(fn, i);
+	if (id < 0 || !req(i->arg[1], R))
 		return 0;
-	c = &fn->con[i->arg[0].val];
-	if (c->type != CAddr || c->sym.type != SGlo || c->bits.i != 0)
-		return 0;
-	bd = find(c->sym.id);
-	if (!bd)
+	e = lookup(id);
+	if (!e || !(bd = e->bd) || !worth(bd, e->ncall, rec || b->loop > 1))
 		return 0;
 	if (!req(i->to, R) && bd->k != i->cls)
 		return 0;
@@ -370,7 +552,7 @@ inlinecall(Fn *fn, Blk *b, uint ci, Body *bd)
 	for (t=0; t<Tmp0; t++)
 		m.tmp[t] = TMP(t);
 	for (; t<bd->ntmp; t++)
-		m.tmp[t] = newtmp("inl", bd->cls[t], fn);
+		m.tmp[t] = newtmp(0, bd->cls[t], fn);  /* unnamed: no sprintf */
 	m.con = emalloc(bd->ncon * sizeof m.con[0]);
 	m.con[0] = UNDEF;
 	for (c=1; c<bd->ncon; c++)
@@ -379,11 +561,13 @@ inlinecall(Fn *fn, Blk *b, uint ci, Body *bd)
 	for (j=0; j<bd->nblk; j++) {
 		m.blk[j] = newblk();
 		m.blk[j]->id = fn->nblk++;
+		m.blk[j]->loop = b->loop;
 		strcpy(m.blk[j]->name, "inl");
 	}
 	/* cont: what followed the call */
 	cont = newblk();
 	cont->id = fn->nblk++;
+	cont->loop = b->loop;
 	strcpy(cont->name, "inl.cont");
 	opt_setins(cont, &b->ins[ci+1], b->nins - ci - 1);
 	cont->jmp = b->jmp;
@@ -440,6 +624,21 @@ struct Call {
 	Body *bd;
 };
 
+static int
+anycallee(Fn *fn)
+{
+	Blk *b;
+	Ins *i;
+	Callee *e;
+	int64_t id;
+
+	for (b=fn->start; b; b=b->link)
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if ((id = target(fn, i)) >= 0 && (e = lookup(id)) && e->bd)
+				return 1;
+	return 0;
+}
+
 /* An alloc in the start block reserves a fixed stack slot; moved to
  * another block by a split it would allocate on every pass. */
 static int
@@ -458,17 +657,20 @@ opt_inline(Fn *fn)
 	Blk *b;
 	Body *bd;
 	uint i, nv, cap;
-	int r, budget;
+	int r, rec, budget, done;
 
-	if (!bodies)
+	if (!nused || !anycallee(fn))
 		return;
+	fillloop(fn);
+	rec = callsself(fn, intern(fn->name));
 	budget = GROWTH;
+	done = 0;
 	for (r=0; r<ROUNDS && budget > 0; r++) {
 		v = 0;
 		nv = cap = 0;
 		for (b=fn->start; b; b=b->link)
 			for (i=0; i<b->nins; i++) {
-				bd = callee(fn, b, i);
+				bd = callee(fn, b, i, rec);
 				if (!bd || (b == fn->start && allocafter(b, i)))
 					continue;
 				if (nv == cap) {
@@ -484,11 +686,19 @@ opt_inline(Fn *fn)
 		for (i=nv; i-- > 0;) {
 			if (v[i].bd->size > budget)
 				continue;
-			budget -= v[i].bd->size;
+			/* at least 1: the copy's blocks cost too */
+			budget -= v[i].bd->size ? v[i].bd->size : 1;
 			inlinecall(fn, v[i].b, v[i].ci, v[i].bd);
+			opt_stats.inlined++;
+			done++;
 		}
 		free(v);
 		if (nv == 0)
 			break;
+	}
+	if (done) {
+		fillcfg(fn);
+		filluse(fn);
+		filldom(fn);
 	}
 }

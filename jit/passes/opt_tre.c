@@ -10,8 +10,15 @@
  * and commutative, as LLVM's tail recursion elimination requires:
  * fib(n-1) + fib(n-2) becomes a loop over n with one call inside.
  *
- * The function is not yet in SSA form: parameters and %acc are simply
- * assigned again, and QBE's ssa pass makes the loop phis. */
+ * It runs after QBE's promote pass (QBE_HOOK_PROMOTED), before SSA
+ * construction: parameters and %acc are simply assigned again, and
+ * QBE's ssa pass makes the loop phis. The stack slots of naive IL are
+ * then temporaries, so a C front end's `store %r, %retval; jmp @ret`
+ * ... `@ret %v = load %retval; ret %v` has become copies: copies after
+ * the call are looked through (the function returns after them, so
+ * nothing reads what they assign), and a block that jumps to a block
+ * of copies ending in a return takes a copy of it first (tailcopy). */
+
 #include "all.h"
 #include "opt.h"
 
@@ -66,30 +73,95 @@ argsmatch(Blk *b, uint ci, Blk *start, int np)
 	return a;
 }
 
+static int
+iscopy(Ins *i)
+{
+	return i->op == Ocopy || i->op == Onop || i->op == Odbgloc;
+}
+
+/* The last instruction of b that is not a copy, and in *r the value
+ * the return gives as it was before the copies (*r is R for ret0). */
+static Ins *
+beforecopies(Blk *b, Ref *r)
+{
+	Ins *i;
+
+	*r = b->jmp.arg;
+	for (i=&b->ins[b->nins]; i>b->ins; i--) {
+		if (!iscopy(i-1))
+			return i-1;
+		if (i[-1].op == Ocopy && req(i[-1].to, *r))
+			*r = i[-1].arg[0];
+	}
+	return 0;
+}
+
+/* A block of copies ending in a return, jumped to from b. */
+static int
+retblk(Blk *s)
+{
+	uint n;
+
+	if (!s || !isret(s->jmp.type) || s->phi)
+		return 0;
+	for (n=0; n<s->nins; n++)
+		if (!iscopy(&s->ins[n]))
+			return 0;
+	return 1;
+}
+
+/* b ends `jmp @s` with s a retblk: b takes s's copies and return. */
+static void
+tailcopy(Blk *b)
+{
+	Blk *s;
+	Ins *v;
+
+	s = b->s1;
+	v = emalloc((b->nins + s->nins + 1) * sizeof v[0]);
+	memcpy(v, b->ins, b->nins * sizeof v[0]);
+	memcpy(v + b->nins, s->ins, s->nins * sizeof v[0]);
+	opt_setins(b, v, b->nins + s->nins);
+	free(v);
+	b->jmp = s->jmp;
+	b->s1 = 0;
+	b->s2 = 0;
+}
+
 /* Is b a recursion site? Fills s; *op is the accumulator operation of
  * the function, set by its first accumulating site. */
 static int
 site(Fn *fn, Blk *b, uint32_t id, int np, int *op, Site *s)
 {
 	Ins *i, *c;
+	Ref r;
 	int k, a;
 
+	if (b->jmp.type == Jjmp && retblk(b->s1)) {
+		i = beforecopies(b, &r);
+		if (!i || (!isself(fn, i, id) && !(accop(i->op) && i > b->ins
+		&& isself(fn, i-1, id))))
+			return 0;
+		tailcopy(b);
+	}
 	if (!isret(b->jmp.type) || b->nins == 0)
 		return 0;
 	k = b->jmp.type - Jretw;
-	i = &b->ins[b->nins-1];
+	i = beforecopies(b, &r);
+	if (!i)
+		return 0;
 	if (isself(fn, i, id)) {
 		if (b->jmp.type != Jret0
-		&& (i->cls != k || !req(i->to, b->jmp.arg)))
+		&& (i->cls != k || !req(i->to, r)))
 			return 0;
-		a = argsmatch(b, b->nins-1, fn->start, np);
+		a = argsmatch(b, i - b->ins, fn->start, np);
 		if (a < 0)
 			return 0;
 		*s = (Site){b, a, 0};
 		return 1;
 	}
-	if (b->nins < 2 || (k != Kw && k != Kl) || !accop(i->op)
-	|| i->cls != k || !req(i->to, b->jmp.arg))
+	if (i == b->ins || (k != Kw && k != Kl) || !accop(i->op)
+	|| i->cls != k || !req(i->to, r))
 		return 0;
 	c = i - 1;
 	if (!isself(fn, c, id) || c->cls != k || rtype(c->to) != RTmp)
@@ -100,7 +172,7 @@ site(Fn *fn, Blk *b, uint32_t id, int np, int *op, Site *s)
 		return 0;
 	if (*op >= 0 && *op != (int)i->op)
 		return 0;
-	a = argsmatch(b, b->nins-2, fn->start, np);
+	a = argsmatch(b, c - b->ins, fn->start, np);
 	if (a < 0)
 		return 0;
 	*op = i->op;
@@ -229,9 +301,12 @@ opt_tre(Fn *fn)
 	fn->start = entry;
 	for (n=0; n<ns; n++)
 		rewrite(fn, &s[n], entry->ins, loop, np, acc);
+	opt_stats.tre += ns;
 	if (op >= 0)
 		for (b=fn->start; b; b=b->link)
 			if (isret(b->jmp.type) && b->jmp.type != Jret0)
 				accret(fn, b, op, acc);
 	free(s);
+	fillcfg(fn);
+	filluse(fn);
 }

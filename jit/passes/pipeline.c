@@ -25,8 +25,14 @@ extern int jitboot_id0;
 
 /* Hook points (pipeline.h): where our own passes go (opt.h). */
 void (*qbe_hooks[QBE_NHOOK])(Fn *) = {
-	[QBE_HOOK_PARSED] = opt_parsed,
+	[QBE_HOOK_PROMOTED] = opt_promoted,
+	[QBE_HOOK_MODULE] = opt_module,
+	[QBE_HOOK_SSA] = opt_ssa,
 };
+
+/* parse.c calls it (if set) at the end of the module, while the
+ * module's aggregate types still exist (jitboot/qbe.py). */
+extern void (*jitboot_parse_end)(void);
 
 static FILE *outf;
 
@@ -48,6 +54,8 @@ static void abi1(Fn *fn) { T.abi1(fn); }
 static void isel(Fn *fn) { T.isel(fn); }
 static void hook(int h, Fn *fn) { if (qbe_hooks[h]) qbe_hooks[h](fn); }
 static void hook_parsed(Fn *fn) { hook(QBE_HOOK_PARSED, fn); }
+static void hook_promoted(Fn *fn) { hook(QBE_HOOK_PROMOTED, fn); }
+static void hook_module(Fn *fn) { hook(QBE_HOOK_MODULE, fn); }
 static void hook_ssa(Fn *fn) { hook(QBE_HOOK_SSA, fn); }
 static void hook_isel(Fn *fn) { hook(QBE_HOOK_ISEL, fn); }
 
@@ -78,10 +86,20 @@ linkblocks(Fn *fn)
 			fn->rpo[n]->link = fn->rpo[n+1];
 }
 
+/* Functions wait at this entry until the whole module is parsed, when
+ * a pass needs to see every function first (opt_wants_module): the
+ * inliner takes its callees' bodies as they are here, with their
+ * stack slots promoted to SSA temporaries. */
+static void waitmodule(Fn *fn) { (void)fn; }
+
 static void (*const pipeline[])(Fn *) = {
 	nothread,
 	hook_parsed,
-	abi0, fillcfg, filluse, promote, filluse, ssa, filluse, ssacheck,
+	abi0, fillcfg, filluse, promote, filluse,
+	hook_promoted,
+	ssa, filluse, ssacheck,
+	waitmodule,
+	hook_module,
 	fillalias, loadopt, filluse, fillalias, coalesce, filluse, filldom,
 	ssacheck, gvn, fillcfg, simplcfg, filluse, filldom, gcm, filluse,
 	ssacheck, ifconv,
@@ -92,16 +110,63 @@ static void (*const pipeline[])(Fn *) = {
 	linkblocks,
 };
 
+enum { NPIPE = sizeof pipeline / sizeof pipeline[0] };
+
+/* The functions waiting at waitmodule, in the module's order. */
+static Fn **waiting;
+static uint nwaiting;
+
+static void
+runfrom(uint i, Fn *fn)
+{
+	for (; i<NPIPE; i++)
+		pipeline[i](fn);
+	T.emitfn(fn, outf);
+	fprintf(outf, "/* end function %s */\n\n", fn->name);
+}
+
+static uint
+waitpoint(void)
+{
+	uint i;
+
+	for (i=0; pipeline[i] != waitmodule; i++)
+		;
+	return i;
+}
+
 static void
 func(Fn *fn)
 {
 	uint i;
 
-	for (i=0; i<sizeof pipeline/sizeof pipeline[0]; i++)
+	for (i=0; pipeline[i] != waitmodule; i++)
 		pipeline[i](fn);
-	T.emitfn(fn, outf);
-	fprintf(outf, "/* end function %s */\n\n", fn->name);
+	if (waiting) {
+		opt_remember(fn);
+		vgrow(&waiting, ++nwaiting);
+		waiting[nwaiting-1] = fn;
+		return;
+	}
+	runfrom(i, fn);
 	freeall();
+}
+
+/* Everything is parsed: the waiting functions go on, one by one. Their
+ * memory is QBE's per-function pool, so it is freed once, here. */
+static void
+moduleend(void)
+{
+	uint i, w;
+
+	w = waitpoint();
+	opt_snapshot();
+	for (i=0; i<nwaiting; i++)
+		runfrom(w, waiting[i]);
+	freeall();
+	vfree(waiting);
+	waiting = 0;
+	nwaiting = 0;
 }
 
 static void
@@ -118,7 +183,8 @@ data(Dat *d)
 	emitdat(d, outf);
 	if (d->type == DEnd) {
 		fputs("/* end data */\n\n", outf);
-		freeall();
+		if (!waiting)
+			freeall();
 	}
 }
 
@@ -128,40 +194,19 @@ dbgfile(char *fn)
 	emitdbgfile(fn, outf);
 }
 
-/* The first parse, for passes that look at the whole module. It
- * refuses what the real one refuses, in the same order, so a bad
- * program gets the same error either way. */
-static void
-scanfn(Fn *fn)
-{
-	nothread(fn);
-	opt_scan(fn);
-	freeall();
-}
-
-static void
-scandat(Dat *d)
-{
-	nothreaddat(d);
-	if (d->type == DEnd)
-		freeall();
-}
-
-static void
-nodbgfile(char *fn)
-{
-}
-
 void
 qbe_run(FILE *in, const char *name, FILE *out)
 {
 	T = T_amd64_sysv;
 	outf = out;
+	opt_begin();
 	if (opt_wants_module()) {
-		parse(in, (char *)name, nodbgfile, scandat, scanfn);
-		in->inpos = 0;
+		waiting = vnew(0, sizeof waiting[0], PHeap);
+		nwaiting = 0;
+		jitboot_parse_end = moduleend;
 	}
 	parse(in, (char *)name, dbgfile, data, func);
+	jitboot_parse_end = 0;
 	T.emitfin(outf);
 }
 
@@ -175,6 +220,9 @@ void
 qbe_reset(void)
 {
 	opt_reset();
+	waiting = 0;
+	nwaiting = 0;
+	jitboot_parse_end = 0;
 	shim_heap_release();
 	jitboot_reset_util();
 	jitboot_reset_parse();

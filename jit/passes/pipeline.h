@@ -12,8 +12,12 @@ struct Fn;
  * NULL hooks are skipped. */
 enum {
 	QBE_HOOK_PARSED,  /* as parsed, before ABI lowering and SSA */
-	QBE_HOOK_SSA,     /* SSA after GVN, GCM and if-conversion: IL-level
-	                   * optimizations go here */
+	QBE_HOOK_PROMOTED,/* stack slots promoted to temporaries, not yet
+	                   * in SSA form (a temporary may be assigned in
+	                   * several places; the ssa pass makes the phis) */
+	QBE_HOOK_MODULE,  /* SSA as built, before QBE's optimizations, once
+	                   * every function of the module reached it */
+	QBE_HOOK_SSA,     /* SSA after GVN, GCM and if-conversion */
 	QBE_HOOK_ISEL,    /* amd64 instructions, before liveness, spilling
 	                   * and register allocation */
 	QBE_NHOOK,
