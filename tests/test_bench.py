@@ -12,6 +12,7 @@ import shutil
 import pytest
 
 from jitboot import bench
+from jitboot.recipe import JIT_PASSES
 from jitboot.build import build_image
 from jitboot.errors import JitbootError
 from jitboot.recipe import load_recipe
@@ -104,7 +105,7 @@ MODELS = {f.__name__: f for f in (fib_rec, fib_iter, sieve, matmul, mandelbrot,
 
 
 def check_figures(fig: bench.Figures, quick: bool,
-                  passes_on: str = "tre,inline") -> dict[str, int]:
+                  passes_on: str = ",".join(JIT_PASSES)) -> dict[str, int]:
     """Every program ran at its size, all four variants (jit with passes
     off and on) were checked against each other and agreed, and the
     result is the model's.  Returns name -> result."""
