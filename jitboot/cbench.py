@@ -32,6 +32,7 @@ import platform
 import re
 import statistics
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,9 +152,18 @@ def instructions(cmd: Command, what: str, env: dict[str, str] | None = None) -> 
 
 
 def _time(cmd: Command) -> float:
+    """Wall time of one run.  A blocking wait, with a timer to kill a hung
+    run: subprocess's wait(timeout=) polls with sleeps of up to 50 ms and
+    would round every time up to its next poll."""
     start = time.perf_counter()
-    subprocess.run([str(c) for c in cmd], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    killer = threading.Timer(RUN_TIMEOUT, proc.kill)
+    killer.start()
+    try:
+        proc.wait()
+    finally:
+        killer.cancel()
     return time.perf_counter() - start
 
 
