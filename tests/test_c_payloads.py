@@ -3,8 +3,6 @@ payloads translated by doit tasks, joined sources, bad C, and the C corpus
 (tests/c) JIT-compiled in the kernel at -O0 and -O2, one boot per level."""
 
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -26,9 +24,7 @@ def executed(out: str) -> list[str]:
 
 
 def jit_run(root, *args):
-    return subprocess.run([sys.executable, "-m", "doit", "-f", str(root / "dodo.py"),
-                           "-d", str(root), "jit-run", *args],
-                          capture_output=True, text=True, cwd=root)
+    return doit(root, "jit-run", *args, check=False)
 
 
 def test_jit_run_src_runs_c_and_joined_sources(image_builder, tmp_path):

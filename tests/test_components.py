@@ -4,12 +4,10 @@ parallel-safe."""
 
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from conftest import copy_project
+from conftest import copy_project, doit
 from jitboot import ROOT, build, components, paths
 from jitboot.recipe import load_recipe
 
@@ -79,10 +77,7 @@ def test_readme_component_table_is_the_manifest():
 
 
 def _doit(root, *args):
-    proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(root / "dodo.py"),
-                           "-d", str(root), *args], capture_output=True, text=True, cwd=root)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
+    return doit(root, *args).stdout
 
 
 def _executed(out):
