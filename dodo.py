@@ -326,6 +326,25 @@ def task_cbench():
     }
 
 
+def task_csmith():
+    """Random C programs (csmith) through the C front door vs gcc -O2: doit csmith [seeds=200] [start=1] [jobs=N]."""
+    def run():
+        from jitboot import csmith
+        vals = {}
+        for key, default in (("seeds", "200"), ("start", "1"), ("jobs", str(csmith.jobs_default()))):
+            given = get_var(key, default)
+            if not given.isdigit() or (key != "start" and int(given) == 0):
+                raise JitbootError(f"{key}={given!r}: give a positive number")
+            vals[key] = int(given)
+        csmith.run(ROOT, vals["seeds"], vals["start"], vals["jobs"])
+    return {
+        "actions": [action(run)],
+        "task_dep": ["jitrun"],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
 def task_host_gen():
     """Generated sources of the host programs: the export table, config.h."""
     gen = build.host_gen_dir(ROOT)

@@ -2125,11 +2125,11 @@ def compile_c(path: str | Path, opt: str = "-O0", out_ll: str | Path | None = No
     return r.stdout
 
 
-def translate_file(path: str | Path, opt: str = "-O0") -> str:
-    """A .c or .ll file -> QBE IL text."""
+def translate_file(path: str | Path, opt: str = "-O0", cflags: Sequence[str] = ()) -> str:
+    """A .c or .ll file -> QBE IL text (cflags: extra clang flags for C)."""
     path = Path(path)
     if path.suffix == ".c":
-        return translate(compile_c(path, opt), str(path))
+        return translate(compile_c(path, opt, cflags=cflags), str(path))
     try:
         text = path.read_text()
     except OSError as e:
@@ -2144,16 +2144,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-O0", dest="opt", action="store_const", const="-O0", default="-O0")
     ap.add_argument("-O2", dest="opt", action="store_const", const="-O2")
     ap.add_argument("-o", dest="output", help="output file (default: stdout)")
+    ap.add_argument("-I", dest="include", action="append", default=[], metavar="DIR",
+                    help="also search DIR for headers (C input)")
     ap.add_argument("--emit-llvm", metavar="FILE", help="also write clang's LLVM IR to FILE")
     ap.add_argument("--run", nargs=argparse.REMAINDER, metavar="ARGS",
                     help="run the result with build/host/jitrun (`doit host` builds it), "
                          "passing ARGS to main")
     args = ap.parse_args(argv)
     try:
+        cflags = [f"-I{d}" for d in args.include]
         if args.emit_llvm and args.input.endswith(".c"):
-            il = translate(compile_c(args.input, args.opt, args.emit_llvm), args.input)
+            il = translate(compile_c(args.input, args.opt, args.emit_llvm, cflags), args.input)
         else:
-            il = translate_file(args.input, args.opt)
+            il = translate_file(args.input, args.opt, cflags)
     except JitbootError as e:
         print(e, file=sys.stderr)
         return 1

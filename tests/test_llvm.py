@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from jitboot import ROOT, llvm
+from jitboot import ROOT, csmith, llvm
 from jitboot.errors import JitbootError
 
 CORPUS = ROOT / "tests" / "c"
@@ -470,35 +470,49 @@ define i32 @main() {
 
 
 CSMITH_SEEDS = (1, 2, 3, 4)
-CSMITH_INCLUDE = Path("/usr/include/csmith")
+needs_csmith = pytest.mark.skipif(csmith.available() is not None,
+                                  reason="csmith and libcsmith-dev are not installed "
+                                         "(ci/setup.sh installs them)")
 
 
-def _csmith_way(seed: int, out: str, jitrun: str) -> dict:
-    src = Path(out) / f"csmith{seed}.c"
-    subprocess.run(["csmith", "--seed", str(seed), "-o", src], check=True, capture_output=True)
-    exe = Path(out) / f"csmith{seed}"
-    subprocess.run(["gcc", "-O2", "-w", f"-I{CSMITH_INCLUDE}", src, "-o", exe], check=True)
-    res = {"gcc": _run([exe]).stdout}
-    for opt in ("-O0", "-O2"):
-        ir = llvm.compile_c(src, opt, cflags=[f"-I{CSMITH_INCLUDE}", "-w"])
-        ssa = Path(out) / f"csmith{seed}{opt}.ssa"
-        ssa.write_text(llvm.translate(ir, str(src)))
-        r = _run([jitrun, ssa])
-        res[opt] = r.stdout + r.stderr
-    return res
-
-
-@pytest.mark.skipif(shutil.which("csmith") is None or not CSMITH_INCLUDE.is_dir(),
-                    reason="csmith and libcsmith-dev are not installed (ci/setup.sh installs them)")
+@needs_csmith
 def test_csmith_programs_agree_with_gcc(host_tools, tmp_path):
     """Random C (csmith, fixed seeds): gcc -O2 and the translation at -O0
-    and -O2 print the same checksum."""
-    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(_csmith_way, CSMITH_SEEDS, [str(tmp_path)] * len(CSMITH_SEEDS),
-                                [str(host_tools["jitrun"])] * len(CSMITH_SEEDS)))
-    for seed, res in zip(CSMITH_SEEDS, results):
-        assert res["gcc"].startswith("checksum = ")
-        assert res["-O0"] == res["gcc"] and res["-O2"] == res["gcc"], f"csmith seed {seed}"
+    and -O2 print the same checksum (the short round of `doit csmith`)."""
+    results = csmith.campaign(range(1, 1 + len(CSMITH_SEEDS)), host_tools["jitrun"], tmp_path,
+                              jobs=2, echo=False)
+    assert [o.seed for o in results] == list(CSMITH_SEEDS)
+    for o in results:
+        assert o.verdict == "agree", f"csmith seed {o.seed}: {o.verdict}: {o.why}"
+        assert o.outputs["gcc"].startswith("checksum = ")
+        assert o.outputs["-O0"] == o.outputs["-O2"] == o.outputs["gcc"]
+    assert not (tmp_path / "findings").exists()
+    assert csmith.summary(results, tmp_path).startswith(
+        f"csmith: {len(CSMITH_SEEDS)} seeds: {len(CSMITH_SEEDS)} agree")
+
+
+def test_csmith_mismatch_is_a_finding_kept_for_cvise(tmp_path):
+    """A JIT that prints the wrong checksum is caught, and the program is
+    kept with an interestingness script that holds for it (a small program
+    of ours stands for csmith's)."""
+    liar = tmp_path / "liar"
+    liar.write_text("#!/bin/sh\necho 'checksum = 0'\n")
+    liar.chmod(0o755)
+    src = tmp_path / "seed5.c"
+    src.write_text('#include <stdio.h>\nint main(void) { printf("checksum = %X\\n", 0xBEEFu); return 0; }\n')
+    out = csmith.check_seed(5, tmp_path / "work", liar, src)
+    assert out.verdict == "finding" and out.why == "-O0: prints 'checksum = 0', gcc 'checksum = BEEF'"
+    kept = csmith.keep(out, src, liar, tmp_path / "findings")
+    assert kept.read_text() == src.read_text()
+    script = tmp_path / "findings" / "seed5.sh"
+    # cvise runs the script in a directory holding the program alone
+    r = subprocess.run([str(script)], cwd=kept.parent, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "honest").write_text("#!/bin/sh\ncat ref.out\n")
+    (tmp_path / "honest").chmod(0o755)
+    script.write_text(csmith.interestingness(kept, tmp_path / "honest", "-O0"))
+    r = subprocess.run([str(script)], cwd=kept.parent, capture_output=True, text=True)
+    assert r.returncode == 1, "a program that agrees must not stay interesting"
 
 
 def test_unsupported_parameter_names_the_function_line(tmp_path):
