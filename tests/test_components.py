@@ -5,7 +5,6 @@ parallel-safe."""
 import re
 import shutil
 
-
 from conftest import copy_project, doit
 from jitboot import ROOT, build, components, paths
 from jitboot.recipe import load_recipe
