@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ROOT, paths, toolchain
+from .bench.runs import geomean
 from .errors import JitbootError
 
 PROGRAMS_DIR = Path("tests") / "cbench"
@@ -197,11 +198,6 @@ def measure(prog: Program, cmds: dict[str, Command], pairs: int = 5) -> dict[str
             row["wall_vs_gcc"][name] = paired_ratio(cmds["gcc"] + [WALL_SCALE],
                                                     cmd + [WALL_SCALE], pairs)
     return row
-
-
-def geomean(xs: list[float]) -> float | None:
-    xs = [x for x in xs if x and x > 0 and math.isfinite(x)]
-    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else None
 
 
 def summarize(rows: list[dict[str, Any]], variants: list[str]) -> dict[str, Any]:

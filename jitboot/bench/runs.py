@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import math
 import os
 import platform
@@ -12,8 +10,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import ROOT, build, toolchain
 from ..errors import JitbootError
@@ -115,9 +115,10 @@ def parse_lines(lines: list[str]) -> Figures:
     return fig
 
 
-def geomean(values: list[float | None]) -> float | None:
-    """Geometric mean of the figures there are (None: a variant that failed)."""
-    have = [v for v in values if v]
+def geomean(values: Sequence[float | None]) -> float | None:
+    """Geometric mean of the figures there are: None (a variant that
+    failed), zero, negative and non-finite values are left out."""
+    have = [v for v in values if v and v > 0 and math.isfinite(v)]
     return math.exp(sum(math.log(v) for v in have) / len(have)) if have else None
 
 
