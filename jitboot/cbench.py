@@ -152,6 +152,37 @@ def instructions(cmd: Command, what: str, env: dict[str, str] | None = None) -> 
     return int(m.group(1))
 
 
+def il_lines(il: Path) -> int:
+    """Lines of IL that are not blank or comments."""
+    return sum(1 for line in il.read_text().splitlines()
+               if line.strip() and not line.lstrip().startswith("#"))
+
+
+def front_cost(il: Path, work: Path, root: Path = ROOT, compiles: int = 10,
+               repeats: int = 3) -> dict[str, Any]:
+    """What turning il into code costs: its size, the instructions of the
+    stock `qbe` and GNU `as` processes that make an object of it (the
+    ahead-of-time path the JIT replaces), and the JIT's native speed in IL
+    lines per second (the median over repeats of `jitrun --cycles` with
+    compiles+1 compiles minus the run with one, so process start-up and
+    loading cancel out)."""
+    from .build import program_output
+    qbe = program_output("qbe-stock", root)
+    jitrun = program_output("jitrun", root)
+    asm, obj = work / f"{il.stem}.front.s", work / f"{il.stem}.front.o"
+    qbe_ins = instructions([qbe, "-o", asm, il], f"qbe-stock {il.name}")
+    as_ins = instructions([toolchain.require("as"), "-o", obj, asm], f"as {asm.name}")
+    spans = []
+    for _ in range(repeats):
+        many = _time([jitrun, "--cycles", str(compiles + 1), il])
+        one = _time([jitrun, "--cycles", "1", il])
+        spans.append(max(many - one, 1e-9) / compiles)
+    lines = il_lines(il)
+    per = statistics.median(spans)
+    return {"il_lines": lines, "qbe_as_instructions": qbe_ins + as_ins,
+            "jit_compile_seconds": per, "il_lines_per_second": lines / per}
+
+
 def _time(cmd: Command) -> float:
     """Wall time of one run.  A blocking wait, with a timer to kill a hung
     run: subprocess's wait(timeout=) polls with sleeps of up to 50 ms and
@@ -243,6 +274,23 @@ def table(report: dict[str, Any]) -> str:
         ins, wall = s["instructions_vs_gcc_geomean"].get(v), s["wall_vs_gcc_geomean"].get(v)
         cells.append(f"**{fmt(ins)}**" + (f" / **{fmt(wall)}**" if wall else ""))
     lines.append("| **geomean** | | " + " | ".join(cells) + " |")
+    levels = [lvl for lvl in LEVELS if any(lvl in r.get("front", {}) for r in report["programs"])]
+    if levels:
+        lines += ["", "compile: IL lines, the JIT's compile (passes on) in instructions and "
+                  "against stock qbe + GNU as as processes, and IL lines/s natively", "",
+                  "| program | " + " | ".join(f"IL lines {lvl} | JIT compile {lvl} | "
+                                             f"vs qbe+as {lvl} | lines/s {lvl}"
+                                             for lvl in levels) + " |",
+                  "|---|" + "--:|" * (4 * len(levels))]
+        for r in report["programs"]:
+            cells = []
+            for lvl in levels:
+                f = r["front"][lvl]
+                comp = r["compile"].get(f"jit_on{lvl}")
+                cells += [f"{f['il_lines']:,}", f"{comp / 1e6:.1f} M" if comp else "-",
+                          fmt(comp / f["qbe_as_instructions"]) if comp else "-",
+                          f"{f['il_lines_per_second'] / 1e3:,.0f} k"]
+            lines.append(f"| {r['program']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -254,7 +302,10 @@ def run(root: Path = ROOT, names: list[str] | None = None, pairs: int = 5,
     rows = []
     for prog in progs:
         cmds = prepare(prog, work / prog.name, levels, root)
-        rows.append(measure(prog, cmds, pairs))
+        row = measure(prog, cmds, pairs)
+        row["front"] = {lvl: front_cost(work / prog.name / f"{prog.name}{lvl}.ssa",
+                                        work / prog.name, root) for lvl in levels}
+        rows.append(row)
         print(f"  {prog.name}: done", flush=True)
     variants = variant_names(levels)
     report = {"cpu": cpu_model(), "cores": os.cpu_count(), "pairs": pairs,
