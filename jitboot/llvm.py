@@ -1221,7 +1221,7 @@ class Function:
             for item in body:
                 out.append(item() if callable(item) else item)
         out.append("}")
-        self.mod.out.append("\n".join(out))
+        self.mod.out.append("\n".join(fold_copies(out)))
 
     def places(self) -> list[str]:
         """Where each instruction comes from, for errors: its !dbg line; in
@@ -2091,6 +2091,37 @@ def _pieces(n: int) -> list[tuple[int, int]]:
 
 _CASTS = {"trunc", "zext", "sext", "fptrunc", "fpext", "fptoui", "fptosi", "uitofp", "sitofp",
           "ptrtoint", "inttoptr", "bitcast", "addrspacecast"}
+
+
+_NAME = re.compile(r"%[\w.]+")
+_DEF = re.compile(r"\t(%_\d+) =(\w+) ")
+_COPY = re.compile(r"\t(%[\w.]+) =(\w+) copy (%_\d+)$")
+_COMPARE = re.compile(r"\t(%[\w.]+) =w c(?:eq|ne|[su](?:lt|le|gt|ge)|lt|le|gt|ge|o|uo)[wlsd] ")
+
+
+def fold_copies(lines: list[str]) -> list[str]:
+    """Two clean-ups of the function's IL, which the JIT would otherwise
+    parse and then remove itself, at a cost per line: `%_5 =w add ...`
+    then `%x =w copy %_5`, where the copy is %_5's only use, becomes
+    `%x =w add ...` (most instructions compute into a scratch temporary
+    before naming the result); and a comparison whose value nothing uses
+    goes (a branch on a compare recomputes it next to the `jnz`, so QBE
+    fuses the two)."""
+    uses: dict[str, int] = {}
+    for line in lines:
+        for t in _NAME.findall(line):
+            uses[t] = uses.get(t, 0) + 1
+    out: list[str] = []
+    for line in lines:
+        c = _COPY.match(line)
+        if c and out and uses.get(c.group(3)) == 2:
+            d = _DEF.match(out[-1])
+            if d and d.group(1) == c.group(3) and d.group(2) == c.group(2):
+                out[-1] = f"\t{c.group(1)} ={d.group(2)} " + out[-1][d.end():]
+                continue
+        out.append(line)
+    return [line for line in out
+            if not ((m := _COMPARE.match(line)) and uses.get(m.group(1)) == 1)]
 
 
 # -- entry points ----------------------------------------------------------
