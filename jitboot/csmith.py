@@ -8,8 +8,9 @@ gcc's program printed.
 
 A seed whose native program does not finish in time, or crashes, has no
 reference and is skipped (csmith programs may loop for a long time).  A
-mismatch, a refused translation or a JIT run that fails is a finding: its
-program is kept in the output directory as seedN.c with seedN.sh, an
+mismatch or a JIT run that fails is a finding; a translation refused
+with "... is not supported" (integers wider than 64 bits from packed
+bit-fields, for one) is counted apart.  Either program is kept in the output directory as seedN.c with seedN.sh, an
 interestingness test for `cvise seedN.sh seedN.c` (Debian's `cvise`),
 which keeps the program a mismatch while it shrinks it.  Generated
 programs are never committed: a finding is rewritten by hand as a small
@@ -45,7 +46,7 @@ TIMEOUT = 10.0
 class Outcome:
     """What one seed gave: a verdict and, for findings, why."""
     seed: int
-    verdict: str                      # "agree", "skipped" or "finding"
+    verdict: str                      # "agree", "skipped", "refused" or "finding"
     why: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
 
@@ -94,7 +95,11 @@ def check_seed(seed: int, workdir: Path, jitrun: Path, src: Path | None = None) 
             il = llvm.translate(llvm.compile_c(src, opt, cflags=[f"-I{INCLUDE}", "-w"]),
                                 str(src))
         except JitbootError as e:
-            return Outcome(seed, "finding", f"{opt}: {str(e).splitlines()[0]}", out.outputs)
+            first = str(e).splitlines()[0]
+            # a construct the translator refuses by design (wide integers of
+            # bit-fields, long double...) is not a miscompile
+            verdict = "refused" if " is not supported" in first else "finding"
+            return Outcome(seed, verdict, f"{opt}: {first}", out.outputs)
         ssa = workdir / f"seed{seed}{opt}.ssa"
         ssa.write_text(il)
         status, got = _run([str(jitrun), str(ssa)])
@@ -128,10 +133,13 @@ timeout {TIMEOUT:g} {shlex.quote(str(jitrun))} jit.ssa > jit.out 2>&1
 
 
 def keep(outcome: Outcome, src: Path, jitrun: Path, findings: Path) -> Path:
-    """Copy a finding's program to findings/ with its cvise script."""
+    """Copy a finding's program to findings/ with its cvise script (a
+    refused program without one: there is no mismatch to keep)."""
     findings.mkdir(parents=True, exist_ok=True)
     dest = findings / f"seed{outcome.seed}.c"
     shutil.copyfile(src, dest)
+    if outcome.verdict != "finding":
+        return dest
     opt = outcome.why.split(":", 1)[0] if outcome.why.startswith("-O") else "-O0"
     script = findings / f"seed{outcome.seed}.sh"
     script.write_text(interestingness(dest, jitrun, opt))
@@ -142,7 +150,7 @@ def keep(outcome: Outcome, src: Path, jitrun: Path, findings: Path) -> Path:
 def _one(seed: int, workdir: str, jitrun: str, findings: str) -> Outcome:
     with tempfile.TemporaryDirectory(dir=workdir, prefix=f"seed{seed}-") as tmp:
         out = check_seed(seed, Path(tmp), Path(jitrun))
-        if out.verdict == "finding":
+        if out.verdict in ("finding", "refused"):
             keep(out, Path(tmp) / f"seed{seed}.c", Path(jitrun), Path(findings))
         return out
 
@@ -170,10 +178,12 @@ def campaign(seeds: range, jitrun: Path, outdir: Path, jobs: int = 2,
 
 
 def summary(results: list[Outcome], outdir: Path) -> str:
-    n = {v: sum(o.verdict == v for o in results) for v in ("agree", "skipped", "finding")}
+    n = {v: sum(o.verdict == v for o in results)
+         for v in ("agree", "skipped", "refused", "finding")}
     line = (f"csmith: {len(results)} seeds: {n['agree']} agree with gcc -O2 at -O0 and -O2, "
-            f"{n['skipped']} skipped (no native reference), {n['finding']} findings")
-    if n["finding"]:
+            f"{n['skipped']} skipped (no native reference), {n['refused']} refused "
+            f"(a construct the translator does not support), {n['finding']} findings")
+    if n["finding"] or n["refused"]:
         line += (f" in {outdir / 'findings'} (reduce one with `cvise seedN.sh seedN.c` "
                  f"in that directory)")
     return line
