@@ -42,6 +42,23 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+# Every command-line variable a task reads (`doit image image=demo`): a
+# misspelt one is an error instead of being ignored.
+KNOWN_VARS = ("image", "build_dir", "qbe_src", "baseline", "il", "src", "opt", "gdb_port",
+              "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target")
+
+
+def _check_vars() -> None:
+    import difflib
+    from doit import doit_cmd
+    for name in sorted(getattr(doit_cmd, "_CMDLINE_VARS", None) or {}):
+        if name not in KNOWN_VARS:
+            close = difflib.get_close_matches(name, KNOWN_VARS, n=1)
+            hint = f" (did you mean {close[0]}=?)" if close else ""
+            _fail(f"{name}=: unknown variable{hint}; known: {', '.join(sorted(KNOWN_VARS))}")
+
+
+_check_vars()
 if get_var("build_dir", None):
     # set before anything asks for a path, and inherited by the tools we run
     os.environ[paths.ENV] = str(Path(get_var("build_dir")).expanduser().resolve())

@@ -346,18 +346,34 @@ def default_recipe(name: str = "default", path: Path | None = None, **changes: A
     return Recipe(name=name, path=path or ROOT / "images" / f"{name}.toml", **values)
 
 
+_RECIPE_NAME = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*")
+
+
 def find_recipe(name_or_path: str, root: Path = ROOT) -> Path:
-    """images/<name>.toml for a bare name, else the path itself."""
+    """images/<name>.toml for a bare name, else the path itself; what a user
+    types also works: `default.toml` (in images/) and `images/default`."""
+    def resolve(p: Path) -> Path:
+        if p.is_absolute():
+            return p
+        return (Path.cwd() / p) if (Path.cwd() / p).exists() else root / p
     if name_or_path.endswith(".toml") or "/" in name_or_path:
-        path = Path(name_or_path)
-        if not path.is_absolute():
-            path = (Path.cwd() / path) if (Path.cwd() / path).exists() else root / path
+        path = resolve(Path(name_or_path))
+        if not path.is_file() and "/" not in name_or_path:
+            path = root / "images" / name_or_path          # image=default.toml
+        if not path.is_file() and not name_or_path.endswith(".toml"):
+            with_suffix = resolve(Path(name_or_path + ".toml"))   # image=images/default
+            path = with_suffix if with_suffix.is_file() else path
     else:
         path = root / "images" / f"{name_or_path}.toml"
     if not path.is_file():
         known = sorted(p.stem for p in (root / "images").glob("*.toml"))
         raise JitbootError(
             f"{_show(path)}: no such recipe (images available: {', '.join(known) or 'none'})")
+    if not _RECIPE_NAME.fullmatch(path.stem):
+        raise JitbootError(
+            f"{_show(path)}: recipe name {path.stem!r} must be letters, digits and _ . + - "
+            f"and not start with '.' (it names the image's directory, build/images/NAME, "
+            f"and goes into C headers)")
     return path
 
 

@@ -54,3 +54,25 @@ def test_jit_run_without_or_with_missing_il(image_builder):
                    "or `doit jit-run il=FILE.ssa[,FILE2.ssa...]`")
     one_line_error(doit(ROOT, "jit-run", "il=missing.ssa", check=False),
                    f"payload 'missing.ssa' not found (looked at {ROOT / 'missing.ssa'})")
+
+
+def test_misspelt_variable_is_named_with_the_known_ones():
+    """`imgae=demo` used to be ignored: the default image was built."""
+    proc = doit(ROOT, "list", "imgae=demo", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "Traceback" not in out
+    line = next(l for l in out.splitlines() if l.startswith("error: "))
+    assert line.startswith("error: imgae=: unknown variable (did you mean image=?); known: ")
+    assert "build_dir" in line and "seeds" in line
+
+
+def test_every_variable_a_task_reads_is_known():
+    """KNOWN_VARS is what dodo.py reads with get_var, so no real variable is
+    refused as misspelt."""
+    import re
+    text = (ROOT / "dodo.py").read_text()
+    read = set(re.findall(r'get_var\("(\w+)"', text))
+    read |= {k for group in re.findall(r"for key, default in \((.*?)\):", text)
+             for k in re.findall(r'\("(\w+)", ', group)}
+    known = re.search(r"KNOWN_VARS = \((.*?)\)", text, re.S).group(1)
+    assert read == set(re.findall(r'"(\w+)"', known))

@@ -311,3 +311,22 @@ def test_jit_run_checks_payloads_as_recipes_do(tmp_path, monkeypatch):
     assert str(info.value).startswith("two payloads are named 'x.ssa' (")
     with pytest.raises(JitbootError, match=r"^payload 'nope.ssa' not found \(looked at "):
         runner.run_payloads(image, ["nope.ssa"])
+
+
+@pytest.mark.parametrize("stem", ['a"b', "..", ".hidden", "sp ace"])
+def test_recipe_file_name_must_be_a_plain_name(tmp_path, stem):
+    """`a"b.toml` broke gen/config.h with a C error; `...toml` (stem `..`)
+    wrote the image's products straight into build/."""
+    path = tmp_path / f"{stem}.toml"
+    path.write_text("[run]\n")
+    with pytest.raises(JitbootError) as e:
+        load_recipe(path)
+    assert str(e.value) == (f"{path}: recipe name {stem!r} must be letters, digits and _ . + - "
+                            f"and not start with '.' (it names the image's directory, "
+                            f"build/images/NAME, and goes into C headers)")
+
+
+@pytest.mark.parametrize("typed", ["default", "default.toml", "images/default",
+                                   "images/default.toml"])
+def test_what_a_user_types_finds_the_recipe(typed):
+    assert load_recipe(typed).path == ROOT / "images" / "default.toml"
