@@ -88,6 +88,13 @@ def gdb_command(image: Image, port: int) -> str:
 
 def qemu_debug(image: Image, port: int = 1234) -> None:
     """Start QEMU halted with a gdb stub and print how to attach."""
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as e:
+            raise JitbootError(f"gdb_port={port}: 127.0.0.1:{port} is not free ({e.strerror}; "
+                               f"another QEMU's gdb stub?): give another with gdb_port=N") from None
     # TCG: gdb's hardware breakpoints and single-stepping are exact there
     cmd = qemu.qemu_command(kernel=image.elf32, modules=[p.path for p in image.recipe.payloads],
                             memory=image.recipe.memory, accel="tcg", serial="stdio",
@@ -99,6 +106,10 @@ def qemu_debug(image: Image, port: int = 1234) -> None:
     print("Serial output follows; stop QEMU with Ctrl-C.", flush=True)
     import subprocess
     try:
-        subprocess.run(cmd, check=False)
+        proc = subprocess.run(cmd, check=False)
     except KeyboardInterrupt:
-        pass
+        return
+    # the kernel's own exits through isa-debug-exit are odd statuses from
+    # 33 up; 1 is QEMU failing to start (its message is above)
+    if proc.returncode == 1:
+        raise JitbootError("QEMU could not start (exit status 1, its message is above)")

@@ -76,3 +76,18 @@ def test_every_variable_a_task_reads_is_known():
              for k in re.findall(r'\("(\w+)", ', group)}
     known = re.search(r"KNOWN_VARS = \((.*?)\)", text, re.S).group(1)
     assert read == set(re.findall(r'"(\w+)"', known))
+
+
+def test_qemu_debug_with_the_gdb_port_taken(image_builder):
+    """It used to print attach instructions for a QEMU that never started,
+    and exit 0."""
+    import socket
+    image_builder("tests/images/hang.toml")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        proc = doit(ROOT, "qemu-debug", HANG, f"gdb_port={port}", check=False)
+    one_line_error(proc, f"gdb_port={port}: 127.0.0.1:{port} is not free (Address already in use; "
+                         f"another QEMU's gdb stub?): give another with gdb_port=N")
+    assert "attach with" not in proc.stdout
