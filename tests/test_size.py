@@ -456,7 +456,25 @@ def test_without_symbols_or_debug_info(tree, tmp_path):
     assert [c.name for c in r.components] == [size.UNATTRIBUTED]
     assert r.component(size.UNATTRIBUTED).memory == r.totals["sections_memory"]
     assert "everything unattributed" in r.method
-    assert size.check_budgets(r, {"jit_core": 1}) == []    # nothing known to be JIT
+    # a gate that cannot attribute anything must not pass with jit_core = 0
+    with pytest.raises(JitbootError) as e:
+        size.check_budgets(r, {"jit_core": 1})
+    assert str(e.value) == (f"{out}: no DWARF and no symbols (stripped?): no byte can be "
+                            f"attributed to a component, so the jit_core and component budgets "
+                            f"cannot be checked; audit the unstripped kernel.elf")
+
+
+def test_a_linux_program_is_not_a_kernel(tmp_path):
+    prog = tmp_path / "hello"
+    (tmp_path / "hello.c").write_text("int main(void) { return 0; }\n")
+    subprocess.run(["gcc", "-O2", tmp_path / "hello.c", "-o", prog], check=True)
+    with pytest.raises(JitbootError, match=r": a Linux program \(it asks for the dynamic loader "
+                                           r"/lib64/ld-linux-x86-64.so.2\), not a kernel"):
+        size.audit(prog)
+    static_pie = tmp_path / "spie"
+    subprocess.run(["gcc", "-O2", "-static-pie", tmp_path / "hello.c", "-o", static_pie], check=True)
+    with pytest.raises(JitbootError, match=r": ET_DYN ELF, not a kernel linked at fixed"):
+        size.audit(static_pie)
 
 
 def test_dwarf_without_symbols(tree, tmp_path):

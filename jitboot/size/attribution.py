@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Iterable
 
 from jitboot.errors import JitbootError
 
-from .elf import (_Unit, _check_extent, _check_header, _check_machine, _layout, _one_line,
-                  _read_dwarf, _read_symbols, classify)
+from .elf import (_Unit, _check_extent, _check_header, _check_kernel, _check_machine, _layout,
+                  _one_line, _read_dwarf, _read_symbols, classify)
 from .model import (Component, DEFAULT_COMPONENTS, KINDS, OTHER, Section, SizeReport, Symbol,
                     UNATTRIBUTED)
 
@@ -52,6 +52,7 @@ def audit(elf_path: str | Path, components: Rules | None = None,
             elf = ELFFile(f)
             _check_machine(path, elf)
             _check_extent(path, elf)
+            _check_kernel(path, elf)
             return _audit(path, elf, rules, source_root, map_path)
     except JitbootError:
         raise

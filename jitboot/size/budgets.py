@@ -45,6 +45,11 @@ def check_budgets(report: SizeReport,
     for k in b:
         if k not in known:
             raise JitbootError(f"budget: unknown key {k!r} (known: {', '.join(sorted(known))})")
+    known_bytes = sum(n for how, n in report.attribution.items() if how != UNATTRIBUTED)
+    if not known_bytes and report.totals.get("sections_memory"):
+        raise JitbootError(f"{report.elf}: no DWARF and no symbols (stripped?): no byte can be "
+                           f"attributed to a component, so the jit_core and component budgets "
+                           f"cannot be checked; audit the unstripped kernel.elf")
     real = [c for c in report.components if c.name != UNATTRIBUTED]
     by_file = sorted(((c.name, c.file) for c in real), key=lambda x: -x[1])
     by_mem = sorted(((c.name, c.memory) for c in real), key=lambda x: -x[1])

@@ -49,6 +49,19 @@ def _check_machine(path: Path, elf: ELFFile) -> None:
         raise JitbootError(f"{path}: ELF for {elf['e_machine']}, expected x86-64 (EM_X86_64)")
 
 
+def _check_kernel(path: Path, elf: ELFFile) -> None:
+    """A Linux program is not a kernel: refuse it rather than report sizes
+    against a kernel's budgets."""
+    for seg in elf.iter_segments():
+        if seg["p_type"] == "PT_INTERP":
+            interp = seg.get_interp_name() if hasattr(seg, "get_interp_name") else "?"
+            raise JitbootError(f"{path}: a Linux program (it asks for the dynamic loader "
+                               f"{interp}), not a kernel: audit an image's kernel.elf")
+    if elf["e_type"] != "ET_EXEC":
+        raise JitbootError(f"{path}: {elf['e_type']} ELF, not a kernel linked at fixed "
+                           f"addresses (ET_EXEC): audit an image's kernel.elf")
+
+
 def _check_extent(path: Path, elf: ELFFile) -> None:
     """pyelftools reads lazily; catch truncation up front, with a clear message."""
     size = path.stat().st_size
