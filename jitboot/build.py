@@ -185,6 +185,12 @@ def link(image: Image, objs: list[Path], root: Path = ROOT) -> None:
                       "linking the kernel", root)
         toolchain.run(toolchain.elf32_command(tmp, image.dir / ".kernel.elf32.tmp", root),
                       "making the ELF32 container", root)
+        from . import multiboot
+        why = multiboot.problem(image.dir / ".kernel.elf32.tmp")
+        if why:
+            raise JitbootError(f"kernel.elf32 cannot boot: {why}; check the linker template "
+                               f"linker/kernel.ld.j2 (rendered as "
+                               f"{toolchain.rel(image.gen / 'kernel.ld', root)})")
         os.replace(image.dir / ".kernel.elf32.tmp", image.elf32)
         os.replace(tmp, image.elf)
         map_tmp = tmp.with_suffix(".map")
