@@ -71,6 +71,13 @@ except JitbootError as e:
     _fail(str(e))
 IMAGE = build.image_for(RECIPE, ROOT)
 QBE_SRC = get_var("qbe_src", os.environ.get("JITBOOT_QBE_SRC"))
+if QBE_SRC:
+    # checked once, here: tasks ask about the tree while doit loads them
+    from jitboot import qbe as _qbe_tree
+    try:
+        _qbe_tree.check_checkout(Path(QBE_SRC))
+    except JitbootError as e:
+        _fail(str(e))
 QBE_DIR = paths.qbe_dir(ROOT)
 BUILD_DIR = paths.build_dir(ROOT)
 BASELINE = get_var("baseline", None)

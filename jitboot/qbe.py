@@ -348,7 +348,7 @@ def _wanted_stamp(override: str | os.PathLike | None,
     if not override:
         override = os.environ.get(ENV_OVERRIDE) or None
     if override:
-        src = _check_checkout(Path(override))
+        src = check_checkout(Path(override))
         stamp = {"source": f"path:{src}", "sha256": _tree_hash(src)}
     else:
         stamp = {"source": f"pypi:qbepy=={QBEPY_VERSION}", "sha256": QBEPY_SHA256}
@@ -459,10 +459,10 @@ def _extract_qbe(sdist: Path, out: Path) -> None:
                 raise JitbootError(f"{sdist}: {m.name!r} is not a regular file")
     if n == 0:
         raise JitbootError(f"{sdist}: no {SDIST_QBE_DIR} in archive")
-    _check_checkout(out)
+    check_checkout(out)
 
 
-def _check_checkout(src: Path) -> Path:
+def check_checkout(src: Path) -> Path:
     src = src.expanduser().resolve()
     missing = [m for m in QBE_MARKERS if not (src / m).is_file()]
     if missing:

@@ -91,3 +91,12 @@ def test_qemu_debug_with_the_gdb_port_taken(image_builder):
     one_line_error(proc, f"gdb_port={port}: 127.0.0.1:{port} is not free (Address already in use; "
                          f"another QEMU's gdb stub?): give another with gdb_port=N")
     assert "attach with" not in proc.stdout
+
+
+def test_qbe_src_naming_a_missing_directory(tmp_path):
+    """It was 35 lines of traceback (exit 3), from `doit list` on."""
+    missing = tmp_path / "no-qbe"
+    for cmd in (["image", f"qbe_src={missing}"], ["list", f"qbe_src={missing}"]):
+        one_line_error(doit(ROOT, *cmd, check=False),
+                       f"{missing}: not a QBE source tree (missing all.h, parse.c, amd64/emit.c); "
+                       f"point JITBOOT_QBE_SRC / qbe_src at a directory holding QBE's all.h")
