@@ -105,6 +105,9 @@ def _check_boot(media: list[str]) -> str | None:
             return f"unknown boot medium {medium!r} (use {', '.join(BOOT_MEDIA)})"
     if not media:
         return "must name at least one boot medium"
+    twice = next((m for i, m in enumerate(media) if m in media[:i]), None)
+    if twice:
+        return f"boot medium {twice!r} is listed twice"
     return None
 
 
@@ -538,6 +541,8 @@ def check_payloads(given: list[str], base: Path,
             path = Path(name)
             if not path.is_absolute():
                 path = base / path
+            if path.is_dir():
+                raise fail(f"payload {name!r} is a directory, not a file ({path})")
             if not path.is_file():
                 raise fail(f"payload {name!r} not found (looked at {path})")
             parts.append(path.resolve())
@@ -617,8 +622,12 @@ def _check_layout(r: Recipe, rep: _Reporter) -> None:
         ("heap", "heap_address", r.heap_address, r.heap_size),
         ("jit_arena", "jit_arena_address", r.jit_arena_address, r.jit_arena_size),
     ]
+    sizes = {"load_address": "kernel_max_size", "heap_address": "heap_size",
+             "jit_arena_address": "jit_arena_size"}
     for name, key, start, size in regions:
-        need(start + size <= r.memory, key,
+        # a size larger than all of memory is that key's fault, not the address's
+        culprit = sizes[key] if size >= r.memory else key
+        need(start + size <= r.memory, culprit,
              f"{name} [{start:#x}, {start + size:#x}) ends beyond the "
              f"{format_size(r.memory)} of memory ([qemu] memory)")
     for i, (a, akey, astart, asize) in enumerate(regions):

@@ -132,6 +132,18 @@ def _template_line(exc: BaseException, source: str) -> str:
     return line
 
 
+def _umask() -> int:
+    """The process's umask, read without setting it (os.umask would, for
+    a moment, for every thread)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
 def write_if_changed(path: Path, text: str) -> bool:
     """Atomically replace path with text unless it already holds it."""
     try:
@@ -142,6 +154,9 @@ def write_if_changed(path: Path, text: str) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        # mkstemp's 0600 is for secrets: a report or generated header is
+        # created as any other file (0666 less the umask)
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)

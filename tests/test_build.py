@@ -7,6 +7,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from conftest import copy_project, doit
+from jitboot import ROOT
 
 
 def executed(output: str) -> list[str]:
@@ -90,7 +91,6 @@ def test_two_clean_builds_are_identical(tmp_path, project):
 
 def test_size_gate_fails_naming_the_component(tmp_path):
     """`doit image` runs the size audit; over budget, it fails naming the culprit."""
-    from jitboot import ROOT
     recipe = tmp_path / "tiny_budget.toml"
     recipe.write_text('[features]\njit = false\n[budget]\nmemory = "64K"\n'
                       '[run]\ntests = ["aot_fib"]\n')
@@ -114,7 +114,6 @@ def test_qemu_debug_prints_a_gdb_command_that_works(image_builder):
     import sys
     import time
 
-    from jitboot import ROOT
     image_builder("tests/images/hang.toml")
     with socket.socket() as s:           # a free port, so parallel runs don't clash
         s.bind(("127.0.0.1", 0))
@@ -148,7 +147,6 @@ def test_missing_tool_names_the_debian_package(tmp_path):
     import shutil
     import sys
 
-    from jitboot import ROOT
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for tool in ("gcc", "ld", "objcopy", "as", "cc1", "grub-mkrescue", "mformat",
@@ -179,3 +177,14 @@ def test_template_errors_name_the_template_and_line(tmp_path):
         render.render_template(env, "linker/bad.ld.j2", {"image": {}})
     with pytest.raises(JitbootError, match=r"^linker/typo.ld.j2:1: .*lod_address"):
         render.render_template(env, "linker/typo.ld.j2", {"image": {"load_address": 1}})
+
+
+def test_doit_size_prints_the_report_when_up_to_date(image_builder):
+    """It printed nothing once the kernel had been audited; the README
+    shows it printing the report."""
+    image_builder("tests/images/hang.toml")
+    for _ in range(2):
+        proc = doit(ROOT, "size", "image=tests/images/hang.toml")
+        assert "size budgets: ok" in proc.stdout, proc.stdout
+    # inside `doit image` nothing changed, so the audit does not run again
+    assert "size budgets" not in doit(ROOT, "image", "image=tests/images/hang.toml").stdout

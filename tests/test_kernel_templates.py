@@ -160,3 +160,18 @@ def test_linker_script_rejects_kernel_overlapping_heap(tmp_path):
     r, _ = link(tmp_path, sample_image(heap_address=0x110000), bss_size=0x20000)
     assert r.returncode != 0
     assert "overlaps the heap" in r.stderr
+
+
+def test_written_files_get_the_usual_mode(tmp_path):
+    """Reports and generated files were 0600 (tempfile.mkstemp's mode)."""
+    import os
+    import stat
+    from jitboot.render import write_if_changed
+    old = os.umask(0o027)
+    try:
+        write_if_changed(tmp_path / "report.json", "{}\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o640
+    write_if_changed(tmp_path / "other.json", "{}\n")
+    assert stat.S_IMODE((tmp_path / "other.json").stat().st_mode) == 0o666 & ~old

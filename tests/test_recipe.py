@@ -330,3 +330,24 @@ def test_recipe_file_name_must_be_a_plain_name(tmp_path, stem):
                                    "images/default.toml"])
 def test_what_a_user_types_finds_the_recipe(typed):
     assert load_recipe(typed).path == ROOT / "images" / "default.toml"
+
+
+def test_a_size_beyond_memory_names_the_size_and_its_line(root):
+    """`heap_size = "1024G"` used to name heap_address, with no line."""
+    msg = error_of(root, '[layout]\nheap_size = "1024G"\n')
+    assert msg == (f"{root / 'images' / 'img.toml'}:2: [layout] heap_size: heap [0x1000000, "
+                   f"0x10001000000) ends beyond the 256M of memory ([qemu] memory)")
+    # an address that pushes a region out is still the address's fault
+    msg = error_of(root, '[layout]\nheap_address = 0xfa00000\n')
+    assert ":2: [layout] heap_address: heap [0xfa00000, " in msg
+
+
+def test_boot_medium_twice(root):
+    assert error_of(root, '[qemu]\nboot = ["kernel", "kernel"]\n').endswith(
+        ":2: [qemu] boot: boot medium 'kernel' is listed twice")
+
+
+def test_payload_that_is_a_directory(root):
+    (root / "dir.ssa").mkdir()
+    assert error_of(root, '[run]\npayloads = ["dir.ssa"]\n').endswith(
+        f":2: [run] payloads: payload 'dir.ssa' is a directory, not a file ({root / 'dir.ssa'})")
