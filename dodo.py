@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from jitboot import build, components, paths, render, toolchain  # noqa: E402
-from jitboot.doit_glue import Reporter, action, depfile_unchanged  # noqa: E402
+from jitboot.doit_glue import Reporter, action, depfile_unchanged, targets_intact  # noqa: E402
 from jitboot.errors import JitbootError  # noqa: E402
 from jitboot.recipe import load_recipe  # noqa: E402
 
@@ -200,7 +200,7 @@ def task_compile():
             "task_dep": ["render"],
             "targets": [str(unit.obj)],
             "uptodate": [config_changed(" ".join(unit.cmd)),
-                         depfile_unchanged(unit.dep, ROOT)],
+                         depfile_unchanged(unit.dep, ROOT), targets_intact],
             "clean": [clean_targets, (_remove, [unit.dep])],
             "verbosity": 1,
         }
@@ -215,6 +215,7 @@ def task_link():
         "file_dep": [str(o) for o in objs] + [str(IMAGE.gen / "kernel.ld")],
         "task_dep": ["compile"],
         "targets": [str(IMAGE.elf), str(IMAGE.elf32)],
+        "uptodate": [targets_intact],
         "clean": [clean_targets, (_remove, [IMAGE.dir / "kernel.map"])],
         "verbosity": 1,
     }
@@ -228,6 +229,7 @@ def task_iso():
                     + [str(p.path) for p in RECIPE.payloads],
         "task_dep": ["link"],
         "targets": [str(IMAGE.iso)],
+        "uptodate": [targets_intact],
         "clean": True,
         "verbosity": 1,
     }
@@ -436,7 +438,7 @@ def task_programs():
                 "task_dep": ["host_qbe_source", "host_gen"],   # config.h
                 "targets": [str(unit.obj)],
                 "uptodate": [config_changed(" ".join(unit.cmd)),
-                             depfile_unchanged(unit.dep, ROOT)],
+                             depfile_unchanged(unit.dep, ROOT), targets_intact],
                 "clean": [clean_targets, (_remove, [unit.dep])],
                 "verbosity": 1,
             }
@@ -448,6 +450,7 @@ def task_programs():
             "actions": pre + [action(build.link_program, prog.name, objs, ROOT)],
             "file_dep": [str(o) for o in objs],        # doit runs their obj tasks first
             "targets": [str(build.program_output(prog.name, ROOT))],
+            "uptodate": [targets_intact],
             "clean": True,
             "verbosity": 1,
         }

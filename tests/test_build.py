@@ -40,6 +40,27 @@ def test_noop_rebuild_does_nothing(project):
     assert executed(proc.stdout) == [], proc.stdout
 
 
+def test_corrupt_products_are_rebuilt(project):
+    """A truncated kernel.elf32 used to be taken as up to date, and the ISO
+    was built from it; an emptied object was linked as it was."""
+    out = project / "build" / "images" / "nojit"
+    good = {n: (out / n).read_bytes() for n in ("kernel.elf32", "kernel.iso")}
+    obj = next((out / "obj" / "kernel_lib").rglob("*.o"))
+    good_obj = obj.read_bytes()
+    (out / "kernel.elf32").write_bytes(good["kernel.elf32"][:1000])
+    ran = executed(doit(project, "image", "image=nojit").stdout)
+    assert "link" in ran and "iso" not in ran, ran   # the ISO was built from the intact one
+    assert {n: (out / n).read_bytes() for n in good} == good
+    obj.write_bytes(b"")
+    ran = executed(doit(project, "image", "image=nojit").stdout)
+    assert [t for t in ran if t.startswith("compile:")] == \
+        [f"compile:{obj.relative_to(out / 'obj').with_suffix('.c')}"], ran
+    assert obj.read_bytes() == good_obj and "link" not in ran
+    (out / "kernel.iso").write_bytes(b"not an iso")
+    assert executed(doit(project, "image", "image=nojit").stdout) == ["iso"]
+    assert (out / "kernel.iso").read_bytes() == good["kernel.iso"]
+
+
 def test_template_edit_relinks(project):
     ld = project / "linker" / "kernel.ld.j2"
     ld.write_text(ld.read_text() + "\n/* edited */\n")
