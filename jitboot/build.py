@@ -222,12 +222,17 @@ def make_iso(image: Image, root: Path = ROOT) -> None:
         for path in sorted(tree.rglob("*")):
             os.utime(path, (int(SOURCE_DATE_EPOCH),) * 2)
         out = image.dir / ".kernel.iso.tmp"
-        env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH)
+        # grub-mkrescue's own scratch (grub.XXXX, 5-9 MB) goes inside ours,
+        # so an interrupted or failed build leaves nothing in $TMPDIR
+        scratch = Path(tmp) / "scratch"
+        scratch.mkdir()
+        env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, TMPDIR=str(scratch))
         cmd = ["grub-mkrescue", "--compress=no", "-o", str(out), str(tree), "--"]
         for kind in ("c", "m", "uuid", "all_file_dates"):
             cmd += ["-volume_date", kind, ISO_DATE]
         try:
-            toolchain.run(cmd, "making the GRUB ISO", root, env=env)
+            with toolchain.sigterm_raises():
+                toolchain.run(cmd, "making the GRUB ISO", root, env=env)
             os.replace(out, image.iso)
         finally:
             out.unlink(missing_ok=True)

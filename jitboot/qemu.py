@@ -23,17 +23,17 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Awaitable, Callable, Iterator, Iterable, Sequence, TypeVar, cast
+from typing import IO, Any, Awaitable, Callable, Iterable, Sequence, TypeVar, cast
 
 from qemu.qmp import EventListener, QMPClient, QMPError
 from qemu.qmp.protocol import Runstate
 
 from jitboot import ROOT, ktap, paths, protocol
 from jitboot.errors import JitbootError
+from jitboot.toolchain import sigterm_raises
 
 QEMU = "qemu-system-x86_64"
 
@@ -415,24 +415,6 @@ async def _cancel(fut: asyncio.Future[Any]) -> None:
         await fut
 
 
-@contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """SIGTERM normally kills Python without running finally blocks; make
-    it raise SystemExit so Machine.shutdown() still stops QEMU."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_term(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-    old = signal.signal(signal.SIGTERM, on_term)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old if old is not None
-                      else signal.SIG_DFL)
-
-
 # -- one run ----------------------------------------------------------------
 
 def run_image(kernel: Path | str | None = None,
@@ -462,7 +444,7 @@ def run_image(kernel: Path | str | None = None,
     machine = Machine(cmd, stderr_log)
     start_error = None
     exited = False
-    with _sigterm_raises():
+    with sigterm_raises():
         try:
             machine.launch()
             exited = machine.wait(timeout)

@@ -11,12 +11,16 @@ commands use paths relative to the repository root, the root is mapped to
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from . import ROOT
 from .errors import JitbootError
@@ -175,12 +179,23 @@ def elf32_command(elf: Path, out: Path, root: Path = ROOT) -> list[str]:
 def run(cmd: list[str], what: str, root: Path = ROOT, env: dict | None = None) -> str:
     """Run a tool from the root; a failure is a JitbootError with its output."""
     require(cmd[0])
-    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
+    # The tool and whatever it starts (grub-mkrescue runs xorriso) are a
+    # process group of their own, stopped as a whole when the build is
+    # interrupted, so none of them goes on writing after we return.
+    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
     if proc.returncode != 0:
-        output = (proc.stderr + proc.stdout).strip()
+        output = (stderr + stdout).strip()
         raise JitbootError(f"{what} failed (exit {proc.returncode}):\n{output}\n"
                            f"command: {' '.join(cmd)}")
-    return proc.stdout + proc.stderr
+    return stdout + stderr
 
 
 def parse_depfile(path: Path, root: Path = ROOT) -> list[Path]:
@@ -201,3 +216,22 @@ def parse_depfile(path: Path, root: Path = ROOT) -> list[Path]:
             full = (root / p) if not Path(p).is_absolute() else Path(p)
             deps.append(full)
     return deps
+
+
+@contextlib.contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """SIGTERM normally kills Python without running finally blocks; make
+    it raise SystemExit so they run: QEMU is stopped (Machine.shutdown()),
+    a tool's temporary files are removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+    old = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old if old is not None
+                      else signal.SIG_DFL)

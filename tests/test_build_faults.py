@@ -138,3 +138,59 @@ def test_interrupted_compile_and_link(reference, tmp_path):
     assert "link" in executed(p.stdout)
     assert products(root) == reference
     assert executed(run_doit(root, "image", f"image={IMAGE}").stdout) == []
+
+
+GRUB_WRAPPER = """#!/bin/sh
+# grub-mkrescue's scratch, as the real one makes it, then a stall with a child
+mkdir "${{TMPDIR:-/tmp}}/grub.test" && echo scratch > "${{TMPDIR:-/tmp}}/grub.test/file"
+sleep 60 &
+echo $! > "{child}"
+touch "{mark}"
+wait
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_iso_leaves_nothing_behind(reference, tmp_path, sig):
+    """Ctrl-C or SIGTERM while grub-mkrescue runs used to leave its
+    $TMPDIR/grub.* (5-9 MB each); now its scratch is inside ours and the
+    tool's whole process group is stopped."""
+    root = copy_project(tmp_path / "jitboot")
+    p = run_doit(root, "image", f"image={IMAGE}")
+    assert p.returncode == 0, p.stdout + p.stderr
+    (root / "build" / "images" / IMAGE / "kernel.iso").unlink()
+    bindir, tmpdir = tmp_path / "slow-grub", tmp_path / "tmpdir"
+    bindir.mkdir()
+    tmpdir.mkdir()
+    mark, child = tmp_path / "grub.stalled", tmp_path / "grub.child"
+    wrapper = bindir / "grub-mkrescue"
+    wrapper.write_text(GRUB_WRAPPER.format(mark=mark, child=child))
+    wrapper.chmod(0o755)
+    env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}", TMPDIR=str(tmpdir))
+    proc = subprocess.Popen([sys.executable, "-m", "doit", "-f", str(root / "dodo.py"),
+                             "-d", str(root), "image", f"image={IMAGE}"],
+                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not mark.exists():
+            assert proc.poll() is None, "the build ended early:\n" + proc.stdout.read()
+            assert time.monotonic() < deadline, "grub-mkrescue never stalled"
+            time.sleep(0.02)
+        proc.send_signal(sig)          # to doit alone, as `kill` or a CI runner does
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode != 0, out
+    assert "Traceback" not in out, out
+    assert list(tmpdir.iterdir()) == [], "scratch left in TMPDIR"
+    pid = int(child.read_text())
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)       # a zombie until init reaps it
+    status = Path(f"/proc/{pid}/stat")
+    assert not status.exists() or status.read_text().split()[2] == "Z", "the tool's child still runs"
+    assert not (root / "build" / "images" / IMAGE / "kernel.iso").exists()
+    assert leftovers(root) == []
