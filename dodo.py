@@ -93,6 +93,17 @@ DOIT_CONFIG = {
 }
 IMAGE.dir.mkdir(parents=True, exist_ok=True)
 
+# doit commands that only look: they need no build lock
+_LOOKING = {"list", "help", "info", "dumpdb", "tabcompletion", "strace", "forget", "ignore",
+            "reset-dep", "auto"}
+_command = next((a for a in sys.argv[1:] if not a.startswith("-") and "=" not in a), "run")
+if _command not in _LOOKING:
+    from jitboot import locks
+    try:
+        locks.build_lock(IMAGE.dir, RECIPE.name)
+    except JitbootError as e:
+        _fail(str(e))
+
 PYTHON_DEPS = [ROOT / "jitboot" / f for f in ("recipe.py", "protocol.py", "render.py", "build.py",
                                                "toolchain.py", "components.py")]
 

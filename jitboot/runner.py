@@ -2,7 +2,7 @@
 
 Each boots a built image through jitboot.qemu.run_image (the one QEMU
 runner), prints the KTAP summary, keeps logs and JUnit XML under
-build/images/<name>/logs/, and turns anything but a pass into a JitbootError
+build/images/<name>/logs/<medium>/<time>-<pid>/ (latest/ is the newest), and turns anything but a pass into a JitbootError
 with a one-line reason.
 """
 
@@ -22,8 +22,10 @@ from .junit import write_junit
 def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | None = None,
          accel: str | None = None) -> qemu.RunResult:
     """Boot one medium ('kernel' or 'iso') of a built image and report it."""
+    from . import locks
     tag = tag or medium
-    log_dir = image.log_dir / tag
+    locks.release_build_lock()      # built: other builds of the image may go on
+    log_dir = locks.run_dir(image.log_dir / tag)
     recipe = image.recipe
     if medium == "kernel":
         mods = list(modules) or [p.path for p in recipe.payloads]
