@@ -53,6 +53,7 @@ PANIC = "PANIC:"                    # the kernel's last line before EXIT_PANIC
 
 # -- payloads ----------------------------------------------------------------
 
+MAX_MODULES = 64                    # multiboot modules the kernel keeps (payloads)
 PAYLOAD_PREFIX = "payload:"         # the KTAP test of module NAME is "payload:NAME"
 
 # A payload that means to fault says so in a line of its IL:
@@ -105,7 +106,7 @@ def context() -> dict:
         "ktap_not_ok": KTAP_NOT_OK, "ktap_directive": KTAP_DIRECTIVE,
         "ktap_diagnostic": KTAP_DIAGNOSTIC, "ktap_subtest": KTAP_SUBTEST,
         "ktap_skip": KTAP_SKIP, "ktap_indent": " " * KTAP_INDENT,
-        "panic": PANIC, "payload_prefix": PAYLOAD_PREFIX,
+        "panic": PANIC, "payload_prefix": PAYLOAD_PREFIX, "max_modules": MAX_MODULES,
         "fault_tag": FAULT_TAG, "fault_timeout": FAULT_TIMEOUT,
         "fault_contained": FAULT_CONTAINED, "bench_prefix": BENCH_PREFIX,
     }

@@ -530,6 +530,10 @@ def check_payloads(given: list[str], base: Path,
     translated to IL in il_dir as NAME.ssa (jitboot/payloads.py); several
     joined with + (a.c+b.c) are linked into one program; a suffix @O0 or
     @O2 sets clang's level for that payload instead of opt."""
+    from .protocol import MAX_MODULES
+    if len(given) > MAX_MODULES:
+        raise fail(f"{len(given)} payloads: the kernel takes at most {MAX_MODULES} "
+                   f"(multiboot modules)")
     payloads: list[Payload] = []
     for entry in given:
         spec, _, level = entry.partition("@")

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MB_MAX_MODULES	64
+#include "protocol.h"	/* JB_MAX_MODULES */
+
+#define MB_MAX_MODULES	JB_MAX_MODULES
 #define MB_NAME_MAX	128	/* longer module names are cut */
 #define MB_MAX_REGIONS	64
 

@@ -351,3 +351,12 @@ def test_payload_that_is_a_directory(root):
     (root / "dir.ssa").mkdir()
     assert error_of(root, '[run]\npayloads = ["dir.ssa"]\n').endswith(
         f":2: [run] payloads: payload 'dir.ssa' is a directory, not a file ({root / 'dir.ssa'})")
+
+
+def test_more_payloads_than_the_kernel_takes(root):
+    """65 modules used to pass the build and panic the kernel at boot."""
+    for n in range(65):
+        (root / f"p{n}.ssa").write_text("export function w $main() {\n@s\n\tret 0\n}\n")
+    names = ", ".join(f'"p{n}.ssa"' for n in range(65))
+    assert error_of(root, f"[run]\npayloads = [{names}]\n").endswith(
+        ":2: [run] payloads: 65 payloads: the kernel takes at most 64 (multiboot modules)")
