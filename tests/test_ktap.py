@@ -236,3 +236,14 @@ def test_captured_fault():
     assert log.panic.startswith("PANIC: exception 14 (#PF page fault)")
     assert log.tests[0].status == Status.INCOMPLETE
     assert log.tests[0].reason == log.panic
+
+
+def test_junit_suites_carry_timestamp_and_hostname():
+    """Strict JUnit consumers want both on every testsuite."""
+    tree = junit.to_xml(load("pass.log"), "img", duration=1.5, started=1700000000.25,
+                        hostname="builder-1")
+    root = ET.fromstring(ET.tostring(tree.getroot()))
+    suites = root.findall("testsuite")
+    assert suites and all(s.get("timestamp") == "2023-11-14T22:13:20" and
+                          s.get("hostname") == "builder-1" for s in suites)
+    assert root.get("time") == "1.500"
