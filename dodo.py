@@ -84,6 +84,12 @@ BASELINE = get_var("baseline", None)
 IL_FILES = [f for f in get_var("il", "").replace(",", " ").split() if f]
 SRC_FILES = [f for f in get_var("src", "").replace(",", " ").split() if f]
 
+# doit commands that only look: they need no build lock, and work in a
+# checkout where nothing can be written
+_LOOKING = {"list", "help", "info", "dumpdb", "tabcompletion", "strace"}
+from jitboot import locks  # noqa: E402
+_command = next((w for w in locks.command_words(sys.argv[1:]) if "=" not in w), "run")
+
 DOIT_CONFIG = {
     "default_tasks": ["image"],
     "reporter": Reporter,
@@ -91,14 +97,17 @@ DOIT_CONFIG = {
     "dep_file": str(IMAGE.dir / ".doit.db"),
     "backend": "sqlite3",
 }
-IMAGE.dir.mkdir(parents=True, exist_ok=True)
+try:
+    IMAGE.dir.mkdir(parents=True, exist_ok=True)
+    if not os.access(IMAGE.dir, os.W_OK):
+        raise PermissionError(13, "Permission denied")
+except OSError as e:
+    if _command not in _LOOKING:
+        _fail(f"cannot write the build directory {toolchain.rel(IMAGE.dir, ROOT)} "
+              f"({e.strerror}): build elsewhere with build_dir=DIR or JITBOOT_BUILD_DIR")
+    DOIT_CONFIG["dep_file"] = ":memory:"      # nothing to remember for a look
 
-# doit commands that only look: they need no build lock
-_LOOKING = {"list", "help", "info", "dumpdb", "tabcompletion", "strace", "forget", "ignore",
-            "reset-dep", "auto"}
-_command = next((a for a in sys.argv[1:] if not a.startswith("-") and "=" not in a), "run")
 if _command not in _LOOKING:
-    from jitboot import locks
     try:
         locks.build_lock(IMAGE.dir, RECIPE.name)
     except JitbootError as e:

@@ -74,14 +74,14 @@ def build_lock(image_dir: Path, name: str, wait: bool = True) -> None:
             raise JitbootError("interrupted while waiting for the build lock") from None
     f.seek(0)
     f.truncate()
-    command = " ".join(["doit", *_command_words(sys.argv[1:])])
+    command = " ".join(["doit", *command_words(sys.argv[1:])])
     f.write(f"{os.getpid()} {time.strftime('%H:%M:%S')} {command}\n")
     f.flush()
     _held = f
     os.environ[HELD_ENV] = os.pathsep.join([p for p in held if p] + [str(path.resolve())])
 
 
-def _command_words(argv: list[str]) -> list[str]:
+def command_words(argv: list[str]) -> list[str]:
     """doit's tasks and variables, without its options (-f dodo.py -d DIR)."""
     words, skip = [], False
     for a in argv:

@@ -100,3 +100,18 @@ def test_qbe_src_naming_a_missing_directory(tmp_path):
         one_line_error(doit(ROOT, *cmd, check=False),
                        f"{missing}: not a QBE source tree (missing all.h, parse.c, amd64/emit.c); "
                        f"point JITBOOT_QBE_SRC / qbe_src at a directory holding QBE's all.h")
+
+
+def test_a_build_directory_that_cannot_be_written(tmp_path):
+    """In a read-only checkout even `doit list` died with a traceback from
+    mkdir.  (A path through a regular file fails the same way for root,
+    who may write anywhere else.)"""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    where = f"build_dir={blocker / 'build'}"
+    listed = doit(ROOT, "list", where, check=False)
+    assert listed.returncode == 0 and "qemu-test" in listed.stdout, listed.stderr
+    rel = blocker / "build" / "images" / "default"
+    one_line_error(doit(ROOT, "image", where, check=False),
+                   f"cannot write the build directory {rel} (Not a directory): build "
+                   f"elsewhere with build_dir=DIR or JITBOOT_BUILD_DIR")
