@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include "jit_error.h"
+#include "jit.h"
 #include "asm.h"
 
 struct jit_image;
@@ -36,6 +37,12 @@ void *jit_image_symbol(struct jit_image *img, const char *name);
  * loaded image holds pc. Reads only the loader's own bookkeeping, so a
  * trap handler may call it. */
 const char *jit_code_lookup(const void *pc, size_t *off);
+
+/* The same with the source line, from the object's line table (see
+ * jit_where in jit.h): in img, or in any loaded image when img is NULL.
+ * Returns 0, or -1 when pc is not in the text of one. */
+int jit_image_where(const struct jit_image *img, const void *pc,
+	struct jit_where *w);
 
 /* Free the image's memory and bookkeeping. img may be NULL. */
 void jit_unload(struct jit_image *img);
