@@ -216,7 +216,9 @@ enum { MAXFRAMES = 16 };
 
 /* The frames of a payload's fault, as "backtrace #N ..." diagnostics:
  * JIT'd ones with their source line when known, kernel ones by address.
- * Only the payload stack is read, and only where a frame pointer says. */
+ * Only the payload stack is read, and only where a frame pointer says.
+ * The kernel frames past the outermost JIT'd one are the runner's own
+ * (main_job, call_on_stack): left out. */
 static void
 backtrace(struct ktest *t, const struct trap_catch *c)
 {
@@ -227,6 +229,8 @@ backtrace(struct ktest *t, const struct trap_catch *c)
 
 	n = jit_backtrace(c->fault_rip, c->fault_rsp, c->fault_rbp, lo,
 		lo + PAYLOAD_STACK, f, MAXFRAMES);
+	while (n > 1 && !f[n - 1].jit)
+		n--;
 	for (i = 0; i < n; i++) {
 		if (f[i].jit)
 			jit_where_format(name, sizeof name, &f[i].where);

@@ -121,6 +121,7 @@ static uint nwaiting;
 /* The last dbgfile directive (interned, +1), and the one QBE's emitter
  * now writes its .loc lines for. */
 static uint32_t curfile, emitfile;
+uint32_t opt_dbgfile;
 
 static void
 runfrom(uint i, Fn *fn, uint32_t file)
@@ -132,6 +133,7 @@ runfrom(uint i, Fn *fn, uint32_t file)
 		emitdbgfile(str(file - 1), outf);
 		emitfile = file;
 	}
+	opt_dbgfile = file;
 	for (; i<NPIPE; i++)
 		pipeline[i](fn);
 	T.emitfn(fn, outf);
@@ -208,7 +210,7 @@ data(Dat *d)
 static void
 dbgfile(char *fn)
 {
-	curfile = emitfile = intern(fn) + 1;
+	curfile = emitfile = opt_dbgfile = intern(fn) + 1;
 	emitdbgfile(fn, outf);
 }
 
@@ -217,7 +219,7 @@ qbe_run(FILE *in, const char *name, FILE *out)
 {
 	T = T_amd64_sysv;
 	outf = out;
-	curfile = emitfile = 0;
+	curfile = emitfile = opt_dbgfile = 0;
 	opt_begin();
 	if (opt_wants_module()) {
 		waiting = vnew(0, sizeof waiting[0], PHeap);
@@ -243,7 +245,7 @@ qbe_reset(void)
 	waiting = 0;
 	waitfile = 0;
 	nwaiting = 0;
-	curfile = emitfile = 0;
+	curfile = emitfile = opt_dbgfile = 0;
 	jitboot_parse_end = 0;
 	shim_heap_release();
 	jitboot_reset_util();
