@@ -1,0 +1,2 @@
+.text
+	subq $-129, %rcx
