@@ -170,13 +170,15 @@ def test_line_table_is_gnu_as(corpus_il, host_tools, tmp_path, level):
     """For several programs, our rows are GNU as's rows, and the code is
     GNU as's byte for byte (with the .loc lines and without them)."""
     asmdump = host_tools["asmdump"]
+    rows = 0
     for name in ORACLE:
         text = _asm(host_tools["jitrun"], corpus_il[(name, level)], tmp_path, f"{name}.ssa")
         ours = our_lines(asmdump, text, tmp_path)
-        assert len(ours) > 10, name
-        assert ours == gas_lines(text, tmp_path), name
+        rows += len(ours)
+        assert ours and ours == gas_lines(text, tmp_path), name
         secs = check_same(asmdump, text, tmp_path)[0]
         assert check_same(asmdump, strip_debug(text), tmp_path)[0] == secs, name
+    assert rows > 100
 
 
 def test_line_table_of_a_program_in_two_files(host_tools, tmp_path):

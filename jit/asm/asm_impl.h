@@ -12,10 +12,12 @@
  *	             statement is labels, then a directive or an instruction
  *	insn.c       forms[]: mnemonic and operand shapes to encodings
  *	             (amd64/emit.c's omap[] read backwards)
- *	directive.c  dirs[]: directive name to handler
+ *	directive.c  dirs[]: directive name to handler; the line table
+ *	             rows of .file and .loc (as_locrow)
  *	layout.c     sections as fragments; jump relaxation
  *	output.c     fixups to bytes or relocations, the symbol table,
- *	             asm_assemble() and the object's accessors
+ *	             the line table's addresses, asm_assemble() and the
+ *	             object's accessors
  *
  * Every function that can fail records the error with as_fail() (only the
  * first one counts) and returns -1 (or NULL). What the files share is
