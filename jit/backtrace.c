@@ -19,7 +19,7 @@
  * [lo, hi) before it is read, frame pointers must go up, and the walk
  * stops after max frames. */
 #include <stdint.h>
-#include "jit.h"
+#include "loader.h"
 #include "shim/libc.h"
 
 /* Words above a non-JIT'd frame 0 searched for a return into JIT'd code. */
@@ -88,7 +88,7 @@ static void
 frame(struct jit_frame *f, int n, uintptr_t pc)
 {
 	f->pc = pc;
-	f->jit = jit_where(0, (const void *)(n ? pc - 1 : pc), &f->where) == 0;
+	f->jit = jit_image_where(0, (const void *)(n ? pc - 1 : pc), &f->where) == 0;
 	if (f->jit && n)
 		f->where.off++;
 }
@@ -104,7 +104,7 @@ jit_return(uintptr_t sp, uintptr_t lo, uintptr_t hi)
 	int i;
 
 	for (i = 0, a = sp; i < SCAN && readable(a, lo, hi); i++, a += 8)
-		if (jit_where(0, (const void *)(word(a) - 1), &w) == 0)
+		if (jit_image_where(0, (const void *)(word(a) - 1), &w) == 0)
 			return a;
 	return 0;
 }

@@ -1267,11 +1267,11 @@ class Function:
                     text = self.lines[pos][1] if pos < len(self.lines) else ""
                     self.where = places[pos] if pos < len(places) else self.where
                     pos += 1
-                    body, at = self.body, len(self.body)
+                    body, emitted = self.body, len(self.body)
                     try:
                         self.instruction(ins, text, entry)
                         if opcode_of(text) != "phi":
-                            self.debug_location(self.source_line(text), body, at)
+                            self.debug_location(self.source_line(text), body, emitted)
                     except Unsupported:
                         raise
                     except Exception as e:     # a gap in the translator, still one line
