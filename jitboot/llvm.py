@@ -18,6 +18,13 @@ or 1.  Aggregates and the small vectors clang uses for ABI lowering are
 values in memory: a temporary holds the address of a slot that is written
 once, so extractvalue is an address and insertvalue a copy.
 
+Debug lines: with debug info (clang's -g, always given), each function
+gets a `dbgfile` naming its source file and its blocks a `dbgloc LINE`
+wherever the line changes, before the code of that line; QBE passes them
+on as .file/.loc, so a fault in the JIT'd code is reported with its line
+(README, "Payloads in C").  A dbgloc has no file: code clang inlined from
+another file is put at the line of its call in this one.
+
 Anything that cannot be translated is one JitbootError naming the
 construct and the source line (from !dbg, else the IR line): never wrong
 code, never a traceback.
