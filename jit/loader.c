@@ -146,7 +146,8 @@ relocate(const struct asm_obj *o, struct jit_image *img,
 	return 0;
 }
 
-/* offsets of sections (page aligned) and common symbols in the block */
+/* offsets of sections (page aligned) and common symbols in the block;
+ * returns where bss and the commons end */
 static size_t
 plan(const struct asm_obj *o, size_t off[ASM_NSEC], size_t *commoff)
 {
