@@ -289,3 +289,13 @@ def test_line_table_snippet_is_gnu_as(host_tools, tmp_path):
     assert [ln for _, _, ln in ours] == [1, 2, 7, 3, 4, 9]
     assert {f for _, f, _ in ours} == {"s.c", "t.h"}
     check_same(host_tools["asmdump"], SNIPPET, tmp_path)
+
+
+def test_jitrun_backtrace_stops_at_a_corrupt_frame(host_tools):
+    """main overwrites its saved frame pointer with garbage before the
+    fault: the walk checks it against the stack and stops, no second
+    fault in the handler."""
+    p = _run([host_tools["jitrun"], ROOT / "tests" / "il" / "faults" / "fault_corrupt_frame.ssa"])
+    assert p.returncode == 128 + signal.SIGFPE, p.stderr
+    assert [re.sub(r"\+0x[0-9a-f]+", "", ln) for ln in p.stderr.splitlines()[1:]] == \
+        ["    #0 divide", "    #1 main"]

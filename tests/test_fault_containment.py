@@ -83,7 +83,8 @@ def test_c_fault_names_its_line_and_backtrace(faults_run, src):
 
 def test_il_fault_backtraces(faults_run):
     """Without line info, frames are named by function and offset; a
-    runaway recursion's backtrace stops at the kernel's bound (16)."""
+    runaway recursion's backtrace stops at the kernel's bound (16), one
+    whose saved frame pointer is garbage where the garbage begins."""
     tests = payloads(faults_run)
     names = {n: [re.sub(r"\+0x[0-9a-f]+$", "", f) for f in t.backtrace()]
              for n, t in tests.items()}
@@ -92,6 +93,7 @@ def test_il_fault_backtraces(faults_run):
     assert names["fault_in_kernel_call.ssa"][1:] == ["#1 main"]
     assert re.fullmatch(r"#0 kernel code at 0x[0-9a-f]+", names["fault_in_kernel_call.ssa"][0])
     assert names["fault_stack_overflow.ssa"] == [f"#{n} down" for n in range(16)]
+    assert names["fault_corrupt_frame.ssa"] == ["#0 divide", "#1 main"]
     assert tests["hello.ssa"].backtrace() == []
 
 
