@@ -299,3 +299,25 @@ def test_jitrun_backtrace_stops_at_a_corrupt_frame(host_tools):
     assert p.returncode == 128 + signal.SIGFPE, p.stderr
     assert [re.sub(r"\+0x[0-9a-f]+", "", ln) for ln in p.stderr.splitlines()[1:]] == \
         ["    #0 divide", "    #1 main"]
+
+
+def test_jitrun_finds_the_caller_of_a_leaf_with_a_prologue(host_tools, tmp_path):
+    """A leaf that reserves stack (subq) and saves callee-saved registers
+    (pushq) has no rbp frame: its return address is found above what its
+    prologue pushed."""
+    n = 12      # more values live at the division than caller-saved registers
+    body = "".join(f"\t%v{i} =w mul %a, {i + 3}\n" for i in range(n))
+    use = "".join(f"\t%s =w add %s, %v{i}\n" for i in range(n))
+    il = tmp_path / "leaf.ssa"
+    il.write_text("function w $leaf(w %a, w %b, l %i) {\n@start\n\t%p =l alloc4 16\n"
+                  "\tstorew %a, %p\n\t%q =l add %p, %i\n\t%x =w loadw %q\n"
+                  f"{body}\t%d =w div %x, %b\n\t%s =w copy %d\n{use}\tret %s\n}}\n"
+                  "export function w $main() {\n@start\n\t%r =w call $leaf(w 7, w 0, l 0)\n"
+                  "\t%t =w add %r, 1\n\tret %t\n}\n")
+    asm = _run([host_tools["jitrun"], "--passes=none", "-S", il]).stdout
+    leaf = asm[asm.index("leaf:"):asm.index("idivl")]
+    assert "pushq %rbp" not in leaf and "subq $" in leaf and "pushq %rbx" in leaf, leaf
+    p = _run([host_tools["jitrun"], "--passes=none", il])
+    assert p.returncode == 128 + signal.SIGFPE
+    assert [re.sub(r"\+0x[0-9a-f]+", "", ln) for ln in p.stderr.splitlines()[1:]] == \
+        ["    #0 leaf", "    #1 main"]
