@@ -1,2 +1,0 @@
-.text
-	subq $-129, %rcx
