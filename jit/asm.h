@@ -78,6 +78,17 @@ struct asm_reloc {
 	int64_t addend;
 };
 
+/* One row of the line table that .file and .loc make: the code from
+ * addr (an offset in .text) up to the next row's addr comes from line
+ * of file. Rows are the ones GNU as writes to .debug_line, in address
+ * order (a .loc followed by another before any instruction gives a row
+ * too, at the same address: the later row wins). */
+struct asm_line {
+	uint32_t addr;
+	uint32_t line;        /* 1-based */
+	uint32_t file;        /* index for asm_file() */
+};
+
 struct asm_obj;
 
 /* Assemble text[0..len) (no NUL terminator needed). name is used as the
@@ -98,6 +109,14 @@ const struct asm_symbol *asm_symbol(const struct asm_obj *o, size_t i);
 /* Relocations of all sections, sorted by (sec, offset). */
 size_t asm_nreloc(const struct asm_obj *o);
 const struct asm_reloc *asm_reloc(const struct asm_obj *o, size_t i);
+
+/* The line table (empty without .loc), and the file names its rows
+ * refer to: asm_file(o, n) is what ".file n" named ("prog.c", without
+ * the quotes), or NULL for a number no .file assigned. */
+size_t asm_nline(const struct asm_obj *o);
+const struct asm_line *asm_line(const struct asm_obj *o, size_t i);
+size_t asm_nfile(const struct asm_obj *o);
+const char *asm_file(const struct asm_obj *o, size_t i);
 
 /* "R_X86_64_PC32" etc., for dumps and error messages. */
 const char *asm_reloc_name(int type);

@@ -277,6 +277,12 @@ jit_symbol(struct jit_module *m, const char *name)
 	return m ? jit_image_symbol(m->img, name) : 0;
 }
 
+int
+jit_where(struct jit_module *m, const void *pc, struct jit_where *w)
+{
+	return jit_image_where(m ? m->img : 0, pc, w);
+}
+
 void
 jit_release(struct jit_module *m)
 {

@@ -14,6 +14,7 @@
 #define JIT_JIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "jit_error.h"
 
 struct jit_module;
@@ -27,6 +28,47 @@ int jit_compile(const char *il, size_t len, const char *name,
 
 /* Address of the global symbol name defined by the module, or NULL. */
 void *jit_symbol(struct jit_module *m, const char *name);
+
+/* Where a code address is, for fault reports and backtraces:
+ *
+ *	struct jit_where w;
+ *	if (jit_where(m, pc, &w) == 0 && w.line)
+ *		printf("%s:%d in %s (%s+%#zx)\n", w.file, w.line, w.func,
+ *			w.func, w.off);
+ *
+ * func is the function pc is in (a local one too) and off pc's offset
+ * from its start; file and line come from the IL's dbgfile/dbgloc (the
+ * C front door writes them from clang's debug info), NULL and 0 when
+ * the code has none. m NULL looks in every loaded module. Returns 0, or
+ * -1 when pc is not in a module's code. Reads only the loader's own
+ * bookkeeping and the module's read-only line table, so a trap handler
+ * may call it. For a return address, look up pc - 1: the call. */
+struct jit_where {
+	const char *func;
+	size_t off;
+	const char *file;
+	int line;
+};
+int jit_where(struct jit_module *m, const void *pc, struct jit_where *w);
+
+/* "prog.c:12 in main (main+0x1f)", or "main+0x1f" without a line:
+ * snprintf's contract. */
+int jit_where_format(char *buf, size_t n, const struct jit_where *w);
+
+/* The frames of a fault at pc with stack pointer sp and frame pointer
+ * fp, innermost first, at most max; reads the stack only inside
+ * [lo, hi) (the stack JIT'd code ran on), so a corrupt one ends the
+ * walk early instead of faulting. Frame 0 is the fault; the others are
+ * return addresses, whose where names the call (off is the return
+ * address's). jit is 0 for a frame outside JIT'd code (the kernel's,
+ * or jitrun's). Returns the number of frames. */
+struct jit_frame {
+	uintptr_t pc;
+	int jit;
+	struct jit_where where;
+};
+int jit_backtrace(uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t lo,
+	uintptr_t hi, struct jit_frame *f, int max);
 
 /* Unload the module and free everything it owns. m may be NULL. */
 void jit_release(struct jit_module *m);

@@ -4,7 +4,10 @@
  * One arena block holds the image. Each section starts on its own page
  * because protections are per page: text becomes R+X, rodata R, data and
  * bss R+W; no page is ever writable and executable once loaded. Common
- * symbols (.comm) are placed at the end of bss. */
+ * symbols (.comm) are placed at the end of bss. The line table, when the
+ * object has one, goes on read-only pages after them: a fault report
+ * reads it after the payload ran, and the payload cannot have written
+ * there. */
 #include <stdlib.h>
 #include <string.h>
 #include "loader.h"
@@ -17,6 +20,15 @@ struct isym {
 	void *addr;
 };
 
+/* A row of the loaded line table: the code from text + addr on comes
+ * from line of file[file]. 8 bytes; a row that does not fit is dropped. */
+struct lrow {
+	uint32_t addr;
+	uint32_t line : 24, file : 8;
+};
+
+enum { MAXLINE = (1 << 24) - 1, MAXFILE = 255 };
+
 struct jit_image {
 	uint8_t *base;
 	size_t size;
@@ -27,6 +39,11 @@ struct jit_image {
 	void **common;         /* address of each object symbol if COMMON */
 	struct isym *fn;       /* text symbols, local ones too, by address */
 	size_t nfn;
+	size_t bssend;         /* offset of the end of bss and the commons */
+	struct lrow *line;     /* line table, by address (in the block) */
+	size_t nline;
+	const char **file;     /* by .file number, NULL if none (in the block) */
+	size_t nfile;
 	struct jit_image *next;        /* in the list of loaded images */
 };
 
@@ -129,7 +146,8 @@ relocate(const struct asm_obj *o, struct jit_image *img,
 	return 0;
 }
 
-/* offsets of sections (page aligned) and common symbols in the block */
+/* offsets of sections (page aligned) and common symbols in the block;
+ * returns where bss and the commons end */
 static size_t
 plan(const struct asm_obj *o, size_t off[ASM_NSEC], size_t *commoff)
 {
@@ -155,7 +173,67 @@ plan(const struct asm_obj *o, size_t off[ASM_NSEC], size_t *commoff)
 		commoff[i] = at;
 		at += y->size;
 	}
-	return roundup(at, PAGE);
+	return at;
+}
+
+static int
+row_fits(const struct asm_line *l)
+{
+	return l->line <= MAXLINE && l->file <= MAXFILE;
+}
+
+/* Bytes the line table needs: rows, the file pointers, the names. */
+static size_t
+dbgsize(const struct asm_obj *o)
+{
+	size_t i, n;
+
+	n = 0;
+	for (i = 0; i < asm_nline(o); i++)
+		n += row_fits(asm_line(o, i)) ? sizeof(struct lrow) : 0;
+	if (n == 0)
+		return 0;
+	n = roundup(n, sizeof(char *)) + asm_nfile(o) * sizeof(char *);
+	for (i = 0; i < asm_nfile(o); i++)
+		if (asm_file(o, i))
+			n += strlen(asm_file(o, i)) + 1;
+	return n;
+}
+
+/* Copy the line table to p (dbgsize(o) bytes). A row the next one
+ * replaces at the same address (GNU as's rows for two .loc in a row)
+ * is left out. */
+static void
+lines(const struct asm_obj *o, struct jit_image *img, uint8_t *p)
+{
+	const struct asm_line *l;
+	char *names;
+	size_t i, n;
+
+	img->line = (struct lrow *)p;
+	for (i = 0; i < asm_nline(o); i++) {
+		l = asm_line(o, i);
+		if (!row_fits(l))
+			continue;
+		if (img->nline && img->line[img->nline - 1].addr == l->addr)
+			img->nline--;
+		img->line[img->nline].addr = l->addr;
+		img->line[img->nline].line = l->line;
+		img->line[img->nline].file = l->file;
+		img->nline++;
+	}
+	img->file = (const char **)(p + roundup(img->nline * sizeof *img->line, sizeof(char *)));
+	img->nfile = asm_nfile(o);
+	names = (char *)(img->file + img->nfile);
+	for (i = 0; i < img->nfile; i++) {
+		img->file[i] = 0;
+		if (!asm_file(o, i))
+			continue;
+		n = strlen(asm_file(o, i)) + 1;
+		memcpy(names, asm_file(o, i), n);
+		img->file[i] = names;
+		names += n;
+	}
 }
 
 static int
@@ -241,9 +319,12 @@ seal(struct jit_image *img, struct jit_error *err)
 	size_t len;
 	int k;
 
+	if (img->line && jit_protect(img->line, img->base + img->size
+	- (uint8_t *)img->line, JIT_PROT_R) != 0)
+		return lfail(err, "cannot set page protections for", "the line table");
 	for (k = 0; k < ASM_NSEC; k++) {
 		if (k == ASM_BSS)   /* with the common symbols after it */
-			len = (size_t)(img->base + img->size - img->sec[k]);
+			len = roundup(img->bssend, PAGE) - (size_t)(img->sec[k] - img->base);
 		else
 			len = roundup(img->secsize[k], PAGE);
 		if (len == 0)
@@ -262,7 +343,7 @@ jit_load(const struct asm_obj *o, struct jit_image **out,
 {
 	struct jit_image *img;
 	const struct asm_section *s;
-	size_t off[ASM_NSEC], *commoff, i;
+	size_t off[ASM_NSEC], *commoff, i, dbgoff, nd;
 	int k;
 
 	*out = 0;
@@ -276,7 +357,10 @@ jit_load(const struct asm_obj *o, struct jit_image **out,
 	}
 	/* A module without a byte still gets a page: labels in its empty
 	 * sections need real, distinct addresses (NULL + offset is not one). */
-	img->size = plan(o, off, commoff);
+	img->bssend = plan(o, off, commoff);
+	dbgoff = roundup(img->bssend, PAGE);
+	nd = dbgsize(o);
+	img->size = dbgoff + roundup(nd, PAGE);
 	if (!img->size)
 		img->size = PAGE;
 	img->base = jit_arena_alloc(img->size, PAGE);
@@ -296,6 +380,8 @@ jit_load(const struct asm_obj *o, struct jit_image **out,
 	for (i = 0; i < asm_nsym(o); i++)
 		if (asm_symbol(o, i)->sec == ASM_COMMON)
 			img->common[i] = img->base + commoff[i];
+	if (nd)
+		lines(o, img, img->base + dbgoff);
 	for (i = 0; i < asm_nreloc(o); i++)
 		if (relocate(o, img, asm_reloc(o, i), err) < 0)
 			goto bad;
@@ -326,25 +412,75 @@ jit_image_symbol(struct jit_image *img, const char *name)
 	return 0;
 }
 
+/* The row of img's line table covering text offset off, or NULL. */
+static const struct lrow *
+row_at(const struct jit_image *img, uint32_t off)
+{
+	size_t lo, hi, mid;
+
+	lo = 0;
+	hi = img->nline;
+	while (lo < hi) {       /* the first row past off */
+		mid = lo + (hi - lo) / 2;
+		if (img->line[mid].addr <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &img->line[lo - 1] : 0;
+}
+
+static int
+image_where(const struct jit_image *img, const uint8_t *p, struct jit_where *w)
+{
+	const struct lrow *r;
+	const uint8_t *fn;
+	size_t i;
+
+	if (p < img->sec[ASM_TEXT] || p >= img->sec[ASM_TEXT] + img->secsize[ASM_TEXT])
+		return -1;
+	w->func = ".text";
+	w->off = (size_t)(p - img->sec[ASM_TEXT]);
+	w->file = 0;
+	w->line = 0;
+	fn = img->sec[ASM_TEXT];
+	for (i = img->nfn; i > 0; i--)
+		if ((const uint8_t *)img->fn[i - 1].addr <= p) {
+			fn = img->fn[i - 1].addr;
+			w->func = img->fn[i - 1].name;
+			w->off = (size_t)(p - fn);
+			break;
+		}
+	/* a row before the function's start is the previous function's */
+	r = row_at(img, (uint32_t)(p - img->sec[ASM_TEXT]));
+	if (r && img->sec[ASM_TEXT] + r->addr >= fn && r->file < img->nfile
+	&& img->file[r->file]) {
+		w->file = img->file[r->file];
+		w->line = r->line;
+	}
+	return 0;
+}
+
+int
+jit_image_where(const struct jit_image *img, const void *pc, struct jit_where *w)
+{
+	if (img)
+		return image_where(img, pc, w);
+	for (img = loaded; img; img = img->next)
+		if (image_where(img, pc, w) == 0)
+			return 0;
+	return -1;
+}
+
 const char *
 jit_code_lookup(const void *pc, size_t *off)
 {
-	const uint8_t *p = pc;
-	struct jit_image *img;
-	size_t i;
+	struct jit_where w;
 
-	for (img = loaded; img; img = img->next) {
-		if (p < img->sec[ASM_TEXT] || p >= img->sec[ASM_TEXT] + img->secsize[ASM_TEXT])
-			continue;
-		for (i = img->nfn; i > 0; i--)
-			if ((const uint8_t *)img->fn[i - 1].addr <= p) {
-				*off = (size_t)(p - (uint8_t *)img->fn[i - 1].addr);
-				return img->fn[i - 1].name;
-			}
-		*off = (size_t)(p - img->sec[ASM_TEXT]);
-		return ".text";
-	}
-	return 0;
+	if (jit_image_where(0, pc, &w) != 0)
+		return 0;
+	*off = w.off;
+	return w.func;
 }
 
 void

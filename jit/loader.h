@@ -14,13 +14,14 @@
 
 #include <stddef.h>
 #include "jit_error.h"
+#include "jit.h"
 #include "asm.h"
 
 struct jit_image;
 
 /* Load o. Layout is text, rodata, data, bss (common symbols go at the end
- * of bss), each starting on its own page so each can get its own
- * protection. Errors (err->line is 0, err->file is left as the caller
+ * of bss), then o's line table if it has one (read-only), each starting
+ * on its own page so each can get its own protection. Errors (err->line is 0, err->file is left as the caller
  * set it or empty): undefined symbol not in the export table (named),
  * a rel32 reference out of +-2 GiB range, arena exhausted, protection
  * failure. Returns 0 and sets *out, or -1 with *out NULL. */
@@ -36,6 +37,12 @@ void *jit_image_symbol(struct jit_image *img, const char *name);
  * loaded image holds pc. Reads only the loader's own bookkeeping, so a
  * trap handler may call it. */
 const char *jit_code_lookup(const void *pc, size_t *off);
+
+/* The same with the source line, from the object's line table (see
+ * jit_where in jit.h): in img, or in any loaded image when img is NULL.
+ * Returns 0, or -1 when pc is not in the text of one. */
+int jit_image_where(const struct jit_image *img, const void *pc,
+	struct jit_where *w);
 
 /* Free the image's memory and bookkeeping. img may be NULL. */
 void jit_unload(struct jit_image *img);

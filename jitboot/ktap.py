@@ -66,8 +66,21 @@ class TestResult:
         return max(0, self.plan - len(self.subtests))
 
     def program_output(self) -> list[str]:
-        """A payload block's diagnostics are the program's stdout."""
-        return self.diagnostics if self.name.startswith(protocol.PAYLOAD_PREFIX) else []
+        """A payload block's diagnostics are the program's stdout (but for
+        the backtrace of a fault)."""
+        if not self.name.startswith(protocol.PAYLOAD_PREFIX):
+            return []
+        return [d for d in self.diagnostics if not _is_frame(d)]
+
+    def backtrace(self) -> list[str]:
+        """A faulted payload's frames, innermost first: "#0 prog.c:4 in
+        div (div+0x7)", "#1 ..."."""
+        return [d.removeprefix(protocol.BACKTRACE + " ") for d in self.diagnostics
+                if _is_frame(d)]
+
+
+def _is_frame(diagnostic: str) -> bool:
+    return re.match(rf"{protocol.BACKTRACE} #\d+ ", diagnostic) is not None
 
 
 @dataclass

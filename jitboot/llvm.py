@@ -18,6 +18,13 @@ or 1.  Aggregates and the small vectors clang uses for ABI lowering are
 values in memory: a temporary holds the address of a slot that is written
 once, so extractvalue is an address and insertvalue a copy.
 
+Debug lines: with debug info (clang's -g, always given), each function
+gets a `dbgfile` naming its source file and its blocks a `dbgloc LINE`
+wherever the line changes, before the code of that line; QBE passes them
+on as .file/.loc, so a fault in the JIT'd code is reported with its line
+(README, "Payloads in C").  A dbgloc has no file: code clang inlined from
+another file is put at the line of its call in this one.
+
 Anything that cannot be translated is one JitbootError naming the
 construct and the source line (from !dbg, else the IR line): never wrong
 code, never a traceback.
@@ -34,6 +41,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -673,6 +681,40 @@ def debug_lines(meta: dict[int, str]) -> dict[int, int]:
     return lines
 
 
+_FILE_NAME = re.compile(r'DIFile\(filename: "([^"\\]*)"')
+_SCOPE_FILE = re.compile(r"\bfile: !(\d+)")
+_LOC = re.compile(r"DILocation\(line: (\d+)(?:, column: \d+)?, scope: !(\d+)"
+                  r"(?:, inlinedAt: !(\d+))?")
+
+
+@dataclass(frozen=True)
+class DebugLoc:
+    """One DILocation: its source file (None if unknown) and line, and the
+    call it was inlined at (a metadata number, or None)."""
+    file: str | None
+    line: int
+    inlined_at: int | None
+
+
+def debug_locations(meta: dict[int, str]) -> tuple[dict[int, DebugLoc], dict[int, str]]:
+    """Metadata number -> DebugLoc for every DILocation, and -> file name
+    for every scope (DISubprogram, DILexicalBlock...) that names a file."""
+    files = {n: m.group(1) for n, text in meta.items() if (m := _FILE_NAME.search(text))}
+    scopes = {n: files[int(m.group(1))] for n, text in meta.items()
+              if (m := _SCOPE_FILE.search(text)) and int(m.group(1)) in files}
+    locs = {}
+    for n, text in meta.items():
+        if (m := _LOC.search(text)):
+            locs[n] = DebugLoc(scopes.get(int(m.group(2))), int(m.group(1)),
+                               int(m.group(3)) if m.group(3) else None)
+    return locs, scopes
+
+
+# A file name QBE's dbgfile (a quoted string, printed back into a .file
+# directive) carries as it is.
+_DBGFILE_SAFE = re.compile(r'[^"\\\x00-\x1f\x7f]+')
+
+
 # -- errors ----------------------------------------------------------------
 
 class Unsupported(Exception):
@@ -701,6 +743,7 @@ class Module:
         sdefs, self.gtext, meta, self.ftext = split_module_text(printed)
         self.structs = resolve_structs(sdefs)
         self.dbg = debug_lines(meta)
+        self.locs, self.scope_files = debug_locations(meta)
         m = re.search(r'^source_filename = "([^"]*)"', printed, re.M)
         self.source = m.group(1) if m else path
         self.types: dict[tuple, str] = {}       # aggregate type -> QBE name
@@ -709,6 +752,7 @@ class Module:
         self.defined |= {g.name for g in self.m.global_variables if not g.is_declaration}
         self.out: list[str] = []
         self.type_cache: dict[int, tuple] = {}
+        self.dbgfile: str | None = None     # the last dbgfile written to out
 
     def _rename(self) -> None:
         # Every local gets a plain name, so operands can be referred to by
@@ -1010,6 +1054,11 @@ class Function:
         self.compares: dict[str, str] = {}  # i1 temp -> the compare computing it
         self.zext: dict[str, int] = {}       # w temp -> width it is zero-extended from
         self.where = f"{mod.path}:0"
+        self.cur_line = 0                   # of the last dbgloc in the current block
+        m = _DBG.search(self.header)
+        file = mod.scope_files.get(int(m.group(1))) if m else None
+        # debug lines only for a file name dbgfile can carry
+        self.file = file if file and _DBGFILE_SAFE.fullmatch(file) else None
 
     # -- small helpers --
 
@@ -1033,6 +1082,27 @@ class Function:
         self.blocks.append((self.label, self.body))
         self.label = label
         self.body = []
+        self.cur_line = 0       # QBE may lay the block out anywhere
+
+    def source_line(self, text: str) -> int:
+        """The line of this function's source file an instruction comes
+        from (0: unknown). Code inlined from another file (a header's
+        static inline function at -O2) is put at its call in this one."""
+        m = _DBG.search(text)
+        if not m or not self.file:
+            return 0
+        loc = self.mod.locs.get(int(m.group(1)))
+        while loc is not None and loc.file != self.file:
+            loc = self.mod.locs.get(loc.inlined_at) if loc.inlined_at is not None else None
+        return loc.line if loc is not None else 0
+
+    def debug_location(self, line: int, body: list[Line], at: int) -> None:
+        """A dbgloc before what the instruction at body[at:] emitted, when
+        its line is not the one in force: one per line change in a block
+        (phis and allocas, which emit nothing there, never get one)."""
+        if line and line != self.cur_line and body is self.body and len(body) > at:
+            body.insert(at, f"\tdbgloc {line}")
+            self.cur_line = line
 
     def jump(self, target_block: str) -> str:
         label = "@" + target_block
@@ -1204,8 +1274,11 @@ class Function:
                     text = self.lines[pos][1] if pos < len(self.lines) else ""
                     self.where = places[pos] if pos < len(places) else self.where
                     pos += 1
+                    body, emitted = self.body, len(self.body)
                     try:
                         self.instruction(ins, text, entry)
+                        if opcode_of(text) != "phi":
+                            self.debug_location(self.source_line(text), body, emitted)
                     except Unsupported:
                         raise
                     except Exception as e:     # a gap in the translator, still one line
@@ -1221,6 +1294,9 @@ class Function:
             for item in body:
                 out.append(item() if callable(item) else item)
         out.append("}")
+        if self.file and self.file != self.mod.dbgfile:
+            self.mod.out.append(f'dbgfile "{self.file}"')
+            self.mod.dbgfile = self.file
         self.mod.out.append("\n".join(fold_copies(out)))
 
     def places(self) -> list[str]:

@@ -6,19 +6,43 @@ image's other build products: C goes through clang-19 to LLVM IR and our
 translator (jitboot/llvm.py); several sources joined with + (a.c+b.c) are
 compiled one by one and linked into one LLVM module with llvmlite before
 translation, so they become one program.  The kernel only ever sees IL.
+A program that means to fault declares it in a comment of its source
+(`// # expect fault: #DE` in C, `; # expect fault: #DE` in LLVM IR), which
+the IL carries on as the kernel reads it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
+from . import protocol
 from .errors import JitbootError
 from .recipe import Payload
+
+_DECLARED_FAULT = re.compile(rf"^\s*(?://|/\*|;)\s*({re.escape(protocol.FAULT_TAG)}[^*\n]*?)"
+                             r"\s*(?:\*/)?\s*$", re.M)
+
+
+def declared_fault(sources: list[Path] | tuple[Path, ...]) -> str:
+    """The IL line declaring the fault a source's comment declares, or ""."""
+    for src in sources:
+        try:
+            m = _DECLARED_FAULT.search(Path(src).read_text())
+        except OSError:
+            continue            # translating it says why
+        if m:
+            return m.group(1) + "\n"
+    return ""
 
 
 def translate(sources: list[Path] | tuple[Path, ...], opt: str = "-O0") -> str:
     """QBE IL for the program made of sources (.c and .ll files)."""
+    return declared_fault(sources) + _translate(sources, opt)
+
+
+def _translate(sources: list[Path] | tuple[Path, ...], opt: str) -> str:
     from . import llvm
     if len(sources) == 1:
         return llvm.translate_file(sources[0], opt)

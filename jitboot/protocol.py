@@ -62,6 +62,9 @@ FAULT_TAG = "# expect fault:"
 FAULT_TIMEOUT = "timeout"           # the watchdog's "exception" name
 # The check line of a fault that went as declared: "contained PF page fault in main+0x4 ...".
 FAULT_CONTAINED = "contained"
+# A faulted payload's frames, innermost first, as diagnostics before its
+# last check: "# backtrace #0 prog.c:4 in div (div+0x7)" (not program output).
+BACKTRACE = "backtrace"
 
 
 def payload_test_name(module: str) -> str:
@@ -108,5 +111,6 @@ def context() -> dict:
         "ktap_skip": KTAP_SKIP, "ktap_indent": " " * KTAP_INDENT,
         "panic": PANIC, "payload_prefix": PAYLOAD_PREFIX, "max_modules": MAX_MODULES,
         "fault_tag": FAULT_TAG, "fault_timeout": FAULT_TIMEOUT,
-        "fault_contained": FAULT_CONTAINED, "bench_prefix": BENCH_PREFIX,
+        "fault_contained": FAULT_CONTAINED, "backtrace": BACKTRACE,
+        "bench_prefix": BENCH_PREFIX,
     }

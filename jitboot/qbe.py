@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 6
+ADJUST_VERSION = 7
 
 
 class Adjust:
@@ -128,6 +128,18 @@ ADJUSTMENTS: list[Step] = [
     Adjust("parse.c", r"^\t\tcase Teof:\n",
            "\t\tcase Teof:\n\t\t\tif (jitboot_parse_end)\n\t\t\t\tjitboot_parse_end();\n",
            "end-of-module hook"),
+    # A block left with nothing but dbgloc lines (the debug lines of C
+    # payloads) has no code, like one with no instruction: simpljmp must
+    # thread jumps through it too, or debug lines would change the code
+    # (tests/test_debug_lines.py compiles the C corpus with and without).
+    Adjust("cfg.c", r"^/\* requires rpo and no phis, breaks cfg \*/\n",
+           "static int\njitboot_nocode(Blk *b)\n{\n\tIns *i;\n\n"
+           "\tfor (i=b->ins; i<&b->ins[b->nins]; i++)\n\t\tif (i->op != Odbgloc)\n"
+           "\t\t\treturn 0;\n\treturn 1;\n}\n\n"
+           "/* requires rpo and no phis, breaks cfg */\n", "dbgloc-only blocks have no code"),
+    Adjust("cfg.c", r"^\t\tif \(b->nins == 0\)\n\t\tif \(b->jmp\.type == Jjmp\) \{\n",
+           "\t\tif (jitboot_nocode(b))\n\t\tif (b->jmp.type == Jjmp) {\n",
+           "dbgloc-only blocks have no code"),
     DEFAULT_TARGET,
     # Reset functions: after a compile (finished or abandoned by an error
     # exit) the shim frees every block QBE still holds, and these forget

@@ -78,6 +78,10 @@ def run_payloads(image: Image, files: list[str], opt: str | None = None) -> None
         if output:
             print(f"--- output of {test.name} ---")
             print("\n".join(output))
+        frames = test.backtrace()
+        if frames:
+            print(f"--- backtrace of {test.name} ---")
+            print("\n".join(frames))
     if result.outcome != qemu.Outcome.PASS:
         raise JitbootError(f"run failed: {result.outcome.value}: {result.reason}")
 

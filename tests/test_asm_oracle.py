@@ -51,6 +51,8 @@ def gas_dump(text, tmp_path):
             if rsec["sh_type"] != "SHT_RELA":
                 continue
             target = elf.get_section(rsec["sh_info"]).name
+            if target not in SECTIONS:      # .debug_line and friends, from .loc
+                continue
             for r in rsec.iter_relocations():
                 sym = symtab.get_symbol(r["r_info_sym"])
                 if sym["st_info"]["type"] == "STT_SECTION":
@@ -494,6 +496,15 @@ def padding_text():
 
 
 SNIPPETS = {
+    # which immediates GNU as takes as imm8: QBE's -O0 code for C has
+    # `subl $-4294967294, %ecx` (2 in 32 bits, but no imm8)
+    "imm8_range": ".text\nf:\n" + "".join(
+        f"\t{op} ${v}, %{r}\n" for op, r in (("subl", "ecx"), ("subw", "cx"), ("subb", "cl"),
+                                            ("subq", "rcx"))
+        for v in (2, -2, 255, 65535, 4294967295, -4294967294, 4294967298, -2147483650,
+                  -65534, -254, 127, 128, -128, -129)
+        if not (r == "rcx" and not -2**31 <= v < 2**31)) +
+    "\t.file 1 \"f.c\"\n\t.loc 1 1\n\tsubl $-4294967294, %ecx\n",
     "addressing": ADDRESSING,
     "alu": ".text\nf:\n" + ALU + "\n",
     "mnemonics": MNEMONICS,
@@ -568,6 +579,12 @@ BAD = [
     ("wrapping .balign", ".data\n.balign 0x100000010\n", 2,
      "alignment above 4096 is not supported"),
     ("big .comm alignment", ".comm a,8,8192\n", 1, "alignment above 4096 is not supported"),
+    # the line table: a .loc names a file a .file gave a number
+    ("unassigned .loc file", ".text\n.loc 1 3\n\tret\n", 2, "unassigned file number in .loc"),
+    ("bad .file number", '.file 0 "a.c"\n', 1, "bad file number in .file"),
+    ("unterminated .file", '.file 1 "a.c\n', 1, "unterminated string"),
+    (".loc option", '.file 1 "a.c"\n.text\n.loc 1 3 4 is_stmt 0\n\tret\n', 3,
+     "unsupported .loc option 'is_stmt 0'"),
 ]
 
 

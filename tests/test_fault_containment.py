@@ -7,7 +7,8 @@ tests/images/faults.toml runs every tests/il/faults/ program; each declares
 the fault it expects ("# expect fault: #PF", "# expect fault: timeout"), so
 the image passes when each fault is contained as declared.  The same faults
 without the declaration are test failures (exit 35), never panics, hangs or
-passes.
+passes.  The C programs of tests/c/faults/ fault at known lines: the report
+names the line, and the backtrace the lines of the calls.
 """
 
 import re
@@ -15,9 +16,13 @@ import re
 import pytest
 
 from jitboot import ROOT, protocol, qemu
+from jitboot.payloads import declared_fault
 from jitboot.protocol import FAULT_TAG
+from test_debug_lines import at_line, expected_frames
 
 FAULTS = sorted((ROOT / "tests" / "il" / "faults").glob("*.ssa"))
+C_FAULTS = sorted((ROOT / "tests" / "c" / "faults").glob("*.c"))
+C_FAULT_OUTPUT = {"fault_div_chain": ["dividing"], "fault_null_in_kernel_call": ["measuring"]}
 HELLO = ROOT / "tests" / "il" / "hello.ssa"
 # "contained PF page fault in main+0xb: null pointer dereference at 0x0",
 # "... in kernel code at 0x105a40 called from main+0x17: ...",
@@ -49,8 +54,47 @@ def faults_run(faults_image, tmp_path_factory):
 
 def test_recipe_lists_every_fault_program(faults_image):
     listed = {p.path.name for p in faults_image.recipe.payloads}
-    assert len(FAULTS) >= 8
-    assert {p.name for p in FAULTS} <= listed
+    assert len(FAULTS) >= 8 and len(C_FAULTS) >= 2
+    assert {p.name for p in FAULTS} | {f"{c.name}.ssa" for c in C_FAULTS} <= listed
+
+
+@pytest.mark.parametrize("src", C_FAULTS, ids=lambda p: p.stem)
+def test_c_fault_names_its_line_and_backtrace(faults_run, src):
+    """"contained DE divide error at tests/c/faults/x.c:10 in divide
+    (divide+0x7)"; the backtrace, innermost first, names the line of each
+    call: JIT'd frames by file, line and function, kernel ones by address
+    (and none of the runner's own past the outermost JIT'd frame)."""
+    test = payloads(faults_run)[f"{src.name}.ssa"]
+    last = test.subtests[-1]
+    want = expected_frames(src)
+    first = min(want)
+    fault = protocol.expected_fault(declared_fault([src]))
+    where = "at" if first == 0 else r"in kernel code at 0x[0-9a-f]+ called from"
+    assert last.status.value == "ok", last
+    assert re.match(rf"{protocol.FAULT_CONTAINED} {fault} [a-z ]+ {where} "
+                    rf"{at_line(src, *want[first])}", last.name), last.name
+    frames = test.backtrace()
+    assert len(frames) == max(want) + 1, frames
+    for n, text in enumerate(frames):
+        frame = at_line(src, *want[n]) if n in want else r"kernel code at 0x[0-9a-f]+"
+        assert re.fullmatch(rf"#{n} {frame}", text), frames
+    assert test.program_output() == C_FAULT_OUTPUT[src.stem]     # the frames are not output
+
+
+def test_il_fault_backtraces(faults_run):
+    """Without line info, frames are named by function and offset; a
+    runaway recursion's backtrace stops at the kernel's bound (16), one
+    whose saved frame pointer is garbage where the garbage begins."""
+    tests = payloads(faults_run)
+    names = {n: [re.sub(r"\+0x[0-9a-f]+$", "", f) for f in t.backtrace()]
+             for n, t in tests.items()}
+    assert names["fault_invalid_opcode.ssa"] == ["#0 bytes", "#1 main"]
+    assert names["fault_div0.ssa"] == ["#0 main"]
+    assert names["fault_in_kernel_call.ssa"][1:] == ["#1 main"]
+    assert re.fullmatch(r"#0 kernel code at 0x[0-9a-f]+", names["fault_in_kernel_call.ssa"][0])
+    assert names["fault_stack_overflow.ssa"] == [f"#{n} down" for n in range(16)]
+    assert names["fault_corrupt_frame.ssa"] == ["#0 divide", "#1 main"]
+    assert tests["hello.ssa"].backtrace() == []
 
 
 def test_faults_image_passes(faults_run):

@@ -12,10 +12,12 @@
  *	             statement is labels, then a directive or an instruction
  *	insn.c       forms[]: mnemonic and operand shapes to encodings
  *	             (amd64/emit.c's omap[] read backwards)
- *	directive.c  dirs[]: directive name to handler
+ *	directive.c  dirs[]: directive name to handler; the line table
+ *	             rows of .file and .loc (as_locrow)
  *	layout.c     sections as fragments; jump relaxation
  *	output.c     fixups to bytes or relocations, the symbol table,
- *	             asm_assemble() and the object's accessors
+ *	             the line table's addresses, asm_assemble() and the
+ *	             object's accessors
  *
  * Every function that can fail records the error with as_fail() (only the
  * first one counts) and returns -1 (or NULL). What the files share is
@@ -107,6 +109,13 @@ struct sym {
 	struct sym *hnext;
 };
 
+/* a row of the line table before layout: .text fragment and offset */
+struct lrow {
+	int frag;
+	size_t off;
+	int file, line;
+};
+
 struct asm_obj {
 	struct asm_section sec[ASM_NSEC];
 	uint8_t *buf[ASM_NSEC];
@@ -114,6 +123,10 @@ struct asm_obj {
 	size_t nsym;
 	struct asm_reloc *rel;
 	size_t nrel, crel;
+	struct asm_line *line;
+	size_t nline;
+	char **file;           /* by .file number; NULL where unassigned */
+	size_t nfile;
 };
 
 #define NSEC (ASM_NSEC + 1)    /* plus a sink for .note.GNU-stack */
@@ -132,6 +145,10 @@ struct as {
 	int failed;
 	struct asm_obj *obj;
 	int depth;             /* of nested terms: the kernel stack is small */
+	struct lrow *lrow;     /* the line table (directive.c's .loc) */
+	int nlrow, clrow;
+	int locfile, locline;  /* a .loc waiting for its instruction */
+	int cfile;
 };
 
 #define GROW(a, arr, n, cap) \
@@ -158,6 +175,7 @@ int as_instruction(struct as *, const char *, int);
 
 /* directive.c */
 int as_directive(struct as *, const char *, int);
+int as_locrow(struct as *);
 
 /* layout.c */
 extern const char *const as_secname[NSEC];

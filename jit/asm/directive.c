@@ -85,11 +85,107 @@ section(struct as *a, int arg)
 	return as_fail(a, "unsupported section", s, n);
 }
 
-/* .file, .loc, .ident: debug info, not kept */
+/* .ident: not kept */
 static int
 skipline(struct as *a, int arg)
 {
 	a->p = a->end;
+	return 0;
+}
+
+/* More .file numbers than a program has files: the table is by number. */
+enum { MAXFILE = 4096 };
+
+/* .file N "name": file number N of the line table (QBE's dbgfile). The
+ * form without a number only names the source for a symbol table: not
+ * kept. */
+static int
+file(struct as *a, int arg)
+{
+	struct asm_obj *o;
+	int64_t n;
+	char *name;
+	size_t k;
+	int c;
+
+	if (as_peek(a) == '"') {
+		a->p = a->end;
+		return 0;
+	}
+	if (absexpr(a, &n) < 0)
+		return -1;
+	if (n < 1 || n > MAXFILE)
+		return as_fail(a, "bad file number in .file", 0, 0);
+	as_skipws(a);
+	if (!as_accept(a, '"'))
+		return as_fail(a, "expected a string", 0, 0);
+	if (!(name = malloc(a->end - a->p + 1)))
+		return as_fail(a, "out of memory", 0, 0);
+	for (k = 0; ; k++) {
+		if (a->p >= a->end) {
+			free(name);
+			return as_fail(a, "unterminated string", 0, 0);
+		}
+		if ((c = *a->p++) == '"')
+			break;
+		if (c == '\\' && a->p < a->end)
+			c = *a->p++;
+		name[k] = c;
+	}
+	name[k] = 0;
+	o = a->obj;
+	if (!GROW(a, o->file, (int)n, a->cfile)) {
+		free(name);
+		return as_fail(a, "out of memory", 0, 0);
+	}
+	while ((int64_t)o->nfile <= n)
+		o->file[o->nfile++] = 0;
+	free(o->file[n]);
+	o->file[n] = name;
+	return 0;
+}
+
+/* a row at the current place in .text for the .loc waiting, if any */
+int
+as_locrow(struct as *a)
+{
+	struct lrow *r;
+
+	if (!a->locfile)
+		return 0;
+	if (a->cur == ASM_TEXT) {
+		if (!GROW(a, a->lrow, a->nlrow, a->clrow))
+			return as_fail(a, "out of memory", 0, 0);
+		r = &a->lrow[a->nlrow++];
+		r->frag = as_cursec(a)->nfrag - 1;
+		r->off = as_curfrag(a)->len;
+		r->file = a->locfile;
+		r->line = a->locline;
+	}
+	a->locfile = 0;
+	return 0;
+}
+
+/* .loc FILE LINE [COLUMN]: the next instruction starts that line (GNU
+ * as: a .loc still waiting gets its row here, at the same address) */
+static int
+loc(struct as *a, int arg)
+{
+	int64_t f, line, col;
+
+	if (as_locrow(a) < 0 || absexpr(a, &f) < 0 || absexpr(a, &line) < 0)
+		return -1;
+	as_skipws(a);
+	if (as_peek(a) && absexpr(a, &col) < 0)
+		return -1;
+	if (as_peek(a))
+		return as_fail(a, "unsupported .loc option", a->p, -1);
+	if (f < 1 || f >= (int64_t)a->obj->nfile || !a->obj->file[f])
+		return as_fail(a, "unassigned file number in .loc", 0, 0);
+	if (line < 0 || line > INT32_MAX)
+		return as_fail(a, "bad line number in .loc", 0, 0);
+	a->locfile = f;
+	a->locline = line;
 	return 0;
 }
 
@@ -344,8 +440,8 @@ static const struct dir {
 	{".data", ASM_DATA, setsec},
 	{".bss", ASM_BSS, setsec},
 	{".section", 0, section},
-	{".file", 0, skipline},
-	{".loc", 0, skipline},
+	{".file", 0, file},
+	{".loc", 0, loc},
 	{".ident", 0, skipline},
 	{".globl", 0, globl},
 	{".global", 0, globl},

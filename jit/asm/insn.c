@@ -192,15 +192,19 @@ fits8(int64_t v)
 	return v >= -128 && v <= 127;
 }
 
-/* value as the operand size sees it, sign-extended */
+/* The value GNU as tries as a sign-extended imm8 (binutils'
+ * optimize_imm): one that is unsigned and fits 16 bits reads as signed
+ * 16-bit for a word operation, one that fits 32 bits as signed 32-bit
+ * for a word or long one ($4294967295 is -1); any other stays as
+ * written, so $-4294967294 (whose low 32 bits are 2, as QBE's -O0 code
+ * for C has it) takes an imm32. */
 static int64_t
 sext(int64_t v, int size)
 {
-	switch (size) {
-	case 1: return (int8_t)v;
-	case 2: return (int16_t)v;
-	case 4: return (int32_t)v;
-	}
+	if (size <= 2 && v >= 0 && v <= 0xffff)
+		v = (int16_t)v;
+	if (size <= 4 && v >= 0 && v <= 0xffffffff)
+		v = (int32_t)v;
 	return v;
 }
 

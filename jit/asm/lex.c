@@ -482,6 +482,8 @@ as_statement(struct as *a)
 		return as_fail(a, "instruction in .note.GNU-stack", s, n);
 	if (s[0] == '.')
 		return as_directive(a, s, n);
+	if (as_locrow(a) < 0)
+		return -1;
 	return as_instruction(a, s, n);
 }
 

@@ -221,6 +221,29 @@ symtab(struct as *a)
 	return 0;
 }
 
+/* the rows of the line table, now that .text has addresses */
+static int
+lines(struct as *a)
+{
+	struct asm_obj *o;
+	struct lrow *r;
+	int i;
+
+	o = a->obj;
+	if (!a->nlrow)
+		return 0;
+	if (!(o->line = calloc(a->nlrow, sizeof *o->line)))
+		return as_fail(a, "out of memory", 0, 0);
+	for (i = 0; i < a->nlrow; i++) {
+		r = &a->lrow[i];
+		o->line[i].addr = a->sec[ASM_TEXT].frag[r->frag].addr + r->off;
+		o->line[i].line = r->line;
+		o->line[i].file = r->file;
+	}
+	o->nline = a->nlrow;
+	return 0;
+}
+
 static void
 sortrel(struct asm_obj *o)
 {
@@ -247,6 +270,7 @@ cleanup(struct as *a)
 		free(a->sec[i].frag);
 		free(a->sec[i].fix);
 	}
+	free(a->lrow);
 	for (i = 0; i < a->nsym; i++)
 		free(a->sym[i]);   /* names now belong to the object */
 	free(a->sym);
@@ -302,7 +326,7 @@ asm_assemble(const char *text, size_t len, const char *name,
 			as_fail(a, "undefined local label", a->sym[i]->name, -1);
 			goto out;
 		}
-	if (symtab(a) < 0)
+	if (symtab(a) < 0 || lines(a) < 0)
 		goto out;
 	for (i = 0; i < a->nsym; i++)
 		if (a->sym[i]->out < 0)
@@ -337,6 +361,10 @@ asm_free(struct asm_obj *o)
 		free((char *)o->sym[i].name);
 	free(o->sym);
 	free(o->rel);
+	free(o->line);
+	for (i = 0; i < o->nfile; i++)
+		free(o->file[i]);
+	free(o->file);
 	free(o);
 }
 
@@ -368,6 +396,30 @@ const struct asm_reloc *
 asm_reloc(const struct asm_obj *o, size_t i)
 {
 	return &o->rel[i];
+}
+
+size_t
+asm_nline(const struct asm_obj *o)
+{
+	return o->nline;
+}
+
+const struct asm_line *
+asm_line(const struct asm_obj *o, size_t i)
+{
+	return &o->line[i];
+}
+
+size_t
+asm_nfile(const struct asm_obj *o)
+{
+	return o->nfile;
+}
+
+const char *
+asm_file(const struct asm_obj *o, size_t i)
+{
+	return o->file[i];
 }
 
 const char *

@@ -6,6 +6,7 @@
  *	bytes NAME HEX              (not for .bss)
  *	reloc SEC OFFSET TYPE TARGET ADDEND
  *	symbol NAME SEC VALUE SIZE global|local notype|object|func
+ *	line ADDR FILE LINE         (the line table of .file/.loc, in order)
  *
  * TARGET is a symbol name, or a section name for section-relative
  * relocations; SEC of a symbol is UND or COM when not defined here.
@@ -55,6 +56,8 @@ main(int argc, char **argv)
 	const struct asm_section *s;
 	const struct asm_reloc *r;
 	const struct asm_symbol *y;
+	const struct asm_line *l;
+	const char *f;
 	struct asm_obj *o;
 	struct jit_error err;
 	size_t len, i, k;
@@ -96,6 +99,12 @@ main(int argc, char **argv)
 			secname(o, y->sec), (unsigned long long)y->value,
 			(unsigned long long)y->size,
 			y->global ? "global" : "local", types[y->type]);
+	}
+	for (i = 0; i < asm_nline(o); i++) {
+		l = asm_line(o, i);
+		f = asm_file(o, l->file);
+		printf("line %lu %s %lu\n", (unsigned long)l->addr, f,
+			(unsigned long)l->line);
 	}
 	asm_free(o);
 	free(text);

@@ -12,12 +12,25 @@
  *	jitrun --stats ...             after compiling, print what the
  *	                               passes did to stderr ("inlined 3")
  *
- * Errors in FILE go to stderr as FILE:LINE: message, exit status 2. */
+ * Errors in FILE go to stderr as FILE:LINE: message, exit status 2.
+ * A fault in the JIT'd program (SIGSEGV, SIGBUS, SIGFPE, SIGILL) is
+ * reported on stderr with where it happened and a backtrace,
+ *
+ *	jitrun: SIGFPE (arithmetic fault) at prog.c:4 in div (div+0x7)
+ *	    #0 prog.c:4 in div (div+0x7)
+ *	    #1 prog.c:10 in main (main+0x2b)
+ *
+ * and jitrun exits with status 128 + the signal's number, as the shell
+ * reports a program the signal killed. */
+#define _GNU_SOURCE             /* REG_RIP and friends in ucontext.h */
 #include <errno.h>
 #include <malloc.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include "jit.h"
 #include "arena.h"
@@ -27,6 +40,7 @@
 enum {
 	ARENA_SIZE = 64 << 20,
 	EXIT_USAGE = 2,
+	MAXFRAMES = 32,
 };
 
 static void
@@ -153,12 +167,105 @@ cycles(char **argv, const char *path, const char *il, size_t len, long n)
 		&& as.free_bytes == as.size && as.free_extents == 1 ? 0 : 1;
 }
 
+/* The top of the stack JIT'd code runs on: jitrun_call's frame. */
+static uintptr_t stack_top;
+
 /* The program's run alone, apart from compiling it: under callgrind,
  * --toggle-collect=jitrun_call counts just this (tests/test_opt_cbench.py). */
 __attribute__((noinline)) int
 jitrun_call(int (*entry)(int, char **), int argc, char **argv)
 {
+	stack_top = (uintptr_t)__builtin_frame_address(0);
 	return entry(argc, argv);
+}
+
+static const struct {
+	int sig;
+	const char *name;
+} faults[] = {
+	{SIGSEGV, "SIGSEGV (segmentation fault)"},
+	{SIGBUS, "SIGBUS (bus error)"},
+	{SIGFPE, "SIGFPE (arithmetic fault)"},
+	{SIGILL, "SIGILL (illegal instruction)"},
+};
+
+/* One frame of a report: "prog.c:12 in main (main+0x1f)", "main+0x1f",
+ * or an address outside JIT'd code. */
+static void
+frame_name(char *buf, size_t n, const struct jit_frame *f)
+{
+	if (f->jit)
+		jit_where_format(buf, n, &f->where);
+	else
+		snprintf(buf, n, "%#lx (outside JIT'd code)", (unsigned long)f->pc);
+}
+
+/* The report of a fault in the program, then the exit a kill by sig
+ * would give. stdio from a signal handler: the program is over, and
+ * its own output is flushed first so the report comes after it. */
+static void
+onfault(int sig, siginfo_t *si, void *ctx)
+{
+	static struct jit_frame f[MAXFRAMES];
+	ucontext_t *uc = ctx;
+	const char *what;
+	char where[256];
+	uintptr_t pc, sp, fp;
+	size_t i;
+	int n, k;
+
+	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+	fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+	what = "signal";
+	for (i = 0; i < sizeof faults / sizeof faults[0]; i++)
+		if (faults[i].sig == sig)
+			what = faults[i].name;
+	fflush(stdout);
+	n = stack_top ? jit_backtrace(pc, sp, fp, sp, stack_top, f, MAXFRAMES) : 0;
+	/* the report names the innermost JIT'd frame: a fault in a
+	 * function the program called is its caller's */
+	for (k = 0; k < n && !f[k].jit; k++)
+		;
+	if (k == n) {
+		fprintf(stderr, "jitrun: %s at %#lx, outside JIT'd code\n", what,
+			(unsigned long)pc);
+	} else {
+		jit_where_format(where, sizeof where, &f[k].where);
+		fprintf(stderr, "jitrun: %s %s %s", what, k ? "in a call from" : "at",
+			where);
+		if (sig == SIGSEGV || sig == SIGBUS)
+			fprintf(stderr, ": access to 0x%lx", (unsigned long)(uintptr_t)si->si_addr);
+		fprintf(stderr, "\n");
+	}
+	for (k = 0; k < n; k++) {
+		frame_name(where, sizeof where, &f[k]);
+		fprintf(stderr, "    #%d %s\n", k, where);
+	}
+	fflush(stderr);
+	_exit(128 + sig);
+}
+
+/* Faults in the program are reported (onfault), on a stack of their own:
+ * a program that overflowed its stack has none left for the handler. */
+static void
+catch_faults(void)
+{
+	static char altstack[64 << 10];
+	struct sigaction sa;
+	stack_t ss;
+	size_t i;
+
+	ss.ss_sp = altstack;
+	ss.ss_size = sizeof altstack;
+	ss.ss_flags = 0;
+	sigaltstack(&ss, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = onfault;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof faults / sizeof faults[0]; i++)
+		sigaction(faults[i].sig, &sa, 0);
 }
 
 int
@@ -227,6 +334,7 @@ main(int argc, char **argv)
 		jit_release(m);
 		return EXIT_USAGE;
 	}
+	catch_faults();
 	rc = jitrun_call(entry, argc, argv);
 	fflush(stdout);
 	jit_release(m);

@@ -179,45 +179,82 @@ in_payload_stack(uint64_t a, size_t len)
 	return a >= lo && a + len <= lo + PAYLOAD_STACK && a + len >= a;
 }
 
-/* "main+0x12" for an address in JIT'd code.  Outside it (a kernel
- * function the payload called, or data it jumped to), name the place and
- * the nearest JIT'd return address on the payload stack: the caller. */
+/* Where the fault was, as the words after its name: "in main+0x12",
+ * "at prog.c:4 in div (div+0x7)" when the payload has line info.
+ * Outside JIT'd code (a kernel function the payload called, or data it
+ * jumped to), name the place and the nearest JIT'd return address on
+ * the payload stack: the caller. */
 static void
 name_code(char *buf, size_t n, const struct trap_catch *c)
 {
-	const char *fn, *what;
+	struct jit_where w;
+	const char *what;
+	char name[160];
 	uint64_t *sp;
-	size_t off;
 	int i;
 
-	if ((fn = jit_code_lookup((void *)c->fault_rip, &off))) {
-		snprintf(buf, n, "%s+%#zx", fn, off);
+	if (jit_where(0, (void *)c->fault_rip, &w) == 0) {
+		jit_where_format(name, sizeof name, &w);
+		snprintf(buf, n, "%s %s", w.line ? "at" : "in", name);
 		return;
 	}
 	what = c->fault_rip >= (uint64_t)__text_start && c->fault_rip < (uint64_t)__text_end
 		? "kernel code" : "non-code";
 	sp = (uint64_t *)c->fault_rsp;
 	for (i = 0; i < 64 && in_payload_stack((uint64_t)(sp + i), 8); i++)
-		if ((fn = jit_code_lookup((void *)sp[i], &off))) {
-			snprintf(buf, n, "%s at %#lx called from %s+%#zx", what,
-				(unsigned long)c->fault_rip, fn, off);
+		if (jit_where(0, (void *)(sp[i] - 1), &w) == 0) {
+			w.off++;        /* the return address, named by its call */
+			jit_where_format(name, sizeof name, &w);
+			snprintf(buf, n, "in %s at %#lx called from %s", what,
+				(unsigned long)c->fault_rip, name);
 			return;
 		}
-	snprintf(buf, n, "%s at %#lx", what, (unsigned long)c->fault_rip);
+	snprintf(buf, n, "in %s at %#lx", what, (unsigned long)c->fault_rip);
 }
 
-/* "DE divide error in main+0x12", "PF page fault in main+0x4: null
- * pointer dereference at 0x0": no '#', which KTAP reserves. */
+enum { MAXFRAMES = 16 };
+
+/* The frames of a payload's fault, as "backtrace #N ..." diagnostics:
+ * JIT'd ones with their source line when known, kernel ones by address.
+ * Only the payload stack is read, and only where a frame pointer says.
+ * The kernel frames past the outermost JIT'd one are the runner's own
+ * (main_job, call_on_stack): left out. */
+static void
+backtrace(struct ktest *t, const struct trap_catch *c)
+{
+	static struct jit_frame f[MAXFRAMES];
+	uint64_t lo = (uint64_t)payload_stack + PAGE;
+	char name[160];
+	int i, n;
+
+	n = jit_backtrace(c->fault_rip, c->fault_rsp, c->fault_rbp, lo,
+		lo + PAYLOAD_STACK, f, MAXFRAMES);
+	while (n > 1 && !f[n - 1].jit)
+		n--;
+	for (i = 0; i < n; i++) {
+		if (f[i].jit)
+			jit_where_format(name, sizeof name, &f[i].where);
+		else
+			snprintf(name, sizeof name, "%s at %#lx",
+				f[i].pc >= (uint64_t)__text_start && f[i].pc < (uint64_t)__text_end
+				? "kernel code" : "non-code", (unsigned long)f[i].pc);
+		kt_diag(t, JB_BACKTRACE " #%d %s", i, name);
+	}
+}
+
+/* "DE divide error in main+0x12", "PF page fault at prog.c:3 in main
+ * (main+0x4): null pointer dereference at 0x0": no '#', which KTAP
+ * reserves. */
 static void
 describe_fault(char *buf, size_t n, const struct trap_catch *c)
 {
 	const char *name = trap_name(c->vector), *hint;
-	char where[112];
+	char where[200];
 	uint64_t guard = (uint64_t)payload_stack;
 
 	name_code(where, sizeof where, c);
 	if (c->vector == TRAP_TIMEOUT) {
-		snprintf(buf, n, "%s: still running after %lu ms in %s", name,
+		snprintf(buf, n, "%s: still running after %lu ms %s", name,
 			(unsigned long)JB_PAYLOAD_TIMEOUT_MS, where);
 		return;
 	}
@@ -226,10 +263,10 @@ describe_fault(char *buf, size_t n, const struct trap_catch *c)
 	else
 		hint = trap_hint(c->vector, c->error, c->cr2);
 	if (c->vector == 14)
-		snprintf(buf, n, "%s in %s: %s at 0x%lx", name + (*name == '#'),
+		snprintf(buf, n, "%s %s: %s at 0x%lx", name + (*name == '#'),
 			where, *hint ? hint : "access", (unsigned long)c->cr2);
 	else
-		snprintf(buf, n, "%s in %s", name + (*name == '#'), where);
+		snprintf(buf, n, "%s %s", name + (*name == '#'), where);
 }
 
 /* The mnemonic after JB_FAULT_TAG ("# expect fault:") at the start of a
@@ -333,7 +370,7 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	struct call_main call = { .argv = { (char *)name, 0 } };
 	struct jit_module *m;
 	struct trap_catch c;
-	char want[16], what[256];
+	char want[16], what[320];
 	uint64_t t0, cycles, hz;
 	long rc;
 	int expect;
@@ -371,6 +408,7 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 		watchdog_disarm();	/* the catch path left interrupts off: clear the deadline too */
 		watchdog_hold = 0;	/* a fault inside malloc never got to release it */
 		describe_fault(what, sizeof what, &c);
+		backtrace(t, &c);
 		/* The watchdog waits for heap operations to finish, but a fault
 		 * inside one (or a payload scribbling over heap memory) can still
 		 * leave the heap broken: then going on would only fail later and

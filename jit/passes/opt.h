@@ -53,6 +53,9 @@ extern struct jit_stats opt_stats;
 
 /* The QBE side, called by pipeline.c. */
 struct Fn;
+/* The dbgfile of the function being parsed or compiled (interned + 1,
+ * 0 for none), kept by pipeline.c: a dbgloc has a line, not a file. */
+extern uint32_t opt_dbgfile;
 void opt_begin(void);             /* a module starts: counters to 0 */
 int opt_wants_module(void);       /* does a pass need every function first? */
 void opt_promoted(struct Fn *fn); /* QBE_HOOK_PROMOTED */

@@ -56,6 +56,7 @@ typedef struct Body Body;
  * blk[0] is the start block. Phi and jump targets are indices. */
 struct Body {
 	uint32_t id;
+	uint32_t file;  /* its dbgfile (opt_dbgfile) */
 	int np, size, nblk, ntmp, ncon;
 	int nret;       /* blocks returning a value */
 	int k;          /* class returned, Kx when it returns nothing */
@@ -79,6 +80,7 @@ struct Callee {
 	uint32_t key;   /* interned name + 1; 0: free */
 	uint ncall;
 	Fn *fn;         /* until opt_snapshot() */
+	uint32_t file;  /* fn's dbgfile */
 	Body *bd;
 };
 
@@ -276,8 +278,10 @@ opt_remember(Fn *fn)
 
 	countcalls(fn);
 	e = entry(intern(fn->name));
-	if (!e->fn && !e->bd)
+	if (!e->fn && !e->bd) {
 		e->fn = fn;
+		e->file = opt_dbgfile;
+	}
 }
 
 /* Whether fn has a loop: a jump back in reverse post-order. */
@@ -319,6 +323,7 @@ keep(Callee *e, Fn *fn)
 	bd = emalloc(sizeof *bd);
 	e->bd = bd;
 	bd->id = e->key - 1;
+	bd->file = e->file;
 	bd->np = np;
 	bd->size = size;
 	bd->k = Kx;
@@ -463,6 +468,8 @@ typedef struct Map Map;
 struct Map {
 	Ref *tmp, *con;
 	Blk **blk;
+	Ins at;         /* the dbgloc in force at the call, or a nop */
+	int samefile;   /* the callee's dbglocs are of the caller's file */
 };
 
 static Ref
@@ -513,6 +520,8 @@ copyblk(Fn *fn, Map *m, Body *bd, int j, Ins *args, Ins *call, Blk *cont, Phi *r
 		i = &bd->blk[j].ins[n];
 		if (i->op == Opar)
 			v[n] = (Ins){Ocopy, i->cls, mapref(m, i->to), {args[a++].arg[0], R}};
+		else if (i->op == Odbgloc && !m->samefile)
+			v[n] = m->at;   /* a line of another file: the call's */
 		else
 			v[n] = (Ins){i->op, i->cls, mapref(m, i->to),
 				{mapref(m, i->arg[0]), mapref(m, i->arg[1])}};
@@ -564,11 +573,21 @@ inlinecall(Fn *fn, Blk *b, uint ci, Body *bd)
 	Blk *cont, *last;
 	Ins *args, *v, call;
 	Phi *ret;
-	uint a;
+	uint a, k;
 	int t, c, j;
 
 	a = opt_callargs(b, ci);
 	call = b->ins[ci];
+	/* Debug lines: the copy keeps the callee's when they are of the
+	 * caller's file (a dbgloc has no file), and what follows it gets
+	 * the call's line back. */
+	m.at = (Ins){.op = Onop};
+	for (k=ci; k-- > 0;)
+		if (b->ins[k].op == Odbgloc) {
+			m.at = b->ins[k];
+			break;
+		}
+	m.samefile = bd->file == opt_dbgfile;
 	m.tmp = emalloc(bd->ntmp * sizeof m.tmp[0]);
 	for (t=0; t<Tmp0; t++)
 		m.tmp[t] = TMP(t);
@@ -590,7 +609,14 @@ inlinecall(Fn *fn, Blk *b, uint ci, Body *bd)
 	cont->id = fn->nblk++;
 	cont->loop = b->loop;
 	strcpy(cont->name, "inl.cont");
-	opt_setins(cont, &b->ins[ci+1], b->nins - ci - 1);
+	if (m.at.op == Odbgloc) {
+		v = emalloc((b->nins - ci) * sizeof v[0]);
+		v[0] = m.at;
+		memcpy(v + 1, &b->ins[ci+1], (b->nins - ci - 1) * sizeof v[0]);
+		opt_setins(cont, v, b->nins - ci);
+		free(v);
+	} else
+		opt_setins(cont, &b->ins[ci+1], b->nins - ci - 1);
 	cont->jmp = b->jmp;
 	cont->s1 = b->s1;
 	cont->s2 = b->s2;

@@ -112,13 +112,28 @@ static void (*const pipeline[])(Fn *) = {
 
 enum { NPIPE = sizeof pipeline / sizeof pipeline[0] };
 
-/* The functions waiting at waitmodule, in the module's order. */
+/* The functions waiting at waitmodule, in the module's order, and the
+ * dbgfile in force where each was parsed (interned, +1: 0 is none). */
 static Fn **waiting;
+static uint32_t *waitfile;
 static uint nwaiting;
 
+/* The last dbgfile directive (interned, +1), and the one QBE's emitter
+ * now writes its .loc lines for. */
+static uint32_t curfile, emitfile;
+uint32_t opt_dbgfile;
+
 static void
-runfrom(uint i, Fn *fn)
+runfrom(uint i, Fn *fn, uint32_t file)
 {
+	/* A waiting function is emitted after every dbgfile of the module
+	 * was read: point the emitter's .loc lines back at its own file
+	 * (emitdbgfile prints a known file's .file line only once). */
+	if (file && file != emitfile) {
+		emitdbgfile(str(file - 1), outf);
+		emitfile = file;
+	}
+	opt_dbgfile = file;
 	for (; i<NPIPE; i++)
 		pipeline[i](fn);
 	T.emitfn(fn, outf);
@@ -145,10 +160,12 @@ func(Fn *fn)
 	if (waiting) {
 		opt_remember(fn);
 		vgrow(&waiting, ++nwaiting);
+		vgrow(&waitfile, nwaiting);
 		waiting[nwaiting-1] = fn;
+		waitfile[nwaiting-1] = curfile;
 		return;
 	}
-	runfrom(i, fn);
+	runfrom(i, fn, curfile);
 	freeall();
 }
 
@@ -162,10 +179,12 @@ moduleend(void)
 	w = waitpoint();
 	opt_snapshot();
 	for (i=0; i<nwaiting; i++)
-		runfrom(w, waiting[i]);
+		runfrom(w, waiting[i], waitfile[i]);
 	freeall();
 	vfree(waiting);
+	vfree(waitfile);
 	waiting = 0;
+	waitfile = 0;
 	nwaiting = 0;
 }
 
@@ -191,6 +210,7 @@ data(Dat *d)
 static void
 dbgfile(char *fn)
 {
+	curfile = emitfile = opt_dbgfile = intern(fn) + 1;
 	emitdbgfile(fn, outf);
 }
 
@@ -199,9 +219,11 @@ qbe_run(FILE *in, const char *name, FILE *out)
 {
 	T = T_amd64_sysv;
 	outf = out;
+	curfile = emitfile = opt_dbgfile = 0;
 	opt_begin();
 	if (opt_wants_module()) {
 		waiting = vnew(0, sizeof waiting[0], PHeap);
+		waitfile = vnew(0, sizeof waitfile[0], PHeap);
 		nwaiting = 0;
 		jitboot_parse_end = moduleend;
 	}
@@ -221,7 +243,9 @@ qbe_reset(void)
 {
 	opt_reset();
 	waiting = 0;
+	waitfile = 0;
 	nwaiting = 0;
+	curfile = emitfile = opt_dbgfile = 0;
 	jitboot_parse_end = 0;
 	shim_heap_release();
 	jitboot_reset_util();
