@@ -10,6 +10,7 @@ page shows them instead of silently counting fewer tests.
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import socket
 import time
@@ -151,5 +152,11 @@ def write_junit(path: Path | str, result: RunResult, name: str) -> Path:
                   started=time.time() - result.duration, hostname=socket.gethostname())
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
+    # whole or not at all: a full disk used to leave a 0-byte junit.xml
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tree.write(tmp, encoding="utf-8", xml_declaration=True)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

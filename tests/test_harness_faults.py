@@ -245,3 +245,7 @@ def test_full_disk_doit_qemu_test(full_disk, tmp_path):
     assert errors[0].startswith("error: kernel: log failure: the serial log is cut short:"
                                 " no space left on the file system of "), out
     assert "cannot write" in errors[0] and "junit.xml: No space left on device" in errors[0]
+    # no 0-byte report beside the cut log: none at all
+    run = (logs / "kernel" / "latest").resolve()
+    assert (run / "serial.log").exists() and not (run / "junit.xml").exists()
+    assert not list(run.glob(".junit*"))
