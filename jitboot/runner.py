@@ -8,6 +8,7 @@ with a one-line reason.
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from pathlib import Path
 from typing import Any, Sequence
@@ -36,6 +37,12 @@ def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | Non
         raise JitbootError(f"unknown boot medium {medium!r}")
     result = qemu.run_image(memory=recipe.memory, accel=accel or recipe.accel,
                             timeout=recipe.timeout, log_dir=log_dir, **kwargs)
+    if result.outcome == qemu.Outcome.PANIC:
+        # the kernel prints a raw RIP; the ELF knows what it is
+        from .symbolize import panic_location
+        at = panic_location(image.elf, result.ktap.panic)
+        if at:
+            result = dataclasses.replace(result, reason=f"{result.reason} [rip is {at}]")
     note = ""
     if result.accel == "tcg" and (accel or recipe.accel) != "tcg":
         note = f": {qemu.kvm_problem() or 'KVM not usable'}"
