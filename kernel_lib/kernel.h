@@ -38,6 +38,12 @@ void vm_init(void);
 /* Time stamp counter and its rate, calibrated once against the PIT. */
 uint64_t rdtsc(void);
 uint64_t tsc_hz(void);
+/* The rate when calibration windows agreed on it, else 0 (the watchdog
+ * then counts PIT ticks instead of trusting a rough figure). */
+uint64_t tsc_trusted_hz(void);
+struct tsc_calibration;
+/* How tsc_hz() was found: *how is "pit", "cpuid 0x15" or "none". */
+const struct tsc_calibration *tsc_calibration(const char **how);
 
 void trap_init(void);
 

@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "ktest.h"
 #include "multiboot.h"
+#include "tsc_pick.h"
 
 /* A recipe region must be RAM, and free of the kernel and of what the
  * loader placed in memory. */
@@ -43,7 +44,15 @@ static void report_boot(void)
 
 	printf("# memory: %lu MiB usable; tsc: %lu.%03lu MHz%s; payload timeout %lu ms\n",
 	       mb_usable_total() >> 20, hz / 1000000, hz / 1000 % 1000,
-	       hz ? "" : " (calibration failed)", (unsigned long)JB_PAYLOAD_TIMEOUT_MS);
+	       !hz ? " (calibration failed)" : !tsc_trusted_hz() ? " (rough: windows disagree)" : "",
+	       (unsigned long)JB_PAYLOAD_TIMEOUT_MS);
+	{
+		const char *how;
+		const struct tsc_calibration *c = tsc_calibration(&how);
+
+		printf("# tsc calibration: %s, %d of %d windows agree, spread %u.%02u%%\n",
+		       how, c->used, c->windows, c->spread_ppm / 10000, c->spread_ppm / 100 % 100);
+	}
 	for (i = 0; i < mb_module_count(); i++) {
 		const void *start;
 		const char *name;

@@ -12,8 +12,8 @@
  * and tsc.c already drives its channel 2; the APIC timer would first have
  * to be measured against the PIT anyway.  The deadline itself is kept in
  * TSC cycles, so a late or lost tick delays the stop by one tick instead
- * of stretching the limit.  Should the TSC calibration have failed, ticks
- * are counted instead.
+ * of stretching the limit.  Should the TSC calibration have failed (no
+ * windows agreed, tsc.c), ticks are counted instead.
  *
  * Interrupts are enabled only between watchdog_arm() and
  * watchdog_disarm(), around a payload's main: everywhere else the kernel
@@ -91,7 +91,7 @@ void watchdog_init(void)
 
 void watchdog_arm(uint64_t ms)
 {
-	uint64_t hz = tsc_hz();
+	uint64_t hz = tsc_trusted_hz();
 
 	if (hz) {
 		watchdog_ticks = 0;

@@ -1,0 +1,25 @@
+/* tsc_pick.h - picking a TSC rate from several calibration windows. */
+#ifndef TSC_PICK_H
+#define TSC_PICK_H
+
+#include <stdint.h>
+
+#define TSC_MAX_WINDOWS	16
+#define TSC_AGREE_PPM	10000	/* 1%: windows that far apart measured the same rate */
+#define TSC_MIN_AGREE	3	/* the fewest agreeing windows a rate is believed on */
+
+struct tsc_calibration {
+	uint64_t hz;		/* the rate picked, 0 if none could be */
+	int windows;		/* windows that ended */
+	int used;		/* of them, the cluster the rate comes from */
+	uint32_t spread_ppm;	/* (max - min) / hz of the windows used */
+};
+
+/* The rate hz[0..n) agree on (0 entries are windows that failed); fills
+ * out and returns out->hz. */
+uint64_t tsc_pick(const uint64_t *hz, int n, struct tsc_calibration *out);
+
+/* The median of the windows that ended (0 if none did). */
+uint64_t tsc_median(const uint64_t *hz, int n);
+
+#endif
