@@ -236,6 +236,10 @@ KEYS: tuple[Key, ...] = (
     Key("run", "payload_timeout", float, 5.0, context="payload_timeout_ms",
         check=_check_payload_timeout, to_context=_milliseconds,
         doc="seconds a payload's main may run before the kernel stops it"),
+    Key("run", "compile_timeout", float, 10.0, context="compile_timeout_ms",
+        check=_check_payload_timeout, to_context=_milliseconds,
+        doc="seconds the JIT may take to compile one payload before the kernel gives it up "
+            "and goes on with the next"),
 )
 
 KEY: dict[tuple[str, str], Key] = {(k.section, k.name): k for k in KEYS}
@@ -297,6 +301,7 @@ class Recipe:
     payloads: tuple[Payload, ...]
     c_opt: str
     payload_timeout: float
+    compile_timeout: float
 
     def context(self) -> dict[str, Any]:
         """The `image` variable every template sees."""

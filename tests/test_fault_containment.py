@@ -297,3 +297,54 @@ def test_runaway_payloads_are_stopped(faults_image, tmp_path):
     assert tests["finishes.ssa"].subtests[-1].name == "fault timeout expected"
     assert tests["finishes.ssa"].subtests[-1].reason == "main returned 0"
     assert tests["hello.ssa"].program_output() == HELLO.with_suffix(".out").read_text().splitlines()
+
+
+def _nested_loops(n: int) -> str:
+    """IL whose compile takes QBE a long time: n loops nested in each other."""
+    lines = ["export function w $main() {", "@start", "\t%x =w copy 0"]
+    for k in range(n):
+        lines += [f"@h{k}", f"\t%c{k} =w csltw %x, 0", f"\tjnz %c{k}, @h{k + 1}, @e{k}"]
+    lines += [f"@h{n}", "\t%x =w add %x, 1", f"\tjmp @h{n - 1}"]
+    for k in range(n - 1, -1, -1):
+        lines += [f"@e{k}", f"\tjmp @h{k - 1}" if k else "\tret 0"]
+    return "\n".join(lines + ["}", ""])
+
+
+SCRIBBLE = """# writes over the heap block header of its own allocation, then returns 0
+export function w $main() {
+@start
+	%p =l call $malloc(l 16)
+	%h =l sub %p, 8
+	storel -1, %h
+	%n =l add %p, 16
+	storel -1, %n
+	ret 0
+}
+"""
+
+
+def test_compile_under_the_watchdog_and_heap_checked_after_every_payload(tmp_path,
+                                                                          image_builder):
+    """A payload whose compile takes too long is given up after [run]
+    compile_timeout and the next one runs (it stalled the boot for the whole
+    QEMU timeout); a payload that corrupts the heap and returns normally is
+    named at once (the kernel panicked later, in bin_remove)."""
+    (tmp_path / "nested.ssa").write_text(_nested_loops(1500))
+    (tmp_path / "scribble.ssa").write_text(SCRIBBLE)
+    recipe = tmp_path / "compile_watchdog.toml"
+    recipe.write_text(f'[features]\njit = true\n[qemu]\ntimeout = 60\n[run]\ntests = []\n'
+                      f'compile_timeout = 0.5\npayloads = ["{tmp_path / "nested.ssa"}", '
+                      f'"tests/il/hello.ssa", "{tmp_path / "scribble.ssa"}"]\n')
+    image = image_builder(str(recipe))
+    r = qemu.run_image(kernel=image.elf32, modules=[p.path for p in image.recipe.payloads],
+                       memory=image.recipe.memory, accel="tcg", timeout=60,
+                       log_dir=tmp_path / "logs")
+    got = payloads(r)
+    nested = got["nested.ssa"].subtests[0]
+    assert nested.name == "compile nested.ssa" and nested.status.value == "not ok"
+    assert nested.reason.startswith(f"the compiler faulted: {protocol.FAULT_TIMEOUT}: "
+                                    f"still running after 500 ms"), nested.reason
+    assert got["hello.ssa"].status.value == "ok"
+    assert r.outcome == qemu.Outcome.PANIC, r.reason
+    assert r.reason == ("PANIC: heap inconsistent after payload scribble.ssa returned 0: it "
+                        "wrote over memory it was not given"), r.reason

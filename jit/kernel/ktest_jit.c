@@ -246,7 +246,7 @@ backtrace(struct ktest *t, const struct trap_catch *c)
  * (main+0x4): null pointer dereference at 0x0": no '#', which KTAP
  * reserves. */
 static void
-describe_fault(char *buf, size_t n, const struct trap_catch *c)
+describe_fault(char *buf, size_t n, const struct trap_catch *c, unsigned long timeout_ms)
 {
 	const char *name = trap_name(c->vector), *hint;
 	char where[200];
@@ -254,8 +254,7 @@ describe_fault(char *buf, size_t n, const struct trap_catch *c)
 
 	name_code(where, sizeof where, c);
 	if (c->vector == TRAP_TIMEOUT) {
-		snprintf(buf, n, "%s: still running after %lu ms %s", name,
-			(unsigned long)JB_PAYLOAD_TIMEOUT_MS, where);
+		snprintf(buf, n, "%s: still running after %lu ms %s", name, timeout_ms, where);
 		return;
 	}
 	if (c->vector == 14 && c->cr2 >= guard && c->cr2 < guard + PAGE)
@@ -338,12 +337,18 @@ struct compile {
 	struct jit_error err;
 };
 
+/* The compile runs under the watchdog too: IL that makes QBE work for
+ * minutes (a thousand nested loops) must not stall every later payload. */
 static long
 compile_job(void *arg)
 {
 	struct compile *j = arg;
+	long rc;
 
-	return jit_compile(j->il, j->len, j->name, &j->m, &j->err);
+	watchdog_arm(JB_COMPILE_TIMEOUT_MS);
+	rc = jit_compile(j->il, j->len, j->name, &j->m, &j->err);
+	watchdog_disarm();
+	return rc;
 }
 
 struct call_main {
@@ -381,8 +386,10 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	if (guarded(compile_job, &job, &rc, &c)) {
 		/* Out of the middle of QBE, the assembler or the loader: drop
 		 * what QBE held (what the others held is lost) and go on. */
+		watchdog_disarm();
+		watchdog_hold = 0;
 		qbe_reset();
-		describe_fault(what, sizeof what, &c);
+		describe_fault(what, sizeof what, &c, JB_COMPILE_TIMEOUT_MS);
 		kt_checkf(t, 0, "compile %s # the compiler faulted: %s", name, what);
 		return;
 	}
@@ -407,7 +414,7 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	if (guarded(main_job, &call, &rc, &c)) {
 		watchdog_disarm();	/* the catch path left interrupts off: clear the deadline too */
 		watchdog_hold = 0;	/* a fault inside malloc never got to release it */
-		describe_fault(what, sizeof what, &c);
+		describe_fault(what, sizeof what, &c, JB_PAYLOAD_TIMEOUT_MS);
 		backtrace(t, &c);
 		/* The watchdog waits for heap operations to finish, but a fault
 		 * inside one (or a payload scribbling over heap memory) can still
@@ -422,7 +429,15 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 			kt_check(t, 1, JB_FAULT_CONTAINED " %s", what);
 		else
 			kt_checkf(t, 0, "fault %s expected # got %s", want, what);
-	} else if (expect)
+		jit_release(m);
+		return;
+	}
+	/* A payload that returned may still have written over the heap:
+	 * name it now rather than panic later, far from the cause. */
+	if (heap_check() != 0)
+		panic("heap inconsistent after payload %s returned %d: it wrote over "
+			"memory it was not given", name, (int)rc);
+	if (expect)
 		kt_checkf(t, 0, "fault %s expected # main returned %d", want, (int)rc);
 	else
 		kt_checkf(t, (int)rc == 0, "main returned 0 # got %d", (int)rc);
