@@ -10,12 +10,13 @@ static const struct {
 	{"inline", OPT_INLINE},
 	{"ext", OPT_EXT},
 	{"thread", OPT_THREAD},
+	{"cmp", OPT_CMP},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread";
+const char jit_pass_names[] = "tre,inline,ext,thread,cmp";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -113,12 +114,21 @@ opt_module(Fn *fn)
 }
 
 void
+opt_gcm(Fn *fn)
+{
+	if (opt_passes & OPT_THREAD)
+		opt_thread(fn);
+	if (opt_passes & OPT_CMP)
+		opt_cmpbr(fn);
+}
+
+void
 opt_ssa(Fn *fn)
 {
 	if (opt_passes & OPT_EXT)
 		opt_ext(fn);
-	if (opt_passes & OPT_THREAD)
-		opt_thread(fn);
+	if (opt_passes & OPT_CMP)
+		opt_cmp(fn);
 }
 
 int

@@ -13,7 +13,8 @@
  * value a phi of the target took from the join is defined in a block
  * dominating the join, hence every predecessor: it serves the new edge.
  *
- * Runs at QBE_HOOK_SSA, after GVN and GCM (use information is fresh). */
+ * Runs at QBE_HOOK_GCM, after GVN and GCM (use information is fresh),
+ * before if-conversion turns such a join into a select tested again. */
 #include "all.h"
 #include "opt.h"
 
