@@ -98,8 +98,9 @@ printstats(void)
 		return;
 	jit_stats(&st);
 	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\nthreaded %lu\n"
-		"branches %lu\nsunk %lu\n",
-		st.tre, st.inlined, st.extensions, st.threaded, st.branches, st.sunk);
+		"branches %lu\ncompares %lu\nsunk %lu\n",
+		st.tre, st.inlined, st.extensions, st.threaded, st.branches, st.compares,
+		st.sunk);
 }
 
 static int

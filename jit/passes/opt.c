@@ -11,12 +11,13 @@ static const struct {
 	{"ext", OPT_EXT},
 	{"thread", OPT_THREAD},
 	{"cmp", OPT_CMP},
+	{"sink", OPT_SINK},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread,cmp";
+const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -127,6 +128,8 @@ opt_ssa(Fn *fn)
 {
 	if (opt_passes & OPT_EXT)
 		opt_ext(fn);
+	if (opt_passes & OPT_SINK)
+		opt_sink(fn);
 	if (opt_passes & OPT_CMP)
 		opt_cmp(fn);
 }

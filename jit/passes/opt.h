@@ -16,6 +16,9 @@
  *	        that isel fuses them: a jump to a branch on a phi becomes
  *	        the branch, compares sink past what GCM put after them
  *	        (opt_cmp.c)
+ *	sink    a computation GCM left in a branching block, used only
+ *	        past the branch, moves into the successors using it
+ *	        (opt_sink.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
@@ -24,7 +27,7 @@
  * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
  * GCM, which then work across the inlined code; thread and cmp's
  * branches after those, before if-conversion would turn the diamonds
- * of `&&` into selects (QBE_HOOK_GCM); ext and cmp's moves after
+ * of `&&` into selects (QBE_HOOK_GCM); ext, sink and cmp's moves after
  * if-conversion (QBE_HOOK_SSA). The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
@@ -39,7 +42,8 @@ enum {
 	OPT_EXT = 1 << 2,
 	OPT_THREAD = 1 << 3,
 	OPT_CMP = 1 << 4,
-	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_CMP,
+	OPT_SINK = 1 << 5,
+	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_CMP | OPT_SINK,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -77,6 +81,7 @@ void opt_ext(struct Fn *fn);
 void opt_thread(struct Fn *fn);
 void opt_cmpbr(struct Fn *fn);
 void opt_cmp(struct Fn *fn);
+void opt_sink(struct Fn *fn);
 void opt_forget(void);
 
 /* Helpers the passes share (opt.c). */

@@ -222,7 +222,7 @@ opt_cmp(Fn *fn)
 			if (b->ins[n].op == Osel0)
 				moved += sink(b, n, b->ins[n].arg[0]);
 	}
-	opt_stats.sunk += moved + skipped;
+	opt_stats.compares += moved + skipped;
 	/* the moves and the nops left Tmp.def pointing elsewhere */
 	if (moved || skipped)
 		filluse(fn);
