@@ -554,3 +554,115 @@ def test_cmp_leaves_what_it_must(jitrun, tmp_path, name):
     r = run([jitrun, "--passes=cmp", "--stats", "-S", prog])
     assert _stats(r)["compares"] == 0, r.stderr
     assert r.stdout == run([jitrun, "--passes=none", "-S", prog]).stdout
+
+
+# sink: a dispatch computing, before its first branch, a value that only
+# some of the cases past it use (what GVN and GCM make of an
+# interpreter's switch at -O0); the xor shows where it is computed.
+SINK = """
+function w $f(w %op, w %sp) {
+@start
+	%a =w xor %sp, 12345
+	%b =l extsw %a
+	%c =l mul %b, 3
+	%x =w cultw %op, 2
+	jnz %x, @low, @high
+@low
+	%y =w ceqw %op, 0
+	jnz %y, @case0, @case1
+@case0
+	%r0 =l add %c, 100
+	%w0 =w copy %r0
+	ret %w0
+@case1
+	ret 1
+@high
+	%z =w ceqw %op, 2
+	jnz %z, @case2, @case3
+@case2
+	%r2 =l sub %c, 7
+	%w2 =w copy %r2
+	ret %w2
+@case3
+	ret 3
+}
+"""
+
+
+def _before_branch(asm, fn):
+    """f's instructions up to its first conditional jump."""
+    body = _body(asm, fn)
+    return body[:re.search(r"\tj(?!mp)", body).start()]
+
+
+def test_sink_moves_what_only_some_cases_use(jitrun, tmp_path):
+    prog = tmp_path / "sink.ssa"
+    prog.write_text(_cmp_program(SINK, [(0, 5), (1, 5), (2, 9), (3, 9), (0, -4)]))
+    expected = run([jitrun, "--passes=none", prog]).stdout
+    assert expected.count("\n") == 5
+    for sel in SELECTIONS:
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", expected), sel
+    r = run([jitrun, "--stats", "-S", prog])
+    assert _stats(r)["sunk"] >= 4, r.stderr  # 3 down, copies for both sides
+    off = run([jitrun, "--passes=tre,inline,ext,thread,cmp", "-S", prog]).stdout
+    assert "12345" in _before_branch(off, "f")
+    assert "12345" not in _before_branch(r.stdout, "f")
+    assert _body(r.stdout, "f").count("12345") == 2  # case0 and case2
+
+
+# What sink must leave: a value used in the dispatching block itself, by a
+# phi, or by both successors as they start (copies would save nothing).
+SINK_KEPT = {
+    "used_in_block": """
+function w $f(w %op, w %sp) {
+@start
+	%a =w xor %sp, 12345
+	%x =w csltw %op, %a
+	jnz %x, @one, @two
+@one
+	%r =w add %a, 1
+	ret %r
+@two
+	ret 2
+}
+""",
+    "used_by_phi": """
+function w $f(w %op, w %sp) {
+@start
+	%a =w xor %sp, 12345
+	jnz %op, @one, @join
+@one
+	jmp @join
+@join
+	%p =w phi @start %a, @one 5
+	ret %p
+}
+""",
+    "both_start_with_it": """
+function w $f(w %op, w %sp) {
+@start
+	%a =w xor %sp, 12345
+	jnz %op, @one, @two
+@one
+	%r =w call $abs(w %a)
+	ret %r
+@two
+	%s =w call $abs(w %a)
+	%t =w add %s, 1
+	ret %t
+}
+""",
+}
+
+
+@pytest.mark.parametrize("name", SINK_KEPT)
+def test_sink_leaves_what_it_must(jitrun, tmp_path, name):
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(_cmp_program(SINK_KEPT[name], [(0, 5), (1, 5), (3, -9)]))
+    expected = run([jitrun, "--passes=none", prog]).stdout
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == expected, sel
+    r = run([jitrun, "--passes=sink", "--stats", "-S", prog])
+    assert _stats(r)["sunk"] == 0, r.stderr
+    assert r.stdout == run([jitrun, "--passes=none", "-S", prog]).stdout
