@@ -171,6 +171,51 @@ opt_params(Fn *fn)
 	return np;
 }
 
+static int
+empty(Blk *b)
+{
+	uint n;
+
+	for (n=0; n<b->nins; n++)
+		if (b->ins[n].op != Onop && b->ins[n].op != Odbgloc)
+			return 0;
+	return 1;
+}
+
+Phi *
+opt_phibranch(Fn *fn, Blk *j)
+{
+	Phi *p;
+
+	p = j->phi;
+	if (!p || p->link || p->cls != Kw || j->jmp.type != Jjnz
+	|| !req(j->jmp.arg, p->to) || fn->tmp[p->to.val].nuse != 1
+	|| !empty(j) || j->s1 == j->s2 || j->s1 == j || j->s2 == j)
+		return 0;
+	return p;
+}
+
+void
+opt_addarg(Phi *p, Blk *b, Ref r)
+{
+	vgrow(&p->arg, p->narg + 1);
+	vgrow(&p->blk, p->narg + 1);
+	p->arg[p->narg] = r;
+	p->blk[p->narg] = b;
+	p->narg++;
+}
+
+Blk *
+opt_dest(Fn *fn, Blk *j, Ref c)
+{
+	Con *k;
+
+	k = &fn->con[c.val];
+	if (k->type != CBits)
+		return 0;
+	return (uint32_t)k->bits.i ? j->s1 : j->s2;
+}
+
 void
 opt_setins(Blk *b, Ins *v, uint n)
 {

@@ -96,5 +96,16 @@ int opt_callargs(struct Blk *b, unsigned ci);
 int opt_params(struct Fn *fn);
 /* Replace b's instructions with v[0..n). */
 void opt_setins(struct Blk *b, struct Ins *v, unsigned n);
+/* The phi j branches on, when j does nothing else: no other phi, no
+ * instruction, the phi (of class w) used by the jnz alone, two targets
+ * other than j. Otherwise 0. */
+struct Phi;
+struct Phi *opt_phibranch(struct Fn *fn, struct Blk *j);
+/* Give the phi p the argument r for a new edge from b. */
+struct Ref;
+void opt_addarg(struct Phi *p, struct Blk *b, struct Ref r);
+/* The block j's jnz goes to when it tests the constant c, or 0 when c
+ * is not a number. */
+struct Blk *opt_dest(struct Fn *fn, struct Blk *j, struct Ref c);
 
 #endif

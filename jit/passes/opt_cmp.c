@@ -33,27 +33,6 @@
 #include "all.h"
 #include "opt.h"
 
-static int
-empty(Blk *b)
-{
-	uint n;
-
-	for (n=0; n<b->nins; n++)
-		if (b->ins[n].op != Onop && b->ins[n].op != Odbgloc)
-			return 0;
-	return 1;
-}
-
-static void
-addarg(Phi *p, Blk *b, Ref r)
-{
-	vgrow(&p->arg, p->narg + 1);
-	vgrow(&p->blk, p->narg + 1);
-	p->arg[p->narg] = r;
-	p->blk[p->narg] = b;
-	p->narg++;
-}
-
 /* The predecessors of j ending in `jmp @j` take j's branch on its
  * phi themselves; returns how many. */
 static int
@@ -61,15 +40,11 @@ takebranch(Fn *fn, Blk *j)
 {
 	Phi *p, *q;
 	Blk *pb, *t;
-	Con *k;
 	Ref c;
 	uint n;
 	int done;
 
-	p = j->phi;
-	if (!p || p->link || p->cls != Kw || j->jmp.type != Jjnz
-	|| !req(j->jmp.arg, p->to) || fn->tmp[p->to.val].nuse != 1
-	|| !empty(j) || j->s1 == j->s2 || j->s1 == j || j->s2 == j)
+	if (!(p = opt_phibranch(fn, j)))
 		return 0;
 	done = 0;
 	for (n=0; n<p->narg; n++) {
@@ -78,18 +53,16 @@ takebranch(Fn *fn, Blk *j)
 		if (pb->jmp.type != Jjmp || pb->s1 != j)
 			continue;
 		if (rtype(c) == RCon) {
-			k = &fn->con[c.val];
-			if (k->type != CBits)
+			if (!(t = opt_dest(fn, j, c)))
 				continue;
-			t = (uint32_t)k->bits.i ? j->s1 : j->s2;
 			for (q=t->phi; q; q=q->link)
-				addarg(q, pb, phiarg(q, j));
+				opt_addarg(q, pb, phiarg(q, j));
 			pb->s1 = t;
 		} else if (rtype(c) == RTmp) {
 			for (q=j->s1->phi; q; q=q->link)
-				addarg(q, pb, phiarg(q, j));
+				opt_addarg(q, pb, phiarg(q, j));
 			for (q=j->s2->phi; q; q=q->link)
-				addarg(q, pb, phiarg(q, j));
+				opt_addarg(q, pb, phiarg(q, j));
 			pb->jmp.type = Jjnz;
 			pb->jmp.arg = c;
 			pb->s1 = j->s1;

@@ -31,7 +31,9 @@
 #include "all.h"
 #include "opt.h"
 
-/* The successor of b whose dominated blocks hold block bid, or 0. */
+/* The successor of b whose dominated blocks hold block bid, or 0.
+ * Only a successor b dominates will do: one whose only predecessor is
+ * b, and not the start block (entered first, before b). */
 static Blk *
 region(Fn *fn, Blk *b, uint bid)
 {
@@ -41,7 +43,7 @@ region(Fn *fn, Blk *b, uint bid)
 	u = fn->rpo[bid];
 	for (n=0; n<2; n++) {
 		s = n ? b->s2 : b->s1;
-		if (s != b && s->npred == 1 && dom(s, u))
+		if (s != b && s != fn->start && s->npred == 1 && dom(s, u))
 			return s;
 	}
 	return 0;
