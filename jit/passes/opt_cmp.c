@@ -28,8 +28,8 @@
  *    that defines %x fuses with it.
  *
  * cmpbr runs at QBE_HOOK_GCM (after thread, before if-conversion), cmp
- * at QBE_HOOK_SSA (after ext and thread); both need fresh use
- * information and leave it fresh. */
+ * at QBE_HOOK_SSA (after ext and sink, whose moves it completes); both
+ * need fresh use information and leave it fresh. */
 #include "all.h"
 #include "opt.h"
 
