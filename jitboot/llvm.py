@@ -1770,7 +1770,9 @@ class Function:
 
     def i_switch(self, ins: Value, text: str) -> None:
         """A binary search over the case values, linear below four cases
-        (QBE has no indirect jump for a table)."""
+        (QBE has no indirect jump for a table).  The search knows the range
+        of values left (unsigned, inclusive): a case that is all of it is
+        jumped to without a compare (the last of 0, 1, 2 below 3)."""
         ops = list(ins.operands)
         t = self.mod.ty(ops[0].type)
         k = cls(t)
@@ -1781,24 +1783,30 @@ class Function:
                        for value, dest in _CASES.findall(text.split("[", 1)[1]))
         lit = (lambda n: _s64(n)) if k == "l" else (lambda n: n)
 
-        def search(cases: list[tuple[str, str]]) -> None:
+        def search(cases: list[tuple[int, str]], lo: int, hi: int) -> None:
             if len(cases) <= 3:
                 for value, dest in cases:
+                    if lo == hi == value:
+                        self.emit(f"jmp {self.jump(dest)}")
+                        return
                     c = self.op("w", f"ceq{k}", x, lit(value))
                     nxt = self.new_label()
                     self.emit(f"jnz {c}, {self.jump(dest)}, {nxt}")
                     self.start_block(nxt)
+                    if value == lo:
+                        lo += 1
                 self.emit(f"jmp {self.jump(default)}")
                 return
             mid = len(cases) // 2
-            c = self.op("w", f"cult{k}", x, lit(cases[mid][0]))
+            pivot = cases[mid][0]
+            c = self.op("w", f"cult{k}", x, lit(pivot))
             low, high = self.new_label(), self.new_label()
             self.emit(f"jnz {c}, {low}, {high}")
             self.start_block(low)
-            search(cases[:mid])
+            search(cases[:mid], lo, pivot - 1)
             self.start_block(high)
-            search(cases[mid:])
-        search(cases)
+            search(cases[mid:], pivot, hi)
+        search(cases, 0, mask)
 
     def i_ret(self, ins: Value, text: str) -> None:
         ops = list(ins.operands)

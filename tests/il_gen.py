@@ -94,8 +94,10 @@ class _Fn:
 
     def stmt(self, depth: str, budget: int) -> None:
         r = self.rng.random()
-        if r < 0.45 or budget <= 0:
+        if r < 0.4 or budget <= 0:
             self.assign()
+        elif r < 0.45:
+            self.dispatch()
         elif r < 0.6 and self.calls < 3 and not self.inloop:
             v = self.rng.choice(self.vars[self.nparams:] or self.vars)
             self.emit(f"{v} =l add {v}, {self.call(depth)}")
@@ -159,6 +161,36 @@ class _Fn:
             self.emit(f"{y} =l extuw {x}")
             self.emit(f"{dst} =l add {dst}, {self.expr()}")
             self.emit(f"{dst} =l xor {dst}, {y}")
+            self.emit(f"jmp {done}")
+        self.block(done)
+
+    def dispatch(self) -> None:
+        """A switch of four cases as the C front door lowers it (a binary
+        search of compares), two of which compute the same value (the stack
+        offset every case of an interpreter computes at -O0): GVN makes it
+        one computation and GCM puts it before the dispatch."""
+        r = self.rng
+        sel, c, x, done = self.tmp(), self.tmp(), self.tmp(), self.label("swdone")
+        lo, hi = self.label("swlo"), self.label("swhi")
+        cases = [self.label("case") for _ in range(4)]
+        a, b, op = self.value(), self.value(), r.choice(BINOPS)
+        self.emit(f"{sel} =l and {self.value()}, 3")
+        self.emit(f"{c} =w cultl {sel}, 2")
+        self.emit(f"jnz {c}, {lo}, {hi}")
+        for lbl, k, (yes, no) in ((lo, 0, cases[:2]), (hi, 2, cases[2:])):
+            self.block(lbl)
+            self.emit(f"{x} =w ceql {sel}, {k}")
+            self.emit(f"jnz {x}, {yes}, {no}")
+        dst = r.choice(self.vars[self.nparams:] or self.vars)
+        for n, lbl in enumerate(cases):
+            self.block(lbl)
+            if n in (0, 2):
+                w, t = self.tmp(), self.tmp()
+                self.emit(f"{w} =w {op} {a}, {b}")
+                self.emit(f"{t} =l extsw {w}")
+                self.emit(f"{dst} =l {'xor' if n else 'add'} {dst}, {t}")
+            else:
+                self.emit(f"{dst} =l add {dst}, {n}")
             self.emit(f"jmp {done}")
         self.block(done)
 

@@ -519,3 +519,62 @@ def test_unsupported_parameter_names_the_function_line(tmp_path):
     p = _write(tmp_path, "ld.c", "#include <stdio.h>\n\nint f(long double x)\n{\n"
                "\treturn 1;\n}\nint main(void) { return 0; }\n")
     assert _error(p) == f"{p}:3: LLVM type 'long double (x86_fp80)' is not supported"
+
+
+SWITCH_RANGES = """
+@fmt = private constant [4 x i8] c"%d\\0A\\00"
+declare i32 @printf(ptr, ...)
+
+define i32 @dense(i32 %x) {
+entry:
+  switch i32 %x, label %other [ i32 0, label %c0
+                                i32 1, label %c1
+                                i32 2, label %c2
+                                i32 3, label %c3
+                                i32 4, label %c4
+                                i32 5, label %c5 ]
+c0:
+  ret i32 10
+c1:
+  ret i32 11
+c2:
+  ret i32 12
+c3:
+  ret i32 13
+c4:
+  ret i32 14
+c5:
+  ret i32 15
+other:
+  ret i32 -1
+}
+
+define i32 @main() {
+entry:
+  br label %loop
+loop:
+  %i = phi i32 [ -2, %entry ], [ %i1, %loop ]
+  %r = call i32 @dense(i32 %i)
+  call i32 (ptr, ...) @printf(ptr @fmt, i32 %r)
+  %i1 = add i32 %i, 1
+  %c = icmp slt i32 %i1, 8
+  br i1 %c, label %loop, label %done
+done:
+  ret i32 0
+}
+"""
+
+
+def test_switch_search_knows_the_range_left(tmp_path, host_tools):
+    """Cases 0..5: the search splits them at 3, so below it the values
+    left are 0, 1 and 2 (unsigned): once 0 and 1 are ruled out, 2 is
+    jumped to without a compare. Above, 3..5 leave the rest of the range
+    to the default: each is compared. Values outside (-2, -1, 6, 7) still
+    go to the default."""
+    il = llvm.translate(SWITCH_RANGES, "ranges.ll")
+    dense = il[il.index("$dense("):il.index("$main(")]
+    assert re.findall(r"ceqw %\w+, (\d+)", dense) == ["0", "1", "3", "4", "5"], dense
+    ssa = _write(tmp_path, "ranges.ssa", il)
+    r = _run([host_tools["jitrun"], ssa])
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout.split() == ["-1", "-1", "10", "11", "12", "13", "14", "15", "-1", "-1"]

@@ -423,3 +423,246 @@ def test_passes_fire_on_naive_c(jitrun, tmp_path):
     off = run([jitrun, "--passes=none", "-S", prog]).stdout
     assert _calls(r.stdout, "fib") < _calls(off, "fib")
     assert "callq is_digit" in _body(off, "digits")
+
+
+# cmp: programs whose compares QBE materialises (setcc, movzbl, cmp $0)
+# before branching on them unless the pass keeps each compare next to the
+# branch using it. Each main prints what f computes for a few inputs.
+CMP_FUSED = {
+    # `a < n && t[a] != 0` at -O0 after thread: the right side's compare
+    # decided in the join block; its block takes the join's branch.
+    "and_join": ("""
+function w $f(w %a, w %n) {
+@start
+	%c =w csltw %a, %n
+	jnz %c, @rhs, @join
+@rhs
+	%b =w cnew %a, 7
+	jmp @join
+@join
+	%r =w phi @start 0, @rhs %b
+	jnz %r, @yes, @no
+@yes
+	ret 1
+@no
+	ret 2
+}
+""", "branches", [(3, 5), (7, 9), (6, 5)]),
+    # an add between the compare and its branch sets the flags
+    "add_between": ("""
+function w $f(w %a, w %n) {
+@start
+	%c =w csltw %a, %n
+	%x =w add %a, %n
+	jnz %c, @yes, @no
+@yes
+	%y =w mul %x, 3
+	ret %y
+@no
+	%z =w sub %x, 1
+	ret %z
+}
+""", "compares", [(3, 5), (7, 2), (5, 5)]),
+    # a branch on `cnew %b, 0` of a compare %b branches on %b
+    "cnew_zero": ("""
+function w $f(w %a, w %n) {
+@start
+	%b =w cugtw %a, %n
+	%c =w ceqw %b, 0
+	jnz %c, @yes, @no
+@yes
+	ret 10
+@no
+	ret 20
+}
+""", "compares", [(3, 5), (7, 2), (-1, 5)]),
+}
+
+# Programs the pass must leave as they are (the assembly is the same with
+# and without it): a compare with 0 of 64 bits, where the branch would test
+# only the low 32; a compare whose value is used between it and the branch.
+CMP_KEPT = {
+    "ceql_zero": ("""
+function w $f(l %a, l %n) {
+@start
+	%s =l shl %a, %n
+	%c =w cnel %s, 0
+	jnz %c, @yes, @no
+@yes
+	ret 1
+@no
+	ret 2
+}
+""", [(1, 32), (1, 3), (0, 40)]),
+    "used_between": ("""
+function w $f(w %a, w %n) {
+@start
+	%c =w csltw %a, %n
+	%x =w add %c, %a
+	%y =w mul %x, %n
+	jnz %c, @yes, @no
+@yes
+	ret %y
+@no
+	%z =w sub %y, 1
+	ret %z
+}
+""", [(3, 5), (7, 2), (5, 5)]),
+}
+
+
+def _cmp_program(body, args):
+    cls = "l" if "function w $f(l" in body else "w"
+    lines = ['data $fmt = { b "%d\\n", b 0 }', body, "export function w $main() {", "@start"]
+    for k, (a, n) in enumerate(args):
+        lines.append(f"\t%r{k} =w call $f({cls} {a}, {cls} {n})")
+        lines.append(f"\tcall $printf(l $fmt, ..., w %r{k})")
+    lines += ["\tret 0", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def _stats(r):
+    return {k: int(v) for k, v in (line.split() for line in r.stderr.splitlines())}
+
+
+@pytest.mark.parametrize("name", CMP_FUSED)
+def test_cmp_fuses_compare_with_branch(jitrun, tmp_path, name):
+    body, counter, args = CMP_FUSED[name]
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(_cmp_program(body, args))
+    expected = run([jitrun, "--passes=none", prog]).stdout
+    assert expected.count("\n") == len(args)
+    for sel in SELECTIONS:
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", expected), sel
+    r = run([jitrun, "--stats", "-S", prog])
+    assert _stats(r)[counter] >= 1, r.stderr
+    on = _body(r.stdout, "f")
+    off = _body(run([jitrun, "--passes=tre,inline,ext,thread,sink", "-S", prog]).stdout, "f")
+    assert re.search(r"\tset", off), off
+    assert not re.search(r"\tset|movzb", on), on
+
+
+@pytest.mark.parametrize("name", CMP_KEPT)
+def test_cmp_leaves_what_it_must(jitrun, tmp_path, name):
+    body, args = CMP_KEPT[name]
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(_cmp_program(body, args))
+    expected = run([jitrun, "--passes=none", prog]).stdout
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == expected, sel
+    r = run([jitrun, "--passes=cmp", "--stats", "-S", prog])
+    assert _stats(r)["compares"] == 0, r.stderr
+    assert r.stdout == run([jitrun, "--passes=none", "-S", prog]).stdout
+
+
+# sink: a dispatch computing, before its first branch, a value that only
+# some of the cases past it use (what GVN and GCM make of an
+# interpreter's switch at -O0); the xor shows where it is computed.
+SINK = """
+function w $f(w %op, w %sp) {
+@start
+	%a =w xor %sp, 12345
+	%b =l extsw %a
+	%c =l mul %b, 3
+	%x =w cultw %op, 2
+	jnz %x, @low, @high
+@low
+	%y =w ceqw %op, 0
+	jnz %y, @case0, @case1
+@case0
+	%r0 =l add %c, 100
+	%w0 =w copy %r0
+	ret %w0
+@case1
+	ret 1
+@high
+	%z =w ceqw %op, 2
+	jnz %z, @case2, @case3
+@case2
+	%r2 =l sub %c, 7
+	%w2 =w copy %r2
+	ret %w2
+@case3
+	ret 3
+}
+"""
+
+
+def _before_branch(asm, fn):
+    """f's instructions up to its first conditional jump."""
+    body = _body(asm, fn)
+    return body[:re.search(r"\tj(?!mp)", body).start()]
+
+
+def test_sink_moves_what_only_some_cases_use(jitrun, tmp_path):
+    prog = tmp_path / "sink.ssa"
+    prog.write_text(_cmp_program(SINK, [(0, 5), (1, 5), (2, 9), (3, 9), (0, -4)]))
+    expected = run([jitrun, "--passes=none", prog]).stdout
+    assert expected.count("\n") == 5
+    for sel in SELECTIONS:
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", expected), sel
+    r = run([jitrun, "--stats", "-S", prog])
+    assert _stats(r)["sunk"] >= 4, r.stderr  # 3 down, copies for both sides
+    off = run([jitrun, "--passes=tre,inline,ext,thread,cmp", "-S", prog]).stdout
+    assert "12345" in _before_branch(off, "f")
+    assert "12345" not in _before_branch(r.stdout, "f")
+    assert _body(r.stdout, "f").count("12345") == 2  # case0 and case2
+
+
+# What sink must leave: a value used in the dispatching block itself, by a
+# phi, or by both successors as they start (copies would save nothing).
+SINK_KEPT = {
+    "used_in_block": """
+function w $f(w %op, w %sp) {
+@start
+	%a =w xor %sp, 12345
+	%x =w csltw %op, %a
+	jnz %x, @one, @two
+@one
+	%r =w add %a, 1
+	ret %r
+@two
+	ret 2
+}
+""",
+    "used_by_phi": """
+function w $f(w %op, w %sp) {
+@start
+	%a =w xor %sp, 12345
+	jnz %op, @one, @join
+@one
+	jmp @join
+@join
+	%p =w phi @start %a, @one 5
+	ret %p
+}
+""",
+    "both_start_with_it": """
+function w $f(w %op, w %sp) {
+@start
+	%a =w xor %sp, 12345
+	jnz %op, @one, @two
+@one
+	%r =w call $abs(w %a)
+	ret %r
+@two
+	%s =w call $abs(w %a)
+	%t =w add %s, 1
+	ret %t
+}
+""",
+}
+
+
+@pytest.mark.parametrize("name", SINK_KEPT)
+def test_sink_leaves_what_it_must(jitrun, tmp_path, name):
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(_cmp_program(SINK_KEPT[name], [(0, 5), (1, 5), (3, -9)]))
+    expected = run([jitrun, "--passes=none", prog]).stdout
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == expected, sel
+    r = run([jitrun, "--passes=sink", "--stats", "-S", prog])
+    assert _stats(r)["sunk"] == 0, r.stderr
+    assert r.stdout == run([jitrun, "--passes=none", "-S", prog]).stdout

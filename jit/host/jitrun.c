@@ -111,8 +111,10 @@ printstats(void)
 	if (!showstats)
 		return;
 	jit_stats(&st);
-	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\nthreaded %lu\n",
-		st.tre, st.inlined, st.extensions, st.threaded);
+	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\nthreaded %lu\n"
+		"branches %lu\ncompares %lu\nsunk %lu\n",
+		st.tre, st.inlined, st.extensions, st.threaded, st.branches, st.compares,
+		st.sunk);
 }
 
 static int

@@ -10,12 +10,14 @@ static const struct {
 	{"inline", OPT_INLINE},
 	{"ext", OPT_EXT},
 	{"thread", OPT_THREAD},
+	{"cmp", OPT_CMP},
+	{"sink", OPT_SINK},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread";
+const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -113,12 +115,23 @@ opt_module(Fn *fn)
 }
 
 void
+opt_gcm(Fn *fn)
+{
+	if (opt_passes & OPT_THREAD)
+		opt_thread(fn);
+	if (opt_passes & OPT_CMP)
+		opt_cmpbr(fn);
+}
+
+void
 opt_ssa(Fn *fn)
 {
 	if (opt_passes & OPT_EXT)
 		opt_ext(fn);
-	if (opt_passes & OPT_THREAD)
-		opt_thread(fn);
+	if (opt_passes & OPT_SINK)
+		opt_sink(fn);
+	if (opt_passes & OPT_CMP)
+		opt_cmp(fn);
 }
 
 int
@@ -156,6 +169,51 @@ opt_params(Fn *fn)
 		}
 	}
 	return np;
+}
+
+static int
+empty(Blk *b)
+{
+	uint n;
+
+	for (n=0; n<b->nins; n++)
+		if (b->ins[n].op != Onop && b->ins[n].op != Odbgloc)
+			return 0;
+	return 1;
+}
+
+Phi *
+opt_phibranch(Fn *fn, Blk *j)
+{
+	Phi *p;
+
+	p = j->phi;
+	if (!p || p->link || p->cls != Kw || j->jmp.type != Jjnz
+	|| !req(j->jmp.arg, p->to) || fn->tmp[p->to.val].nuse != 1
+	|| !empty(j) || j->s1 == j->s2 || j->s1 == j || j->s2 == j)
+		return 0;
+	return p;
+}
+
+void
+opt_addarg(Phi *p, Blk *b, Ref r)
+{
+	vgrow(&p->arg, p->narg + 1);
+	vgrow(&p->blk, p->narg + 1);
+	p->arg[p->narg] = r;
+	p->blk[p->narg] = b;
+	p->narg++;
+}
+
+Blk *
+opt_dest(Fn *fn, Blk *j, Ref c)
+{
+	Con *k;
+
+	k = &fn->con[c.val];
+	if (k->type != CBits)
+		return 0;
+	return (uint32_t)k->bits.i ? j->s1 : j->s2;
 }
 
 void

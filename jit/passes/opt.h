@@ -12,14 +12,23 @@
  *	thread  a jump to a block that only branches on a phi, from a
  *	        predecessor giving it a constant, goes where the branch
  *	        would (`a && b` at -O0; opt_thread.c)
+ *	cmp     a compare kept next to the branch or select using it, so
+ *	        that isel fuses them: a jump to a branch on a phi becomes
+ *	        the branch, compares sink past what GCM put after them
+ *	        (opt_cmp.c)
+ *	sink    a computation GCM left in a branching block, used only
+ *	        past the branch, moves into the successors using it
+ *	        (opt_sink.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
  * before SSA construction (QBE_HOOK_PROMOTED), so it may assign a
  * temporary again and QBE's ssa pass builds the loop phis; inline in
  * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
- * GCM, which then work across the inlined code; ext and thread after those
- * (QBE_HOOK_SSA). The selection is
+ * GCM, which then work across the inlined code; thread and cmp's
+ * branches after those, before if-conversion would turn the diamonds
+ * of `&&` into selects (QBE_HOOK_GCM); ext, sink and cmp's moves after
+ * if-conversion (QBE_HOOK_SSA). The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
 #ifndef JIT_QBE_OPT_H
@@ -32,7 +41,9 @@ enum {
 	OPT_INLINE = 1 << 1,
 	OPT_EXT = 1 << 2,
 	OPT_THREAD = 1 << 3,
-	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD,
+	OPT_CMP = 1 << 4,
+	OPT_SINK = 1 << 5,
+	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_CMP | OPT_SINK,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -62,6 +73,7 @@ void opt_promoted(struct Fn *fn); /* QBE_HOOK_PROMOTED */
 void opt_remember(struct Fn *fn); /* every function, at QBE_HOOK_MODULE */
 void opt_snapshot(void);          /* the module is parsed */
 void opt_module(struct Fn *fn);   /* QBE_HOOK_MODULE: run the passes */
+void opt_gcm(struct Fn *fn);      /* QBE_HOOK_GCM */
 void opt_ssa(struct Fn *fn);      /* QBE_HOOK_SSA */
 void opt_reset(void);             /* forget the module (after qbe_reset) */
 
@@ -70,6 +82,9 @@ void opt_tre(struct Fn *fn);
 void opt_inline(struct Fn *fn);
 void opt_ext(struct Fn *fn);
 void opt_thread(struct Fn *fn);
+void opt_cmpbr(struct Fn *fn);
+void opt_cmp(struct Fn *fn);
+void opt_sink(struct Fn *fn);
 void opt_forget(void);
 
 /* Helpers the passes share (opt.c). */
@@ -84,5 +99,16 @@ int opt_callargs(struct Blk *b, unsigned ci);
 int opt_params(struct Fn *fn);
 /* Replace b's instructions with v[0..n). */
 void opt_setins(struct Blk *b, struct Ins *v, unsigned n);
+/* The phi j branches on, when j does nothing else: no other phi, no
+ * instruction, the phi (of class w) used by the jnz alone, two targets
+ * other than j. Otherwise 0. */
+struct Phi;
+struct Phi *opt_phibranch(struct Fn *fn, struct Blk *j);
+/* Give the phi p the argument r for a new edge from b. */
+struct Ref;
+void opt_addarg(struct Phi *p, struct Blk *b, struct Ref r);
+/* The block j's jnz goes to when it tests the constant c, or 0 when c
+ * is not a number. */
+struct Blk *opt_dest(struct Fn *fn, struct Blk *j, struct Ref c);
 
 #endif

@@ -13,7 +13,8 @@
  * value a phi of the target took from the join is defined in a block
  * dominating the join, hence every predecessor: it serves the new edge.
  *
- * Runs at QBE_HOOK_SSA, after GVN and GCM (use information is fresh). */
+ * Runs at QBE_HOOK_GCM, after GVN and GCM (use information is fresh),
+ * before if-conversion turns such a join into a select tested again. */
 #include "all.h"
 #include "opt.h"
 
@@ -32,28 +33,6 @@ droparg(Phi *p, Blk *b)
 		}
 }
 
-static void
-addarg(Phi *p, Blk *b, Ref r)
-{
-	vgrow(&p->arg, p->narg + 1);
-	vgrow(&p->blk, p->narg + 1);
-	p->arg[p->narg] = r;
-	p->blk[p->narg] = b;
-	p->narg++;
-}
-
-/* The block the branch of j goes to when its phi is c. */
-static Blk *
-dest(Fn *fn, Blk *j, Ref c)
-{
-	Con *k;
-
-	k = &fn->con[c.val];
-	if (k->type != CBits)
-		return 0;
-	return (uint32_t)k->bits.i ? j->s1 : j->s2;
-}
-
 /* pb's edge to j, to be redirected to t: pb must reach j by one edge
  * and not reach t already (t's phis take one argument per block). */
 static Blk **
@@ -66,17 +45,6 @@ edge(Blk *pb, Blk *j, Blk *t)
 	return pb->s1 == j ? &pb->s1 : &pb->s2;
 }
 
-static int
-empty(Blk *b)
-{
-	uint n;
-
-	for (n=0; n<b->nins; n++)
-		if (b->ins[n].op != Onop && b->ins[n].op != Odbgloc)
-			return 0;
-	return 1;
-}
-
 /* Thread what can be threaded through j; returns how many edges. */
 static int
 thread(Fn *fn, Blk *j)
@@ -87,23 +55,20 @@ thread(Fn *fn, Blk *j)
 	uint n, left;
 	int done;
 
-	p = j->phi;
-	if (!p || p->link || p->cls != Kw || j->jmp.type != Jjnz
-	|| !req(j->jmp.arg, p->to) || fn->tmp[p->to.val].nuse != 1
-	|| !empty(j) || j->s1 == j->s2 || j->s1 == j || j->s2 == j)
+	if (!(p = opt_phibranch(fn, j)))
 		return 0;
 	left = p->narg;
 	done = 0;
 	for (n=0; n<p->narg;) {
 		c = p->arg[n];
 		pb = p->blk[n];
-		if (left == 1 || rtype(c) != RCon || !(t = dest(fn, j, c))
+		if (left == 1 || rtype(c) != RCon || !(t = opt_dest(fn, j, c))
 		|| !(e = edge(pb, j, t))) {
 			n++;
 			continue;
 		}
 		for (q=t->phi; q; q=q->link)
-			addarg(q, pb, phiarg(q, j));
+			opt_addarg(q, pb, phiarg(q, j));
 		*e = t;
 		droparg(p, pb);  /* moves the last argument to n */
 		left--;

@@ -27,6 +27,7 @@ extern int jitboot_id0;
 void (*qbe_hooks[QBE_NHOOK])(Fn *) = {
 	[QBE_HOOK_PROMOTED] = opt_promoted,
 	[QBE_HOOK_MODULE] = opt_module,
+	[QBE_HOOK_GCM] = opt_gcm,
 	[QBE_HOOK_SSA] = opt_ssa,
 };
 
@@ -56,6 +57,7 @@ static void hook(int h, Fn *fn) { if (qbe_hooks[h]) qbe_hooks[h](fn); }
 static void hook_parsed(Fn *fn) { hook(QBE_HOOK_PARSED, fn); }
 static void hook_promoted(Fn *fn) { hook(QBE_HOOK_PROMOTED, fn); }
 static void hook_module(Fn *fn) { hook(QBE_HOOK_MODULE, fn); }
+static void hook_gcm(Fn *fn) { hook(QBE_HOOK_GCM, fn); }
 static void hook_ssa(Fn *fn) { hook(QBE_HOOK_SSA, fn); }
 static void hook_isel(Fn *fn) { hook(QBE_HOOK_ISEL, fn); }
 
@@ -102,7 +104,9 @@ static void (*const pipeline[])(Fn *) = {
 	hook_module,
 	fillalias, loadopt, filluse, fillalias, coalesce, filluse, filldom,
 	ssacheck, gvn, fillcfg, simplcfg, filluse, filldom, gcm, filluse,
-	ssacheck, ifconv,
+	ssacheck,
+	hook_gcm,
+	ifconv,
 	hook_ssa,
 	abi1, simpl, fillcfg, filluse, isel, fillcfg,
 	hook_isel,

@@ -17,6 +17,7 @@ enum {
 	                   * several places; the ssa pass makes the phis) */
 	QBE_HOOK_MODULE,  /* SSA as built, before QBE's optimizations, once
 	                   * every function of the module reached it */
+	QBE_HOOK_GCM,     /* SSA after GVN and GCM, before if-conversion */
 	QBE_HOOK_SSA,     /* SSA after GVN, GCM and if-conversion */
 	QBE_HOOK_ISEL,    /* amd64 instructions, before liveness, spilling
 	                   * and register allocation */
