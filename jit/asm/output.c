@@ -250,6 +250,7 @@ cleanup(struct as *a)
 	for (i = 0; i < a->nsym; i++)
 		free(a->sym[i]);   /* names now belong to the object */
 	free(a->sym);
+	free(a->hash);
 }
 
 int
