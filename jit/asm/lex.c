@@ -21,8 +21,10 @@ mcat(char *m, const char *s, int n)
 {
 	size_t i, l;
 
+	/* a word ends at the end of its line: as_nextline() may leave the
+	 * line in place, ending at its newline */
 	l = strlen(m);
-	for (i = 0; l+1 < 200 && s[i] && (n < 0 || (int)i < n); i++)
+	for (i = 0; l+1 < 200 && s[i] && s[i] != '\n' && (n < 0 || (int)i < n); i++)
 		m[l++] = s[i];
 	m[l] = 0;
 }
@@ -570,7 +572,10 @@ as_statement(struct as *a)
 	return as_instruction(a, s, n);
 }
 
-/* copy the next line into buf without comments; 0 at end of input */
+/* the next line as a->p..a->end, without comments; 0 at end of input.
+ * A line with nothing to strip (no comment, string or NUL), and so
+ * most of what QBE writes, is used where it is; others are copied into
+ * buf without their comments. */
 int
 as_nextline(struct as *a, const char **p, const char *end, char **buf, size_t *cbuf,
 	int *incomment)
@@ -582,6 +587,17 @@ as_nextline(struct as *a, const char **p, const char *end, char **buf, size_t *c
 
 	if (*p >= end)
 		return 0;
+	if (!*incomment) {
+		for (q = *p; q < end; q++)
+			if (*q == '\n' || *q == '#' || *q == '"' || *q == '/' || *q == 0)
+				break;
+		if (q < end && *q == '\n') {
+			a->p = *p;
+			a->end = q;
+			*p = q + 1;
+			return 1;
+		}
+	}
 	q = *p;
 	while (q < end && *q != '\n')
 		q++;
@@ -624,6 +640,8 @@ as_nextline(struct as *a, const char **p, const char *end, char **buf, size_t *c
 	(*buf)[n] = 0;
 	if (*p < end)
 		(*p)++;   /* the newline */
+	a->p = *buf;
+	a->end = *buf + strlen(*buf);
 	return 1;
 }
 

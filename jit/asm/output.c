@@ -283,8 +283,6 @@ asm_assemble(const char *text, size_t len, const char *name,
 	incomment = 0;
 	while ((r = as_nextline(a, &p, end, &line, &cline, &incomment)) > 0) {
 		a->line++;
-		a->p = line;
-		a->end = line + strlen(line);
 		if (as_statement(a) < 0)
 			break;
 	}
