@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 9
+ADJUST_VERSION = 10
 
 
 class Adjust:
@@ -95,7 +95,7 @@ DEFAULT_TARGET = Adjust("config.h", r"^#define Deftgt .*$", "#define Deftgt T_am
 # vgrow()'s new vector: v's elements, then zeros (vnew()'s layout, from
 # the same pool), without zeroing what the copy overwrites.
 VGROWN = r"""static void *
-jitboot_vgrown(ulong len, Vec *v)
+jitboot_vgrown(ulong len, Vec *v, int zero)
 {
 	void **pp;
 	ulong cap;
@@ -118,12 +118,29 @@ jitboot_vgrown(ulong len, Vec *v)
 	if (v->pool != PHeap)
 		pool[nptr++] = w;
 	memcpy(w+1, v+1, keep);
-	memset((char *)(w+1) + keep, 0, n - sizeof(Vec) - keep);
+	if (zero)
+		memset((char *)(w+1) + keep, 0, n - sizeof(Vec) - keep);
 	w->mag = VMag;
 	w->cap = cap;
 	w->esz = v->esz;
 	w->pool = v->pool;
 	return w + 1;
+}
+
+/* newtmp() clears each temporary it adds: fn->tmp grows unzeroed */
+static void
+jitboot_vgrowtmp(Tmp **vp, ulong len)
+{
+	Vec *v;
+	void *v1;
+
+	v = (Vec *)*vp - 1;
+	assert(v+1 && v->mag == VMag);
+	if (v->cap >= len)
+		return;
+	v1 = jitboot_vgrown(len, v, 0);
+	vfree(v+1);
+	*vp = v1;
 }
 
 """
@@ -214,11 +231,16 @@ ADJUSTMENTS: list[Step] = [
            "\tif (n == 0) {\n\t\tb->str = vnew(1, sizeof b->str[0], PHeap);\n"
            "\t\tjitboot_iused[jitboot_niused++] = h;\n\t}\n", "interning buckets in use"),
     # vgrow() took a zeroed vector (calloc) and copied the old one over
-    # its first half: only the new part needs the zeros.
+    # its first half: only the new part needs the zeros, and in fn->tmp
+    # not even that, since newtmp() clears each temporary as it adds it
+    # (nothing reads fn->tmp past fn->ntmp).
     Adjust("util.c", r"^\tv1 = vnew\(len, v->esz, v->pool\);\n\tmemcpy\(v1, v\+1, v->cap \* v->esz\);\n",
-           "\tv1 = jitboot_vgrown(len, v);\n", "vgrow zeroes only the new part"),
+           "\tv1 = jitboot_vgrown(len, v, 1);\n", "vgrow zeroes only the new part"),
     Adjust("util.c", r"^void\nvgrow\(void \*vp, ulong len\)\n",
            VGROWN + "void\nvgrow(void *vp, ulong len)\n", "vgrow zeroes only the new part"),
+    Adjust("util.c", r"^\tvgrow\(&fn->tmp, fn->ntmp\);\n\tmemset\(&fn->tmp\[t\], 0, sizeof\(Tmp\)\);\n",
+           "\tjitboot_vgrowtmp(&fn->tmp, fn->ntmp);\n\tmemset(&fn->tmp[t], 0, sizeof(Tmp));\n",
+           "newtmp grows fn->tmp unzeroed"),
     # amd64_isel() cleared its per-temporary numbering (ntmp entries)
     # before every block: blocks times temporaries, 10.7 M instructions of
     # a 17,000-line module. The entries a block's numbering writes
