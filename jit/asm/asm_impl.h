@@ -32,7 +32,19 @@
 
 typedef unsigned char uchar;
 
-enum { NSYMHASH = 1024 };
+enum { NSYMHASH = 1024 };   /* initial buckets; doubled as symbols come */
+
+/* A fixed set of names (mnemonics, registers, directives) hashed once,
+ * on first use, from the array that defines them: a lookup hashes the
+ * word and compares one or two candidates instead of walking the array
+ * with strcmp. Open addressing; slot holds index + 1, 0 when empty. */
+enum { KWSLOTS = 512 };
+
+struct kwtab {
+	int ready;
+	short slot[KWSLOTS];
+	uchar len[KWSLOTS];
+};
 
 /* operand kinds */
 enum { ONONE, OREG, OXMM, OIMM, OMEM };
@@ -104,6 +116,7 @@ struct sym {
 	int sizesec, sizefrag, sizesym;
 	size_t sizeoff;
 	uint64_t size, commalign;
+	int len;               /* of name */
 	int out;               /* index in the object's symbol table, -1 */
 	int line;              /* first reference, for errors */
 	struct sym *hnext;
@@ -140,7 +153,8 @@ struct as {
 	int cur;
 	struct sym **sym;
 	int nsym, csym;
-	struct sym *hash[NSYMHASH];
+	struct sym **hash;
+	int nhash;             /* buckets, a power of 2 */
 	struct jit_error *err;
 	int failed;
 	struct asm_obj *obj;
@@ -164,6 +178,8 @@ int as_accept(struct as *, int);
 const char *as_ident(struct as *, int *);
 const char *as_symtok(struct as *, int *);
 int as_eq(const char *, int, const char *);
+unsigned as_hash(const char *, int);
+int as_kwlook(struct kwtab *, const char *(*)(int), int, const char *, int);
 int as_symlook(struct as *, const char *, int);
 int as_expr(struct as *, struct expr *);
 int as_operand(struct as *, struct opnd *);

@@ -469,13 +469,23 @@ static const struct dir {
 	{".comm", 0, comm},
 };
 
+static struct kwtab dirtab;
+
+static const char *
+dirkey(int i)
+{
+	return dirs[i].name;
+}
+
 int
 as_directive(struct as *a, const char *s, int n)
 {
 	const struct dir *d;
+	int i;
 
-	for (d = dirs; d < dirs + sizeof dirs / sizeof dirs[0]; d++)
-		if (as_eq(s, n, d->name))
-			return d->fn(a, d->arg);
-	return as_fail(a, "unknown directive", s, n);
+	i = as_kwlook(&dirtab, dirkey, sizeof dirs / sizeof dirs[0], s, n);
+	if (i < 0)
+		return as_fail(a, "unknown directive", s, n);
+	d = &dirs[i];
+	return d->fn(a, d->arg);
 }

@@ -167,23 +167,62 @@ static const struct form forms[] = {
 	{"cvtsd2si",  SL|SQ, "Xe", 0xf2, 0x0f2d, -1, 0, ERM, 0},
 };
 
-static const char *ccname[16][3] = {
-	{"o"}, {"no"}, {"b", "c", "nae"}, {"ae", "nb", "nc"},
-	{"z", "e"}, {"nz", "ne"}, {"be", "na"}, {"a", "nbe"},
-	{"s"}, {"ns"}, {"p", "pe"}, {"np", "po"},
-	{"l", "nge"}, {"ge", "nl"}, {"le", "ng"}, {"g", "nle"},
+enum { NFORMS = sizeof forms / sizeof forms[0] };
+
+/* condition code suffixes and their numbers, GNU's synonyms included */
+static const struct { char s[4]; uchar cc; } ccs[] = {
+	{"o", 0}, {"no", 1}, {"b", 2}, {"c", 2}, {"nae", 2},
+	{"ae", 3}, {"nb", 3}, {"nc", 3}, {"z", 4}, {"e", 4},
+	{"nz", 5}, {"ne", 5}, {"be", 6}, {"na", 6}, {"a", 7}, {"nbe", 7},
+	{"s", 8}, {"ns", 9}, {"p", 10}, {"pe", 10}, {"np", 11}, {"po", 11},
+	{"l", 12}, {"nge", 12}, {"ge", 13}, {"nl", 13}, {"le", 14},
+	{"ng", 14}, {"g", 15}, {"nle", 15},
 };
+
+static struct kwtab formtab, cctab;
+static short formnext[NFORMS];   /* next form of the same mnemonic, -1 */
+static uchar formnops[NFORMS];
+static int formready;
+
+static const char *
+formname(int i)
+{
+	return forms[i].mn;
+}
+
+static const char *
+ccname(int i)
+{
+	return ccs[i].s;
+}
+
+/* chain the forms of each mnemonic in table order: match() tries
+ * them in that order, as it did walking the whole table */
+static void
+forminit(void)
+{
+	short last[NFORMS];
+	int i, k;
+
+	for (i = 0; i < NFORMS; i++) {
+		formnext[i] = -1;
+		formnops[i] = strlen(forms[i].ops);
+		k = as_kwlook(&formtab, formname, NFORMS, forms[i].mn,
+			strlen(forms[i].mn));
+		if (k < i)
+			formnext[last[k]] = i;
+		last[k] = i;
+	}
+	formready = 1;
+}
 
 static int
 ccode(const char *s, int n)
 {
-	int c, k;
+	int i;
 
-	for (c = 0; c < 16; c++)
-		for (k = 0; k < 3 && ccname[c][k]; k++)
-			if (as_eq(s, n, ccname[c][k]))
-				return c;
-	return -1;
+	i = as_kwlook(&cctab, ccname, sizeof ccs / sizeof ccs[0], s, n);
+	return i < 0 ? -1 : ccs[i].cc;
 }
 
 static int
@@ -267,19 +306,24 @@ popcount(int x)
 	return n;
 }
 
-/* match mnemonic mn (with suffix size sfx, 0 if none) and operands */
+/* match mnemonic mn[0..nmn) (with suffix size sfx, 0 if none) and
+ * operands */
 static const struct form *
-match(const char *mn, int sfx, int cc, struct opnd *op, int nop, int *psize,
-	int *known)
+match(const char *mn, int nmn, int sfx, int cc, struct opnd *op, int nop,
+	int *psize, int *known)
 {
 	const struct form *f;
-	int i, size;
+	int i, size, fi;
 
-	for (f = forms; f < forms + sizeof forms / sizeof forms[0]; f++) {
-		if (strcmp(f->mn, mn) != 0 || (f->flags & FCC) != (cc >= 0) * FCC)
+	if (!formready)
+		forminit();
+	fi = as_kwlook(&formtab, formname, NFORMS, mn, nmn);
+	for (; fi >= 0; fi = formnext[fi]) {
+		f = &forms[fi];
+		if ((f->flags & FCC) != (cc >= 0) * FCC)
 			continue;
 		*known = 1;
-		if ((int)strlen(f->ops) != nop)
+		if (formnops[fi] != nop)
 			continue;
 		if (sfx && !(f->sizes & sfx))
 			continue;
@@ -512,7 +556,6 @@ as_instruction(struct as *a, const char *s, int n)
 	struct opnd op[MAXOPS];
 	struct insn in;
 	const struct form *f;
-	char mn[16];
 	int nop, cc, sfx, size, k, pass, known;
 
 	nop = 0;
@@ -529,7 +572,7 @@ as_instruction(struct as *a, const char *s, int n)
 		}
 	if (as_peek(a) != 0)
 		return as_fail(a, "junk after operands", 0, 0);
-	if (n >= (int)sizeof mn)
+	if (n >= 16)
 		return as_fail(a, "unknown mnemonic", s, n);
 	/* pass 0: the mnemonic as written; pass 1: minus a size suffix */
 	for (pass = 0; pass < 2; pass++) {
@@ -545,18 +588,16 @@ as_instruction(struct as *a, const char *s, int n)
 			}
 			k = n - 1;
 		}
-		memcpy(mn, s, k);
-		mn[k] = 0;
 		cc = -1;
-		f = match(mn, sfx, -1, op, nop, &size, &known);
-		if (!f && k > 1 && mn[0] == 'j' && (cc = ccode(mn+1, k-1)) >= 0)
-			f = match("j", sfx, cc, op, nop, &size, &known);
-		if (!f && k > 3 && strncmp(mn, "set", 3) == 0
-		&& (cc = ccode(mn+3, k-3)) >= 0)
-			f = match("set", sfx, cc, op, nop, &size, &known);
-		if (!f && k > 4 && strncmp(mn, "cmov", 4) == 0
-		&& (cc = ccode(mn+4, k-4)) >= 0)
-			f = match("cmov", sfx, cc, op, nop, &size, &known);
+		f = match(s, k, sfx, -1, op, nop, &size, &known);
+		if (!f && k > 1 && s[0] == 'j' && (cc = ccode(s+1, k-1)) >= 0)
+			f = match("j", 1, sfx, cc, op, nop, &size, &known);
+		if (!f && k > 3 && memcmp(s, "set", 3) == 0
+		&& (cc = ccode(s+3, k-3)) >= 0)
+			f = match("set", 3, sfx, cc, op, nop, &size, &known);
+		if (!f && k > 4 && memcmp(s, "cmov", 4) == 0
+		&& (cc = ccode(s+4, k-4)) >= 0)
+			f = match("cmov", 4, sfx, cc, op, nop, &size, &known);
 		if (f)
 			break;
 	}

@@ -21,8 +21,10 @@ mcat(char *m, const char *s, int n)
 {
 	size_t i, l;
 
+	/* a word ends at the end of its line: as_nextline() may leave the
+	 * line in place, ending at its newline */
 	l = strlen(m);
-	for (i = 0; l+1 < 200 && s[i] && (n < 0 || (int)i < n); i++)
+	for (i = 0; l+1 < 200 && s[i] && s[i] != '\n' && (n < 0 || (int)i < n); i++)
 		m[l++] = s[i];
 	m[l] = 0;
 }
@@ -137,10 +139,10 @@ as_eq(const char *s, int n, const char *lit)
 	return (int)strlen(lit) == n && strncmp(s, lit, n) == 0;
 }
 
-/* -------------------------------------------------------------- symbols */
+/* ------------------------------------------------------------ hashing */
 
-static unsigned
-hashstr(const char *s, int n)
+unsigned
+as_hash(const char *s, int n)
 {
 	unsigned h;
 
@@ -149,14 +151,87 @@ hashstr(const char *s, int n)
 	return h;
 }
 
+/* the n names name(0..n-1) into t; the first of equal names wins */
+static void
+kwbuild(struct kwtab *t, const char *(*name)(int), int n)
+{
+	const char *s;
+	unsigned h;
+	int i, l;
+
+	for (i = 0; i < n; i++) {
+		s = name(i);
+		l = strlen(s);
+		for (h = as_hash(s, l); t->slot[h % KWSLOTS]; h++)
+			if (t->len[h % KWSLOTS] == l
+			&& memcmp(name(t->slot[h % KWSLOTS] - 1), s, l) == 0)
+				break;
+		if (!t->slot[h % KWSLOTS]) {
+			t->slot[h % KWSLOTS] = i + 1;
+			t->len[h % KWSLOTS] = l;
+		}
+	}
+	t->ready = 1;
+}
+
+/* index of the first name equal to s[0..n), or -1. The tables are
+ * static and read-only once built; QBE's own state already makes one
+ * compile at a time the rule. */
+int
+as_kwlook(struct kwtab *t, const char *(*name)(int), int nname,
+	const char *s, int n)
+{
+	unsigned h;
+	int k;
+
+	if (!t->ready)
+		kwbuild(t, name, nname);
+	if (n <= 0 || n > 255)
+		return -1;
+	for (h = as_hash(s, n); (k = t->slot[h % KWSLOTS]); h++)
+		if (t->len[h % KWSLOTS] == n && memcmp(name(k - 1), s, n) == 0)
+			return k - 1;
+	return -1;
+}
+
+/* -------------------------------------------------------------- symbols */
+
+/* double the buckets when they average more than one symbol */
+static int
+rehash(struct as *a)
+{
+	struct sym **h, *y, *nx;
+	int i, nh;
+	unsigned b;
+
+	nh = a->nhash ? a->nhash * 2 : NSYMHASH;
+	if (!(h = calloc(nh, sizeof *h)))
+		return -1;
+	for (i = 0; i < a->nhash; i++)
+		for (y = a->hash[i]; y; y = nx) {
+			nx = y->hnext;
+			b = as_hash(y->name, y->len) & (nh - 1);
+			y->hnext = h[b];
+			h[b] = y;
+		}
+	free(a->hash);
+	a->hash = h;
+	a->nhash = nh;
+	return 0;
+}
+
 int
 as_symlook(struct as *a, const char *s, int n)
 {
 	struct sym *y, **hp;
+	unsigned h;
 
-	hp = &a->hash[hashstr(s, n) % NSYMHASH];
+	if (a->nsym >= a->nhash && rehash(a) < 0)
+		return as_fail(a, "out of memory", 0, 0);
+	h = as_hash(s, n);
+	hp = &a->hash[h & (a->nhash - 1)];
 	for (y = *hp; y; y = y->hnext)
-		if ((int)strlen(y->name) == n && strncmp(y->name, s, n) == 0)
+		if (y->len == n && memcmp(y->name, s, n) == 0)
 			return y->out;
 	y = calloc(1, sizeof *y);
 	if (!y || !GROW(a, a->sym, a->nsym, a->csym))
@@ -166,6 +241,7 @@ as_symlook(struct as *a, const char *s, int n)
 		return as_fail(a, "out of memory", 0, 0);
 	memcpy(y->name, s, n);
 	y->name[n] = 0;
+	y->len = n;
 	y->sec = ASM_UNDEF;
 	y->dotl = n >= 2 && s[0] == '.' && s[1] == 'L';
 	y->out = a->nsym;    /* temporarily: our own index */
@@ -326,6 +402,14 @@ static const char regs[4][16][5] = {
 	 "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"},
 };
 
+static const char *
+regname(int i)
+{
+	return regs[i / 16][i % 16];
+}
+
+static struct kwtab regtab;
+
 /* "%name" -> o->kind OREG/OXMM or RIP; -1 on error */
 static int
 reg(struct as *a, struct opnd *o)
@@ -338,31 +422,34 @@ reg(struct as *a, struct opnd *o)
 	s = as_ident(a, &n);
 	if (as_peek(a) == ':')
 		return as_fail(a, "segment overrides are not supported", 0, 0);
-	if (as_eq(s, n, "rip")) {
+	if (n == 3 && s[0] == 'r' && s[1] == 'i' && s[2] == 'p') {
 		o->kind = OREG;
 		o->reg = RIP;
 		o->size = 8;
 		return 0;
 	}
-	if (n >= 4 && strncmp(s, "xmm", 3) == 0) {
-		for (i = 0; i < 16; i++)
-			if (n - 3 == (i < 10 ? 1 : 2)
-			&& s[3] == '0' + (i < 10 ? i : 1)
-			&& (i < 10 || s[4] == '0' + i - 10)) {
-				o->kind = OXMM;
-				o->reg = i;
-				return 0;
-			}
+	/* xmm0-xmm15, no leading zeros */
+	if (n >= 4 && n <= 5 && s[0] == 'x' && s[1] == 'm' && s[2] == 'm'
+	&& s[3] >= '0' && s[3] <= '9') {
+		i = s[3] - '0';
+		if (n == 5)
+			i = s[3] == '1' && s[4] >= '0' && s[4] <= '5'
+				? 10 + s[4] - '0' : -1;
+		if (i >= 0) {
+			o->kind = OXMM;
+			o->reg = i;
+			return 0;
+		}
 	}
-	for (k = 0; k < 4; k++)
-		for (i = 0; i < 16; i++)
-			if (as_eq(s, n, regs[k][i])) {
-				o->kind = OREG;
-				o->reg = i;
-				o->size = 1 << k;
-				o->rex8 = k == 0 && i >= 4 && i < 8;
-				return 0;
-			}
+	if ((i = as_kwlook(&regtab, regname, 64, s, n)) >= 0) {
+		k = i / 16;
+		i %= 16;
+		o->kind = OREG;
+		o->reg = i;
+		o->size = 1 << k;
+		o->rex8 = k == 0 && i >= 4 && i < 8;
+		return 0;
+	}
 	return as_fail(a, "unknown register", s - 1, n + 1);
 }
 
@@ -487,7 +574,10 @@ as_statement(struct as *a)
 	return as_instruction(a, s, n);
 }
 
-/* copy the next line into buf without comments; 0 at end of input */
+/* the next line as a->p..a->end, without comments; 0 at end of input.
+ * A line with nothing to strip (no comment, string or NUL), and so
+ * most of what QBE writes, is used where it is; others are copied into
+ * buf without their comments. */
 int
 as_nextline(struct as *a, const char **p, const char *end, char **buf, size_t *cbuf,
 	int *incomment)
@@ -499,6 +589,17 @@ as_nextline(struct as *a, const char **p, const char *end, char **buf, size_t *c
 
 	if (*p >= end)
 		return 0;
+	if (!*incomment) {
+		for (q = *p; q < end; q++)
+			if (*q == '\n' || *q == '#' || *q == '"' || *q == '/' || *q == 0)
+				break;
+		if (q < end && *q == '\n') {
+			a->p = *p;
+			a->end = q;
+			*p = q + 1;
+			return 1;
+		}
+	}
 	q = *p;
 	while (q < end && *q != '\n')
 		q++;
@@ -541,6 +642,8 @@ as_nextline(struct as *a, const char **p, const char *end, char **buf, size_t *c
 	(*buf)[n] = 0;
 	if (*p < end)
 		(*p)++;   /* the newline */
+	a->p = *buf;
+	a->end = *buf + strlen(*buf);
 	return 1;
 }
 

@@ -274,6 +274,7 @@ cleanup(struct as *a)
 	for (i = 0; i < a->nsym; i++)
 		free(a->sym[i]);   /* names now belong to the object */
 	free(a->sym);
+	free(a->hash);
 }
 
 int
@@ -306,8 +307,6 @@ asm_assemble(const char *text, size_t len, const char *name,
 	incomment = 0;
 	while ((r = as_nextline(a, &p, end, &line, &cline, &incomment)) > 0) {
 		a->line++;
-		a->p = line;
-		a->end = line + strlen(line);
 		if (as_statement(a) < 0)
 			break;
 	}

@@ -109,12 +109,182 @@ shim_fputs(const char *s, struct shim_file *f)
 	return 0;
 }
 
+/* QBE's emitters write the assembly text in thousands of short pieces
+ * ("\t%s %s, %s\n", "%d(%%rbp)", "%+ld"), and vsnprintf's set-up costs
+ * more than the formatting: the conversions they use (d i u x c s %,
+ * flags - + space 0, a width, length h hh l ll z j) are done here,
+ * straight into the output, the same characters C's printf writes.
+ * Anything else (a precision, '*', floats) returns -1 without touching
+ * ap, and vsnprintf does it. */
+static int
+quickok(const char *p)
+{
+	int zero;
+
+	for (; *p; p++) {
+		if (*p != '%')
+			continue;
+		p++;
+		zero = 0;
+		for (; *p == '-' || *p == '+' || *p == ' ' || *p == '0'; p++)
+			zero |= *p == '0';
+		while (*p >= '0' && *p <= '9')
+			p++;
+		while (*p == 'h' || *p == 'l' || *p == 'z' || *p == 'j')
+			p++;
+		switch (*p) {
+		case 'c': case 's':
+			if (zero)
+				return 0;   /* undefined in C: printf's business */
+			break;
+		case 'd': case 'i': case 'u': case 'x': case '%':
+			break;
+		default:
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void
+pad(struct shim_file *f, int c, int n)
+{
+	char *p;
+
+	if (n <= 0)
+		return;
+	p = reserve(f, n);
+	memset(p, c, n);
+	f->outlen += n;
+	f->out[f->outlen] = 0;
+}
+
+static int
+quickfmt(struct shim_file *f, const char *fmt, va_list *ap)
+{
+	const char *p, *s;
+	char num[24], *q, sign;
+	unsigned long long u;
+	long long v;
+	int left, plus, space, zero, width, nl, nh, conv, len, total;
+
+	total = 0;
+	for (p = fmt; *p; p++) {
+		for (s = p; *p && *p != '%'; p++)
+			;
+		if (p > s) {
+			put(f, s, p - s);
+			total += p - s;
+		}
+		if (!*p)
+			break;
+		left = plus = space = zero = width = nl = nh = 0;
+		for (p++;; p++) {
+			if (*p == '-') left = 1;
+			else if (*p == '+') plus = 1;
+			else if (*p == ' ') space = 1;
+			else if (*p == '0') zero = 1;
+			else break;
+		}
+		for (; *p >= '0' && *p <= '9'; p++)
+			width = width * 10 + *p - '0';
+		for (;; p++) {
+			if (*p == 'l') nl++;
+			else if (*p == 'h') nh++;
+			else if (*p == 'z' || *p == 'j') nl = 2;
+			else break;
+		}
+		conv = *p;
+		sign = 0;
+		q = num + sizeof num;
+		switch (conv) {
+		case '%':
+			put(f, "%", 1);
+			total++;
+			continue;
+		case 'c':
+			*--q = (char)va_arg(*ap, int);
+			zero = 0;
+			break;
+		case 's':
+			s = va_arg(*ap, const char *);
+			if (!s)
+				s = "(null)";
+			len = strlen(s);
+			if (!left)
+				pad(f, ' ', width - len);
+			put(f, s, len);
+			if (left)
+				pad(f, ' ', width - len);
+			total += len > width ? len : width;
+			continue;
+		case 'd': case 'i':
+			if (nl >= 2)
+				v = va_arg(*ap, long long);
+			else if (nl == 1)
+				v = va_arg(*ap, long);
+			else {
+				v = va_arg(*ap, int);
+				if (nh == 1)
+					v = (short)v;
+				else if (nh >= 2)
+					v = (signed char)v;
+			}
+			u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+			sign = v < 0 ? '-' : plus ? '+' : space ? ' ' : 0;
+			do
+				*--q = '0' + u % 10;
+			while (u /= 10);
+			break;
+		default:   /* u x */
+			if (nl >= 2)
+				u = va_arg(*ap, unsigned long long);
+			else if (nl == 1)
+				u = va_arg(*ap, unsigned long);
+			else {
+				u = va_arg(*ap, unsigned);
+				if (nh == 1)
+					u = (unsigned short)u;
+				else if (nh >= 2)
+					u = (unsigned char)u;
+			}
+			if (conv == 'x')
+				do
+					*--q = "0123456789abcdef"[u % 16];
+				while (u /= 16);
+			else
+				do
+					*--q = '0' + u % 10;
+				while (u /= 10);
+		}
+		len = num + sizeof num - q + (sign != 0);
+		if (!left && !(zero && conv != 'c'))
+			pad(f, ' ', width - len);
+		if (sign)
+			put(f, &sign, 1);
+		if (!left && zero && conv != 'c')
+			pad(f, '0', width - len);
+		put(f, q, num + sizeof num - q);
+		if (left)
+			pad(f, ' ', width - len);
+		total += len > width ? len : width;
+	}
+	return total;
+}
+
 int
 shim_vfprintf(struct shim_file *f, const char *fmt, va_list ap)
 {
 	va_list aq;
 	char small[128];
 	int n;
+
+	if (quickok(fmt)) {
+		va_copy(aq, ap);
+		n = quickfmt(f, fmt, &aq);
+		va_end(aq);
+		return n;
+	}
 
 	/* Most of QBE's writes are short: format once into a stack buffer
 	 * and only measure-then-format for the long ones. */

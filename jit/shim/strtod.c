@@ -329,6 +329,71 @@ parse(const char *s, const struct fmt *f, uint64_t *bits, int *neg)
 	return p;
 }
 
+/* double arithmetic without excess precision (SSE, not x87) */
+#if defined(__FLT_EVAL_METHOD__) && __FLT_EVAL_METHOD__ == 0
+#define EXACTFP 1
+#else
+#define EXACTFP 0
+#endif
+
+/* Clinger's fast path: a decimal of at most 19 digits whose value m is
+ * below 2^53, scaled by 10^e with |e| <= 22: m and 10^|e| are exact
+ * doubles, so the one IEEE multiplication or division rounds correctly
+ * (round to nearest, SSE arithmetic). Most of QBE's d_ literals are such
+ * numbers; the rest, and anything unusual, go to parse(). */
+static const char *
+quick(const char *s, double *v)
+{
+	static const double pow10[23] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+	};
+	const char *p;
+	uint64_t m;
+	int e, x, xneg, nd, any, point;
+
+	p = s;
+	if (*p == '+' || *p == '-')
+		p++;
+	m = 0;
+	e = nd = any = point = 0;
+	for (;; p++) {
+		if (*p == '.' && !point) {
+			point = 1;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			break;
+		any = 1;
+		if (m == 0 && *p == '0') {
+			e -= point;
+			continue;
+		}
+		if (++nd > 19)
+			return 0;
+		m = m * 10 + (*p - '0');
+		e -= point;
+	}
+	if (!any || *p == 'x' || *p == 'X')   /* "0x": hex is parse()'s */
+		return 0;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		xneg = *p == '-';
+		if (*p == '+' || *p == '-')
+			p++;
+		if (*p < '0' || *p > '9')
+			return 0;
+		for (x = 0; *p >= '0' && *p <= '9'; p++)
+			if ((x = x * 10 + (*p - '0')) > 1000)
+				return 0;
+		e += xneg ? -x : x;
+	}
+	if (m >> 53 || e < -22 || e > 22 || !EXACTFP)
+		return 0;
+	*v = e < 0 ? (double)m / pow10[-e] : (double)m * pow10[e];
+	return p;
+}
+
 double
 shim_strtod(const char *s, char **end)
 {
@@ -336,6 +401,17 @@ shim_strtod(const char *s, char **end)
 	const char *p;
 	int neg;
 
+	p = s;
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	neg = *p == '-';
+	if ((p = quick(p, &v.d))) {
+		if (end)
+			*end = (char *)p;
+		if (neg)
+			v.u |= (uint64_t)1 << 63;
+		return v.d;
+	}
 	p = parse(s, &fdouble, &v.u, &neg);
 	if (end)
 		*end = (char *)p;
