@@ -97,8 +97,9 @@ printstats(void)
 	if (!showstats)
 		return;
 	jit_stats(&st);
-	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\nthreaded %lu\n",
-		st.tre, st.inlined, st.extensions, st.threaded);
+	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\nthreaded %lu\n"
+		"hoisted %lu\n",
+		st.tre, st.inlined, st.extensions, st.threaded, st.hoisted);
 }
 
 static int

@@ -12,13 +12,16 @@
  *	thread  a jump to a block that only branches on a phi, from a
  *	        predecessor giving it a constant, goes where the branch
  *	        would (`a && b` at -O0; opt_thread.c)
+ *	licm    loads that read the same memory on every iteration of a
+ *	        loop that writes none of it move to the loop's preheader
+ *	        (`i < p->len`; opt_licm.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
  * before SSA construction (QBE_HOOK_PROMOTED), so it may assign a
  * temporary again and QBE's ssa pass builds the loop phis; inline in
  * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
- * GCM, which then work across the inlined code; ext and thread after those
+ * GCM, which then work across the inlined code; ext, thread and licm after those
  * (QBE_HOOK_SSA). The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
@@ -32,7 +35,8 @@ enum {
 	OPT_INLINE = 1 << 1,
 	OPT_EXT = 1 << 2,
 	OPT_THREAD = 1 << 3,
-	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD,
+	OPT_LICM = 1 << 4,
+	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_LICM,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -67,6 +71,10 @@ void opt_tre(struct Fn *fn);
 void opt_inline(struct Fn *fn);
 void opt_ext(struct Fn *fn);
 void opt_thread(struct Fn *fn);
+void opt_licm(struct Fn *fn);
+struct Dat;
+void opt_data(struct Dat *d);     /* every data item, as parsed (licm) */
+void opt_forget_data(void);
 void opt_forget(void);
 
 /* Helpers the passes share (opt.c). */

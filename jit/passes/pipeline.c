@@ -180,6 +180,7 @@ static void
 data(Dat *d)
 {
 	nothreaddat(d);
+	opt_data(d);
 	emitdat(d, outf);
 	if (d->type == DEnd) {
 		fputs("/* end data */\n\n", outf);
