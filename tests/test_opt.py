@@ -429,7 +429,8 @@ def test_passes_fire_on_naive_c(jitrun, tmp_path):
 # hoist_* read memory no instruction of the loop writes, at a point the
 # loop always reaches (its header) or that cannot fault (module data),
 # and the load moves before the loop; keep_* must keep theirs, and main
-# calls them where moving it would change the result or fault.
+# calls them where moving it would change the result or fault (or, for
+# keep_seldom, only cost a load the loop does not make).
 LICM = """
 data $fmt = { b "%ld\\n", b 0 }
 data $glen = { w 5 }
@@ -578,6 +579,31 @@ function l $keep_zerotrip(l %p, l %n) {
 	ret %s
 }
 
+# module data read on a path of the loop seldom taken: it could move out
+# safely, but would then be read each time the loop is entered
+function l $keep_seldom(l %n) {
+@start
+	jmp @loop
+@loop
+	%i =l phi @start 0, @next %i1
+	%s =l phi @start 0, @next %s2
+	%c =w csltl %i, %n
+	jnz %c, @body, @done
+@body
+	%r =w ceql %i, 7
+	jnz %r, @rare, @next
+@rare
+	%x =l loadl $gp
+	%s1 =l add %s, %x
+	jmp @next
+@next
+	%s2 =l phi @body %s, @rare %s1
+	%i1 =l add %i, 1
+	jmp @loop
+@done
+	ret %s
+}
+
 export function w $main() {
 @start
 	%v =l alloc8 16
@@ -599,6 +625,8 @@ export function w $main() {
 	call $printf(l $fmt, ..., l %r5)
 	%r6 =l call $keep_zerotrip(l 0, l 0)
 	call $printf(l $fmt, ..., l %r6)
+	%r7 =l call $keep_seldom(l 3)
+	call $printf(l $fmt, ..., l %r7)
 	ret 0
 }
 """
@@ -626,7 +654,7 @@ def _loads(text):
 def test_licm_hoists_what_is_safe_and_no_more(jitrun, tmp_path):
     prog = tmp_path / "licm.ssa"
     prog.write_text(LICM)
-    want = "10\n15\n101\n3\n1\n0\n0\n"
+    want = "10\n15\n101\n3\n1\n0\n0\n0\n"
     for sel in ("none", "all", "licm"):
         r = run([jitrun, f"--passes={sel}", prog])
         assert (r.returncode, r.stderr, r.stdout) == (0, "", want), sel
@@ -635,7 +663,7 @@ def test_licm_hoists_what_is_safe_and_no_more(jitrun, tmp_path):
     off = run([jitrun, "--passes=none", "-S", prog]).stdout
     for fn, moved in (("hoist_header", 1), ("hoist_global", 2), ("hoist_twoentry", 1),
                       ("keep_store", 0), ("keep_call", 0), ("keep_guarded", 0),
-                      ("keep_zerotrip", 0)):
+                      ("keep_zerotrip", 0), ("keep_seldom", 0)):
         assert _loads(_loop(off, fn)) - _loads(_loop(r.stdout, fn)) == moved, \
             (fn, _loop(off, fn), _loop(r.stdout, fn))
 

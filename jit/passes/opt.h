@@ -89,5 +89,9 @@ int opt_callargs(struct Blk *b, unsigned ci);
 int opt_params(struct Fn *fn);
 /* Replace b's instructions with v[0..n). */
 void opt_setins(struct Blk *b, struct Ins *v, unsigned n);
+struct Phi;
+struct Ref;
+/* Give phi p the value r on the edge from b. */
+void opt_addarg(struct Phi *p, struct Blk *b, struct Ref r);
 
 #endif

@@ -12,13 +12,16 @@
  *	  disjoint: a store to another stack slot, or through the same base
  *	  at an offset that does not overlap, is fine; one through a pointer
  *	  it knows nothing about is not;
+ *	- it runs on every iteration that goes round again (its block
+ *	  dominates every latch, and no inner loop stands between the
+ *	  header and it), so moving it out does not load what the loop
+ *	  seldom needs;
  *	- executing it before the loop cannot fault where the program would
- *	  not have: its block is reached on every iteration before the loop
- *	  can be left (it dominates every latch and every exiting block, and
- *	  no inner loop stands between the header and it), or it reads a
- *	  stack slot within the slot's bounds. A load behind a condition (a
- *	  null check) or in the body of a loop tested at the top (which may
- *	  run zero times) stays where it is.
+ *	  not have: its block also dominates every exiting block (whenever
+ *	  the loop is entered it runs), or it reads a stack slot or data of
+ *	  the module within bounds. A load behind a condition (a null check)
+ *	  stays where it is, and so does one through a pointer in the body
+ *	  of a loop tested at the top (which may run zero times).
  * Pure instructions that become invariant once their operands are moved
  * out (the address arithmetic of a field of a hoisted pointer, `q->next`
  * once q is known) follow them, and so does the next load; comparisons
@@ -155,10 +158,11 @@ written(Fn *fn, Loop *l, Ref r, int sz)
 	return 0;
 }
 
-/* Does every iteration of the loop run b before it can leave or go
- * round again? */
+/* Does every iteration of the loop that goes round again run b (the
+ * loop's latches are all below it), and, when exits is set, every one
+ * that leaves it too? */
 static int
-always(Fn *fn, Loop *l, Blk *b)
+always(Fn *fn, Loop *l, Blk *b, int exits)
 {
 	Blk *x;
 	uint id;
@@ -170,9 +174,9 @@ always(Fn *fn, Loop *l, Blk *b)
 		if (!l->in[id])
 			continue;
 		x = fn->rpo[id];
-		if (((x->s1 && !l->in[x->s1->id])
-		|| (x->s2 && !l->in[x->s2->id])
-		|| x->s1 == l->hd || x->s2 == l->hd)
+		if ((x->s1 == l->hd || x->s2 == l->hd
+		|| (exits && ((x->s1 && !l->in[x->s1->id])
+		|| (x->s2 && !l->in[x->s2->id]))))
 		&& !dom(b, x))
 			return 0;
 	}
@@ -241,20 +245,15 @@ movable(Fn *fn, Loop *l, Blk *b, Ins *i)
 		return 0;
 	if (isload(i->op)) {
 		sz = loadsz(i);
+		/* run before the loop, it must not fault where the loop
+		 * would not have run it; and it had better have run on
+		 * every iteration: one on a path of the loop that is
+		 * seldom taken would run every time the loop is entered */
 		return !written(fn, l, i->arg[0], sz)
-			&& (always(fn, l, b) || valid(fn, i->arg[0], sz));
+			&& (always(fn, l, b, 1)
+			|| (always(fn, l, b, 0) && valid(fn, i->arg[0], sz)));
 	}
 	return !pinned(i) && !iscmp(i->op, &k, &c);
-}
-
-static void
-addarg(Phi *p, Blk *b, Ref r)
-{
-	vgrow(&p->arg, p->narg + 1);
-	vgrow(&p->blk, p->narg + 1);
-	p->arg[p->narg] = r;
-	p->blk[p->narg] = b;
-	p->narg++;
 }
 
 /* The header's phi p takes from pre what it took from outside: the
@@ -281,7 +280,7 @@ splitphi(Fn *fn, Loop *l, Phi *p, Blk *pre)
 		q->blk = vnew(0, sizeof q->blk[0], PFn);
 		for (n=0; n<p->narg; n++)
 			if (!l->in[p->blk[n]->id])
-				addarg(q, p->blk[n], p->arg[n]);
+				opt_addarg(q, p->blk[n], p->arg[n]);
 		q->link = pre->phi;
 		pre->phi = q;
 		r = q->to;
@@ -292,7 +291,7 @@ splitphi(Fn *fn, Loop *l, Phi *p, Blk *pre)
 			p->arg[m++] = p->arg[n];
 		}
 	p->narg = m;
-	addarg(p, pre, r);
+	opt_addarg(p, pre, r);
 }
 
 /* The block instructions moved out of l go to: the header's only
