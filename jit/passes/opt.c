@@ -173,6 +173,17 @@ opt_setins(Blk *b, Ins *v, uint n)
 	b->nins = n;
 }
 
+int
+opt_isheader(Blk *b)
+{
+	uint n;
+
+	for (n=0; n<b->npred; n++)
+		if (b->pred[n]->id >= b->id)
+			return 1;
+	return 0;
+}
+
 void
 opt_addarg(Phi *p, Blk *b, Ref r)
 {

@@ -91,6 +91,9 @@ int opt_params(struct Fn *fn);
 void opt_setins(struct Blk *b, struct Ins *v, unsigned n);
 struct Phi;
 struct Ref;
+/* Is b a loop header: does an edge go back to it in reverse
+ * post-order (fn->rpo, ids as fillcfg numbered them)? */
+int opt_isheader(struct Blk *b);
 /* Give phi p the value r on the edge from b. */
 void opt_addarg(struct Phi *p, struct Blk *b, struct Ref r);
 

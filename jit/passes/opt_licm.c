@@ -52,17 +52,6 @@ struct Loop {
 	int dirty;     /* a call, vaarg, vastart or blit: memory unknown */
 };
 
-static int
-isheader(Blk *b)
-{
-	uint n;
-
-	for (n=0; n<b->npred; n++)
-		if (b->pred[n]->id >= b->id)
-			return 1;
-	return 0;
-}
-
 static void
 mark(Loop *l, Blk *b)
 {
@@ -168,7 +157,7 @@ always(Fn *fn, Loop *l, Blk *b, int exits)
 	uint id;
 
 	for (x=b; x!=l->hd; x=x->idom)
-		if (x != b && isheader(x))
+		if (x != b && opt_isheader(x))
 			return 0;  /* after an inner loop that may not end */
 	for (id=l->hd->id; id<fn->nblk; id++) {
 		if (!l->in[id])
@@ -432,7 +421,7 @@ opt_licm(Fn *fn)
 		 * around it, whose headers dominate its header */
 		for (id=fn->nblk; id-- > 0;) {
 			l.hd = fn->rpo[id];
-			if (!isheader(l.hd))
+			if (!opt_isheader(l.hd))
 				continue;
 			for (n=0; n<ndone && done[n]!=l.hd; n++)
 				;
