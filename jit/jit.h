@@ -85,8 +85,9 @@ int jit_il_to_asm(const char *il, size_t len, const char *name,
  * loops), "inline" (small functions of the same module, recursion
  * unrolled a few levels), "ext" (extensions folded into loads),
  * "thread" (a jump to a branch on a known phi goes to its target),
- * "cmp" (compares kept next to the branches using them, so they fuse)
- * and "sink" (computations moved into the branch that uses them).
+ * "cmp" (compares kept next to the branches using them, so they fuse),
+ * "sink" (computations moved into the branch that uses them) and
+ * "licm" (loop-invariant loads moved out of loops).
  * All are on unless the image recipe says
  * otherwise ([features] jit_passes, in the kernel) or this is called.
  * spec is "all", "none" or comma-separated names ("tre,inline").
@@ -110,6 +111,7 @@ struct jit_stats {
 	unsigned long branches; /* jumps to a branch on a phi that became the branch (cmp) */
 	unsigned long compares; /* compares moved next to their branch or select (cmp) */
 	unsigned long sunk;     /* instructions sunk into the branch using them (sink) */
+	unsigned long hoisted;  /* loop-invariant loads moved out of loops (licm) */
 };
 void jit_stats(struct jit_stats *st);
 

@@ -2,7 +2,8 @@
 
 generate(seed) returns the text of a program whose main prints one line per
 call it makes. The functions use integer arithmetic (w and l), branches,
-counted loops, phis, short-circuit conditions and calls: to themselves (one, two or tail calls, in the
+counted loops, loops reading and writing memory (_Fn.memloop), phis,
+short-circuit conditions and calls: to themselves (one, two or tail calls, in the
 shapes tail recursion elimination and inlining look for, and others), to
 functions defined earlier and later, and to printf. Besides them, small
 helpers (h0, h1, ...) are called from loops, and call each other (a helper
@@ -110,8 +111,10 @@ class _Fn:
             self.branch(depth, budget - 1)
         elif r < 0.8:
             self.shortcircuit()
-        else:
+        elif r < 0.85:
             self.loop(depth, budget - 1)
+        else:
+            self.memloop(depth, budget - 1)
 
     def branch(self, depth: str, budget: int) -> None:
         c, yes, no, join = self.tmp(), self.label("then"), self.label("else"), self.label("join")
@@ -209,6 +212,89 @@ class _Fn:
         self.emit(f"{i} =l add {i}, 1")
         self.emit(f"jmp {head}")
         self.block(done)
+
+    def address(self, base: str, words: list[int]) -> str:
+        """A fixed address in $mem, of a word read before when there is
+        one (so stores hit loads): from the symbol, or from base, a
+        pointer to $mem loaded from $pmem (another alias class)."""
+        r, a = self.rng, self.tmp()
+        w = r.choice(words) if words and r.random() < 0.6 else r.randrange(4)
+        words.append(w)
+        self.emit(f"{a} =l add {r.choice(('$mem', base))}, {8 * w}")
+        return a
+
+    def memloop(self, depth: str, budget: int) -> None:
+        """A loop reading memory at loop-invariant addresses (in the
+        header, in the body, behind a null check), that may write it
+        (a store to the same or another word, through a pointer varying
+        with the counter, in a call), may run zero times (then its body
+        reads through a null pointer) and may be entered from two
+        blocks that give its counter different values."""
+        r = self.rng
+        i, head, body, done = self.tmp(), self.label("mhead"), self.label("mbody"), self.label("mdone")
+        base, null, n, words = self.tmp(), self.tmp(), r.randrange(0, 5), []
+        self.emit(f"{base} =l loadl $pmem")
+        self.emit(f"{null} =l loadl $pnull")
+        acc = self.tmp()
+        self.emit(f"{acc} =l copy 0")
+        self.emit(f"{i} =l copy 0")
+        if r.random() < 0.4:
+            c, alt = self.tmp(), self.label("malt")
+            self.emit(f"{c} =w {r.choice(CMPS)} {self.value()}, {self.value()}")
+            self.emit(f"jnz {c}, {head}, {alt}")
+            self.block(alt)
+            self.emit(f"{i} =l copy 1")
+        self.emit(f"jmp {head}")
+        self.block(head)
+        dst = self.rng.choice(self.vars[self.nparams:] or self.vars)
+        if r.random() < 0.6:
+            x = self.tmp()
+            self.emit(f"{x} =l loadl {self.address(base, words)}")
+            self.emit(f"{acc} =l mul {acc}, 3")
+            self.emit(f"{acc} =l add {acc}, {x}")
+        c = self.tmp()
+        self.emit(f"{c} =w csltl {i}, {n}")
+        self.emit(f"jnz {c}, {body}, {done}")
+        self.block(body)
+        x = self.tmp()
+        self.emit(f"{x} =l loadl {null if n == 0 else self.address(base, words)}")
+        self.emit(f"{acc} =l mul {acc}, 5")
+        self.emit(f"{acc} =l xor {acc}, {x}")
+        if r.random() < 0.4:
+            yes, join, y = self.label("mld"), self.label("mjoin"), self.tmp()
+            self.emit(f"jnz {null}, {yes}, {join}")
+            self.block(yes)
+            self.emit(f"{y} =l loadl {null}")
+            self.emit(f"{acc} =l add {acc}, {y}")
+            self.emit(f"jmp {join}")
+            self.block(join)
+        what = r.random()
+        if what < 0.4:
+            self.emit(f"storel {self.value()}, {self.address(base, words)}")
+        elif what < 0.5:
+            k, off, a = self.tmp(), self.tmp(), self.tmp()
+            self.emit(f"{k} =l and {i}, 3")
+            self.emit(f"{off} =l mul {k}, 8")
+            self.emit(f"{a} =l add {base}, {off}")
+            self.emit(f"storel {acc}, {a}")
+        elif what < 0.6:
+            # through a pointer: not inlined, the call stays a call
+            f = self.tmp()
+            self.emit(f"{f} =l loadl $ppoke")
+            self.emit(f"call {f}(l {self.address(base, words)}, l {self.value()})")
+        outer, self.inloop = self.inloop, True
+        self.stmt(depth, budget)
+        self.inloop = outer
+        self.emit(f"{i} =l add {i}, 1")
+        self.emit(f"jmp {head}")
+        self.block(done)
+        # what the loads read, into $sink (main prints it) and dst
+        s0, s1 = self.tmp(), self.tmp()
+        self.emit(f"{s0} =l loadl $sink")
+        self.emit(f"{s1} =l mul {s0}, 7")
+        self.emit(f"{s1} =l add {s1}, {acc}")
+        self.emit(f"storel {s1}, $sink")
+        self.emit(f"{dst} =l xor {dst}, {acc}")
 
     def build(self) -> str:
         r = self.rng
@@ -343,7 +429,12 @@ def generate(seed: int) -> str:
     helpers = [f"h{i}" for i in range(rng.randrange(0, 4))]
     out = [f"# random program {seed} (tests/il_gen.py)",
            'data $fmt = { b "%ld\\n", b 0 }',
-           "data $tab = { " + ", ".join(f"b {rng.randrange(256)}" for _ in range(32)) + " }"]
+           "data $tab = { " + ", ".join(f"b {rng.randrange(256)}" for _ in range(32)) + " }",
+           # memory the loops of _Fn.memloop read and write
+           "data $mem = { " + ", ".join(f"l {rng.randrange(-99, 99)}" for _ in range(4)) + " }",
+           "data $pmem = { l $mem }", "data $pnull = { l 0 }", "data $ppoke = { l $poke }",
+           "data $sink = { l 0 }",
+           "function $poke(l %a, l %v) {\n@start\n\tstorel %v, %a\n\tret\n}"]
     for i, h in enumerate(helpers):
         # a helper calls later helpers only: nested calls, no cycle
         out.append(_helper(rng, h, [g for g in helpers[i + 1:] if rng.random() < 0.5]))
@@ -357,7 +448,7 @@ def generate(seed: int) -> str:
         args = [f"l {rng.randrange(0, 8)}"] + [f"l {rng.randrange(-50, 50)}" for _ in range(arity[i] - 1)]
         main.append(f"\t%r{k} =l call ${names[i]}({', '.join(args)})")
         main.append(f"\tcall $printf(l $fmt, ..., l %r{k})")
-    main += ["\tret 0", "}"]
+    main += ["\t%sink =l loadl $sink", "\tcall $printf(l $fmt, ..., l %sink)", "\tret 0", "}"]
     out.append("\n".join(main))
     return "\n\n".join(out) + "\n"
 

@@ -666,3 +666,297 @@ def test_sink_leaves_what_it_must(jitrun, tmp_path, name):
     r = run([jitrun, "--passes=sink", "--stats", "-S", prog])
     assert _stats(r)["sunk"] == 0, r.stderr
     assert r.stdout == run([jitrun, "--passes=none", "-S", prog]).stdout
+
+
+# Loop-invariant loads (licm): each function has one loop; the ones named
+# hoist_* read memory no instruction of the loop writes, at a point the
+# loop always reaches (its header) or that cannot fault (module data),
+# and the load moves before the loop; keep_* must keep theirs, and main
+# calls them where moving it would change the result or fault (or, for
+# keep_seldom, only cost a load the loop does not make).
+LICM = """
+data $fmt = { b "%ld\\n", b 0 }
+data $glen = { w 5 }
+data $garr = { l 1, l 2, l 3, l 4, l 5 }
+data $gp = { l $garr }
+
+# p->len in the loop's condition (the header)
+function l $hoist_header(l %p, l %a) {
+@start
+	jmp @loop
+@loop
+	%i =l phi @start 0, @body %i1
+	%s =l phi @start 0, @body %s1
+	%n =l loadl %p
+	%c =w csltl %i, %n
+	jnz %c, @body, @done
+@body
+	%o =l mul %i, 8
+	%e =l add %a, %o
+	%x =l loadl %e
+	%s1 =l add %s, %x
+	%i1 =l add %i, 1
+	jmp @loop
+@done
+	ret %s
+}
+
+# a global's length in the header and its base pointer in the body of
+# a loop tested at the top: data of the module is there to read
+function l $hoist_global() {
+@start
+	jmp @loop
+@loop
+	%i =l phi @start 0, @body %i1
+	%s =l phi @start 0, @body %s1
+	%n =w loadw $glen
+	%nl =l extsw %n
+	%c =w csltl %i, %nl
+	jnz %c, @body, @done
+@body
+	%b =l loadl $gp
+	%o =l mul %i, 8
+	%e =l add %b, %o
+	%x =l loadl %e
+	%s1 =l add %s, %x
+	%i1 =l add %i, 1
+	jmp @loop
+@done
+	ret %s
+}
+
+# entered from two blocks with different counters: a new preheader,
+# with a phi for the counter
+function l $hoist_twoentry(l %p, w %c) {
+@start
+	jnz %c, @one, @zero
+@one
+	%u =l add %p, 0
+	jmp @loop
+@zero
+	%z =l add %p, 0
+	jmp @loop
+@loop
+	%i =l phi @one 1, @zero 0, @loop %i1
+	%n =l loadl %p
+	%i1 =l add %i, %n
+	%k =w csltl %i1, 100
+	jnz %k, @loop, @done
+@done
+	ret %i1
+}
+
+# a store through a pointer that may be p (main passes p itself)
+function l $keep_store(l %p, l %q) {
+@start
+	jmp @loop
+@loop
+	%i =l phi @start 0, @body %i1
+	%n =l loadl %p
+	%c =w csltl %i, %n
+	jnz %c, @body, @done
+@body
+	storel 3, %q
+	%i1 =l add %i, 1
+	jmp @loop
+@done
+	ret %i
+}
+
+# a call, which may write anything (memset clears *p)
+function l $keep_call(l %p) {
+@start
+	jmp @loop
+@loop
+	%i =l phi @start 0, @body %i1
+	%n =l loadl %p
+	%c =w csltl %i, %n
+	jnz %c, @body, @done
+@body
+	call $memset(l %p, w 0, l 8)
+	%i1 =l add %i, 1
+	jmp @loop
+@done
+	ret %i
+}
+
+# a load behind a null check (main passes a null pointer)
+function l $keep_guarded(l %p, l %n) {
+@start
+	jmp @loop
+@loop
+	%i =l phi @start 0, @next %i1
+	%s =l phi @start 0, @next %s2
+	%c =w csltl %i, %n
+	jnz %c, @body, @done
+@body
+	jnz %p, @load, @next
+@load
+	%x =l loadl %p
+	%s1 =l add %s, %x
+	jmp @next
+@next
+	%s2 =l phi @body %s, @load %s1
+	%i1 =l add %i, 1
+	jmp @loop
+@done
+	ret %s
+}
+
+# the body of a loop that may run zero times (main runs it zero times,
+# over a null pointer)
+function l $keep_zerotrip(l %p, l %n) {
+@start
+	jmp @loop
+@loop
+	%i =l phi @start 0, @body %i1
+	%s =l phi @start 0, @body %s1
+	%c =w csltl %i, %n
+	jnz %c, @body, @done
+@body
+	%x =l loadl %p
+	%s1 =l add %s, %x
+	%i1 =l add %i, 1
+	jmp @loop
+@done
+	ret %s
+}
+
+# module data read on a path of the loop seldom taken: it could move out
+# safely, but would then be read each time the loop is entered
+function l $keep_seldom(l %n) {
+@start
+	jmp @loop
+@loop
+	%i =l phi @start 0, @next %i1
+	%s =l phi @start 0, @next %s2
+	%c =w csltl %i, %n
+	jnz %c, @body, @done
+@body
+	%r =w ceql %i, 7
+	jnz %r, @rare, @next
+@rare
+	%x =l loadl $gp
+	%s1 =l add %s, %x
+	jmp @next
+@next
+	%s2 =l phi @body %s, @rare %s1
+	%i1 =l add %i, 1
+	jmp @loop
+@done
+	ret %s
+}
+
+export function w $main() {
+@start
+	%v =l alloc8 16
+	storel 4, %v
+	%e =l add %v, 8
+	storel 10, %e
+	%r0 =l call $hoist_header(l %v, l $garr)
+	call $printf(l $fmt, ..., l %r0)
+	%r1 =l call $hoist_global()
+	call $printf(l $fmt, ..., l %r1)
+	%r2 =l call $hoist_twoentry(l %e, w 1)
+	call $printf(l $fmt, ..., l %r2)
+	%r3 =l call $keep_store(l %e, l %e)
+	call $printf(l $fmt, ..., l %r3)
+	storel 10, %e
+	%r4 =l call $keep_call(l %e)
+	call $printf(l $fmt, ..., l %r4)
+	%r5 =l call $keep_guarded(l 0, l 3)
+	call $printf(l $fmt, ..., l %r5)
+	%r6 =l call $keep_zerotrip(l 0, l 0)
+	call $printf(l $fmt, ..., l %r6)
+	%r7 =l call $keep_seldom(l 3)
+	call $printf(l $fmt, ..., l %r7)
+	ret 0
+}
+"""
+
+
+def _loop(asm, fn):
+    """The assembly of fn's loop: from the first label a later jump goes
+    back to, to that jump."""
+    lines = _body(asm, fn).splitlines()
+    for n, line in enumerate(lines):
+        if re.fullmatch(r"\.L\w+:", line):
+            back = [m for m in range(n + 1, len(lines))
+                    if re.search(rf"\tj\w+ {re.escape(line[:-1])}$", lines[m])]
+            if back:
+                return "\n".join(lines[n:back[-1] + 1])
+    raise AssertionError(f"no loop in {fn}:\n{_body(asm, fn)}")
+
+
+def _loads(text):
+    """Instructions reading memory (a parenthesised operand or a
+    %rip-relative symbol) before a register: loads, not stores."""
+    return len(re.findall(r"^\t\w+ [^,\n]*\(.*\), %\w+$", text, re.M))
+
+
+def test_licm_hoists_what_is_safe_and_no_more(jitrun, tmp_path):
+    prog = tmp_path / "licm.ssa"
+    prog.write_text(LICM)
+    want = "10\n15\n101\n3\n1\n0\n0\n0\n"
+    for sel in ("none", "all", "licm"):
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", want), sel
+    r = run([jitrun, "--stats", "-S", prog])
+    assert "hoisted 4\n" in r.stderr, r.stderr
+    off = run([jitrun, "--passes=none", "-S", prog]).stdout
+    for fn, moved in (("hoist_header", 1), ("hoist_global", 2), ("hoist_twoentry", 1),
+                      ("keep_store", 0), ("keep_call", 0), ("keep_guarded", 0),
+                      ("keep_zerotrip", 0), ("keep_seldom", 0)):
+        assert _loads(_loop(off, fn)) - _loads(_loop(r.stdout, fn)) == moved, \
+            (fn, _loop(off, fn), _loop(r.stdout, fn))
+
+
+NAIVE_LICM_C = r"""
+#include <stdio.h>
+struct vec { int len; int *data; };
+static int tab[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+static int ntab = 8;
+static int *ptab = tab;
+static int sum(const struct vec *v)
+{
+	int s = 0;
+	for (int i = 0; i < v->len; i++)
+		s += v->data[i];
+	return s;
+}
+static int sumtab(void)
+{
+	int s = 0;
+	for (int i = 0; i < ntab; i++)
+		s += ptab[i];
+	return s;
+}
+int main(void)
+{
+	struct vec v = {5, tab};
+	printf("%d %d\n", sum(&v), sumtab());
+	return 0;
+}
+"""
+
+
+def test_licm_on_naive_c(jitrun, tmp_path):
+    """C at -O0: the loop bound read through a pointer (v->len, in the
+    condition) and a global's length and base pointer (ntab, ptab) are
+    loaded once before their loops instead of on every iteration; v->data
+    stays, in the body of a loop that may run zero times."""
+    from jitboot import llvm
+    src = tmp_path / "licm.c"
+    src.write_text(NAIVE_LICM_C)
+    prog = tmp_path / "licm.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    for sel in ("none", "all"):
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == "15 36\n", sel
+    r = run([jitrun, "--stats", "-S", prog])
+    stats = dict(line.split() for line in r.stderr.splitlines())
+    assert int(stats["hoisted"]) == 3, stats
+    off = run([jitrun, "--passes=none", "-S", prog]).stdout
+    assert _loads(_loop(off, "sum")) - _loads(_loop(r.stdout, "sum")) == 1
+    assert _loads(_loop(off, "sumtab")) - _loads(_loop(r.stdout, "sumtab")) == 2
+    assert "ntab(%rip)" not in _loop(r.stdout, "sumtab")
+    assert "ptab(%rip)" not in _loop(r.stdout, "sumtab")

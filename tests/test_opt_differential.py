@@ -70,5 +70,6 @@ def test_generated_programs_exercise_every_pass(tools, tmp_path):
         for line in r.stderr.splitlines():
             name, n = line.split()
             total[name] = total.get(name, 0) + int(n)
-    assert set(total) == {"tre", "inlined", "extensions", "threaded", "branches", "compares", "sunk"}
+    assert set(total) == {"tre", "inlined", "extensions", "threaded", "branches", "compares", "sunk",
+                          "hoisted"}
     assert all(n >= 5 for n in total.values()), total

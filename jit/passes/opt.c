@@ -12,12 +12,13 @@ static const struct {
 	{"thread", OPT_THREAD},
 	{"cmp", OPT_CMP},
 	{"sink", OPT_SINK},
+	{"licm", OPT_LICM},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink";
+const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -128,6 +129,8 @@ opt_ssa(Fn *fn)
 {
 	if (opt_passes & OPT_EXT)
 		opt_ext(fn);
+	if (opt_passes & OPT_LICM)
+		opt_licm(fn);
 	if (opt_passes & OPT_SINK)
 		opt_sink(fn);
 	if (opt_passes & OPT_CMP)
@@ -228,8 +231,20 @@ opt_setins(Blk *b, Ins *v, uint n)
 	b->nins = n;
 }
 
+int
+opt_isheader(Blk *b)
+{
+	uint n;
+
+	for (n=0; n<b->npred; n++)
+		if (b->pred[n]->id >= b->id)
+			return 1;
+	return 0;
+}
+
 void
 opt_reset(void)
 {
 	opt_forget();
+	opt_forget_data();
 }

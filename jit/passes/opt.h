@@ -19,6 +19,9 @@
  *	sink    a computation GCM left in a branching block, used only
  *	        past the branch, moves into the successors using it
  *	        (opt_sink.c)
+ *	licm    loads that read the same memory on every iteration of a
+ *	        loop that writes none of it move to the loop's preheader
+ *	        (`i < p->len`; opt_licm.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
@@ -27,8 +30,8 @@
  * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
  * GCM, which then work across the inlined code; thread and cmp's
  * branches after those, before if-conversion would turn the diamonds
- * of `&&` into selects (QBE_HOOK_GCM); ext, sink and cmp's moves after
- * if-conversion (QBE_HOOK_SSA). The selection is
+ * of `&&` into selects (QBE_HOOK_GCM); ext, licm, sink and cmp's moves
+ * after if-conversion (QBE_HOOK_SSA). The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
 #ifndef JIT_QBE_OPT_H
@@ -43,7 +46,8 @@ enum {
 	OPT_THREAD = 1 << 3,
 	OPT_CMP = 1 << 4,
 	OPT_SINK = 1 << 5,
-	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_CMP | OPT_SINK,
+	OPT_LICM = 1 << 6,
+	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_CMP | OPT_SINK | OPT_LICM,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -85,6 +89,10 @@ void opt_thread(struct Fn *fn);
 void opt_cmpbr(struct Fn *fn);
 void opt_cmp(struct Fn *fn);
 void opt_sink(struct Fn *fn);
+void opt_licm(struct Fn *fn);
+struct Dat;
+void opt_data(struct Dat *d);     /* every data item, as parsed (licm) */
+void opt_forget_data(void);
 void opt_forget(void);
 
 /* Helpers the passes share (opt.c). */
@@ -110,5 +118,8 @@ void opt_addarg(struct Phi *p, struct Blk *b, struct Ref r);
 /* The block j's jnz goes to when it tests the constant c, or 0 when c
  * is not a number. */
 struct Blk *opt_dest(struct Fn *fn, struct Blk *j, struct Ref c);
+/* Is b a loop header: does an edge go back to it in reverse
+ * post-order (fn->rpo, ids as fillcfg numbered them)? */
+int opt_isheader(struct Blk *b);
 
 #endif

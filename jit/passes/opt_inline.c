@@ -289,12 +289,10 @@ static int
 hasloop(Fn *fn)
 {
 	Blk *b;
-	uint p;
 
 	for (b=fn->start; b; b=b->link)
-		for (p=0; p<b->npred; p++)
-			if (b->pred[p]->id >= b->id)
-				return 1;
+		if (opt_isheader(b))
+			return 1;
 	return 0;
 }
 

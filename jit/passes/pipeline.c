@@ -203,6 +203,7 @@ static void
 data(Dat *d)
 {
 	nothreaddat(d);
+	opt_data(d);
 	emitdat(d, outf);
 	if (d->type == DEnd) {
 		fputs("/* end data */\n\n", outf);
