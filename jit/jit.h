@@ -62,6 +62,8 @@ struct jit_stats {
 	unsigned long inlined;  /* calls replaced by the callee (inline) */
 	unsigned long extensions; /* extensions folded into loads (ext) */
 	unsigned long threaded; /* jumps threaded past a known branch (thread) */
+	unsigned long widened;  /* 32-bit counters given a 64-bit twin (iv) */
+	unsigned long reduced;  /* multiplications made induction variables (iv) */
 };
 void jit_stats(struct jit_stats *st);
 

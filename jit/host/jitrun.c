@@ -97,8 +97,10 @@ printstats(void)
 	if (!showstats)
 		return;
 	jit_stats(&st);
-	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\nthreaded %lu\n",
-		st.tre, st.inlined, st.extensions, st.threaded);
+	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\nthreaded %lu\n"
+		"widened %lu\nreduced %lu\n",
+		st.tre, st.inlined, st.extensions, st.threaded,
+		st.widened, st.reduced);
 }
 
 static int

@@ -10,12 +10,13 @@ static const struct {
 	{"inline", OPT_INLINE},
 	{"ext", OPT_EXT},
 	{"thread", OPT_THREAD},
+	{"iv", OPT_IV},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread";
+const char jit_pass_names[] = "tre,inline,ext,thread,iv";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -119,6 +120,8 @@ opt_ssa(Fn *fn)
 		opt_ext(fn);
 	if (opt_passes & OPT_THREAD)
 		opt_thread(fn);
+	if (opt_passes & OPT_IV)
+		opt_iv(fn);
 }
 
 int

@@ -12,13 +12,17 @@
  *	thread  a jump to a block that only branches on a phi, from a
  *	        predecessor giving it a constant, goes where the branch
  *	        would (`a && b` at -O0; opt_thread.c)
+ *	iv      a 32-bit loop counter extended on every iteration gets a
+ *	        64-bit twin, and a multiplication by the counter becomes an
+ *	        induction variable of its own, stepped by an addition
+ *	        (opt_iv.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
  * before SSA construction (QBE_HOOK_PROMOTED), so it may assign a
  * temporary again and QBE's ssa pass builds the loop phis; inline in
  * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
- * GCM, which then work across the inlined code; ext and thread after those
+ * GCM, which then work across the inlined code; ext, thread and iv after those
  * (QBE_HOOK_SSA). The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
@@ -32,7 +36,8 @@ enum {
 	OPT_INLINE = 1 << 1,
 	OPT_EXT = 1 << 2,
 	OPT_THREAD = 1 << 3,
-	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD,
+	OPT_IV = 1 << 4,
+	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_IV,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -67,6 +72,7 @@ void opt_tre(struct Fn *fn);
 void opt_inline(struct Fn *fn);
 void opt_ext(struct Fn *fn);
 void opt_thread(struct Fn *fn);
+void opt_iv(struct Fn *fn);
 void opt_forget(void);
 
 /* Helpers the passes share (opt.c). */
