@@ -74,6 +74,7 @@ struct Loop {
 	Blk *hd;
 	Blk *pre;   /* hd->idom: runs before every entry */
 	char *in;   /* in[b->id]: b belongs to the loop */
+	int inner;  /* no other loop inside */
 };
 
 struct Iv {
@@ -98,6 +99,7 @@ struct Aff {
 enum { NAFF = 64, NSTEP = 16 };
 
 static Blk **stk;
+static char *header;  /* header[b->id]: b heads a loop */
 static int nwidened, nreduced;
 
 /* Value of a constant for class k: w constants are their low 32 bits. */
@@ -163,6 +165,10 @@ findloop(Fn *fn, Blk *hd, Loop *l)
 				stk[n++] = b->pred[p];
 			}
 	}
+	l->inner = 1;
+	for (b=fn->start; b; b=b->link)
+		if (b != hd && l->in[b->id] && header[b->id])
+			l->inner = 0;
 	return back;
 }
 
@@ -531,8 +537,10 @@ widen(Fn *fn, Loop *l, Iv *iv)
 	if (!s)
 		return 0;
 	twin(fn, l, iv, s, sign, iv->inc, R, 1, &next, &left);
-	/* one addition more, the extensions less, and i if it dies */
-	if (next + !left - 1 <= 0)
+	/* one addition more, the extensions less, and i if it dies; a
+	 * twin that leaves i alive takes a register more, which costs in
+	 * the loops inside more than it saves here */
+	if (next + !left - 1 <= 0 || (left && !l->inner))
 		return 0;
 	w = newtmp("iv", Kl, fn);
 	wn = newtmp("iv", Kl, fn);
@@ -851,6 +859,8 @@ step(Fn *fn, Loop *l, int sr)
 				return 1;
 			continue;
 		}
+		if (!l->inner)
+			continue;
 		na = chains(fn, l, &iv, aff);
 		bests = 0;
 		best = 0;
@@ -878,6 +888,11 @@ opt_iv(Fn *fn)
 	nwidened = nreduced = 0;
 	stk = vnew(fn->nblk, sizeof stk[0], PFn);
 	l.in = vnew(fn->nblk, 1, PFn);
+	header = vnew(fn->nblk, 1, PFn);
+	for (hd=fn->start; hd; hd=hd->link)
+		for (n=0; n<hd->npred; n++)
+			if (dom(hd, hd->pred[n]))
+				header[hd->id] = 1;
 	/* widen first: the twins are what strength reduction works on */
 	for (sr=0; sr<2; sr++)
 		for (n=fn->nblk; n-->0;) {
