@@ -19,45 +19,50 @@
  * (or `sub`) with c a constant.
  *
  * Widening. A 32-bit i gets a 64-bit twin I = phi(ext start, I + c),
- * which replaces every `extsw i` (or `extuw i`) and turns the loop's
- * compares of i against invariants into 64-bit ones (of ext n); when
- * nothing else uses i, it dies. I equals sext(i) only while no
- * increment has wrapped, which QBE IL does not promise (no nsw), so it
- * is proved. Call x_k the value of i in iteration k (x_0 = start,
- * x_{k+1} = x_k + c mod 2^32) and I_k = sext(start) + k*c. We need a
- * test of the loop: a block T in it ending in `jnz (x cc n)`, whose
- * successor S on one side has T as its only predecessor, is not the
- * header, and dominates every back edge's source. Then every iteration
- * that comes back to the header went through S, so it found its x_k
- * with the predicate P holding for S's side. If P bounds x from the
+ * which replaces every `extsw i` (or `extuw i`); every other use of i as
+ * a w operand reads I instead (QBE IL lets an l value stand for a w one:
+ * its low 32 bits, which are i's whether i wrapped or not), so i and its
+ * increment die unless a phi or a jump uses them. I equals sext(i) only
+ * while no increment has wrapped, which QBE IL does not promise (no
+ * nsw), so it is proved. Call x_k the value of i in iteration k (x_0 =
+ * start, x_{k+1} = x_k + c mod 2^32) and I_k = sext(start) + k*c. We
+ * need a test of the loop: a block T in it ending in `jnz (x cc n)`,
+ * whose successor S on one side has T as its only predecessor, is not
+ * the header, and dominates every back edge's source. Then every
+ * iteration that comes back to the header went through S, so it found
+ * its x_k with the predicate P of S's side holding. If P bounds x on the
  * side c moves towards, tightly enough that x_k + c cannot leave the
  * 32-bit range, no completed iteration wrapped: by induction
  * I_k = sext(x_k) throughout iteration k, wherever in the loop (or after
  * it) the value is read, since the increments that produced x_k are
- * those of the iterations 0..k-1, all completed. For c > 0 the bound is
+ * those of iterations 0..k-1, all completed. For c > 0 the bound is
  * x < n (x <= n-1, at most INT_MAX-1 when n is not a constant) or
  * x <= n with n a constant, and we need bound + c <= INT_MAX; for c < 0,
  * x > n or x >= n and bound + c >= INT_MIN; with unsigned compares
  * (for extuw, I = zext(start) + k*c) the same in [0, UINT_MAX]. The
  * bound does not need n invariant. A `!=` test bounds nothing
  * (`for (i = x; i != y; i++)` may wrap), nor does a signed test for
- * extuw or an unsigned one for extsw. Given I = sext(i), every integer
- * compare of i with n is the same compare of I with sext(n) (sext is
- * monotone for signed and unsigned order alike); given I = zext(i),
- * equality and the unsigned compares are.
+ * extuw or an unsigned one for extsw. An extension of the increment
+ * x_k + c is I_k + c where S dominates it: reaching it, iteration k
+ * went through S (a path from the header avoiding S would avoid it on
+ * the first iteration too), so x_k + c did not wrap either.
  *
  * Strength reduction. A value v = a*i + b computed in the loop from a
  * basic induction variable i through add, sub, mul and shl by loop
  * invariants (a a constant, or a constant times one invariant
- * temporary), with a multiplication on the way, becomes a variable of
- * its own: V = phi(a*start + b, V + a*c). Arithmetic modulo 2^32 or 2^64
- * is exact for these, so nothing needs proving. `k*N + j` in a matrix
- * loop becomes one addition, and so does an address `base + k*N*8`.
+ * temporary) becomes a variable of its own: V = phi(a*start + b,
+ * V + a*c), a*start + b computed in pre. Arithmetic modulo 2^32 or 2^64
+ * is exact for these, so nothing needs proving (a w instruction reading
+ * the l twin computes modulo 2^32). `k*N + j` in a matrix loop becomes
+ * one addition, and so does an address `base + k*N*8`.
  *
  * Either is done only where it saves instructions in the loop: one
  * addition is added, and what dies must be more. QBE's addressing
  * modes already do base + index*{1,2,4,8} + displacement in the load
- * or store, so those parts of an address count for nothing.
+ * or store, so those parts of an address count for nothing. A new
+ * variable that leaves the old ones alive takes a register for the
+ * whole loop: only in innermost loops, where the loops inside do not
+ * pay for it in spills.
  * What dies is removed here (QBE's isel drops dead instructions, not a
  * phi kept alive by its own increment).
  *
@@ -87,11 +92,14 @@ struct Iv {
 
 /* A value a*i + b of a chain from an induction variable: made by ins
  * from the value of node par (-1: the variable itself), its operand
- * arg[ai]; a = ca * fac (fac R for 1). */
+ * arg[ai]; a = ca * fac (fac R for 1). Its class is cls: a w
+ * instruction may read an l value (its low 32 bits), and a*i + b still
+ * holds modulo 2^32. */
 struct Aff {
 	Ins *ins;
 	int par;
 	int ai;
+	int cls;
 	int64_t ca;
 	Ref fac;
 };
@@ -599,16 +607,17 @@ chains(Fn *fn, Loop *l, Iv *iv, Aff *aff)
 	uint na, q, n;
 	int k, ai;
 
-	k = iv->p->cls;
 	na = 0;
 	for (q=0; q<=na && na<NAFF; q++) {
 		r = q ? aff[q-1].ins->to : iv->p->to;
+		k = q ? aff[q-1].cls : iv->p->cls;
 		for (n=0; n<fn->tmp[r.val].nuse && na<NAFF; n++) {
 			u = &fn->tmp[r.val].use[n];
 			if (u->type != UIns || !l->in[u->bid])
 				continue;
 			i = u->u.ins;
-			if (i->cls != k || rtype(i->to) != RTmp || req(i->to, iv->inc)
+			if ((i->cls != k && !(k == Kl && i->cls == Kw))
+			|| rtype(i->to) != RTmp || req(i->to, iv->inc)
 			|| req(i->arg[0], i->arg[1]))
 				continue;
 			ai = req(i->arg[0], r) ? 0 : 1;
@@ -635,7 +644,7 @@ chains(Fn *fn, Loop *l, Iv *iv, Aff *aff)
 			case Oshl:
 				if (ai != 0 || !isconbits(fn, o, &v))
 					continue;
-				ca = (uint64_t)ca << (v & (k == Kw ? 31 : 63));
+				ca = (uint64_t)ca << (v & (i->cls == Kw ? 31 : 63));
 				break;
 			default:
 				continue;
@@ -643,7 +652,8 @@ chains(Fn *fn, Loop *l, Iv *iv, Aff *aff)
 			aff[na].ins = i;
 			aff[na].par = (int)q - 1;
 			aff[na].ai = ai;
-			aff[na].ca = val(ca, k);
+			aff[na].cls = i->cls;
+			aff[na].ca = val(ca, i->cls);
 			na++;
 		}
 	}
@@ -758,7 +768,7 @@ reduce(Fn *fn, Loop *l, Iv *iv, Aff *aff, uint t)
 	int64_t s;
 	int k;
 
-	k = iv->p->cls;
+	k = aff[t].cls;
 	first = startval(fn, iv, aff, t);
 	v = newtmp("iv", k, fn);
 	vn = newtmp("iv", k, fn);
