@@ -295,13 +295,12 @@ emitnext(Iv *iv, int k, Ref v, Ref phi, Ref step)
 /* A new phi in l's header: first from every entry, next from every
  * back edge. */
 static void
-addphi(Fn *fn, Loop *l, Ref to, int k, Ref first, Ref next)
+addphi(Loop *l, Ref to, int k, Ref first, Ref next)
 {
 	Phi *p;
 	Blk *hd;
 	uint n;
 
-	(void)fn;
 	hd = l->hd;
 	p = alloc(sizeof *p);
 	p->to = to;
@@ -554,7 +553,7 @@ widen(Fn *fn, Loop *l, Iv *iv)
 	wn = newtmp("iv", Kl, fn);
 	twin(fn, l, iv, s, sign, x, w, 0, 0, 0);
 	twin(fn, l, iv, s, sign, iv->inc, wn, 0, 0, 0);
-	addphi(fn, l, w, Kl, extend(fn, iv->start, sign), wn);
+	addphi(l, w, Kl, extend(fn, iv->start, sign), wn);
 	flushpre(l->pre);
 	emitnext(iv, Kl, wn, w, getcon(iv->step, fn));
 	nwidened++;
@@ -781,7 +780,7 @@ reduce(Fn *fn, Loop *l, Iv *iv, Aff *aff, uint t)
 		else
 			step = emitpre(fn, Omul, k, aff[t].fac, step);
 	}
-	addphi(fn, l, v, k, first, vn);
+	addphi(l, v, k, first, vn);
 	flushpre(l->pre);
 	emitnext(iv, k, vn, v, step);
 	nreduced++;
