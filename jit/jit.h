@@ -112,6 +112,8 @@ struct jit_stats {
 	unsigned long compares; /* compares moved next to their branch or select (cmp) */
 	unsigned long sunk;     /* instructions sunk into the branch using them (sink) */
 	unsigned long hoisted;  /* loop-invariant loads moved out of loops (licm) */
+	unsigned long widened;  /* 32-bit counters given a 64-bit twin (iv) */
+	unsigned long reduced;  /* multiplications made induction variables (iv) */
 };
 void jit_stats(struct jit_stats *st);
 

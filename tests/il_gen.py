@@ -25,6 +25,12 @@ BINOPS = ("add", "sub", "mul", "and", "or", "xor")
 ACCOPS = ("add", "mul", "and", "or", "xor")   # what tail recursion may accumulate
 SHIFTS = ("shl", "sar", "shr")
 CMPS = ("csltl", "cslel", "csgtl", "csgel", "ceql", "cnel", "cultl", "cugtl")
+# 32-bit loop counters (C's int): tests of every kind, starts and bounds
+# near the ends of the int range (where an increment wraps), steps of
+# both signs
+WCMPS = ("csltw", "cslew", "csgtw", "csgew", "cnew", "cultw", "culew", "cugtw", "cugew")
+WEDGES = (0, 1, 5, -3, 2147483645, 2147483647, -2147483647, -2147483648, 4294967294)
+WSTEPS = (1, 1, -1, 2, -2, 3)
 
 
 class _Fn:
@@ -113,8 +119,10 @@ class _Fn:
             self.shortcircuit()
         elif r < 0.85:
             self.loop(depth, budget - 1)
-        else:
+        elif r < 0.92:
             self.memloop(depth, budget - 1)
+        else:
+            self.wloop(depth, budget - 1)
 
     def branch(self, depth: str, budget: int) -> None:
         c, yes, no, join = self.tmp(), self.label("then"), self.label("else"), self.label("join")
@@ -295,6 +303,80 @@ class _Fn:
         self.emit(f"{s1} =l add {s1}, {acc}")
         self.emit(f"storel {s1}, $sink")
         self.emit(f"{dst} =l xor {dst}, {acc}")
+
+    def wedge(self) -> str:
+        """A 32-bit start or bound: a constant near an end of the range
+        or of 0, or a variable's low 32 bits."""
+        r = self.rng
+        if r.random() < 0.7:
+            return str(r.choice(WEDGES) + r.randrange(-2, 3))
+        w = self.tmp()
+        self.emit(f"{w} =w copy {self.value()}")
+        return w
+
+    def wloop(self, depth: str, budget: int) -> None:
+        """A loop on a 32-bit counter as C's `for (int i = ...)` gives it:
+        a test of i against a bound, i extended to 64 bits (sign or zero)
+        and multiplied in the body, before and after its increment. A
+        second counter stops it after a few iterations, whether or not
+        i wraps (a `!=` test, a step past the bound)."""
+        r = self.rng
+        i, g, n = self.tmp(), self.tmp(), self.wedge()
+        head, guard, body, done = (self.label(x) for x in ("whead", "wguard", "wbody", "wdone"))
+        step = r.choice(WSTEPS)
+        signed = r.random() < 0.7
+        exts = ("extsw", "extsw", "extuw") if signed else ("extuw", "extuw", "extsw")
+        if r.random() < 0.6:
+            # C's shape: the test bounds i on the side it moves to
+            cmp = (("csltw", "cslew") if step > 0 else ("csgtw", "csgew")) if signed \
+                else (("cultw", "culew") if step > 0 else ("cugtw", "cugew"))
+            cmp, pair, stay = r.choice(cmp), f"{i}, {n}", True
+        else:
+            cmp = r.choice(WCMPS)
+            pair = f"{i}, {n}" if r.random() < 0.8 else f"{n}, {i}"
+            stay = r.random() < 0.8
+        self.emit(f"{i} =w copy {self.wedge()}")
+        self.emit(f"{g} =l copy 0")
+        self.emit(f"jmp {head}")
+        self.block(head)
+        c = self.tmp()
+        self.emit(f"{c} =w {cmp} {pair}")
+        self.emit(f"jnz {c}, {guard}, {done}" if stay else f"jnz {c}, {done}, {guard}")
+        self.block(guard)
+        self.emit(f"{g} =l add {g}, 1")
+        cg = self.tmp()
+        self.emit(f"{cg} =w csltl {g}, {r.randrange(1, 7)}")
+        self.emit(f"jnz {cg}, {body}, {done}")
+        self.block(body)
+        dst = r.choice(self.vars[self.nparams:] or self.vars)
+        for after in (False, True):
+            if after:
+                if step > 0 or r.random() < 0.5:
+                    self.emit(f"{i} =w add {i}, {step}")
+                else:
+                    self.emit(f"{i} =w sub {i}, {-step}")
+            for _ in range(r.randrange(not after, 3)):
+                e, m = self.tmp(), self.tmp()
+                self.emit(f"{e} =l {r.choice(exts)} {i}")
+                k = r.choice(("8", "24", "7919", "-3", self.value()))
+                if r.random() < 0.5:
+                    # k*i + b: what strength reduction makes a variable
+                    p = self.tmp()
+                    self.emit(f"{p} =l mul {e}, {k}")
+                    self.emit(f"{m} =l add {p}, {self.value()}")
+                else:
+                    w, w2, x = self.tmp(), self.tmp(), self.tmp()
+                    self.emit(f"{w} =w mul {i}, {k}")
+                    self.emit(f"{w2} =w sub {w}, {self.value()}")
+                    self.emit(f"{x} =l extsw {w2}")
+                    self.emit(f"{m} =l add {e}, {x}")
+                self.emit(f"{dst} =l add {dst}, {m}")
+            if not after and r.random() < 0.5:
+                outer, self.inloop = self.inloop, True
+                self.stmt(depth, budget)
+                self.inloop = outer
+        self.emit(f"jmp {head}")
+        self.block(done)
 
     def build(self) -> str:
         r = self.rng

@@ -960,3 +960,166 @@ def test_licm_on_naive_c(jitrun, tmp_path):
     assert _loads(_loop(off, "sumtab")) - _loads(_loop(r.stdout, "sumtab")) == 2
     assert "ntab(%rip)" not in _loop(r.stdout, "sumtab")
     assert "ptab(%rip)" not in _loop(r.stdout, "sumtab")
+
+
+# Loops on C int counters at -O0, for the induction-variable pass (iv):
+# name -> (loop of f over a[] or m[], f's call in main, widened, reduced).
+# Widened: f's 32-bit counter gets a 64-bit twin and no `movslq` is left
+# in f; reduced: a multiplication by the counter becomes an addition
+# (no `imul` left in f). The others must be left alone: a counter that
+# may wrap past INT_MAX (a step of 2 towards a bound that is not a
+# constant), a step that is not a constant.
+IV_C = {
+    "sum_up": ("long f(const long *a, int n) { long s = 0;"
+               " for (int i = 0; i < n; i++) s += a[i]; return s; }", "f(a, n)", True, False),
+    "sum_down": ("long f(const long *a, int n) { long s = 0;"
+                 " for (int i = n - 1; i >= 0; i--) s += a[i]; return s; }", "f(a, n)", True, False),
+    "unsigned_up": ("long f(const long *a, unsigned n) { long s = 0;"
+                    " for (unsigned i = 0; i < n; i++) s += a[i]; return s; }", "f(a, n)", True, False),
+    "step2_const_bound": ("long f(const long *a) { long s = 0;"
+                          " for (int i = 0; i < 300; i += 2) s += a[i]; return s; }", "f(a)", True, False),
+    "step2_var_bound": ("long f(const long *a, int n) { long s = 0;"
+                        " for (int i = 0; i < n; i += 2) s += a[i]; return s; }", "f(a, n)", False, False),
+    "var_step": ("long f(const long *a, int n, int k) { long s = 0;"
+                 " for (int i = 0; i < n; i += k) s += a[i]; return s; }", "f(a, n, 3)", False, False),
+    "matrix_column": ("long f(const long *m, int n, int j) { long s = 0;"
+                      " for (int k = 0; k < n; k++) s += m[k * n + j]; return s; }", "f(a, n / 17, 5)",
+                      False, True),
+}
+
+IV_MAIN = r"""
+#include <stdio.h>
+static long a[300];
+%s
+int main(int argc, char **argv)
+{
+	int n = 299 + argc;  /* 300, not a constant once f is inlined */
+	(void)argv;
+	long v = -100;
+	for (long i = 0; i < 300; i++, v += 7)  /* nothing for iv here */
+		a[i] = v;
+	printf("%%ld\n", %s);
+	return 0;
+}
+"""
+
+
+def _iv_expected(name):
+    a = [i * 7 - 100 for i in range(300)]
+    return {"sum_up": sum(a), "sum_down": sum(a), "unsigned_up": sum(a),
+            "step2_const_bound": sum(a[::2]), "step2_var_bound": sum(a[::2]),
+            "var_step": sum(a[::3]), "matrix_column": sum(a[k * 17 + 5] for k in range(17))}[name]
+
+
+def _iv_stats(stderr):
+    return {k: int(v) for k, v in (line.split() for line in stderr.splitlines())}
+
+
+@pytest.mark.parametrize("name", IV_C)
+def test_iv_on_naive_c_counters(jitrun, tmp_path, name):
+    from jitboot import llvm
+    fn, call, widened, reduced = IV_C[name]
+    src = tmp_path / f"{name}.c"
+    src.write_text(IV_MAIN % (fn, call))
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    want = f"{_iv_expected(name)}\n"
+    for sel in ("none", "all", "iv"):
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    r = run([jitrun, "--stats", "-S", prog])
+    stats = _iv_stats(r.stderr)
+    assert (stats["widened"] > 0, stats["reduced"] > 0) == (widened, reduced), stats
+    on, off = _body(r.stdout, "f"), _body(run([jitrun, "--passes=none", "-S", prog]).stdout, "f")
+    if widened:  # the extension (movslq, or movl for unsigned) left the loop
+        assert re.search(r"movslq|movl %", _iv_loop(off)) and not re.search(r"movslq|movl %", _iv_loop(on)), on
+    if reduced:
+        assert "imul" in _iv_loop(off) and "imul" not in on, on
+    if widened or reduced:
+        assert _iv_loop(on).count("\n\t") < _iv_loop(off).count("\n\t")
+    else:
+        assert on == off
+
+
+def _iv_loop(body):
+    """The loop of a function's assembly with one loop (from its head)."""
+    return body[body.index(".p2align"):]
+
+
+# Counters near the ends of the int range, in IL: $f sums its counter
+# extended to 64 bits, for at most `stop` iterations. name -> (start,
+# test, op, step, stop, widened). Where the 32-bit counter wraps (a `!=` test, a step of 2
+# past INT_MAX, unsigned past 0) a 64-bit twin would count on and give
+# another sum: the loop must be left as it is.
+IV_EDGES = {
+    "int_lt_max": (2**31 - 4, "csltw %i, 2147483647", "add", 1, 9, True),
+    "int_ne_wraps": (2**31 - 3, "cnew %i, -2147483645", "add", 1, 9, False),
+    "int_step2_wraps": (2**31 - 4, "csltw %i, 2147483647", "add", 2, 4, False),
+    "int_gt_min": (-2**31 + 3, "csgtw %i, -2147483648", "sub", 1, 9, True),
+    "int_ge_min_step2": (-2**31 + 3, "csgew %i, -2147483648", "sub", 2, 4, False),
+    "uint_lt_max": (2**32 - 4, "cultw %i, 4294967295", "add", 1, 9, True),
+    "uint_ne_wraps": (2**32 - 2, "cnew %i, 2", "add", 1, 9, False),
+    "uint_gt_0": (3, "cugtw %i, 0", "sub", 1, 9, True),
+    "uint_ge_0_wraps": (2, "cugew %i, 0", "sub", 1, 6, False),
+}
+
+IV_EDGE_IL = """
+export function l $f(w %x) {
+@start
+	%s =l copy 0
+	%g =l copy 0
+	%i =w copy %x
+@head
+	%c =w TEST
+	jnz %c, @guard, @done
+@guard
+	%g =l add %g, 1
+	%more =w cslel %g, STOP
+	jnz %more, @body, @done
+@body
+	%e =l EXT %i
+	%s =l add %s, %e
+	%i =w OP %i, STEP
+	jmp @head
+@done
+	ret %s
+}
+data $fmt = { b "%ld\\n", b 0 }
+export function w $main() {
+@start
+	%r =l call $f(w START)
+	call $printf(l $fmt, ..., l %r)
+	ret 0
+}
+"""
+
+
+@pytest.mark.parametrize("name", IV_EDGES)
+def test_iv_counters_near_the_ends_of_the_range(jitrun, tmp_path, name):
+    start, test, op, step, stop, widened = IV_EDGES[name]
+    ext = "extuw" if name.startswith("uint") else "extsw"
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(IV_EDGE_IL.replace("STOP", str(stop)).replace("STEP", str(step))
+                    .replace("START", str(start - 2**32 if start >= 2**31 else start))
+                    .replace("TEST", test).replace("EXT", ext).replace("OP", op))
+    s, i = 0, start
+    for _ in range(stop):
+        if not _holds(test, i):
+            break
+        s += i - 2**32 if ext == "extsw" and i >= 2**31 else i
+        i = (i + (step if op == "add" else -step)) % 2**32
+    for sel in ("none", "all", "iv"):
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stdout) == (0, f"{s}\n"), sel
+    stats = _iv_stats(run([jitrun, "--stats", "-S", prog]).stderr)
+    assert stats["widened"] == int(widened), stats
+
+
+def _holds(test, i):
+    """The IL test of IV_EDGE_IL on the 32 bits i (0 <= i < 2**32)."""
+    cc, bound = test.split()[0], int(test.split(", ")[1]) % 2**32
+
+    def signed(v):
+        return v - 2**32 if v >= 2**31 else v
+    return {"csltw": signed(i) < signed(bound), "csgtw": signed(i) > signed(bound),
+            "csgew": signed(i) >= signed(bound), "cnew": i != bound, "cultw": i < bound,
+            "cugtw": i > bound, "cugew": i >= bound}[cc]

@@ -62,7 +62,7 @@ def test_generated_programs_exercise_every_pass(tools, tmp_path):
     differential test of a pass that never fires would prove nothing."""
     jitrun, _ = tools
     total = {}
-    for seed in range(SEED0, SEED0 + 20):
+    for seed in range(SEED0, SEED0 + 40):
         prog = tmp_path / f"rand{seed}.ssa"
         prog.write_text(il_gen.generate(seed))
         r = run([jitrun, "--stats", "-S", prog])
@@ -71,5 +71,5 @@ def test_generated_programs_exercise_every_pass(tools, tmp_path):
             name, n = line.split()
             total[name] = total.get(name, 0) + int(n)
     assert set(total) == {"tre", "inlined", "extensions", "threaded", "branches", "compares", "sunk",
-                          "hoisted"}
+                          "hoisted", "widened", "reduced"}
     assert all(n >= 5 for n in total.values()), total

@@ -112,9 +112,9 @@ printstats(void)
 		return;
 	jit_stats(&st);
 	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\nthreaded %lu\n"
-		"branches %lu\ncompares %lu\nsunk %lu\nhoisted %lu\n",
+		"branches %lu\ncompares %lu\nsunk %lu\nhoisted %lu\nwidened %lu\nreduced %lu\n",
 		st.tre, st.inlined, st.extensions, st.threaded, st.branches, st.compares,
-		st.sunk, st.hoisted);
+		st.sunk, st.hoisted, st.widened, st.reduced);
 }
 
 static int

@@ -13,12 +13,13 @@ static const struct {
 	{"cmp", OPT_CMP},
 	{"sink", OPT_SINK},
 	{"licm", OPT_LICM},
+	{"iv", OPT_IV},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm";
+const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -131,6 +132,8 @@ opt_ssa(Fn *fn)
 		opt_ext(fn);
 	if (opt_passes & OPT_LICM)
 		opt_licm(fn);
+	if (opt_passes & OPT_IV)
+		opt_iv(fn);
 	if (opt_passes & OPT_SINK)
 		opt_sink(fn);
 	if (opt_passes & OPT_CMP)

@@ -22,6 +22,10 @@
  *	licm    loads that read the same memory on every iteration of a
  *	        loop that writes none of it move to the loop's preheader
  *	        (`i < p->len`; opt_licm.c)
+ *	iv      a 32-bit loop counter extended on every iteration gets a
+ *	        64-bit twin, and a multiplication by the counter becomes an
+ *	        induction variable of its own, stepped by an addition
+ *	        (opt_iv.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
@@ -30,8 +34,8 @@
  * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
  * GCM, which then work across the inlined code; thread and cmp's
  * branches after those, before if-conversion would turn the diamonds
- * of `&&` into selects (QBE_HOOK_GCM); ext, licm, sink and cmp's moves
- * after if-conversion (QBE_HOOK_SSA). The selection is
+ * of `&&` into selects (QBE_HOOK_GCM); ext, licm, iv, sink and cmp's
+ * moves after if-conversion (QBE_HOOK_SSA). The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
 #ifndef JIT_QBE_OPT_H
@@ -47,7 +51,9 @@ enum {
 	OPT_CMP = 1 << 4,
 	OPT_SINK = 1 << 5,
 	OPT_LICM = 1 << 6,
-	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_CMP | OPT_SINK | OPT_LICM,
+	OPT_IV = 1 << 7,
+	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_CMP | OPT_SINK | OPT_LICM
+		| OPT_IV,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -93,6 +99,7 @@ void opt_licm(struct Fn *fn);
 struct Dat;
 void opt_data(struct Dat *d);     /* every data item, as parsed (licm) */
 void opt_forget_data(void);
+void opt_iv(struct Fn *fn);
 void opt_forget(void);
 
 /* Helpers the passes share (opt.c). */

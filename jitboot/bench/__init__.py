@@ -32,7 +32,7 @@ build/bench.json:
                    qbe, aot_gcc_flags, image, emulated, why_not_kvm}
     kernel, host  one run each (summarize()):
       tsc_hz        TSC frequency the cycles convert with (0: unknown)
-      passes_on     the passes of jit_on ("tre,inline,ext,thread,cmp,sink": all)
+      passes_on     the passes of jit_on ("tre,inline,ext,thread,cmp,sink,licm,iv": all)
       programs      {NAME: {
           n, il_lines, result, jit_failed,
           aot_gcc_cycles, aot_qbe_cycles, jit_off_cycles, jit_on_cycles,
