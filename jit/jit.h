@@ -42,7 +42,8 @@ int jit_il_to_asm(const char *il, size_t len, const char *name,
  * (jit/passes/opt.h): "tre" (tail recursion with accumulators into
  * loops), "inline" (small functions of the same module, recursion
  * unrolled a few levels), "ext" (extensions folded into loads) and
- * "thread" (a jump to a branch on a known phi goes to its target). All are on unless the image recipe says
+ * "thread" (a jump to a branch on a known phi goes to its target) and
+ * "rotate" (loops tested at the bottom). All are on unless the image recipe says
  * otherwise ([features] jit_passes, in the kernel) or this is called.
  * spec is "all", "none" or comma-separated names ("tre,inline").
  * Applies to later compiles; returns 0, or -1 for an unknown name
@@ -62,6 +63,7 @@ struct jit_stats {
 	unsigned long inlined;  /* calls replaced by the callee (inline) */
 	unsigned long extensions; /* extensions folded into loads (ext) */
 	unsigned long threaded; /* jumps threaded past a known branch (thread) */
+	unsigned long rotated;  /* loop latches given the loop test (rotate) */
 };
 void jit_stats(struct jit_stats *st);
 

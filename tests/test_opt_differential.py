@@ -70,5 +70,5 @@ def test_generated_programs_exercise_every_pass(tools, tmp_path):
         for line in r.stderr.splitlines():
             name, n = line.split()
             total[name] = total.get(name, 0) + int(n)
-    assert set(total) == {"tre", "inlined", "extensions", "threaded"}
+    assert set(total) == {"tre", "inlined", "extensions", "threaded", "rotated"}
     assert all(n >= 5 for n in total.values()), total

@@ -99,6 +99,7 @@ printstats(void)
 	jit_stats(&st);
 	fprintf(stderr, "tre %lu\ninlined %lu\nextensions %lu\nthreaded %lu\n",
 		st.tre, st.inlined, st.extensions, st.threaded);
+	fprintf(stderr, "rotated %lu\n", st.rotated);
 }
 
 static int

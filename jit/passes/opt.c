@@ -10,12 +10,13 @@ static const struct {
 	{"inline", OPT_INLINE},
 	{"ext", OPT_EXT},
 	{"thread", OPT_THREAD},
+	{"rotate", OPT_ROTATE},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread";
+const char jit_pass_names[] = "tre,inline,ext,thread,rotate";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -97,12 +98,15 @@ opt_wants_module(void)
 }
 
 /* Tail recursion elimination runs before opt_remember(), so an
- * inlined recursive function brings its loop along. */
+ * inlined recursive function brings its loop along; rotation after
+ * it, so that loop is rotated too. */
 void
 opt_promoted(Fn *fn)
 {
 	if (opt_passes & OPT_TRE)
 		opt_tre(fn);
+	if (opt_passes & OPT_ROTATE)
+		opt_rotate(fn);
 }
 
 void
@@ -119,6 +123,13 @@ opt_ssa(Fn *fn)
 		opt_ext(fn);
 	if (opt_passes & OPT_THREAD)
 		opt_thread(fn);
+}
+
+void
+opt_linked(Fn *fn)
+{
+	if (opt_passes & OPT_ROTATE)
+		opt_rotlayout(fn);
 }
 
 int

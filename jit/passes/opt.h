@@ -12,11 +12,14 @@
  *	thread  a jump to a block that only branches on a phi, from a
  *	        predecessor giving it a constant, goes where the branch
  *	        would (`a && b` at -O0; opt_thread.c)
+ *	rotate  a loop tested at the top gets a copy of the test at the
+ *	        bottom instead of the jump back up; the test at the top
+ *	        stays as a guard run once (opt_rotate.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
- * before SSA construction (QBE_HOOK_PROMOTED), so it may assign a
- * temporary again and QBE's ssa pass builds the loop phis; inline in
+ * and rotate before SSA construction (QBE_HOOK_PROMOTED), so they may
+ * assign a temporary again and QBE's ssa pass builds the loop phis; inline in
  * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
  * GCM, which then work across the inlined code; ext and thread after those
  * (QBE_HOOK_SSA). The selection is
@@ -32,7 +35,8 @@ enum {
 	OPT_INLINE = 1 << 1,
 	OPT_EXT = 1 << 2,
 	OPT_THREAD = 1 << 3,
-	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD,
+	OPT_ROTATE = 1 << 4,
+	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_ROTATE,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -60,6 +64,7 @@ void opt_remember(struct Fn *fn); /* every function, at QBE_HOOK_MODULE */
 void opt_snapshot(void);          /* the module is parsed */
 void opt_module(struct Fn *fn);   /* QBE_HOOK_MODULE: run the passes */
 void opt_ssa(struct Fn *fn);      /* QBE_HOOK_SSA */
+void opt_linked(struct Fn *fn);   /* QBE_HOOK_LINKED */
 void opt_reset(void);             /* forget the module (after qbe_reset) */
 
 /* opt_tre.c, opt_inline.c */
@@ -67,6 +72,8 @@ void opt_tre(struct Fn *fn);
 void opt_inline(struct Fn *fn);
 void opt_ext(struct Fn *fn);
 void opt_thread(struct Fn *fn);
+void opt_rotate(struct Fn *fn);
+void opt_rotlayout(struct Fn *fn);
 void opt_forget(void);
 
 /* Helpers the passes share (opt.c). */

@@ -28,6 +28,7 @@ void (*qbe_hooks[QBE_NHOOK])(Fn *) = {
 	[QBE_HOOK_PROMOTED] = opt_promoted,
 	[QBE_HOOK_MODULE] = opt_module,
 	[QBE_HOOK_SSA] = opt_ssa,
+	[QBE_HOOK_LINKED] = opt_linked,
 };
 
 /* parse.c calls it (if set) at the end of the module, while the
@@ -58,6 +59,7 @@ static void hook_promoted(Fn *fn) { hook(QBE_HOOK_PROMOTED, fn); }
 static void hook_module(Fn *fn) { hook(QBE_HOOK_MODULE, fn); }
 static void hook_ssa(Fn *fn) { hook(QBE_HOOK_SSA, fn); }
 static void hook_isel(Fn *fn) { hook(QBE_HOOK_ISEL, fn); }
+static void hook_linked(Fn *fn) { hook(QBE_HOOK_LINKED, fn); }
 
 static void
 ifconv(Fn *fn)
@@ -108,6 +110,7 @@ static void (*const pipeline[])(Fn *) = {
 	hook_isel,
 	filllive, fillloop, fillcost, spill, rega, fillcfg, simpljmp, fillcfg,
 	linkblocks,
+	hook_linked,
 };
 
 enum { NPIPE = sizeof pipeline / sizeof pipeline[0] };
