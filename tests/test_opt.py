@@ -579,6 +579,24 @@ LOOPS = {
 	%r =l add %s, %x
 	ret %r
 """, lambda n: _in_phi(n), 0),
+    # not rotated: a loop entered in two places (irreducible), where
+    # neither block dominates the other, so no edge is a back edge
+    "irreducible": ("""
+@start
+	%i =l copy 0
+	%s =l copy 0
+	%odd =l and %n, 1
+	jnz %odd, @head, @side
+@head
+	%c =w csltl %i, %n
+	jnz %c, @side, @done
+@side
+	%s =l add %s, %i
+	%i =l add %i, 1
+	jmp @head
+@done
+	ret %s
+""", lambda n: sum(range(n)), 0),
 }
 LESS = """
 function w $less(l %a, l %b) {
@@ -647,3 +665,32 @@ def test_loop_rotation(jitrun, tmp_path, name):
         assert on and "jmp" not in on, on
     else:
         assert on == off
+
+
+def test_rotation_growth_is_bounded(jitrun, tmp_path):
+    """A function of many loops grows by at most 256 instructions: of 20
+    loops with headers of 16, the last 16 (inner and later loops first)
+    are rotated, the first 4 are not."""
+    head = "".join(f"\t%h{k} =l add %i, {k}\n" for k in range(15))
+    loops = "".join(f"""@head{j}
+{head}\t%c =w csltl %i, %n
+	jnz %c, @body{j}, @done{j}
+@body{j}
+	%s =l add %s, %h14
+	%i =l add %i, 1
+	jmp @head{j}
+@done{j}
+	%i =l copy 0
+""" for j in range(20))
+    fn = "function l $f(l %n) {\n@start\n\t%i =l copy 0\n\t%s =l copy 0\n" + loops + "\tret %s\n}"
+    prog = tmp_path / "many.ssa"
+    args = [0, 3, 9]
+    prog.write_text(_program(fn, args))
+    want = "".join(f"{20 * sum(i + 14 for i in range(a))}\n" for a in args)
+    for sel in ("none", "all"):
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", want), sel
+    r = run([jitrun, "--passes=rotate", "--stats", "-S", prog])
+    assert "rotated 16\n" in r.stderr, r.stderr
+    back = _backjumps(r.stdout, "f")
+    assert back.count("jmp") == 4 and len(back) == 20, back
