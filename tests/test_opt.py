@@ -694,3 +694,44 @@ def test_rotation_growth_is_bounded(jitrun, tmp_path):
     assert "rotated 16\n" in r.stderr, r.stderr
     back = _backjumps(r.stdout, "f")
     assert back.count("jmp") == 4 and len(back) == 20, back
+
+
+NESTED_C = r"""
+#include <stdio.h>
+static double tab[16];
+static double pairs(const double *a, int n)
+{
+	double s = 0;
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			s += a[i] * a[j];
+	return s;
+}
+int main(void)
+{
+	for (int i = 0; i < 16; i++)
+		tab[i] = i * 0.5;
+	printf("%g %g\n", pairs(tab, 16), pairs(tab, 0));
+	return 0;
+}
+"""
+
+
+def test_rotated_nest_of_naive_c(jitrun, tmp_path):
+    """C at -O0: both loops of the nest are rotated and go back up by a
+    conditional branch; the inner loop's guard, where GCM hoists the
+    address of a[i] behind the compare, still branches on the compare's
+    flags (no setcc, extension and second test)."""
+    from jitboot import llvm
+    src = tmp_path / "nest.c"
+    src.write_text(NESTED_C)
+    prog = tmp_path / "nest.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    for sel in ("none", "all"):
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == "1645 0\n", sel
+    r = run([jitrun, "--stats", "-S", prog])
+    stats = dict(line.split() for line in r.stderr.splitlines())
+    assert int(stats["rotated"]) >= 3, stats   # main's loop too
+    back = _backjumps(r.stdout, "pairs")
+    assert len(back) == 2 and "jmp" not in back, back
+    assert not re.search(r"\tset\w+ ", _body(r.stdout, "pairs"))

@@ -123,6 +123,8 @@ opt_ssa(Fn *fn)
 		opt_ext(fn);
 	if (opt_passes & OPT_THREAD)
 		opt_thread(fn);
+	if (opt_passes & OPT_ROTATE)
+		opt_rotcmp(fn);
 }
 
 void

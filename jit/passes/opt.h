@@ -73,6 +73,7 @@ void opt_inline(struct Fn *fn);
 void opt_ext(struct Fn *fn);
 void opt_thread(struct Fn *fn);
 void opt_rotate(struct Fn *fn);
+void opt_rotcmp(struct Fn *fn);
 void opt_rotlayout(struct Fn *fn);
 void opt_forget(void);
 

@@ -48,7 +48,12 @@
  * through to their common target, the colder one pays the jump. A
  * loop with two latches (a `continue`) or an exit in the middle still
  * has a latch whose targets are both elsewhere: its branch is written
- * so the trip back up is the taken conditional one, not a jump. */
+ * so the trip back up is the taken conditional one, not a jump.
+ *
+ * The guard also becomes the block GCM hoists loop-invariant work into,
+ * behind the guard's compare, which would then be computed as a value
+ * and tested again: opt_rotcmp() moves such compares down to their jnz
+ * (QBE_HOOK_SSA). */
 #include "all.h"
 #include "opt.h"
 
@@ -209,6 +214,40 @@ opt_rotate(Fn *fn)
 		fillcfg(fn);
 		filluse(fn);
 	}
+}
+
+/* The test of a guard: GCM hoists what the loop's body computes from
+ * values fixed before the loop into the block that dominates the loop,
+ * which after rotation is the guard, after its compare. amd64 isel
+ * fuses a compare with its jnz only when no instruction setting flags
+ * comes between them, and would compute the compare's value with
+ * setcc, extend it and test it again. Moving the compare down to the
+ * jnz is safe in SSA form when the jnz is its only use: its arguments
+ * are defined before it and keep their values. Runs at QBE_HOOK_SSA. */
+void
+opt_rotcmp(Fn *fn)
+{
+	Blk *b;
+	Ins *i, c;
+	Tmp *t;
+	int k, cc, moved;
+
+	moved = 0;
+	for (b=fn->start; b; b=b->link) {
+		if (b->jmp.type != Jjnz || rtype(b->jmp.arg) != RTmp)
+			continue;
+		t = &fn->tmp[b->jmp.arg.val];
+		i = t->def;
+		if (t->nuse != 1 || t->bid != b->id || !i
+		|| i == &b->ins[b->nins-1] || !iscmp(i->op, &k, &cc))
+			continue;
+		c = *i;
+		memmove(i, i+1, (&b->ins[b->nins] - (i+1)) * sizeof *i);
+		b->ins[b->nins-1] = c;
+		moved = 1;
+	}
+	if (moved)
+		filluse(fn);
 }
 
 /* May x leave its place between b and y = x->link, for the end of
