@@ -172,6 +172,16 @@ opt_params(Fn *fn)
 }
 
 void
+opt_addarg(Phi *p, Blk *b, Ref r)
+{
+	vgrow(&p->arg, p->narg + 1);
+	vgrow(&p->blk, p->narg + 1);
+	p->arg[p->narg] = r;
+	p->blk[p->narg] = b;
+	p->narg++;
+}
+
+void
 opt_setins(Blk *b, Ins *v, uint n)
 {
 	Ins *ins;

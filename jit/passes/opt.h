@@ -22,7 +22,9 @@
  * assign a temporary again and QBE's ssa pass builds the loop phis; inline in
  * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
  * GCM, which then work across the inlined code; ext and thread after those
- * (QBE_HOOK_SSA). The selection is
+ * (QBE_HOOK_SSA), with rotate's compares moved down to their branch;
+ * rotate's block order once registers are allocated (QBE_HOOK_LINKED).
+ * The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
 #ifndef JIT_QBE_OPT_H
@@ -89,5 +91,9 @@ int opt_callargs(struct Blk *b, unsigned ci);
 int opt_params(struct Fn *fn);
 /* Replace b's instructions with v[0..n). */
 void opt_setins(struct Blk *b, struct Ins *v, unsigned n);
+/* Give phi p the argument r for the edge from b. */
+struct Phi;
+struct Ref;
+void opt_addarg(struct Phi *p, struct Blk *b, struct Ref r);
 
 #endif

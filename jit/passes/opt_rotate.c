@@ -122,16 +122,6 @@ markloop(Blk *h, Blk *l, uint *inloop, Blk **stk)
 	}
 }
 
-static void
-addarg(Phi *p, Blk *b, Ref r)
-{
-	vgrow(&p->arg, p->narg + 1);
-	vgrow(&p->blk, p->narg + 1);
-	p->arg[p->narg] = r;
-	p->blk[p->narg] = b;
-	p->narg++;
-}
-
 /* l ends `jmp @h`: it takes h's instructions and branch. */
 static void
 rotate(Blk *h, Blk *l, int size)
@@ -156,7 +146,7 @@ rotate(Blk *h, Blk *l, int size)
 	s[1] = h->s2;
 	for (k=0; k<2; k++)
 		for (p=s[k]->phi; p; p=p->link)
-			addarg(p, l, phiarg(p, h));
+			opt_addarg(p, l, phiarg(p, h));
 }
 
 /* Rotate the loop headed by h; returns the latches rotated. */

@@ -32,16 +32,6 @@ droparg(Phi *p, Blk *b)
 		}
 }
 
-static void
-addarg(Phi *p, Blk *b, Ref r)
-{
-	vgrow(&p->arg, p->narg + 1);
-	vgrow(&p->blk, p->narg + 1);
-	p->arg[p->narg] = r;
-	p->blk[p->narg] = b;
-	p->narg++;
-}
-
 /* The block the branch of j goes to when its phi is c. */
 static Blk *
 dest(Fn *fn, Blk *j, Ref c)
@@ -103,7 +93,7 @@ thread(Fn *fn, Blk *j)
 			continue;
 		}
 		for (q=t->phi; q; q=q->link)
-			addarg(q, pb, phiarg(q, j));
+			opt_addarg(q, pb, phiarg(q, j));
 		*e = t;
 		droparg(p, pb);  /* moves the last argument to n */
 		left--;
