@@ -557,6 +557,24 @@ LOOPS = {
 @done
 	ret %s
 """, lambda n: sum(i + 15 for i in range(n)), 0),
+    # not rotated: the header computes from two variables (`i + m <= n`),
+    # a value GVN would share with a body computing it again
+    "two_variable_header": ("""
+@start
+	%i =l copy 0
+	%s =l copy 0
+@head
+	%e =l add %i, %n
+	%c =w csltl %e, 60
+	jnz %c, @body, @done
+@body
+	%t =l add %i, %n
+	%s =l add %s, %t
+	%i =l add %i, 1
+	jmp @head
+@done
+	ret %s
+""", lambda n: sum(i + n for i in range(max(60 - n, 0))), 0),
     # not rotated: a value of the header is used by a phi (QBE's SSA
     # construction takes such a temporary to have one definition)
     "header_value_in_phi": ("""

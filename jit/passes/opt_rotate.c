@@ -29,8 +29,9 @@
  *	  before the loop (one of @head's own is excluded above), which
  *	  reaches the latch, a block @head dominates.
  * Only profitable shapes are rotated: a header of at most MaxIns
- * instructions and no call (a copied call would be paid in size for a
- * jump's worth of time), whose jnz has one target in the loop and one
+ * instructions, no call (a copied call would be paid in size for a
+ * jump's worth of time) and no operation on two temporaries but
+ * compares (see hsize()), whose jnz has one target in the loop and one
  * outside (a test that only chooses between two paths of the body,
  * say the left side of `&&`, is left alone), reached back by a latch
  * through a back edge: a retreating edge into a block that does not
@@ -69,14 +70,18 @@ skipped(Ins *i)
 }
 
 /* Instructions of h worth copying, or -1 when h must not be copied:
- * a call, a temporary a phi uses, or too many instructions. */
+ * a call, a temporary a phi uses, too many instructions, or one of two
+ * temporaries other than a compare (`i + m`; a store too): GVN shares
+ * such a value of the top-tested header with the body computing it
+ * again (horspool's `t[i + m - 1]` after `i + m <= n`), and the copy
+ * at the bottom, of the next trip's i, would not share it. */
 static int
 hsize(Fn *fn, Blk *h)
 {
 	Ins *i;
 	Tmp *t;
 	Use *u;
-	int n;
+	int n, k, c;
 
 	n = 0;
 	for (i=h->ins; i<&h->ins[h->nins]; i++) {
@@ -84,6 +89,9 @@ hsize(Fn *fn, Blk *h)
 			continue;
 		if (i->op == Ocall || isarg(i->op) || ispar(i->op)
 		|| isalloc(i->op) || i->op == Ovastart)
+			return -1;
+		if (!iscmp(i->op, &k, &c) && !isload(i->op)
+		&& rtype(i->arg[0]) == RTmp && rtype(i->arg[1]) == RTmp)
 			return -1;
 		if (rtype(i->to) == RTmp) {
 			t = &fn->tmp[i->to.val];
