@@ -86,8 +86,10 @@ int jit_il_to_asm(const char *il, size_t len, const char *name,
  * unrolled a few levels), "ext" (extensions folded into loads),
  * "thread" (a jump to a branch on a known phi goes to its target),
  * "cmp" (compares kept next to the branches using them, so they fuse),
- * "sink" (computations moved into the branch that uses them) and
- * "licm" (loop-invariant loads moved out of loops).
+ * "sink" (computations moved into the branch that uses them),
+ * "licm" (loop-invariant loads moved out of loops), "iv" (32-bit
+ * counters widened, multiplications by a counter reduced) and
+ * "rotate" (loops tested at the bottom).
  * All are on unless the image recipe says
  * otherwise ([features] jit_passes, in the kernel) or this is called.
  * spec is "all", "none" or comma-separated names ("tre,inline").
@@ -114,6 +116,7 @@ struct jit_stats {
 	unsigned long hoisted;  /* loop-invariant loads moved out of loops (licm) */
 	unsigned long widened;  /* 32-bit counters given a 64-bit twin (iv) */
 	unsigned long reduced;  /* multiplications made induction variables (iv) */
+	unsigned long rotated;  /* loop latches given the loop test (rotate) */
 };
 void jit_stats(struct jit_stats *st);
 

@@ -206,20 +206,58 @@ class _Fn:
         self.block(done)
 
     def loop(self, depth: str, budget: int) -> None:
+        """A counted loop tested at the top, the shape loop rotation looks
+        for: sometimes with more work in the header (a value the body and
+        the code after the loop read, or a helper call, which keeps the
+        loop as it is), a `continue` (a second latch) and a `break` into
+        a join whose phi takes a value from the header."""
+        r = self.rng
         i, head, body, done = self.tmp(), self.label("loop"), self.label("body"), self.label("done")
         self.emit(f"{i} =l copy 0")
         self.emit(f"jmp {head}")
         self.block(head)
+        hv = None
+        if r.random() < 0.4:
+            hv = self.tmp()
+            if self.helpers and r.random() < 0.3:
+                self.emit(f"{hv} =l call ${r.choice(self.helpers)}(l {i}, l {self.value()})")
+            else:
+                self.emit(f"{hv} =l {r.choice(BINOPS)} {i}, {self.value()}")
         c = self.tmp()
-        self.emit(f"{c} =w csltl {i}, {self.rng.randrange(1, 6)}")
+        self.emit(f"{c} =w csltl {i}, {r.randrange(1, 6)}")
         self.emit(f"jnz {c}, {body}, {done}")
         self.block(body)
         outer, self.inloop = self.inloop, True
+        brk = None
+        if r.random() < 0.3:
+            b, more = self.tmp(), self.label("more")
+            self.emit(f"{b} =w {r.choice(CMPS)} {self.value()}, {self.value()}")
+            brk = (self.cur, self.expr() if r.random() < 0.5 else str(r.randrange(9)))
+            self.emit(f"jnz {b}, {done}, {more}")
+            self.block(more)
+        if r.random() < 0.3:
+            b, latch, more = self.tmp(), self.label("next"), self.label("more")
+            self.emit(f"{b} =w {r.choice(CMPS)} {self.value()}, {self.value()}")
+            self.emit(f"jnz {b}, {latch}, {more}")
+            self.block(latch)
+            self.emit(f"{i} =l add {i}, 1")
+            self.emit(f"jmp {head}")
+            self.block(more)
         self.stmt(depth, budget)
         self.inloop = outer
         self.emit(f"{i} =l add {i}, 1")
         self.emit(f"jmp {head}")
         self.block(done)
+        dst = self.rng.choice(self.vars[self.nparams:] or self.vars)
+        if brk:
+            # the header's own value (defined there, used by a phi: the
+            # loop stays unrotated) or a constant
+            fromhead = hv if hv and r.random() < 0.5 else str(r.randrange(-3, 9))
+            m = self.tmp()
+            self.emit(f"{m} =l phi {head} {fromhead}, {brk[0]} {brk[1]}")
+            self.emit(f"{dst} =l xor {dst}, {m}")
+        if hv:
+            self.emit(f"{dst} =l add {dst}, {hv}")
 
     def address(self, base: str, words: list[int]) -> str:
         """A fixed address in $mem, of a word read before when there is

@@ -14,12 +14,13 @@ static const struct {
 	{"sink", OPT_SINK},
 	{"licm", OPT_LICM},
 	{"iv", OPT_IV},
+	{"rotate", OPT_ROTATE},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv";
+const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -101,12 +102,15 @@ opt_wants_module(void)
 }
 
 /* Tail recursion elimination runs before opt_remember(), so an
- * inlined recursive function brings its loop along. */
+ * inlined recursive function brings its loop along; rotation after
+ * it, so that loop is rotated too. */
 void
 opt_promoted(Fn *fn)
 {
 	if (opt_passes & OPT_TRE)
 		opt_tre(fn);
+	if (opt_passes & OPT_ROTATE)
+		opt_rotate(fn);
 }
 
 void
@@ -138,6 +142,15 @@ opt_ssa(Fn *fn)
 		opt_sink(fn);
 	if (opt_passes & OPT_CMP)
 		opt_cmp(fn);
+	if (opt_passes & OPT_ROTATE)
+		opt_rotcmp(fn);
+}
+
+void
+opt_linked(Fn *fn)
+{
+	if (opt_passes & OPT_ROTATE)
+		opt_rotlayout(fn);
 }
 
 int

@@ -26,16 +26,22 @@
  *	        64-bit twin, and a multiplication by the counter becomes an
  *	        induction variable of its own, stepped by an addition
  *	        (opt_iv.c)
+ *	rotate  a loop tested at the top gets a copy of the test at the
+ *	        bottom instead of the jump back up; the test at the top
+ *	        stays as a guard run once (opt_rotate.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
- * before SSA construction (QBE_HOOK_PROMOTED), so it may assign a
- * temporary again and QBE's ssa pass builds the loop phis; inline in
+ * and rotate before SSA construction (QBE_HOOK_PROMOTED), so they may
+ * assign a temporary again and QBE's ssa pass builds the loop phis; inline in
  * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
  * GCM, which then work across the inlined code; thread and cmp's
  * branches after those, before if-conversion would turn the diamonds
- * of `&&` into selects (QBE_HOOK_GCM); ext, licm, iv, sink and cmp's
- * moves after if-conversion (QBE_HOOK_SSA). The selection is
+ * of `&&` into selects (QBE_HOOK_GCM); ext, licm, iv, sink, cmp's moves
+ * and rotate's compares moved down to their branch after if-conversion
+ * (QBE_HOOK_SSA); rotate's block order once registers are allocated
+ * (QBE_HOOK_LINKED). Rotation itself runs before SSA construction, after
+ * tre (QBE_HOOK_PROMOTED). The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
 #ifndef JIT_QBE_OPT_H
@@ -52,8 +58,9 @@ enum {
 	OPT_SINK = 1 << 5,
 	OPT_LICM = 1 << 6,
 	OPT_IV = 1 << 7,
+	OPT_ROTATE = 1 << 8,
 	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_CMP | OPT_SINK | OPT_LICM
-		| OPT_IV,
+		| OPT_IV | OPT_ROTATE,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -85,6 +92,7 @@ void opt_snapshot(void);          /* the module is parsed */
 void opt_module(struct Fn *fn);   /* QBE_HOOK_MODULE: run the passes */
 void opt_gcm(struct Fn *fn);      /* QBE_HOOK_GCM */
 void opt_ssa(struct Fn *fn);      /* QBE_HOOK_SSA */
+void opt_linked(struct Fn *fn);   /* QBE_HOOK_LINKED */
 void opt_reset(void);             /* forget the module (after qbe_reset) */
 
 /* opt_tre.c, opt_inline.c */
@@ -100,6 +108,9 @@ struct Dat;
 void opt_data(struct Dat *d);     /* every data item, as parsed (licm) */
 void opt_forget_data(void);
 void opt_iv(struct Fn *fn);
+void opt_rotate(struct Fn *fn);
+void opt_rotcmp(struct Fn *fn);
+void opt_rotlayout(struct Fn *fn);
 void opt_forget(void);
 
 /* Helpers the passes share (opt.c). */

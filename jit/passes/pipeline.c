@@ -29,6 +29,7 @@ void (*qbe_hooks[QBE_NHOOK])(Fn *) = {
 	[QBE_HOOK_MODULE] = opt_module,
 	[QBE_HOOK_GCM] = opt_gcm,
 	[QBE_HOOK_SSA] = opt_ssa,
+	[QBE_HOOK_LINKED] = opt_linked,
 };
 
 /* parse.c calls it (if set) at the end of the module, while the
@@ -60,6 +61,7 @@ static void hook_module(Fn *fn) { hook(QBE_HOOK_MODULE, fn); }
 static void hook_gcm(Fn *fn) { hook(QBE_HOOK_GCM, fn); }
 static void hook_ssa(Fn *fn) { hook(QBE_HOOK_SSA, fn); }
 static void hook_isel(Fn *fn) { hook(QBE_HOOK_ISEL, fn); }
+static void hook_linked(Fn *fn) { hook(QBE_HOOK_LINKED, fn); }
 
 static void
 ifconv(Fn *fn)
@@ -112,6 +114,7 @@ static void (*const pipeline[])(Fn *) = {
 	hook_isel,
 	filllive, fillloop, fillcost, spill, rega, fillcfg, simpljmp, fillcfg,
 	linkblocks,
+	hook_linked,
 };
 
 enum { NPIPE = sizeof pipeline / sizeof pipeline[0] };

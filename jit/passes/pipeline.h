@@ -21,6 +21,9 @@ enum {
 	QBE_HOOK_SSA,     /* SSA after GVN, GCM and if-conversion */
 	QBE_HOOK_ISEL,    /* amd64 instructions, before liveness, spilling
 	                   * and register allocation */
+	QBE_HOOK_LINKED,  /* registers allocated, blocks linked in the
+	                   * order they are emitted (->link); a hook may
+	                   * change that order, not the ids or the cfg */
 	QBE_NHOOK,
 };
 extern void (*qbe_hooks[QBE_NHOOK])(struct Fn *);
