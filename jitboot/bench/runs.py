@@ -163,9 +163,12 @@ def run_kernel(image: "Image") -> KernelRun:
     if not tests:
         raise JitbootError(f"{toolchain.rel(image.recipe.path)}: [run] tests lists neither "
                            f"{' nor '.join(KTESTS)}: nothing to benchmark")
-    serial = image.log_dir / "bench" / "serial.log"
-    serial.unlink(missing_ok=True)     # the watcher must not see an old run
-    watch = _FirstLine(serial, b"KTAP version 1")
+    # the run's own log directory is made by runner.boot, which points
+    # logs/bench/latest at it: the watcher follows that link, removed
+    # first so it cannot see an old run
+    latest = image.log_dir / "bench" / "latest"
+    latest.unlink(missing_ok=True)
+    watch = _FirstLine(latest / "serial.log", b"KTAP version 1")
     watch.start()
     try:
         result = runner.boot(image, "kernel", tag="bench")
