@@ -1029,7 +1029,9 @@ def test_iv_on_naive_c_counters(jitrun, tmp_path, name):
     r = run([jitrun, "--stats", "-S", prog])
     stats = _iv_stats(r.stderr)
     assert (stats["widened"] > 0, stats["reduced"] > 0) == (widened, reduced), stats
-    on, off = _body(r.stdout, "f"), _body(run([jitrun, "--passes=none", "-S", prog]).stdout, "f")
+    # against all the other passes: rotate reshapes the loop either way
+    noiv = ",".join(p for p in JIT_PASSES if p != "iv")
+    on, off = _body(r.stdout, "f"), _body(run([jitrun, f"--passes={noiv}", "-S", prog]).stdout, "f")
     if widened:  # the extension (movslq, or movl for unsigned) left the loop
         assert re.search(r"movslq|movl %", _iv_loop(off)) and not re.search(r"movslq|movl %", _iv_loop(on)), on
     if reduced:
@@ -1123,6 +1125,143 @@ def _holds(test, i):
     return {"csltw": signed(i) < signed(bound), "csgtw": signed(i) > signed(bound),
             "csgew": signed(i) >= signed(bound), "cnew": i != bound, "cultw": i < bound,
             "cugtw": i > bound, "cugew": i >= bound}[cc]
+
+
+# Loops rotate turns into a guard and a bottom-tested loop (the latch
+# tests i + 1, not i): iv must still widen their counters, its proof then
+# resting on the guard for the start and on the latch for the rest.
+# name -> (f, f's call in main, the sum), as in IV_C.
+IV_ROTATED_C = {
+    "for_up": ("long f(const long *a, int n) { long s = 0;"
+               " for (int i = 0; i < n; i++) s += a[i]; return s; }", "f(a, n)",
+               lambda a: sum(a)),
+    "while_from_param": ("long f(const long *a, int k, int n) { long s = 0; int i = k;"
+                         " while (i < n) { s += a[i]; i++; } return s; }", "f(a, 10, n)",
+                         lambda a: sum(a[10:])),
+    "for_down": ("long f(const long *a, int n) { long s = 0;"
+                 " for (int i = n - 1; i > 4; i--) s += a[i]; return s; }", "f(a, n)",
+                 lambda a: sum(a[5:])),
+    "unsigned_up": ("long f(const long *a, unsigned n) { long s = 0;"
+                    " for (unsigned i = 3; i < n; i++) s += a[i]; return s; }", "f(a, n)",
+                    lambda a: sum(a[3:])),
+}
+
+
+@pytest.mark.parametrize("name", IV_ROTATED_C)
+def test_iv_widens_rotated_loops(jitrun, tmp_path, name):
+    from jitboot import llvm
+    fn, call, expected = IV_ROTATED_C[name]
+    src = tmp_path / f"{name}.c"
+    src.write_text(IV_MAIN % (fn, call))
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    want = f"{expected([i * 7 - 100 for i in range(300)])}\n"
+    for sel in ("none", "all", "iv", "rotate", "rotate,iv"):
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    r = run([jitrun, "--stats", "-S", prog])
+    stats = _iv_stats(r.stderr)
+    assert stats["rotated"] > 0 and stats["widened"] > 0, stats
+    on = _body(r.stdout, "f")
+    noiv = _body(run([jitrun, "--passes=" + ",".join(p for p in JIT_PASSES if p != "iv"), "-S", prog]).stdout, "f")
+    assert re.search(r"movslq|movl %", _iv_loop(noiv)) and not re.search(r"movslq|movl %", _iv_loop(on)), on
+    assert _iv_loop(on).count("\n\t") < _iv_loop(noiv).count("\n\t")
+
+
+# Rotated loops in IL near the ends of the range: $f(x, n) sums its
+# counter extended to 64 bits, for at most `stop` iterations, in the
+# shape rotate leaves (a guard, the latch testing the incremented
+# counter). name -> (start, n, guard, latch test, op, step, stop,
+# widened). The guard must bound the start by the latch's own test: a
+# `<=` guard lets INT_MAX in, whose increment wraps and still passes
+# `< n`; no guard at all, a `!=` test, a signed guard for an unsigned
+# counter, a step of 2 past INT_MAX: the 32-bit counter wraps and a
+# 64-bit twin would give another sum.
+IV_ROTATED_EDGES = {
+    "lt_guarded": (2**31 - 4, 2**31 - 1, "csltw %i, %n", "csltw %i, %n", "add", 1, 9, True),
+    "lt_guard_negated": (2**31 - 4, 2**31 - 1, "csgew %i, %n", "csltw %i, %n", "add", 1, 9, True),
+    "gt_guarded": (-2**31 + 3, -2**31, "csgtw %i, %n", "csgtw %i, %n", "sub", 1, 9, True),
+    "ult_guarded": (2**32 - 4, 2**32 - 1, "cultw %i, %n", "cultw %i, %n", "add", 1, 9, True),
+    "le_guard_wraps": (2**31 - 1, 2**31 - 1, "cslew %i, %n", "csltw %i, %n", "add", 1, 4, False),
+    "no_guard_wraps": (2**31 - 1, 2**31 - 1, None, "csltw %i, %n", "add", 1, 4, False),
+    "ne_wraps": (2**31 - 2, -2**31 + 2, "cnew %i, %n", "cnew %i, %n", "add", 1, 9, False),
+    "signed_guard_unsigned_wraps": (2**32 - 1, 5, "csltw %i, %n", "cultw %i, %n", "add", 1, 9, False),
+    "step2_wraps": (2**31 - 3, 2**31 - 1, "csltw %i, %n", "csltw %i, %n", "add", 2, 4, False),
+}
+
+IV_ROTATED_IL = """
+export function l $f(w %x, w %n) {
+@start
+	%s =l copy 0
+	%g =l copy 0
+	%i =w copy %x
+GUARD
+@body
+	%e =l EXT %i
+	%s =l add %s, %e
+	%g =l add %g, 1
+	%more =w csltl %g, STOP
+	jnz %more, @latch, @done
+@latch
+	%i =w OP %i, STEP
+	%c =w TEST
+	jnz %c, @body, @done
+@done
+	ret %s
+}
+data $fmt = { b "%ld\\n", b 0 }
+export function w $main() {
+@start
+	%r =l call $f(w START, w N)
+	call $printf(l $fmt, ..., l %r)
+	ret 0
+}
+"""
+
+
+@pytest.mark.parametrize("name", IV_ROTATED_EDGES)
+def test_iv_rotated_counters_near_the_ends_of_the_range(jitrun, tmp_path, name):
+    start, n, guard, test, op, step, stop, widened = IV_ROTATED_EDGES[name]
+    ext = "extuw" if test.startswith("cu") else "extsw"
+    if guard is None:
+        gil = "\tjmp @body"
+    elif guard.startswith("csge"):  # the loop on the false side
+        gil = f"\t%c0 =w {guard}\n\tjnz %c0, @done, @body"
+    else:
+        gil = f"\t%c0 =w {guard}\n\tjnz %c0, @body, @done"
+
+    def w(v):
+        return str(v - 2**32 if v >= 2**31 else v)
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(IV_ROTATED_IL.replace("GUARD", gil).replace("STOP", str(stop))
+                    .replace("STEP", str(step)).replace("START", w(start % 2**32))
+                    .replace("N", w(n % 2**32)).replace("TEST", test).replace("EXT", ext)
+                    .replace("OP", op))
+    i, bound = start % 2**32, n % 2**32
+    s = 0
+    if guard is None or _holds2(guard, i, bound) != guard.startswith("csge"):
+        for g in range(1, stop + 1):
+            s += i - 2**32 if ext == "extsw" and i >= 2**31 else i
+            if g >= stop:
+                break
+            i = (i + (step if op == "add" else -step)) % 2**32
+            if not _holds2(test, i, bound):
+                break
+    for sel in ("none", "all", "iv"):
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stdout) == (0, f"{s}\n"), sel
+    stats = _iv_stats(run([jitrun, "--passes=iv", "--stats", "-S", prog]).stderr)
+    assert stats["widened"] == int(widened), stats
+    stats = _iv_stats(run([jitrun, "--stats", "-S", prog]).stderr)
+    assert (stats["widened"] > 0) == widened, stats
+
+
+def _holds2(test, i, bound):
+    """`cc %i, %n` on the 32 bits i and bound."""
+    def signed(v):
+        return v - 2**32 if v >= 2**31 else v
+    return {"csltw": signed(i) < signed(bound), "cslew": signed(i) <= signed(bound),
+            "csgtw": signed(i) > signed(bound), "csgew": signed(i) >= signed(bound),
+            "cnew": i != bound, "cultw": i < bound}[test.split()[0]]
 
 
 # Loops for the rotation pass: (function $f(l %n) returning l, what it

@@ -45,7 +45,10 @@
  * extuw or an unsigned one for extsw. An extension of the increment
  * x_k + c is I_k + c where S dominates it: reaching it, iteration k
  * went through S (a path from the header avoiding S would avoid it on
- * the first iteration too), so x_k + c did not wrap either.
+ * the first iteration too), so x_k + c did not wrap either. Loops
+ * tested at the bottom (rotate's: the latch tests x_k + c, a guard
+ * tests the start before the loop) have no such test of x: rotated()
+ * proves them from the latch's test and the guard.
  *
  * Strength reduction. A value v = a*i + b computed in the loop from a
  * basic induction variable i through add, sub, mul and shl by loop
@@ -452,6 +455,121 @@ proved(Fn *fn, Loop *l, Iv *iv, int sign)
 	return 0;
 }
 
+/* The compare of b's jnz, if b computes it: with x on the left, its
+ * other operand in *n and its predicate on b's s1 side in *cc. */
+static int
+jnzcmp(Fn *fn, Blk *b, Ref x, Ref *n, int *cc)
+{
+	Ins *i;
+	int k;
+
+	if (b->jmp.type != Jjnz || b->s1 == b->s2 || rtype(b->jmp.arg) != RTmp)
+		return 0;
+	for (i=&b->ins[b->nins]; i-->b->ins;)
+		if (req(i->to, b->jmp.arg))
+			break;
+	if (i < b->ins || !iscmp(i->op, &k, cc) || k != Kw
+	|| req(i->arg[0], i->arg[1]))
+		return 0;
+	if (req(i->arg[0], x))
+		*n = i->arg[1];
+	else if (req(i->arg[1], x)) {
+		*n = i->arg[0];
+		*cc = swapped[*cc];
+	} else
+		return 0;
+	return 1;
+}
+
+/* The loops rotate makes are tested at the bottom,
+ *	@guard  jnz (start cc n), @pre, @out
+ *	@hd     %i =w phi @pre start, @latch %i1
+ *	        ...
+ *	@latch  %i1 =w add %i, c
+ *	        jnz (%i1 cc n), @hd, @out
+ * with no test of i itself, so proved() finds nothing. Here the value
+ * tested is the next one: the back edge is taken only when x_{k+1}
+ * cc n held, and the guard, run before every entry, held for x_0 =
+ * start. So every x_k the loop sees satisfies P, and when nowrap()
+ * accepts P for the step, every x_k + c stays in range: no increment
+ * in the loop wraps, completed or not, and the twins are exact for i
+ * and for its increment everywhere (the header, dominating every use
+ * of either, is what we return as S). We ask for:
+ * - the header's only back edge comes from T, whose jnz on the side
+ *   of the header tests `inc cc n` computed in T itself (a compare
+ *   from another block may be one of an earlier increment, if an
+ *   inner cycle runs the increment again after it), n invariant;
+ * - x_0 = start bounded: a constant with start + c in range, or a
+ *   block G outside the loop, at most a few immediate dominators up
+ *   from pre, whose jnz tests `start cc n` in G, with the same
+ *   predicate and the same n, on a side whose successor S has G as
+ *   its only predecessor and dominates every entry of the header, or
+ *   that is the header itself entered from G alone (rotate jumps from
+ *   the guard straight into the loop when it needs no preheader).
+ *   start and n are then the values G tested: each entry comes from
+ *   the last time S ran, and neither could be redefined since (a path
+ *   from S to an entry through the definition of n, which dominates
+ *   G, would give a path to the entry avoiding S).
+ * `!=` and a predicate of the other signedness are refused by
+ * nowrap(), as for the top-tested loops. */
+static Blk *
+rotated(Fn *fn, Loop *l, Iv *iv, int sign)
+{
+	Blk *t, *g, *s, *b;
+	Ref n, gn;
+	int64_t v, lo, hi;
+	uint a, d;
+	int cc, gcc;
+
+	t = 0;
+	for (a=0; a<l->hd->npred; a++) {
+		b = l->hd->pred[a];
+		if (!l->in[b->id])
+			continue;
+		if (t && t != b)
+			return 0;
+		t = b;
+	}
+	if (!t || !jnzcmp(fn, t, iv->inc, &n, &cc) || !invariant(fn, l, n))
+		return 0;
+	if (t->s2 == l->hd)
+		cc = negated[cc];
+	else if (t->s1 != l->hd)
+		return 0;
+	if (!nowrap(fn, cc, n, iv->step, sign))
+		return 0;
+	if (isconbits(fn, iv->start, &v)) {
+		lo = sign ? INT32_MIN : 0;
+		hi = sign ? INT32_MAX : UINT32_MAX;
+		v = sign ? (int64_t)(int32_t)v : (int64_t)(uint32_t)v;
+		if (v + iv->step >= lo && v + iv->step <= hi)
+			return l->hd;
+	}
+	for (g=l->pre, d=0; g && d<4; g=g->idom, d++) {
+		if (l->in[g->id] || !jnzcmp(fn, g, iv->start, &gn, &gcc)
+		|| !req(gn, n))
+			continue;
+		s = 0;
+		if (gcc == cc)
+			s = g->s1;
+		else if (negated[gcc] == cc)
+			s = g->s2;
+		if (!s)
+			continue;
+		for (a=0; a<l->hd->npred; a++) {
+			b = l->hd->pred[a];
+			if (l->in[b->id])
+				continue;
+			if (s == l->hd ? b != g
+			: s->npred != 1 || s->pred[0] != g || l->in[s->id] || !dom(s, b))
+				break;
+		}
+		if (a == l->hd->npred)
+			return l->hd;
+	}
+	return 0;
+}
+
 static int
 isextw(Ins *i, int sign)
 {
@@ -538,7 +656,8 @@ widen(Fn *fn, Loop *l, Iv *iv)
 	for (sign=1; sign>=0; sign--) {
 		next = left = 0;
 		twin(fn, l, iv, 0, sign, x, R, 1, &next, &left);
-		if (next && (s = proved(fn, l, iv, sign)))
+		if (next && ((s = proved(fn, l, iv, sign))
+		|| (s = rotated(fn, l, iv, sign))))
 			break;
 	}
 	if (!s)
