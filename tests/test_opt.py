@@ -941,10 +941,12 @@ int main(void)
 
 
 def test_licm_on_naive_c(jitrun, tmp_path):
-    """C at -O0: the loop bound read through a pointer (v->len, in the
-    condition) and a global's length and base pointer (ntab, ptab) are
-    loaded once before their loops instead of on every iteration; v->data
-    stays, in the body of a loop that may run zero times."""
+    """C at -O0: what a loop reads through a pointer (v->data, in the body)
+    and a global's base pointer (ptab) are loaded once before their loops
+    instead of on every iteration. (The bounds v->len and ntab are
+    loaded once by rotation already: the header's copy at the latch reads
+    them where licm finds them invariant too.) Each loop keeps one load,
+    of the element."""
     from jitboot import llvm
     src = tmp_path / "licm.c"
     src.write_text(NAIVE_LICM_C)
@@ -954,10 +956,14 @@ def test_licm_on_naive_c(jitrun, tmp_path):
         assert run([jitrun, f"--passes={sel}", prog]).stdout == "15 36\n", sel
     r = run([jitrun, "--stats", "-S", prog])
     stats = dict(line.split() for line in r.stderr.splitlines())
-    assert int(stats["hoisted"]) == 3, stats
+    assert int(stats["hoisted"]) == 2, stats
+    without = run([jitrun, "--passes=" + ",".join(p for p in JIT_PASSES if p != "licm"),
+                   "-S", prog]).stdout
     off = run([jitrun, "--passes=none", "-S", prog]).stdout
-    assert _loads(_loop(off, "sum")) - _loads(_loop(r.stdout, "sum")) == 1
-    assert _loads(_loop(off, "sumtab")) - _loads(_loop(r.stdout, "sumtab")) == 2
+    for fn in ("sum", "sumtab"):
+        assert _loads(_loop(off, fn)) == 3, fn
+        assert _loads(_loop(without, fn)) == 2, fn
+        assert _loads(_loop(r.stdout, fn)) == 1, fn
     assert "ntab(%rip)" not in _loop(r.stdout, "sumtab")
     assert "ptab(%rip)" not in _loop(r.stdout, "sumtab")
 
