@@ -372,6 +372,26 @@ def test_phi_chain_compiles(jitrun, tmp_path, inlined):
         assert "callq pick" not in _body(r.stdout, "main")
 
 
+def test_crossed_phis_compile(jitrun, tmp_path):
+    """The same walk over phis that do not name one value twice: two
+    narrow values swapped at each of 40 joins, so each phi is reached
+    along 2^k paths (no phi there folds away in GVN)."""
+    lines = ["export function w $main(w %argc, l %argv) {", "@start",
+             "\t%a =w xor %argc, 3", "\t%p0 =w extub %a", "\t%q0 =w extub %argc"]
+    for k in range(1, 41):
+        lines += [f"\t%c{k} =w csgtw %argc, {k}", f"\tjnz %c{k}, @l{k}, @r{k}",
+                  f"@l{k}", f"\tjmp @j{k}", f"@r{k}", f"\tjmp @j{k}", f"@j{k}",
+                  f"\t%p{k} =w phi @l{k} %p{k-1}, @r{k} %q{k-1}",
+                  f"\t%q{k} =w phi @l{k} %q{k-1}, @r{k} %p{k-1}"]
+    lines += ["\t%r =w and %p40, 255", "\tret %r", "}"]
+    prog = tmp_path / "crossed.ssa"
+    prog.write_text("\n".join(lines) + "\n")
+    for sel in ("none", "all"):
+        r = run([jitrun, f"--passes={sel}", prog])
+        # argc 1: every join swaps, 40 swaps leave p0 = 1 ^ 3
+        assert (r.returncode, r.stderr) == (2, ""), sel
+
+
 def test_unknown_pass_is_refused(jitrun):
     r = run([jitrun, "--passes=tre,unroll", CORPUS[0]])
     assert r.returncode == 2
