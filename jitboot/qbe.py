@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 11
+ADJUST_VERSION = 12
 
 
 class Adjust:
@@ -279,6 +279,53 @@ ADJUSTMENTS: list[Step] = [
            "\t\t\tif (jitboot_numt[jitboot_nnumt-1] < (uint)n)\n"
            "\t\t\t\tmemset(&num[jitboot_numt[jitboot_nnumt-1]], 0, sizeof num[0]);\n",
            "isel clears what it numbered"),
+    # usewidthle() (copy.c: "no more than w bits of r are used", asked by
+    # GVN for every extension and parameter) marks a phi while it looks
+    # at the phi's uses and unmarks it after, so a phi reached along k
+    # paths is looked at k times: through a chain of n phis that each
+    # name the same value twice (`%p2 =w phi @l %p1, @r %p1`, what load
+    # elimination leaves across diamonds) that is 2^n walks. A csmith
+    # program at -O0 with its safe_* helpers inlined never finished
+    # compiling; stock QBE hangs the same way on such IL
+    # (tests/test_opt.py's phi chain). w is the same all along one query
+    # and any "no" below makes the whole query "no", so a phi already
+    # looked at in this query either is still being looked at (a cycle:
+    # QBE already takes it as yes) or answered yes: it need not be walked
+    # again. The marks now stay until the query ends and are then
+    # cleared along the same edges, so each phi is walked once.
+    Adjust("copy.c", r"^/\* no more than w bits are used \*/\nstatic int\nusewidthle\(Fn \*fn, Ref r, int w\)\n\{\n",
+           "static int jitboot_usewidthle(Fn *, Ref, int);\n\n"
+           "/* clear the phi marks a usewidthle() query left from r on */\n"
+           "static void\njitboot_uwclear(Fn *fn, Ref r)\n{\n"
+           "\tTmp *t;\n\tUse *u;\n\tPhi *p;\n\tIns *i;\n\n"
+           "\tt = &fn->tmp[r.val];\n"
+           "\tfor (u=t->use; u<&t->use[t->nuse]; u++)\n"
+           "\t\tif (u->type == UPhi) {\n"
+           "\t\t\tp = u->u.phi;\n"
+           "\t\t\tif (!p->visit)\n\t\t\t\tcontinue;\n"
+           "\t\t\tp->visit = 0;\n"
+           "\t\t\tif (!req(p->to, R))\n\t\t\t\tjitboot_uwclear(fn, p->to);\n"
+           "\t\t} else if (u->type == UIns) {\n"
+           "\t\t\ti = u->u.ins;\n"
+           "\t\t\tif (i->op == Ocopy || isext(i->op))\n"
+           "\t\t\t\tjitboot_uwclear(fn, i->to);\n"
+           "\t\t}\n}\n\n"
+           "/* no more than w bits are used */\n"
+           "static int\nusewidthle(Fn *fn, Ref r, int w)\n{\n"
+           "\tint b;\n\n"
+           "\tb = jitboot_usewidthle(fn, r, w);\n"
+           "\tjitboot_uwclear(fn, r);\n"
+           "\treturn b;\n}\n\n"
+           "static int\njitboot_usewidthle(Fn *fn, Ref r, int w)\n{\n",
+           "usewidthle walks each phi once"),
+    Adjust("copy.c", r"^\t\t\tb = usewidthle\(fn, p->to, w\);\n\t\t\tp->visit = 0;\n",
+           "\t\t\tb = jitboot_usewidthle(fn, p->to, w);\n", "usewidthle walks each phi once"),
+    Adjust("copy.c", r"^\t\t\tif \(i->op == Ocopy\)\n\t\t\t\tif \(usewidthle\(fn, i->to, w\)\)\n",
+           "\t\t\tif (i->op == Ocopy)\n\t\t\t\tif (jitboot_usewidthle(fn, i->to, w))\n",
+           "usewidthle walks each phi once"),
+    Adjust("copy.c", r"^\t\t\t\t\tcontinue;\n\t\t\t\tif \(usewidthle\(fn, i->to, w\)\)\n",
+           "\t\t\t\t\tcontinue;\n\t\t\t\tif (jitboot_usewidthle(fn, i->to, w))\n",
+           "usewidthle walks each phi once"),
 ]
 
 

@@ -323,6 +323,75 @@ def test_external_and_variadic_calls_not_inlined(jitrun, tmp_path):
     assert run([jitrun, prog]).stdout == "5\n"
 
 
+def _phi_chain(n, inlined):
+    """main keeps a byte in a slot whose address escapes (memset), loads it
+    before and after n diamonds (max(x, k)), and uses both loads only
+    narrowly (extub): load elimination forwards the first load's value
+    to the second through one phi per join, `%ld =w phi @l %p, @r %p`.
+    inlined: the diamonds are copies of $pick, called n times."""
+    lines = ['data $fmt = { b "%d\\n", b 0 }']
+    if inlined:
+        lines += ["function w $pick(w %a, w %b) {", "@start", "\t%c =w csgtw %a, %b",
+                  "\tjnz %c, @l, @r", "@l", "\tjmp @j", "@r", "\tjmp @j", "@j",
+                  "\t%m =w phi @l %a, @r %b", "\tret %m", "}"]
+    lines += ["export function w $main(w %argc, l %argv) {", "@start",
+              "\t%s =l alloc4 4", "\tcall $memset(l %s, w 0, l 4)",
+              "\t%a =w xor %argc, 3", "\tstoreb %a, %s", "\t%u =w loadub %s",
+              "\t%x0 =w copy %argc"]
+    for k in range(1, n + 1):
+        if inlined:
+            lines.append(f"\t%x{k} =w call $pick(w %x{k-1}, w {k})")
+        else:
+            lines += [f"\t%c{k} =w csgtw %x{k-1}, {k}", f"\tjnz %c{k}, @l{k}, @r{k}",
+                      f"@l{k}", f"\tjmp @j{k}", f"@r{k}", f"\tjmp @j{k}", f"@j{k}",
+                      f"\t%x{k} =w phi @l{k} %x{k-1}, @r{k} {k}"]
+    lines += ["\t%v =w loadub %s", "\t%v8 =w extub %v", "\t%u8 =w extub %u",
+              f"\t%y =w add %x{n}, %v8", "\t%z =w add %y, %u8",
+              "\tcall $printf(l $fmt, ..., w %z)", "\tret 0", "}"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("inlined", [False, True], ids=["diamonds", "inlined"])
+def test_phi_chain_compiles(jitrun, tmp_path, inlined):
+    """QBE's usewidthle() (is an extension's result used only in its low
+    bits?) walked a phi once per path reaching it: through the chain of
+    load-elimination phis of _phi_chain, 2^40 walks, and the compile never
+    ended. A csmith program at -O0 got there once the inliner had copied
+    its safe_* helpers (diamonds) into a long function; stock QBE hangs on
+    the hand-written diamonds too. jitboot/qbe.py's adjustment walks each
+    phi once; the compile must finish within TIMEOUT and print max(1..40)
+    + the byte twice, with every selection of passes."""
+    prog = tmp_path / "chain.ssa"
+    prog.write_text(_phi_chain(40, inlined))
+    for sel in SELECTIONS:
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", "44\n"), sel
+    if inlined:
+        r = run([jitrun, "--passes=inline", "--stats", "-S", prog])
+        assert "inlined 40\n" in r.stderr, r.stderr
+        assert "callq pick" not in _body(r.stdout, "main")
+
+
+def test_crossed_phis_compile(jitrun, tmp_path):
+    """The same walk over phis that do not name one value twice: two
+    narrow values swapped at each of 40 joins, so each phi is reached
+    along 2^k paths (no phi there folds away in GVN)."""
+    lines = ["export function w $main(w %argc, l %argv) {", "@start",
+             "\t%a =w xor %argc, 3", "\t%p0 =w extub %a", "\t%q0 =w extub %argc"]
+    for k in range(1, 41):
+        lines += [f"\t%c{k} =w csgtw %argc, {k}", f"\tjnz %c{k}, @l{k}, @r{k}",
+                  f"@l{k}", f"\tjmp @j{k}", f"@r{k}", f"\tjmp @j{k}", f"@j{k}",
+                  f"\t%p{k} =w phi @l{k} %p{k-1}, @r{k} %q{k-1}",
+                  f"\t%q{k} =w phi @l{k} %q{k-1}, @r{k} %p{k-1}"]
+    lines += ["\t%r =w and %p40, 255", "\tret %r", "}"]
+    prog = tmp_path / "crossed.ssa"
+    prog.write_text("\n".join(lines) + "\n")
+    for sel in ("none", "all"):
+        r = run([jitrun, f"--passes={sel}", prog])
+        # argc 1: every join swaps, 40 swaps leave p0 = 1 ^ 3
+        assert (r.returncode, r.stderr) == (2, ""), sel
+
+
 def test_unknown_pass_is_refused(jitrun):
     r = run([jitrun, "--passes=tre,unroll", CORPUS[0]])
     assert r.returncode == 2
