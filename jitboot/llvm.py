@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import math
+import os
 import re
 import shutil
 import struct
@@ -681,10 +682,20 @@ def debug_lines(meta: dict[int, str]) -> dict[int, int]:
     return lines
 
 
-_FILE_NAME = re.compile(r'DIFile\(filename: "([^"\\]*)"')
+_FILE_NAME = re.compile(r'DIFile\(filename: "([^"\\]*)"(?:, directory: "([^"\\]*)")?')
 _SCOPE_FILE = re.compile(r"\bfile: !(\d+)")
 _LOC = re.compile(r"DILocation\(line: (\d+)(?:, column: \d+)?, scope: !(\d+)"
                   r"(?:, inlinedAt: !(\d+))?")
+
+
+def _file_name(name: str, directory: str | None) -> str:
+    """A DIFile as the user named it: clang gives a file outside the
+    current directory relative to the deepest directory it shares with it
+    (/tmp/x/a.c compiled from /tmp/proj is "x/a.c" in "/tmp"), so such a
+    name is joined back; one relative to the current directory stays so."""
+    if os.path.isabs(name) or not directory or directory == os.getcwd():
+        return name
+    return os.path.join(directory, name)
 
 
 @dataclass(frozen=True)
@@ -699,7 +710,8 @@ class DebugLoc:
 def debug_locations(meta: dict[int, str]) -> tuple[dict[int, DebugLoc], dict[int, str]]:
     """Metadata number -> DebugLoc for every DILocation, and -> file name
     for every scope (DISubprogram, DILexicalBlock...) that names a file."""
-    files = {n: m.group(1) for n, text in meta.items() if (m := _FILE_NAME.search(text))}
+    files = {n: _file_name(m.group(1), m.group(2))
+             for n, text in meta.items() if (m := _FILE_NAME.search(text))}
     scopes = {n: files[int(m.group(1))] for n, text in meta.items()
               if (m := _SCOPE_FILE.search(text)) and int(m.group(1)) in files}
     locs = {}
