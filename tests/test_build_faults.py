@@ -91,7 +91,7 @@ def interrupt(root: Path, tool: str, match: str, tmp: Path) -> subprocess.Comple
             assert time.monotonic() < deadline, f"{tool} never stalled on {match}"
             time.sleep(0.02)
         os.killpg(proc.pid, signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
+        out, _ = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -178,7 +178,7 @@ def test_interrupted_iso_leaves_nothing_behind(reference, tmp_path, sig):
             assert time.monotonic() < deadline, "grub-mkrescue never stalled"
             time.sleep(0.02)
         proc.send_signal(sig)          # to doit alone, as `kill` or a CI runner does
-        out, _ = proc.communicate(timeout=30)
+        out, _ = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -214,10 +214,12 @@ def test_interrupt_stops_qemu(hang_image, tmp_path, private_tmp, sig, exc):
     def interrupt(pid):
         seen.append(pid)
         os.kill(me, sig)
-    th = when_running(log_dir, interrupt)
+    # generous: on a loaded machine QEMU may take seconds to print KTAP,
+    # and the run must not time out before the signal comes
+    th = when_running(log_dir, interrupt, deadline=50)
     with pytest.raises(exc):
         run_image(kernel=hang_image.elf32, memory=hang_image.recipe.memory,
-                  accel="tcg", timeout=20, log_dir=log_dir)
+                  accel="tcg", timeout=60, log_dir=log_dir)
     th.join()
     assert seen and not Path(f"/proc/{seen[0]}").exists()
     assert qemu_children() == []
