@@ -233,6 +233,8 @@ def make_iso(image: Image, root: Path = ROOT) -> None:
         try:
             with toolchain.sigterm_raises():
                 toolchain.run(cmd, "making the GRUB ISO", root, env=env)
+            if not out.is_file():
+                raise JitbootError(f"grub-mkrescue succeeded but wrote no {out.name}")
             os.replace(out, image.iso)
         finally:
             out.unlink(missing_ok=True)

@@ -35,6 +35,13 @@ case "$*" in *{match}*) touch "{mark}"; sleep 60;; esac
 """
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C as a terminal gives it, even when the tests were
+    started in the background (a shell without job control starts them
+    with SIGINT ignored, and exec keeps that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_doit(root: Path, *args: str, env=None, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "doit", "-f", str(root / "dodo.py"),
                            "-d", str(root), *args], capture_output=True, text=True,
@@ -82,7 +89,7 @@ def interrupt(root: Path, tool: str, match: str, tmp: Path) -> subprocess.Comple
     proc = subprocess.Popen([sys.executable, "-m", "doit", "-f", str(root / "dodo.py"),
                              "-d", str(root), "image", f"image={IMAGE}"],
                             cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 300   # the build before the stall, on a loaded machine
         while not mark.exists():
@@ -170,7 +177,7 @@ def test_interrupted_iso_leaves_nothing_behind(reference, tmp_path, sig):
     proc = subprocess.Popen([sys.executable, "-m", "doit", "-f", str(root / "dodo.py"),
                              "-d", str(root), "image", f"image={IMAGE}"],
                             cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 300   # the build before the stall, on a loaded machine
         while not mark.exists():

@@ -217,9 +217,15 @@ def test_interrupt_stops_qemu(hang_image, tmp_path, private_tmp, sig, exc):
     # generous: on a loaded machine QEMU may take seconds to print KTAP,
     # and the run must not time out before the signal comes
     th = when_running(log_dir, interrupt, deadline=50)
-    with pytest.raises(exc):
-        run_image(kernel=hang_image.elf32, memory=hang_image.recipe.memory,
-                  accel="tcg", timeout=60, log_dir=log_dir)
+    # a test run started in the background (a shell without job control)
+    # inherits SIGINT ignored: Ctrl-C's handler is what is under test
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(exc):
+            run_image(kernel=hang_image.elf32, memory=hang_image.recipe.memory,
+                      accel="tcg", timeout=60, log_dir=log_dir)
+    finally:
+        signal.signal(signal.SIGINT, old)
     th.join()
     assert seen and not Path(f"/proc/{seen[0]}").exists()
     assert qemu_children() == []
