@@ -76,6 +76,29 @@ def reference(tmp_path_factory):
     return products(root)
 
 
+def signal_when_stalled(root: Path, env: dict, mark: Path, what: str, send):
+    """Run `doit image` in root; once the stalled tool has touched mark,
+    send(proc) signals it; return the process and its output."""
+    proc = subprocess.Popen([sys.executable, "-m", "doit", "-f", str(root / "dodo.py"),
+                             "-d", str(root), "image", f"image={IMAGE}"],
+                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True, preexec_fn=_default_sigint)
+    try:
+        deadline = time.monotonic() + 300   # the build before the stall, on a loaded machine
+        while not mark.exists():
+            assert proc.poll() is None, f"the build ended before {what} stalled:\n" \
+                                        + proc.stdout.read()
+            assert time.monotonic() < deadline, f"never stalled: {what}"
+            time.sleep(0.02)
+        send(proc)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc, out
+
+
 def interrupt(root: Path, tool: str, match: str, tmp: Path) -> subprocess.CompletedProcess:
     """Run `doit image` with `tool` stalling on `match`; Ctrl-C it there."""
     bindir = tmp / f"slow-{tool}"
@@ -86,23 +109,8 @@ def interrupt(root: Path, tool: str, match: str, tmp: Path) -> subprocess.Comple
                                       match=match, mark=mark))
     wrapper.chmod(0o755)
     env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}")
-    proc = subprocess.Popen([sys.executable, "-m", "doit", "-f", str(root / "dodo.py"),
-                             "-d", str(root), "image", f"image={IMAGE}"],
-                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True, preexec_fn=_default_sigint)
-    try:
-        deadline = time.monotonic() + 300   # the build before the stall, on a loaded machine
-        while not mark.exists():
-            assert proc.poll() is None, f"the build ended before {tool} stalled:\n" \
-                                        + proc.stdout.read()
-            assert time.monotonic() < deadline, f"{tool} never stalled on {match}"
-            time.sleep(0.02)
-        os.killpg(proc.pid, signal.SIGINT)
-        out, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    proc, out = signal_when_stalled(root, env, mark, f"{tool} on {match}",
+                                    lambda p: os.killpg(p.pid, signal.SIGINT))
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, "")
 
 
@@ -174,22 +182,8 @@ def test_interrupted_iso_leaves_nothing_behind(reference, tmp_path, sig):
     wrapper.write_text(GRUB_WRAPPER.format(mark=mark, child=child))
     wrapper.chmod(0o755)
     env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}", TMPDIR=str(tmpdir))
-    proc = subprocess.Popen([sys.executable, "-m", "doit", "-f", str(root / "dodo.py"),
-                             "-d", str(root), "image", f"image={IMAGE}"],
-                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True, preexec_fn=_default_sigint)
-    try:
-        deadline = time.monotonic() + 300   # the build before the stall, on a loaded machine
-        while not mark.exists():
-            assert proc.poll() is None, "the build ended early:\n" + proc.stdout.read()
-            assert time.monotonic() < deadline, "grub-mkrescue never stalled"
-            time.sleep(0.02)
-        proc.send_signal(sig)          # to doit alone, as `kill` or a CI runner does
-        out, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    # to doit alone, as `kill` or a CI runner does
+    proc, out = signal_when_stalled(root, env, mark, "grub-mkrescue", lambda p: p.send_signal(sig))
     assert proc.returncode != 0, out
     assert "Traceback" not in out, out
     assert list(tmpdir.iterdir()) == [], "scratch left in TMPDIR"
