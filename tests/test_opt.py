@@ -1086,10 +1086,6 @@ def _iv_expected(name):
             "var_step": sum(a[::3]), "matrix_column": sum(a[k * 17 + 5] for k in range(17))}[name]
 
 
-def _iv_stats(stderr):
-    return {k: int(v) for k, v in (line.split() for line in stderr.splitlines())}
-
-
 @pytest.mark.parametrize("name", IV_C)
 def test_iv_on_naive_c_counters(jitrun, tmp_path, name):
     from jitboot import llvm
@@ -1102,7 +1098,7 @@ def test_iv_on_naive_c_counters(jitrun, tmp_path, name):
     for sel in ("none", "all", "iv"):
         assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
     r = run([jitrun, "--stats", "-S", prog])
-    stats = _iv_stats(r.stderr)
+    stats = _stats(r)
     assert (stats["widened"] > 0, stats["reduced"] > 0) == (widened, reduced), stats
     # against all the other passes: rotate reshapes the loop either way
     noiv = ",".join(p for p in JIT_PASSES if p != "iv")
@@ -1187,7 +1183,7 @@ def test_iv_counters_near_the_ends_of_the_range(jitrun, tmp_path, name):
     for sel in ("none", "all", "iv"):
         r = run([jitrun, f"--passes={sel}", prog])
         assert (r.returncode, r.stdout) == (0, f"{s}\n"), sel
-    stats = _iv_stats(run([jitrun, "--stats", "-S", prog]).stderr)
+    stats = _stats(run([jitrun, "--stats", "-S", prog]))
     assert stats["widened"] == int(widened), stats
 
 
@@ -1234,7 +1230,7 @@ def test_iv_widens_rotated_loops(jitrun, tmp_path, name):
     for sel in ("none", "all", "iv", "rotate", "rotate,iv"):
         assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
     r = run([jitrun, "--stats", "-S", prog])
-    stats = _iv_stats(r.stderr)
+    stats = _stats(r)
     assert stats["rotated"] > 0 and stats["widened"] > 0, stats
     on = _body(r.stdout, "f")
     noiv = _body(run([jitrun, "--passes=" + ",".join(p for p in JIT_PASSES if p != "iv"), "-S", prog]).stdout, "f")
@@ -1324,9 +1320,9 @@ def test_iv_rotated_counters_near_the_ends_of_the_range(jitrun, tmp_path, name):
     for sel in ("none", "all", "iv"):
         r = run([jitrun, f"--passes={sel}", prog])
         assert (r.returncode, r.stdout) == (0, f"{s}\n"), sel
-    stats = _iv_stats(run([jitrun, "--passes=iv", "--stats", "-S", prog]).stderr)
+    stats = _stats(run([jitrun, "--passes=iv", "--stats", "-S", prog]))
     assert stats["widened"] == int(widened), stats
-    stats = _iv_stats(run([jitrun, "--stats", "-S", prog]).stderr)
+    stats = _stats(run([jitrun, "--stats", "-S", prog]))
     assert (stats["widened"] > 0) == widened, stats
 
 
