@@ -13,7 +13,9 @@ The kernel prints KTAP version 1 the way Linux kunit does:
     ...
 
 A subtest block is indented 4 spaces deeper than the result line that
-closes it.  The parser is a pure function over lines.  A serial log is
+closes it.  What a test's program writes to stdout is among its
+diagnostics as escaped "# out N: ..." frames (jitboot/output.py decodes
+them: TestResult.output()), so no program output is read as KTAP.  The parser is a pure function over lines.  A serial log is
 whatever the machine managed to print before it stopped, so nothing here
 raises on bad input: truncated blocks become INCOMPLETE tests, and
 malformed lines, plan mismatches and misnumbered results are reported in
@@ -27,7 +29,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable
 
-from . import protocol
+from . import output, protocol
+from .output import ProgramOutput
 
 INDENT = protocol.KTAP_INDENT
 
@@ -65,12 +68,14 @@ class TestResult:
             return 0
         return max(0, self.plan - len(self.subtests))
 
+    def output(self) -> ProgramOutput:
+        """What the test's program wrote to stdout, exactly: the "# out N:"
+        frames among its diagnostics (jitboot/output.py)."""
+        return output.decode(self.diagnostics, self.number, self.subtests)
+
     def program_output(self) -> list[str]:
-        """A payload block's diagnostics are the program's stdout (but for
-        the backtrace of a fault)."""
-        if not self.name.startswith(protocol.PAYLOAD_PREFIX):
-            return []
-        return [d for d in self.diagnostics if not _is_frame(d)]
+        """The same as text lines."""
+        return self.output().lines()
 
     def backtrace(self) -> list[str]:
         """A faulted payload's frames, innermost first: "#0 prog.c:4 in

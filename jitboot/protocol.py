@@ -44,7 +44,7 @@ KTAP_PLAN = "1.."                   # "1..N": N tests follow
 KTAP_OK = "ok"                      # "ok N name"
 KTAP_NOT_OK = "not ok"              # "not ok N name # reason"
 KTAP_DIRECTIVE = " # "              # between a result's name and its reason
-KTAP_DIAGNOSTIC = "# "              # a diagnostic line; payloads' stdout too
+KTAP_DIAGNOSTIC = "# "              # a diagnostic line; framed program output too
 KTAP_SUBTEST = "# Subtest: "        # names a nested block
 KTAP_SKIP = "SKIP"                  # "ok N name # SKIP why"
 KTAP_INDENT = 4                     # spaces per nesting level
@@ -87,6 +87,21 @@ def expected_fault(il_text: str) -> str | None:
     return None
 
 
+# -- program output (kernel_lib/ktest.c writes it, jitboot/output.py reads it) --
+
+# What a test writes to stdout goes out as diagnostics of its block, one
+# "# out N: TEXT" line per program line (N: the test's KTAP number), TEXT
+# escaped so that no byte a program writes can make the line read as KTAP;
+# the whole scheme is described at the top of jitboot/output.py.
+OUTPUT_FRAME = "out"
+OUTPUT_CHUNK = 128                  # program bytes per frame at most
+OUTPUT_CONTINUED = "\\"             # a frame's last char: no newline here
+# A test that wrote past [run] output_limit gets a failing check,
+# "not ok K output within output_limit # the program wrote 200000 bytes;
+# the first 131072 are shown".
+OUTPUT_CHECK = "output within output_limit"
+OUTPUT_WROTE = "the program wrote"
+
 # -- benchmark lines (jit/bench.c bench_line, jitboot/bench/runs.py parse_lines) ---
 
 BENCH_PREFIX = "bench"              # diagnostics "# bench WHAT key=value ..."
@@ -113,4 +128,7 @@ def context() -> dict:
         "fault_tag": FAULT_TAG, "fault_timeout": FAULT_TIMEOUT,
         "fault_contained": FAULT_CONTAINED, "backtrace": BACKTRACE,
         "bench_prefix": BENCH_PREFIX,
+        "output_frame": OUTPUT_FRAME, "output_chunk": OUTPUT_CHUNK,
+        "output_continued": OUTPUT_CONTINUED, "output_check": OUTPUT_CHECK,
+        "output_wrote": OUTPUT_WROTE,
     }

@@ -44,6 +44,7 @@ PAYLOAD_NAME = re.compile(r"^[A-Za-z0-9_.+\-]+$")
 
 MAX_PAYLOAD_TIMEOUT = 86400   # keeps the kernel's TSC deadline arithmetic in range
 NINS_RANGE = (1024, 1 << 24)
+MAX_OUTPUT_LIMIT = GIB          # a serial log past this is no longer worth reading
 
 # The JIT's own optimization passes (jit/shim/qbe/opt.c passtab).
 JIT_PASSES = ("tre", "inline", "ext", "thread", "cmp", "sink", "licm", "iv", "rotate")
@@ -152,6 +153,12 @@ def _check_payload_timeout(seconds: float) -> str | None:
     return None
 
 
+def _check_output_limit(n: int) -> str | None:
+    if n > MAX_OUTPUT_LIMIT:
+        return f"at most {MAX_OUTPUT_LIMIT // GIB}G, got {n}"
+    return None
+
+
 def _milliseconds(seconds: float) -> int:
     return max(1, math.ceil(seconds * 1000))
 
@@ -240,6 +247,9 @@ KEYS: tuple[Key, ...] = (
         check=_check_payload_timeout, to_context=_milliseconds,
         doc="seconds the JIT may take to compile one payload before the kernel gives it up "
             "and goes on with the next"),
+    Key("run", "output_limit", _Size, 128 * KIB, context="output_limit", check=_check_output_limit,
+        doc="bytes of one test's or payload's stdout printed on serial; past it the test fails "
+            "saying how many bytes the program wrote"),
 )
 
 KEY: dict[tuple[str, str], Key] = {(k.section, k.name): k for k in KEYS}
@@ -302,6 +312,7 @@ class Recipe:
     c_opt: str
     payload_timeout: float
     compile_timeout: float
+    output_limit: int
 
     def context(self) -> dict[str, Any]:
         """The `image` variable every template sees."""

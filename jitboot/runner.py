@@ -2,22 +2,29 @@
 
 Each boots a built image through jitboot.qemu.run_image (the one QEMU
 runner), prints the KTAP summary, keeps logs and JUnit XML under
-build/images/<name>/logs/<medium>/<time>-<pid>/ (latest/ is the newest), and turns anything but a pass into a JitbootError
-with a one-line reason.
+build/images/<name>/logs/<medium>/<time>-<pid>/ (latest/ is the newest),
+with each payload's output beside them byte for byte (NAME.out), and
+turns anything but a pass into a JitbootError with a one-line reason.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import shlex
+import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import qemu
+from . import protocol, qemu
 from .build import Image
 from .recipe import check_payloads
 from .errors import JitbootError
 from .junit import write_junit
+from .ktap import TestResult
+
+# After output that does not end with a newline (diff's convention).
+NO_NEWLINE = "\\ no newline at end of output"
 
 
 def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | None = None,
@@ -48,12 +55,58 @@ def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | Non
         note = f": {qemu.kvm_problem() or 'KVM not usable'}"
     print(f"== {image.name} ({medium}, {result.accel.upper()}{note}) ==")
     print(qemu.format_summary(result), flush=True)
-    try:
-        write_junit(log_dir / "junit.xml", result, f"{image.name}.{tag}")
-    except OSError as e:
-        raise JitbootError(f"{medium}: {result.outcome.value}: {result.reason};"
-                           f" and cannot write {log_dir / 'junit.xml'}: {e.strerror}") from None
+    for what, write in (("junit.xml", lambda: write_junit(log_dir / "junit.xml", result,
+                                                          f"{image.name}.{tag}")),
+                        ("program output", lambda: write_outputs(result, log_dir))):
+        try:
+            write()
+        except OSError as e:
+            raise JitbootError(f"{medium}: {result.outcome.value}: {result.reason}; and cannot"
+                               f" write {what} in {log_dir}: {e.strerror}") from None
     return result
+
+
+def output_path(log_dir: Path, module: str) -> Path:
+    """Where a payload's output goes: NAME.out beside the run's serial.log."""
+    return log_dir / f"{module}.out"
+
+
+def write_outputs(result: qemu.RunResult, log_dir: Path) -> None:
+    """Each payload's output, the bytes its program wrote (as far as
+    [run] output_limit let them through), in its own file."""
+    for module, test in protocol.payload_results(result.ktap.tests).items():
+        output_path(log_dir, module).write_bytes(test.output().data)
+
+
+def write_bytes(data: bytes) -> None:
+    """data on stdout as it is, even where stdout is a text stream that
+    tees (doit's Writer, which has the terminal's fileno())."""
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError):
+        sys.stdout.write(data.decode("utf-8", errors="backslashreplace"))
+        return
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def print_output(test: TestResult) -> None:
+    """A test's output as the program wrote it, between header lines that
+    say what is not in the bytes: truncation, a missing final newline."""
+    out = test.output()
+    if not out.data and not out.truncated and not out.errors:
+        return
+    note = ""
+    if out.truncated:
+        note = (f" (truncated: the program wrote {out.written} bytes, the first"
+                f" {len(out.data)} are shown; raise [run] output_limit)")
+    print(f"--- output of {test.name}{note} ---")
+    write_bytes(out.data)
+    if not out.final_newline:
+        print(f"\n{NO_NEWLINE}")
+    for e in out.errors:
+        print(f"--- output of {test.name}: {e} ---")
 
 
 def qemu_test(image: Image) -> None:
@@ -81,14 +134,12 @@ def run_payloads(image: Image, files: list[str], opt: str | None = None) -> None
     prepare(payloads)
     result = boot(image, "kernel", modules=[p.path for p in payloads], tag="run")
     for test in result.ktap.tests:
-        output = test.program_output()
-        if output:
-            print(f"--- output of {test.name} ---")
-            print("\n".join(output))
+        print_output(test)
         frames = test.backtrace()
         if frames:
             print(f"--- backtrace of {test.name} ---")
             print("\n".join(frames))
+    print(f"each payload's output, byte for byte: {output_path(result.serial_log.parent, 'NAME')}")
     if result.outcome != qemu.Outcome.PASS:
         raise JitbootError(f"run failed: {result.outcome.value}: {result.reason}")
 

@@ -1,6 +1,22 @@
 /*
  * ktest.c - the KTAP runner: the generated test table, then one test per
  * multiboot payload module.  Format and API: ktest.h.
+ *
+ * What a test writes to stdout is its program's output, and a program may
+ * write anything, "ok 1" and "# Subtest: x" included: so it never reaches
+ * serial as it is.  Each line goes out at once (not buffered: a panic or
+ * a long run loses nothing) as a diagnostic of the test's block,
+ *
+ *     # out 5: hello, world
+ *     # out 5: tab\there\x20
+ *
+ * 5 being the test's KTAP number.  The text is escaped (backslash,
+ * control bytes, bytes past 0x7e, a space at the end), a line longer than
+ * JB_OUTPUT_CHUNK bytes takes several frames, and a frame that ends where
+ * the program wrote no newline ends with a lone backslash.  The host puts
+ * the bytes back together exactly (jitboot/output.py documents the
+ * format).  Past JB_OUTPUT_LIMIT bytes nothing more is printed, and the
+ * test gets a failing check saying how many bytes the program wrote.
  */
 #include "kernel.h"
 #include "ktest.h"
@@ -8,18 +24,22 @@
 
 #define INDENT		JB_KTAP_INDENT	/* subtest lines */
 #define LINE_MAX	512	/* longer check and diagnostic lines are cut */
-#define OUT_MAX		4096	/* longer stdout lines are split */
-#define BUF_SIZE	(128 * 1024)
+#define BUF_SIZE	(128 * 1024)	/* check and diagnostic lines of one test */
 #define CHECK_RESERVE	(16 * 1024)	/* room only check lines may use */
+/* An escaped byte takes at most 4 characters ("\xff"). */
+#define FRAME_MAX	(sizeof INDENT + sizeof JB_KTAP_DIAGNOSTIC + sizeof JB_OUTPUT_FRAME \
+			 + 16 + 4 * JB_OUTPUT_CHUNK + 2)
 
 /* Lines of the running test, held until its plan can be printed. */
 static struct {
 	struct ktest *cur;		/* running test, or 0 */
+	int num;			/* its KTAP number */
 	char buf[BUF_SIZE];
 	size_t len;
 	size_t dropped;			/* bytes that did not fit */
-	char out[OUT_MAX];		/* stdout line being assembled */
+	char out[JB_OUTPUT_CHUNK];	/* stdout bytes of the next frame */
 	size_t outlen;
+	size_t written;			/* stdout bytes the test wrote */
 } run;
 
 static void buf_line(const char *prefix, const char *text, size_t n, size_t limit)
@@ -49,27 +69,70 @@ static void buf_diag(const char *text, size_t n)
 	}
 }
 
-static void flush_stdout_line(void)
+/* Write the bytes held in run.out as one frame; more says the program's
+ * line goes on (no newline where this frame ends). */
+static void frame_write(int more)
 {
-	if (run.outlen)
-		buf_diag(run.out, run.outlen);
+	static const char hex[] = "0123456789abcdef";
+	char line[FRAME_MAX];
+	size_t i, n;
+	int c;
+
+	n = snprintf(line, sizeof line, INDENT JB_KTAP_DIAGNOSTIC JB_OUTPUT_FRAME " %d:", run.num);
+	if (run.outlen || more)
+		line[n++] = ' ';
+	for (i = 0; i < run.outlen; i++) {
+		c = (unsigned char)run.out[i];
+		if (c == '\\' || c == '\t') {
+			line[n++] = '\\';
+			line[n++] = c == '\t' ? 't' : '\\';
+		} else if (c > ' ' && c < 0x7f) {
+			line[n++] = c;
+		} else if (c == ' ' && (more || i + 1 < run.outlen)) {
+			line[n++] = c;		/* the serial reader strips a trailing one */
+		} else {
+			line[n++] = '\\';
+			line[n++] = 'x';
+			line[n++] = hex[c >> 4];
+			line[n++] = hex[c & 15];
+		}
+	}
+	if (more)
+		line[n++] = JB_OUTPUT_CONTINUED[0];
+	line[n++] = '\n';
+	serial_write(line, n);
 	run.outlen = 0;
+}
+
+static void stdout_putc(char c)
+{
+	if (++run.written > JB_OUTPUT_LIMIT)
+		return;		/* counted for the check, not printed */
+	if (c == '\n') {
+		frame_write(0);
+		return;
+	}
+	if (run.outlen == sizeof run.out)
+		frame_write(1);
+	run.out[run.outlen++] = c;
 }
 
 int ktest_stdout_putc(char c)
 {
 	if (!run.cur)
 		return 0;
-	if (c == '\n') {
-		if (!run.outlen)
-			buf_line(JB_KTAP_DIAGNOSTIC, "", 0, BUF_SIZE - CHECK_RESERVE);	/* keep empty lines */
-		flush_stdout_line();
-		return 1;
-	}
-	if (run.outlen == sizeof run.out)
-		flush_stdout_line();
-	run.out[run.outlen++] = c;
+	/* a timeout must not cut a frame in two: the next line would join it */
+	watchdog_hold++;
+	stdout_putc(c);
+	watchdog_hold--;
 	return 1;
+}
+
+/* The last frame of the test's output, when it ends without a newline. */
+static void flush_stdout(void)
+{
+	if (run.outlen)
+		frame_write(1);
 }
 
 /* Start of the " # reason" part of a kt_checkf text, or 0. */
@@ -92,7 +155,6 @@ static int check(struct ktest *t, int ok, int reason, const char *fmt, va_list a
 		*hash = 0;
 	t->nchecks++;
 	t->nfailed += !ok;
-	flush_stdout_line();	/* keep program output in order with checks */
 	n = snprintf(line, sizeof line, "%s %d %s", ok ? JB_KTAP_OK : JB_KTAP_NOT_OK,
 		t->nchecks, text);
 	if (n >= (int)sizeof line)
@@ -132,7 +194,6 @@ void kt_diag(struct ktest *t, const char *fmt, ...)
 	va_end(ap);
 	if (n >= (int)sizeof text)
 		n = sizeof text - 1;
-	flush_stdout_line();
 	buf_diag(text, n);
 }
 
@@ -145,7 +206,7 @@ const char *ktest_panic_flush(void)
 {
 	if (!run.cur)
 		return "";
-	flush_stdout_line();
+	flush_stdout();
 	serial_write(run.buf, run.len);
 	run.len = 0;
 	run.cur = 0;	/* a second panic must not print the lines again */
@@ -154,25 +215,30 @@ const char *ktest_panic_flush(void)
 
 /* ---- the runner ---- */
 
-static void test_begin(struct ktest *t, const char *name)
+static void test_begin(struct ktest *t, const char *name, int num)
 {
 	*t = (struct ktest){ .name = name };
 	printf(INDENT JB_KTAP_HEADER "\n" INDENT JB_KTAP_SUBTEST "%s\n", name);
-	run.len = run.outlen = run.dropped = 0;
+	run.len = run.outlen = run.dropped = run.written = 0;
+	run.num = num;
 	run.cur = t;
 }
 
 /* Print the buffered block and the result line; returns 1 if ok. */
 static int test_end(struct ktest *t, int num)
 {
-	int ok = t->nfailed == 0;
+	int ok;
 
-	flush_stdout_line();
+	flush_stdout();
 	run.cur = 0;
+	if (run.written > JB_OUTPUT_LIMIT)
+		kt_checkf(t, 0, JB_OUTPUT_CHECK JB_KTAP_DIRECTIVE JB_OUTPUT_WROTE
+			" %zu bytes; the first %zu are shown", run.written, (size_t)JB_OUTPUT_LIMIT);
+	ok = t->nfailed == 0;
 	printf(INDENT JB_KTAP_PLAN "%d\n", t->nchecks);
 	serial_write(run.buf, run.len);
 	if (run.dropped)
-		printf(INDENT JB_KTAP_DIAGNOSTIC "%zu bytes of test output dropped: more than %d KiB\n",
+		printf(INDENT JB_KTAP_DIAGNOSTIC "%zu bytes of diagnostics dropped: more than %d KiB\n",
 		       run.dropped, BUF_SIZE / 1024);
 	printf("%s %d %s", ok ? JB_KTAP_OK : JB_KTAP_NOT_OK, num, t->name);
 	if (t->skip)
@@ -197,9 +263,9 @@ void ktest_run_all(void)
 	int num = 0, failed = 0, i;
 
 	for (i = 0; ktest_cases[i].name; i++) {
-		test_begin(&t, ktest_cases[i].name);
+		test_begin(&t, ktest_cases[i].name, ++num);
 		ktest_cases[i].fn(&t);
-		failed |= !test_end(&t, ++num);
+		failed |= !test_end(&t, num);
 	}
 	for (i = 0; i < mb_module_count(); i++) {
 		const void *il;
@@ -208,9 +274,9 @@ void ktest_run_all(void)
 
 		mb_module(i, &il, &len, &name);
 		snprintf(names[i], sizeof names[i], JB_PAYLOAD_PREFIX "%s", name);
-		test_begin(&t, names[i]);
+		test_begin(&t, names[i], ++num);
 		jit_run_payload(&t, name, il, len);
-		failed |= !test_end(&t, ++num);
+		failed |= !test_end(&t, num);
 	}
 	qemu_exit(failed ? JB_EXIT_FAIL : JB_EXIT_PASS);
 }

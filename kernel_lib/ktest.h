@@ -20,7 +20,9 @@
  * so its lines are buffered until then; a panic flushes the buffer before
  * its PANIC line, so nothing printed before a crash is lost (the crashed
  * block then has no plan line).  Anything the test writes to stdout
- * (printf, puts, putchar) becomes "# " diagnostic lines of the test.
+ * (printf, puts, putchar) is printed at once as escaped "# out N: ..."
+ * frames in the test's block, before its plan (ktest.c, jitboot/output.py),
+ * up to the recipe's [run] output_limit.
  */
 #ifndef KTEST_H
 #define KTEST_H

@@ -59,7 +59,7 @@ def test_ktap_parser_reads_what_the_kernel_writes():
     p = protocol
     log = ktap.parse([p.KTAP_HEADER, f"{p.KTAP_PLAN}2",
                       f"    {p.KTAP_HEADER}", f"    {p.KTAP_SUBTEST}{p.payload_test_name('x.ssa')}",
-                      f"    {p.KTAP_PLAN}1", f"    {p.KTAP_DIAGNOSTIC}hello",
+                      f"    {p.KTAP_PLAN}1", f"    {p.KTAP_DIAGNOSTIC}{p.OUTPUT_FRAME} 1: hello",
                       f"    {p.KTAP_OK} 1 main returned 0",
                       f"{p.KTAP_OK} 1 {p.payload_test_name('x.ssa')}",
                       f"{p.KTAP_OK} 2 vm{p.KTAP_DIRECTIVE}{p.KTAP_SKIP} no reason"])

@@ -4,7 +4,8 @@
  * check it against the ahead-of-time C version (kernel_lib's aot_fib);
  * compile time and the JIT/AOT speed ratio are reported as diagnostics.
  * jit_run_payload: each multiboot module is an IL program whose main()
- * runs as one KTAP test; its stdout lines become "# " lines of the test.
+ * runs as one KTAP test; its stdout becomes "# out N: ..." frames of the
+ * test (kernel_lib/ktest.c).
  *
  * A payload is untrusted: it is compiled, and its main runs, on a stack
  * of its own, with an unmapped guard page below it, under a catch point
@@ -380,8 +381,7 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	long rc;
 	int expect;
 
-	/* Every "# " line inside a payload's block is the program's own
-	 * output, so the compile time goes into the check's name. */
+	/* The compile time goes into the check's name. */
 	t0 = rdtsc();
 	if (guarded(compile_job, &job, &rc, &c)) {
 		/* Out of the middle of QBE, the assembler or the loader: drop
