@@ -9,7 +9,8 @@
  * tighter one on a tie) wins, and its median is the rate.  A window the
  * host interrupted lands outside the cluster, whichever way it is off.
  * Kept apart from the port I/O so the host tests it on recorded samples
- * (tests/host/tsc_check.c). */
+ * (tests/host/tsc_check.c), with watchdog_plan(): how the watchdog uses
+ * the rate without depending on it alone. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,4 +88,14 @@ uint64_t tsc_median(const uint64_t *hz, int n)
 		return 0;
 	sort(v, m);
 	return v[m / 2];
+}
+
+void watchdog_plan(uint64_t ms, uint64_t hz, uint64_t now, unsigned tick_ms,
+		   struct watchdog_plan *out)
+{
+	out->deadline = hz ? now + ms * hz / 1000 : UINT64_MAX;
+	/* +1: a tick held pending since before arming comes at once, and
+	 * the PIT's phase puts the first real one up to a tick later, so the
+	 * count never ends before ms have passed, and at most a tick after */
+	out->ticks = (ms + tick_ms - 1) / tick_ms + 1;
 }

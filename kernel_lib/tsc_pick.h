@@ -22,4 +22,20 @@ uint64_t tsc_pick(const uint64_t *hz, int n, struct tsc_calibration *out);
 /* The median of the windows that ended (0 if none did). */
 uint64_t tsc_median(const uint64_t *hz, int n);
 
+/*
+ * What the payload watchdog arms for a limit of ms, at now (TSC cycles):
+ * a TSC deadline when the rate hz is trusted (UINT64_MAX when hz is 0),
+ * and always a count of PIT ticks (one per tick_ms).  The payload stops at
+ * whichever ends first (irq0 in boot/isr.S): a rate calibrated too high,
+ * consistently, would put the deadline too far away, and the PIT, which
+ * needs no calibration, still stops it within a tick of ms.
+ */
+struct watchdog_plan {
+	uint64_t deadline;	/* TSC value */
+	uint64_t ticks;		/* ticks to count down to 0 */
+};
+
+void watchdog_plan(uint64_t ms, uint64_t hz, uint64_t now, unsigned tick_ms,
+		   struct watchdog_plan *out);
+
 #endif

@@ -12,8 +12,11 @@
  * and tsc.c already drives its channel 2; the APIC timer would first have
  * to be measured against the PIT anyway.  The deadline itself is kept in
  * TSC cycles, so a late or lost tick delays the stop by one tick instead
- * of stretching the limit.  Should the TSC calibration have failed (no
- * windows agreed, tsc.c), ticks are counted instead.
+ * of stretching the limit; and ticks are counted as well, so a TSC rate
+ * calibrated too high (consistently, so that the windows agreed on it)
+ * cannot stretch it either: whichever ends first stops the payload
+ * (watchdog_plan in tsc_pick.c).  Should the calibration have failed (no
+ * windows agreed, tsc.c), the ticks alone count.
  *
  * Interrupts are enabled only between watchdog_arm() and
  * watchdog_disarm(), around a payload's main: everywhere else the kernel
@@ -21,6 +24,7 @@
  * tick pending.
  */
 #include "kernel.h"
+#include "tsc_pick.h"
 #include "x86.h"
 
 #define PIC1_CMD	0x20		/* master 8259: IRQ 0-7 */
@@ -41,8 +45,8 @@
 #define TICK_MS		10
 
 /* Read by irq0 in boot/isr.S: the TSC value past which the payload is
- * stopped, and the ticks left when the TSC rate is unknown (0: not
- * counting).  Disarmed, the deadline never comes. */
+ * stopped, and the ticks left before it is stopped anyway (0: not
+ * counting).  Disarmed, neither ever comes. */
 uint64_t watchdog_deadline = UINT64_MAX;
 uint64_t watchdog_ticks;
 volatile int watchdog_hold;
@@ -91,16 +95,11 @@ void watchdog_init(void)
 
 void watchdog_arm(uint64_t ms)
 {
-	uint64_t hz = tsc_trusted_hz();
+	struct watchdog_plan p;
 
-	if (hz) {
-		watchdog_ticks = 0;
-		watchdog_deadline = rdtsc() + ms * hz / 1000;
-	} else {
-		/* +1: a tick held pending since before arming comes at once */
-		watchdog_ticks = (ms + TICK_MS - 1) / TICK_MS + 1;
-		watchdog_deadline = UINT64_MAX;
-	}
+	watchdog_plan(ms, tsc_trusted_hz(), rdtsc(), TICK_MS, &p);
+	watchdog_ticks = p.ticks;
+	watchdog_deadline = p.deadline;
 	__asm__ volatile("sti" : : : "memory");
 }
 

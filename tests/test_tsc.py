@@ -72,6 +72,32 @@ def test_the_tighter_of_two_equal_clusters_wins(tsc_check):
     assert used == 3 and hz == 2000 * MHZ + 10
 
 
+def stop(exe, ms, hz, true_hz, phase_us):
+    """When the watchdog armed for ms at the calibrated rate hz stops a
+    payload on a TSC really running at true_hz: (ms after arming, by what)."""
+    r = subprocess.run([str(exe), "--watchdog", str(ms), str(hz), str(true_hz), str(phase_us)],
+                       capture_output=True, text=True, check=True)
+    assert "runtime error" not in r.stderr, r.stderr
+    _, us, _, by = r.stdout.split()
+    return int(us) / 1000, by
+
+
+@pytest.mark.parametrize("phase_us", [0, 1, 4000, 9999])
+def test_watchdog_counts_pit_ticks_even_with_a_trusted_rate(tsc_check, phase_us):
+    """A rate calibrated too high, consistently (the windows agreed on it),
+    put the deadline too far: 3332 MHz for a 2100 MHz TSC made a 5000 ms
+    timeout 7933 ms.  The PIT ticks stop the payload within a tick anyway;
+    a right rate stops it by the TSC, and no rate by the ticks alone."""
+    at, by = stop(tsc_check, 5000, 3332 * MHZ, 2100 * MHZ, phase_us)
+    assert by == "ticks" and 5000 <= at <= 5010, (at, by)
+    at, by = stop(tsc_check, 5000, 2100 * MHZ, 2100 * MHZ, phase_us)
+    assert by == "tsc" and 5000 <= at <= 5010, (at, by)
+    at, by = stop(tsc_check, 5000, 0, 2100 * MHZ, phase_us)
+    assert by == "ticks" and 5000 <= at <= 5010, (at, by)
+    at, by = stop(tsc_check, 500, 2100 * MHZ * 2, 2100 * MHZ, phase_us)   # compile_timeout 0.5
+    assert by == "ticks" and 500 <= at <= 510, (at, by)
+
+
 def test_a_boot_prints_its_calibration(image_builder, tmp_path):
     from jitboot.qemu import Outcome, run_image
     image = image_builder("nojit")
