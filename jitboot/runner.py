@@ -55,27 +55,23 @@ def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | Non
         note = f": {qemu.kvm_problem() or 'KVM not usable'}"
     print(f"== {image.name} ({medium}, {result.accel.upper()}{note}) ==")
     print(qemu.format_summary(result), flush=True)
-    for what, write in (("junit.xml", lambda: write_junit(log_dir / "junit.xml", result,
-                                                          f"{image.name}.{tag}")),
-                        ("program output", lambda: write_outputs(result, log_dir))):
-        try:
-            write()
-        except OSError as e:
-            raise JitbootError(f"{medium}: {result.outcome.value}: {result.reason}; and cannot"
-                               f" write {what} in {log_dir}: {e.strerror}") from None
+    path = log_dir / "junit.xml"
+    try:
+        write_junit(path, result, f"{image.name}.{tag}")
+        for module, test in protocol.payload_results(result.ktap.tests).items():
+            path = output_path(log_dir, module)
+            path.write_bytes(test.output().data)
+    except OSError as e:
+        raise JitbootError(f"{medium}: {result.outcome.value}: {result.reason};"
+                           f" and cannot write {path}: {e.strerror}") from None
     return result
 
 
 def output_path(log_dir: Path, module: str) -> Path:
-    """Where a payload's output goes: NAME.out beside the run's serial.log."""
+    """Where a payload's output goes: NAME.out beside the run's serial.log,
+    the bytes its program wrote (as far as [run] output_limit let them
+    through)."""
     return log_dir / f"{module}.out"
-
-
-def write_outputs(result: qemu.RunResult, log_dir: Path) -> None:
-    """Each payload's output, the bytes its program wrote (as far as
-    [run] output_limit let them through), in its own file."""
-    for module, test in protocol.payload_results(result.ktap.tests).items():
-        output_path(log_dir, module).write_bytes(test.output().data)
 
 
 def write_bytes(data: bytes) -> None:
