@@ -1,9 +1,9 @@
 """The JIT inside the kernel: the IL corpus and bad inputs as multiboot payloads.
 
 The whole corpus runs in one boot (every program is a module); each
-program's output, decoded from its frames on the serial port, must equal its
-expected .out file byte for byte.  Bad inputs must be reported with FILE:LINE and must not
-stop the kernel from running the modules after them.
+program's output, decoded from its frames on the serial port, must equal
+its expected .out file byte for byte.  Bad inputs must be reported with
+FILE:LINE and must not stop the kernel from running the modules after them.
 """
 
 import subprocess
