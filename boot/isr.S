@@ -93,9 +93,10 @@ trap_common:
 
 /* IRQ0, the PIT tick (100 Hz): is the running payload past its deadline
  * (watchdog_deadline, in TSC cycles, or watchdog_ticks counted down to 0,
- * whichever comes first: watchdog_plan in kernel_lib/tsc_pick.c)?  If not, acknowledge and resume it.  If
- * so, acknowledge, then leave like an exception with vector IRQ_BASE
- * (TRAP_TIMEOUT in kernel.h): trap() unwinds to the payload's catch point.
+ * whichever comes first: watchdog_plan in kernel_lib/tsc_pick.c)?  If
+ * not, acknowledge and resume it.  If so, acknowledge, then leave like
+ * an exception with vector IRQ_BASE (TRAP_TIMEOUT in kernel.h): trap()
+ * unwinds to the payload's catch point.
  * The flags the tests change come back with iretq. */
 	.type	irq0, @function
 irq0:

@@ -15,10 +15,10 @@ The kernel prints KTAP version 1 the way Linux kunit does:
 A subtest block is indented 4 spaces deeper than the result line that
 closes it.  What a test's program writes to stdout is among its
 diagnostics as escaped "# out N: ..." frames (jitboot/output.py decodes
-them: TestResult.output()), so no program output is read as KTAP.  The parser is a pure function over lines.  A serial log is
-whatever the machine managed to print before it stopped, so nothing here
-raises on bad input: truncated blocks become INCOMPLETE tests, and
-malformed lines, plan mismatches and misnumbered results are reported in
+them: TestResult.output()), so no program output is read as KTAP.  The
+parser is a pure function over lines.  A serial log is whatever the
+machine managed to print before it stopped, so nothing here raises on
+bad input: truncated blocks become INCOMPLETE tests, and malformed lines, plan mismatches and misnumbered results are reported in
 the `errors` list with their line numbers.
 """
 
