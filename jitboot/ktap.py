@@ -18,8 +18,9 @@ diagnostics as escaped "# out N: ..." frames (jitboot/output.py decodes
 them: TestResult.output()), so no program output is read as KTAP.  The
 parser is a pure function over lines.  A serial log is whatever the
 machine managed to print before it stopped, so nothing here raises on
-bad input: truncated blocks become INCOMPLETE tests, and malformed lines, plan mismatches and misnumbered results are reported in
-the `errors` list with their line numbers.
+bad input: truncated blocks become INCOMPLETE tests, and malformed lines,
+plan mismatches and misnumbered results are reported in the `errors`
+list with their line numbers.
 """
 
 from __future__ import annotations
