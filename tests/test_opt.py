@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from jitboot import ROOT, protocol, qemu, render
+from jitboot import ROOT, llvm, protocol, qemu, render
 from jitboot.errors import JitbootError
 from jitboot.recipe import JIT_PASSES, load_recipe
 
@@ -623,6 +623,74 @@ def test_cmp_leaves_what_it_must(jitrun, tmp_path, name):
     r = run([jitrun, "--passes=cmp", "--stats", "-S", prog])
     assert _stats(r)["compares"] == 0, r.stderr
     assert r.stdout == run([jitrun, "--passes=none", "-S", prog]).stdout
+
+
+# cmp's range tests: `lo <= x && x <= hi` in two branches, both leaving to
+# one block when out of range, is one unsigned compare of x - lo. Each
+# case: the two tests (first block, second block), the class, the inputs
+# around both bounds and at the ends of the range, and whether it merges.
+def _range_program(cls, first, second, out_phi):
+    return f"""
+function w $f({cls} %x, {cls} %unused) {{
+@start
+	%a =w {first}
+	jnz %a, @rhs, @out
+@rhs
+	%b =w {second}
+	jnz %b, @in, @out
+@in
+	ret 1
+@out
+	%r =w phi @start 2, @rhs {out_phi}
+	ret %r
+}}
+"""
+
+
+W_EDGES = [-2147483648, -2147483647, -1, 0, 1, 2147483646, 2147483647]
+RANGES = {
+    # c >= '0' && c <= '9'
+    "digit": ("w", "csgew %x, 48", "cslew %x, 57", 2, W_EDGES + [47, 48, 50, 57, 58], 1),
+    # the upper bound first, strict tests, the constant on the left
+    "upper_first": ("w", "csltw %x, 100", "csltw -5, %x", 2, W_EDGES + [-5, -4, 99, 100], 1),
+    "unsigned": ("w", "cugtw %x, 9", "culew %x, 4000000000", 2,
+                 W_EDGES + [9, 10, -294967296, -294967295], 1),
+    "long": ("l", "csgel %x, -9223372036854775807", "csltl %x, 9223372036854775807", 2,
+             [-9223372036854775808, -9223372036854775807, 0, 9223372036854775806,
+              9223372036854775807], 1),
+    # the out-of-range block tells the two tests apart: no merge
+    "phi_differs": ("w", "csgew %x, 48", "cslew %x, 57", 3, [47, 48, 57, 58], 0),
+    # an empty range (lo > hi) and tests of two values are left alone
+    "empty": ("w", "csgew %x, 10", "cslew %x, 3", 2, [2, 3, 5, 10, 11], 0),
+    "two_values": ("w", "csgew %x, 48", "cslew %unused, 57", 2, [47, 48, 58], 0),
+    # x > INT_MAX cannot hold: nothing to merge
+    "never": ("w", "csgtw %x, 2147483647", "cslew %x, 9", 2, [2147483647, 0], 0),
+}
+
+
+@pytest.mark.parametrize("name", RANGES)
+def test_cmp_merges_range_tests(jitrun, tmp_path, name):
+    cls, first, second, out_phi, xs, merged = RANGES[name]
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(_cmp_program(_range_program(cls, first, second, out_phi), [(x, 0) for x in xs]))
+    expected = run([jitrun, "--passes=none", prog]).stdout
+    assert expected.count("\n") == len(xs)
+    for sel in SELECTIONS:
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", expected), sel
+    r = run([jitrun, "--passes=cmp", "--stats", "-S", prog])
+    assert _stats(r)["ranges"] == merged, r.stderr
+    jumps = len(re.findall(r"\tj(?!mp)[a-z]+ ", _body(r.stdout, "f")))
+    assert jumps == (1 if merged else 2), r.stdout
+
+
+def test_cmp_merges_coremark_digit_test(jitrun, tmp_path):
+    """The inlined `c >= '0' && c <= '9'` of the CoreMark-like state
+    machine: every call site becomes one compare."""
+    il = tmp_path / "coremark_like.ssa"
+    il.write_text(llvm.translate_file(ROOT / "tests" / "cbench" / "coremark_like.c", "-O0"))
+    r = run([jitrun, "--stats", "-S", il])
+    assert _stats(r)["ranges"] >= 3, r.stderr
 
 
 # sink: a dispatch computing, before its first branch, a value that only

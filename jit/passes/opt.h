@@ -14,8 +14,8 @@
  *	        would (`a && b` at -O0; opt_thread.c)
  *	cmp     a compare kept next to the branch or select using it, so
  *	        that isel fuses them: a jump to a branch on a phi becomes
- *	        the branch, compares sink past what GCM put after them
- *	        (opt_cmp.c)
+ *	        the branch, compares sink past what GCM put after them,
+ *	        a range test in two branches is one compare (opt_cmp.c)
  *	sink    a computation GCM left in a branching block, used only
  *	        past the branch, moves into the successors using it
  *	        (opt_sink.c)
