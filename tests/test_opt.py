@@ -1105,6 +1105,63 @@ def test_licm_on_naive_c(jitrun, tmp_path):
     assert "ptab(%rip)" not in _loop(r.stdout, "sumtab")
 
 
+FLOAT_LICM_C = r"""
+#include <stdio.h>
+#include <math.h>
+/* escapes: how many steps of z = z*z + c stay within 4 */
+static int escapes(double c)
+{
+	double z = 0;
+	int n = 0;
+	while (z * z <= 4.0 && n < 100) {
+		z = z * z + c;
+		n++;
+	}
+	return n;
+}
+/* the same test, and a call in the loop: its constant stays */
+static int escapes_call(double c)
+{
+	double z = 0;
+	int n = 0;
+	while (z * z <= 4.0 && n < 100) {
+		z = sqrt(z * z) + c;
+		n++;
+	}
+	return n;
+}
+int main(void)
+{
+	printf("%d %d %d %d\n", escapes(0.2), escapes(0.3), escapes(-2.0), escapes(0.25));
+	printf("%d %d %d\n", escapes_call(0.2), escapes_call(1.5), escapes_call(0.26));
+	return 0;
+}
+"""
+
+
+def test_licm_float_constants_of_compares(jitrun, tmp_path):
+    """A double compared with a constant in a loop (`z*z <= 4.0`, the
+    escape test of a Mandelbrot loop) needs the constant in a register:
+    licm gives it one before the loop instead of a load from memory on
+    every iteration; a loop that calls a function keeps its load (no
+    floating-point register survives the call)."""
+    from jitboot import llvm
+    src = tmp_path / "fl.c"
+    src.write_text(FLOAT_LICM_C)
+    prog = tmp_path / "fl.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    want = run(["sh", "-c", f"gcc -O2 -o {tmp_path}/fl {src} -lm && {tmp_path}/fl"]).stdout
+    assert want.count(" ") == 5
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    r = run([jitrun, "--passes=licm", "--stats", "-S", prog])
+    assert _stats(r)["hoisted"] == 1, r.stderr
+    off = run([jitrun, "--passes=none", "-S", prog]).stdout
+    assert re.search(r"Lfp\d+\"\(%rip\), %xmm", _loop(off, "escapes")), _loop(off, "escapes")
+    assert "Lfp" not in _loop(r.stdout, "escapes"), _loop(r.stdout, "escapes")
+    assert "Lfp" in _loop(r.stdout, "escapes_call")
+
+
 # Loops on C int counters at -O0, for the induction-variable pass (iv):
 # name -> (loop of f over a[] or m[], f's call in main, widened, reduced).
 # Widened: f's 32-bit counter gets a 64-bit twin and no `movslq` is left
