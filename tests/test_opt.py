@@ -1105,6 +1105,51 @@ def test_licm_on_naive_c(jitrun, tmp_path):
     assert "ptab(%rip)" not in _loop(r.stdout, "sumtab")
 
 
+REMAT_C = r"""
+#include <stdio.h>
+/* the loop's escape test, and the same test after the loop: GVN makes
+ * them one compare, which GCM puts in the loop */
+static int inside(double cr, double ci)
+{
+	double zr = 0, zi = 0, tr = 0, ti = 0;
+	int i;
+	for (i = 0; i < 50 && tr + ti <= 4.0; i++) {
+		zi = 2.0 * zr * zi + ci;
+		zr = tr - ti + cr;
+		tr = zr * zr;
+		ti = zi * zi;
+	}
+	return (tr + ti <= 4.0) * 100 + i;
+}
+int main(void)
+{
+	printf("%d %d %d %d\n", inside(0, 0), inside(1, 1), inside(-0.75, 0.1), inside(0.3, 0.5));
+	return 0;
+}
+"""
+
+
+def test_cmp_copies_compare_to_its_uses(jitrun, tmp_path):
+    """A compare used by a branch in the loop and by an instruction after
+    it is computed by each (the branch fuses with its copy), not
+    materialised with setcc on every iteration and tested again."""
+    from jitboot import llvm
+    src = tmp_path / "remat.c"
+    src.write_text(REMAT_C)
+    prog = tmp_path / "remat.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    want = run(["sh", "-c", f"gcc -O2 -o {tmp_path}/remat {src} && {tmp_path}/remat"]).stdout
+    assert want.count(" ") == 3
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    without = run([jitrun, "--passes=" + ",".join(p for p in JIT_PASSES if p != "cmp"),
+                   "-S", prog]).stdout
+    on = run([jitrun, "-S", prog]).stdout
+    assert re.search(r"\tset", _loop(without, "inside")), _loop(without, "inside")
+    assert not re.search(r"\tset|movzb", _loop(on, "inside")), _loop(on, "inside")
+    assert re.search(r"\tset", _body(on, "inside"))    # after the loop
+
+
 FLOAT_LICM_C = r"""
 #include <stdio.h>
 #include <math.h>

@@ -35,6 +35,12 @@
  *    unsigned compare in the first block, `culew (sub %c, 48), 9`, as C
  *    compilers do: one branch instead of two, the second block dies.
  *
+ * 5. a compare used only in other blocks: GVN made a loop's test and
+ *    the same test after the loop one compare, which GCM put in the
+ *    loop, materialised on every iteration and tested again by the
+ *    branch. cmp gives each use a copy of its own (remat()) when the
+ *    loop weights say that is cheaper.
+ *
  * cmpbr runs at QBE_HOOK_GCM (after thread, before if-conversion), cmp
  * at QBE_HOOK_SSA (after ext and sink, whose moves it completes); both
  * need fresh use information and leave it fresh. */
@@ -336,6 +342,87 @@ sink(Blk *b, uint at, Ref r)
 	return 1;
 }
 
+/* Shape 5: a compare whose value is used only in other blocks (GVN
+ * merged a loop's test with the same test after the loop, and GCM put
+ * the one compare in the loop's header, where it is materialised on
+ * every iteration: `ucomisd; setae; movzbl`, then `cmp $0; jz` where
+ * the branch is). Each use gets a copy of the compare right before
+ * it, so a branch fuses with its copy and the value is materialised
+ * only where an instruction needs it; the original dies. Done when it
+ * costs less by the blocks' loop weights (b->loop, from fillloop):
+ * three instructions in b against three for each instruction that
+ * uses it elsewhere (a branch's copy costs what its test did).
+ * Returns 1 when done; the uses are stale then. */
+static int
+remat(Fn *fn, Blk *b, Ins *i)
+{
+	struct { uint bid, at; } *at, x;
+	Tmp *t;
+	Use *u;
+	Blk *ub;
+	Ins *ins, c;
+	Ref r;
+	uint n, m, nat;
+	int k, cc;
+	int64_t here, there;
+
+	if (!iscmp(i->op, &k, &cc) || rtype(i->to) != RTmp)
+		return 0;
+	t = &fn->tmp[i->to.val];
+	if (!t->nuse)
+		return 0;
+	here = 3 * (int64_t)b->loop;
+	there = 0;
+	for (n=0; n<t->nuse; n++) {
+		u = &t->use[n];
+		if (u->bid == b->id || u->type == UPhi)
+			return 0;
+		if (u->type == UIns)
+			there += 3 * (int64_t)fn->rpo[u->bid]->loop;
+	}
+	if (there >= here)
+		return 0;
+	/* the places, last first in each block, so inserting keeps the
+	 * indices of the others */
+	nat = t->nuse;
+	at = emalloc(nat * sizeof at[0]);
+	for (n=0; n<nat; n++) {
+		u = &t->use[n];
+		ub = fn->rpo[u->bid];
+		at[n].bid = u->bid;
+		at[n].at = u->type == UJmp ? ub->nins : (uint)(u->u.ins - ub->ins);
+	}
+	for (n=1; n<nat; n++)	/* insertion sort: few uses */
+		for (m=n; m>0 && (at[m-1].bid > at[m].bid
+		|| (at[m-1].bid == at[m].bid && at[m-1].at < at[m].at)); m--) {
+			x = at[m];
+			at[m] = at[m-1];
+			at[m-1] = x;
+		}
+	c = *i;
+	for (n=0; n<nat; n++) {
+		ub = fn->rpo[at[n].bid];
+		r = newtmp("cmp", c.cls, fn);
+		ins = vnew(ub->nins + 1, sizeof ins[0], PFn);
+		memcpy(ins, ub->ins, at[n].at * sizeof ins[0]);
+		ins[at[n].at] = (Ins){.op = c.op, .cls = c.cls, .to = r,
+			.arg = {c.arg[0], c.arg[1]}};
+		memcpy(&ins[at[n].at + 1], &ub->ins[at[n].at],
+			(ub->nins - at[n].at) * sizeof ins[0]);
+		ub->ins = ins;
+		ub->nins++;
+		if (at[n].at == ub->nins - 1 && req(ub->jmp.arg, c.to))
+			ub->jmp.arg = r;
+		else
+			for (m=0; m<2; m++)
+				if (req(ins[at[n].at + 1].arg[m], c.to))
+					ins[at[n].at + 1].arg[m] = r;
+	}
+	free(at);
+	*i = (Ins){.op = Onop};
+	return 1;
+}
+
 void
 opt_cmp(Fn *fn)
 {
@@ -366,4 +453,14 @@ opt_cmp(Fn *fn)
 		filluse(fn);
 		filldom(fn);
 	}
+	fillloop(fn);
+	r = 0;
+	for (b=fn->start; b; b=b->link)
+		for (n=0; n<b->nins; n++)
+			if (remat(fn, b, &b->ins[n])) {
+				/* b->ins is still b's: copies go to other blocks */
+				filluse(fn);
+				r++;
+			}
+	opt_stats.compares += r;
 }
