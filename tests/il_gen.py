@@ -1,7 +1,8 @@
 """Random valid QBE IL programs for differential testing of the JIT's passes.
 
 generate(seed) returns the text of a program whose main prints one line per
-call it makes. The functions use integer arithmetic (w and l), branches,
+call it makes. The functions use integer arithmetic (w and l, and square
+roots of integers through doubles), branches,
 counted loops, loops reading and writing memory (_Fn.memloop), phis,
 short-circuit conditions and calls: to themselves (one, two or tail calls, in the
 shapes tail recursion elimination and inlining look for, and others), to
@@ -80,10 +81,18 @@ class _Fn:
             c = self.tmp()
             self.emit(f"{c} =w {r.choice(CMPS)} {self.value()}, {self.value()}")
             self.emit(f"{t} =l extsw {c}")
-        else:
+        elif r.random() < 0.8:
             w = self.tmp()
             self.emit(f"{w} =w add {self.value()}, {self.value()}")
             self.emit(f"{t} =l {r.choice(('extsw', 'extuw'))} {w}")
+        else:
+            # the square root of a non-negative value (the builtin pass
+            # makes the call an instruction), back to an integer
+            m, d, q = self.tmp(), self.tmp(), self.tmp()
+            self.emit(f"{m} =l and {self.value()}, {r.choice((0xffff, 0xffffffffff, 3))}")
+            self.emit(f"{d} =d sltof {m}")
+            self.emit(f"{q} =d call $sqrt(d {d})")
+            self.emit(f"{t} =l dtosi {q}")
         return t
 
     def assign(self) -> None:

@@ -1105,6 +1105,78 @@ def test_licm_on_naive_c(jitrun, tmp_path):
     assert "ptab(%rip)" not in _loop(r.stdout, "sumtab")
 
 
+BUILTIN_C = r"""
+#include <stdio.h>
+#include <math.h>
+/* a distance in a loop: the call to sqrt spilled every double */
+static double walk(const double *xs, int n)
+{
+	double d = 0;
+	for (int i = 0; i + 1 < n; i++) {
+		double dx = xs[i + 1] - xs[i], dy = dx * 0.5;
+		d += sqrt(dx * dx + dy * dy) / (1 + sqrtf((float)i));
+	}
+	return d;
+}
+int main(void)
+{
+	double xs[6] = {0, 1.5, -2.25, 1e10, 1e-300, 3};
+	printf("%.17g %.17g %.17g\n", walk(xs, 6), sqrt(2.0), sqrt(-0.0));
+	printf("%.9g %d\n", (double)sqrtf(3.0f), sqrt(-1.0) != sqrt(-1.0));
+	return 0;
+}
+"""
+
+OWN_SQRT = """
+data $fmt = { b "%.17g\\n", b 0 }
+export function d $sqrt(d %x) {
+@start
+	%r =d mul %x, d_2
+	ret %r
+}
+export function w $main() {
+@start
+	%r =d call $sqrt(d d_9)
+	call $printf(l $fmt, ..., d %r)
+	ret 0
+}
+"""
+
+
+def test_builtin_sqrt_is_an_instruction(jitrun, host_tools, tmp_path):
+    """sqrt() of a C payload (and sqrtf, through double) is sqrtsd, with the
+    bits gcc's program prints: no call is left, and the loop's doubles stay
+    in registers across it. Our assembler encodes it as GNU as does."""
+    from test_asm_oracle import check_same
+    from jitboot import llvm
+    src = tmp_path / "b.c"
+    src.write_text(BUILTIN_C)
+    prog = tmp_path / "b.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    want = run(["sh", "-c", f"gcc -O2 -o {tmp_path}/b {src} -lm && {tmp_path}/b"]).stdout
+    assert want.count("\n") == 2
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    r = run([jitrun, "--passes=builtin", "--stats", "-S", prog])
+    assert _stats(r)["builtins"] == 7, r.stderr   # 2 in walk, 5 in main
+    assert not re.search(r"call.*sqrt", r.stdout), r.stdout
+    assert "call" not in _loop(r.stdout, "walk")
+    assert re.search(r"\tsqrtsd %xmm\d+, %xmm\d+", _loop(r.stdout, "walk"))
+    off = run([jitrun, "--passes=none", "-S", prog]).stdout
+    assert "callq sqrt" in _loop(off, "walk")
+    check_same(host_tools["asmdump"], r.stdout, tmp_path)
+
+
+def test_builtin_keeps_a_module_sqrt(jitrun, tmp_path):
+    """A module that defines its own sqrt calls it."""
+    prog = tmp_path / "own.ssa"
+    prog.write_text(OWN_SQRT)
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == "18\n", sel
+    r = run([jitrun, "--passes=builtin", "--stats", "-S", prog])
+    assert _stats(r)["builtins"] == 0 and "sqrtsd" not in r.stdout, r.stdout
+
+
 REMAT_C = r"""
 #include <stdio.h>
 /* the loop's escape test, and the same test after the loop: GVN makes
