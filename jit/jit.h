@@ -85,11 +85,13 @@ int jit_il_to_asm(const char *il, size_t len, const char *name,
  * loops), "inline" (small functions of the same module, recursion
  * unrolled a few levels), "ext" (extensions folded into loads),
  * "thread" (a jump to a branch on a known phi goes to its target),
- * "cmp" (compares kept next to the branches using them, so they fuse),
+ * "cmp" (compares kept next to the branches using them, so they fuse;
+ * range tests in two branches made one),
  * "sink" (computations moved into the branch that uses them),
  * "licm" (loop-invariant loads moved out of loops), "iv" (32-bit
  * counters widened, multiplications by a counter reduced) and
- * "rotate" (loops tested at the bottom).
+ * "rotate" (loops tested at the bottom) and "builtin" (sqrt() calls
+ * compiled as sqrtsd).
  * All are on unless the image recipe says
  * otherwise ([features] jit_passes, in the kernel) or this is called.
  * spec is "all", "none" or comma-separated names ("tre,inline").
@@ -112,6 +114,8 @@ struct jit_stats {
 	unsigned long threaded; /* jumps threaded past a known branch (thread) */
 	unsigned long branches; /* jumps to a branch on a phi that became the branch (cmp) */
 	unsigned long compares; /* compares moved next to their branch or select (cmp) */
+	unsigned long ranges;   /* two-branch range tests made one compare (cmp) */
+	unsigned long builtins; /* library calls compiled as instructions (builtin) */
 	unsigned long sunk;     /* instructions sunk into the branch using them (sink) */
 	unsigned long hoisted;  /* loop-invariant loads moved out of loops (licm) */
 	unsigned long widened;  /* 32-bit counters given a 64-bit twin (iv) */

@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 12
+ADJUST_VERSION = 13
 
 
 class Adjust:
@@ -193,6 +193,25 @@ ADJUSTMENTS: list[Step] = [
     Adjust("cfg.c", r"^\t\tif \(b->nins == 0\)\n\t\tif \(b->jmp\.type == Jjmp\) \{\n",
            "\t\tif (jitboot_nocode(b))\n\t\tif (b->jmp.type == Jjmp) {\n",
            "dbgloc-only blocks have no code"),
+    # A square root instruction, `sqrt`, for the JIT's builtin pass
+    # (jit/passes/opt_builtin.c): calls to sqrt() become sqrtsd instead
+    # of a call that clobbers every floating-point register. After cast,
+    # so the ranges of all.h (isext, the compares) keep their members;
+    # pure, not folded (fold.c knows nothing of it), flags untouched.
+    # As a two-address instruction (`-`), the emitter copies the operand
+    # to the destination first unless the allocator gave both one
+    # register: sqrtsd writes only the low lane, and a destination holding
+    # some other value would make it wait for that value's writer.
+    Adjust("ops.h", r"^O\(cast,    T\(s,d,w,l, x,x,x,x\), F\(1,0,0,0,0,0,0,0,0,0\)\) X\(0,0,1\) V\(0\)\n",
+           "O(cast,    T(s,d,w,l, x,x,x,x), F(1,0,0,0,0,0,0,0,0,0)) X(0,0,1) V(0)\n"
+           "O(sqrt,    T(e,e,s,d, e,e,x,x), F(0,0,0,0,0,0,0,0,0,0)) X(0,0,1) V(0)\n",
+           "sqrt instruction"),
+    Adjust("amd64/isel.c", r"^\tcase Oexts:\n", "\tcase Osqrt:\n\tcase Oexts:\n",
+           "sqrt instruction"),
+    Adjust("amd64/emit.c", r'^\t\{ Ocast,    Ka, "movq %L0, %D=" \},\n',
+           '\t{ Ocast,    Ka, "movq %L0, %D=" },\n'
+           '\t{ Osqrt,    Ks, "-sqrtss %S=, %S=" },\n\t{ Osqrt,    Kd, "-sqrtsd %D=, %D=" },\n',
+           "sqrt instruction"),
     DEFAULT_TARGET,
     # Reset functions: after a compile (finished or abandoned by an error
     # exit) the shim frees every block QBE still holds, and these forget

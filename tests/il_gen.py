@@ -1,7 +1,8 @@
 """Random valid QBE IL programs for differential testing of the JIT's passes.
 
 generate(seed) returns the text of a program whose main prints one line per
-call it makes. The functions use integer arithmetic (w and l), branches,
+call it makes. The functions use integer arithmetic (w and l, and square
+roots of integers through doubles), branches,
 counted loops, loops reading and writing memory (_Fn.memloop), phis,
 short-circuit conditions and calls: to themselves (one, two or tail calls, in the
 shapes tail recursion elimination and inlining look for, and others), to
@@ -80,10 +81,18 @@ class _Fn:
             c = self.tmp()
             self.emit(f"{c} =w {r.choice(CMPS)} {self.value()}, {self.value()}")
             self.emit(f"{t} =l extsw {c}")
-        else:
+        elif r.random() < 0.8:
             w = self.tmp()
             self.emit(f"{w} =w add {self.value()}, {self.value()}")
             self.emit(f"{t} =l {r.choice(('extsw', 'extuw'))} {w}")
+        else:
+            # the square root of a non-negative value (the builtin pass
+            # makes the call an instruction), back to an integer
+            m, d, q = self.tmp(), self.tmp(), self.tmp()
+            self.emit(f"{m} =l and {self.value()}, {r.choice((0xffff, 0xffffffffff, 3))}")
+            self.emit(f"{d} =d sltof {m}")
+            self.emit(f"{q} =d call $sqrt(d {d})")
+            self.emit(f"{t} =l dtosi {q}")
         return t
 
     def assign(self) -> None:
@@ -115,8 +124,10 @@ class _Fn:
             self.emit(f"{v} =l xor {v}, {t}")
         elif r < 0.7:
             self.branch(depth, budget - 1)
-        elif r < 0.8:
+        elif r < 0.75:
             self.shortcircuit()
+        elif r < 0.8:
+            self.rangetest()
         elif r < 0.85:
             self.loop(depth, budget - 1)
         elif r < 0.92:
@@ -173,6 +184,59 @@ class _Fn:
             self.emit(f"{dst} =l add {dst}, {self.expr()}")
             self.emit(f"{dst} =l xor {dst}, {y}")
             self.emit(f"jmp {done}")
+        self.block(done)
+
+    def rangetest(self) -> None:
+        """`if (lo <= v && v <= hi)` once the join is gone: a branch on
+        one bound into a block that only branches on the other, both
+        leaving to the same block, whose phi may or may not get the same
+        value from both (cmp merges the tests into one only if it does).
+        Bounds of either order, strict or not, signed or unsigned, 32 or
+        64 bits, at the ends of the ranges too; sometimes the constant
+        comes first."""
+        r = self.rng
+        w = r.random() < 0.5
+        k = "w" if w else "l"
+        uns = r.random() < 0.3
+        edges = WEDGES if w else (0, 1, -1, 9, 1 << 40, (1 << 63) - 1, -(1 << 63))
+        bounds = sorted(r.choice(edges + (r.randrange(-20, 20), r.randrange(-20, 20)))
+                        for _ in range(2))
+        if uns:
+            bounds = sorted(b % (1 << 32 if w else 1 << 64) for b in bounds)
+        lo, hi = bounds if r.random() < 0.9 else bounds[::-1]
+        v = self.tmp()
+        near = (r.choice((lo, hi, 0)) + (1 << 63)) % (1 << 64) - (1 << 63)
+        self.emit(f"{v} ={k} add {self.value()}, {near}")
+
+        def test(lower: bool) -> str:
+            strict = r.random() < 0.5
+            sign = "u" if uns else "s"
+            bound = (lo if lower else hi) + ((-1 if lower else 1) if strict else 0)
+            bound = (bound + (1 << 63)) % (1 << 64) - (1 << 63)   # an int64 literal
+            op = ("gt" if strict else "ge") if lower else ("lt" if strict else "le")
+            if r.random() < 0.2:    # bound OP' v
+                op = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}[op]
+                return f"c{sign}{op}{k} {bound}, {v}"
+            return f"c{sign}{op}{k} {v}, {bound}"
+        x, y, a, b = self.tmp(), self.tmp(), self.expr(), self.expr()
+        rhs, yes, no, done = self.label("rng"), self.label("in"), self.label("out"), self.label("rngdone")
+        first = r.random() < 0.5
+        self.emit(f"{x} =w {test(first)}")
+        self.emit(f"jnz {x}, {rhs}, {no}")
+        cond = self.cur
+        self.block(rhs)
+        self.emit(f"{y} =w {test(not first)}")
+        self.emit(f"jnz {y}, {yes}, {no}")
+        dst = r.choice(self.vars[self.nparams:] or self.vars)
+        self.block(yes)
+        self.emit(f"{dst} =l add {dst}, {a}")
+        self.emit(f"jmp {done}")
+        self.block(no)
+        m = self.tmp()
+        self.emit(f"{m} =l phi {cond} {a}, {rhs} {a if r.random() < 0.85 else b}")
+        self.emit(f"{dst} =l xor {dst}, {m}")
+        self.emit(f"{dst} =l add {dst}, 77")
+        self.emit(f"jmp {done}")
         self.block(done)
 
     def dispatch(self) -> None:

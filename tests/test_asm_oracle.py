@@ -566,6 +566,9 @@ BAD = [
     ("unknown section", ".section .init_array\n", 1, "unsupported section '.init_array'"),
     ("redefined", ".text\nf:\nf:\n", 3, "symbol already defined 'f'"),
     ("undefined local", ".text\n\tjmp .Lnowhere\n\tret\n", 2, "undefined local label '.Lnowhere'"),
+    # .bss holds no bytes: each directive is checked as it is read
+    ("byte in .bss", ".bss\n\t.zero 4\n\t.byte 1\n", 3, "non-zero data in .bss"),
+    ("fill in .bss", ".bss\n\t.fill 100000,1,0\n\t.fill 8,1,7\n", 3, "non-zero data in .bss"),
     ("tls", ".text\n\tmovq %fs:0, %rax\n", 2, "segment overrides are not supported"),
     ("junk", ".text\n\tret %rax %rcx\n", 2, "junk after operands"),
     # a negative or huge common size wrapped the loader's layout arithmetic

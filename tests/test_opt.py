@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from jitboot import ROOT, protocol, qemu, render
+from jitboot import ROOT, llvm, protocol, qemu, render
 from jitboot.errors import JitbootError
 from jitboot.recipe import JIT_PASSES, load_recipe
 
@@ -625,6 +625,74 @@ def test_cmp_leaves_what_it_must(jitrun, tmp_path, name):
     assert r.stdout == run([jitrun, "--passes=none", "-S", prog]).stdout
 
 
+# cmp's range tests: `lo <= x && x <= hi` in two branches, both leaving to
+# one block when out of range, is one unsigned compare of x - lo. Each
+# case: the two tests (first block, second block), the class, the inputs
+# around both bounds and at the ends of the range, and whether it merges.
+def _range_program(cls, first, second, out_phi):
+    return f"""
+function w $f({cls} %x, {cls} %unused) {{
+@start
+	%a =w {first}
+	jnz %a, @rhs, @out
+@rhs
+	%b =w {second}
+	jnz %b, @in, @out
+@in
+	ret 1
+@out
+	%r =w phi @start 2, @rhs {out_phi}
+	ret %r
+}}
+"""
+
+
+W_EDGES = [-2147483648, -2147483647, -1, 0, 1, 2147483646, 2147483647]
+RANGES = {
+    # c >= '0' && c <= '9'
+    "digit": ("w", "csgew %x, 48", "cslew %x, 57", 2, W_EDGES + [47, 48, 50, 57, 58], 1),
+    # the upper bound first, strict tests, the constant on the left
+    "upper_first": ("w", "csltw %x, 100", "csltw -5, %x", 2, W_EDGES + [-5, -4, 99, 100], 1),
+    "unsigned": ("w", "cugtw %x, 9", "culew %x, 4000000000", 2,
+                 W_EDGES + [9, 10, -294967296, -294967295], 1),
+    "long": ("l", "csgel %x, -9223372036854775807", "csltl %x, 9223372036854775807", 2,
+             [-9223372036854775808, -9223372036854775807, 0, 9223372036854775806,
+              9223372036854775807], 1),
+    # the out-of-range block tells the two tests apart: no merge
+    "phi_differs": ("w", "csgew %x, 48", "cslew %x, 57", 3, [47, 48, 57, 58], 0),
+    # an empty range (lo > hi) and tests of two values are left alone
+    "empty": ("w", "csgew %x, 10", "cslew %x, 3", 2, [2, 3, 5, 10, 11], 0),
+    "two_values": ("w", "csgew %x, 48", "cslew %unused, 57", 2, [47, 48, 58], 0),
+    # x > INT_MAX cannot hold: nothing to merge
+    "never": ("w", "csgtw %x, 2147483647", "cslew %x, 9", 2, [2147483647, 0], 0),
+}
+
+
+@pytest.mark.parametrize("name", RANGES)
+def test_cmp_merges_range_tests(jitrun, tmp_path, name):
+    cls, first, second, out_phi, xs, merged = RANGES[name]
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(_cmp_program(_range_program(cls, first, second, out_phi), [(x, 0) for x in xs]))
+    expected = run([jitrun, "--passes=none", prog]).stdout
+    assert expected.count("\n") == len(xs)
+    for sel in SELECTIONS:
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", expected), sel
+    r = run([jitrun, "--passes=cmp", "--stats", "-S", prog])
+    assert _stats(r)["ranges"] == merged, r.stderr
+    jumps = len(re.findall(r"\tj(?!mp)[a-z]+ ", _body(r.stdout, "f")))
+    assert jumps == (1 if merged else 2), r.stdout
+
+
+def test_cmp_merges_coremark_digit_test(jitrun, tmp_path):
+    """The inlined `c >= '0' && c <= '9'` of the CoreMark-like state
+    machine: every call site becomes one compare."""
+    il = tmp_path / "coremark_like.ssa"
+    il.write_text(llvm.translate_file(ROOT / "tests" / "cbench" / "coremark_like.c", "-O0"))
+    r = run([jitrun, "--stats", "-S", il])
+    assert _stats(r)["ranges"] >= 3, r.stderr
+
+
 # sink: a dispatch computing, before its first branch, a value that only
 # some of the cases past it use (what GVN and GCM make of an
 # interpreter's switch at -O0); the xor shows where it is computed.
@@ -1035,6 +1103,180 @@ def test_licm_on_naive_c(jitrun, tmp_path):
         assert _loads(_loop(r.stdout, fn)) == 1, fn
     assert "ntab(%rip)" not in _loop(r.stdout, "sumtab")
     assert "ptab(%rip)" not in _loop(r.stdout, "sumtab")
+
+
+BUILTIN_C = r"""
+#include <stdio.h>
+#include <math.h>
+/* a distance in a loop: the call to sqrt spilled every double */
+static double walk(const double *xs, int n)
+{
+	double d = 0;
+	for (int i = 0; i + 1 < n; i++) {
+		double dx = xs[i + 1] - xs[i], dy = dx * 0.5;
+		d += sqrt(dx * dx + dy * dy) / (1 + sqrtf((float)i));
+	}
+	return d;
+}
+int main(void)
+{
+	double xs[6] = {0, 1.5, -2.25, 1e10, 1e-300, 3};
+	printf("%.17g %.17g %.17g\n", walk(xs, 6), sqrt(2.0), sqrt(-0.0));
+	printf("%.9g %d\n", (double)sqrtf(3.0f), sqrt(-1.0) != sqrt(-1.0));
+	return 0;
+}
+"""
+
+OWN_SQRT = """
+data $fmt = { b "%.17g\\n", b 0 }
+export function d $sqrt(d %x) {
+@start
+	%r =d mul %x, d_2
+	ret %r
+}
+export function w $main() {
+@start
+	%r =d call $sqrt(d d_9)
+	call $printf(l $fmt, ..., d %r)
+	ret 0
+}
+"""
+
+
+def test_builtin_sqrt_is_an_instruction(jitrun, host_tools, tmp_path):
+    """sqrt() of a C payload (and sqrtf, through double) is sqrtsd, with the
+    bits gcc's program prints: no call is left, and the loop's doubles stay
+    in registers across it. Our assembler encodes it as GNU as does."""
+    from test_asm_oracle import check_same
+    from jitboot import llvm
+    src = tmp_path / "b.c"
+    src.write_text(BUILTIN_C)
+    prog = tmp_path / "b.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    want = run(["sh", "-c", f"gcc -O2 -o {tmp_path}/b {src} -lm && {tmp_path}/b"]).stdout
+    assert want.count("\n") == 2
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    r = run([jitrun, "--passes=builtin", "--stats", "-S", prog])
+    assert _stats(r)["builtins"] == 7, r.stderr   # 2 in walk, 5 in main
+    assert not re.search(r"call.*sqrt", r.stdout), r.stdout
+    assert "call" not in _loop(r.stdout, "walk")
+    assert re.search(r"\tsqrtsd %xmm\d+, %xmm\d+", _loop(r.stdout, "walk"))
+    off = run([jitrun, "--passes=none", "-S", prog]).stdout
+    assert "callq sqrt" in _loop(off, "walk")
+    check_same(host_tools["asmdump"], r.stdout, tmp_path)
+
+
+def test_builtin_keeps_a_module_sqrt(jitrun, tmp_path):
+    """A module that defines its own sqrt calls it."""
+    prog = tmp_path / "own.ssa"
+    prog.write_text(OWN_SQRT)
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == "18\n", sel
+    r = run([jitrun, "--passes=builtin", "--stats", "-S", prog])
+    assert _stats(r)["builtins"] == 0 and "sqrtsd" not in r.stdout, r.stdout
+
+
+REMAT_C = r"""
+#include <stdio.h>
+/* the loop's escape test, and the same test after the loop: GVN makes
+ * them one compare, which GCM puts in the loop */
+static int inside(double cr, double ci)
+{
+	double zr = 0, zi = 0, tr = 0, ti = 0;
+	int i;
+	for (i = 0; i < 50 && tr + ti <= 4.0; i++) {
+		zi = 2.0 * zr * zi + ci;
+		zr = tr - ti + cr;
+		tr = zr * zr;
+		ti = zi * zi;
+	}
+	return (tr + ti <= 4.0) * 100 + i;
+}
+int main(void)
+{
+	printf("%d %d %d %d\n", inside(0, 0), inside(1, 1), inside(-0.75, 0.1), inside(0.3, 0.5));
+	return 0;
+}
+"""
+
+
+def test_cmp_copies_compare_to_its_uses(jitrun, tmp_path):
+    """A compare used by a branch in the loop and by an instruction after
+    it is computed by each (the branch fuses with its copy), not
+    materialised with setcc on every iteration and tested again."""
+    from jitboot import llvm
+    src = tmp_path / "remat.c"
+    src.write_text(REMAT_C)
+    prog = tmp_path / "remat.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    want = run(["sh", "-c", f"gcc -O2 -o {tmp_path}/remat {src} && {tmp_path}/remat"]).stdout
+    assert want.count(" ") == 3
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    without = run([jitrun, "--passes=" + ",".join(p for p in JIT_PASSES if p != "cmp"),
+                   "-S", prog]).stdout
+    on = run([jitrun, "-S", prog]).stdout
+    assert re.search(r"\tset", _loop(without, "inside")), _loop(without, "inside")
+    assert not re.search(r"\tset|movzb", _loop(on, "inside")), _loop(on, "inside")
+    assert re.search(r"\tset", _body(on, "inside"))    # after the loop
+
+
+FLOAT_LICM_C = r"""
+#include <stdio.h>
+#include <math.h>
+/* escapes: how many steps of z = z*z + c stay within 4 */
+static int escapes(double c)
+{
+	double z = 0;
+	int n = 0;
+	while (z * z <= 4.0 && n < 100) {
+		z = z * z + c;
+		n++;
+	}
+	return n;
+}
+/* the same test, and a call in the loop: its constant stays */
+static int escapes_call(double c)
+{
+	double z = 0;
+	int n = 0;
+	while (z * z <= 4.0 && n < 100) {
+		z = sqrt(z * z) + c;
+		n++;
+	}
+	return n;
+}
+int main(void)
+{
+	printf("%d %d %d %d\n", escapes(0.2), escapes(0.3), escapes(-2.0), escapes(0.25));
+	printf("%d %d %d\n", escapes_call(0.2), escapes_call(1.5), escapes_call(0.26));
+	return 0;
+}
+"""
+
+
+def test_licm_float_constants_of_compares(jitrun, tmp_path):
+    """A double compared with a constant in a loop (`z*z <= 4.0`, the
+    escape test of a Mandelbrot loop) needs the constant in a register:
+    licm gives it one before the loop instead of a load from memory on
+    every iteration; a loop that calls a function keeps its load (no
+    floating-point register survives the call)."""
+    from jitboot import llvm
+    src = tmp_path / "fl.c"
+    src.write_text(FLOAT_LICM_C)
+    prog = tmp_path / "fl.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    want = run(["sh", "-c", f"gcc -O2 -o {tmp_path}/fl {src} -lm && {tmp_path}/fl"]).stdout
+    assert want.count(" ") == 5
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    r = run([jitrun, "--passes=licm", "--stats", "-S", prog])
+    assert _stats(r)["hoisted"] == 1, r.stderr
+    off = run([jitrun, "--passes=none", "-S", prog]).stdout
+    assert re.search(r"Lfp\d+\"\(%rip\), %xmm", _loop(off, "escapes")), _loop(off, "escapes")
+    assert "Lfp" not in _loop(r.stdout, "escapes"), _loop(r.stdout, "escapes")
+    assert "Lfp" in _loop(r.stdout, "escapes_call")
 
 
 # Loops on C int counters at -O0, for the induction-variable pass (iv):

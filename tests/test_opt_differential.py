@@ -47,7 +47,7 @@ def test_passes_on_off_and_gcc_agree(tools, tmp_path, seed):
     assert asm.returncode == 0, asm.stderr
     (tmp_path / "rand.s").write_text(asm.stdout)
     exe = tmp_path / "rand"
-    link = run(["gcc", "-no-pie", "-o", exe, tmp_path / "rand.s"])
+    link = run(["gcc", "-no-pie", "-o", exe, tmp_path / "rand.s", "-lm"])
     assert link.returncode == 0, link.stderr
     ref = run([exe])
     assert ref.returncode == 0 and ref.stdout
@@ -71,5 +71,5 @@ def test_generated_programs_exercise_every_pass(tools, tmp_path):
             name, n = line.split()
             total[name] = total.get(name, 0) + int(n)
     assert set(total) == {"tre", "inlined", "extensions", "threaded", "branches", "compares", "sunk",
-                          "hoisted", "widened", "reduced", "rotated"}
+                          "hoisted", "widened", "reduced", "rotated", "ranges", "builtins"}
     assert all(n >= 5 for n in total.values()), total

@@ -48,6 +48,10 @@ repeat(struct as *a, int64_t n, int64_t size, int64_t val)
 		return as_fail(a, "bad .fill", 0, 0);
 	for (i = 0; i < size; i++)
 		b[i] = (uint64_t)val >> 8*i;
+	for (i = 1; i < size && b[i] == b[0]; i++)
+		;
+	if (size && i == size)	/* one byte repeated, the usual .zero */
+		return as_emitfill(a, b[0], n * size);
 	while (n-- > 0)
 		if (as_emit(a, b, size) < 0)
 			return -1;

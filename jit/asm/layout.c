@@ -40,8 +40,10 @@ as_newfrag(struct as *a, int si)
 	return 0;
 }
 
-int
-as_emit(struct as *a, const void *p, size_t n)
+/* room for n more bytes at the end of the current section, in *d
+ * (NULL while a section has no byte yet, after ".fill 64,0,0") */
+static int
+reserve(struct as *a, size_t n, uchar **d)
 {
 	struct sec *s;
 	size_t c;
@@ -55,11 +57,43 @@ as_emit(struct as *a, const void *p, size_t n)
 			return as_fail(a, "out of memory", 0, 0);
 		s->cbuf = c;
 	}
-	if (n)		/* buf is still NULL after ".fill 64,0,0" */
-		memcpy(s->buf + s->nbuf, p, n);
+	*d = s->buf ? s->buf + s->nbuf : 0;
 	s->nbuf += n;
 	as_curfrag(a)->len += n;
 	s->used = 1;
+	return 0;
+}
+
+int
+as_emit(struct as *a, const void *p, size_t n)
+{
+	uchar *d;
+	size_t i;
+
+	if (a->cur == ASM_BSS)
+		for (i = 0; i < n; i++)
+			if (((const uchar *)p)[i])
+				return as_fail(a, "non-zero data in .bss", 0, 0);
+	if (reserve(a, n, &d) < 0)
+		return -1;
+	if (n)
+		memcpy(d, p, n);
+	return 0;
+}
+
+/* n copies of one byte at once: `z 262144` in a data definition is
+ * .fill/.zero, and a byte at a time was most of such a module's compile */
+int
+as_emitfill(struct as *a, int byte, size_t n)
+{
+	uchar *d;
+
+	if (a->cur == ASM_BSS && byte)
+		return as_fail(a, "non-zero data in .bss", 0, 0);
+	if (reserve(a, n, &d) < 0)
+		return -1;
+	if (n)
+		memset(d, byte, n);
 	return 0;
 }
 

@@ -126,7 +126,7 @@ finish(struct as *a, int si)
 		a->obj->sec[si].data = buf;
 	for (f = s->frag; f < s->frag + s->nfrag; f++) {
 		a->line = f->line;
-		if (f->len)
+		if (f->len && si != ASM_BSS)	/* zeros: as_emit checked */
 			memcpy(buf + f->addr, s->buf + f->start, f->len);
 		k = f->addr + f->len;
 		if (f->var == VALIGN) {
@@ -158,10 +158,6 @@ finish(struct as *a, int si)
 			store(buf + k, d, f->big ? 4 : 1);
 		}
 	}
-	if (si == ASM_BSS)
-		for (k = 0; k < size; k++)
-			if (buf[k])
-				return as_fail(a, "non-zero data in .bss", 0, 0);
 	/* by index: fix is NULL in a section without fixups, and NULL + 0
 	 * is undefined behaviour (UBSan, tests/test_sanitizers.py) */
 	for (i = 0; i < s->nfix; i++) {

@@ -15,12 +15,13 @@ static const struct {
 	{"licm", OPT_LICM},
 	{"iv", OPT_IV},
 	{"rotate", OPT_ROTATE},
+	{"builtin", OPT_BUILTIN},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate";
+const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate,builtin";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -92,13 +93,14 @@ opt_begin(void)
 	memset(&opt_stats, 0, sizeof opt_stats);
 }
 
-/* Inlining needs the bodies of functions defined later in the file:
- * pipeline.c then holds every function back at QBE_HOOK_MODULE until
- * the module is parsed, handing each to opt_remember() on the way. */
+/* Inlining needs the bodies of functions defined later in the file,
+ * builtin to know that none is named sqrt: pipeline.c then holds every
+ * function back at QBE_HOOK_MODULE until the module is parsed, handing
+ * each to opt_remember() on the way. */
 int
 opt_wants_module(void)
 {
-	return (opt_passes & OPT_INLINE) != 0;
+	return (opt_passes & (OPT_INLINE | OPT_BUILTIN)) != 0;
 }
 
 /* Tail recursion elimination runs before opt_remember(), so an
@@ -116,6 +118,8 @@ opt_promoted(Fn *fn)
 void
 opt_module(Fn *fn)
 {
+	if (opt_passes & OPT_BUILTIN)
+		opt_builtin(fn);
 	if (opt_passes & OPT_INLINE)
 		opt_inline(fn);
 }

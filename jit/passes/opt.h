@@ -14,8 +14,8 @@
  *	        would (`a && b` at -O0; opt_thread.c)
  *	cmp     a compare kept next to the branch or select using it, so
  *	        that isel fuses them: a jump to a branch on a phi becomes
- *	        the branch, compares sink past what GCM put after them
- *	        (opt_cmp.c)
+ *	        the branch, compares sink past what GCM put after them,
+ *	        a range test in two branches is one compare (opt_cmp.c)
  *	sink    a computation GCM left in a branching block, used only
  *	        past the branch, moves into the successors using it
  *	        (opt_sink.c)
@@ -29,12 +29,14 @@
  *	rotate  a loop tested at the top gets a copy of the test at the
  *	        bottom instead of the jump back up; the test at the top
  *	        stays as a guard run once (opt_rotate.c)
+ *	builtin a call to sqrt() is the sqrtsd instruction, unless the
+ *	        module defines its own sqrt (opt_builtin.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
  * and rotate before SSA construction (QBE_HOOK_PROMOTED), so they may
  * assign a temporary again and QBE's ssa pass builds the loop phis; inline in
- * SSA form (QBE_HOOK_MODULE), before QBE's load elimination, GVN and
+ * SSA form (QBE_HOOK_MODULE, with builtin), before QBE's load elimination, GVN and
  * GCM, which then work across the inlined code; thread and cmp's
  * branches after those, before if-conversion would turn the diamonds
  * of `&&` into selects (QBE_HOOK_GCM); ext, licm, iv, sink, cmp's moves
@@ -59,8 +61,9 @@ enum {
 	OPT_LICM = 1 << 6,
 	OPT_IV = 1 << 7,
 	OPT_ROTATE = 1 << 8,
+	OPT_BUILTIN = 1 << 9,
 	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_CMP | OPT_SINK | OPT_LICM
-		| OPT_IV | OPT_ROTATE,
+		| OPT_IV | OPT_ROTATE | OPT_BUILTIN,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -98,6 +101,7 @@ void opt_reset(void);             /* forget the module (after qbe_reset) */
 /* opt_tre.c, opt_inline.c */
 void opt_tre(struct Fn *fn);
 void opt_inline(struct Fn *fn);
+void opt_builtin(struct Fn *fn);  /* opt_builtin.c */
 void opt_ext(struct Fn *fn);
 void opt_thread(struct Fn *fn);
 void opt_cmpbr(struct Fn *fn);
@@ -119,6 +123,9 @@ struct Ins;
 /* Index of the first `arg` of the call at b->ins[ci], or -1 when the
  * call passes anything but plain w/l/s/d arguments. */
 int opt_callargs(struct Blk *b, unsigned ci);
+/* Whether the module held back (opt_wants_module) defines a function
+ * of that name (opt_inline.c). */
+int opt_defines(const char *name);
 /* Number of leading `par` of fn->start, or -1 when fn has a parameter
  * other than plain w/l/s/d, or something a pass must not move or copy
  * (alloc, vastart, variadic or aggregate return). */

@@ -82,6 +82,7 @@ struct Callee {
 	Fn *fn;         /* until opt_snapshot() */
 	uint32_t file;  /* fn's dbgfile */
 	Body *bd;
+	int defined;    /* the module defines it (opt_defines) */
 };
 
 static Callee *tab;
@@ -130,6 +131,15 @@ lookup(uint32_t id)
 		if (!tab[h].key)
 			return 0;
 	}
+}
+
+int
+opt_defines(const char *name)
+{
+	Callee *e;
+
+	e = lookup(intern((char *)name));
+	return e && e->defined;
 }
 
 /* The symbol a direct call names, or -1. */
@@ -278,6 +288,7 @@ opt_remember(Fn *fn)
 
 	countcalls(fn);
 	e = entry(intern(fn->name));
+	e->defined = 1;
 	if (!e->fn && !e->bd) {
 		e->fn = fn;
 		e->file = opt_dbgfile;

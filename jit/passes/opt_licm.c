@@ -22,6 +22,10 @@
  *	  the module within bounds. A load behind a condition (a null check)
  *	  stays where it is, and so does one through a pointer in the body
  *	  of a loop tested at the top (which may run zero times).
+ * Floating-point constants the loop's compares use go out too, once
+ * each, in loops without calls (floatcons()): QBE loads a double
+ * constant from memory at every use, and `x <= 4.0` needs it in a
+ * register.
  * Pure instructions that become invariant once their operands are moved
  * out (the address arithmetic of a field of a hoisted pointer, `q->next`
  * once q is known) follow them, and so does the next load; comparisons
@@ -50,6 +54,7 @@ struct Loop {
 	Ins **st;      /* the loop's stores */
 	uint nst;
 	int dirty;     /* a call, vaarg, vastart or blit: memory unknown */
+	int calls;     /* a call: no register survives it */
 };
 
 static void
@@ -96,6 +101,7 @@ scan(Fn *fn, Loop *l)
 	memset(l->var, 0, fn->ntmp);
 	l->nst = 0;
 	l->dirty = 0;
+	l->calls = 0;
 	for (id=l->hd->id; id<fn->nblk; id++) {
 		if (!l->in[id])
 			continue;
@@ -111,6 +117,8 @@ scan(Fn *fn, Loop *l)
 			}
 			switch (i->op) {
 			case Ocall:
+				l->calls = 1;
+				/* fall through */
 			case Ovaarg:
 			case Ovastart:
 			case Oblit0:
@@ -330,14 +338,65 @@ preheader(Fn *fn, Loop *l, int *made)
 	return pre;
 }
 
-/* Move what can be moved out of l; returns how many loads, and sets
- * *made when a preheader was made. */
+/* The floating-point constants l's compares use (a compare of
+ * doubles needs its constant in a register for `x <= k`: isel loads
+ * it from memory at every use, every iteration), each given once to a
+ * temporary in pre, which the compares use instead. Only in a loop
+ * without calls, across which no floating-point register survives:
+ * the temporary would be spilled and reloaded, no better than the
+ * load. Returns how many. */
+static uint
+floatcons(Fn *fn, Loop *l, Blk *pre, Ins **v, uint *nv)
+{
+	Blk *b;
+	Ins *i;
+	Ref *tmp;
+	uint id, n;
+	int k, kc, cc;
+
+	if (l->calls)
+		return 0;
+	tmp = 0;
+	n = 0;
+	for (id=l->hd->id; id<fn->nblk; id++) {
+		if (!l->in[id])
+			continue;
+		b = fn->rpo[id];
+		for (i=b->ins; i<&b->ins[b->nins]; i++) {
+			if (!iscmp(i->op, &kc, &cc) || KBASE(kc) != 1)
+				continue;
+			for (k=0; k<2; k++) {
+				if (rtype(i->arg[k]) != RCon)
+					continue;
+				if (!pre) {	/* only counting */
+					n++;
+					continue;
+				}
+				if (!tmp)
+					tmp = emalloc(fn->ncon * sizeof tmp[0]);
+				if (req(tmp[i->arg[k].val], R)) {
+					tmp[i->arg[k].val] = newtmp("licm", kc, fn);
+					vgrow(v, *nv + 1);
+					(*v)[(*nv)++] = (Ins){.op = Ocopy, .cls = kc,
+						.to = tmp[i->arg[k].val], .arg = {i->arg[k]}};
+					n++;
+				}
+				i->arg[k] = tmp[i->arg[k].val];
+			}
+		}
+	}
+	free(tmp);
+	return n;
+}
+
+/* Move what can be moved out of l; returns how many loads and
+ * constants, and sets *made when a preheader was made. */
 static uint
 hoist(Fn *fn, Loop *l, int *made)
 {
 	Blk *b, *pre;
 	Ins *i, *v;
-	uint id, nv, nld;
+	uint id, nv, nld, ncon;
 	int k;
 
 	*made = 0;
@@ -374,7 +433,9 @@ hoist(Fn *fn, Loop *l, int *made)
 			if (rtype(i->arg[k]) == RTmp)
 				l->need[i->arg[k].val] = 1;
 	}
-	if (nld && (pre = preheader(fn, l, made))) {
+	ncon = floatcons(fn, l, 0, 0, 0);
+	if ((nld || ncon) && (pre = preheader(fn, l, made))) {
+		ncon = floatcons(fn, l, pre, &v, &nv);
 		for (id=l->hd->id; id<fn->nblk; id++) {
 			if (!l->in[id])
 				continue;
@@ -394,9 +455,9 @@ hoist(Fn *fn, Loop *l, int *made)
 				v[k++] = v[id];
 		opt_setins(pre, v, k);
 	} else
-		nld = 0;
+		nld = ncon = 0;
 	vfree(v);
-	return nld;
+	return nld + ncon;
 }
 
 void
