@@ -116,6 +116,7 @@ struct jit_stats {
 	unsigned long compares; /* compares moved next to their branch or select (cmp) */
 	unsigned long ranges;   /* two-branch range tests made one compare (cmp) */
 	unsigned long builtins; /* library calls compiled as instructions (builtin) */
+	unsigned long propagated; /* parameters every call passes as one constant (inline) */
 	unsigned long sunk;     /* instructions sunk into the branch using them (sink) */
 	unsigned long hoisted;  /* loop-invariant loads moved out of loops (licm) */
 	unsigned long widened;  /* 32-bit counters given a 64-bit twin (iv) */

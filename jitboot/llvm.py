@@ -736,6 +736,16 @@ class Unsupported(Exception):
 # -- module translation ----------------------------------------------------
 
 _INTERNAL = {"internal", "private"}
+
+
+def _linkage(v: Any) -> str:
+    """A global's linkage by name: llvmlite gives it as the number of
+    its Linkage enum ("internal" is 8, what C's static gives)."""
+    import llvmlite.binding as llvm
+    try:
+        return str(llvm.Linkage(v).name)
+    except (ValueError, TypeError):
+        return str(v).split(".")[-1]
 _QBE_NAME = re.compile(r"[A-Za-z_.][\w.$]*")
 
 
@@ -886,7 +896,7 @@ class Module:
             align = int(m.group(1)) if m else align_of(t)
             items: list[str] = []
             _data_items(t, init, items, self)
-            export = "" if str(g.linkage).split(".")[-1] in _INTERNAL else "export "
+            export = "" if _linkage(g.linkage) in _INTERNAL else "export "
             self.out.append(f"{export}data ${name} = align {align} {{ {', '.join(_merge_zeros(items)) or 'z 1'} }}")
         except Unsupported as e:
             raise self.fail(where, str(e)) from None
@@ -1273,8 +1283,7 @@ class Function:
                 plist.append("...")
             self.mod.check_symbol(self.name)
             rtype = "" if ret[0] == "v" else self.ret_class(ret)
-            linkage = str(f.linkage).split(".")[-1]
-            export = "" if linkage in _INTERNAL else "export "
+            export = "" if _linkage(f.linkage) in _INTERNAL else "export "
             head = f"{export}function {rtype} ${self.name}({', '.join(plist)}) {{"
             places = self.places()
             pos = 0

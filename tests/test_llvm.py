@@ -578,3 +578,19 @@ def test_switch_search_knows_the_range_left(tmp_path, host_tools):
     r = _run([host_tools["jitrun"], ssa])
     assert (r.returncode, r.stderr) == (0, "")
     assert r.stdout.split() == ["-1", "-1", "10", "11", "12", "13", "14", "15", "-1", "-1"]
+
+
+def test_static_definitions_are_not_exported(tmp_path):
+    """C's static functions and data are local to the module (LLVM's
+    internal linkage): not exported, so the JIT knows every call to
+    them; the others are exported."""
+    src = tmp_path / "s.c"
+    src.write_text("static int hidden(int x) { return x + 1; }\n"
+                   "static int table[2] = {1, 2};\n"
+                   "int counter = 3;\n"
+                   "int main(void) { return hidden(table[1]) + counter; }\n")
+    il = llvm.translate_file(src, "-O0")
+    assert re.search(r"^function w \$hidden\(", il, re.M), il
+    assert re.search(r"^data \$table = ", il, re.M), il
+    assert re.search(r"^export data \$counter = ", il, re.M), il
+    assert re.search(r"^export function w \$main\(", il, re.M), il

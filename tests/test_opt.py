@@ -818,7 +818,7 @@ data $garr = { l 1, l 2, l 3, l 4, l 5 }
 data $gp = { l $garr }
 
 # p->len in the loop's condition (the header)
-function l $hoist_header(l %p, l %a) {
+export function l $hoist_header(l %p, l %a) {
 @start
 	jmp @loop
 @loop
@@ -840,7 +840,7 @@ function l $hoist_header(l %p, l %a) {
 
 # a global's length in the header and its base pointer in the body of
 # a loop tested at the top: data of the module is there to read
-function l $hoist_global() {
+export function l $hoist_global() {
 @start
 	jmp @loop
 @loop
@@ -864,7 +864,7 @@ function l $hoist_global() {
 
 # entered from two blocks with different counters: a new preheader,
 # with a phi for the counter
-function l $hoist_twoentry(l %p, w %c) {
+export function l $hoist_twoentry(l %p, w %c) {
 @start
 	jnz %c, @one, @zero
 @one
@@ -884,7 +884,7 @@ function l $hoist_twoentry(l %p, w %c) {
 }
 
 # a store through a pointer that may be p (main passes p itself)
-function l $keep_store(l %p, l %q) {
+export function l $keep_store(l %p, l %q) {
 @start
 	jmp @loop
 @loop
@@ -901,7 +901,7 @@ function l $keep_store(l %p, l %q) {
 }
 
 # a call, which may write anything (memset clears *p)
-function l $keep_call(l %p) {
+export function l $keep_call(l %p) {
 @start
 	jmp @loop
 @loop
@@ -918,7 +918,7 @@ function l $keep_call(l %p) {
 }
 
 # a load behind a null check (main passes a null pointer)
-function l $keep_guarded(l %p, l %n) {
+export function l $keep_guarded(l %p, l %n) {
 @start
 	jmp @loop
 @loop
@@ -942,7 +942,7 @@ function l $keep_guarded(l %p, l %n) {
 
 # the body of a loop that may run zero times (main runs it zero times,
 # over a null pointer)
-function l $keep_zerotrip(l %p, l %n) {
+export function l $keep_zerotrip(l %p, l %n) {
 @start
 	jmp @loop
 @loop
@@ -961,7 +961,7 @@ function l $keep_zerotrip(l %p, l %n) {
 
 # module data read on a path of the loop seldom taken: it could move out
 # safely, but would then be read each time the loop is entered
-function l $keep_seldom(l %n) {
+export function l $keep_seldom(l %n) {
 @start
 	jmp @loop
 @loop
@@ -1175,6 +1175,143 @@ def test_builtin_keeps_a_module_sqrt(jitrun, tmp_path):
         assert run([jitrun, f"--passes={sel}", prog]).stdout == "18\n", sel
     r = run([jitrun, "--passes=builtin", "--stats", "-S", prog])
     assert _stats(r)["builtins"] == 0 and "sqrtsd" not in r.stdout, r.stdout
+
+
+MEMCPY_C = r"""
+#include <stdio.h>
+#include <string.h>
+struct pt { double x, y; long tag; };
+static struct pt pts[8];
+static char big[200], big2[200];
+static void *copy_ret(void *d, const void *s) { return memcpy(d, s, 16); }
+int main(void)
+{
+	struct pt p = {1.5, -2.5, 7};
+	long sum = 0;
+	for (int i = 0; i < 8; i++) {
+		pts[i] = p;                         /* struct assignment: llvm.memcpy, 24 */
+		p.x += i; p.tag += i * 3;
+	}
+	for (int i = 0; i < 200; i++)
+		big[i] = (char)(i * 7);
+	for (int n = 1; n <= 70; n += 23) {     /* 1, 24, 47, 70: a variable size */
+		memcpy(big2, big + 3, n);
+		sum += big2[n - 1];
+	}
+	memcpy(big2 + 100, big, 64);            /* the largest made a blit */
+	memcpy(big2, big + 1, 65);              /* one past: the call stays */
+	char *r = copy_ret(big2 + 10, big + 50);
+	for (int i = 0; i < 8; i++)
+		sum += (long)pts[i].x * 100 + pts[i].tag;
+	for (int i = 0; i < 200; i++)
+		sum = sum * 31 + big2[i];
+	printf("%ld %d\n", sum, (int)(r - big2));
+	return 0;
+}
+"""
+
+
+def test_builtin_memcpy_of_a_constant_size(jitrun, host_tools, tmp_path):
+    """memcpy of a constant size up to 64 bytes (C's struct assignment,
+    copies of a fixed size) is QBE's blit, loads and stores; a variable
+    size or a bigger one stays a call; memcpy's result is its first
+    argument."""
+    from jitboot import llvm
+    from test_asm_oracle import check_same
+    src = tmp_path / "m.c"
+    src.write_text(MEMCPY_C)
+    prog = tmp_path / "m.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    want = run(["sh", "-c", f"gcc -O2 -o {tmp_path}/m {src} && {tmp_path}/m"]).stdout
+    assert want.count(" ") == 1
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    r = run([jitrun, "--passes=builtin", "--stats", "-S", prog])
+    assert _stats(r)["builtins"] == 4, r.stderr     # p's initialiser, pts[i] = p, 64, copy_ret's 16
+    assert "memcpy" not in _body(r.stdout, "copy_ret")
+    assert len(re.findall(r"call.*memcpy", _body(r.stdout, "main"))) == 2   # n, 65
+    check_same(host_tools["asmdump"], r.stdout, tmp_path)
+
+
+PROPAGATE_C = r"""
+#include <stdio.h>
+#include <string.h>
+typedef int (*cmp_fn)(const void *, const void *);
+/* every call passes 12 for size, passed along by the recursion, and
+ * one comparator; two different steps: step stays a parameter */
+static long walk(const char *p, int n, long size, cmp_fn cmp, int step)
+{
+	if (n <= 1)
+		return 0;
+	long here = cmp(p, p + size) + (long)size * n;
+	return here + walk(p + size * step, n - step, size, cmp, step);
+}
+static int cmp_first(const void *a, const void *b)
+{
+	return *(const char *)a - *(const char *)b;
+}
+/* called with one constant, but exported: the host may call it too */
+long exported(long k) { return k * 3; }
+/* one constant, but its address is taken: called through a pointer */
+static long viaptr(long k) { return k + 1; }
+long (*volatile fp)(long) = viaptr;
+int main(void)
+{
+	char buf[64];
+	for (int i = 0; i < 64; i++)
+		buf[i] = (char)(i * 13);
+	long s = walk(buf, 5, 12, cmp_first, 1) + walk(buf, 4, 12, cmp_first, 2);
+	s += exported(5) + viaptr(9) + fp(1);
+	printf("%ld\n", s);
+	return 0;
+}
+"""
+
+
+def test_inline_propagates_constant_parameters(jitrun, tmp_path):
+    """A parameter every call in the module passes as the same constant
+    (an element size a recursion passes along, a comparator) is that
+    constant in the function: not in an exported function, nor in one
+    whose address is taken, nor where calls differ."""
+    from jitboot import llvm
+    src = tmp_path / "p.c"
+    src.write_text(PROPAGATE_C)
+    prog = tmp_path / "p.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    want = run(["sh", "-c", f"gcc -O2 -o {tmp_path}/p {src} && {tmp_path}/p"]).stdout
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    r = run([jitrun, "--passes=inline", "--stats", "-S", prog])
+    assert _stats(r)["propagated"] == 2, r.stderr    # walk's size and cmp
+    walk = _body(r.stdout, "walk")
+    assert re.search(r"callq cmp_first", walk), walk          # a direct call now
+    assert "imul" not in walk or re.search(r"imul\w* \$12", walk), walk
+
+
+def test_data_naming_a_function_keeps_its_parameters(jitrun, tmp_path):
+    """A function a data item names may be called through it."""
+    prog = tmp_path / "d.ssa"
+    prog.write_text("""
+data $fmt = { b "%ld\\n", b 0 }
+data $tab = { l $twice }
+function l $twice(l %x) {
+@start
+	%r =l mul %x, 2
+	ret %r
+}
+export function w $main() {
+@start
+	%a =l call $twice(l 5)
+	%p =l loadl $tab
+	%b =l call %p(l 21)
+	%s =l add %a, %b
+	call $printf(l $fmt, ..., l %s)
+	ret 0
+}
+""")
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == "52\n", sel
+    assert _stats(run([jitrun, "--passes=inline", "--stats", "-S", prog]))["propagated"] == 0
 
 
 REMAT_C = r"""

@@ -118,6 +118,8 @@ opt_promoted(Fn *fn)
 void
 opt_module(Fn *fn)
 {
+	if (opt_passes & OPT_INLINE)
+		opt_stats.propagated += opt_propagate(fn);
 	if (opt_passes & OPT_BUILTIN)
 		opt_builtin(fn);
 	if (opt_passes & OPT_INLINE)
@@ -155,6 +157,18 @@ opt_linked(Fn *fn)
 {
 	if (opt_passes & OPT_ROTATE)
 		opt_rotlayout(fn);
+}
+
+Ref
+opt_copied(Fn *fn, Ref r)
+{
+	Ins *d;
+	int n;
+
+	for (n=0; n<8 && rtype(r) == RTmp && (d = fn->tmp[r.val].def)
+	&& d->op == Ocopy; n++)
+		r = d->arg[0];
+	return r;
 }
 
 int

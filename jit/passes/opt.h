@@ -102,6 +102,9 @@ void opt_reset(void);             /* forget the module (after qbe_reset) */
 void opt_tre(struct Fn *fn);
 void opt_inline(struct Fn *fn);
 void opt_builtin(struct Fn *fn);  /* opt_builtin.c */
+int opt_propagate(struct Fn *fn); /* opt_inline.c: constant parameters */
+struct Dat;
+void opt_dataref(struct Dat *d);  /* a data item naming a symbol */
 void opt_ext(struct Fn *fn);
 void opt_thread(struct Fn *fn);
 void opt_cmpbr(struct Fn *fn);
@@ -126,6 +129,8 @@ int opt_callargs(struct Blk *b, unsigned ci);
 /* Whether the module held back (opt_wants_module) defines a function
  * of that name (opt_inline.c). */
 int opt_defines(const char *name);
+/* r, or the constant a chain of copies gives it (opt.c). */
+struct Ref opt_copied(struct Fn *fn, struct Ref r);
 /* Number of leading `par` of fn->start, or -1 when fn has a parameter
  * other than plain w/l/s/d, or something a pass must not move or copy
  * (alloc, vastart, variadic or aggregate return). */

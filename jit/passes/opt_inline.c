@@ -48,7 +48,10 @@ enum {
 	ONCESIZE = 80,  /* ... there, when it is the only call to it */
 	ROUNDS = 3,     /* levels of calls inlined into a function */
 	GROWTH = 400,   /* instructions inlining may add to a function */
+	MAXPAR = 8,     /* parameters whose constants opt_propagate follows */
 };
+
+enum { PNone, PConst, PVary };
 
 typedef struct Body Body;
 
@@ -83,6 +86,14 @@ struct Callee {
 	uint32_t file;  /* fn's dbgfile */
 	Body *bd;
 	int defined;    /* the module defines it (opt_defines) */
+	/* What the calls pass (opt_propagate): par[k] is PNone until a
+	 * call is seen, PConst while every call passes parc[k] (or, in
+	 * a call of the function to itself, its own parameter k), PVary
+	 * after. addr: the symbol is used other than as a call's target
+	 * (stored, passed, in data), so calls may come from elsewhere. */
+	uchar par[MAXPAR];
+	Con parc[MAXPAR];
+	int addr;
 };
 
 static Callee *tab;
@@ -265,17 +276,182 @@ callsother(Fn *fn, uint32_t id)
 	return 0;
 }
 
+static int
+samecon(Con *a, Con *b)
+{
+	return a->type == b->type && a->bits.i == b->bits.i && a->flt == b->flt
+		&& (a->type != CAddr || (a->sym.type == b->sym.type && a->sym.id == b->sym.id));
+}
+
+/* Index of fn's parameter r (a temporary a `par` defines), or -1. */
+static int
+parindex(Fn *fn, Ref r)
+{
+	Ins *i;
+
+	if (rtype(r) != RTmp || !fn->tmp[r.val].def || fn->tmp[r.val].def->op != Opar)
+		return -1;
+	for (i=fn->start->ins; i<&fn->start->ins[fn->start->nins]; i++)
+		if (req(i->to, r))
+			return i - fn->start->ins;
+	return -1;
+}
+
+/* What the call at b->ins[ci] passes to the callee e. */
+static void
+noteargs(Fn *fn, Blk *b, uint ci, Callee *e, int self)
+{
+	Con *c;
+	Ref r;
+	int first, k, n;
+
+	first = opt_callargs(b, ci);
+	n = first < 0 ? 0 : (int)ci - first;
+	for (k=0; k<MAXPAR; k++) {
+		if (e->par[k] == PVary)
+			continue;
+		if (k >= n) {	/* an argument it does not pass, or not plainly */
+			e->par[k] = PVary;
+			continue;
+		}
+		r = opt_copied(fn, b->ins[first+k].arg[0]);
+		if (self && parindex(fn, r) == k)
+			continue;
+		if (rtype(r) != RCon) {
+			e->par[k] = PVary;
+			continue;
+		}
+		c = &fn->con[r.val];
+		if (e->par[k] == PNone) {
+			e->par[k] = PConst;
+			e->parc[k] = *c;
+		} else if (!samecon(&e->parc[k], c))
+			e->par[k] = PVary;
+	}
+}
+
+/* A function's symbol used as a value: it may be called from anywhere. */
+static void
+noteaddr(Fn *fn, Ref r)
+{
+	Con *c;
+
+	if (rtype(r) != RCon)
+		return;
+	c = &fn->con[r.val];
+	if (c->type == CAddr && c->sym.type == SGlo)
+		entry(c->sym.id)->addr = 1;
+}
+
 static void
 countcalls(Fn *fn)
 {
 	Blk *b;
 	Ins *i;
+	Phi *p;
 	int64_t id;
+	uint n, self;
 
-	for (b=fn->start; b; b=b->link)
-		for (i=b->ins; i<&b->ins[b->nins]; i++)
-			if ((id = target(fn, i)) >= 0)
+	self = intern(fn->name);
+	for (b=fn->start; b; b=b->link) {
+		for (p=b->phi; p; p=p->link)
+			for (n=0; n<p->narg; n++)
+				noteaddr(fn, p->arg[n]);
+		for (i=b->ins; i<&b->ins[b->nins]; i++) {
+			if ((id = target(fn, i)) >= 0) {
 				entry(id)->ncall++;
+				noteargs(fn, b, i - b->ins, entry(id), id == self);
+			} else
+				noteaddr(fn, i->arg[0]);
+			noteaddr(fn, i->arg[1]);
+		}
+		noteaddr(fn, b->jmp.arg);
+	}
+}
+
+void
+opt_dataref(Dat *d)
+{
+	if (d->type != DStart && d->type != DEnd && d->type != DZ && d->isref)
+		entry(intern(d->u.ref.name))->addr = 1;
+}
+
+/* Whether every use of t, through copies, is as the target of a call
+ * or an argument of one. */
+static int
+calledonly(Fn *fn, Ref t, int depth)
+{
+	Tmp *tp;
+	Ins *i;
+	uint n;
+
+	tp = &fn->tmp[t.val];
+	for (n=0; n<tp->nuse; n++) {
+		if (tp->use[n].type != UIns)
+			return 0;
+		i = tp->use[n].u.ins;
+		if (i->op == Ocopy && depth < 8 && rtype(i->to) == RTmp
+		&& calledonly(fn, i->to, depth + 1))
+			continue;
+		/* passed along (to a recursive call): a lea instead of a move */
+		if (i->op == Oarg)
+			continue;
+		if (i->op != Ocall || !req(i->arg[0], t))
+			return 0;
+	}
+	return 1;
+}
+
+/* Parameters every call in the module passes the same constant become
+ * that constant (the element size a recursive sort passes along, so its
+ * memcpy has a known size): only in a function the module alone can
+ * call, not exported and whose address is not taken. A symbol's
+ * address only where the function calls it or passes it on (a
+ * comparator, and a recursion passing it along):
+ * isel cannot index from a RIP-relative address, so a data address in
+ * place of a register costs a lea at each use. Returns how many. */
+int
+opt_propagate(Fn *fn)
+{
+	Callee *e;
+	Blk *b;
+	Ins *i;
+	Phi *p;
+	Ref r[MAXPAR], *u;
+	uint n;
+	int k, np, done;
+
+	e = lookup(intern(fn->name));
+	if (!e || e->addr || !e->ncall || fn->lnk.export)
+		return 0;
+	done = 0;
+	np = 0;
+	for (i=fn->start->ins; i<&fn->start->ins[fn->start->nins] && i->op == Opar; i++, np++)
+		if (np < MAXPAR && e->par[np] == PConst
+		&& (e->parc[np].type == CBits || calledonly(fn, i->to, 0))) {
+			r[np] = newcon(&e->parc[np], fn);
+			done++;
+		} else if (np < MAXPAR)
+			r[np] = R;
+	if (!done)
+		return 0;
+	for (b=fn->start; b; b=b->link) {
+		for (p=b->phi; p; p=p->link)
+			for (n=0; n<p->narg; n++)
+				if ((k = parindex(fn, p->arg[n])) >= 0 && k < np && k < MAXPAR
+				&& !req(r[k], R))
+					p->arg[n] = r[k];
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			for (u=i->arg; u<&i->arg[2]; u++)
+				if ((k = parindex(fn, *u)) >= 0 && k < np && k < MAXPAR
+				&& !req(r[k], R))
+					*u = r[k];
+		if ((k = parindex(fn, b->jmp.arg)) >= 0 && k < np && k < MAXPAR
+		&& !req(r[k], R))
+			b->jmp.arg = r[k];
+	}
+	filluse(fn);
+	return done;
 }
 
 /* Count fn's calls and note where fn is: its body is copied, if it may

@@ -207,6 +207,7 @@ data(Dat *d)
 {
 	nothreaddat(d);
 	opt_data(d);
+	opt_dataref(d);
 	emitdat(d, outf);
 	if (d->type == DEnd) {
 		fputs("/* end data */\n\n", outf);
