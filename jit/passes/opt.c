@@ -15,12 +15,13 @@ static const struct {
 	{"licm", OPT_LICM},
 	{"iv", OPT_IV},
 	{"rotate", OPT_ROTATE},
+	{"switch", OPT_SWITCH},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate";
+const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate,switch";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -151,6 +152,9 @@ opt_linked(Fn *fn)
 {
 	if (opt_passes & OPT_ROTATE)
 		opt_rotlayout(fn);
+	opt_switch_clear();
+	if (opt_passes & OPT_SWITCH)
+		opt_switch(fn);
 }
 
 int
@@ -263,4 +267,5 @@ opt_reset(void)
 {
 	opt_forget();
 	opt_forget_data();
+	opt_switch_clear();
 }
