@@ -43,7 +43,7 @@
 #include "opt.h"
 
 #ifndef JTMIN
-#define JTMIN 0
+#define JTMIN 7
 #endif
 enum {
 	MaxTbl = 4096,   /* entries of one table */
@@ -75,6 +75,9 @@ static Tbl *tbl;
 static uint ntbl;
 static uchar *target;
 static uint ntarget;
+/* extent()'s walk: blocks to visit, and the walk that saw each */
+static Blk **stk;
+static uint *seen, gen;
 
 static const char *const r64[] = {
 	[RAX] = "rax", [RCX] = "rcx", [RDX] = "rdx", [RSI] = "rsi",
@@ -251,14 +254,16 @@ walk(Fn *fn, Blk *root, int r, int k, int64_t c, int64_t x, uint *depth)
 static int
 extent(Fn *fn, Blk *root, int r, int k, int64_t c, int64_t *lo, int64_t *hi)
 {
-	Blk **stk, *b, *s[2];
-	uchar *seen;
+	Blk *b, *s[2];
 	int nstk, nblk, n;
 
-	seen = alloc(fn->nblk);
-	stk = alloc(MaxTree * sizeof stk[0]);
+	if (!stk) {
+		stk = alloc(fn->nblk * sizeof stk[0]);
+		seen = alloc(fn->nblk * sizeof seen[0]);
+	}
+	gen++;
 	*lo = *hi = c;
-	seen[root->id] = 1;
+	seen[root->id] = gen;
 	stk[0] = root;
 	nstk = 1;
 	nblk = 1;
@@ -267,9 +272,9 @@ extent(Fn *fn, Blk *root, int r, int k, int64_t c, int64_t *lo, int64_t *hi)
 		s[0] = b->s1;
 		s[1] = b->s2;
 		for (n=0; n<2; n++) {
-			if (!s[n] || seen[s[n]->id] || !inner(fn, s[n], r, k, &c))
+			if (!s[n] || seen[s[n]->id] == gen || !inner(fn, s[n], r, k, &c))
 				continue;
-			seen[s[n]->id] = 1;
+			seen[s[n]->id] = gen;
 			if (++nblk > MaxTree)
 				return -1;
 			stk[nstk++] = s[n];
@@ -313,7 +318,7 @@ table(Fn *fn, Blk *b, Tbl *t)
 			return 0;
 		t->to[j] = to->id;
 	}
-	if (2 * (uint64_t)depth < JTMIN * n)
+	if (2 * (uint64_t)depth <= JTMIN * n)
 		return 0;
 	t->id = jitboot_id0 + b->id;
 	return 1;
@@ -344,6 +349,9 @@ opt_switch_clear(void)
 	ntbl = 0;
 	target = 0;
 	ntarget = 0;
+	stk = 0;
+	seen = 0;
+	gen = 0;
 }
 
 static bits
