@@ -50,6 +50,11 @@ static int negative(int x)
 {
 	int r = 0;
 	switch (x) {
+	case -12: r = 1; break;
+	case -11: r = x; break;
+	case -10: r = 2 * x; break;
+	case -9: r = 7; break;
+	case -8: r = 8; break;
 	case -7: r = 3; break;
 	case -6: r = 9; break;
 	case -5: r = 27; break;
@@ -253,10 +258,13 @@ def test_dense_switches_get_tables(host_tools, program):
     r = run([jitrun, "--stats", "-S", program["O0"]])
     assert r.returncode == 0, r.stderr
     fns = _bodies(r.stdout)
-    # int from 0, int from -7, long from 100, long from -9
-    for name in ("dense", "negative", "wide", "lneg"):
+    # int from 0 (8-byte entries: the int sign-extended in place is the
+    # index), int from -12 (4-byte entries: two registers are free), long
+    # from 100 and from -9 (the long is the index)
+    for name, entry in (("dense", "quad"), ("negative", "long"), ("wide", "quad"),
+                        ("lneg", "quad")):
         assert "jmp *" in fns[name], name
-        assert re.search(r"\t\.long \.Lbb\d+-\.Ljt\d+", fns[name]), name
+        assert re.search(rf"\t\.{entry} \.Lbb\d+-\.Ljt\d+", fns[name]), name
     assert "jmp *" not in fns["sparse"]
     assert "jmp *" not in fns["tiny"]
     assert _stats(r)["switches"] == r.stdout.count("jmp *") >= 4

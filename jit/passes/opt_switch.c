@@ -6,7 +6,7 @@
  * that each compare one register with a constant and branch on it
  * (`cmpl $7, %eax; jb ...`): the blocks below the root do nothing else.
  * For a tree over a dense range of values, a `jmptbl` goes before the
- * root's compare:
+ * root's compare. With two dead registers (4-byte entries):
  *
  *	leal -lo(%rax), %ecx       movl %eax, %ecx when lo is 0
  *	cmpl $n-1, %ecx
@@ -19,6 +19,20 @@
  *	.Ljt<N>: .long .Lbb<T>-.Ljt<N> ...
  *	.Ljt<N>x:
  *
+ * and with one, or for a 64-bit value, the value is the index into
+ * 8-byte entries (a 32-bit one sign-extended in place first, when its
+ * upper half is dead where the table jumps to):
+ *
+ *	cmpl $n-1, %eax            leaq -lo(%rax), %rcx; cmpq $n-1, %rcx (l)
+ *	ja .Ljt<N>x
+ *	movslq %eax, %rax          (w only)
+ *	leaq .Ljt<N>(%rip), %rcx
+ *	addq -8*lo(%rcx,%rax,8), %rcx
+ *	jmp *%rcx
+ *	.p2align 3
+ *	.Ljt<N>: .quad .Lbb<T>-.Ljt<N> ...
+ *	.Ljt<N>x:
+ *
  * Entry v - lo of the table is the block the search reaches for v,
  * found by running the search: each compare block on the way only
  * sets the flags its own jump reads, so jumping past them changes
@@ -28,12 +42,18 @@
  * table is a shortcut through it: values outside the range, and the
  * code when no table is made, run the search as before.
  *
- * A table is made only when it pays: the search must take at least
- * MinDepth compares on average over the range (the table's path is 7
- * instructions, a compare and branch 2), the range at most MaxTbl
+ * A table is made only when it pays in instructions, values of the
+ * range taken as equally likely: the search must run, on average over
+ * the range, at least one instruction more (a compare and a branch per
+ * level) than the table's path (5 to 7 instructions, t->cost; the
+ * margin is for the values outside the range, which pay for the range
+ * check too: with none, coremark_like's 8-state machine got a table
+ * that ran 0.3% more instructions). The range must be at most MaxTbl
  * values and at most 4 per block of the tree (sparse switches keep the
- * search), and two registers must be dead where the search starts
- * (caller-saved ones, or callee-saved ones the prologue saves).
+ * search), and the registers must be dead where the search starts
+ * (caller-saved ones, or callee-saved ones the prologue saves); the
+ * registers live into each block are computed here, on the allocated
+ * code, only for functions with a search worth a table.
  *
  * Runs at QBE_HOOK_LINKED, after everything else of QBE's: nothing
  * later moves or deletes the instruction. amd64/emit.c prints it with
@@ -42,14 +62,12 @@
 #include "amd64/all.h"   /* QBE's all.h, and amd64's registers */
 #include "opt.h"
 
-#ifndef JTMIN
-#define JTMIN 7
-#endif
 enum {
 	MaxTbl = 4096,   /* entries of one table */
 	MaxTree = 4096,  /* blocks of one search */
 	MaxDepth = 64,   /* compares on one path (a loop of compares) */
-	MinDepth = 4,    /* average compares per value for a table */
+	MinCostL = 5,    /* instructions of the shortest table path, l */
+	MinCostW = 6,    /* and w */
 	MinBlk = 4,      /* blocks of the smallest search worth it */
 };
 
@@ -58,6 +76,8 @@ typedef struct Tbl Tbl;
 struct Tbl {
 	int reg, k, s, t;  /* value, its class, scratch registers */
 	int wide;          /* 8-byte entries indexed by the value */
+	int cost;          /* instructions on the table's path */
+	uint64_t depth;    /* compares the search runs, summed over the range */
 	int64_t lo;
 	uint n;
 	uint *to;          /* block ids, by value - lo */
@@ -318,7 +338,8 @@ table(Fn *fn, Blk *b, Tbl *t)
 			return 0;
 		t->to[j] = to->id;
 	}
-	if (2 * (uint64_t)depth <= JTMIN * n)
+	t->depth = depth;
+	if (2 * t->depth < (uint64_t)((t->k == Kl ? MinCostL : MinCostW) + 1) * n)
 		return 0;
 	t->id = jitboot_id0 + b->id;
 	return 1;
@@ -445,50 +466,64 @@ readat(Tbl *t, bits *set, int r)
 
 /* Registers for the table's path, dead where the search rooted at b
  * starts (not live out of b: the compare reads only the value), and
- * caller-saved or saved by the prologue anyway. Two make t->s the
- * index and t->t the table's address; with one, t->t is the value's
- * own register, when no block the table jumps to reads it (it is
- * written after the range check, so the search still has it). With
- * only one and the value's upper half dead where the table jumps to,
- * the value, sign-extended in place, is the index into a table of
- * 8-byte entries (t->wide). */
+ * caller-saved or saved by the prologue anyway; the variant of the
+ * path, and its length in instructions (t->cost). With t->wide the
+ * value is the index into 8-byte entries, and one register holds the
+ * table's address: a 64-bit value as it is, a 32-bit one sign-extended
+ * in place, when its upper half is dead where the table jumps to.
+ * Otherwise t->s is the index into 4-byte entries and t->t holds the
+ * address: a second dead register, or the value's own register when no
+ * block the table jumps to reads it (it is written after the range
+ * check, so the search still has it). */
 static int
 pickregs(Fn *fn, Blk *b, bits *in, bits *wide, Tbl *t)
 {
 	bits out;
 	uint n;
-	int r, ns;
+	int r, ns, s[2], near;
 
 	out = T.rglob;
 	if (b->s1)
 		out |= in[b->s1->id];
 	if (b->s2)
 		out |= in[b->s2->id];
-	t->wide = 0;
-	for (ns=0, n=0; n<sizeof scratch/sizeof scratch[0]; n++) {
+	for (ns=0, n=0; ns<2 && n<sizeof scratch/sizeof scratch[0]; n++) {
 		r = scratch[n];
 		if (r == t->reg || (out & BIT(r)))
 			continue;
 		if (r > R11 && !(fn->reg & BIT(r)))
 			continue;
-		if (ns++ == 0)
-			t->s = r;
-		else {
-			t->t = r;
-			return 1;
-		}
+		s[ns++] = r;
 	}
 	if (ns == 0)
 		return 0;
+	t->s = s[0];
+	t->t = -1;
+	t->wide = 1;
+	near = t->lo >= -(1 << 27) && t->lo <= (1 << 27);  /* -8*lo: a disp32 */
+	if (near && t->k == Kl) {
+		t->cost = t->lo ? 6 : 5;
+		return 1;
+	}
+	if (near && t->lo == 0 && !readat(t, wide, t->reg)) {
+		t->cost = 6;
+		return 1;
+	}
+	t->wide = 0;
+	t->cost = 7;
+	if (ns == 2) {
+		t->t = s[1];
+		return 1;
+	}
 	if (!readat(t, in, t->reg)) {
 		t->t = t->reg;
 		return 1;
 	}
-	if (readat(t, wide, t->reg) || t->lo < -(1 << 27) || t->lo > (1 << 27))
-		return 0;
-	t->wide = 1;
-	t->t = -1;
-	return 1;
+	if (near && !readat(t, wide, t->reg)) {
+		t->wide = 1;
+		return 1;
+	}
+	return 0;
 }
 
 void
@@ -517,6 +552,8 @@ opt_switch(Fn *fn)
 			live(fn, in, wide);
 		}
 		if (!pickregs(fn, b, in, wide, &t))
+			continue;
+		if (2 * t.depth < (uint64_t)(t.cost + 1) * t.n)
 			continue;
 		if (!target) {
 			target = alloc(fn->nblk);
