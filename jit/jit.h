@@ -90,8 +90,9 @@ int jit_il_to_asm(const char *il, size_t len, const char *name,
  * "sink" (computations moved into the branch that uses them),
  * "licm" (loop-invariant loads moved out of loops), "iv" (32-bit
  * counters widened, multiplications by a counter reduced) and
- * "rotate" (loops tested at the bottom) and "builtin" (sqrt() calls
- * compiled as sqrtsd).
+ * "rotate" (loops tested at the bottom), "builtin" (sqrt() calls
+ * compiled as sqrtsd, small constant memcpy as moves) and "switch"
+ * (jump tables for the compare searches of dense switches).
  * All are on unless the image recipe says
  * otherwise ([features] jit_passes, in the kernel) or this is called.
  * spec is "all", "none" or comma-separated names ("tre,inline").
@@ -122,6 +123,7 @@ struct jit_stats {
 	unsigned long widened;  /* 32-bit counters given a 64-bit twin (iv) */
 	unsigned long reduced;  /* multiplications made induction variables (iv) */
 	unsigned long rotated;  /* loop latches given the loop test (rotate) */
+	unsigned long switches; /* jump tables before compare searches (switch) */
 };
 void jit_stats(struct jit_stats *st);
 

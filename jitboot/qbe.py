@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 13
+ADJUST_VERSION = 14
 
 
 class Adjust:
@@ -497,6 +497,32 @@ EMITTER_PATCHES: list[Step] = [
            "\t\tif (sdivpow2(i, new, b, fn))\n\t\t\treturn;\n\t\tbreak;\n"
            "\tcase Oudiv:\n\tcase Ourem:\n\t\tr = i->arg[1];\n",
            "signed division by 2^n"),
+    # (e) Jump tables. QBE IL has no indirect jump, so a switch reaches
+    # QBE as a binary search of compares (jitboot/llvm.py). `jmptbl` is
+    # an amd64-internal instruction (not parseable: it sits after
+    # NPubOp) that jit/passes/opt_switch.c puts before the root compare
+    # of such a search once registers are allocated: "if the register is
+    # in the table's range, jump where the search would end up,
+    # otherwise go on into the search". The emitter hands it to that
+    # pass's printer; without one (build/host/qbe) it prints nothing,
+    # and the search alone is still the whole, correct code. The blocks
+    # a table jumps to get labels even when only fallen into.
+    Adjust("ops.h", r"^(O\(rnez, .*\n)",
+           "O(rnez,    T(w,l,e,e, x,x,e,e), F(0,0,0,0,0,0,0,0,0,0)) X(0,0,0) V(0)\n"
+           "O(jmptbl,  T(w,l,e,e, x,x,e,e), F(0,0,0,0,0,0,0,0,0,1)) X(0,0,0) V(0)\n",
+           "jump table instruction"),
+    Adjust("amd64/emit.c", r"^static void\nemitins\(Ins i, E \*e\)\n",
+           "/* jitboot: prints a jmptbl (jit/passes/opt_switch.c), says which\n"
+           " * blocks a table jumps to; 0 in build/host/qbe */\n"
+           "void (*jitboot_jmptbl)(Ins *, FILE *);\n"
+           "int (*jitboot_tbltarget)(Blk *);\n\n"
+           "static void\nemitins(Ins i, E *e)\n", "jump table instruction"),
+    Adjust("amd64/emit.c", r"^\tcase Onop:\n",
+           "\tcase Ojmptbl:\n\t\tif (jitboot_jmptbl)\n\t\t\tjitboot_jmptbl(&i, e->f);\n\t\tbreak;\n"
+           "\tcase Onop:\n", "jump table instruction"),
+    Adjust("amd64/emit.c", r"^\t\tif \(lbl \|\| b->npred > 1\) \{\n",
+           "\t\tif (lbl || b->npred > 1\n\t\t|| (jitboot_tbltarget && jitboot_tbltarget(b))) {\n",
+           "labels for jump table targets"),
 ]
 
 # What the stock variant gets: enough for QBE's own qbe command to build

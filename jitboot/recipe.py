@@ -47,7 +47,8 @@ NINS_RANGE = (1024, 1 << 24)
 MAX_OUTPUT_LIMIT = GIB          # a serial log past this is no longer worth reading
 
 # The JIT's own optimization passes (jit/shim/qbe/opt.c passtab).
-JIT_PASSES = ("tre", "inline", "ext", "thread", "cmp", "sink", "licm", "iv", "rotate", "builtin")
+JIT_PASSES = ("tre", "inline", "ext", "thread", "cmp", "sink", "licm", "iv", "rotate", "builtin",
+              "switch")
 
 
 # -- sizes -----------------------------------------------------------------

@@ -112,8 +112,10 @@ class _Fn:
         r = self.rng.random()
         if r < 0.4 or budget <= 0:
             self.assign()
-        elif r < 0.45:
+        elif r < 0.43:
             self.dispatch()
+        elif r < 0.46:
+            self.switch()
         elif r < 0.6 and self.calls < 3 and not self.inloop:
             v = self.rng.choice(self.vars[self.nparams:] or self.vars)
             self.emit(f"{v} =l add {v}, {self.call(depth)}")
@@ -266,6 +268,68 @@ class _Fn:
                 self.emit(f"{dst} =l {'xor' if n else 'add'} {dst}, {t}")
             else:
                 self.emit(f"{dst} =l add {dst}, {n}")
+            self.emit(f"jmp {done}")
+        self.block(done)
+
+    def switch(self) -> None:
+        """A switch of 12 to 32 cases as the C front door lowers it
+        (jitboot/llvm.py: a binary search of unsigned compares, linear
+        below four cases, the last value of a range jumped to without a
+        compare), of class w or l, over a dense range that may start below
+        zero, or now and then a sparse one (no jump table). Cases share
+        targets, each changes a variable (phis at the join), and the
+        selector falls outside the range about half the time, so both a
+        table's range check and its fall-through into the search run."""
+        r = self.rng
+        k = r.choice("wl")
+        mask = (1 << (32 if k == "w" else 64)) - 1
+        base = r.choice((0, 0, 1, -3, -12, 40, 1000))
+        step = 1 if r.random() < 0.8 else r.choice((3, 50))
+        n = r.randrange(12, 33)
+        values = [base + step * i for i in range(n) if i in (0, n - 1) or r.random() < 0.9]
+        targets = [self.label("sw") for _ in range(max(2, len(values) * 3 // 4))]
+        cases = sorted(((v & mask), targets[i % len(targets)] if r.random() < 0.8
+                        else r.choice(targets)) for i, v in enumerate(values))
+        default, done = self.label("swdef"), self.label("swend")
+        t, sel = self.tmp(), self.tmp()
+        self.emit(f"{t} =l and {self.value()}, {63 if step == 1 else 2047}")
+        self.emit(f"{sel} ={k} add {t}, {base - 8}")
+
+        def lit(v: int) -> str:
+            return str(v - (mask + 1) if v > mask >> 1 else v)
+
+        def search(cs: list[tuple[int, str]], lo: int, hi: int) -> None:
+            if len(cs) <= 3:
+                for v, dest in cs:
+                    if lo == hi == v:
+                        self.emit(f"jmp {dest}")
+                        return
+                    c, nxt = self.tmp(), self.label("swnext")
+                    self.emit(f"{c} =w ceq{k} {sel}, {lit(v)}")
+                    self.emit(f"jnz {c}, {dest}, {nxt}")
+                    self.block(nxt)
+                    if v == lo:
+                        lo += 1
+                self.emit(f"jmp {default}")
+                return
+            mid = len(cs) // 2
+            pivot = cs[mid][0]
+            c, low, high = self.tmp(), self.label("swlo"), self.label("swhi")
+            self.emit(f"{c} =w cult{k} {sel}, {lit(pivot)}")
+            self.emit(f"jnz {c}, {low}, {high}")
+            self.block(low)
+            search(cs[:mid], lo, pivot - 1)
+            self.block(high)
+            search(cs[mid:], pivot, hi)
+
+        search(cases, 0, mask)
+        dst = r.choice(self.vars[self.nparams:] or self.vars)
+        for n, lbl in enumerate(targets + [default]):
+            self.block(lbl)
+            if n % 3 == 0:
+                self.emit(f"{dst} =l {r.choice(BINOPS)} {dst}, {self.value()}")
+            else:
+                self.emit(f"{dst} =l add {dst}, {n * 7 + 1}")
             self.emit(f"jmp {done}")
         self.block(done)
 

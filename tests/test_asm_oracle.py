@@ -495,6 +495,37 @@ def padding_text():
     return "\n".join(lines) + "\n"
 
 
+def jump_table_text():
+    """What jit/passes/opt_switch.c prints: tables of label differences in
+    .text between relaxable jumps, so the distances are known only after
+    relaxation; entries before and after the table (backward and forward
+    references), 4- and 8-byte entries, their alignment padding, the
+    indirect jump and the indexed loads."""
+    lines = [".text", "f:", "\tcmpl $4, %edi", "\tja .Lfar"]
+    for n in range(3):
+        lines.append(f".Lb{n}:")
+        lines.append(f"\t.fill {40 + 50 * n},1,0x90")
+        lines.append(f"\tjnz .Lb{n + 3}")
+    lines += ["\tmovl %edi, %r11d", "\tcmpl $5, %r11d", "\tja .Ljt1x",
+              "\tleaq .Ljt1(%rip), %r10", "\tmovslq (%r10,%r11,4), %r11",
+              "\taddq %r10, %r11", "\tjmp *%r11", ".p2align 2", ".Ljt1:"]
+    lines += [f"\t.long .Lb{n}-.Ljt1" for n in (0, 3, 1, 4, 2, 5)]
+    lines += [".Ljt1x:", "\tleal -3(%rdx), %ecx", "\tcmpl $2, %ecx", "\tja .Ljt2x",
+              "\tmovslq %edx, %rdx", "\tleaq .Ljt2(%rip), %rcx",
+              "\taddq -24(%rcx,%rdx,8), %rcx", "\taddq 0(%r13,%rax,8), %rsi",
+              "\taddq (%r12,%r13,8), %r9", "\tmovslq (%r13,%r12,4), %r8",
+              "\tjmp *%rcx", "\tjmp *%rax", "\tjmp *%r13", ".p2align 3", ".Ljt2:",
+              "\t.quad .Lb5-.Ljt2", "\t.quad .Lb0-.Ljt2", "\t.quad .Ljt2x-.Ljt2+8",
+              ".Ljt2x:"]
+    for n in range(3, 6):
+        lines.append(f".Lb{n}:")
+        lines.append(f"\t.fill {30 + 45 * n},1,0xc3")
+        lines.append(f"\tjmp .Lb{n - 3}")
+    lines += [".Lfar:", "\tret", ".data", "d0:", "\t.long 1", ".Ld1:",
+              "\t.long .Ld1-d0, d0-.Ld1", "\t.quad .Ld1-d0+3"]
+    return "\n".join(lines) + "\n"
+
+
 SNIPPETS = {
     # which immediates GNU as takes as imm8: QBE's -O0 code for C has
     # `subl $-4294967294, %ecx` (2 in 32 bits, but no imm8)
@@ -514,6 +545,7 @@ SNIPPETS = {
     "relax_long": relax_text(40, 130),
     "padding": padding_text(),
     "emitter_patches": emitter_patch_text(),
+    "jump_tables": jump_table_text(),
     "branch_targets": """
 .text
 f:
@@ -586,6 +618,18 @@ BAD = [
     ("unassigned .loc file", ".text\n.loc 1 3\n\tret\n", 2, "unassigned file number in .loc"),
     ("bad .file number", '.file 0 "a.c"\n', 1, "bad file number in .file"),
     ("unterminated .file", '.file 1 "a.c\n', 1, "unterminated string"),
+    # a difference of labels is resolved when both are in the section
+    # being assembled; anything else would need a relocation
+    ("difference across sections", ".data\nd:\n.text\nt:\n\t.long t-d\n", 5,
+     "unsupported symbol difference"),
+    ("difference of undefined", ".text\nt:\n\t.long t-u\n", 3,
+     "unsupported symbol difference"),
+    ("undefined local in difference", ".text\nt:\n\t.long t-.Lnone\n", 3,
+     "undefined local label '.Lnone'"),
+    ("difference in an operand", ".text\nt:\n\tmovl $t-u, %eax\n", 3,
+     "unsupported symbol arithmetic"),
+    ("difference of differences", ".text\nt:\nu:\n\t.long t-(t-u)\n", 4,
+     "unsupported symbol arithmetic"),
     (".loc option", '.file 1 "a.c"\n.text\n.loc 1 3 4 is_stmt 0\n\tret\n', 3,
      "unsupported .loc option 'is_stmt 0'"),
 ]

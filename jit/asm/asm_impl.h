@@ -54,6 +54,7 @@ enum { RIP = 16 };        /* opnd.reg and opnd.base of %rip */
 struct expr {
 	int64_t val;
 	int sym;          /* -1: plain number */
+	int sub;          /* symbol subtracted + 1 (data only), 0: none */
 };
 
 struct opnd {
@@ -71,6 +72,7 @@ enum {
 	FABSS,    /* S + A, 4 bytes sign-extended (R_X86_64_32S) */
 	FPC,      /* S + A - P (rip-relative data) */
 	FBRANCH,  /* S + A - P (call/jmp rel32: PLT32 for external targets) */
+	FDIFF,    /* S - S2 + A, both local to the fixup's section */
 };
 
 struct fixup {
@@ -159,6 +161,7 @@ struct as {
 	int failed;
 	struct asm_obj *obj;
 	int depth;             /* of nested terms: the kernel stack is small */
+	int diffok;            /* the expression may be a symbol difference */
 	struct lrow *lrow;     /* the line table (directive.c's .loc) */
 	int nlrow, clrow;
 	int locfile, locline;  /* a .loc waiting for its instruction */

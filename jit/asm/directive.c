@@ -268,12 +268,15 @@ data(struct as *a, int size)
 	int i;
 
 	do {
-		if (as_expr(a, &e) < 0)
+		a->diffok = 1;
+		i = as_expr(a, &e);
+		a->diffok = 0;
+		if (i < 0)
 			return -1;
 		if (e.sym >= 0) {
 			if (size < 4)
 				return as_fail(a, "symbol in a data item smaller than 4 bytes", 0, 0);
-			if (as_fixup(a, 0, size, FABS, e) < 0)
+			if (as_fixup(a, 0, size, e.sub ? FDIFF : FABS, e) < 0)
 				return -1;
 			e.val = 0;
 		}

@@ -117,6 +117,8 @@ as_fixup(struct as *a, size_t at, int size, int kind, struct expr e)
 	x->line = a->line;
 	if (e.sym >= 0)
 		a->sym[e.sym]->referenced = 1;
+	if (e.sub)
+		a->sym[e.sub - 1]->referenced = 1;
 	return 0;
 }
 

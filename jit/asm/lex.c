@@ -317,6 +317,7 @@ term1(struct as *a, struct expr *e)
 
 	c = as_peek(a);
 	e->sym = -1;
+	e->sub = 0;
 	e->val = 0;
 	if (c == '-' || c == '~') {
 		a->p++;
@@ -368,12 +369,22 @@ as_expr(struct as *a, struct expr *e)
 		/* "(%" starts a memory operand, not a subexpression */
 		if (term(a, &r) < 0)
 			return -1;
+		/* in data, one symbol less another: `.long .L1-.L2` */
+		if (r.sym >= 0 && op == '-' && e->sym >= 0 && a->diffok
+		&& !e->sub && !r.sub) {
+			e->sub = r.sym + 1;
+			r.sym = -1;
+		}
 		if (r.sym >= 0 && (op != '+' || e->sym >= 0))
+			return as_fail(a, "unsupported symbol arithmetic", 0, 0);
+		if (r.sub && op != '+')
 			return as_fail(a, "unsupported symbol arithmetic", 0, 0);
 		if (e->sym >= 0 && op != '+' && op != '-')
 			return as_fail(a, "unsupported symbol arithmetic", 0, 0);
-		if (r.sym >= 0)
+		if (r.sym >= 0) {
 			e->sym = r.sym;
+			e->sub = r.sub;
+		}
 		if ((op == '<' || op == '>') && (r.val < 0 || r.val > 63))
 			return as_fail(a, "shift count out of range", 0, 0);
 		/* 64-bit wraparound, as GNU as computes; in unsigned

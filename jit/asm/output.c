@@ -66,7 +66,7 @@ static int
 resolve(struct as *a, int si, uint8_t *buf, uint64_t pos, int size,
 	int kind, struct expr e, int line)
 {
-	struct sym *y;
+	struct sym *y, *z;
 	int64_t v;
 	int type;
 
@@ -74,6 +74,17 @@ resolve(struct as *a, int si, uint8_t *buf, uint64_t pos, int size,
 	y = a->sym[e.sym];
 	if (y->dotl && y->sec == ASM_UNDEF)
 		return as_fail(a, "undefined local label", y->name, -1);
+	if (kind == FDIFF) {
+		z = a->sym[e.sub - 1];
+		if (z->dotl && z->sec == ASM_UNDEF)
+			return as_fail(a, "undefined local label", z->name, -1);
+		/* both fixed once this section is laid out, as GNU as
+		 * resolves them; anything else would need a relocation */
+		if (y->sec != si || z->sec != si || y->global || z->global)
+			return as_fail(a, "unsupported symbol difference", 0, 0);
+		store(buf + pos, symaddr(a, y) - symaddr(a, z) + e.val, size);
+		return 0;
+	}
 	if (kind == FPC || kind == FBRANCH) {
 		if (y->sec == si && !y->global) {
 			v = (int64_t)(symaddr(a, y) + e.val) - (int64_t)pos;

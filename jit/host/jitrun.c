@@ -115,8 +115,8 @@ printstats(void)
 		"branches %lu\ncompares %lu\nsunk %lu\nhoisted %lu\nwidened %lu\nreduced %lu\n",
 		st.tre, st.inlined, st.extensions, st.threaded, st.branches, st.compares,
 		st.sunk, st.hoisted, st.widened, st.reduced);
-	fprintf(stderr, "rotated %lu\nranges %lu\nbuiltins %lu\npropagated %lu\n", st.rotated,
-		st.ranges, st.builtins, st.propagated);
+	fprintf(stderr, "rotated %lu\nranges %lu\nbuiltins %lu\npropagated %lu\nswitches %lu\n",
+		st.rotated, st.ranges, st.builtins, st.propagated, st.switches);
 }
 
 static int

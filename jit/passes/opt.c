@@ -16,12 +16,13 @@ static const struct {
 	{"iv", OPT_IV},
 	{"rotate", OPT_ROTATE},
 	{"builtin", OPT_BUILTIN},
+	{"switch", OPT_SWITCH},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate,builtin";
+const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate,builtin,switch";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -157,6 +158,9 @@ opt_linked(Fn *fn)
 {
 	if (opt_passes & OPT_ROTATE)
 		opt_rotlayout(fn);
+	opt_switch_clear();
+	if (opt_passes & OPT_SWITCH)
+		opt_switch(fn);
 }
 
 Ref
@@ -281,4 +285,5 @@ opt_reset(void)
 {
 	opt_forget();
 	opt_forget_data();
+	opt_switch_clear();
 }

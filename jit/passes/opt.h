@@ -31,6 +31,9 @@
  *	        stays as a guard run once (opt_rotate.c)
  *	builtin a call to sqrt() is the sqrtsd instruction, unless the
  *	        module defines its own sqrt (opt_builtin.c)
+ *	switch  the binary search of compares a dense switch became gets a
+ *	        jump table in front of it, once registers are allocated
+ *	        (opt_switch.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
@@ -42,7 +45,7 @@
  * of `&&` into selects (QBE_HOOK_GCM); ext, licm, iv, sink, cmp's moves
  * and rotate's compares moved down to their branch after if-conversion
  * (QBE_HOOK_SSA); rotate's block order once registers are allocated
- * (QBE_HOOK_LINKED). Rotation itself runs before SSA construction, after
+ * and switch's jump tables (QBE_HOOK_LINKED). Rotation itself runs before SSA construction, after
  * tre (QBE_HOOK_PROMOTED). The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
@@ -62,8 +65,9 @@ enum {
 	OPT_IV = 1 << 7,
 	OPT_ROTATE = 1 << 8,
 	OPT_BUILTIN = 1 << 9,
+	OPT_SWITCH = 1 << 10,
 	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_CMP | OPT_SINK | OPT_LICM
-		| OPT_IV | OPT_ROTATE | OPT_BUILTIN,
+		| OPT_IV | OPT_ROTATE | OPT_BUILTIN | OPT_SWITCH,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -119,6 +123,8 @@ void opt_rotate(struct Fn *fn);
 void opt_rotcmp(struct Fn *fn);
 void opt_rotlayout(struct Fn *fn);
 void opt_forget(void);
+void opt_switch(struct Fn *fn);
+void opt_switch_clear(void);
 
 /* Helpers the passes share (opt.c). */
 struct Blk;
