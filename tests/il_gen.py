@@ -126,7 +126,7 @@ class _Fn:
             self.emit(f"{v} =l xor {v}, {t}")
         elif r < 0.7:
             self.branch(depth, budget - 1)
-        elif r < 0.75:
+        elif r < 0.73:
             self.shortcircuit()
         elif r < 0.8:
             self.rangetest()
