@@ -1114,8 +1114,14 @@ def test_iv_on_naive_c_counters(jitrun, tmp_path, name):
 
 
 def _iv_loop(body):
-    """The loop of a function's assembly with one loop (from its head)."""
-    return body[body.index(".p2align"):]
+    """The loop of a function's assembly with one loop (from its head:
+    the first label a jump further down goes back to)."""
+    lines = body.splitlines(keepends=True)
+    for n, line in enumerate(lines):
+        if (m := re.match(r"(\.L\w+):", line)) and any(
+                re.match(rf"\tj\w+ {m.group(1)}$", x) for x in lines[n:]):
+            return "".join(lines[n:])
+    raise AssertionError(f"no loop in {body}")
 
 
 # Counters near the ends of the int range, in IL: $f sums its counter
@@ -1556,15 +1562,17 @@ def _in_phi(n):
 
 def _backjumps(asm, fn):
     """The mnemonics of the jumps back up to a loop's top in function
-    fn's assembly (QBE aligns the label of a block reached from below)."""
-    tops, back, aligned = set(), [], False
-    for line in _body(asm, fn).splitlines():
+    fn's assembly: jumps to a label further up, before the function's
+    last `ret` (rotate's layout puts blocks that only jump back to an
+    exit after it)."""
+    lines = _body(asm, fn).splitlines()
+    last = max(n for n, line in enumerate(lines) if line == "\tret")
+    labels, back = set(), []
+    for line in lines[:last]:
         if m := re.match(r"(\.L\w+):", line):
-            if aligned:
-                tops.add(m.group(1))
-        elif (m := re.match(r"\t(j\w+) (\.L\w+)", line)) and m.group(2) in tops:
+            labels.add(m.group(1))
+        elif (m := re.match(r"\t(j\w+) (\.L\w+)", line)) and m.group(2) in labels:
             back.append(m.group(1))
-        aligned = line == ".p2align 4"
     return back
 
 

@@ -481,6 +481,49 @@ jnzcmp(Fn *fn, Blk *b, Ref x, Ref *n, int *cc)
 	return 1;
 }
 
+/* The test of the next value in the loops rotated() proves: a block T
+ * of l whose jnz tests `inc cc n` computed in T, n invariant, stays in
+ * the loop on the side where the predicate (in *cc, with n in *n) holds
+ * and nowrap() accepts it, and every back edge passes that side: T is
+ * the only block going back to the header and goes there on it, or the
+ * block S on it has T as its only predecessor and dominates every back
+ * edge's source (a test of several blocks, the latch testing another
+ * variable after T; guards()). Returns T, or 0. */
+static Blk *
+nexttest(Fn *fn, Loop *l, Iv *iv, int sign, Ref *n, int *cc)
+{
+	Blk *t, *b, *s[2];
+	uint a, k, nback;
+	int c[2];
+
+	nback = 0;
+	b = 0;
+	for (a=0; a<l->hd->npred; a++)
+		if (l->in[l->hd->pred[a]->id]) {
+			if (nback++ && b != l->hd->pred[a])
+				b = 0;
+			else
+				b = l->hd->pred[a];
+		}
+	for (t=fn->start; t; t=t->link) {
+		if (!l->in[t->id] || !jnzcmp(fn, t, iv->inc, n, &c[0])
+		|| !invariant(fn, l, *n))
+			continue;
+		c[1] = negated[c[0]];
+		s[0] = t->s1;
+		s[1] = t->s2;
+		for (k=0; k<2; k++) {
+			if (s[k] == l->hd ? t != b : !guards(l, t, s[k]))
+				continue;
+			if (nowrap(fn, c[k], *n, iv->step, sign)) {
+				*cc = c[k];
+				return t;
+			}
+		}
+	}
+	return 0;
+}
+
 /* The loops rotate makes are tested at the bottom,
  *	@guard  jnz (start cc n), @pre, @out
  *	@hd     %i =w phi @pre start, @latch %i1
@@ -495,10 +538,15 @@ jnzcmp(Fn *fn, Blk *b, Ref x, Ref *n, int *cc)
  * in the loop wraps, completed or not, and the twins are exact for i
  * and for its increment everywhere (the header, dominating every use
  * of either, is what we return as S). We ask for:
- * - the header's only back edge comes from T, whose jnz on the side
- *   of the header tests `inc cc n` computed in T itself (a compare
- *   from another block may be one of an earlier increment, if an
- *   inner cycle runs the increment again after it), n invariant;
+ * - a block T whose jnz tests `inc cc n` computed in T itself (a
+ *   compare from another block may be one of an earlier increment, if
+ *   an inner cycle runs the increment again after it), n invariant,
+ *   where every back edge is taken on the side of T where the
+ *   predicate holds: T is the header's only back edge and goes there
+ *   on that side, or the block on that side has T as its only
+ *   predecessor and dominates every back edge (rotate's copy of a
+ *   test of two blocks, `for (...; i < n && g < m; i++)`, where the
+ *   latch tests g) (nexttest());
  * - x_0 = start bounded: a constant with start + c in range, or a
  *   block G outside the loop, at most a few immediate dominators up
  *   from pre, whose jnz tests `start cc n` in G, with the same
@@ -521,22 +569,7 @@ rotated(Fn *fn, Loop *l, Iv *iv, int sign)
 	uint a, d;
 	int cc, gcc;
 
-	t = 0;
-	for (a=0; a<l->hd->npred; a++) {
-		b = l->hd->pred[a];
-		if (!l->in[b->id])
-			continue;
-		if (t && t != b)
-			return 0;
-		t = b;
-	}
-	if (!t || !jnzcmp(fn, t, iv->inc, &n, &cc) || !invariant(fn, l, n))
-		return 0;
-	if (t->s2 == l->hd)
-		cc = negated[cc];
-	else if (t->s1 != l->hd)
-		return 0;
-	if (!nowrap(fn, cc, n, iv->step, sign))
+	if (!(t = nexttest(fn, l, iv, sign, &n, &cc)))
 		return 0;
 	if (isconbits(fn, iv->start, &v)) {
 		lo = sign ? INT32_MIN : 0;
