@@ -1603,6 +1603,204 @@ def test_loop_rotation(jitrun, tmp_path, name):
         assert on == off
 
 
+# Loops whose test spans blocks, as C's `while (i < n && (i & 7) != k)`
+# is at -O0: the header jumps to a join branching on a phi it gives 0.
+# name -> (function $f(l %n) returning l, what it computes, latches
+# rotated, copies of the test's second block (its `and $7`) in f
+# 2 when the whole test went to the latch, 1 when the header alone did
+# or nothing was rotated, joins taken apart (threaded, branches)).
+TEST_BLOCKS = {
+    "and_test": ("""
+@start
+	%i =l shr %n, 3
+	%s =l copy 0
+@head
+	%c =w csltl %i, %n
+	jnz %c, @rhs, @join
+@rhs
+	%m =l and %i, 7
+	%d =w cnel %m, 5
+	jmp @join
+@join
+	%r =w phi @head 0, @rhs %d
+	jnz %r, @body, @done
+@body
+	%s =l add %s, %i
+	%i =l add %i, 1
+	jmp @head
+@done
+	ret %s
+""", lambda n: _and_loop(n), 1, 2, 1),
+    # `continue`: both latches get both blocks of the test
+    "and_test_continue": ("""
+@start
+	%i =l shr %n, 3
+	%s =l copy 0
+@head
+	%c =w csltl %i, %n
+	jnz %c, @rhs, @join
+@rhs
+	%m =l and %i, 7
+	%d =w cnel %m, 5
+	jmp @join
+@join
+	%r =w phi @head 0, @rhs %d
+	jnz %r, @body, @done
+@body
+	%i =l add %i, 1
+	%odd =l and %i, 1
+	jnz %odd, @skip, @even
+@skip
+	jmp @head
+@even
+	%s =l add %s, %i
+	jmp @head
+@done
+	ret %s
+""", lambda n: _and_loop(n, evens=True), 2, 2, 1),
+    # the second block gives the body a value: it would reach the body
+    # through a phi of its two copies, so the header alone is copied
+    "test_value_in_body": ("""
+@start
+	%i =l shr %n, 3
+	%s =l copy 0
+@head
+	%c =w csltl %i, %n
+	jnz %c, @rhs, @join
+@rhs
+	%m =l and %i, 7
+	%d =w cnel %m, 5
+	jmp @join
+@join
+	%r =w phi @head 0, @rhs %d
+	jnz %r, @body, @done
+@body
+	%s =l add %s, %m
+	%i =l add %i, 1
+	jmp @head
+@done
+	ret %s
+""", lambda n: _and_loop(n, low=True), 1, 1, 1),
+    # `i < n || (i & 7) == 6`: the header's constant goes into the loop, so
+    # the header tests nothing of the loop; the join stays for thread
+    "or_test": ("""
+@start
+	%i =l shr %n, 3
+	%s =l copy 0
+@head
+	%c =w csltl %i, %n
+	jnz %c, @join, @rhs
+@rhs
+	%m =l and %i, 7
+	%d =w ceql %m, 6
+	jmp @join
+@join
+	%r =w phi @head 1, @rhs %d
+	jnz %r, @body, @done
+@body
+	%s =l add %s, %i
+	%i =l add %i, 1
+	jmp @head
+@done
+	ret %s
+""", lambda n: _or_loop(n), 0, 1, 0),
+}
+
+
+def _or_loop(n):
+    s, i = 0, n >> 3
+    while i < n or i & 7 == 6:
+        s += i
+        i += 1
+    return s
+
+
+def _and_loop(n, evens=False, low=False):
+    """What TEST_BLOCKS' loops compute: from i = n >> 3 while i < n and
+    i & 7 != 5, the sum of i (of i + 1 when even, with `continue`; of
+    i & 7 when the body reads the test's value)."""
+    s, i = 0, n >> 3
+    while i < n and i & 7 != 5:
+        if evens:
+            i += 1
+            s += i if i % 2 == 0 else 0
+            continue
+        s += i & 7 if low else i
+        i += 1
+    return s
+
+
+@pytest.mark.parametrize("name", TEST_BLOCKS)
+def test_loop_test_of_blocks(jitrun, tmp_path, name):
+    """A loop tested by `a && b` has its join taken apart (the header
+    leaves the loop on its own, the second block branches itself) and
+    gets both blocks of its test at each latch, which then goes back up
+    by one conditional branch; a block whose value the body reads ends
+    the test, and `||` (whose header does not leave the loop) is left
+    to thread."""
+    body, model, latches, copies, joins = TEST_BLOCKS[name]
+    args = [0, 1, 3, 5, 9, 40]
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(_program("function l $f(l %n) {" + body + "}", args))
+    want = "".join(f"{model(a)}\n" for a in args)
+    for sel in ("none", "rotate", "all"):
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", want), sel
+    r = run([jitrun, "--passes=rotate", "--stats", "-S", prog])
+    stats = _stats(r)
+    assert (stats["rotated"], stats["threaded"], stats["branches"]) == (latches, joins, joins), stats
+    asm = _body(r.stdout, "f")
+    assert len(re.findall(r"\tand\w \$7", asm)) == copies, asm
+    back = _backjumps(r.stdout, "f")
+    if latches:
+        assert back and "jmp" not in back, back
+    else:
+        assert back == _backjumps(run([jitrun, "--passes=none", "-S", prog]).stdout, "f")
+
+
+SEARCH_C = r"""
+#include <stdio.h>
+static const char text[] = "abcabcabdabcabcd";
+static long find(const char *t, long n, const char *p, long m)
+{
+	long count = 0;
+	for (long i = 0; i + m <= n; i++) {
+		long j = 0;
+		while (j < m && t[i + j] == p[j])
+			j++;
+		if (j == m)
+			count += i + 1;
+	}
+	return count;
+}
+int main(void)
+{
+	printf("%ld %ld %ld\n", find(text, 16, "abc", 3), find(text, 16, "abcd", 4), find(text, 16, "x", 1));
+	return 0;
+}
+"""
+
+
+def test_rotated_search_of_naive_c(jitrun, tmp_path):
+    """C at -O0, strsearch's naive search: the inner loop's test `j < m
+    && t[i + j] == p[j]` is two blocks and a join, the outer one's
+    `i + m <= n` computes from two variables the body does not combine;
+    both loops are rotated and go back up by a conditional branch."""
+    from jitboot import llvm
+    src = tmp_path / "search.c"
+    src.write_text(SEARCH_C)
+    prog = tmp_path / "search.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    for sel in ("none", "rotate", "all"):
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == "28 13 0\n", sel
+    r = run([jitrun, "--passes=rotate", "--stats", "-S", prog])
+    stats = _stats(r)
+    assert stats["rotated"] >= 2 and stats["threaded"] >= 1, stats
+    back = _backjumps(r.stdout, "find")
+    assert len(back) == 2 and "jmp" not in back, back
+    assert "jmp" in _backjumps(run([jitrun, "--passes=none", "-S", prog]).stdout, "find")
+
+
 def test_rotation_growth_is_bounded(jitrun, tmp_path):
     """A function of many loops grows by at most 256 instructions: of 20
     loops with headers of 16, the last 16 (inner and later loops first)
