@@ -117,6 +117,7 @@ struct jit_stats {
 	unsigned long widened;  /* 32-bit counters given a 64-bit twin (iv) */
 	unsigned long reduced;  /* multiplications made induction variables (iv) */
 	unsigned long rotated;  /* loop latches given the loop test (rotate) */
+	unsigned long reassociated; /* a + (y + z) made (a + y) + z, a + y hoisted (iv) */
 };
 void jit_stats(struct jit_stats *st);
 

@@ -282,7 +282,18 @@ class _Fn:
         self.emit(f"jnz {a}, {rhs}, {join}")
         self.block(rhs)
         x, y, b = self.tmp(), self.tmp(), self.tmp()
-        self.emit(f"{x} =l xor {i}, {self.value()}")
+        v = self.value()
+        if r.random() < 0.7:
+            # a byte of $tab at (k & 15) + i, i < 7: `t[k + i]`, which
+            # iv reassociates when k does not change in the loop (a
+            # parameter, mostly)
+            o, p, q, v = self.tmp(), self.tmp(), self.tmp(), self.tmp()
+            k = r.choice(self.vars[:self.nparams] or self.vars)
+            self.emit(f"{o} =l and {k}, 15")
+            self.emit(f"{p} =l add {o}, {i}")
+            self.emit(f"{q} =l add $tab, {p}")
+            self.emit(f"{v} =l loadub {q}")
+        self.emit(f"{x} =l xor {i}, {v}")
         self.emit(f"{y} =l and {x}, 7")
         self.emit(f"{b} =w {r.choice(CMPS)} {y}, {r.randrange(8)}")
         self.emit(f"jmp {join}")

@@ -1801,6 +1801,72 @@ def test_rotated_search_of_naive_c(jitrun, tmp_path):
     assert "jmp" in _backjumps(run([jitrun, "--passes=none", "-S", prog]).stdout, "find")
 
 
+# iv's reassociation: $f(t, i) sums the bytes t[i + j], j = 0..7, the
+# address computed as t + (i + j). name -> (what the body does besides,
+# reassociated): (t + i) + j with t + i before the loop, unless the loop
+# calls something (t + i would live across the call), i changes in the
+# loop too, or i + j has another use.
+REASSOC = {
+    "inner_index": ("", 1),
+    "call_in_loop": ("\tcall $g()\n", 0),
+    "both_vary": ("\t%i =l add %i, 1\n", 0),
+    "sum_used_twice": ("\t%s =l add %s, %x\n", 0),
+}
+REASSOC_IL = """
+data $fmt = { b "%ld\\n", b 0 }
+data $bytes = { BYTES }
+function $g() {
+@start
+	ret
+}
+function l $f(l %t, l %i) {
+@start
+	%j =l copy 0
+	%s =l copy 0
+@head
+	%c =w csltl %j, 8
+	jnz %c, @body, @done
+@body
+	%x =l add %i, %j
+	%p =l add %t, %x
+	%b =l loadub %p
+	%s =l add %s, %b
+EXTRA	%j =l add %j, 1
+	jmp @head
+@done
+	ret %s
+}
+export function w $main() {
+@start
+	%r =l call $f(l $bytes, l 3)
+	call $printf(l $fmt, ..., l %r)
+	ret 0
+}
+"""
+
+
+@pytest.mark.parametrize("name", REASSOC)
+def test_iv_reassociates_invariant_sums(jitrun, tmp_path, name):
+    extra, done = REASSOC[name]
+    data = list(range(5, 37, 1))
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(REASSOC_IL.replace("BYTES", ", ".join(f"b {b}" for b in data))
+                    .replace("EXTRA", extra))
+    i, s = 3, 0
+    for j in range(8):
+        s += data[i + j] + ((i + j) if "%x\n" in extra else 0)
+        i += "%i =l add" in extra
+    for sel in ("none", "iv", "all"):
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stdout) == (0, f"{s}\n"), sel
+    r = run([jitrun, "--passes=iv", "--stats", "-S", prog])
+    assert _stats(r)["reassociated"] == done, r.stderr
+    loop = _iv_loop(_body(r.stdout, "f"))
+    # the load's address: one register plus another, no addition before it
+    if done:
+        assert re.search(r"movzb\w \(%\w+, %\w+, 1\)", loop) and not re.search(r"\taddq %\w+, %\w+\n\tmovzb", loop), loop
+
+
 def test_rotation_growth_is_bounded(jitrun, tmp_path):
     """A function of many loops grows by at most 256 instructions: of 20
     loops with headers of 16, the last 16 (inner and later loops first)

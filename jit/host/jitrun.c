@@ -116,6 +116,7 @@ printstats(void)
 		st.tre, st.inlined, st.extensions, st.threaded, st.branches, st.compares,
 		st.sunk, st.hoisted, st.widened, st.reduced);
 	fprintf(stderr, "rotated %lu\n", st.rotated);
+	fprintf(stderr, "reassociated %lu\n", st.reassociated);
 }
 
 static int

@@ -83,6 +83,7 @@ struct Loop {
 	Blk *pre;   /* hd->idom: runs before every entry */
 	char *in;   /* in[b->id]: b belongs to the loop */
 	int inner;  /* no other loop inside */
+	int calls;  /* a call in the loop */
 };
 
 struct Iv {
@@ -147,6 +148,7 @@ static int
 findloop(Fn *fn, Blk *hd, Loop *l)
 {
 	Blk *b;
+	Ins *i;
 	uint n, p;
 	int back;
 
@@ -177,9 +179,16 @@ findloop(Fn *fn, Blk *hd, Loop *l)
 			}
 	}
 	l->inner = 1;
-	for (b=fn->start; b; b=b->link)
-		if (b != hd && l->in[b->id] && header[b->id])
+	l->calls = 0;
+	for (b=fn->start; b; b=b->link) {
+		if (!l->in[b->id])
+			continue;
+		if (b != hd && header[b->id])
 			l->inner = 0;
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if (i->op == Ocall)
+				l->calls = 1;
+	}
 	return back;
 }
 
@@ -938,6 +947,61 @@ reduce(Fn *fn, Loop *l, Iv *iv, Aff *aff, uint t)
 	nreduced++;
 }
 
+/* -- reassociation ------------------------------------------------ */
+
+/* A sum a + (y + z) in l, a and y invariant, z not, y + z used there
+ * alone: C's `t[i + j]` in the inner loop on j, an address computed
+ * with two additions on every trip. It becomes (a + y) + z, a + y
+ * computed in pre: one addition fewer on every trip, and what is left,
+ * an invariant plus a variable, an addressing mode does in the load
+ * itself. Exact modulo 2^64. The new invariant takes a register for
+ * the whole loop: only in innermost loops with no call (where it would
+ * need a callee-saved register or a spill). */
+static int
+reassoc(Fn *fn, Loop *l)
+{
+	Blk *b;
+	Ins *i, *x;
+	Tmp *t;
+	Ref a, y, z;
+	int k, m, done;
+
+	done = 0;
+	for (b=fn->start; b; b=b->link) {
+		if (!l->in[b->id])
+			continue;
+		for (i=b->ins; i<&b->ins[b->nins] && done<NAFF; i++) {
+			if (i->op != Oadd || i->cls != Kl)
+				continue;
+			for (k=0; k<2; k++) {
+				a = i->arg[k];
+				if (!invariant(fn, l, a) || rtype(i->arg[1-k]) != RTmp)
+					continue;
+				t = &fn->tmp[i->arg[1-k].val];
+				x = t->def;
+				if (!x || t->nuse != 1 || t->ndef != 1 || x->op != Oadd
+				|| x->cls != Kl || !inloop(fn, l, x->to))
+					continue;
+				for (m=0; m<2; m++)
+					if (invariant(fn, l, x->arg[m]) && !invariant(fn, l, x->arg[1-m]))
+						break;
+				if (m == 2)
+					continue;
+				y = x->arg[m];
+				z = x->arg[1-m];
+				i->arg[0] = emitpre(fn, Oadd, Kl, a, y);
+				i->arg[1] = z;
+				*x = (Ins){.op = Onop};
+				done++;
+				break;
+			}
+		}
+	}
+	if (done)
+		flushpre(l->pre);
+	return done;
+}
+
 /* -- dead code ---------------------------------------------------- */
 
 static int
@@ -1044,7 +1108,7 @@ opt_iv(Fn *fn)
 	Loop l;
 	Blk *hd;
 	uint n;
-	int sr, k;
+	int sr, k, nassoc;
 
 	nwidened = nreduced = 0;
 	stk = vnew(fn->nblk, sizeof stk[0], PFn);
@@ -1054,7 +1118,8 @@ opt_iv(Fn *fn)
 		for (n=0; n<hd->npred; n++)
 			if (dom(hd, hd->pred[n]))
 				header[hd->id] = 1;
-	/* widen first: the twins are what strength reduction works on */
+	/* widen first: the twins are what strength reduction works on;
+	 * reassociate last, on what is left of the chains */
 	for (sr=0; sr<2; sr++)
 		for (n=fn->nblk; n-->0;) {
 			hd = fn->rpo[n];
@@ -1063,6 +1128,15 @@ opt_iv(Fn *fn)
 			for (k=0; k<NSTEP && step(fn, &l, sr); k++)
 				dce(fn);
 		}
+	nassoc = 0;
+	for (n=fn->nblk; n-->0;) {
+		hd = fn->rpo[n];
+		if (findloop(fn, hd, &l) && l.inner && !l.calls && (k = reassoc(fn, &l))) {
+			nassoc += k;
+			filluse(fn);
+		}
+	}
 	opt_stats.widened += nwidened;
 	opt_stats.reduced += nreduced;
+	opt_stats.reassociated += nassoc;
 }
