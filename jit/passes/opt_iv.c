@@ -59,6 +59,9 @@
  * the l twin computes modulo 2^32). `k*N + j` in a matrix loop becomes
  * one addition, and so does an address `base + k*N*8`.
  *
+ * Reassociation. a + (y + z) with a and y invariant becomes (a + y) + z,
+ * a + y computed in pre (reassoc()).
+ *
  * Either is done only where it saves instructions in the loop: one
  * addition is added, and what dies must be more. QBE's addressing
  * modes already do base + index*{1,2,4,8} + displacement in the load

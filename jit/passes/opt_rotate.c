@@ -13,6 +13,15 @@
  * puts @body after the guard and @end after the body, so the loop runs
  * one conditional branch back up and no jump.
  *
+ * The test may span blocks: `while (j < m && t[i + j] == p[j])` is a
+ * header testing j < m and a block testing the characters, each
+ * leaving the loop on one side (once unjoin() has taken apart the join
+ * C's `&&` decides on at -O0). Such a test is the header and the
+ * blocks after it that only it reaches, with no phi, each branching
+ * out of the loop or on (findtest()); a latch takes the header's
+ * instructions and copies of the other blocks, new blocks chained to
+ * the body.
+ *
  * Copying a block into a predecessor that ends in a jump to it is tail
  * duplication, correct for any straight-line block: each path runs one
  * of the two copies. It runs after QBE's promote pass, before SSA
@@ -28,10 +37,11 @@
  *	  value they take from @head: a constant or a temporary defined
  *	  before the loop (one of @head's own is excluded above), which
  *	  reaches the latch, a block @head dominates.
- * Only profitable shapes are rotated: a header of at most MaxIns
+ * Only profitable shapes are rotated: a test of at most MaxIns
  * instructions, no call (a copied call would be paid in size for a
- * jump's worth of time) and no operation on two temporaries but
- * compares (see hsize()), whose jnz has one target in the loop and one
+ * jump's worth of time), no load or operation on two temporaries but
+ * compares that the rest of the loop computes too (see bsize()), whose
+ * jnz has one target in the loop and one
  * outside (a test that only chooses between two paths of the body,
  * say the left side of `&&`, is left alone), reached back by a latch
  * through a back edge: a retreating edge into a block that does not
