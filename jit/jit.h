@@ -124,6 +124,7 @@ struct jit_stats {
 	unsigned long reduced;  /* multiplications made induction variables (iv) */
 	unsigned long rotated;  /* loop latches given the loop test (rotate) */
 	unsigned long switches; /* jump tables before compare searches (switch) */
+	unsigned long reassociated; /* a + (y + z) made (a + y) + z, a + y hoisted (iv) */
 };
 void jit_stats(struct jit_stats *st);
 

@@ -3,7 +3,8 @@
 generate(seed) returns the text of a program whose main prints one line per
 call it makes. The functions use integer arithmetic (w and l, and square
 roots of integers through doubles), branches,
-counted loops, loops reading and writing memory (_Fn.memloop), phis,
+counted loops, loops reading and writing memory (_Fn.memloop), loops tested
+by `i < k && b` (_Fn.scloop), phis,
 short-circuit conditions and calls: to themselves (one, two or tail calls, in the
 shapes tail recursion elimination and inlining look for, and others), to
 functions defined earlier and later, and to printf. Besides them, small
@@ -110,8 +111,10 @@ class _Fn:
 
     def stmt(self, depth: str, budget: int) -> None:
         r = self.rng.random()
-        if r < 0.4 or budget <= 0:
+        if r < 0.36 or budget <= 0:
             self.assign()
+        elif r < 0.4:
+            self.scloop(depth, budget - 1)
         elif r < 0.43:
             self.dispatch()
         elif r < 0.46:
@@ -130,9 +133,9 @@ class _Fn:
             self.shortcircuit()
         elif r < 0.8:
             self.rangetest()
-        elif r < 0.85:
+        elif r < 0.84:
             self.loop(depth, budget - 1)
-        elif r < 0.92:
+        elif r < 0.93:
             self.memloop(depth, budget - 1)
         else:
             self.wloop(depth, budget - 1)
@@ -387,6 +390,69 @@ class _Fn:
         if hv:
             self.emit(f"{dst} =l add {dst}, {hv}")
 
+    def scloop(self, depth: str, budget: int) -> None:
+        """A loop tested by `i < k && b` as C has it at -O0: the header
+        jumps to a join branching on a phi it gives 0, the other side
+        computes b from i. Rotation takes the join apart and copies the
+        test of two blocks to each latch; sometimes with a `continue` (a
+        second latch) or a `break` test right after the test, which then
+        joins it, or a value of the second block the body reads (which
+        ends the test before that block)."""
+        r = self.rng
+        i, head, rhs, join, body, done = (self.tmp(), self.label("scl"), self.label("sclrhs"),
+                                          self.label("scljoin"), self.label("sclbody"),
+                                          self.label("scldone"))
+        self.emit(f"{i} =l copy 0")
+        self.emit(f"jmp {head}")
+        self.block(head)
+        a = self.tmp()
+        self.emit(f"{a} =w csltl {i}, {r.randrange(1, 7)}")
+        self.emit(f"jnz {a}, {rhs}, {join}")
+        self.block(rhs)
+        x, y, b = self.tmp(), self.tmp(), self.tmp()
+        v = self.value()
+        if r.random() < 0.7:
+            # a byte of $tab at (k & 15) + i, i < 7: `t[k + i]`, which
+            # iv reassociates when k does not change in the loop (a
+            # parameter, mostly)
+            o, p, q, v = self.tmp(), self.tmp(), self.tmp(), self.tmp()
+            k = r.choice(self.vars[:self.nparams] or self.vars)
+            self.emit(f"{o} =l and {k}, 15")
+            self.emit(f"{p} =l add {o}, {i}")
+            self.emit(f"{q} =l add $tab, {p}")
+            self.emit(f"{v} =l loadub {q}")
+        self.emit(f"{x} =l xor {i}, {v}")
+        self.emit(f"{y} =l and {x}, 7")
+        self.emit(f"{b} =w {r.choice(CMPS)} {y}, {r.randrange(8)}")
+        self.emit(f"jmp {join}")
+        self.block(join)
+        m = self.tmp()
+        self.emit(f"{m} =w phi {head} 0, {rhs} {b}")
+        self.emit(f"jnz {m}, {body}, {done}")
+        self.block(body)
+        dst = r.choice(self.vars[self.nparams:] or self.vars)
+        if r.random() < 0.3:
+            self.emit(f"{dst} =l add {dst}, {y}")
+        outer, self.inloop = self.inloop, True
+        if r.random() < 0.3:
+            c, more = self.tmp(), self.label("more")
+            self.emit(f"{c} =w {r.choice(CMPS)} {self.value()}, {self.value()}")
+            self.emit(f"jnz {c}, {done}, {more}")
+            self.block(more)
+        if r.random() < 0.3:
+            c, latch, more = self.tmp(), self.label("next"), self.label("more")
+            self.emit(f"{c} =w {r.choice(CMPS)} {self.value()}, {self.value()}")
+            self.emit(f"jnz {c}, {latch}, {more}")
+            self.block(latch)
+            self.emit(f"{i} =l add {i}, 1")
+            self.emit(f"jmp {head}")
+            self.block(more)
+        self.stmt(depth, budget)
+        self.inloop = outer
+        self.emit(f"{i} =l add {i}, 1")
+        self.emit(f"jmp {head}")
+        self.block(done)
+
     def address(self, base: str, words: list[int]) -> str:
         """A fixed address in $mem, of a word read before when there is
         one (so stores hit loads): from the symbol, or from base, a
@@ -511,7 +577,9 @@ class _Fn:
         self.block(guard)
         self.emit(f"{g} =l add {g}, 1")
         cg = self.tmp()
-        self.emit(f"{cg} =w csltl {g}, {r.randrange(1, 7)}")
+        # at least one trip: a loop that never runs its body (g < 1)
+        # folds away once rotation copies this test to the entry
+        self.emit(f"{cg} =w csltl {g}, {r.randrange(2, 7)}")
         self.emit(f"jnz {cg}, {body}, {done}")
         self.block(body)
         dst = r.choice(self.vars[self.nparams:] or self.vars)

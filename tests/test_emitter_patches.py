@@ -135,7 +135,26 @@ def dl(x):
     return sum(cdiv(x, 2**40))
 
 
+# (e) a loop the code falls into, tested at the bottom: its top is not
+# aligned (the padding would run on every entry)
+FALLIN = """
+function l $up(l %n) {
+@start
+	%s =l copy 0
+	%i =l copy 0
+@loop
+	%s =l add %s, %i
+	%i =l add %i, 1
+	%c =w csltl %i, %n
+	jnz %c, @loop, @end
+@end
+	ret %s
+}
+""" + MAIN.format(fmt="%ld", body="\t%r =l call $up(l 10)\n"
+                  "\tcall $printf(l $fmt, ..., l %r)\n")
+
 CASES = {
+    "fallin": (FALLIN, "45"),
     "convert": (CONVERT, f"{sum(2.0 * k for k in range(1, 1001)) + 500500.0:.17g}"),
     "copies": (COPIES, f"{(-4.25 - 1.5) * 1.5 + -4.25:.17g} {7.5 / -3.0 + 3.0:.9g}"),
     "swap": (SWAP, str(2880067194370816120)),
@@ -259,3 +278,10 @@ def test_division_by_power_of_two_matches_c(jitrun, tmp_path):
     r = run([jitrun, prog])
     assert (r.returncode, r.stderr) == (0, "")
     assert r.stdout == want
+
+
+def test_no_padding_on_the_way_into_a_loop(compiled):
+    ours, ref = compiled("fallin")
+    top = re.search(r"\tj\w+ (\.L\w+)\n", function(ours, "up"))[1]
+    assert re.search(rf"\tmovl \$0, %\w+\n{top}:", ours), ours
+    assert re.search(rf"\.p2align 4\n{top}:", function(ref, "up")), ref

@@ -1351,9 +1351,13 @@ def test_cmp_copies_compare_to_its_uses(jitrun, tmp_path):
     assert want.count(" ") == 3
     for sel in SELECTIONS:
         assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
-    without = run([jitrun, "--passes=" + ",".join(p for p in JIT_PASSES if p != "cmp"),
+    # rotation copies the whole test to the latch (the compare is next to
+    # its branch there already): without it, only cmp keeps it so
+    without = run([jitrun, "--passes=" + ",".join(p for p in JIT_PASSES
+                                                  if p not in ("cmp", "rotate")),
                    "-S", prog]).stdout
-    on = run([jitrun, "-S", prog]).stdout
+    on = run([jitrun, "--passes=" + ",".join(p for p in JIT_PASSES if p != "rotate"),
+              "-S", prog]).stdout
     assert re.search(r"\tset", _loop(without, "inside")), _loop(without, "inside")
     assert not re.search(r"\tset|movzb", _loop(on, "inside")), _loop(on, "inside")
     assert re.search(r"\tset", _body(on, "inside"))    # after the loop
@@ -1493,8 +1497,14 @@ def test_iv_on_naive_c_counters(jitrun, tmp_path, name):
 
 
 def _iv_loop(body):
-    """The loop of a function's assembly with one loop (from its head)."""
-    return body[body.index(".p2align"):]
+    """The loop of a function's assembly with one loop (from its head:
+    the first label a jump further down goes back to)."""
+    lines = body.splitlines(keepends=True)
+    for n, line in enumerate(lines):
+        if (m := re.match(r"(\.L\w+):", line)) and any(
+                re.match(rf"\tj\w+ {m.group(1)}$", x) for x in lines[n:]):
+            return "".join(lines[n:])
+    raise AssertionError(f"no loop in {body}")
 
 
 # Counters near the ends of the int range, in IL: $f sums its counter
@@ -1935,15 +1945,17 @@ def _in_phi(n):
 
 def _backjumps(asm, fn):
     """The mnemonics of the jumps back up to a loop's top in function
-    fn's assembly (QBE aligns the label of a block reached from below)."""
-    tops, back, aligned = set(), [], False
-    for line in _body(asm, fn).splitlines():
+    fn's assembly: jumps to a label further up, before the function's
+    last `ret` (rotate's layout puts blocks that only jump back to an
+    exit after it)."""
+    lines = _body(asm, fn).splitlines()
+    last = max(n for n, line in enumerate(lines) if line == "\tret")
+    labels, back = set(), []
+    for line in lines[:last]:
         if m := re.match(r"(\.L\w+):", line):
-            if aligned:
-                tops.add(m.group(1))
-        elif (m := re.match(r"\t(j\w+) (\.L\w+)", line)) and m.group(2) in tops:
+            labels.add(m.group(1))
+        elif (m := re.match(r"\t(j\w+) (\.L\w+)", line)) and m.group(2) in labels:
             back.append(m.group(1))
-        aligned = line == ".p2align 4"
     return back
 
 
@@ -1972,6 +1984,270 @@ def test_loop_rotation(jitrun, tmp_path, name):
         assert on and "jmp" not in on, on
     else:
         assert on == off
+
+
+# Loops whose test spans blocks, as C's `while (i < n && (i & 7) != k)`
+# is at -O0: the header jumps to a join branching on a phi it gives 0.
+# name -> (function $f(l %n) returning l, what it computes, latches
+# rotated, copies of the test's second block (its `and $7`) in f
+# 2 when the whole test went to the latch, 1 when the header alone did
+# or nothing was rotated, joins taken apart (threaded, branches)).
+TEST_BLOCKS = {
+    "and_test": ("""
+@start
+	%i =l shr %n, 3
+	%s =l copy 0
+@head
+	%c =w csltl %i, %n
+	jnz %c, @rhs, @join
+@rhs
+	%m =l and %i, 7
+	%d =w cnel %m, 5
+	jmp @join
+@join
+	%r =w phi @head 0, @rhs %d
+	jnz %r, @body, @done
+@body
+	%s =l add %s, %i
+	%i =l add %i, 1
+	jmp @head
+@done
+	ret %s
+""", lambda n: _and_loop(n), 1, 2, 1),
+    # `continue`: both latches get both blocks of the test
+    "and_test_continue": ("""
+@start
+	%i =l shr %n, 3
+	%s =l copy 0
+@head
+	%c =w csltl %i, %n
+	jnz %c, @rhs, @join
+@rhs
+	%m =l and %i, 7
+	%d =w cnel %m, 5
+	jmp @join
+@join
+	%r =w phi @head 0, @rhs %d
+	jnz %r, @body, @done
+@body
+	%i =l add %i, 1
+	%odd =l and %i, 1
+	jnz %odd, @skip, @even
+@skip
+	jmp @head
+@even
+	%s =l add %s, %i
+	jmp @head
+@done
+	ret %s
+""", lambda n: _and_loop(n, evens=True), 2, 2, 1),
+    # the second block gives the body a value: it would reach the body
+    # through a phi of its two copies, so the header alone is copied
+    "test_value_in_body": ("""
+@start
+	%i =l shr %n, 3
+	%s =l copy 0
+@head
+	%c =w csltl %i, %n
+	jnz %c, @rhs, @join
+@rhs
+	%m =l and %i, 7
+	%d =w cnel %m, 5
+	jmp @join
+@join
+	%r =w phi @head 0, @rhs %d
+	jnz %r, @body, @done
+@body
+	%s =l add %s, %m
+	%i =l add %i, 1
+	jmp @head
+@done
+	ret %s
+""", lambda n: _and_loop(n, low=True), 1, 1, 1),
+    # `i < n || (i & 7) == 6`: the header's constant goes into the loop, so
+    # the header tests nothing of the loop; the join stays for thread
+    "or_test": ("""
+@start
+	%i =l shr %n, 3
+	%s =l copy 0
+@head
+	%c =w csltl %i, %n
+	jnz %c, @join, @rhs
+@rhs
+	%m =l and %i, 7
+	%d =w ceql %m, 6
+	jmp @join
+@join
+	%r =w phi @head 1, @rhs %d
+	jnz %r, @body, @done
+@body
+	%s =l add %s, %i
+	%i =l add %i, 1
+	jmp @head
+@done
+	ret %s
+""", lambda n: _or_loop(n), 0, 1, 0),
+}
+
+
+def _or_loop(n):
+    s, i = 0, n >> 3
+    while i < n or i & 7 == 6:
+        s += i
+        i += 1
+    return s
+
+
+def _and_loop(n, evens=False, low=False):
+    """What TEST_BLOCKS' loops compute: from i = n >> 3 while i < n and
+    i & 7 != 5, the sum of i (of i + 1 when even, with `continue`; of
+    i & 7 when the body reads the test's value)."""
+    s, i = 0, n >> 3
+    while i < n and i & 7 != 5:
+        if evens:
+            i += 1
+            s += i if i % 2 == 0 else 0
+            continue
+        s += i & 7 if low else i
+        i += 1
+    return s
+
+
+@pytest.mark.parametrize("name", TEST_BLOCKS)
+def test_loop_test_of_blocks(jitrun, tmp_path, name):
+    """A loop tested by `a && b` has its join taken apart (the header
+    leaves the loop on its own, the second block branches itself) and
+    gets both blocks of its test at each latch, which then goes back up
+    by one conditional branch; a block whose value the body reads ends
+    the test, and `||` (whose header does not leave the loop) is left
+    to thread."""
+    body, model, latches, copies, joins = TEST_BLOCKS[name]
+    args = [0, 1, 3, 5, 9, 40]
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(_program("function l $f(l %n) {" + body + "}", args))
+    want = "".join(f"{model(a)}\n" for a in args)
+    for sel in ("none", "rotate", "all"):
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", want), sel
+    r = run([jitrun, "--passes=rotate", "--stats", "-S", prog])
+    stats = _stats(r)
+    assert (stats["rotated"], stats["threaded"], stats["branches"]) == (latches, joins, joins), stats
+    asm = _body(r.stdout, "f")
+    assert len(re.findall(r"\tand\w \$7", asm)) == copies, asm
+    back = _backjumps(r.stdout, "f")
+    if latches:
+        assert back and "jmp" not in back, back
+    else:
+        assert back == _backjumps(run([jitrun, "--passes=none", "-S", prog]).stdout, "f")
+
+
+SEARCH_C = r"""
+#include <stdio.h>
+static const char text[] = "abcabcabdabcabcd";
+static long find(const char *t, long n, const char *p, long m)
+{
+	long count = 0;
+	for (long i = 0; i + m <= n; i++) {
+		long j = 0;
+		while (j < m && t[i + j] == p[j])
+			j++;
+		if (j == m)
+			count += i + 1;
+	}
+	return count;
+}
+int main(void)
+{
+	printf("%ld %ld %ld\n", find(text, 16, "abc", 3), find(text, 16, "abcd", 4), find(text, 16, "x", 1));
+	return 0;
+}
+"""
+
+
+def test_rotated_search_of_naive_c(jitrun, tmp_path):
+    """C at -O0, strsearch's naive search: the inner loop's test `j < m
+    && t[i + j] == p[j]` is two blocks and a join, the outer one's
+    `i + m <= n` computes from two variables the body does not combine;
+    both loops are rotated and go back up by a conditional branch."""
+    from jitboot import llvm
+    src = tmp_path / "search.c"
+    src.write_text(SEARCH_C)
+    prog = tmp_path / "search.ssa"
+    prog.write_text(llvm.translate_file(src, "-O0"))
+    for sel in ("none", "rotate", "all"):
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == "28 13 0\n", sel
+    r = run([jitrun, "--passes=rotate", "--stats", "-S", prog])
+    stats = _stats(r)
+    assert stats["rotated"] >= 2 and stats["threaded"] >= 1, stats
+    back = _backjumps(r.stdout, "find")
+    assert len(back) == 2 and "jmp" not in back, back
+    assert "jmp" in _backjumps(run([jitrun, "--passes=none", "-S", prog]).stdout, "find")
+
+
+# iv's reassociation: $f(t, i) sums the bytes t[i + j], j = 0..7, the
+# address computed as t + (i + j). name -> (what the body does besides,
+# reassociated): (t + i) + j with t + i before the loop, unless the loop
+# calls something (t + i would live across the call), i changes in the
+# loop too, or i + j has another use.
+REASSOC = {
+    "inner_index": ("", 1),
+    "call_in_loop": ("\tcall $g()\n", 0),
+    "both_vary": ("\t%i =l add %i, 1\n", 0),
+    "sum_used_twice": ("\t%s =l add %s, %x\n", 0),
+}
+REASSOC_IL = """
+data $fmt = { b "%ld\\n", b 0 }
+data $bytes = { BYTES }
+function $g() {
+@start
+	ret
+}
+function l $f(l %t, l %i) {
+@start
+	%j =l copy 0
+	%s =l copy 0
+@head
+	%c =w csltl %j, 8
+	jnz %c, @body, @done
+@body
+	%x =l add %i, %j
+	%p =l add %t, %x
+	%b =l loadub %p
+	%s =l add %s, %b
+EXTRA	%j =l add %j, 1
+	jmp @head
+@done
+	ret %s
+}
+export function w $main() {
+@start
+	%r =l call $f(l $bytes, l 3)
+	call $printf(l $fmt, ..., l %r)
+	ret 0
+}
+"""
+
+
+@pytest.mark.parametrize("name", REASSOC)
+def test_iv_reassociates_invariant_sums(jitrun, tmp_path, name):
+    extra, done = REASSOC[name]
+    data = list(range(5, 37, 1))
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(REASSOC_IL.replace("BYTES", ", ".join(f"b {b}" for b in data))
+                    .replace("EXTRA", extra))
+    i, s = 3, 0
+    for j in range(8):
+        s += data[i + j] + ((i + j) if "%x\n" in extra else 0)
+        i += "%i =l add" in extra
+    for sel in ("none", "iv", "all"):
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stdout) == (0, f"{s}\n"), sel
+    r = run([jitrun, "--passes=iv", "--stats", "-S", prog])
+    assert _stats(r)["reassociated"] == done, r.stderr
+    loop = _iv_loop(_body(r.stdout, "f"))
+    # the load's address: one register plus another, no addition before it
+    if done:
+        assert re.search(r"movzb\w \(%\w+, %\w+, 1\)", loop) and not re.search(r"\taddq %\w+, %\w+\n\tmovzb", loop), loop
 
 
 def test_rotation_growth_is_bounded(jitrun, tmp_path):

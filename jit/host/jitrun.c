@@ -117,6 +117,7 @@ printstats(void)
 		st.sunk, st.hoisted, st.widened, st.reduced);
 	fprintf(stderr, "rotated %lu\nranges %lu\nbuiltins %lu\npropagated %lu\nswitches %lu\n",
 		st.rotated, st.ranges, st.builtins, st.propagated, st.switches);
+	fprintf(stderr, "reassociated %lu\n", st.reassociated);
 }
 
 static int

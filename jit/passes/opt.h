@@ -23,10 +23,12 @@
  *	        loop that writes none of it move to the loop's preheader
  *	        (`i < p->len`; opt_licm.c)
  *	iv      a 32-bit loop counter extended on every iteration gets a
- *	        64-bit twin, and a multiplication by the counter becomes an
- *	        induction variable of its own, stepped by an addition
- *	        (opt_iv.c)
- *	rotate  a loop tested at the top gets a copy of the test at the
+ *	        64-bit twin, a multiplication by the counter becomes an
+ *	        induction variable of its own, stepped by an addition, and
+ *	        an invariant plus (invariant plus variable) adds the
+ *	        invariants before the loop (`t[i + j]`; opt_iv.c)
+ *	rotate  a loop tested at the top, by one block or several (`j < m
+ *	        && t[i + j] == p[j]`), gets a copy of the test at the
  *	        bottom instead of the jump back up; the test at the top
  *	        stays as a guard run once (opt_rotate.c)
  *	builtin a call to sqrt() is the sqrtsd instruction, unless the

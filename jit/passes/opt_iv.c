@@ -59,6 +59,9 @@
  * the l twin computes modulo 2^32). `k*N + j` in a matrix loop becomes
  * one addition, and so does an address `base + k*N*8`.
  *
+ * Reassociation. a + (y + z) with a and y invariant becomes (a + y) + z,
+ * a + y computed in pre (reassoc()).
+ *
  * Either is done only where it saves instructions in the loop: one
  * addition is added, and what dies must be more. QBE's addressing
  * modes already do base + index*{1,2,4,8} + displacement in the load
@@ -83,6 +86,7 @@ struct Loop {
 	Blk *pre;   /* hd->idom: runs before every entry */
 	char *in;   /* in[b->id]: b belongs to the loop */
 	int inner;  /* no other loop inside */
+	int calls;  /* a call in the loop */
 };
 
 struct Iv {
@@ -147,6 +151,7 @@ static int
 findloop(Fn *fn, Blk *hd, Loop *l)
 {
 	Blk *b;
+	Ins *i;
 	uint n, p;
 	int back;
 
@@ -177,9 +182,16 @@ findloop(Fn *fn, Blk *hd, Loop *l)
 			}
 	}
 	l->inner = 1;
-	for (b=fn->start; b; b=b->link)
-		if (b != hd && l->in[b->id] && header[b->id])
+	l->calls = 0;
+	for (b=fn->start; b; b=b->link) {
+		if (!l->in[b->id])
+			continue;
+		if (b != hd && header[b->id])
 			l->inner = 0;
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if (i->op == Ocall)
+				l->calls = 1;
+	}
 	return back;
 }
 
@@ -481,6 +493,49 @@ jnzcmp(Fn *fn, Blk *b, Ref x, Ref *n, int *cc)
 	return 1;
 }
 
+/* The test of the next value in the loops rotated() proves: a block T
+ * of l whose jnz tests `inc cc n` computed in T, n invariant, stays in
+ * the loop on the side where the predicate (in *cc, with n in *n) holds
+ * and nowrap() accepts it, and every back edge passes that side: T is
+ * the only block going back to the header and goes there on it, or the
+ * block S on it has T as its only predecessor and dominates every back
+ * edge's source (a test of several blocks, the latch testing another
+ * variable after T; guards()). Returns T, or 0. */
+static Blk *
+nexttest(Fn *fn, Loop *l, Iv *iv, int sign, Ref *n, int *cc)
+{
+	Blk *t, *b, *s[2];
+	uint a, k, nback;
+	int c[2];
+
+	nback = 0;
+	b = 0;
+	for (a=0; a<l->hd->npred; a++)
+		if (l->in[l->hd->pred[a]->id]) {
+			if (nback++ && b != l->hd->pred[a])
+				b = 0;
+			else
+				b = l->hd->pred[a];
+		}
+	for (t=fn->start; t; t=t->link) {
+		if (!l->in[t->id] || !jnzcmp(fn, t, iv->inc, n, &c[0])
+		|| !invariant(fn, l, *n))
+			continue;
+		c[1] = negated[c[0]];
+		s[0] = t->s1;
+		s[1] = t->s2;
+		for (k=0; k<2; k++) {
+			if (s[k] == l->hd ? t != b : !guards(l, t, s[k]))
+				continue;
+			if (nowrap(fn, c[k], *n, iv->step, sign)) {
+				*cc = c[k];
+				return t;
+			}
+		}
+	}
+	return 0;
+}
+
 /* The loops rotate makes are tested at the bottom,
  *	@guard  jnz (start cc n), @pre, @out
  *	@hd     %i =w phi @pre start, @latch %i1
@@ -495,10 +550,15 @@ jnzcmp(Fn *fn, Blk *b, Ref x, Ref *n, int *cc)
  * in the loop wraps, completed or not, and the twins are exact for i
  * and for its increment everywhere (the header, dominating every use
  * of either, is what we return as S). We ask for:
- * - the header's only back edge comes from T, whose jnz on the side
- *   of the header tests `inc cc n` computed in T itself (a compare
- *   from another block may be one of an earlier increment, if an
- *   inner cycle runs the increment again after it), n invariant;
+ * - a block T whose jnz tests `inc cc n` computed in T itself (a
+ *   compare from another block may be one of an earlier increment, if
+ *   an inner cycle runs the increment again after it), n invariant,
+ *   where every back edge is taken on the side of T where the
+ *   predicate holds: T is the header's only back edge and goes there
+ *   on that side, or the block on that side has T as its only
+ *   predecessor and dominates every back edge (rotate's copy of a
+ *   test of two blocks, `for (...; i < n && g < m; i++)`, where the
+ *   latch tests g) (nexttest());
  * - x_0 = start bounded: a constant with start + c in range, or a
  *   block G outside the loop, at most a few immediate dominators up
  *   from pre, whose jnz tests `start cc n` in G, with the same
@@ -521,22 +581,7 @@ rotated(Fn *fn, Loop *l, Iv *iv, int sign)
 	uint a, d;
 	int cc, gcc;
 
-	t = 0;
-	for (a=0; a<l->hd->npred; a++) {
-		b = l->hd->pred[a];
-		if (!l->in[b->id])
-			continue;
-		if (t && t != b)
-			return 0;
-		t = b;
-	}
-	if (!t || !jnzcmp(fn, t, iv->inc, &n, &cc) || !invariant(fn, l, n))
-		return 0;
-	if (t->s2 == l->hd)
-		cc = negated[cc];
-	else if (t->s1 != l->hd)
-		return 0;
-	if (!nowrap(fn, cc, n, iv->step, sign))
+	if (!(t = nexttest(fn, l, iv, sign, &n, &cc)))
 		return 0;
 	if (isconbits(fn, iv->start, &v)) {
 		lo = sign ? INT32_MIN : 0;
@@ -905,6 +950,61 @@ reduce(Fn *fn, Loop *l, Iv *iv, Aff *aff, uint t)
 	nreduced++;
 }
 
+/* -- reassociation ------------------------------------------------ */
+
+/* A sum a + (y + z) in l, a and y invariant, z not, y + z used there
+ * alone: C's `t[i + j]` in the inner loop on j, an address computed
+ * with two additions on every trip. It becomes (a + y) + z, a + y
+ * computed in pre: one addition fewer on every trip, and what is left,
+ * an invariant plus a variable, an addressing mode does in the load
+ * itself. Exact modulo 2^64. The new invariant takes a register for
+ * the whole loop: only in innermost loops with no call (where it would
+ * need a callee-saved register or a spill). */
+static int
+reassoc(Fn *fn, Loop *l)
+{
+	Blk *b;
+	Ins *i, *x;
+	Tmp *t;
+	Ref a, y, z;
+	int k, m, done;
+
+	done = 0;
+	for (b=fn->start; b; b=b->link) {
+		if (!l->in[b->id])
+			continue;
+		for (i=b->ins; i<&b->ins[b->nins] && done<NAFF; i++) {
+			if (i->op != Oadd || i->cls != Kl)
+				continue;
+			for (k=0; k<2; k++) {
+				a = i->arg[k];
+				if (!invariant(fn, l, a) || rtype(i->arg[1-k]) != RTmp)
+					continue;
+				t = &fn->tmp[i->arg[1-k].val];
+				x = t->def;
+				if (!x || t->nuse != 1 || t->ndef != 1 || x->op != Oadd
+				|| x->cls != Kl || !inloop(fn, l, x->to))
+					continue;
+				for (m=0; m<2; m++)
+					if (invariant(fn, l, x->arg[m]) && !invariant(fn, l, x->arg[1-m]))
+						break;
+				if (m == 2)
+					continue;
+				y = x->arg[m];
+				z = x->arg[1-m];
+				i->arg[0] = emitpre(fn, Oadd, Kl, a, y);
+				i->arg[1] = z;
+				*x = (Ins){.op = Onop};
+				done++;
+				break;
+			}
+		}
+	}
+	if (done)
+		flushpre(l->pre);
+	return done;
+}
+
 /* -- dead code ---------------------------------------------------- */
 
 static int
@@ -1011,7 +1111,7 @@ opt_iv(Fn *fn)
 	Loop l;
 	Blk *hd;
 	uint n;
-	int sr, k;
+	int sr, k, nassoc;
 
 	nwidened = nreduced = 0;
 	stk = vnew(fn->nblk, sizeof stk[0], PFn);
@@ -1021,7 +1121,8 @@ opt_iv(Fn *fn)
 		for (n=0; n<hd->npred; n++)
 			if (dom(hd, hd->pred[n]))
 				header[hd->id] = 1;
-	/* widen first: the twins are what strength reduction works on */
+	/* widen first: the twins are what strength reduction works on;
+	 * reassociate last, on what is left of the chains */
 	for (sr=0; sr<2; sr++)
 		for (n=fn->nblk; n-->0;) {
 			hd = fn->rpo[n];
@@ -1030,6 +1131,15 @@ opt_iv(Fn *fn)
 			for (k=0; k<NSTEP && step(fn, &l, sr); k++)
 				dce(fn);
 		}
+	nassoc = 0;
+	for (n=fn->nblk; n-->0;) {
+		hd = fn->rpo[n];
+		if (findloop(fn, hd, &l) && l.inner && !l.calls && (k = reassoc(fn, &l))) {
+			nassoc += k;
+			filluse(fn);
+		}
+	}
 	opt_stats.widened += nwidened;
 	opt_stats.reduced += nreduced;
+	opt_stats.reassociated += nassoc;
 }

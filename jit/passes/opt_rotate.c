@@ -13,6 +13,15 @@
  * puts @body after the guard and @end after the body, so the loop runs
  * one conditional branch back up and no jump.
  *
+ * The test may span blocks: `while (j < m && t[i + j] == p[j])` is a
+ * header testing j < m and a block testing the characters, each
+ * leaving the loop on one side (once unjoin() has taken apart the join
+ * C's `&&` decides on at -O0). Such a test is the header and the
+ * blocks after it that only it reaches, with no phi, each branching
+ * out of the loop or on (findtest()); a latch takes the header's
+ * instructions and copies of the other blocks, new blocks chained to
+ * the body.
+ *
  * Copying a block into a predecessor that ends in a jump to it is tail
  * duplication, correct for any straight-line block: each path runs one
  * of the two copies. It runs after QBE's promote pass, before SSA
@@ -28,10 +37,11 @@
  *	  value they take from @head: a constant or a temporary defined
  *	  before the loop (one of @head's own is excluded above), which
  *	  reaches the latch, a block @head dominates.
- * Only profitable shapes are rotated: a header of at most MaxIns
+ * Only profitable shapes are rotated: a test of at most MaxIns
  * instructions, no call (a copied call would be paid in size for a
- * jump's worth of time) and no operation on two temporaries but
- * compares (see hsize()), whose jnz has one target in the loop and one
+ * jump's worth of time), no load or operation on two temporaries but
+ * compares that the rest of the loop computes too (see bsize()), whose
+ * jnz has one target in the loop and one
  * outside (a test that only chooses between two paths of the body,
  * say the left side of `&&`, is left alone), reached back by a latch
  * through a back edge: a retreating edge into a block that does not
@@ -59,9 +69,21 @@
 #include "opt.h"
 
 enum {
-	MaxIns = 16,     /* instructions of a header copied per latch */
+	MaxIns = 16,     /* instructions of a loop's test copied per latch */
 	MaxGrowth = 256, /* instructions a function may grow by */
+	MaxTest = 4,     /* blocks of a loop's test */
+	MaxJoin = 16,    /* joins taken apart in loop tests (unjoin) */
 };
+
+/* The test of a loop: the header and the blocks after it that only
+ * compute and branch out of the loop or on to the next; the last one
+ * branches to the body. */
+typedef struct {
+	Blk *b[MaxTest];
+	uint n;
+	Blk *body;
+	int size;
+} Test;
 
 static int
 skipped(Ins *i)
@@ -69,40 +91,108 @@ skipped(Ins *i)
 	return i->op == Onop;
 }
 
-/* Instructions of h worth copying, or -1 when h must not be copied:
- * a call, a temporary a phi uses, too many instructions, or one of two
- * temporaries other than a compare (`i + m`; a store too): GVN shares
- * such a value of the top-tested header with the body computing it
- * again (horspool's `t[i + m - 1]` after `i + m <= n`), and the copy
- * at the bottom, of the next trip's i, would not share it. */
+/* The temporary an operand r of i in b reads: promoted slots are read
+ * by copies, so `i + m` is an add of two copies; the source of the
+ * last copy into r before i in b, or r itself. */
+static Ref
+root(Blk *b, Ins *i, Ref r)
+{
+	Ins *d;
+
+	for (d=i; d-->b->ins;)
+		if (req(d->to, r))
+			return d->op == Ocopy && rtype(d->arg[0]) == RTmp ? d->arg[0] : r;
+	return r;
+}
+
 static int
-hsize(Fn *fn, Blk *h)
+commutes(int op)
+{
+	return op == Oadd || op == Omul || op == Oand || op == Oor || op == Oxor;
+}
+
+static int
+intest(Test *t, Blk *b)
+{
+	uint n;
+
+	for (n=0; n<t->n; n++)
+		if (t->b[n] == b)
+			return 1;
+	return 0;
+}
+
+/* Does a block of the loop (marked in inloop[]) other than the test
+ * compute what i of b does, from the same variables? GVN shares such
+ * a value of the test with the body computing it again (horspool's
+ * `t[i + m - 1]` after `i + m <= n`), and the test's copy at the
+ * bottom, of the next trip's i, would not share it. */
+static int
+shared(Fn *fn, Blk *b, Ins *i, uint *inloop, uint mark, Test *t)
+{
+	Blk *o;
+	Ins *j;
+	Ref a0, a1, b0, b1;
+
+	a0 = root(b, i, i->arg[0]);
+	a1 = root(b, i, i->arg[1]);
+	for (o=fn->start; o; o=o->link) {
+		if (o->id >= fn->nblk || inloop[o->id] != mark || intest(t, o))
+			continue;
+		for (j=o->ins; j<&o->ins[o->nins]; j++) {
+			if (j->op != i->op || j->cls != i->cls)
+				continue;
+			b0 = root(o, j, j->arg[0]);
+			b1 = root(o, j, j->arg[1]);
+			if ((req(a0, b0) && req(a1, b1))
+			|| (commutes(i->op) && req(a0, b1) && req(a1, b0)))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Instructions of b worth copying, or -1 when b must not be copied:
+ * a call, a temporary a phi uses, a store of a temporary, a load the
+ * rest of the loop does too (`c = *s` after `*s &&`), or an operation
+ * on two temporaries but a compare the rest of the loop computes too
+ * (shared()). A block of the test after the header must compute for
+ * the test alone: a value it gives the body would reach the body
+ * through a phi of its two copies (coremark's `c = *s` after `*s &&
+ * st != INVALID`, whose extensions then stay in the body instead of
+ * folding into the load). */
+static int
+bsize(Fn *fn, Blk *b, uint *inloop, uint mark, Test *t)
 {
 	Ins *i;
-	Tmp *t;
+	Tmp *tp;
 	Use *u;
 	int n, k, c;
 
 	n = 0;
-	for (i=h->ins; i<&h->ins[h->nins]; i++) {
+	for (i=b->ins; i<&b->ins[b->nins]; i++) {
 		if (skipped(i))
 			continue;
 		if (i->op == Ocall || isarg(i->op) || ispar(i->op)
 		|| isalloc(i->op) || i->op == Ovastart)
 			return -1;
+		if (isload(i->op) && rtype(i->arg[0]) == RTmp
+		&& shared(fn, b, i, inloop, mark, t))
+			return -1;
 		if (!iscmp(i->op, &k, &c) && !isload(i->op)
-		&& rtype(i->arg[0]) == RTmp && rtype(i->arg[1]) == RTmp)
+		&& rtype(i->arg[0]) == RTmp && rtype(i->arg[1]) == RTmp
+		&& (isstore(i->op) || shared(fn, b, i, inloop, mark, t)))
 			return -1;
 		if (rtype(i->to) == RTmp) {
-			t = &fn->tmp[i->to.val];
-			if (t->phi)
+			tp = &fn->tmp[i->to.val];
+			if (tp->phi)
 				return -1;
-			for (u=t->use; u<&t->use[t->nuse]; u++)
-				if (u->type == UPhi)
+			for (u=tp->use; u<&tp->use[tp->nuse]; u++)
+				if (u->type == UPhi
+				|| (b != t->b[0] && !intest(t, fn->rpo[u->bid])))
 					return -1;
 		}
-		if (++n > MaxIns)
-			return -1;
+		n++;
 	}
 	return n;
 }
@@ -130,65 +220,264 @@ markloop(Blk *h, Blk *l, uint *inloop, Blk **stk)
 	}
 }
 
-/* l ends `jmp @h`: it takes h's instructions and branch. */
-static void
-rotate(Blk *h, Blk *l, int size)
-{
-	Ins *v, *i;
-	Blk *s[2];
-	Phi *p;
-	uint n, k;
-
-	v = emalloc((l->nins + size + 1) * sizeof v[0]);
-	memcpy(v, l->ins, l->nins * sizeof v[0]);
-	n = l->nins;
-	for (i=h->ins; i<&h->ins[h->nins]; i++)
-		if (!skipped(i))
-			v[n++] = *i;
-	opt_setins(l, v, n);
-	free(v);
-	l->jmp = h->jmp;
-	l->s1 = h->s1;
-	l->s2 = h->s2;
-	s[0] = h->s1;
-	s[1] = h->s2;
-	for (k=0; k<2; k++)
-		for (p=s[k]->phi; p; p=p->link)
-			opt_addarg(p, l, phiarg(p, h));
-}
-
-/* Rotate the loop headed by h; returns the latches rotated. */
+/* Mark the loop headed by h: the union of its back edges' natural
+ * loops (h->id + 1 in inloop[]). Returns the number of back edges. */
 static int
-rotloop(Fn *fn, Blk *h, uint *inloop, Blk **stk, int *budget)
+markall(Blk *h, uint *inloop, Blk **stk)
 {
-	Blk *l;
-	uint p, mark;
-	int size, nback, done;
+	uint p;
+	int nback;
 
-	if (h == fn->start || h->phi || h->jmp.type != Jjnz || h->s1 == h->s2)
-		return 0;
 	nback = 0;
 	for (p=0; p<h->npred; p++)
 		if (dom(h, h->pred[p])) {
 			markloop(h, h->pred[p], inloop, stk);
 			nback++;
 		}
-	mark = h->id + 1;
-	if (!nback || (inloop[h->s1->id] == mark) == (inloop[h->s2->id] == mark))
+	return nback;
+}
+
+static int
+inl(Blk *b, uint *inloop, uint mark)
+{
+	return inloop[b->id] == mark;
+}
+
+/* Does b branch out of the loop on one side and stay in it on the
+ * other? */
+static int
+tests(Blk *b, uint *inloop, uint mark)
+{
+	return b->jmp.type == Jjnz && b->s1 != b->s2
+		&& inl(b->s1, inloop, mark) != inl(b->s2, inloop, mark);
+}
+
+/* The test of the loop headed by h in *t: h, then while the block the
+ * test stays in the loop for is one only the test reaches, with no phi
+ * and itself such a test, that block too. The last one's target in
+ * the loop is the body. A block that must not be copied, or one that
+ * would make the test too big, ends it (and the blocks after it join
+ * the body, which shared() must see again); 0 when h itself does, or
+ * when the test's last block goes back to h (tested at the bottom
+ * already). */
+static int
+findtest(Fn *fn, Blk *h, uint *inloop, uint mark, Test *t)
+{
+	Blk *b, *next;
+	uint n, m;
+	int size;
+
+	if (h == fn->start || h->phi || !tests(h, inloop, mark))
 		return 0;
-	size = hsize(fn, h);
-	if (size < 0)
+	t->n = 0;
+	for (b=h;; b=next) {
+		t->b[t->n++] = b;
+		next = inl(b->s1, inloop, mark) ? b->s1 : b->s2;
+		if (t->n == MaxTest || next == h || next->npred != 1 || next->phi
+		|| !tests(next, inloop, mark))
+			break;
+	}
+	do {
+		m = t->n;
+		t->size = 0;
+		for (n=0; n<m; n++) {
+			size = bsize(fn, t->b[n], inloop, mark, t);
+			if (size < 0 || t->size + size > MaxIns)
+				break;
+			t->size += size;
+		}
+		t->n = n;
+	} while (n && n != m);
+	if (!t->n)
+		return 0;
+	b = t->b[t->n-1];
+	t->body = inl(b->s1, inloop, mark) ? b->s1 : b->s2;
+	return t->body != h;
+}
+
+/* l ends `jmp @h`: it takes the test's instructions and branch, h's
+ * itself and, for each block after h in the test, a copy of its own,
+ * which branches out where the block does and on to the next copy (the
+ * last one to the body). Each path runs one of the two copies of the
+ * test: tail duplication of the test's blocks. */
+static void
+rotate(Fn *fn, Test *t, Blk *l)
+{
+	Blk *c[MaxTest], *b, *x, *in, *to, *s[2];
+	Ins *v, *i;
+	Phi *p;
+	uint n, k, at;
+
+	c[0] = l;
+	for (k=1; k<t->n; k++) {
+		c[k] = newblk();
+		strcpy(c[k]->name, "rot");
+		c[k]->id = fn->nblk;  /* an id inloop[] never marks */
+		c[k]->link = c[k-1]->link;
+		c[k-1]->link = c[k];
+	}
+	for (k=0; k<t->n; k++) {
+		b = t->b[k];
+		x = c[k];
+		at = k ? 0 : x->nins;
+		v = emalloc((at + b->nins + 1) * sizeof v[0]);
+		memcpy(v, x->ins, at * sizeof v[0]);
+		n = at;
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if (!skipped(i))
+				v[n++] = *i;
+		opt_setins(x, v, n);
+		free(v);
+		in = k+1 < t->n ? t->b[k+1] : t->body;
+		to = k+1 < t->n ? c[k+1] : t->body;
+		x->jmp = b->jmp;
+		x->s1 = b->s1 == in ? to : b->s1;
+		x->s2 = b->s2 == in ? to : b->s2;
+		s[0] = b->s1;
+		s[1] = b->s2;
+		/* the test's blocks have no phis: only the body and the
+		 * exits get an argument, what they take from b */
+		for (n=0; n<2; n++)
+			for (p=s[n]->phi; p; p=p->link)
+				opt_addarg(p, x, phiarg(p, b));
+	}
+}
+
+/* Rotate the loop headed by h; returns the latches rotated. */
+static int
+rotloop(Fn *fn, Blk *h, uint *inloop, Blk **stk, int *budget)
+{
+	Test t;
+	Blk *l;
+	uint p;
+	int done;
+
+	if (!markall(h, inloop, stk) || !findtest(fn, h, inloop, h->id + 1, &t))
 		return 0;
 	done = 0;
 	for (p=0; p<h->npred; p++) {
 		l = h->pred[p];
-		if (l->jmp.type != Jjmp || !dom(h, l) || *budget < size)
+		if (l->jmp.type != Jjmp || !dom(h, l) || *budget < t.size)
 			continue;
-		rotate(h, l, size);
-		*budget -= size;
+		rotate(fn, &t, l);
+		*budget -= t.size;
 		done++;
 	}
 	return done;
+}
+
+/* C's `a && b` in a loop's test, `while (j < m && t[i + j] == p[j])`,
+ * decides at -O0 on a phi in a join block:
+ *	@hd    %c =w csltl %j, %m      jnz %c, @rhs, @join
+ *	@rhs   %b =w ceqw ...          jmp @join
+ *	@join  %r =w phi @hd 0, @rhs %b    jnz %r, @body, @out
+ * so both targets of the header are in the loop and its test is no
+ * test of the loop. The join's predecessors take its branch
+ * themselves, as thread and cmpbr do after GCM: one giving a constant
+ * goes where the branch would (@hd to @out), one jumping to the join
+ * with a temporary branches on it (@rhs: jnz %b, @body, @out); the
+ * join dies, and @hd, @rhs are a test of two blocks. Done only when
+ * every predecessor can, some constant leaves the loop (for `||` none
+ * does, and the header would not test the loop either way), and the
+ * join's targets have no phis. */
+static int
+unjoin(Fn *fn, Blk *h, Blk *j, uint *inloop, uint mark)
+{
+	Phi *p;
+	Blk *pb, *t;
+	uint n;
+	int out;
+
+	if (j == h || !inl(j, inloop, mark) || !(p = opt_phibranch(fn, j))
+	|| j->s1->phi || j->s2->phi || p->narg != j->npred)
+		return 0;
+	out = 0;
+	for (n=0; n<p->narg; n++) {
+		pb = p->blk[n];
+		if (rtype(p->arg[n]) == RCon) {
+			if (!(t = opt_dest(fn, j, p->arg[n])))
+				return 0;
+			if (pb->jmp.type == Jjnz) {
+				if (pb->s1 == pb->s2 || pb->s1 == t || pb->s2 == t)
+					return 0;
+			} else if (pb->jmp.type != Jjmp)
+				return 0;
+			out |= !inl(t, inloop, mark);
+		} else if (rtype(p->arg[n]) != RTmp || pb->jmp.type != Jjmp)
+			return 0;
+	}
+	if (!out)
+		return 0;
+	for (n=0; n<p->narg; n++) {
+		pb = p->blk[n];
+		if (rtype(p->arg[n]) == RCon) {
+			t = opt_dest(fn, j, p->arg[n]);
+			if (pb->s1 == j)
+				pb->s1 = t;
+			else
+				pb->s2 = t;
+			opt_stats.threaded++;
+		} else {
+			pb->jmp.type = Jjnz;
+			pb->jmp.arg = p->arg[n];
+			pb->s1 = j->s1;
+			pb->s2 = j->s2;
+			opt_stats.branches++;
+		}
+	}
+	return 1;
+}
+
+/* Take apart a join in the test of the loop headed by h (see unjoin):
+ * the first block of the test with both targets in the loop. */
+static int
+unjointest(Fn *fn, Blk *h, uint *inloop, uint mark)
+{
+	Blk *b;
+	uint n;
+
+	if (h == fn->start || h->phi)
+		return 0;
+	for (b=h, n=0; n<MaxTest; n++) {
+		if (b->jmp.type != Jjnz || b->s1 == b->s2)
+			return 0;
+		if (inl(b->s1, inloop, mark) && inl(b->s2, inloop, mark))
+			return unjoin(fn, h, b->s1, inloop, mark)
+				|| unjoin(fn, h, b->s2, inloop, mark);
+		if (!tests(b, inloop, mark))
+			return 0;
+		b = inl(b->s1, inloop, mark) ? b->s1 : b->s2;
+		if (b == h || b->npred != 1 || b->phi)
+			return 0;
+	}
+	return 0;
+}
+
+/* One join taken apart in some loop's test; then the cfg and uses are
+ * fresh again. */
+static int
+unjoins(Fn *fn)
+{
+	uint *inloop, n;
+	Blk **stk, *h;
+	int found;
+
+	filldom(fn);
+	inloop = emalloc((fn->nblk + 1) * sizeof inloop[0]);
+	stk = emalloc(fn->nblk * sizeof stk[0]);
+	found = 0;
+	for (n=fn->nblk; n-- && !found;) {
+		h = fn->rpo[n];
+		if (markall(h, inloop, stk))
+			found = unjointest(fn, h, inloop, h->id + 1);
+	}
+	free(inloop);
+	free(stk);
+	if (found) {
+		fillcfg(fn);
+		filluse(fn);
+	}
+	return found;
 }
 
 void
@@ -198,8 +487,11 @@ opt_rotate(Fn *fn)
 	Blk **stk;
 	int budget, done;
 
+	for (n=0; n<MaxJoin && unjoins(fn); n++)
+		;
 	filldom(fn);
-	inloop = emalloc(fn->nblk * sizeof inloop[0]);
+	/* blocks made by rotate() have id nblk, marked in no loop */
+	inloop = emalloc((fn->nblk + 1) * sizeof inloop[0]);
 	stk = emalloc(fn->nblk * sizeof stk[0]);
 	budget = MaxGrowth;
 	done = 0;
