@@ -88,8 +88,9 @@ int jit_il_to_asm(const char *il, size_t len, const char *name,
  * "cmp" (compares kept next to the branches using them, so they fuse),
  * "sink" (computations moved into the branch that uses them),
  * "licm" (loop-invariant loads moved out of loops), "iv" (32-bit
- * counters widened, multiplications by a counter reduced) and
- * "rotate" (loops tested at the bottom).
+ * counters widened, multiplications by a counter reduced), "rotate"
+ * (loops tested at the bottom) and "fold" (loads made the memory
+ * operand of the instruction using them).
  * All are on unless the image recipe says
  * otherwise ([features] jit_passes, in the kernel) or this is called.
  * spec is "all", "none" or comma-separated names ("tre,inline").
@@ -117,6 +118,7 @@ struct jit_stats {
 	unsigned long widened;  /* 32-bit counters given a 64-bit twin (iv) */
 	unsigned long reduced;  /* multiplications made induction variables (iv) */
 	unsigned long rotated;  /* loop latches given the loop test (rotate) */
+	unsigned long folded;   /* loads made a memory operand (fold) */
 };
 void jit_stats(struct jit_stats *st);
 

@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 12
+ADJUST_VERSION = 13
 
 
 class Adjust:
@@ -329,6 +329,111 @@ ADJUSTMENTS: list[Step] = [
 ]
 
 
+# emit.c helpers of EMITTER_PATCHES (e) and (f).
+MEMTHROUGH = r"""/* jitboot: is r a memory operand addressed through register to? */
+static int
+memthrough(Ref r, Ref to, E *e)
+{
+	Mem *m;
+
+	if (rtype(r) != RMem || rtype(to) != RTmp)
+		return 0;
+	m = &e->fn->mem[r.val];
+	return req(m->base, to) || req(m->index, to);
+}
+
+"""
+
+LEA = r"""/* jitboot: does the instruction i set the flags anew, whatever its
+ * operands? (Not shifts: by 0 they leave them. An add may become a lea
+ * only when the flags after it are dead, so those after the add before
+ * it are dead too.) */
+static int
+setsflags(Ins *i)
+{
+	switch (i->op) {
+	case Oxcmp:
+	case Oxtest:
+	case Ocall:
+	case Oxdiv:
+	case Oxidiv:
+		return 1;
+	case Oadd:
+	case Osub:
+	case Oand:
+	case Oor:
+	case Oxor:
+	case Omul:
+	case Oneg:
+		return KBASE(i->cls) == 0;
+	default:
+		return 0;
+	}
+}
+
+/* jitboot: are the flags set by the instruction being emitted dead? */
+static int
+flagsdead(E *e)
+{
+	Ins *i;
+
+	if (!e->blk)
+		return 0;
+	for (i=e->cur+1; i<&e->blk->ins[e->blk->nins]; i++) {
+		if (INRANGE(i->op, Oflag, Oflag1) || isxsel(i->op))
+			return 0;
+		if (setsflags(i))
+			return 1;
+	}
+	return !INRANGE(e->blk->jmp.type, Jjf, Jjf1);
+}
+
+/* jitboot: the integer add i (into a register of its own) as one lea;
+ * 0 when its operands do not make an address. */
+static int
+emitlea(Ins *i, E *e)
+{
+	Ref a, b;
+	Con *c;
+	int64_t v;
+	int sz;
+	char *k;
+
+	a = i->arg[0];
+	b = i->arg[1];
+	if (rtype(a) == RCon || (isreg(b) && a.val == RSP)) {
+		a = i->arg[1];
+		b = i->arg[0];
+	}
+	if (!isreg(a))
+		return 0;
+	k = KWIDE(i->cls) ? "q" : "l";
+	sz = KWIDE(i->cls) ? SLong : SWord;
+	if (isreg(b)) {
+		if (b.val == RSP)  /* cannot be an index */
+			return 0;
+		fprintf(e->f, "\tlea%s (%%%s, %%%s, 1), %%%s\n", k,
+			regtoa(a.val, SLong), regtoa(b.val, SLong),
+			regtoa(i->to.val, sz));
+		return 1;
+	}
+	if (rtype(b) != RCon)
+		return 0;
+	c = &e->fn->con[b.val];
+	if (c->type != CBits)
+		return 0;
+	v = KWIDE(i->cls) ? c->bits.i : (int32_t)c->bits.i;
+	if (v < INT32_MIN || v > INT32_MAX)
+		return 0;
+	fprintf(e->f, "\tlea%s %"PRId64"(%%%s), %%%s\n", k, v,
+		regtoa(a.val, SLong), regtoa(i->to.val, sz));
+	return 1;
+}
+
+"""
+
+
+
 # Code generation: where stock QBE's amd64 output is slow. Effects measured
 # with `jitrun prog.ssa` (tests/bench programs, plus a spectral-norm IL
 # kernel) against the same jitrun without the patch, on an AMD EPYC
@@ -478,6 +583,57 @@ EMITTER_PATCHES: list[Step] = [
            "\t\tif (sdivpow2(i, new, b, fn))\n\t\t\treturn;\n\t\tbreak;\n"
            "\tcase Oudiv:\n\tcase Ourem:\n\t\tr = i->arg[1];\n",
            "signed division by 2^n"),
+    # (e) The fold pass (jit/passes/opt_fold.c) makes loads the memory
+    # operand of their user. The 2-address conversion of `%d = add %a,
+    # (%b)` copies %a into %d first, which overwrites the address when
+    # rega gave %d the register of %b (free when %b dies there): such an
+    # operand is loaded into %d first instead, then the other one added
+    # (sub: the negation trick QBE has for `%d = sub %a, %d`). An FP
+    # destination never shares a register with an address.
+    Adjust("amd64/emit.c", r"^static void\nemitf\(char \*s, Ins \*i, E \*e\)\n",
+           MEMTHROUGH + "static void\nemitf(char *s, Ins *i, E *e)\n",
+           "memory operand through the destination"),
+    Adjust("amd64/emit.c", r"^\tcase '\+':\n\t\tif \(req\(i->arg\[1\], i->to\)\) \{\n"
+           r"\t\t\tref = i->arg\[0\];\n\t\t\ti->arg\[0\] = i->arg\[1\];\n\t\t\ti->arg\[1\] = ref;\n\t\t\}\n",
+           "\tcase '+':\n\t\tif (req(i->arg[1], i->to)\n"
+           "\t\t|| (memthrough(i->arg[1], i->to, e) && !req(i->arg[0], i->to))) {\n"
+           "\t\t\tref = i->arg[0];\n\t\t\ti->arg[0] = i->arg[1];\n\t\t\ti->arg[1] = ref;\n\t\t}\n",
+           "memory operand through the destination"),
+    Adjust("amd64/emit.c", r"^\tcase Osub:\n\t\t/\* we have to use the negation trick to handle\n",
+           "\tcase Osub:\n"
+           "\t\tif (memthrough(i.arg[1], i.to, e) && !req(i.arg[0], i.to)) {\n"
+           "\t\t\temitcopy(i.to, i.arg[1], i.cls, e);\n"
+           "\t\t\ti.arg[1] = i.to;\n\t\t}\n"
+           "\t\t/* we have to use the negation trick to handle\n",
+           "memory operand through the destination"),
+    # (f) An integer add into a third register, `mov %a, %d; add %b, %d`
+    # (or `add $c, %d`), is one `lea (%a, %b, 1), %d` (`lea c(%a), %d`),
+    # as gcc emits it, when no later instruction of the block reads the
+    # flags the add would set: isel lets a jnz on an add's result use
+    # the add's zero flag, and sets, cmovs and flag jumps read what
+    # precedes them; a compare, test, call or ALU operation sets them
+    # anew first.
+    Adjust("amd64/emit.c", r"^\tint scratch;  /\* jitboot: a free GPR for swaps, or -1 \*/\n\};\n",
+           "\tint scratch;  /* jitboot: a free GPR for swaps, or -1 */\n"
+           "\tBlk *blk;     /* jitboot: the block being emitted, */\n"
+           "\tIns *cur;     /* and its instruction */\n};\n",
+           "lea for 3-address adds"),
+    Adjust("amd64/emit.c", r"^\t\tfor \(i=b->ins; i!=&b->ins\[b->nins\]; i\+\+\)\n\t\t\temitins\(\*i, e\);\n",
+           "\t\tfor (i=b->ins; i!=&b->ins[b->nins]; i++) {\n"
+           "\t\t\te->blk = b;\n\t\t\te->cur = i;\n\t\t\temitins(*i, e);\n\t\t}\n",
+           "lea for 3-address adds"),
+    Adjust("amd64/emit.c", r"^static void\nemitins\(Ins i, E \*e\)\n\{\n",
+           LEA + "static void\nemitins(Ins i, E *e)\n{\n",
+           "lea for 3-address adds"),
+    Adjust("amd64/emit.c", r"^\tcase Osub:\n\t\tif \(memthrough",
+           "\tcase Oadd:\n"
+           "\t\tif (KBASE(i.cls) == 0 && isreg(i.to)\n"
+           "\t\t&& !req(i.to, i.arg[0]) && !req(i.to, i.arg[1])\n"
+           "\t\t&& flagsdead(e) && emitlea(&i, e))\n"
+           "\t\t\tbreak;\n"
+           "\t\tgoto Table;\n"
+           "\tcase Osub:\n\t\tif (memthrough",
+           "lea for 3-address adds"),
 ]
 
 # What the stock variant gets: enough for QBE's own qbe command to build

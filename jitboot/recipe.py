@@ -46,7 +46,7 @@ MAX_PAYLOAD_TIMEOUT = 86400   # keeps the kernel's TSC deadline arithmetic in ra
 NINS_RANGE = (1024, 1 << 24)
 
 # The JIT's own optimization passes (jit/shim/qbe/opt.c passtab).
-JIT_PASSES = ("tre", "inline", "ext", "thread", "cmp", "sink", "licm", "iv", "rotate")
+JIT_PASSES = ("tre", "inline", "ext", "thread", "cmp", "sink", "licm", "iv", "rotate", "fold")
 
 
 # -- sizes -----------------------------------------------------------------

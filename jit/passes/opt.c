@@ -15,12 +15,13 @@ static const struct {
 	{"licm", OPT_LICM},
 	{"iv", OPT_IV},
 	{"rotate", OPT_ROTATE},
+	{"fold", OPT_FOLD},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate";
+const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate,fold";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -144,6 +145,13 @@ opt_ssa(Fn *fn)
 		opt_cmp(fn);
 	if (opt_passes & OPT_ROTATE)
 		opt_rotcmp(fn);
+}
+
+void
+opt_isel(Fn *fn)
+{
+	if (opt_passes & OPT_FOLD)
+		opt_fold(fn);
 }
 
 void
