@@ -135,10 +135,43 @@ def dl(x):
     return sum(cdiv(x, 2**40))
 
 
+# (f) integer adds into a third register: a and b stay live, so the sum
+# gets a register of its own
+LEA = """
+function l $lea3(l %a, l %b) {
+@start
+	%s =l add %a, %b
+	%t =l mul %s, %a
+	%u =l xor %t, %b
+	ret %u
+}
+function w $leaimm(w %a) {
+@start
+	%s =w add %a, -1000
+	%t =w mul %s, %a
+	ret %t
+}
+function w $flags(w %a, w %b) {
+@start
+	%s =w add %a, %b
+	jnz %s, @y, @n
+@y
+	%r =w mul %a, %b
+	ret %r
+@n
+	%q =w sub %a, %b
+	ret %q
+}
+""" + MAIN.format(fmt="%ld %d %d %d", body=(
+    "\t%a =l call $lea3(l 6, l 7)\n\t%b =w call $leaimm(w 3)\n"
+    "\t%c =w call $flags(w 5, w -5)\n\t%d =w call $flags(w 5, w 6)\n"
+    "\tcall $printf(l $fmt, ..., l %a, w %b, w %c, w %d)\n"))
+
 CASES = {
     "convert": (CONVERT, f"{sum(2.0 * k for k in range(1, 1001)) + 500500.0:.17g}"),
     "copies": (COPIES, f"{(-4.25 - 1.5) * 1.5 + -4.25:.17g} {7.5 / -3.0 + 3.0:.9g}"),
     "swap": (SWAP, str(2880067194370816120)),
+    "lea": (LEA, f"{(6 + 7) * 6 ^ 7} {(3 - 1000) * 3} 10 30"),
     "divide": (DIVIDE, f"{wrap32(dw(-2**31))} {dw(-13)} {dl(-3298534883329)} "
                        f"{dl(3298534883329)} 1 0"),
 }
@@ -259,3 +292,14 @@ def test_division_by_power_of_two_matches_c(jitrun, tmp_path):
     r = run([jitrun, prog])
     assert (r.returncode, r.stderr) == (0, "")
     assert r.stdout == want
+
+
+def test_three_address_add_is_lea(compiled):
+    ours, ref = compiled("lea")
+    assert re.search(r"^\tleaq \(%rdi, %rsi, 1\), %\w+$", function(ours, "lea3"), re.M), ours
+    assert re.search(r"^\tleal -1000\(%rdi\), %\w+$", function(ours, "leaimm"), re.M), ours
+    assert "lea" not in function(ref, "lea3") + function(ref, "leaimm")
+    # a 3-address add too, but the jnz reads its zero flag: it stays an add
+    flags = function(ours, "flags")
+    assert "lea" not in flags, flags
+    assert re.search(r"^\tmovl %edi, (%\w+)\n\taddl %esi, \1\n\tjn?z ", flags, re.M), flags
