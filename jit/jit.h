@@ -90,7 +90,7 @@ int jit_il_to_asm(const char *il, size_t len, const char *name,
  * "licm" (loop-invariant loads moved out of loops), "iv" (32-bit
  * counters widened, multiplications by a counter reduced), "rotate"
  * (loops tested at the bottom) and "fold" (loads made the memory
- * operand of the instruction using them).
+ * operand of the instruction using them, `x[i] += y` one instruction).
  * All are on unless the image recipe says
  * otherwise ([features] jit_passes, in the kernel) or this is called.
  * spec is "all", "none" or comma-separated names ("tre,inline").
@@ -119,6 +119,7 @@ struct jit_stats {
 	unsigned long reduced;  /* multiplications made induction variables (iv) */
 	unsigned long rotated;  /* loop latches given the loop test (rotate) */
 	unsigned long folded;   /* loads made a memory operand (fold) */
+	unsigned long rmw;      /* load, operation, store made one instruction (fold) */
 };
 void jit_stats(struct jit_stats *st);
 

@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 13
+ADJUST_VERSION = 14
 
 
 class Adjust:
@@ -329,7 +329,7 @@ ADJUSTMENTS: list[Step] = [
 ]
 
 
-# emit.c helpers of EMITTER_PATCHES (e) and (f).
+# emit.c helpers of EMITTER_PATCHES (e), (f) and (g).
 MEMTHROUGH = r"""/* jitboot: is r a memory operand addressed through register to? */
 static int
 memthrough(Ref r, Ref to, E *e)
@@ -386,6 +386,30 @@ flagsdead(E *e)
 			return 1;
 	}
 	return !INRANGE(e->blk->jmp.type, Jjf, Jjf1);
+}
+
+/* jitboot: the fold pass's read-modify-write i of memory; 0 if i is
+ * no such instruction */
+static int
+emitrmw(Ins *i, E *e)
+{
+	static struct { short op; char *fmt; } rmw[] = {
+		{ Oadd, "add%k %1, %M0" },
+		{ Osub, "sub%k %1, %M0" },
+		{ Oand, "and%k %1, %M0" },
+		{ Oor,  "or%k %1, %M0" },
+		{ Oxor, "xor%k %1, %M0" },
+	};
+	uint n;
+
+	if (KBASE(i->cls) != 0)
+		return 0;
+	for (n=0; n<sizeof rmw/sizeof rmw[0]; n++)
+		if (rmw[n].op == i->op) {
+			emitf(rmw[n].fmt, i, e);
+			return 1;
+		}
+	return 0;
 }
 
 /* jitboot: the integer add i (into a register of its own) as one lea;
@@ -625,6 +649,14 @@ EMITTER_PATCHES: list[Step] = [
     Adjust("amd64/emit.c", r"^static void\nemitins\(Ins i, E \*e\)\n\{\n",
            LEA + "static void\nemitins(Ins i, E *e)\n{\n",
            "lea for 3-address adds"),
+    # (g) The fold pass's read-modify-write of memory (`x[i] += y`): an
+    # add, sub, and, or or xor with no result, its memory operand in
+    # arg[0], is that instruction on memory, `addl %esi, (%rdi)`.
+    Adjust("amd64/emit.c", r"^\tswitch \(i\.op\) \{\n\tdefault:\n\t\tif \(isxsel\(i\.op\)\)\n",
+           "\tif (req(i.to, R) && rtype(i.arg[0]) == RMem && emitrmw(&i, e))\n"
+           "\t\treturn;\n"
+           "\tswitch (i.op) {\n\tdefault:\n\t\tif (isxsel(i.op))\n",
+           "read-modify-write"),
     Adjust("amd64/emit.c", r"^\tcase Osub:\n\t\tif \(memthrough",
            "\tcase Oadd:\n"
            "\t\tif (KBASE(i.cls) == 0 && isreg(i.to)\n"

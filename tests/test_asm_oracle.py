@@ -491,7 +491,7 @@ def emitter_patch_text():
 
 def fold_lea_lines():
     """The fold pass's memory operands (ALU, compare and SSE instructions
-    reading memory) and the lea of 3-address adds, over bases that need a
+    reading memory, ALU instructions writing it) and the lea of 3-address adds, over bases that need a
     SIB byte (%rsp, %r12) or a displacement (%rbp, %r13)."""
     mems = ["(%rax)", "(%rsp)", "(%rbp)", "(%r12)", "(%r13)", "8(%rdi)", "-4(%r15)",
             "4096(%rbx, %rcx, 8)", "(%rsi, %r13, 1)", "-16(%rsp)", "-24(%rbp)",
@@ -506,6 +506,9 @@ def fold_lea_lines():
         for op in ("add", "sub", "mul", "div"):
             lines += [f"\t{op}sd {m}, {x}", f"\t{op}ss {m}, {x}"]
         lines += [f"\tucomisd {m}, {x}", f"\tucomiss {m}, {x}"]
+        for op in ("add", "sub", "and", "or", "xor"):     # read-modify-write
+            lines += [f"\t{op}q %{q}, {m}", f"\t{op}l %{l}, {m}", f"\t{op}q $-1, {m}",
+                      f"\t{op}l $1, {m}", f"\t{op}l $100000, {m}", f"\t{op}q $-129, {m}"]
     for a in range(16):
         for b in range(16):
             if b == 4:      # %rsp is no index

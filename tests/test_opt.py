@@ -1960,3 +1960,147 @@ def test_fold_with_spilled_addresses(jitrun, tmp_path):
     assert re.search(r"\tmovq -?\d+\(%r[bs]p\), (%\w+)\n\t(add|xor)q \(\1\), ", body)   # a reloaded base
     assert run([jitrun, prog]).stdout == off.stdout
     assert not CLOBBERED_ADDRESS.search(on.stdout)
+
+
+# fold's read-modify-write: `load; op; store` to the same address, the
+# loaded and computed values used only there, is one instruction on
+# memory. The regex is what the body shows with the pass.
+RMW_SHAPES = {
+    "counter": ("""
+function $f(l %t, l %s, w %n) {
+@start
+@loop
+	%n =w sub %n, 1
+	%nl =l extsw %n
+	%bp =l add %s, %nl
+	%b =w loadub %bp
+	%bl =l extuw %b
+	%o =l mul %bl, 4
+	%p =l add %t, %o
+	%v =w loadw %p
+	%v1 =w add %v, 1
+	storew %v1, %p
+	jnz %n, @loop, @end
+@end
+	ret
+}""", r"\taddl \$1, \(%rdi, %\w+, 4\)\n", 1),
+    "sub_register": ("""
+function $f(l %t, l %x) {
+@start
+	%q =l add %t, 1024
+	%w =l loadl %q
+	%w1 =l sub %w, %x
+	storel %w1, %q
+	ret
+}""", r"\tsubq %rsi, 1024\(%rdi\)\n", 1),
+    "and_or_xor": ("""
+function $f(l %t, w %x) {
+@start
+	%a =w loadw %t
+	%a1 =w and %x, %a
+	storew %a1, %t
+	%q =l add %t, 8
+	%b =w loadw %q
+	%b1 =w or %b, 6
+	storew %b1, %q
+	%r =l add %t, 16
+	%c =l loadl %r
+	%c1 =l xor %c, -1
+	storel %c1, %r
+	ret
+}""", r"\tandl %esi, \(%rdi\)\n\torl \$6, 8\(%rdi\)\n\txorq \$-1, 16\(%rdi\)\n", 3),
+}
+
+# Stores that stay stores.
+RMW_REFUSED = {
+    # the computed value is used again
+    "value_used": """
+function $f(l %t, l %x) {
+@start
+	%w =l loadl %t
+	%w1 =l add %w, %x
+	storel %w1, %t
+	%q =l add %t, 8
+	storel %w1, %q
+	ret
+}""",
+    # another address (the load folds into the add instead)
+    "other_address": """
+function $f(l %t, l %x) {
+@start
+	%w =l loadl %t
+	%w1 =l add %w, %x
+	%q =l add %t, 8
+	storel %w1, %q
+	ret
+}""",
+    # a store narrower than the operation
+    "narrower_store": """
+function $f(l %t, w %x) {
+@start
+	%w =w loadw %t
+	%w1 =w add %w, %x
+	storeb %w1, %t
+	ret
+}""",
+    # a compare between the operation and the store (kept there: its
+    # value is stored too) sets flags the operation may not set again
+    # at the store
+    "compare_between": """
+function $f(l %t, l %x) {
+@start
+	%w =l loadl %t
+	%w1 =l add %w, 1
+	%c =w csltl %x, 5
+	storel %w1, %t
+	%q =l add %t, 8
+	storew %c, %q
+	jnz %c, @y, @n
+@y
+	storel 100, %t
+	ret
+@n
+	ret
+}""",
+}
+
+RMW_MAIN = """data $T = { z 1032 }
+data $S = { b "hello world, hello" }
+data $fmt = { b "%ld %ld %ld %ld\\n", b 0 }
+export function w $main() {
+@start
+	%p0 =l add $T, 4
+	storel 1234567, %p0
+	call $f(l $T, l $S, w 18)
+	%a =l loadl $T
+	%p1 =l add $T, 8
+	%b =l loadl %p1
+	%p2 =l add $T, 16
+	%c =l loadl %p2
+	%p3 =l add $T, 432
+	%d =l loadl %p3
+	call $printf(l $fmt, ..., l %a, l %b, l %c, l %d)
+	ret 0
+}
+"""
+
+
+def test_rmw_shapes(jitrun, tmp_path):
+    for name, (fn, want, count) in RMW_SHAPES.items():
+        prog = tmp_path / f"{name}.ssa"
+        prog.write_text(fn + "\n" + RMW_MAIN)
+        off, on = run([jitrun, "--passes=none", prog]), run([jitrun, "--stats", "-S", prog])
+        assert off.returncode == 0 and _stats(on)["rmw"] == count, (name, on.stderr)
+        assert re.search(want, _body(on.stdout, "f")), (name, _body(on.stdout, "f"))
+        assert not re.search(want, _body(run([jitrun, "--passes=none", "-S", prog]).stdout, "f"))
+        assert run([jitrun, prog]).stdout == off.stdout, name
+
+
+@pytest.mark.parametrize("name", sorted(RMW_REFUSED))
+def test_rmw_refused(jitrun, tmp_path, name):
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(RMW_REFUSED[name] + "\n" + RMW_MAIN)
+    off, on = run([jitrun, "--passes=none", prog]), run([jitrun, "--stats", "-S", prog])
+    assert off.returncode == 0 and _stats(on)["rmw"] == 0, on.stderr
+    assert re.search(r"\tmov[bwlq] %\w+, [^,\n]*\(%rdi\)\n", _body(on.stdout, "f"))
+    assert run([jitrun, prog]).stdout == off.stdout

@@ -71,5 +71,5 @@ def test_generated_programs_exercise_every_pass(tools, tmp_path):
             name, n = line.split()
             total[name] = total.get(name, 0) + int(n)
     assert set(total) == {"tre", "inlined", "extensions", "threaded", "branches", "compares", "sunk",
-                          "hoisted", "widened", "reduced", "rotated", "folded"}
+                          "hoisted", "widened", "reduced", "rotated", "folded", "rmw"}
     assert all(n >= 5 for n in total.values()), total

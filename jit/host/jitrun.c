@@ -115,7 +115,7 @@ printstats(void)
 		"branches %lu\ncompares %lu\nsunk %lu\nhoisted %lu\nwidened %lu\nreduced %lu\n",
 		st.tre, st.inlined, st.extensions, st.threaded, st.branches, st.compares,
 		st.sunk, st.hoisted, st.widened, st.reduced);
-	fprintf(stderr, "rotated %lu\nfolded %lu\n", st.rotated, st.folded);
+	fprintf(stderr, "rotated %lu\nfolded %lu\nrmw %lu\n", st.rotated, st.folded, st.rmw);
 }
 
 static int

@@ -32,7 +32,9 @@
  *	fold    a load whose value one later instruction of its block
  *	        uses (add, sub, mul, and, or, xor, a compare; addsd and
  *	        the like) becomes that instruction's memory operand:
- *	        `mulsd (%rax), %xmm0` (opt_fold.c)
+ *	        `mulsd (%rax), %xmm0`; a load, an operation on what it
+ *	        read and a store back to the same address are one
+ *	        instruction on memory, `addl $1, (%rdi)` (opt_fold.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre

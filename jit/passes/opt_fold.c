@@ -25,7 +25,15 @@
  * saves nothing, but in a compare), with nothing between the two that
  * writes memory (a store, a call), traps (a division: the fault would
  * come first) or defines the address's registers. The load then reads
- * the same memory at its new place. */
+ * the same memory at its new place.
+ *
+ * Before that, read-modify-writes: a store of what an add, sub, and, or
+ * or xor computed from a load of the same address (`count[c]++`, both
+ * values used only there, the store as wide as the operation) becomes
+ * that operation on memory, `addl $1, (%rdi, %rcx, 4)` for three
+ * instructions, when nothing between the load and the store may write
+ * memory and nothing between the operation and the store sets the
+ * flags (the operation now sets them at the store). */
 #include "all.h"
 #include "opt.h"
 
@@ -210,6 +218,108 @@ fold(Blk *b, Ins *u, int n, Uses *us, Fn *fn)
 	return 1;
 }
 
+/* The store of class k (storew for w, storel for l), or -1. */
+static int
+storeof(int k)
+{
+	return k == Kw ? Ostorew : k == Kl ? Ostorel : -1;
+}
+
+static int
+sameaddr(Ref a, Ref b, Fn *fn)
+{
+	Mem *m, *n;
+
+	if (req(a, b))
+		return rtype(a) != RMem;
+	if (rtype(a) != RMem || rtype(b) != RMem)
+		return 0;
+	m = &fn->mem[a.val];
+	n = &fn->mem[b.val];
+	return req(m->base, n->base) && req(m->index, n->index)
+		&& (req(m->index, R) || m->scale == n->scale)
+		&& m->offset.type == n->offset.type
+		&& (m->offset.type == CUndef
+		|| (m->offset.bits.i == n->offset.bits.i
+		&& (m->offset.type != CAddr
+		|| (m->offset.sym.id == n->offset.sym.id
+		&& m->offset.sym.type == n->offset.sym.type))));
+}
+
+/* Does i leave the flags as they were? The operation of a
+ * read-modify-write sets them at the store, where it was computed
+ * before: nothing between may set them (a compare for a later jump). */
+static int
+keepsflags(Ins *i)
+{
+	return i->op == Onop || i->op == Odbgloc || i->op == Ocopy
+		|| i->op == Oaddr || isload(i->op) || isext(i->op)
+		|| (KBASE(i->cls) == 1 && i->op != Oxcmp);
+}
+
+/* The load giving u's operand v that the store st may take as a
+ * read-modify-write of the same memory, or 0. */
+static Ins *
+rmwload(Blk *b, Ins *u, Ref v, Ins *st, Uses *us, Fn *fn)
+{
+	Ins *ld;
+
+	if (rtype(v) != RTmp || v.val < Tmp0)
+		return 0;
+	ld = us->def[v.val];
+	if (us->nuse[v.val] != 1 || us->ndef[v.val] != 1 || !ld
+	|| us->defblk[v.val] != b->id || ld >= u || !isload(ld->op)
+	|| !fullwidth(ld, u->cls) || !sameaddr(ld->arg[0], st->arg[1], fn)
+	|| !canmove(ld, st, fn))
+		return 0;
+	return ld;
+}
+
+/* Make the store st of block b, of a value computed from what a load of
+ * the same address gave (`x[i] += y`, `count[c]++`), one instruction
+ * on memory: `addl %esi, (%rdi)`. It has no result (to is R) and its
+ * memory operand is arg[0]; emit.c prints it (jitboot/qbe.py,
+ * "read-modify-write"). 1 if done. */
+static int
+rmw(Blk *b, Ins *st, Uses *us, Fn *fn)
+{
+	Ins *u, *ld, *i;
+	Ref r, x, mem;
+	int t, n;
+
+	r = st->arg[0];
+	if (rtype(r) != RTmp || r.val < Tmp0)
+		return 0;
+	t = r.val;
+	u = us->def[t];
+	if (us->nuse[t] != 1 || us->ndef[t] != 1 || !u || us->defblk[t] != b->id
+	|| u >= st || storeof(u->cls) != st->op || u->op == Omul || u->op == Oxcmp
+	|| !(where(u) & (Swap|Arg1)))
+		return 0;
+	for (n=0; n<2; n++) {
+		if (n == 1 && !(where(u) & Swap))
+			return 0;
+		x = u->arg[!n];
+		if (!(rtype(x) == RCon || (rtype(x) == RTmp && x.val >= Tmp0)))
+			continue;
+		ld = rmwload(b, u, u->arg[n], st, us, fn);
+		if (ld)
+			break;
+	}
+	if (n == 2)
+		return 0;
+	for (i=u+1; i<st; i++)
+		if (!keepsflags(i) || req(i->to, x))
+			return 0;
+	mem = memof(ld, fn);
+	if (req(mem, R))
+		return 0;
+	*st = (Ins){.op = u->op, .cls = u->cls, .to = R, .arg = {mem, x}};
+	*u = (Ins){.op = Onop};
+	*ld = (Ins){.op = Onop};
+	return 1;
+}
+
 void
 opt_fold(Fn *fn)
 {
@@ -218,7 +328,7 @@ opt_fold(Fn *fn)
 	Ins *i;
 	Uses us;
 	uint a;
-	int n, done;
+	int n;
 
 	us.nuse = vnew(fn->ntmp, sizeof us.nuse[0], PFn);
 	us.ndef = vnew(fn->ntmp, sizeof us.ndef[0], PFn);
@@ -244,13 +354,17 @@ opt_fold(Fn *fn)
 		}
 		count(b->jmp.arg, us.nuse, fn);
 	}
-	done = 0;
+	/* read-modify-writes first: folding the load into the operation
+	 * would leave the store nothing to take */
+	for (b=fn->start; b; b=b->link)
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if (isstore(i->op) && rmw(b, i, &us, fn))
+				opt_stats.rmw++;
 	for (b=fn->start; b; b=b->link)
 		for (i=b->ins; i<&b->ins[b->nins]; i++)
 			for (n=1; n>=0; n--)
 				if (fold(b, i, n, &us, fn)) {
-					done++;
+					opt_stats.folded++;
 					break;
 				}
-	opt_stats.folded += done;
 }
