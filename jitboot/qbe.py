@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 14
+ADJUST_VERSION = 15
 
 
 class Adjust:
@@ -656,6 +656,14 @@ EMITTER_PATCHES: list[Step] = [
            "\tif (req(i.to, R) && rtype(i.arg[0]) == RMem && emitrmw(&i, e))\n"
            "\t\treturn;\n"
            "\tswitch (i.op) {\n\tdefault:\n\t\tif (isxsel(i.op))\n",
+           "read-modify-write"),
+    # Its register operand must be one: x86 has no add from memory to
+    # memory, and spill.c would otherwise let it be a spill slot (an add
+    # takes two memory operands when it is the usual 2-address one).
+    Adjust("spill.c", r"^\t\t\tj = T\.memargs\(i->op\);\n",
+           "\t\t\tj = T.memargs(i->op);\n"
+           "\t\t\tif (req(i->to, R) && rtype(i->arg[0]) == RMem)\n"
+           "\t\t\t\tj = 1;  /* jitboot: read-modify-write */\n",
            "read-modify-write"),
     Adjust("amd64/emit.c", r"^\tcase Osub:\n\t\tif \(memthrough",
            "\tcase Oadd:\n"

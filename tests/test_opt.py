@@ -2104,3 +2104,42 @@ def test_rmw_refused(jitrun, tmp_path, name):
     assert off.returncode == 0 and _stats(on)["rmw"] == 0, on.stderr
     assert re.search(r"\tmov[bwlq] %\w+, [^,\n]*\(%rdi\)\n", _body(on.stdout, "f"))
     assert run([jitrun, prog]).stdout == off.stdout
+
+
+def _rmw_pressure_program(n):
+    """n counters x[j] += y[j] in a loop, the pointers and the addends all
+    live across it: more than there are registers. An addend spilled
+    must still reach the instruction in a register (no add from memory
+    to memory)."""
+    lines = ["function l $f(w %k) {", "@start"]
+    for j in range(n):
+        lines += [f"\t%p{j} =l loadl $P{j}", f"\t%y{j} =l loadl $Y{j}"]
+    lines += ["@loop"]
+    for j in range(n):
+        lines += [f"\t%v{j} =l loadl %p{j}", f"\t%w{j} =l {('add', 'sub', 'xor')[j % 3]} %v{j}, %y{j}",
+                  f"\tstorel %w{j}, %p{j}"]
+    lines += ["\t%k =w sub %k, 1", "\tjnz %k, @loop, @end", "@end", "\t%s =l copy 0"]
+    for j in range(n):
+        lines += [f"\t%s =l add %s, %y{j}", f"\t%s =l xor %s, %p{j}"]
+    lines += ["\tret %s", "}",
+              "data $A = { l " + " ".join(str(j * 7919 % 1000) for j in range(n)) + " }",
+              *(f"data $P{j} = {{ l $A + {8 * j} }}" for j in range(n)),
+              *(f"data $Y{j} = {{ l {j * 31 - 200} }}" for j in range(n)),
+              'data $fmt = { b "%ld %ld %ld %ld\\n", b 0 }',
+              "export function w $main() {", "@start", "\t%r =l call $f(w 7)",
+              "\t%a =l loadl $A", "\t%q =l add $A, 64", "\t%b =l loadl %q",
+              "\t%q2 =l add $A, 8", "\t%c =l loadl %q2",
+              "\tcall $printf(l $fmt, ..., l %r, l %a, l %b, l %c)", "\tret 0", "}", ""]
+    return "\n".join(lines)
+
+
+def test_rmw_with_spilled_operands(jitrun, tmp_path):
+    prog = tmp_path / "rmw_pressure.ssa"
+    prog.write_text(_rmw_pressure_program(20))
+    off = run([jitrun, "--passes=none", prog])
+    on = run([jitrun, "--stats", "-S", prog])
+    assert off.returncode == 0 and _stats(on)["rmw"] == 20, on.stderr
+    body = _body(on.stdout, "f")
+    assert not re.search(r"\t\w+ -?\d+\(%r[sb]p\), [^,\n]*\(", body), body
+    assert re.search(r"\tmovq -?\d+\(%r[sb]p\), (%\w+)\n\t(add|sub|xor)q \1, \(%\w+\)\n", body), body
+    assert run([jitrun, prog]).stdout == off.stdout
