@@ -1938,9 +1938,9 @@ def _pressure_program(n):
     for j in range(n):
         lines += [f"\t%v{j} =l loadl %p{j}", f"\t%s =l {'xor' if j % 3 else 'add'} %s, %v{j}"]
     lines += ["\tstorel %s, %out", "\t%k =w sub %k, 1", "\tjnz %k, @loop, @end", "@end"]
-    for j in range(n):
-        lines += [f"\t%s =l add %s, %p{j}"]
-    lines += ["\t%r =l sub %s, %base", "\tret %r", "}",
+    for j in range(n):   # keeps the pointers live; the output no address
+        lines += [f"\t%d{j} =l sub %p{j}, %base", f"\t%s =l add %s, %d{j}"]
+    lines += ["\tret %s", "}",
               "data $A = { l " + " ".join(str(j * 7919 % 1000) for j in range(n)) + " }",
               *(f"data $P{j} = {{ l $A + {8 * j} }}" for j in range(n)),
               'data $fmt = { b "%ld\\n", b 0 }',
@@ -1967,12 +1967,12 @@ def test_fold_with_spilled_addresses(jitrun, tmp_path):
 # memory. The regex is what the body shows with the pass.
 RMW_SHAPES = {
     "counter": ("""
-function $f(l %t, l %s, w %n) {
+function $f(l %t, l %x, w %n) {
 @start
 @loop
 	%n =w sub %n, 1
 	%nl =l extsw %n
-	%bp =l add %s, %nl
+	%bp =l add $S, %nl
 	%b =w loadub %bp
 	%bl =l extuw %b
 	%o =l mul %bl, 4
@@ -2071,7 +2071,7 @@ export function w $main() {
 @start
 	%p0 =l add $T, 4
 	storel 1234567, %p0
-	call $f(l $T, l $S, w 18)
+	call $f(l $T, l 77, w 18)
 	%a =l loadl $T
 	%p1 =l add $T, 8
 	%b =l loadl %p1
@@ -2120,7 +2120,8 @@ def _rmw_pressure_program(n):
                   f"\tstorel %w{j}, %p{j}"]
     lines += ["\t%k =w sub %k, 1", "\tjnz %k, @loop, @end", "@end", "\t%s =l copy 0"]
     for j in range(n):
-        lines += [f"\t%s =l add %s, %y{j}", f"\t%s =l xor %s, %p{j}"]
+        lines += [f"\t%s =l add %s, %y{j}", f"\t%d{j} =l sub %p{j}, $A",
+                  f"\t%s =l xor %s, %d{j}"]
     lines += ["\tret %s", "}",
               "data $A = { l " + " ".join(str(j * 7919 % 1000) for j in range(n)) + " }",
               *(f"data $P{j} = {{ l $A + {8 * j} }}" for j in range(n)),
