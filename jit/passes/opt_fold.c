@@ -33,7 +33,9 @@
  * that operation on memory, `addl $1, (%rdi, %rcx, 4)` for three
  * instructions, when nothing between the load and the store may write
  * memory and nothing between the operation and the store sets the
- * flags (the operation now sets them at the store). */
+ * flags (the operation now sets them at the store). Its other operand
+ * is a register or a constant: spill.c is adjusted to keep it out of
+ * spill slots (x86 has no operation from memory to memory). */
 #include "all.h"
 #include "opt.h"
 
