@@ -457,7 +457,6 @@ emitlea(Ins *i, E *e)
 """
 
 
-
 # Code generation: where stock QBE's amd64 output is slow. Effects measured
 # with `jitrun prog.ssa` (tests/bench programs, plus a spectral-norm IL
 # kernel) against the same jitrun without the patch, on an AMD EPYC
