@@ -89,10 +89,12 @@ int jit_il_to_asm(const char *il, size_t len, const char *name,
  * range tests in two branches made one),
  * "sink" (computations moved into the branch that uses them),
  * "licm" (loop-invariant loads moved out of loops), "iv" (32-bit
- * counters widened, multiplications by a counter reduced) and
- * "rotate" (loops tested at the bottom), "builtin" (sqrt() calls
- * compiled as sqrtsd, small constant memcpy as moves) and "switch"
- * (jump tables for the compare searches of dense switches).
+ * counters widened, multiplications by a counter reduced), "rotate"
+ * (loops tested at the bottom), "builtin" (sqrt() calls compiled as
+ * sqrtsd, small constant memcpy as moves), "switch" (jump tables for
+ * the compare searches of dense switches) and "fold" (loads made the
+ * memory operand of the instruction using them, `x[i] += y` one
+ * instruction).
  * All are on unless the image recipe says
  * otherwise ([features] jit_passes, in the kernel) or this is called.
  * spec is "all", "none" or comma-separated names ("tre,inline").
@@ -125,6 +127,8 @@ struct jit_stats {
 	unsigned long rotated;  /* loop latches given the loop test (rotate) */
 	unsigned long switches; /* jump tables before compare searches (switch) */
 	unsigned long reassociated; /* a + (y + z) made (a + y) + z, a + y hoisted (iv) */
+	unsigned long folded;   /* loads made a memory operand (fold) */
+	unsigned long rmw;      /* load, operation, store made one instruction (fold) */
 };
 void jit_stats(struct jit_stats *st);
 

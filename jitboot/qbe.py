@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 15
+ADJUST_VERSION = 17
 
 
 class Adjust:
@@ -348,6 +348,134 @@ ADJUSTMENTS: list[Step] = [
 ]
 
 
+# emit.c helpers of EMITTER_PATCHES (e), (f) and (g).
+MEMTHROUGH = r"""/* jitboot: is r a memory operand addressed through register to? */
+static int
+memthrough(Ref r, Ref to, E *e)
+{
+	Mem *m;
+
+	if (rtype(r) != RMem || rtype(to) != RTmp)
+		return 0;
+	m = &e->fn->mem[r.val];
+	return req(m->base, to) || req(m->index, to);
+}
+
+"""
+
+LEA = r"""/* jitboot: does the instruction i set the flags anew, whatever its
+ * operands? (Not shifts: by 0 they leave them. An add may become a lea
+ * only when the flags after it are dead, so those after the add before
+ * it are dead too.) */
+static int
+setsflags(Ins *i)
+{
+	switch (i->op) {
+	case Oxcmp:
+	case Oxtest:
+	case Ocall:
+	case Oxdiv:
+	case Oxidiv:
+		return 1;
+	case Oadd:
+	case Osub:
+	case Oand:
+	case Oor:
+	case Oxor:
+	case Omul:
+	case Oneg:
+		return KBASE(i->cls) == 0;
+	default:
+		return 0;
+	}
+}
+
+/* jitboot: are the flags set by the instruction being emitted dead? */
+static int
+flagsdead(E *e)
+{
+	Ins *i;
+
+	if (!e->blk)
+		return 0;
+	for (i=e->cur+1; i<&e->blk->ins[e->blk->nins]; i++) {
+		if (INRANGE(i->op, Oflag, Oflag1) || isxsel(i->op))
+			return 0;
+		if (setsflags(i))
+			return 1;
+	}
+	return !INRANGE(e->blk->jmp.type, Jjf, Jjf1);
+}
+
+/* jitboot: the fold pass's read-modify-write i of memory; 0 if i is
+ * no such instruction */
+static int
+emitrmw(Ins *i, E *e)
+{
+	static struct { short op; char *fmt; } rmw[] = {
+		{ Oadd, "add%k %1, %M0" },
+		{ Osub, "sub%k %1, %M0" },
+		{ Oand, "and%k %1, %M0" },
+		{ Oor,  "or%k %1, %M0" },
+		{ Oxor, "xor%k %1, %M0" },
+	};
+	uint n;
+
+	if (KBASE(i->cls) != 0)
+		return 0;
+	for (n=0; n<sizeof rmw/sizeof rmw[0]; n++)
+		if (rmw[n].op == i->op) {
+			emitf(rmw[n].fmt, i, e);
+			return 1;
+		}
+	return 0;
+}
+
+/* jitboot: the integer add i (into a register of its own) as one lea;
+ * 0 when its operands do not make an address. */
+static int
+emitlea(Ins *i, E *e)
+{
+	Ref a, b;
+	Con *c;
+	int64_t v;
+	int sz;
+	char *k;
+
+	a = i->arg[0];
+	b = i->arg[1];
+	if (rtype(a) == RCon || (isreg(b) && a.val == RSP)) {
+		a = i->arg[1];
+		b = i->arg[0];
+	}
+	if (!isreg(a))
+		return 0;
+	k = KWIDE(i->cls) ? "q" : "l";
+	sz = KWIDE(i->cls) ? SLong : SWord;
+	if (isreg(b)) {
+		if (b.val == RSP)  /* cannot be an index */
+			return 0;
+		fprintf(e->f, "\tlea%s (%%%s, %%%s, 1), %%%s\n", k,
+			regtoa(a.val, SLong), regtoa(b.val, SLong),
+			regtoa(i->to.val, sz));
+		return 1;
+	}
+	if (rtype(b) != RCon)
+		return 0;
+	c = &e->fn->con[b.val];
+	if (c->type != CBits)
+		return 0;
+	v = KWIDE(i->cls) ? c->bits.i : (int32_t)c->bits.i;
+	if (v < INT32_MIN || v > INT32_MAX)
+		return 0;
+	fprintf(e->f, "\tlea%s %"PRId64"(%%%s), %%%s\n", k, v,
+		regtoa(a.val, SLong), regtoa(i->to.val, sz));
+	return 1;
+}
+
+"""
+
+
 # Code generation: where stock QBE's amd64 output is slow. Effects measured
 # with `jitrun prog.ssa` (tests/bench programs, plus a spectral-norm IL
 # kernel) against the same jitrun without the patch, on an AMD EPYC
@@ -539,6 +667,101 @@ EMITTER_PATCHES: list[Step] = [
            "\t\t\t\t\tfprintf(f, \".p2align 4\\n\");\n"
            "\t\t\t}\n",
            "no alignment padding run on the way into a loop"),
+    # (g) The fold pass (jit/passes/opt_fold.c) makes loads the memory
+    # operand of their user. The 2-address conversion of `%d = add %a,
+    # (%b)` copies %a into %d first, which overwrites the address when
+    # rega gave %d the register of %b (free when %b dies there): such an
+    # operand is loaded into %d first instead, then the other one added
+    # (sub: the negation trick QBE has for `%d = sub %a, %d`). An FP
+    # destination never shares a register with an address.
+    Adjust("amd64/emit.c", r"^static void\nemitf\(char \*s, Ins \*i, E \*e\)\n",
+           MEMTHROUGH + "static void\nemitf(char *s, Ins *i, E *e)\n",
+           "memory operand through the destination"),
+    Adjust("amd64/emit.c", r"^\tcase '\+':\n\t\tif \(req\(i->arg\[1\], i->to\)\) \{\n"
+           r"\t\t\tref = i->arg\[0\];\n\t\t\ti->arg\[0\] = i->arg\[1\];\n\t\t\ti->arg\[1\] = ref;\n\t\t\}\n",
+           "\tcase '+':\n\t\tif (req(i->arg[1], i->to)\n"
+           "\t\t|| (memthrough(i->arg[1], i->to, e) && !req(i->arg[0], i->to))) {\n"
+           "\t\t\tref = i->arg[0];\n\t\t\ti->arg[0] = i->arg[1];\n\t\t\ti->arg[1] = ref;\n\t\t}\n",
+           "memory operand through the destination"),
+    Adjust("amd64/emit.c", r"^\tcase Osub:\n\t\t/\* we have to use the negation trick to handle\n",
+           "\tcase Osub:\n"
+           "\t\tif (memthrough(i.arg[1], i.to, e) && !req(i.arg[0], i.to)) {\n"
+           "\t\t\temitcopy(i.to, i.arg[1], i.cls, e);\n"
+           "\t\t\ti.arg[1] = i.to;\n\t\t}\n"
+           "\t\t/* we have to use the negation trick to handle\n",
+           "memory operand through the destination"),
+    # (h) An integer add into a third register, `mov %a, %d; add %b, %d`
+    # (or `add $c, %d`), is one `lea (%a, %b, 1), %d` (`lea c(%a), %d`),
+    # as gcc emits it, when no later instruction of the block reads the
+    # flags the add would set: isel lets a jnz on an add's result use
+    # the add's zero flag, and sets, cmovs and flag jumps read what
+    # precedes them; a compare, test, call or ALU operation sets them
+    # anew first.
+    Adjust("amd64/emit.c", r"^\tint scratch;  /\* jitboot: a free GPR for swaps, or -1 \*/\n\};\n",
+           "\tint scratch;  /* jitboot: a free GPR for swaps, or -1 */\n"
+           "\tBlk *blk;     /* jitboot: the block being emitted, */\n"
+           "\tIns *cur;     /* and its instruction */\n};\n",
+           "lea for 3-address adds"),
+    Adjust("amd64/emit.c", r"^\t\tfor \(i=b->ins; i!=&b->ins\[b->nins\]; i\+\+\)\n\t\t\temitins\(\*i, e\);\n",
+           "\t\tfor (i=b->ins; i!=&b->ins[b->nins]; i++) {\n"
+           "\t\t\te->blk = b;\n\t\t\te->cur = i;\n\t\t\temitins(*i, e);\n\t\t}\n",
+           "lea for 3-address adds"),
+    Adjust("amd64/emit.c", r"^static void\nemitins\(Ins i, E \*e\)\n\{\n",
+           LEA + "static void\nemitins(Ins i, E *e)\n{\n",
+           "lea for 3-address adds"),
+    # (i) The fold pass's read-modify-write of memory (`x[i] += y`): an
+    # add, sub, and, or or xor with no result, its memory operand in
+    # arg[0], is that instruction on memory, `addl %esi, (%rdi)`.
+    Adjust("amd64/emit.c", r"^\tswitch \(i\.op\) \{\n\tdefault:\n\t\tif \(isxsel\(i\.op\)\)\n",
+           "\tif (req(i.to, R) && rtype(i.arg[0]) == RMem && emitrmw(&i, e))\n"
+           "\t\treturn;\n"
+           "\tswitch (i.op) {\n\tdefault:\n\t\tif (isxsel(i.op))\n",
+           "read-modify-write"),
+    # Its register operand must be one: x86 has no add from memory to
+    # memory, and spill.c would otherwise let it be a spill slot (an add
+    # takes two memory operands when it is the usual 2-address one).
+    Adjust("spill.c", r"^\t\t\tj = T\.memargs\(i->op\);\n",
+           "\t\t\tj = T.memargs(i->op);\n"
+           "\t\t\tif (req(i->to, R) && rtype(i->arg[0]) == RMem)\n"
+           "\t\t\t\tj = 1;  /* jitboot: read-modify-write */\n",
+           "read-modify-write"),
+    # (j) emit.c makes `%d = sub %a, %b` `mov %a, %d; sub %b, %d`, and
+    # rega chooses %a's register by hints from copies alone: a first
+    # operand dying there, with no register preferred, gets one of its
+    # own and the mov stays (nbody: `movsd 8(%rbx), %xmm0; movapd %xmm0,
+    # %xmm3; subsd 8(%r13), %xmm3`). It prefers the destination's. Only
+    # FP: integer operands are mostly parameters and counters, whose
+    # hints from the ABI's copies do better (for all classes: nbody and
+    # spectral-norm's passes-off build gained and lost 3%, a 3-address
+    # add of two parameters got two movs). nbody -O0: 1.57x -> 1.53x gcc
+    # -O2's instructions (callgrind, AMD EPYC), the others unchanged.
+    Adjust("rega.c", r"^\t\tfor \(x=0, nr=0; x<2; x\+\+\)\n\t\t\tswitch \(rtype\(i->arg\[x\]\)\) \{\n",
+           "\t\tif (rf != -1 && KBASE(i->cls) == 1 && twoaddr(i) && rtype(i->arg[0]) == RTmp\n"
+           "\t\t&& i->arg[0].val >= Tmp0 && !bshas(cur->b, i->arg[0].val)\n"
+           "\t\t&& !req(i->arg[0], i->arg[1]))\n"
+           "\t\t\tsethint(i->arg[0].val, rf);  /* jitboot */\n"
+           "\t\tfor (x=0, nr=0; x<2; x++)\n\t\t\tswitch (rtype(i->arg[x])) {\n",
+           "first operands of 2-address instructions"),
+    Adjust("rega.c", r"^static void\ndoblk\(Blk \*b, RMap \*cur\)\n",
+           "/* jitboot: does emit.c copy arg[0] of i into its destination? */\n"
+           "static int\ntwoaddr(Ins *i)\n{\n"
+           "\tswitch (i->op) {\n"
+           "\tcase Oadd: case Osub: case Oand: case Oor: case Oxor:\n"
+           "\tcase Omul: case Osar: case Oshr: case Oshl: case Oneg:\n"
+           "\t\treturn 1;\n"
+           "\tcase Odiv:\n\t\treturn KBASE(i->cls) == 1;\n"
+           "\tdefault:\n\t\treturn 0;\n\t}\n}\n\n"
+           "static void\ndoblk(Blk *b, RMap *cur)\n",
+           "first operands of 2-address instructions"),
+    Adjust("amd64/emit.c", r"^\tcase Osub:\n\t\tif \(memthrough",
+           "\tcase Oadd:\n"
+           "\t\tif (KBASE(i.cls) == 0 && isreg(i.to)\n"
+           "\t\t&& !req(i.to, i.arg[0]) && !req(i.to, i.arg[1])\n"
+           "\t\t&& flagsdead(e) && emitlea(&i, e))\n"
+           "\t\t\tbreak;\n"
+           "\t\tgoto Table;\n"
+           "\tcase Osub:\n\t\tif (memthrough",
+           "lea for 3-address adds"),
 ]
 
 # What the stock variant gets: enough for QBE's own qbe command to build

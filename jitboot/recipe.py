@@ -48,7 +48,7 @@ MAX_OUTPUT_LIMIT = GIB          # a serial log past this is no longer worth read
 
 # The JIT's own optimization passes (jit/shim/qbe/opt.c passtab).
 JIT_PASSES = ("tre", "inline", "ext", "thread", "cmp", "sink", "licm", "iv", "rotate", "builtin",
-              "switch")
+              "switch", "fold")
 
 
 # -- sizes -----------------------------------------------------------------

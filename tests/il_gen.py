@@ -534,6 +534,11 @@ class _Fn:
         self.emit(f"{s1} =l mul {s0}, 7")
         self.emit(f"{s1} =l add {s1}, {acc}")
         self.emit(f"storel {s1}, $sink")
+        # a counter updated in place: one instruction on memory (fold's rmw)
+        t0, t1 = self.tmp(), self.tmp()
+        self.emit(f"{t0} =l loadl $tally")
+        self.emit(f"{t1} =l sub {t0}, {acc}")
+        self.emit(f"storel {t1}, $tally")
         self.emit(f"{dst} =l xor {dst}, {acc}")
 
     def wedge(self) -> str:
@@ -749,7 +754,7 @@ def generate(seed: int) -> str:
            # memory the loops of _Fn.memloop read and write
            "data $mem = { " + ", ".join(f"l {rng.randrange(-99, 99)}" for _ in range(4)) + " }",
            "data $pmem = { l $mem }", "data $pnull = { l 0 }", "data $ppoke = { l $poke }",
-           "data $sink = { l 0 }",
+           "data $sink = { l 0 }", "data $tally = { l 0 }",
            "function $poke(l %a, l %v) {\n@start\n\tstorel %v, %a\n\tret\n}"]
     for i, h in enumerate(helpers):
         # a helper calls later helpers only: nested calls, no cycle
@@ -764,7 +769,8 @@ def generate(seed: int) -> str:
         args = [f"l {rng.randrange(0, 8)}"] + [f"l {rng.randrange(-50, 50)}" for _ in range(arity[i] - 1)]
         main.append(f"\t%r{k} =l call ${names[i]}({', '.join(args)})")
         main.append(f"\tcall $printf(l $fmt, ..., l %r{k})")
-    main += ["\t%sink =l loadl $sink", "\tcall $printf(l $fmt, ..., l %sink)", "\tret 0", "}"]
+    main += ["\t%sink =l loadl $sink", "\tcall $printf(l $fmt, ..., l %sink)",
+             "\t%tally =l loadl $tally", "\tcall $printf(l $fmt, ..., l %tally)", "\tret 0", "}"]
     out.append("\n".join(main))
     return "\n\n".join(out) + "\n"
 

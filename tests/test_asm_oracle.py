@@ -6,6 +6,7 @@ The texts are QBE's output for every IL program in tests/il/ plus
 hand-written snippets that cover each addressing form, each mnemonic
 family, jump relaxation and alignment padding.
 """
+import re
 import subprocess
 from pathlib import Path
 
@@ -127,6 +128,21 @@ def il_files():
 
 def test_corpus_not_empty():
     assert il_files(), "tests/il/*.ssa is empty: the oracle has nothing to check"
+
+
+def test_jit_output(host_tools, asmdump, tmp_path):
+    """What only the JIT prints (build/host/qbe runs none of our passes):
+    jitrun -S of the corpus with every pass on, folded memory operands
+    included."""
+    folds = 0
+    for il in il_files():
+        p = subprocess.run([str(host_tools["jitrun"]), "-S", str(il)],
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        folds += len(re.findall(r"^\t(add|sub|imul|and|or|xor|cmp)[lq] [^,]*\(|"
+                                r"^\t(add|sub|mul|div|ucomi)s[sd] [^,]*\(", p.stdout, re.M))
+        check_same(asmdump, p.stdout, tmp_path)
+    assert folds >= 20, folds
 
 
 @pytest.mark.parametrize("il", il_files(), ids=lambda p: p.name)
@@ -433,8 +449,9 @@ GPR32 = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
 def emitter_patch_text():
     """The instruction forms jitboot's EMITTER_PATCHES (jitboot/qbe.py) make
     QBE emit, over low and high registers: zeroing idioms before integer
-    to FP conversions, whole-register FP copies, swaps as three moves and
-    the shift/and sequences of signed division by 2^n."""
+    to FP conversions, whole-register FP copies, swaps as three moves,
+    the shift/and sequences of signed division by 2^n, and the forms of
+    the fold pass and of lea (fold_lea_lines)."""
     xmm = [f"%xmm{n}" for n in range(16)]
     lines = [".text", "f:"]
     for x in xmm:
@@ -466,8 +483,42 @@ def emitter_patch_text():
                   f"\tsarq ${n}, %{GPR64[(n + 3) % 16]}"]
         if n < 32:
             lines.append(f"\tandq ${-(1 << n)}, %{GPR64[n % 16]}")
-    lines += ["\tmovabsq $-4611686018427387904, %rcx", "\tandq %rcx, %rax", "\tret"]
+    lines += ["\tmovabsq $-4611686018427387904, %rcx", "\tandq %rcx, %rax"]
+    lines += fold_lea_lines()
+    lines.append("\tret")
     return "\n".join(lines) + "\n"
+
+
+def fold_lea_lines():
+    """The fold pass's memory operands (ALU, compare and SSE instructions
+    reading memory, ALU instructions writing it) and the lea of 3-address adds, over bases that need a
+    SIB byte (%rsp, %r12) or a displacement (%rbp, %r13)."""
+    mems = ["(%rax)", "(%rsp)", "(%rbp)", "(%r12)", "(%r13)", "8(%rdi)", "-4(%r15)",
+            "4096(%rbx, %rcx, 8)", "(%rsi, %r13, 1)", "-16(%rsp)", "-24(%rbp)",
+            "tab(%rip)", "tab+8(%rip)", "(%r12, %rax, 4)"]
+    lines = []
+    for n, m in enumerate(mems):
+        q, l, x = GPR64[(3 * n + 1) % 16], GPR32[(5 * n + 2) % 16], f"%xmm{(7 * n) % 16}"
+        for op in ("add", "sub", "and", "or", "xor", "imul", "cmp"):
+            lines += [f"\t{op}q {m}, %{q}", f"\t{op}l {m}, %{l}"]
+        lines += [f"\tcmpq %{q}, {m}", f"\tcmpl %{l}, {m}", f"\tcmpq $11, {m}",
+                  f"\tcmpl $-300000, {m}", f"\tcmpl $127, {m}"]
+        for op in ("add", "sub", "mul", "div"):
+            lines += [f"\t{op}sd {m}, {x}", f"\t{op}ss {m}, {x}"]
+        lines += [f"\tucomisd {m}, {x}", f"\tucomiss {m}, {x}"]
+        for op in ("add", "sub", "and", "or", "xor"):     # read-modify-write
+            lines += [f"\t{op}q %{q}, {m}", f"\t{op}l %{l}, {m}", f"\t{op}q $-1, {m}",
+                      f"\t{op}l $1, {m}", f"\t{op}l $100000, {m}", f"\t{op}q $-129, {m}"]
+    for a in range(16):
+        for b in range(16):
+            if b == 4:      # %rsp is no index
+                continue
+            lines += [f"\tleaq (%{GPR64[a]}, %{GPR64[b]}, 1), %{GPR64[(a + b) % 16]}",
+                      f"\tleal (%{GPR64[a]}, %{GPR64[b]}, 1), %{GPR32[(a + 2 * b) % 16]}"]
+        for d in (1, -1, 127, -128, 128, -1000, 2147483647, -2147483648):
+            lines += [f"\tleaq {d}(%{GPR64[a]}), %{GPR64[(a + 3) % 16]}",
+                      f"\tleal {d}(%{GPR64[a]}), %{GPR32[(a + 5) % 16]}"]
+    return lines
 
 
 def relax_text(n, stride):

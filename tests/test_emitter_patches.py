@@ -135,7 +135,7 @@ def dl(x):
     return sum(cdiv(x, 2**40))
 
 
-# (e) a loop the code falls into, tested at the bottom: its top is not
+# (f) a loop the code falls into, tested at the bottom: its top is not
 # aligned (the padding would run on every entry)
 FALLIN = """
 function l $up(l %n) {
@@ -152,12 +152,71 @@ function l $up(l %n) {
 }
 """ + MAIN.format(fmt="%ld", body="\t%r =l call $up(l 10)\n"
                   "\tcall $printf(l $fmt, ..., l %r)\n")
+# (h) integer adds into a third register: a and b stay live, so the sum
+# gets a register of its own
+LEA = """
+function l $lea3(l %a, l %b) {
+@start
+	%s =l add %a, %b
+	%t =l mul %s, %a
+	%u =l xor %t, %b
+	ret %u
+}
+function w $leaimm(w %a) {
+@start
+	%s =w add %a, -1000
+	%t =w mul %s, %a
+	ret %t
+}
+function w $flags(w %a, w %b) {
+@start
+	%s =w add %a, %b
+	jnz %s, @y, @n
+@y
+	%r =w mul %a, %b
+	ret %r
+@n
+	%q =w sub %a, %b
+	ret %q
+}
+""" + MAIN.format(fmt="%ld %d %d %d", body=(
+    "\t%a =l call $lea3(l 6, l 7)\n\t%b =w call $leaimm(w 3)\n"
+    "\t%c =w call $flags(w 5, w -5)\n\t%d =w call $flags(w 5, w 6)\n"
+    "\tcall $printf(l $fmt, ..., l %a, w %b, w %c, w %d)\n"))
+
+# (j) FP 2-address operations whose first operand dies there: dx's
+# register is chosen first (it lives longest); x, loaded for the sub
+# alone, prefers it
+TWOADDR = """
+function d $delta(l %p, l %q) {
+@start
+	%x =d loadd %p
+	%y =d loadd %q
+	%dx =d sub %x, %y
+	%p8 =l add %p, 8
+	%x2 =d loadd %p8
+	%q8 =l add %q, 8
+	%y2 =d loadd %q8
+	%dy =d sub %x2, %y2
+	%s =d mul %dx, %dx
+	%t =d mul %dy, %dy
+	%r =d add %s, %t
+	%u =d mul %r, %dx
+	%v =d mul %u, %dy
+	ret %v
+}
+data $P = { d d_1.5 d_-2 }
+data $Q = { d d_4 d_0.25 }
+""" + MAIN.format(fmt="%.17g", body="\t%r =d call $delta(l $P, l $Q)\n"
+                  "\tcall $printf(l $fmt, ..., d %r)\n")
 
 CASES = {
     "fallin": (FALLIN, "45"),
     "convert": (CONVERT, f"{sum(2.0 * k for k in range(1, 1001)) + 500500.0:.17g}"),
     "copies": (COPIES, f"{(-4.25 - 1.5) * 1.5 + -4.25:.17g} {7.5 / -3.0 + 3.0:.9g}"),
     "swap": (SWAP, str(2880067194370816120)),
+    "twoaddr": (TWOADDR, f"{(((1.5 - 4) ** 2 + (-2 - 0.25) ** 2) * (1.5 - 4)) * (-2 - 0.25):.17g}"),
+    "lea": (LEA, f"{(6 + 7) * 6 ^ 7} {(3 - 1000) * 3} 10 30"),
     "divide": (DIVIDE, f"{wrap32(dw(-2**31))} {dw(-13)} {dl(-3298534883329)} "
                        f"{dl(3298534883329)} 1 0"),
 }
@@ -285,3 +344,22 @@ def test_no_padding_on_the_way_into_a_loop(compiled):
     top = re.search(r"\tj\w+ (\.L\w+)\n", function(ours, "up"))[1]
     assert re.search(rf"\tmovl \$0, %\w+\n{top}:", ours), ours
     assert re.search(rf"\.p2align 4\n{top}:", function(ref, "up")), ref
+def test_three_address_add_is_lea(compiled):
+    ours, ref = compiled("lea")
+    assert re.search(r"^\tleaq \(%rdi, %rsi, 1\), %\w+$", function(ours, "lea3"), re.M), ours
+    assert re.search(r"^\tleal -1000\(%rdi\), %\w+$", function(ours, "leaimm"), re.M), ours
+    assert "lea" not in function(ref, "lea3") + function(ref, "leaimm")
+    # a 3-address add too, but the jnz reads its zero flag: it stays an add
+    flags = function(ours, "flags")
+    assert "lea" not in flags, flags
+    assert re.search(r"^\tmovl %edi, (%\w+)\n\taddl %esi, \1\n\tjn?z ", flags, re.M), flags
+
+
+def test_fp_first_operand_takes_the_destination(compiled):
+    ours, ref = compiled("twoaddr")
+    body, stock = function(ours, "delta"), function(ref, "delta")
+    # stock QBE: x in a register of its own, the sub done as neg and add
+    assert "xorpd" in stock and "xorpd" not in body, body
+    # ours: each operand loaded into the sub's destination
+    assert len(re.findall(r"^\tmovsd \d*\(%r[ds]i\), (%xmm\d+)\n\tmovsd [^\n]*\n\tsubsd %xmm\d+, \1$",
+                          body, re.M)) == 2, body

@@ -2318,3 +2318,490 @@ def test_rotated_nest_of_naive_c(jitrun, tmp_path):
     back = _backjumps(r.stdout, "pairs")
     assert len(back) == 2 and "jmp" not in back, back
     assert not re.search(r"\tset\w+ ", _body(r.stdout, "pairs"))
+
+
+# fold: a load used once by an ALU op or compare later in its block is the
+# instruction's memory operand. Each function is one shape; the regex is
+# what its body must show with the pass (and must not without it).
+FOLD_SHAPES = {
+    "mulsd": ("""
+function d $f(l %a, l %b, w %n) {
+@start
+	%s =d copy d_0
+	%i =w copy 0
+@loop
+	%il =l extsw %i
+	%o =l mul %il, 8
+	%pa =l add %a, %o
+	%pb =l add %b, %o
+	%x =d loadd %pa
+	%y =d loadd %pb
+	%m =d mul %x, %y
+	%s =d add %s, %m
+	%i =w add %i, 1
+	%c =w csltw %i, %n
+	jnz %c, @loop, @end
+@end
+	ret %s
+}""", "d", "l $D, l $E, w 4", r"\tmulsd \(%\w+, %\w+, 8\), %xmm\d+\n"),
+    "addq": ("""
+function l $f(l %p, l %a) {
+@start
+	%v =l loadl %p
+	%r =l add %a, %v
+	ret %r
+}""", "l", "l $L, l 7", r"\taddq \(%rdi\), %rax\n"),
+    "subl_offset": ("""
+function w $f(l %p, w %a) {
+@start
+	%q =l add %p, 8
+	%v =w loadw %q
+	%r =w sub %a, %v
+	ret %r
+}""", "w", "l $L, w 100", r"\tsubl 8\(%rdi\), %eax\n"),
+    "imulq": ("""
+function l $f(l %p, l %a) {
+@start
+	%v =l loadl %p
+	%r =l mul %v, %a
+	ret %r
+}""", "l", "l $L, l -3", r"\timulq \(%rdi\), %rax\n"),
+    "and_or_xor": ("""
+function w $f(l %p, w %a) {
+@start
+	%v =w loadw %p
+	%r =w and %a, %v
+	%q =l add %p, 8
+	%u =w loaduw %q
+	%s =w or %r, %u
+	%q2 =l add %p, 16
+	%t =w loadw %q2
+	%x =w xor %t, %s
+	ret %x
+}""", "w", "l $L, w 255", r"\tandl \(%rdi\), %\w+\n(.*\n)*\torl 8\(%rdi\), %\w+\n(.*\n)*\txorl 16\(%rdi\), %\w+\n"),
+    "cmp_register": ("""
+function w $f(l %p, w %k) {
+@start
+	%v =w loadw %p
+	%c =w csltw %v, %k
+	jnz %c, @y, @n
+@y
+	ret 1
+@n
+	ret 2
+}""", "w", "l $L, w 11", r"\tcmpl %esi, \(%rdi\)\n"),
+    "cmp_constant": ("""
+function w $f(l %p) {
+@start
+	%v =l loadl %p
+	%c =w csltl %v, 11
+	ret %c
+}""", "w", "l $L", r"\tcmpq \$11, \(%rdi\)\n"),
+    "ucomisd_source": ("""
+function w $f(l %p, d %x) {
+@start
+	%v =d loadd %p
+	%c =w cltd %v, %x
+	ret %c
+}""", "w", "l $D, d d_1.5", r"\tucomisd \(%rdi\), %xmm0\n"),
+    "divsd_addss": ("""
+function d $f(l %p, d %x, s %y) {
+@start
+	%v =d loadd %p
+	%r =d div %x, %v
+	%q =l add %p, 8
+	%u =s loads %q
+	%t =s add %y, %u
+	%td =d exts %t
+	%z =d add %r, %td
+	ret %z
+}""", "d", "l $D, d d_3, s s_0.25", r"\tdivsd \(%rdi\), %xmm0\n(.*\n)*\taddss 8\(%rdi\), %xmm1\n"),
+}
+
+# Loads that must stay loads: the regex is the load, still there.
+FOLD_REFUSED = {
+    # a sign-extending load is not the 64-bit operand of a Kl add
+    "extending": ("""
+function l $f(l %p, l %a) {
+@start
+	%v =l loadsw %p
+	%r =l add %a, %v
+	ret %r
+}""", "l", "l $L, l 7", r"\tmovslq \(%rdi\), %\w+\n"),
+    "used_twice": ("""
+function l $f(l %p, l %a) {
+@start
+	%v =l loadl %p
+	%r =l add %a, %v
+	%s =l mul %r, %v
+	ret %s
+}""", "l", "l $L, l 7", r"\tmovq \(%rdi\), %\w+\n"),
+    "store_between": ("""
+function l $f(l %p, l %a, l %q) {
+@start
+	%v =l loadl %p
+	storel 99, %q
+	%r =l add %a, %v
+	ret %r
+}""", "l", "l $M, l 7, l $M", r"\tmovq \(%rdi\), %\w+\n"),
+    "call_between": ("""
+function l $f(l %p, l %a) {
+@start
+	%v =l loadl %p
+	%x =w call $g()
+	%r =l add %a, %v
+	ret %r
+}
+function w $g() {
+@start
+	storel 5, $M
+	ret 0
+}""", "l", "l $M, l 7", r"\tmovq \(%\w+\), %\w+\n"),
+    "other_block": ("""
+function l $f(l %p, l %a) {
+@start
+	%v =l loadl %p
+	%c =w csltl %a, 0
+	jnz %c, @neg, @pos
+@neg
+	%r =l sub %a, %v
+	ret %r
+@pos
+	ret %a
+}""", "l", "l $L, l -1", r"\tmovq \(%rdi\), %\w+\n"),
+    "minuend": ("""
+function l $f(l %p, l %a) {
+@start
+	%v =l loadl %p
+	%r =l sub %v, %a
+	ret %r
+}""", "l", "l $L, l 7", r"\tmovq \(%rdi\), %\w+\n"),
+    # against a constant the fold saves nothing: mov $5, %d; add (%p), %d
+    "constant": ("""
+function l $f(l %p) {
+@start
+	%v =l loadl %p
+	%r =l add %v, 5
+	ret %r
+}""", "l", "l $L", r"\tmovq \(%rdi\), %\w+\n"),
+}
+
+FOLD_DATA = """data $L = { l 10 20 -30 }
+data $M = { l 3 }
+data $D = { d d_1 d_2 d_3 d_4 }
+data $E = { d d_5 d_6 d_7 d_8 }
+"""
+
+
+def _exported(fn):
+    """fn's functions exported: main's constant arguments would otherwise
+    be constants in them (inline's propagation), and the shapes change."""
+    return re.sub(r"^function ", "export function ", fn, flags=re.M)
+
+
+def _fold_program(fn, cls, args):
+    fmt = {"w": "%d", "l": "%ld", "d": "%.17g"}[cls]
+    return (_exported(fn) + "\n" + FOLD_DATA + f'data $fmt = {{ b "{fmt}\\n", b 0 }}\n'
+            "export function w $main() {\n@start\n"
+            f"\t%r ={cls} call $f({args})\n"
+            f"\tcall $printf(l $fmt, ..., {cls} %r)\n\tret 0\n}}\n")
+
+
+# A register copied into a register a memory operand is addressed through,
+# just before the operand is read: the hazard of the 2-address conversion.
+CLOBBERED_ADDRESS = re.compile(r"\tmov[lq] %\w+, %(\w+)\n\t\w+ [^,\n]*\(%\1[,)]")
+
+
+def test_fold_shapes(jitrun, tmp_path):
+    """Each shape is folded (jitrun --stats counts it), is not without the
+    pass, and computes what it computes without it."""
+    for name, (fn, cls, args, want) in FOLD_SHAPES.items():
+        prog = tmp_path / f"{name}.ssa"
+        prog.write_text(_fold_program(fn, cls, args))
+        off, on = run([jitrun, "--passes=none", prog]), run([jitrun, "--stats", prog])
+        assert off.returncode == 0 and off.stdout and on.stdout == off.stdout, name
+        assert _stats(on)["folded"] >= 1, name
+        asm_on = _body(run([jitrun, "-S", prog]).stdout, "f")
+        asm_off = _body(run([jitrun, "--passes=none", "-S", prog]).stdout, "f")
+        assert re.search(want, asm_on), (name, asm_on)
+        assert not re.search(want, asm_off), (name, asm_off)
+        assert not CLOBBERED_ADDRESS.search(asm_on), (name, asm_on)
+
+
+@pytest.mark.parametrize("name", sorted(FOLD_REFUSED))
+def test_fold_refused(jitrun, tmp_path, name):
+    fn, cls, args, load = FOLD_REFUSED[name]
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(_fold_program(fn, cls, args))
+    off, on = run([jitrun, "--passes=none", prog]), run([jitrun, "--stats", "-S", prog])
+    assert on.returncode == 0 and _stats(on)["folded"] == 0, on.stderr
+    assert re.search(load, _body(on.stdout, "f")), _body(on.stdout, "f")
+    assert run([jitrun, prog]).stdout == off.stdout
+
+
+# The destination of `%r = add %a, (%p)` is hinted to %rdi (the call's
+# argument) and %p dies there, in %rdi: the emitter must load (%rdi)
+# into %rdi before adding %a, not copy %a over the address.
+FOLD_THROUGH_DEST = """
+function l $g(l %x, l %y) {
+@start
+	%r =l mul %x, %y
+	ret %r
+}
+function l $add(l %p, l %a) {
+@start
+	%v =l loadl %p
+	%r =l add %a, %v
+	%x =l call $g(l %r, l %a)
+	%y =l add %x, %a
+	ret %y
+}
+function l $sub(l %p, l %a) {
+@start
+	%v =l loadl %p
+	%r =l sub %a, %v
+	%x =l call $g(l %r, l %a)
+	%y =l add %x, %a
+	ret %y
+}
+data $L = { l 10 20 30 }
+data $fmt = { b "%ld %ld\\n", b 0 }
+export function w $main() {
+@start
+	%x =l call $add(l $L, l 7)
+	%y =l call $sub(l $L, l 7)
+	call $printf(l $fmt, ..., l %x, l %y)
+	ret 0
+}
+"""
+
+
+def test_fold_memory_operand_through_destination(jitrun, tmp_path):
+    prog = tmp_path / "through.ssa"
+    prog.write_text(FOLD_THROUGH_DEST)
+    want = f"{(7 + 10) * 7 + 7} {(7 - 10) * 7 + 7}\n"
+    for sel in ("none", "fold"):
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    asm = run([jitrun, "--passes=fold", "-S", prog]).stdout
+    assert "\tmovq (%rdi), %rdi\n\taddq %rsi, %rdi\n" in _body(asm, "add"), asm
+    assert "\tmovq (%rdi), %rdi\n\tnegq %rdi\n\taddq %rsi, %rdi\n" in _body(asm, "sub"), asm
+    assert not CLOBBERED_ADDRESS.search(asm), asm
+
+
+def _pressure_program(n):
+    """n pointers live across a loop that adds what each points to: more
+    than there are registers, so some folded loads have a spilled base.
+    The loop stores through a pointer that may alias them all (licm
+    cannot hoist the loads)."""
+    lines = ["function l $f(l %base, w %k, l %out) {", "@start", "\t%s =l copy 0"]
+    lines += [f"\t%p{j} =l loadl $P{j}" for j in range(n)]   # opaque to isel
+    lines += ["@loop"]
+    for j in range(n):
+        lines += [f"\t%v{j} =l loadl %p{j}", f"\t%s =l {'xor' if j % 3 else 'add'} %s, %v{j}"]
+    lines += ["\tstorel %s, %out", "\t%k =w sub %k, 1", "\tjnz %k, @loop, @end", "@end"]
+    for j in range(n):   # keeps the pointers live; the output no address
+        lines += [f"\t%d{j} =l sub %p{j}, %base", f"\t%s =l add %s, %d{j}"]
+    lines += ["\tret %s", "}",
+              "data $A = { l " + " ".join(str(j * 7919 % 1000) for j in range(n)) + " }",
+              *(f"data $P{j} = {{ l $A + {8 * j} }}" for j in range(n)),
+              'data $fmt = { b "%ld\\n", b 0 }',
+              "export function w $main() {", "@start", "\t%o =l add $A, 8", "\t%r =l call $f(l $A, w 5, l %o)",
+              "\tcall $printf(l $fmt, ..., l %r)", "\tret 0", "}", ""]
+    return "\n".join(lines)
+
+
+def test_fold_with_spilled_addresses(jitrun, tmp_path):
+    prog = tmp_path / "pressure.ssa"
+    prog.write_text(_pressure_program(24))
+    off = run([jitrun, "--passes=none", prog])
+    on = run([jitrun, "--stats", "-S", prog])
+    assert off.returncode == 0 and _stats(on)["folded"] >= 20, on.stderr
+    body = _body(on.stdout, "f")
+    assert re.search(r"\t(add|xor)q \(%\w+\), %\w+\n", body)
+    assert re.search(r"\tmovq -?\d+\(%r[bs]p\), (%\w+)\n\t(add|xor)q \(\1\), ", body)   # a reloaded base
+    assert run([jitrun, prog]).stdout == off.stdout
+    assert not CLOBBERED_ADDRESS.search(on.stdout)
+
+
+# fold's read-modify-write: `load; op; store` to the same address, the
+# loaded and computed values used only there, is one instruction on
+# memory. The regex is what the body shows with the pass.
+RMW_SHAPES = {
+    "counter": ("""
+function $f(l %t, l %x, w %n) {
+@start
+@loop
+	%n =w sub %n, 1
+	%nl =l extsw %n
+	%bp =l add $S, %nl
+	%b =w loadub %bp
+	%bl =l extuw %b
+	%o =l mul %bl, 4
+	%p =l add %t, %o
+	%v =w loadw %p
+	%v1 =w add %v, 1
+	storew %v1, %p
+	jnz %n, @loop, @end
+@end
+	ret
+}""", r"\taddl \$1, \(%rdi, %\w+, 4\)\n", 1),
+    "sub_register": ("""
+function $f(l %t, l %x) {
+@start
+	%q =l add %t, 1024
+	%w =l loadl %q
+	%w1 =l sub %w, %x
+	storel %w1, %q
+	ret
+}""", r"\tsubq %rsi, 1024\(%rdi\)\n", 1),
+    "and_or_xor": ("""
+function $f(l %t, w %x) {
+@start
+	%a =w loadw %t
+	%a1 =w and %x, %a
+	storew %a1, %t
+	%q =l add %t, 8
+	%b =w loadw %q
+	%b1 =w or %b, 6
+	storew %b1, %q
+	%r =l add %t, 16
+	%c =l loadl %r
+	%c1 =l xor %c, -1
+	storel %c1, %r
+	ret
+}""", r"\tandl %esi, \(%rdi\)\n\torl \$6, 8\(%rdi\)\n\txorq \$-1, 16\(%rdi\)\n", 3),
+}
+
+# Stores that stay stores.
+RMW_REFUSED = {
+    # the computed value is used again
+    "value_used": """
+function $f(l %t, l %x) {
+@start
+	%w =l loadl %t
+	%w1 =l add %w, %x
+	storel %w1, %t
+	%q =l add %t, 8
+	storel %w1, %q
+	ret
+}""",
+    # another address (the load folds into the add instead)
+    "other_address": """
+function $f(l %t, l %x) {
+@start
+	%w =l loadl %t
+	%w1 =l add %w, %x
+	%q =l add %t, 8
+	storel %w1, %q
+	ret
+}""",
+    # a store narrower than the operation
+    "narrower_store": """
+function $f(l %t, w %x) {
+@start
+	%w =w loadw %t
+	%w1 =w add %w, %x
+	storeb %w1, %t
+	ret
+}""",
+    # a compare between the operation and the store (kept there: its
+    # value is stored too) sets flags the operation may not set again
+    # at the store
+    "compare_between": """
+function $f(l %t, l %x) {
+@start
+	%w =l loadl %t
+	%w1 =l add %w, 1
+	%c =w csltl %x, 5
+	storel %w1, %t
+	%q =l add %t, 8
+	storew %c, %q
+	jnz %c, @y, @n
+@y
+	storel 100, %t
+	ret
+@n
+	ret
+}""",
+}
+
+RMW_MAIN = """data $T = { z 1032 }
+data $S = { b "hello world, hello" }
+data $fmt = { b "%ld %ld %ld %ld\\n", b 0 }
+export function w $main() {
+@start
+	%p0 =l add $T, 4
+	storel 1234567, %p0
+	call $f(l $T, l 77, w 18)
+	%a =l loadl $T
+	%p1 =l add $T, 8
+	%b =l loadl %p1
+	%p2 =l add $T, 16
+	%c =l loadl %p2
+	%p3 =l add $T, 432
+	%d =l loadl %p3
+	call $printf(l $fmt, ..., l %a, l %b, l %c, l %d)
+	ret 0
+}
+"""
+
+
+def test_rmw_shapes(jitrun, tmp_path):
+    for name, (fn, want, count) in RMW_SHAPES.items():
+        prog = tmp_path / f"{name}.ssa"
+        prog.write_text(_exported(fn) + "\n" + RMW_MAIN)
+        off, on = run([jitrun, "--passes=none", prog]), run([jitrun, "--stats", "-S", prog])
+        assert off.returncode == 0 and _stats(on)["rmw"] == count, (name, on.stderr)
+        assert re.search(want, _body(on.stdout, "f")), (name, _body(on.stdout, "f"))
+        assert not re.search(want, _body(run([jitrun, "--passes=none", "-S", prog]).stdout, "f"))
+        assert run([jitrun, prog]).stdout == off.stdout, name
+
+
+@pytest.mark.parametrize("name", sorted(RMW_REFUSED))
+def test_rmw_refused(jitrun, tmp_path, name):
+    prog = tmp_path / f"{name}.ssa"
+    prog.write_text(_exported(RMW_REFUSED[name]) + "\n" + RMW_MAIN)
+    off, on = run([jitrun, "--passes=none", prog]), run([jitrun, "--stats", "-S", prog])
+    assert off.returncode == 0 and _stats(on)["rmw"] == 0, on.stderr
+    assert re.search(r"\tmov[bwlq] %\w+, [^,\n]*\(%rdi\)\n", _body(on.stdout, "f"))
+    assert run([jitrun, prog]).stdout == off.stdout
+
+
+def _rmw_pressure_program(n):
+    """n counters x[j] += y[j] in a loop, the pointers and the addends all
+    live across it: more than there are registers. An addend spilled
+    must still reach the instruction in a register (no add from memory
+    to memory)."""
+    lines = ["function l $f(w %k) {", "@start"]
+    for j in range(n):
+        lines += [f"\t%p{j} =l loadl $P{j}", f"\t%y{j} =l loadl $Y{j}"]
+    lines += ["@loop"]
+    for j in range(n):
+        lines += [f"\t%v{j} =l loadl %p{j}", f"\t%w{j} =l {('add', 'sub', 'xor')[j % 3]} %v{j}, %y{j}",
+                  f"\tstorel %w{j}, %p{j}"]
+    lines += ["\t%k =w sub %k, 1", "\tjnz %k, @loop, @end", "@end", "\t%s =l copy 0"]
+    for j in range(n):
+        lines += [f"\t%s =l add %s, %y{j}", f"\t%d{j} =l sub %p{j}, $A",
+                  f"\t%s =l xor %s, %d{j}"]
+    lines += ["\tret %s", "}",
+              "data $A = { l " + " ".join(str(j * 7919 % 1000) for j in range(n)) + " }",
+              *(f"data $P{j} = {{ l $A + {8 * j} }}" for j in range(n)),
+              *(f"data $Y{j} = {{ l {j * 31 - 200} }}" for j in range(n)),
+              'data $fmt = { b "%ld %ld %ld %ld\\n", b 0 }',
+              "export function w $main() {", "@start", "\t%r =l call $f(w 7)",
+              "\t%a =l loadl $A", "\t%q =l add $A, 64", "\t%b =l loadl %q",
+              "\t%q2 =l add $A, 8", "\t%c =l loadl %q2",
+              "\tcall $printf(l $fmt, ..., l %r, l %a, l %b, l %c)", "\tret 0", "}", ""]
+    return "\n".join(lines)
+
+
+def test_rmw_with_spilled_operands(jitrun, tmp_path):
+    prog = tmp_path / "rmw_pressure.ssa"
+    prog.write_text(_rmw_pressure_program(20))
+    off = run([jitrun, "--passes=none", prog])
+    on = run([jitrun, "--stats", "-S", prog])
+    assert off.returncode == 0 and _stats(on)["rmw"] == 20, on.stderr
+    body = _body(on.stdout, "f")
+    assert not re.search(r"\t\w+ -?\d+\(%r[sb]p\), [^,\n]*\(", body), body
+    assert re.search(r"\tmovq -?\d+\(%r[sb]p\), (%\w+)\n\t(add|sub|xor)q \1, \(%\w+\)\n", body), body
+    assert run([jitrun, prog]).stdout == off.stdout

@@ -72,5 +72,5 @@ def test_generated_programs_exercise_every_pass(tools, tmp_path):
             total[name] = total.get(name, 0) + int(n)
     assert set(total) == {"tre", "inlined", "extensions", "threaded", "branches", "compares", "sunk",
                           "hoisted", "widened", "reduced", "rotated", "ranges", "builtins", "propagated",
-                          "switches", "reassociated"}
+                          "switches", "reassociated", "folded", "rmw"}
     assert all(n >= 5 for n in total.values()), total

@@ -118,6 +118,7 @@ printstats(void)
 	fprintf(stderr, "rotated %lu\nranges %lu\nbuiltins %lu\npropagated %lu\nswitches %lu\n",
 		st.rotated, st.ranges, st.builtins, st.propagated, st.switches);
 	fprintf(stderr, "reassociated %lu\n", st.reassociated);
+	fprintf(stderr, "folded %lu\nrmw %lu\n", st.folded, st.rmw);
 }
 
 static int

@@ -17,12 +17,13 @@ static const struct {
 	{"rotate", OPT_ROTATE},
 	{"builtin", OPT_BUILTIN},
 	{"switch", OPT_SWITCH},
+	{"fold", OPT_FOLD},
 };
 
 enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
-const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate,builtin,switch";
+const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate,builtin,switch,fold";
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
@@ -151,6 +152,13 @@ opt_ssa(Fn *fn)
 		opt_cmp(fn);
 	if (opt_passes & OPT_ROTATE)
 		opt_rotcmp(fn);
+}
+
+void
+opt_isel(Fn *fn)
+{
+	if (opt_passes & OPT_FOLD)
+		opt_fold(fn);
 }
 
 void

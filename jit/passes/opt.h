@@ -36,6 +36,12 @@
  *	switch  the binary search of compares a dense switch became gets a
  *	        jump table in front of it, once registers are allocated
  *	        (opt_switch.c)
+ *	fold    a load whose value one later instruction of its block
+ *	        uses (add, sub, mul, and, or, xor, a compare; addsd and
+ *	        the like) becomes that instruction's memory operand:
+ *	        `mulsd (%rax), %xmm0`; a load, an operation on what it
+ *	        read and a store back to the same address are one
+ *	        instruction on memory, `addl $1, (%rdi)` (opt_fold.c)
  *
  * They run after QBE's promote pass has turned the stack slots of
  * naive IL (what a C front end emits at -O0) into temporaries: tre
@@ -47,7 +53,7 @@
  * of `&&` into selects (QBE_HOOK_GCM); ext, licm, iv, sink, cmp's moves
  * and rotate's compares moved down to their branch after if-conversion
  * (QBE_HOOK_SSA); rotate's block order once registers are allocated
- * and switch's jump tables (QBE_HOOK_LINKED). Rotation itself runs before SSA construction, after
+ * and switch's jump tables (QBE_HOOK_LINKED); fold on amd64 instructions (QBE_HOOK_ISEL). Rotation itself runs before SSA construction, after
  * tre (QBE_HOOK_PROMOTED). The selection is
  * global, like QBE's state; the public switch is jit_set_passes() in
  * jit.h. */
@@ -68,8 +74,9 @@ enum {
 	OPT_ROTATE = 1 << 8,
 	OPT_BUILTIN = 1 << 9,
 	OPT_SWITCH = 1 << 10,
+	OPT_FOLD = 1 << 11,
 	OPT_ALL = OPT_TRE | OPT_INLINE | OPT_EXT | OPT_THREAD | OPT_CMP | OPT_SINK | OPT_LICM
-		| OPT_IV | OPT_ROTATE | OPT_BUILTIN | OPT_SWITCH,
+		| OPT_IV | OPT_ROTATE | OPT_BUILTIN | OPT_SWITCH | OPT_FOLD,
 };
 
 /* The passes that run (OPT_* bits); all of them unless told otherwise. */
@@ -101,6 +108,7 @@ void opt_snapshot(void);          /* the module is parsed */
 void opt_module(struct Fn *fn);   /* QBE_HOOK_MODULE: run the passes */
 void opt_gcm(struct Fn *fn);      /* QBE_HOOK_GCM */
 void opt_ssa(struct Fn *fn);      /* QBE_HOOK_SSA */
+void opt_isel(struct Fn *fn);     /* QBE_HOOK_ISEL */
 void opt_linked(struct Fn *fn);   /* QBE_HOOK_LINKED */
 void opt_reset(void);             /* forget the module (after qbe_reset) */
 
@@ -127,6 +135,7 @@ void opt_rotlayout(struct Fn *fn);
 void opt_forget(void);
 void opt_switch(struct Fn *fn);
 void opt_switch_clear(void);
+void opt_fold(struct Fn *fn);
 
 /* Helpers the passes share (opt.c). */
 struct Blk;

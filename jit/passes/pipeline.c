@@ -29,6 +29,7 @@ void (*qbe_hooks[QBE_NHOOK])(Fn *) = {
 	[QBE_HOOK_MODULE] = opt_module,
 	[QBE_HOOK_GCM] = opt_gcm,
 	[QBE_HOOK_SSA] = opt_ssa,
+	[QBE_HOOK_ISEL] = opt_isel,
 	[QBE_HOOK_LINKED] = opt_linked,
 };
 
