@@ -75,6 +75,8 @@ def _suite(root: ET.Element, prefix: str, t: ktap.TestResult) -> ET.Element:
     if out:
         _sub(suite, "system-out", "\n".join(out))
     _count(suite)
+    if t.duration is not None:
+        suite.set("time", f"{t.duration:.3f}")
     return suite
 
 

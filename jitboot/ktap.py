@@ -61,6 +61,7 @@ class TestResult:
     diagnostics: list[str] = field(default_factory=list)
     subtests: list[TestResult] = field(default_factory=list)
     line: int = 0                   # 1-based line of the result (or block start)
+    duration: float | None = None   # seconds, as the kernel timed the block
 
     @property
     def missing(self) -> int:
@@ -149,6 +150,9 @@ def parse_text(text: str | bytes) -> KtapLog:
         text = decode(text)
     lines, partial = split_lines(text)
     return parse(lines, partial_last=partial)
+
+
+_DURATION = re.compile(rf"{re.escape(protocol.KTAP_DURATION)} (\d+(?:\.\d+)?)")
 
 
 class _Parser:
@@ -261,6 +265,10 @@ class _Parser:
     def diagnostic(self, level: int, text: str) -> None:
         if self.depth < level:
             self.open_to(level)
+        m = _DURATION.fullmatch(text)
+        if m:
+            self.stack[level].duration = float(m.group(1)) / 1000
+            return
         self.stack[level].diagnostics.append(text)
 
     def panic(self, text: str) -> None:

@@ -48,6 +48,9 @@ KTAP_DIAGNOSTIC = "# "              # a diagnostic line; framed program output t
 KTAP_SUBTEST = "# Subtest: "        # names a nested block
 KTAP_SKIP = "SKIP"                  # "ok N name # SKIP why"
 KTAP_INDENT = 4                     # spaces per nesting level
+# How long a test ran, by the kernel's clock: a diagnostic of its block,
+# "# duration_ms: 12.345" before its result line (JUnit's testsuite time).
+KTAP_DURATION = "duration_ms:"
 
 PANIC = "PANIC:"                    # the kernel's last line before EXIT_PANIC
 
@@ -124,6 +127,7 @@ def context() -> dict:
         "ktap_not_ok": KTAP_NOT_OK, "ktap_directive": KTAP_DIRECTIVE,
         "ktap_diagnostic": KTAP_DIAGNOSTIC, "ktap_subtest": KTAP_SUBTEST,
         "ktap_skip": KTAP_SKIP, "ktap_indent": " " * KTAP_INDENT,
+        "ktap_duration": KTAP_DURATION,
         "panic": PANIC, "payload_prefix": PAYLOAD_PREFIX, "max_modules": MAX_MODULES,
         "fault_tag": FAULT_TAG, "fault_timeout": FAULT_TIMEOUT,
         "fault_contained": FAULT_CONTAINED, "backtrace": BACKTRACE,

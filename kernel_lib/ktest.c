@@ -40,6 +40,7 @@ static struct {
 	char out[JB_OUTPUT_CHUNK];	/* stdout bytes of the next frame */
 	size_t outlen;
 	size_t written;			/* stdout bytes the test wrote */
+	uint64_t start;			/* rdtsc() when it began */
 } run;
 
 static void buf_line(const char *prefix, const char *text, size_t n, size_t limit)
@@ -222,6 +223,20 @@ static void test_begin(struct ktest *t, const char *name, int num)
 	run.len = run.outlen = run.dropped = run.written = 0;
 	run.num = num;
 	run.cur = t;
+	run.start = rdtsc();
+}
+
+/* How long the test ran, in ms to the microsecond, by the TSC at the
+ * rate the boot measured (JUnit's time for it on the host). */
+static void print_duration(void)
+{
+	uint64_t mhz = tsc_hz() / 1000000, us;
+
+	if (!mhz)
+		return;
+	us = (rdtsc() - run.start) / mhz;
+	printf(INDENT JB_KTAP_DIAGNOSTIC JB_KTAP_DURATION " %llu.%03llu\n",
+	       (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
 }
 
 /* Print the buffered block and the result line; returns 1 if ok. */
@@ -240,6 +255,7 @@ static int test_end(struct ktest *t, int num)
 	if (run.dropped)
 		printf(INDENT JB_KTAP_DIAGNOSTIC "%zu bytes of diagnostics dropped: more than %d KiB\n",
 		       run.dropped, BUF_SIZE / 1024);
+	print_duration();
 	printf("%s %d %s", ok ? JB_KTAP_OK : JB_KTAP_NOT_OK, num, t->name);
 	if (t->skip)
 		printf(JB_KTAP_DIRECTIVE JB_KTAP_SKIP " %s", t->skip);

@@ -173,6 +173,10 @@ def test_failing_test(image_builder, tmp_path, private_tmp):
     xml = junit.write_junit(tmp_path / "junit.xml", r, "fail_example")
     root = ET.parse(xml).getroot()
     assert int(root.get("failures")) >= 1
+    # every test timed by the kernel, within the whole run
+    suites = root.findall("testsuite")
+    assert suites and all(0 <= float(s.get("time")) <= r.duration for s in suites), \
+        [s.get("time") for s in suites]
     assert_nothing_left(r, private_tmp)
 
 

@@ -247,3 +247,19 @@ def test_junit_suites_carry_timestamp_and_hostname():
     assert suites and all(s.get("timestamp") == "2023-11-14T22:13:20" and
                           s.get("hostname") == "builder-1" for s in suites)
     assert root.get("time") == "1.500"
+
+
+def test_durations_time_their_suites():
+    """The kernel times each test ("# duration_ms: N" in its block): the
+    test's duration, and its JUnit testsuite's time; not a diagnostic."""
+    log = ktap.parse_text("KTAP version 1\n1..2\n"
+                          "    KTAP version 1\n    # Subtest: a\n    1..1\n"
+                          "    ok 1 x\n    # duration_ms: 12.345\nok 1 a\n"
+                          "    KTAP version 1\n    # Subtest: b\n    1..1\n"
+                          "    # note\n    not ok 1 y\nnot ok 2 b\n")
+    a, b = log.tests
+    assert a.duration == 0.012345 and a.diagnostics == []
+    assert b.duration is None and b.diagnostics == ["note"]
+    root = junit.to_xml(log, "img").getroot()
+    times = {s.get("name"): s.get("time") for s in root.findall("testsuite")}
+    assert times == {"img.a": "0.012", "img.b": None}
