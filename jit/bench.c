@@ -91,7 +91,7 @@ jit_variant(const struct bench_prog *p, const char *spec, int ncompile,
 	uint64_t (*now)(void), struct bench_result *r, uint64_t *best,
 	struct jit_module **m))(long)
 {
-	char prev[64], sym[64];
+	char prev[JIT_PASS_SPEC_MAX], sym[64];
 	long (*f)(long);
 	int rc;
 

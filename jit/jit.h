@@ -108,6 +108,9 @@ const char *jit_passes(void);
 /* The known pass names, comma-separated. */
 extern const char jit_pass_names[];
 
+/* Room for any spec jit_passes() returns (every name, commas, NUL). */
+#define JIT_PASS_SPEC_MAX 192
+
 /* What our passes did in the last compile (jit_compile or
  * jit_il_to_asm), summed over the module's functions. */
 struct jit_stats {

@@ -86,7 +86,7 @@ main(int argc, char **argv)
 {
 	const struct bench_prog *p;
 	struct bench_result r;
-	char onbuf[64];
+	char onbuf[JIT_PASS_SPEC_MAX];
 	const char *on;
 	int quick, nruns, ncompile, ok, i, j;
 	char *end;

@@ -55,7 +55,7 @@ run(struct ktest *t, int quick)
 	const struct bench_prog *p;
 	struct bench_result r;
 	uint64_t start;
-	char on[64], before[64];
+	char on[JIT_PASS_SPEC_MAX], before[JIT_PASS_SPEC_MAX];
 
 	/* the first test starts when the boot is done */
 	start = rdtsc();

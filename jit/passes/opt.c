@@ -24,6 +24,7 @@ enum { NPASS = sizeof passtab / sizeof passtab[0] };
 
 /* jit.h: keep in step with passtab */
 const char jit_pass_names[] = "tre,inline,ext,thread,cmp,sink,licm,iv,rotate,builtin,switch,fold";
+_Static_assert(sizeof jit_pass_names <= JIT_PASS_SPEC_MAX, "JIT_PASS_SPEC_MAX (jit.h) is too small");
 unsigned opt_passes = OPT_ALL;
 
 static unsigned
