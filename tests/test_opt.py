@@ -1314,6 +1314,42 @@ export function w $main() {
     assert _stats(run([jitrun, "--passes=inline", "--stats", "-S", prog]))["propagated"] == 0
 
 
+SEARCH = """
+function w $f(w %x) {
+@start
+	%a =w cultw %x, 6
+	jnz %a, @low, @high
+@low
+	%b =w ceqw %x, 2
+	jnz %b, @two, @other
+@high
+	%c =w ceqw %x, 6
+	jnz %c, @six, @other
+@two
+	ret 20
+@six
+	ret 60
+@other
+	ret 1
+}
+"""
+
+
+def test_cmp_drops_a_compare_the_flags_still_hold(jitrun, tmp_path):
+    """A binary search splits at 6 (`cmp $6; jb`) and tests 6 again in the
+    block only that compare leads to: the flags still hold there, the
+    second `cmp $6` goes."""
+    prog = tmp_path / "search.ssa"
+    prog.write_text(_cmp_program(_exported(SEARCH).replace("(w %x)", "(w %x, w %unused)"),
+                                 [(x, 0) for x in (0, 2, 5, 6, 7, -1)]))
+    want = "1\n20\n1\n60\n1\n1\n"
+    for sel in SELECTIONS:
+        assert run([jitrun, f"--passes={sel}", prog]).stdout == want, sel
+    on = _body(run([jitrun, "--passes=cmp", "-S", prog]).stdout, "f")
+    off = _body(run([jitrun, "--passes=none", "-S", prog]).stdout, "f")
+    assert off.count("cmpl $6,") == 2 and on.count("cmpl $6,") == 1, on
+
+
 REMAT_C = r"""
 #include <stdio.h>
 /* the loop's escape test, and the same test after the loop: GVN makes

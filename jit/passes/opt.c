@@ -170,6 +170,9 @@ opt_linked(Fn *fn)
 	opt_switch_clear();
 	if (opt_passes & OPT_SWITCH)
 		opt_switch(fn);
+	/* after the tables: their searches' blocks keep their compares */
+	if (opt_passes & OPT_CMP)
+		opt_cmpflags(fn);
 }
 
 Ref

@@ -135,6 +135,10 @@ void opt_rotlayout(struct Fn *fn);
 void opt_forget(void);
 void opt_switch(struct Fn *fn);
 void opt_switch_clear(void);
+/* Whether one of the function's jump tables jumps to b (after
+ * opt_switch): b has a predecessor its pred list does not show. */
+int opt_switch_target(struct Blk *b);
+void opt_cmpflags(struct Fn *fn); /* opt_cmp.c, at QBE_HOOK_LINKED */
 void opt_fold(struct Fn *fn);
 
 /* Helpers the passes share (opt.c). */

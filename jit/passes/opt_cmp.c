@@ -41,6 +41,10 @@
  *    branch. cmp gives each use a copy of its own (remat()) when the
  *    loop weights say that is cheaper.
  *
+ * 6. the same compare twice: a binary search splits at a value and
+ *    tests it again in the block only that split leads to; the flags
+ *    still hold there (cmpflags, once registers are allocated).
+ *
  * cmpbr runs at QBE_HOOK_GCM (after thread, before if-conversion), cmp
  * at QBE_HOOK_SSA (after ext and sink, whose moves it completes); both
  * need fresh use information and leave it fresh. */
@@ -463,4 +467,38 @@ opt_cmp(Fn *fn)
 				r++;
 			}
 	opt_stats.compares += r;
+}
+
+/* Once registers are allocated: a block reached only from a block
+ * ending in the same compare (a switch's binary search splits at a
+ * value with `cmp $6; jb` and tests it again with `cmp $6; jz`) starts
+ * with the flags that compare set, so its own is dropped. Not in a
+ * block a jump table jumps to, whose flags come from elsewhere. */
+void
+opt_cmpflags(Fn *fn)
+{
+	Blk *b, *a;
+	Ins *i, *c;
+	int n;
+
+	n = 0;
+	for (b=fn->start; b; b=b->link) {
+		if (b->npred != 1 || opt_switch_target(b))
+			continue;
+		a = b->pred[0];
+		if (a == b || a->jmp.type < Jjf || a->jmp.type > Jjf1 || !a->nins)
+			continue;
+		c = &a->ins[a->nins-1];
+		if (c->op != Oxcmp)
+			continue;
+		for (i=b->ins; i<&b->ins[b->nins]
+		&& (i->op == Odbgloc || i->op == Onop); i++)
+			;
+		if (i == &b->ins[b->nins] || i->op != Oxcmp || i->cls != c->cls
+		|| !req(i->arg[0], c->arg[0]) || !req(i->arg[1], c->arg[1]))
+			continue;
+		*i = (Ins){.op = Onop};
+		n++;
+	}
+	opt_stats.compares += n;
 }

@@ -124,6 +124,12 @@ istarget(Blk *b)
 	return b->id < ntarget && target[b->id];
 }
 
+int
+opt_switch_target(Blk *b)
+{
+	return istarget(b);
+}
+
 static void
 print(Ins *i, FILE *f)
 {
