@@ -355,10 +355,11 @@ sink(Blk *b, uint at, Ref r)
  * only where an instruction needs it; the original dies. Done when it
  * costs less by the blocks' loop weights (b->loop, from fillloop):
  * three instructions in b against three for each instruction that
- * uses it elsewhere (a branch's copy costs what its test did).
+ * uses it elsewhere (a branch's copy costs what its test did; the
+ * weights are filled for the function's first candidate).
  * Returns 1 when done; the uses are stale then. */
 static int
-remat(Fn *fn, Blk *b, Ins *i)
+remat(Fn *fn, Blk *b, Ins *i, int *weighed)
 {
 	struct { uint bid, at; } *at, x;
 	Tmp *t;
@@ -375,12 +376,17 @@ remat(Fn *fn, Blk *b, Ins *i)
 	t = &fn->tmp[i->to.val];
 	if (!t->nuse)
 		return 0;
+	for (n=0; n<t->nuse; n++)
+		if (t->use[n].bid == b->id || t->use[n].type == UPhi)
+			return 0;
+	if (!*weighed) {	/* the first candidate of the function */
+		fillloop(fn);
+		*weighed = 1;
+	}
 	here = 3 * (int64_t)b->loop;
 	there = 0;
 	for (n=0; n<t->nuse; n++) {
 		u = &t->use[n];
-		if (u->bid == b->id || u->type == UPhi)
-			return 0;
 		if (u->type == UIns)
 			there += 3 * (int64_t)fn->rpo[u->bid]->loop;
 	}
@@ -432,7 +438,7 @@ opt_cmp(Fn *fn)
 {
 	Blk *b;
 	uint n;
-	int moved, skipped, r;
+	int moved, skipped, r, weighed;
 
 	moved = skipped = 0;
 	for (b=fn->start; b; b=b->link) {
@@ -457,11 +463,10 @@ opt_cmp(Fn *fn)
 		filluse(fn);
 		filldom(fn);
 	}
-	fillloop(fn);
-	r = 0;
+	r = weighed = 0;
 	for (b=fn->start; b; b=b->link)
 		for (n=0; n<b->nins; n++)
-			if (remat(fn, b, &b->ins[n])) {
+			if (remat(fn, b, &b->ins[n], &weighed)) {
 				/* b->ins is still b's: copies go to other blocks */
 				filluse(fn);
 				r++;

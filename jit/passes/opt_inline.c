@@ -410,6 +410,21 @@ calledonly(Fn *fn, Ref t, int depth)
  * comparator, and a recursion passing it along):
  * isel cannot index from a RIP-relative address, so a data address in
  * place of a register costs a lea at each use. Returns how many. */
+/* *u, if it is one of the parameters par[0..np), replaced by its
+ * constant (R: it stays) */
+static void
+subst(Ref *u, Ref *par, Ref *con, int np)
+{
+	int k;
+
+	for (k=0; k<np; k++)
+		if (req(*u, par[k])) {
+			if (!req(con[k], R))
+				*u = con[k];
+			return;
+		}
+}
+
 int
 opt_propagate(Fn *fn)
 {
@@ -417,38 +432,35 @@ opt_propagate(Fn *fn)
 	Blk *b;
 	Ins *i;
 	Phi *p;
-	Ref r[MAXPAR], *u;
+	Ref par[MAXPAR], con[MAXPAR], *u;
 	uint n;
-	int k, np, done;
+	int np, done;
 
 	e = lookup(intern(fn->name));
 	if (!e || e->addr || !e->ncall || fn->lnk.export)
 		return 0;
 	done = 0;
 	np = 0;
-	for (i=fn->start->ins; i<&fn->start->ins[fn->start->nins] && i->op == Opar; i++, np++)
-		if (np < MAXPAR && e->par[np] == PConst
+	for (i=fn->start->ins; i<&fn->start->ins[fn->start->nins] && i->op == Opar
+	&& np < MAXPAR; i++, np++) {
+		par[np] = i->to;
+		con[np] = R;
+		if (e->par[np] == PConst
 		&& (e->parc[np].type == CBits || calledonly(fn, i->to, 0))) {
-			r[np] = newcon(&e->parc[np], fn);
+			con[np] = newcon(&e->parc[np], fn);
 			done++;
-		} else if (np < MAXPAR)
-			r[np] = R;
+		}
+	}
 	if (!done)
 		return 0;
 	for (b=fn->start; b; b=b->link) {
 		for (p=b->phi; p; p=p->link)
 			for (n=0; n<p->narg; n++)
-				if ((k = parindex(fn, p->arg[n])) >= 0 && k < np && k < MAXPAR
-				&& !req(r[k], R))
-					p->arg[n] = r[k];
+				subst(&p->arg[n], par, con, np);
 		for (i=b->ins; i<&b->ins[b->nins]; i++)
 			for (u=i->arg; u<&i->arg[2]; u++)
-				if ((k = parindex(fn, *u)) >= 0 && k < np && k < MAXPAR
-				&& !req(r[k], R))
-					*u = r[k];
-		if ((k = parindex(fn, b->jmp.arg)) >= 0 && k < np && k < MAXPAR
-		&& !req(r[k], R))
-			b->jmp.arg = r[k];
+				subst(u, par, con, np);
+		subst(&b->jmp.arg, par, con, np);
 	}
 	filluse(fn);
 	return done;
