@@ -10,6 +10,7 @@ Variables (doit VAR=VALUE on the command line):
     gdb_port=N        gdb stub port of `doit qemu-debug` (default 1234)
     seconds=N         how long `doit fuzz` runs each target (default 60)
     target=jit|asm    which fuzz target `doit fuzz` runs (default: both)
+    seed=N            libFuzzer's random seed for `doit fuzz` (default: a new one)
     build_dir=PATH    build directory (default build/; also JITBOOT_BUILD_DIR)
 
 The logic lives in the jitboot package; this file only declares tasks.
@@ -45,7 +46,7 @@ def _fail(message: str) -> None:
 # Every command-line variable a task reads (`doit image image=demo`): a
 # misspelt one is an error instead of being ignored.
 KNOWN_VARS = ("image", "build_dir", "qbe_src", "baseline", "il", "src", "opt", "gdb_port",
-              "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target")
+              "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed")
 
 
 def _check_vars() -> None:
@@ -491,7 +492,7 @@ def task_host():
 
 
 def task_fuzz():
-    """Fuzz the JIT with libFuzzer: doit fuzz [seconds=60] [target=jit|asm]."""
+    """Fuzz the JIT with libFuzzer: doit fuzz [seconds=60] [target=jit|asm] [seed=N]."""
     def fuzz():
         from jitboot import fuzz as fz
         try:
@@ -499,7 +500,11 @@ def task_fuzz():
         except ValueError:
             raise JitbootError(f"seconds={get_var('seconds')!r}: give a number of seconds")
         target = get_var("target", None)
-        fz.run([target] if target else list(fz.TARGETS), seconds, ROOT)
+        seed = get_var("seed", None)
+        if seed is not None and not seed.isdigit():
+            raise JitbootError(f"seed={seed!r}: give a non-negative integer (libFuzzer's -seed)")
+        fz.run([target] if target else list(fz.TARGETS), seconds, ROOT,
+               int(seed) if seed is not None else None)
     return {
         "actions": [action(fuzz)],
         "task_dep": ["qbe_source"],

@@ -129,8 +129,9 @@ STATS_RE = re.compile(r"^#(\d+)\s+(?:DONE|pulse|NEW|REDUCE|INITED)\s+cov: (\d+) 
 EXECS_RE = re.compile(r"^stat::number_of_executed_units: (\d+)")
 
 
-def fuzz(target: str, seconds: float, root: Path = ROOT) -> FuzzResult:
-    """Run one target for `seconds`; return what it did and found."""
+def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None) -> FuzzResult:
+    """Run one target for `seconds` (from libFuzzer's random seed `seed`, or a
+    new one); return what it did and found."""
     if target not in TARGETS:
         raise JitbootError(f"unknown fuzz target {target!r}: use one of {', '.join(TARGETS)}")
     if seconds <= 0:
@@ -147,6 +148,8 @@ def fuzz(target: str, seconds: float, root: Path = ROOT) -> FuzzResult:
     cmd = [str(binary), f"-max_total_time={int(seconds)}", f"-timeout={INPUT_TIMEOUT}",
            f"-max_len={MAX_LEN}", "-rss_limit_mb=2048", "-print_final_stats=1",
            f"-artifact_prefix={artifacts}/", str(corpus), *map(str, seeds)]
+    if seed is not None:
+        cmd.insert(1, f"-seed={seed}")
     dictionary = root / "tests" / "fuzz" / f"{target}.dict"
     if dictionary.exists():
         cmd.insert(1, f"-dict={dictionary}")
@@ -195,11 +198,14 @@ def replay(target: str, inputs: list[Path], root: Path = ROOT) -> subprocess.Com
                           capture_output=True, text=True, env=_env(), cwd=root)
 
 
-def run(targets: list[str], seconds: float, root: Path = ROOT) -> list[FuzzResult]:
-    """`doit fuzz`: each target for `seconds`; fail naming what was found."""
+def run(targets: list[str], seconds: float, root: Path = ROOT,
+        seed: int | None = None) -> list[FuzzResult]:
+    """`doit fuzz`: each target for `seconds`; fail naming what was found.
+    A fixed seed makes the mutations the same from run to run (CI's short
+    run), as far as the time lets each run go."""
     results = []
     for t in targets:
-        r = fuzz(t, seconds, root)
+        r = fuzz(t, seconds, root, seed)
         print(r.line(), flush=True)
         results.append(r)
     bad = [r for r in results if r.artifacts]

@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 17
+ADJUST_VERSION = 19
 
 
 class Adjust:
@@ -141,6 +141,37 @@ jitboot_vgrowtmp(Tmp **vp, ulong len)
 	v1 = jitboot_vgrown(len, v, 0);
 	vfree(v+1);
 	*vp = v1;
+}
+
+"""
+
+# cvttsd2si on amd64, for fold.c: the truncation when it fits, else the
+# "integer indefinite" value; and QBE's dtoui l sequence built on it.
+FTOI_FOLD = r"""static int64_t
+jitboot_cvtt64(double d)
+{
+	if (d >= -0x1p63 && d < 0x1p63)
+		return (int64_t)d;
+	return INT64_MIN;
+}
+
+static int32_t
+jitboot_cvtt32(double d)
+{
+	if (d > -0x1p31 - 1 && d < 0x1p31)
+		return (int32_t)d;
+	return INT32_MIN;
+}
+
+static uint64_t
+jitboot_cvttu64(double d)
+{
+	uint64_t try0, try1, mask;
+
+	try0 = jitboot_cvtt64(d);
+	mask = -(try0 >> 63);
+	try1 = jitboot_cvtt64(d - 0x1p63);
+	return (mask & try1) | try0;
 }
 
 """
@@ -345,6 +376,39 @@ ADJUSTMENTS: list[Step] = [
     Adjust("copy.c", r"^\t\t\t\t\tcontinue;\n\t\t\t\tif \(usewidthle\(fn, i->to, w\)\)\n",
            "\t\t\t\t\tcontinue;\n\t\t\t\tif (jitboot_usewidthle(fn, i->to, w))\n",
            "usewidthle walks each phi once"),
+    # Constant folding of float -> integer conversions did them with C
+    # casts, which are undefined for NaN and for values out of range
+    # (UBSan in the fuzzer: `dtoui` of a NaN constant). Folding now gives
+    # what the emitted code gives on amd64: cvttss2si/cvttsd2si's
+    # "integer indefinite" (the lowest value of the width) when the
+    # truncation does not fit, dtoui w as the low half of a 64-bit
+    # conversion, and dtoui l by the sequence isel emits (a second try
+    # at x - 2^63 where the first was out of range).
+    Adjust("fold.c", r"^int\nfoldint\(Con \*res, int op, int w, Con \*cl, Con \*cr\)\n",
+           FTOI_FOLD + "int\nfoldint(Con *res, int op, int w, Con *cl, Con *cr)\n",
+           "float to integer folding without undefined behaviour"),
+    Adjust("fold.c", r"^\tcase Ostosi: x = .*\n\tcase Ostoui: x = .*\n"
+           r"\tcase Odtosi: x = .*\n\tcase Odtoui: x = .*\n",
+           "\tcase Ostosi: x = w ? jitboot_cvtt64(cl->bits.s) : jitboot_cvtt32(cl->bits.s); break;\n"
+           "\tcase Ostoui: x = w ? jitboot_cvttu64(cl->bits.s) : (uint32_t)jitboot_cvtt64(cl->bits.s); break;\n"
+           "\tcase Odtosi: x = w ? jitboot_cvtt64(cl->bits.d) : jitboot_cvtt32(cl->bits.d); break;\n"
+           "\tcase Odtoui: x = w ? jitboot_cvttu64(cl->bits.d) : (uint32_t)jitboot_cvtt64(cl->bits.d); break;\n",
+           "float to integer folding without undefined behaviour"),
+    # Slot coalescing (mem.c) keeps a byte mask per stack slot and shifted
+    # each access's mask by its offset: with an offset outside 0..63 (IL
+    # that adds a huge constant to an alloc's address, from the fuzzer)
+    # that shift is undefined. The shift now covers exactly the bytes of
+    # the access that fall within the mask's 64, and none when none do.
+    Adjust("mem.c", r"^static void\nload\(Ref r, bits x, int ip, Fn \*fn, Slot \*sl\)\n",
+           "static bits\njitboot_shl(bits x, int64_t off)\n{\n"
+           "\tif (off <= -NBit || off >= NBit)\n\t\treturn 0;\n"
+           "\treturn off < 0 ? x >> -off : x << off;\n}\n\n"
+           "static void\nload(Ref r, bits x, int ip, Fn *fn, Slot *sl)\n",
+           "slot masks without undefined shifts"),
+    Adjust("mem.c", r"^\t\ts->l \|= x << off;\n", "\t\ts->l |= jitboot_shl(x, off);\n",
+           "slot masks without undefined shifts"),
+    Adjust("mem.c", r"^\t\t\ts->l &= ~\(x << off\);\n", "\t\t\ts->l &= ~jitboot_shl(x, off);\n",
+           "slot masks without undefined shifts"),
 ]
 
 

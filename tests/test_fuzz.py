@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from jitboot import ROOT, fuzz
+from jitboot import ROOT, fuzz, paths
 from jitboot.errors import JitbootError
 
 REGRESSIONS = ROOT / "tests" / "fuzz" / "regressions"
@@ -66,9 +66,12 @@ def test_parse_log():
 
 
 def test_doit_fuzz_short_run(fuzzers):
-    """`doit fuzz`, as CI runs it: both targets, SECONDS each."""
+    """`doit fuzz`, as CI runs it: both targets, SECONDS each, from a fixed
+    seed so that every run makes the same mutations as far as it gets (a
+    new finding fails the change that makes it, not a later one by luck;
+    `doit fuzz` without a seed and the long campaigns look further)."""
     proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
-                           "-d", str(ROOT), "fuzz", f"seconds={SECONDS}"],
+                           "-d", str(ROOT), "fuzz", f"seconds={SECONDS}", "seed=1"],
                           capture_output=True, text=True, cwd=ROOT,
                           timeout=2 * SECONDS + 120)
     out = proc.stdout + proc.stderr
@@ -79,6 +82,7 @@ def test_doit_fuzz_short_run(fuzzers):
         assert m, out[-4000:]
         assert int(m.group(1)) > 100 and int(m.group(2)) > 100, m.group(0)
         assert f"fuzz {target}: " in out and " 0 bugs found" in out
+        assert "INFO: Seed: 1\n" in (paths.build_dir(ROOT) / "fuzz" / f"{target}.log").read_text()
 
 
 def test_doit_fuzz_rejects_bad_arguments():
@@ -87,4 +91,10 @@ def test_doit_fuzz_rejects_bad_arguments():
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode != 0
     assert "unknown fuzz target 'nope': use one of jit, asm" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                           "-d", str(ROOT), "fuzz", "seed=x", "seconds=1"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode != 0
+    assert "seed='x': give a non-negative integer" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr

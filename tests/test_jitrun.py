@@ -165,6 +165,39 @@ def test_float_literals_round_correctly(tools, tmp_path):
     assert run([jitrun, "--passes=none", "-S", prog]).stdout == run([stock, prog]).stdout
 
 
+def test_folded_float_to_int_conversions_match_the_hardware(jitrun, tmp_path):
+    """A conversion QBE folds at compile time gives what the same
+    conversion of a loaded value gives at run time, also for NaN, the
+    infinities and values out of range (cvttsd2si's integer indefinite),
+    where a C cast in the folder would be undefined."""
+    vals = ["nan", "-nan", "inf", "-inf", "1e300", "-1e300", "3e9", "-3e9", "4294967295.5",
+            "1e19", "-1", "-0.5", "9223372036854775808", "18446744073709551616",
+            "2147483648", "-2147483649", "-2147483648.75", "1.5"]
+    fmt = '"%d %u %ld %lu\\n"'
+    lines = ["data $dv = { d " + " ".join(f"d_{v}" for v in vals) + " }",
+             "data $sv = { s " + " ".join(f"s_{v}" for v in vals) + " }",
+             f"data $fmt = {{ b {fmt}, b 0 }}", "export function w $main() {", "@start"]
+    for i, v in enumerate(vals):
+        for k in "ds":
+            size = 8 if k == "d" else 4
+            lines += [f"\t%p{k}{i} =l add ${k}v, {i * size}", f"\t%x{k}{i} ={k} load{k} %p{k}{i}"]
+            for src, tag in ((f"{k}_{v}", "c"), (f"%x{k}{i}", "r")):
+                n = f"{tag}{k}{i}"
+                lines += [f"\t%a{n} =w {k}tosi {src}", f"\t%b{n} =w {k}toui {src}",
+                          f"\t%c{n} =l {k}tosi {src}", f"\t%d{n} =l {k}toui {src}",
+                          f"\tcall $printf(l $fmt, ..., w %a{n}, w %b{n}, l %c{n}, l %d{n})"]
+    prog = tmp_path / "ftoi.ssa"
+    prog.write_text("\n".join(lines + ["\tret 0", "}", ""]))
+    assert "dtoui d_nan" in prog.read_text()
+    r = run([jitrun, prog])
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    assert len(out) == 4 * len(vals)
+    assert out[0::2] == out[1::2]           # folded == run time, value by value
+    assert out[0] == "-2147483648 0 -9223372036854775808 9223372036854775808"   # NaN
+    assert out[4 * vals.index("1.5")] == "1 1 1 1"
+
+
 @pytest.mark.parametrize("ssa,n", [(IL / "sorting.ssa", 1000), (IL / "spill_pressure.ssa", 100),
                                    (IL / "bad" / "type_mismatch.ssa", 200),
                                    (IL / "bad" / "undefined_symbol.ssa", 200)],
