@@ -11,6 +11,10 @@ Variables (doit VAR=VALUE on the command line):
     seconds=N         how long `doit fuzz` runs each target (default 60)
     target=jit|asm    which fuzz target `doit fuzz` runs (default: both)
     seed=N            libFuzzer's random seed for `doit fuzz` (default: a new one)
+    tests=GLOB,GLOB   tests `doit qemu-test` runs (KTEST names, payload:NAME; * and ?)
+    retries=N         runs of a failed test again in `doit qemu-test` (default: [run] retries)
+    boot_per_test=true|false  one boot per test in `doit qemu-test` ([run] boot_per_test)
+    test_timeout=S    seconds one test may run in `doit qemu-test` ([run] test_timeout)
     build_dir=PATH    build directory (default build/; also JITBOOT_BUILD_DIR)
 
 The logic lives in the jitboot package; this file only declares tasks.
@@ -46,7 +50,8 @@ def _fail(message: str) -> None:
 # Every command-line variable a task reads (`doit image image=demo`): a
 # misspelt one is an error instead of being ignored.
 KNOWN_VARS = ("image", "build_dir", "qbe_src", "baseline", "il", "src", "opt", "gdb_port",
-              "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed")
+              "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed",
+              "tests", "retries", "boot_per_test", "test_timeout")
 
 
 def _check_vars() -> None:
@@ -87,7 +92,7 @@ SRC_FILES = [f for f in get_var("src", "").replace(",", " ").split() if f]
 
 # doit commands that only look: they need no build lock, and work in a
 # checkout where nothing can be written
-_LOOKING = {"list", "help", "info", "dumpdb", "tabcompletion", "strace"}
+_LOOKING = {"list", "help", "info", "dumpdb", "tabcompletion", "strace", "list-tests"}
 from jitboot import locks  # noqa: E402
 _command = next((w for w in locks.command_words(sys.argv[1:]) if "=" not in w), "run")
 
@@ -293,13 +298,35 @@ def task_image():
     }
 
 
+RUN_VARS = ("tests", "retries", "boot_per_test", "test_timeout")
+
+
 def task_qemu_test():
-    """Boot the image in QEMU (ELF and ISO) and check every KTAP result."""
+    """Boot the image in QEMU (ELF and ISO) and check every KTAP result: [tests=GLOB,..] [retries=N] [boot_per_test=true] [test_timeout=S]."""
     from jitboot import runner
+    if "qemu-test" in sys.argv[1:]:
+        # a selection that matches nothing fails now, not after the build
+        try:
+            opts = runner.options(RECIPE, **{v: get_var(v, None) for v in RUN_VARS})
+        except JitbootError as e:
+            _fail(str(e))
+    else:
+        opts = None
     return {
         "basename": "qemu-test",
-        "actions": [action(runner.qemu_test, IMAGE)],
+        "actions": [action(runner.qemu_test, IMAGE, opts)],
         "task_dep": ["image"],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_list_tests():
+    """List every KTEST in the sources (file:line; * = in the image) and the image's payloads."""
+    from jitboot import selection
+    return {
+        "basename": "list-tests",
+        "actions": [action(lambda: print(selection.listing(RECIPE, ROOT)))],
         "uptodate": [False],
         "verbosity": 2,
     }

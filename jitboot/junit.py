@@ -57,12 +57,15 @@ def _add_check(suite: ET.Element, classname: str, name: str,
         _sub(case, "skipped", message=t.reason)
 
 
-def _suite(root: ET.Element, prefix: str, t: ktap.TestResult) -> ET.Element:
+def _suite(root: ET.Element, prefix: str, t: ktap.TestResult,
+           failed_before: ktap.TestResult | None = None) -> ET.Element:
     classname = f"{prefix}.{t.name or t.number}"
     suite = _sub(root, "testsuite", name=classname)
     checks = _flatten(t)
     for path, leaf in checks:
         _add_check(suite, classname, path, leaf)
+    if failed_before is not None:
+        _mark_flaky(suite, failed_before)
     if t.subtests:
         for n in range(t.missing):
             case = _case(suite, classname, f"check {len(t.subtests) + n + 1}")
@@ -78,6 +81,26 @@ def _suite(root: ET.Element, prefix: str, t: ktap.TestResult) -> ET.Element:
     if t.duration is not None:
         suite.set("time", f"{t.duration:.3f}")
     return suite
+
+
+def _mark_flaky(suite: ET.Element, before: ktap.TestResult) -> None:
+    """A test that passed on a retry: Maven Surefire's <flakyFailure> (the
+    convention CI report readers know) in each case that failed the first
+    time, or in the first case if none of them did (the first attempt
+    crashed, or failed elsewhere)."""
+    why = ktap.why_failed(before) or before.status.value
+    props = _sub(suite, "properties")
+    _sub(props, "property", name="flaky", value=f"passed on a retry; first attempt: {why}")
+    failed = {path: leaf for path, leaf in _flatten(before) if not ktap.tree_ok(leaf)}
+    cases = suite.findall("testcase")
+    marked = [c for c in cases if c.get("name") in failed] or cases[:1]
+    for case in marked:
+        leaf = failed.get(case.get("name", ""))
+        _sub(case, "flakyFailure", "\n".join((leaf or before).diagnostics),
+             type="not ok" if leaf is not None and leaf.status == Status.NOT_OK else "error",
+             message=(leaf.reason if leaf is not None else "") or why)
+    suite.remove(props)
+    suite.insert(0, props)      # JUnit's schema puts properties first
 
 
 def _flatten(t: ktap.TestResult, path: str = "") -> list:
@@ -107,14 +130,17 @@ def _count(el: ET.Element) -> None:
 
 def to_xml(log: ktap.KtapLog, name: str, run_error: str | None = None,
            duration: float | None = None, started: float | None = None,
-           hostname: str | None = None) -> ET.ElementTree:
+           hostname: str | None = None,
+           flaky: dict[str, ktap.TestResult] | None = None) -> ET.ElementTree:
     """name: the image name (suite prefix).  run_error: why the run as a
     whole failed when the tests alone do not say (panic, hang, crash).
     started (a time.time()) and hostname become every testsuite's
-    timestamp and hostname, which strict JUnit readers require."""
+    timestamp and hostname, which strict JUnit readers require.  flaky:
+    the tests that passed on a retry, with their first (failed) attempt."""
     root = ET.Element("testsuites", name=clean(name))
+    flaky = flaky or {}
     for t in log.tests:
-        _suite(root, name, t)
+        _suite(root, name, t, flaky.get(t.name))
     problems = []
     if run_error:
         problems.append(("run", run_error))
@@ -144,14 +170,16 @@ def to_xml(log: ktap.KtapLog, name: str, run_error: str | None = None,
     return ET.ElementTree(root)
 
 
-def write_junit(path: Path | str, result: RunResult, name: str) -> Path:
+def write_junit(path: Path | str, result: RunResult, name: str,
+                flaky: dict[str, ktap.TestResult] | None = None) -> Path:
     """Write the JUnit report of a jitboot.qemu.RunResult."""
     from jitboot.qemu import Outcome
     run_error = None
     if result.outcome not in (Outcome.PASS, Outcome.TEST_FAILURE):
         run_error = f"{result.outcome.value}: {result.reason}"
     tree = to_xml(result.ktap, name, run_error, result.duration,
-                  started=time.time() - result.duration, hostname=socket.gethostname())
+                  started=time.time() - result.duration, hostname=socket.gethostname(),
+                  flaky=flaky)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # whole or not at all: a full disk used to leave a 0-byte junit.xml

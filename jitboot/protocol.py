@@ -54,6 +54,20 @@ KTAP_DURATION = "duration_ms:"
 
 PANIC = "PANIC:"                    # the kernel's last line before EXIT_PANIC
 
+# -- boot arguments: which tests a boot runs ---------------------------------
+
+# The harness tells the kernel what to run in words "key=value" separated
+# by spaces, read from the multiboot command line and then from the QEMU
+# firmware configuration file BOOT_ARGS_FILE (-fw_cfg name=...,string=...),
+# which reaches the kernel whichever loader booted it (a GRUB ISO's command
+# line is fixed when the ISO is made).  A later word wins.
+BOOT_ARGS_FILE = "opt/jitboot/args"
+ARG_TESTS = "tests"                 # "tests=jit_*,heap,payload:x.ssa": globs (* and ?)
+ARG_BOOT = "boot"                   # "boot=2": the run's boot number (1 first), ktest_boot()
+TEST_SEPARATOR = ","                # between the globs of ARG_TESTS
+# The kernel's diagnostic of a selection: "# selected 2 of 6 tests: jit_*,heap".
+SELECTED = "selected"
+
 # -- payloads ----------------------------------------------------------------
 
 MAX_MODULES = 64                    # multiboot modules the kernel keeps (payloads)
@@ -128,7 +142,9 @@ def context() -> dict:
         "ktap_diagnostic": KTAP_DIAGNOSTIC, "ktap_subtest": KTAP_SUBTEST,
         "ktap_skip": KTAP_SKIP, "ktap_indent": " " * KTAP_INDENT,
         "ktap_duration": KTAP_DURATION,
-        "panic": PANIC, "payload_prefix": PAYLOAD_PREFIX, "max_modules": MAX_MODULES,
+        "panic": PANIC, "boot_args_file": BOOT_ARGS_FILE, "arg_tests": ARG_TESTS,
+        "arg_boot": ARG_BOOT, "test_separator": TEST_SEPARATOR, "selected": SELECTED,
+        "payload_prefix": PAYLOAD_PREFIX, "max_modules": MAX_MODULES,
         "fault_tag": FAULT_TAG, "fault_timeout": FAULT_TIMEOUT,
         "fault_contained": FAULT_CONTAINED, "backtrace": BACKTRACE,
         "bench_prefix": BENCH_PREFIX,

@@ -214,6 +214,7 @@ class Machine:
         self.ended_at: float | None = None
         self.stop_status: str | None = None    # run state of a stopped guest
         self.qmp_lost = False                  # QMP went away while QEMU ran
+        self.stopped_by: str | None = None     # why a watch stopped the run
         self._loop: asyncio.AbstractEventLoop | None = None
         self._qmp: QMPClient | None = None
         self._listener = EventListener()
@@ -300,11 +301,12 @@ class Machine:
             # tells that story, so carry on to wait().
             pass
 
-    def wait(self, timeout: float) -> bool:
-        """Wait for QEMU to exit; False if it is still running at timeout."""
-        return self._run(self._wait(timeout))
+    def wait(self, timeout: float, watch: Callable[[], str | None] | None = None) -> bool:
+        """Wait for QEMU to exit; False if it is still running at timeout,
+        or when watch(), asked at every poll, gives a reason to stop."""
+        return self._run(self._wait(timeout, watch))
 
-    async def _wait(self, timeout: float) -> bool:
+    async def _wait(self, timeout: float, watch: Callable[[], str | None] | None) -> bool:
         assert self.proc is not None and self._qmp is not None    # launched
         deadline = (self.started_at or time.monotonic()) + timeout
         while self.proc.poll() is None:
@@ -313,7 +315,9 @@ class Machine:
                 self.qmp_lost = True
             elif await self._guest_stopped():
                 break
-            if time.monotonic() >= deadline:
+            if watch and (why := watch()):
+                self.stopped_by = why
+            if self.stopped_by or time.monotonic() >= deadline:
                 self.ended_at = time.monotonic()
                 return False
             await asyncio.sleep(POLL)
@@ -424,9 +428,12 @@ def run_image(kernel: Path | str | None = None,
               accel: str = "auto",
               timeout: float = 60.0,
               log_dir: Path | str | None = None,
-              extra_args: Sequence[str] = ()) -> RunResult:
+              extra_args: Sequence[str] = (),
+              watch: Callable[[Path], Callable[[], str | None]] | None = None) -> RunResult:
     """Boot an image once and classify the run.  Logs go to
-    log_dir/serial.log and log_dir/qemu-stderr.log."""
+    log_dir/serial.log and log_dir/qemu-stderr.log.  watch(serial_log)
+    makes a function asked while the guest runs: a reason it returns
+    stops the run as a hang with that reason (a per-test timeout)."""
     accel = pick_accel(accel)
     image = Path(kernel if kernel is not None else iso or "image")
     log_dir = Path(log_dir) if log_dir else paths.build_dir(ROOT) / "runs" / image.stem
@@ -447,7 +454,7 @@ def run_image(kernel: Path | str | None = None,
     with sigterm_raises():
         try:
             machine.launch()
-            exited = machine.wait(timeout)
+            exited = machine.wait(timeout, watch(serial_log) if watch else None)
         except StartError as e:
             start_error = str(e)
         finally:
@@ -473,6 +480,8 @@ def _result(m: Machine, cmd: list[str], accel: str, serial_log: Path, stderr_log
                                    timeout, m.stop_status, _first(stderr),
                                    serial_empty=not serial, qmp_lost=m.qmp_lost,
                                    log_full=_full_dir(serial_log.parent))
+        if m.stopped_by and outcome == Outcome.HANG:
+            reason = m.stopped_by
     return RunResult(outcome=outcome, reason=reason, exit_code=m.returncode,
                      accel=accel, duration=duration, serial_log=serial_log,
                      stderr_log=stderr_log, ktap=log, command=cmd,

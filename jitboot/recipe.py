@@ -160,6 +160,13 @@ def _check_output_limit(n: int) -> str | None:
     return None
 
 
+MAX_RETRIES = 10
+
+
+def _check_retries(n: int) -> str | None:
+    return None if 0 <= n <= MAX_RETRIES else f"must be 0 to {MAX_RETRIES}, got {n}"
+
+
 def _milliseconds(seconds: float) -> int:
     return max(1, math.ceil(seconds * 1000))
 
@@ -251,6 +258,14 @@ KEYS: tuple[Key, ...] = (
     Key("run", "output_limit", _Size, 128 * KIB, context="output_limit", check=_check_output_limit,
         doc="bytes of one test's or payload's stdout printed on serial; past it the test fails "
             "saying how many bytes the program wrote"),
+    Key("run", "test_timeout", float, 60.0, check=_check_payload_timeout,
+        doc="seconds one top-level test may run before `doit qemu-test` stops it as timed out "
+            "and runs the rest in a re-boot (a boot still ends at [qemu] timeout)"),
+    Key("run", "boot_per_test", bool, False,
+        doc="`doit qemu-test` boots once per test instead of once for all"),
+    Key("run", "retries", int, 0, check=_check_retries,
+        doc=f"`doit qemu-test` runs a failed test again up to this many times (0 to {MAX_RETRIES}); "
+            "a pass on a retry is reported as flaky"),
 )
 
 KEY: dict[tuple[str, str], Key] = {(k.section, k.name): k for k in KEYS}
@@ -314,6 +329,9 @@ class Recipe:
     payload_timeout: float
     compile_timeout: float
     output_limit: int
+    test_timeout: float
+    boot_per_test: bool
+    retries: int
 
     def context(self) -> dict[str, Any]:
         """The `image` variable every template sees."""

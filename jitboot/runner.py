@@ -5,23 +5,33 @@ runner), prints the KTAP summary, keeps logs and JUnit XML under
 build/images/<name>/logs/<medium>/<time>-<pid>/ (latest/ is the newest),
 with each payload's output beside them byte for byte (NAME.out), and
 turns anything but a pass into a JitbootError with a one-line reason.
+
+qemu-test may boot a medium more than once (run_tests): after a boot
+that ended inside a test (a panic, a triple fault, a hang or a test past
+its test_timeout) it boots again with the tests that never started, so a
+crash costs one test; boot_per_test boots once per test; retries runs
+failed tests again.  The boots' results merge into one report, and the
+second boot's logs go to boot-2/ beside the first's, and so on.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shlex
 import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from . import protocol, qemu
+from . import ktap, protocol, qemu, selection
 from .build import Image
-from .recipe import check_payloads
+from .recipe import MAX_RETRIES, Recipe, check_payloads
 from .errors import JitbootError
 from .junit import write_junit
-from .ktap import TestResult
+from .ktap import Status, TestResult
 
 # After output that does not end with a newline (diff's convention).
 NO_NEWLINE = "\\ no newline at end of output"
@@ -34,6 +44,16 @@ def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | Non
     tag = tag or medium
     locks.release_build_lock()      # built: other builds of the image may go on
     log_dir = locks.run_dir(image.log_dir / tag)
+    result = boot_once(image, medium, log_dir, modules=modules, accel=accel)
+    report(image, medium, tag, log_dir, result, accel)
+    return result
+
+
+def boot_once(image: Image, medium: str, log_dir: Path, modules: Sequence[Path] = (),
+              accel: str | None = None, args: str = "",
+              watch: Callable[[Path], Callable[[], str | None]] | None = None) -> qemu.RunResult:
+    """One boot, logs in log_dir, nothing printed; args: the boot
+    arguments (jitboot.selection.boot_args)."""
     recipe = image.recipe
     if medium == "kernel":
         mods = list(modules) or [p.path for p in recipe.payloads]
@@ -43,21 +63,32 @@ def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | Non
     else:
         raise JitbootError(f"unknown boot medium {medium!r}")
     result = qemu.run_image(memory=recipe.memory, accel=accel or recipe.accel,
-                            timeout=recipe.timeout, log_dir=log_dir, **kwargs)
+                            timeout=recipe.timeout, log_dir=log_dir,
+                            extra_args=selection.qemu_args(args) if args else (),
+                            watch=watch, **kwargs)
     if result.outcome == qemu.Outcome.PANIC:
         # the kernel prints a raw RIP; the ELF knows what it is
         from .symbolize import panic_location
         at = panic_location(image.elf, result.ktap.panic)
         if at:
             result = dataclasses.replace(result, reason=f"{result.reason} [rip is {at}]")
+    return result
+
+
+def report(image: Image, medium: str, tag: str, log_dir: Path, result: qemu.RunResult,
+           accel: str | None = None, notes: Sequence[str] = (),
+           flaky: dict[str, TestResult] | None = None) -> None:
+    """Print the summary, write junit.xml and each payload's NAME.out."""
     note = ""
-    if result.accel == "tcg" and (accel or recipe.accel) != "tcg":
+    if result.accel == "tcg" and (accel or image.recipe.accel) != "tcg":
         note = f": {qemu.kvm_problem() or 'KVM not usable'}"
     print(f"== {image.name} ({medium}, {result.accel.upper()}{note}) ==")
     print(qemu.format_summary(result), flush=True)
+    for line in notes:
+        print(f"  {line}", flush=True)
     path = log_dir / "junit.xml"
     try:
-        write_junit(path, result, f"{image.name}.{tag}")
+        write_junit(path, result, f"{image.name}.{tag}", flaky=flaky)
         for module, test in protocol.payload_results(result.ktap.tests).items():
             path = output_path(log_dir, module)
             path.write_bytes(test.output().data)
@@ -105,11 +136,219 @@ def print_output(test: TestResult) -> None:
         print(f"--- output of {test.name}: {e} ---")
 
 
-def qemu_test(image: Image) -> None:
+# -- qemu-test: selection, re-boots, retries -------------------------------
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How `doit qemu-test` runs an image's tests: the recipe's [run]
+    keys, overridden from the command line (options())."""
+    tests: tuple[str, ...] | None = None    # globs; None: every test
+    retries: int = 0
+    boot_per_test: bool = False
+    test_timeout: float | None = None       # seconds; None: the boot timeout alone
+
+
+def options(recipe: Recipe, tests: str | None = None, retries: str | None = None,
+            boot_per_test: str | None = None, test_timeout: str | None = None) -> RunOptions:
+    """RunOptions from the doit variables (strings, None where not given);
+    a glob that selects nothing is an error here, before anything boots."""
+    patterns = None
+    if tests is not None:
+        patterns = tuple(selection.split_patterns(tests))
+        if not patterns:
+            raise JitbootError("tests=: give test names or globs, e.g. tests='jit_*,heap'")
+        selection.resolve(patterns, selection.selectable(recipe))
+    return RunOptions(
+        tests=patterns,
+        retries=recipe.retries if retries is None else
+        selection.parse_count(retries, "retries", MAX_RETRIES),
+        boot_per_test=recipe.boot_per_test if boot_per_test is None else
+        selection.parse_bool(boot_per_test, "boot_per_test"),
+        test_timeout=recipe.test_timeout if test_timeout is None else
+        selection.parse_seconds(test_timeout, "test_timeout"))
+
+
+# Boots that ended inside a test: the tests after it may still run.
+CRASHES = (qemu.Outcome.PANIC, qemu.Outcome.TRIPLE_FAULT, qemu.Outcome.HANG)
+
+
+@dataclass
+class Attempt:
+    test: TestResult
+    boot: int                   # 1: the medium's first boot
+    crashed: str = ""           # how the boot ended inside the test, or ""
+
+    @property
+    def ok(self) -> bool:
+        return ktap.tree_ok(self.test)
+
+
+@dataclass
+class Session:
+    """Every boot of one medium and what each test did in them."""
+    planned: list[str]
+    boots: list[qemu.RunResult] = field(default_factory=list)
+    attempts: dict[str, list[Attempt]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def flaky(self) -> dict[str, TestResult]:
+        """Tests that passed on a retry: {name: the first failed attempt}."""
+        return {n: a[0].test for n, a in self.attempts.items() if len(a) > 1 and a[-1].ok}
+
+
+class TestClock:
+    """The per-test timeout, for qemu.run_image's watch: reads the serial
+    log as QEMU writes it and says when the top-level test now running
+    (its "# Subtest:" line seen, its result line not yet) has run past
+    limit seconds of wall time."""
+
+    _START = re.compile(rf"^{' ' * protocol.KTAP_INDENT}{re.escape(protocol.KTAP_SUBTEST)}(.*)$")
+    _RESULT = re.compile(rf"^(?:{protocol.KTAP_OK}|{protocol.KTAP_NOT_OK}) \d+")
+
+    def __init__(self, serial_log: Path, limit: float) -> None:
+        self.path, self.limit = serial_log, limit
+        self.offset, self.partial = 0, b""
+        self.test: str | None = None
+        self.since = 0.0
+
+    def __call__(self) -> str | None:
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except OSError:
+            data = b""
+        self.offset += len(data)
+        *lines, self.partial = (self.partial + data).split(b"\n")
+        for raw in lines:
+            line = ktap.decode(raw).rstrip("\r")
+            m = self._START.match(line)
+            if m:
+                self.test, self.since = m.group(1).strip(), time.monotonic()
+            elif self._RESULT.match(line):
+                self.test = None
+        if self.test is not None and time.monotonic() - self.since > self.limit:
+            return f"test {self.test} timed out: still running after test_timeout ({self.limit:g} s)"
+        return None
+
+
+def _renumbered(t: TestResult, number: int) -> TestResult:
+    """t as test `number` of the merged report; its program output frames
+    ("# out N: ...") follow it."""
+    old, new = f"{protocol.OUTPUT_FRAME} {t.number}:", f"{protocol.OUTPUT_FRAME} {number}:"
+    diags = [new + d[len(old):] if d.startswith(old) else d for d in t.diagnostics]
+    return dataclasses.replace(t, number=number, diagnostics=diags)
+
+
+def merge(session: Session) -> qemu.RunResult:
+    """One RunResult for all the boots: each test's last attempt, in
+    the order planned, and how the whole ended."""
+    boots = session.boots
+    first, last = boots[0], boots[-1]
+    ran = [n for n in session.planned if n in session.attempts]
+    root = TestResult(name="", status=Status.OK, plan=len(session.planned),
+                      subtests=[_renumbered(session.attempts[n][-1].test, i)
+                                for i, n in enumerate(ran, 1)])
+    errors = [e if len(boots) == 1 else f"boot {i}: {e}"
+              for i, b in enumerate(boots, 1) for e in b.ktap.errors]
+    log = ktap.KtapLog(root=root, errors=errors, panic=next((b.ktap.panic for b in boots
+                                                             if b.ktap.panic), None),
+                       preamble=first.ktap.preamble,
+                       has_ktap=any(b.ktap.has_ktap for b in boots))
+    if len(boots) == 1 and len(ran) == len(first.ktap.tests) and \
+            session.planned == [t.name for t in first.ktap.tests]:
+        return first        # the common case: one boot, nothing merged
+    root.status = Status.OK if log.ok() else Status.NOT_OK
+    crashed = [a for n in ran for a in session.attempts[n][-1:] if a.crashed]
+    if log.ok():
+        flaky = len(session.flaky())
+        outcome, reason = qemu.Outcome.PASS, f"{ktap.count_ok(root.subtests)}/{len(ran)} tests ok" \
+            + (f", {flaky} of them flaky (passed on a retry)" if flaky else "")
+    elif crashed:
+        b = boots[crashed[0].boot - 1]
+        outcome, reason = b.outcome, b.reason
+    elif last.outcome not in (qemu.Outcome.PASS, qemu.Outcome.TEST_FAILURE):
+        outcome, reason = last.outcome, last.reason
+    else:
+        outcome, reason = qemu.Outcome.TEST_FAILURE, qemu._failure_reason(log, None)
+    return dataclasses.replace(
+        last, outcome=outcome, reason=reason, ktap=log, serial_log=first.serial_log,
+        duration=sum(b.duration for b in boots), accel=first.accel,
+        events=[e for b in boots for e in b.events])
+
+
+def run_tests(image: Image, medium: str, log_dir: Path, opts: RunOptions,
+              accel: str | None = None) -> Session:
+    """Boot a medium until every selected test has run (or cannot), then
+    retry the failed ones; the boots' logs go to log_dir and
+    log_dir/boot-N/."""
+    names = selection.selectable(image.recipe)
+    planned = selection.resolve(opts.tests, names) if opts.tests else names
+    s = Session(planned=planned)
+    watch = None
+    if opts.test_timeout and opts.test_timeout < image.recipe.timeout:
+        limit = opts.test_timeout
+        watch = lambda serial_log: TestClock(serial_log, limit)     # noqa: E731
+
+    def run(tests: list[str], asked: Sequence[str] | None) -> None:
+        pending = list(tests)
+        while pending:
+            batch = pending[:1] if opts.boot_per_test else pending
+            n = len(s.boots) + 1
+            # the first boot gets the globs as given (none: every test)
+            globs = asked if n == 1 and not opts.boot_per_test else batch
+            r = boot_once(image, medium, log_dir if n == 1 else log_dir / f"boot-{n}",
+                          accel=accel, args=selection.boot_args(globs, n), watch=watch)
+            s.boots.append(r)
+            seen = {t.name: t for t in r.ktap.tests}
+            started = [t for t in batch if t in seen]
+            for t in started:
+                done = seen[t].status != Status.INCOMPLETE
+                if not done and r.outcome == qemu.Outcome.HANG:
+                    seen[t].reason = r.reason       # the log just ends: say why
+                s.attempts.setdefault(t, []).append(
+                    Attempt(seen[t], n, "" if done else f"{r.outcome.value}: {r.reason}"))
+            pending = [t for t in pending if t not in seen]
+            if not pending:
+                return
+            if not started or (not opts.boot_per_test and r.outcome not in CRASHES):
+                s.notes.append(f"{len(pending)} test(s) never started: boot {n} ended"
+                               f" ({r.outcome.value}: {r.reason}) before {pending[0]}")
+                return
+            if not opts.boot_per_test:
+                crashed = next((t for t in started if seen[t].status == Status.INCOMPLETE), "?")
+                s.notes.append(f"re-booted after {r.outcome.value} in {crashed} (boot {n}):"
+                               f" {len(pending)} test(s) that had not started ran in boot {n + 1}"
+                               f" ({log_dir / f'boot-{n + 1}'})")
+
+    run(planned, opts.tests)
+    for attempt in range(1, opts.retries + 1):
+        failed = [t for t in planned if t in s.attempts and not s.attempts[t][-1].ok]
+        if not failed:
+            break
+        s.notes.append(f"retry {attempt} of {opts.retries}: {', '.join(failed)}"
+                       f" (boot {len(s.boots) + 1})")
+        run(failed, failed)
+    for name, first in s.flaky().items():
+        tries = len(s.attempts[name])
+        why = ktap.why_failed(first) or first.status.value
+        s.notes.append(f"flaky: {name} passed on attempt {tries} of {tries}"
+                       f" (attempt 1: {why})")
+    return s
+
+
+def qemu_test(image: Image, opts: RunOptions | None = None) -> None:
     """Boot every medium the recipe lists; fail unless all of them pass."""
+    from . import locks
+    opts = opts or options(image.recipe)
     failures = []
+    locks.release_build_lock()      # built: other builds of the image may go on
     for medium in image.recipe.boot:
-        result = boot(image, medium)
+        log_dir = locks.run_dir(image.log_dir / medium)
+        session = run_tests(image, medium, log_dir, opts)
+        result = merge(session)
+        report(image, medium, medium, log_dir, result, notes=session.notes,
+               flaky=session.flaky())
         if result.outcome != qemu.Outcome.PASS:
             failures.append(f"{medium}: {result.outcome.value}: {result.reason}")
     if failures:

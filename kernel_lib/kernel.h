@@ -47,6 +47,10 @@ const struct tsc_calibration *tsc_calibration(const char **how);
 
 void trap_init(void);
 
+/* QEMU's firmware configuration file name into buf (NUL-terminated, cut
+ * to size - 1 bytes); its length, or -1 without QEMU or such a file. */
+int fw_cfg_read(const char *name, char *buf, size_t size);
+
 /*
  * Payload watchdog: the PIT interrupts every 10 ms (IRQ0 through the 8259
  * PICs, every other line masked); past the deadline the interrupt ends the

@@ -77,8 +77,10 @@ void kmain(uint32_t magic, uint32_t info)
 	    JB_JIT_ARENA_ADDR < JB_HEAP_ADDR + JB_HEAP_SIZE)
 		panic("heap and JIT arena overlap: fix heap_address/jit_arena_address in the recipe");
 	heap_init();
+	ktest_select();
 
 	printf(JB_KTAP_HEADER "\n" JB_KTAP_PLAN "%d\n", ktest_total());
 	report_boot();
+	ktest_report_selection();
 	ktest_run_all();
 }

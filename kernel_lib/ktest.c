@@ -1,6 +1,7 @@
 /*
  * ktest.c - the KTAP runner: the generated test table, then one test per
- * multiboot payload module.  Format and API: ktest.h.
+ * multiboot payload module, those the boot arguments select.  Format and
+ * API: ktest.h.
  *
  * What a test writes to stdout is its program's output, and a program may
  * write anything, "ok 1" and "# Subtest: x" included: so it never reaches
@@ -263,35 +264,156 @@ static int test_end(struct ktest *t, int num)
 	return ok;
 }
 
+/* ---- selection: the boot arguments (protocol.py's ARG_*) ---- */
+
+static struct {
+	char fw_cfg[MB_CMDLINE_MAX];	/* the harness's words */
+	const char *tests;		/* "glob,glob" up to a space or NUL; 0: all */
+	int boot;			/* the run's boot number, from 1 */
+	int boot_given;
+} sel = { .boot = 1 };
+
+/* Top-level test names: the table's, then "payload:" and each module's. */
+static char payload_names[MB_MAX_MODULES][sizeof JB_PAYLOAD_PREFIX + MB_NAME_MAX];
+
+/* Glob of n bytes against the whole of s: '*' any run of bytes, '?' one
+ * byte.  After a mismatch, the last '*' takes one byte more. */
+static int glob_match(const char *p, size_t n, const char *s)
+{
+	const char *end = p + n, *star = 0, *retry = 0;
+
+	while (*s) {
+		if (p < end && *p == '*') {
+			star = ++p;
+			retry = s;
+		} else if (p < end && (*p == '?' || *p == *s)) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star;
+			s = ++retry;
+		} else {
+			return 0;
+		}
+	}
+	while (p < end && *p == '*')
+		p++;
+	return p == end;
+}
+
+static int selected(const char *name)
+{
+	const char *p = sel.tests, *q;
+
+	if (!p)
+		return 1;
+	for (;; p = q + 1) {
+		for (q = p; *q && *q != ' ' && *q != JB_TEST_SEPARATOR[0]; q++)
+			;
+		if (q > p && glob_match(p, q - p, name))
+			return 1;
+		if (*q != JB_TEST_SEPARATOR[0])
+			return 0;
+	}
+}
+
+/* "key=value" words of args; a later word wins. */
+static void read_args(const char *w)
+{
+	size_t kt = strlen(JB_ARG_TESTS), kb = strlen(JB_ARG_BOOT);
+
+	for (;;) {
+		while (*w == ' ')
+			w++;
+		if (!*w)
+			return;
+		if (strncmp(w, JB_ARG_TESTS "=", kt + 1) == 0)
+			sel.tests = w + kt + 1;
+		else if (strncmp(w, JB_ARG_BOOT "=", kb + 1) == 0)
+			sel.boot = atoi(w + kb + 1), sel.boot_given = 1;
+		while (*w && *w != ' ')
+			w++;
+	}
+}
+
+static const char *test_name(int i)
+{
+	int ncases = 0;
+	const void *il;
+	const char *name;
+	size_t len;
+
+	while (ktest_cases[ncases].name)
+		ncases++;
+	if (i < ncases)
+		return ktest_cases[i].name;
+	if (mb_module(i - ncases, &il, &len, &name))
+		return 0;
+	snprintf(payload_names[i - ncases], sizeof payload_names[0], JB_PAYLOAD_PREFIX "%s", name);
+	return payload_names[i - ncases];
+}
+
+void ktest_select(void)
+{
+	read_args(mb_cmdline());
+	if (fw_cfg_read(JB_BOOT_ARGS_FILE, sel.fw_cfg, sizeof sel.fw_cfg) > 0)
+		read_args(sel.fw_cfg);
+}
+
+int ktest_boot(void)
+{
+	return sel.boot;
+}
+
 int ktest_total(void)
 {
-	int n = 0;
+	int i, n = 0;
 
-	while (ktest_cases[n].name)
-		n++;
-	return n + mb_module_count();
+	for (i = 0; test_name(i); i++)
+		n += selected(test_name(i));
+	return n;
+}
+
+void ktest_report_selection(void)
+{
+	int i;
+
+	for (i = 0; test_name(i); i++)
+		;
+	if (sel.tests) {
+		const char *end = sel.tests;
+
+		while (*end && *end != ' ')
+			end++;
+		printf(JB_KTAP_DIAGNOSTIC JB_SELECTED " %d of %d tests: %.*s\n",
+		       ktest_total(), i, (int)(end - sel.tests), sel.tests);
+	}
+	if (sel.boot_given)
+		printf(JB_KTAP_DIAGNOSTIC JB_ARG_BOOT " %d\n", sel.boot);
 }
 
 void ktest_run_all(void)
 {
-	static char names[MB_MAX_MODULES][sizeof JB_PAYLOAD_PREFIX + MB_NAME_MAX];
 	struct ktest t;
-	int num = 0, failed = 0, i;
+	int num = 0, failed = 0, ncases = 0, i;
+	const char *name;
 
-	for (i = 0; ktest_cases[i].name; i++) {
-		test_begin(&t, ktest_cases[i].name, ++num);
-		ktest_cases[i].fn(&t);
-		failed |= !test_end(&t, num);
-	}
-	for (i = 0; i < mb_module_count(); i++) {
-		const void *il;
-		size_t len;
-		const char *name;
+	while (ktest_cases[ncases].name)
+		ncases++;
+	for (i = 0; (name = test_name(i)); i++) {
+		if (!selected(name))
+			continue;
+		test_begin(&t, name, ++num);
+		if (i < ncases) {
+			ktest_cases[i].fn(&t);
+		} else {
+			const void *il;
+			const char *module;
+			size_t len;
 
-		mb_module(i, &il, &len, &name);
-		snprintf(names[i], sizeof names[i], JB_PAYLOAD_PREFIX "%s", name);
-		test_begin(&t, names[i], ++num);
-		jit_run_payload(&t, name, il, len);
+			mb_module(i - ncases, &il, &len, &module);
+			jit_run_payload(&t, module, il, len);
+		}
 		failed |= !test_end(&t, num);
 	}
 	qemu_exit(failed ? JB_EXIT_FAIL : JB_EXIT_PASS);

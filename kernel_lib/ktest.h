@@ -4,7 +4,7 @@
  * A test is a function defined with KTEST(name) in any .c file under
  * kernel_lib/ or jit/; a recipe lists the names it wants (images/NAME.toml,
  * tests = [...]) and the build generates the table ktest_cases[] in that
- * order.  Each test becomes one numbered KTAP subtest:
+ * order.  The boot arguments may pick some of them (ktest_select below).  Each test becomes one numbered KTAP subtest:
  *
  *     KTAP version 1
  *     # Subtest: aot_fib
@@ -69,9 +69,26 @@ void kt_skip(struct ktest *t, const char *reason);
  */
 void jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len);
 
-/* For kmain: number of top-level tests (table + payload modules), and the
- * runner, which exits QEMU with JB_EXIT_PASS or JB_EXIT_FAIL. */
+/*
+ * Which tests a boot runs: the boot arguments, words of the multiboot
+ * command line and then of QEMU's fw_cfg file JB_BOOT_ARGS_FILE (a later
+ * word wins; jitboot/protocol.py):
+ *
+ *     tests=jit_*,heap,payload:hello.ssa boot=2
+ *
+ * tests= lists globs ('*' any run of characters, '?' one) over the
+ * top-level test names; without it every test runs.  boot= is the
+ * harness's count of boots in this run (1 without it): a test may behave
+ * differently once re-booted, as a flaky one would.
+ */
+void ktest_select(void);		/* kmain, once mb_init is done */
+int ktest_boot(void);
+
+/* For kmain: number of selected top-level tests (table + payload modules),
+ * the "# selected ..." and "# boot N" diagnostics, and the runner, which
+ * exits QEMU with JB_EXIT_PASS or JB_EXIT_FAIL. */
 int ktest_total(void);
+void ktest_report_selection(void);
 void ktest_run_all(void) __attribute__((noreturn));
 
 /* For printf.c: take one stdout character if a test is running (returns 1). */

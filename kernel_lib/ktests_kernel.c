@@ -193,6 +193,13 @@ KTEST(fail_example)
 	kt_checkf(t, 0, "a check that fails # on purpose");
 }
 
+/* Fails on the first boot of a run only (the harness's boot number): with
+ * `retries` the harness must report it as flaky, not as passed. */
+KTEST(fails_first_boot)
+{
+	kt_checkf(t, ktest_boot() > 1, "passes once re-booted # this is boot %d", ktest_boot());
+}
+
 /* A read through an address no page table maps (beyond the 4 GiB identity
  * map): must end as "PANIC: exception 14 (#PF ...) ... cr2=0x8000000000". */
 KTEST(fault_unmapped)

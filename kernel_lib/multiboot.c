@@ -4,13 +4,14 @@
 
 #define MB_BOOT_MAGIC		0x2BADB002
 #define MB_INFO_MEMORY		(1 << 0)	/* mem_lower/mem_upper valid */
+#define MB_INFO_CMDLINE		(1 << 2)	/* cmdline valid */
 #define MB_INFO_MODS		(1 << 3)	/* mods_count/mods_addr valid */
 #define MB_INFO_MMAP		(1 << 6)	/* mmap_length/mmap_addr valid */
 #define MB_MMAP_AVAILABLE	1		/* region type: usable RAM */
 #define HIGH_MEMORY		0x100000	/* mem_upper counts KiB from 1 MiB */
 #define PAGE			0x1000		/* page 0 is never a loader's table */
 #define IDENTITY_MAPPED		0x100000000ull	/* boot.S maps 0..4 GiB */
-#define CMDLINE_MAX		4096
+#define CMDLINE_MAX		MB_CMDLINE_MAX
 
 struct mb_info {
 	uint32_t flags;
@@ -46,6 +47,7 @@ static struct {
 static int nmods;
 
 static uint32_t info_start, info_end;
+static char cmdline[MB_CMDLINE_MAX];
 
 static void add_region(uint64_t addr, uint64_t len)
 {
@@ -97,7 +99,8 @@ static void need(int ok, const char *what, int i, uint64_t addr, uint64_t len)
 	      what, num, (unsigned long)addr, (unsigned long)(addr + len));
 }
 
-/* A command line must end, in RAM, within CMDLINE_MAX bytes. */
+/* A command line must end, in RAM, within CMDLINE_MAX bytes (i < 0: not
+ * a module's). */
 static void need_string(const char *what, int i, uint32_t addr)
 {
 	const char *s = (const char *)(uintptr_t)addr;
@@ -108,7 +111,9 @@ static void need_string(const char *what, int i, uint32_t addr)
 		if (!s[n])
 			return;
 	}
-	panic("multiboot: %s %d at %#x has no end within %d bytes", what, i, addr, CMDLINE_MAX);
+	if (i >= 0)
+		panic("multiboot: %s %d at %#x has no end within %d bytes", what, i, addr, CMDLINE_MAX);
+	panic("multiboot: %s at %#x has no end within %d bytes", what, addr, CMDLINE_MAX);
 }
 
 /* Last word of the command line, without directories. */
@@ -165,6 +170,11 @@ void mb_init(uint32_t magic, uint32_t info_addr)
 		need(in_ram(mbi->mmap_addr, mbi->mmap_length), "memory map", -1,
 		     mbi->mmap_addr, mbi->mmap_length);
 
+	if (mbi->flags & MB_INFO_CMDLINE) {
+		need_string("kernel command line", -1, mbi->cmdline);
+		strncpy(cmdline, (const char *)(uintptr_t)mbi->cmdline, sizeof cmdline - 1);
+	}
+
 	if (!(mbi->flags & MB_INFO_MODS))
 		return;
 	if (mbi->mods_count > MB_MAX_MODULES)
@@ -188,6 +198,11 @@ void mb_init(uint32_t magic, uint32_t info_addr)
 		snprintf(mods[i].what, sizeof mods[i].what, "module %s", mods[i].name);
 	}
 	nmods = mbi->mods_count;
+}
+
+const char *mb_cmdline(void)
+{
+	return cmdline;
 }
 
 int mb_module_count(void)

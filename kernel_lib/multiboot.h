@@ -25,6 +25,13 @@ void mb_init(uint32_t magic, uint32_t info_addr);
 int mb_module_count(void);
 int mb_module(int i, const void **start, size_t *len, const char **name);
 
+/* The kernel's command line ("" if the loader gave none): QEMU's
+ * "-kernel PATH -append ARGS" and GRUB's "multiboot PATH ARGS" both give
+ * "PATH ARGS".  Copied at mb_init; one of MB_CMDLINE_MAX bytes or more is
+ * a PANIC. */
+#define MB_CMDLINE_MAX	4096
+const char *mb_cmdline(void);
+
 /* 1 if [addr, addr+len) lies entirely in usable RAM (type 1 regions of the
  * memory map, or mem_upper if the loader gave no map). */
 int mb_usable(uint64_t addr, uint64_t len);
