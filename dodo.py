@@ -298,16 +298,16 @@ def task_image():
     }
 
 
-RUN_VARS = ("tests", "retries", "boot_per_test", "test_timeout")
-
-
 def task_qemu_test():
     """Boot the image in QEMU (ELF and ISO) and check every KTAP result: [tests=GLOB,..] [retries=N] [boot_per_test=true] [test_timeout=S]."""
     from jitboot import runner
     if "qemu-test" in sys.argv[1:]:
         # a selection that matches nothing fails now, not after the build
         try:
-            opts = runner.options(RECIPE, **{v: get_var(v, None) for v in RUN_VARS})
+            opts = runner.options(RECIPE, tests=get_var("tests", None),
+                                  retries=get_var("retries", None),
+                                  boot_per_test=get_var("boot_per_test", None),
+                                  test_timeout=get_var("test_timeout", None))
         except JitbootError as e:
             _fail(str(e))
     else:

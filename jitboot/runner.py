@@ -267,6 +267,9 @@ def merge(session: Session) -> qemu.RunResult:
     elif crashed:
         b = boots[crashed[0].boot - 1]
         outcome, reason = b.outcome, b.reason
+        if len(boots) > 1:
+            reason = f"{ktap.count_ok(root.subtests)}/{len(session.planned)} tests ok" \
+                f" in {len(boots)} boots; first crash: {b.reason}"
     elif last.outcome not in (qemu.Outcome.PASS, qemu.Outcome.TEST_FAILURE):
         outcome, reason = last.outcome, last.reason
     else:
