@@ -95,7 +95,6 @@ def report(image: Image, medium: str, tag: str, log_dir: Path, result: qemu.RunR
     except OSError as e:
         raise JitbootError(f"{medium}: {result.outcome.value}: {result.reason};"
                            f" and cannot write {path}: {e.strerror}") from None
-    return result
 
 
 def output_path(log_dir: Path, module: str) -> Path:

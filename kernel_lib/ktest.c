@@ -327,10 +327,12 @@ static void read_args(const char *w)
 			w++;
 		if (!*w)
 			return;
-		if (strncmp(w, JB_ARG_TESTS "=", kt + 1) == 0)
+		if (strncmp(w, JB_ARG_TESTS "=", kt + 1) == 0) {
 			sel.tests = w + kt + 1;
-		else if (strncmp(w, JB_ARG_BOOT "=", kb + 1) == 0)
-			sel.boot = atoi(w + kb + 1), sel.boot_given = 1;
+		} else if (strncmp(w, JB_ARG_BOOT "=", kb + 1) == 0) {
+			sel.boot = atoi(w + kb + 1);
+			sel.boot_given = 1;
+		}
 		while (*w && *w != ' ')
 			w++;
 	}

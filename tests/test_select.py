@@ -235,3 +235,17 @@ def test_retries_give_up_on_a_test_that_always_fails(image):
     assert proc.returncode != 0
     assert rows(proc.stdout)["fault_null"][1] == "INCOMPLETE"
     assert "retry 1 of 1: fault_null (boot 2)" in proc.stdout and "flaky" not in proc.stdout
+
+
+def test_a_re_booted_test_keeps_its_program_output():
+    """A test's output frames carry its KTAP number in the boot that ran
+    it ("# out 1: ..."); in the merged report it has another number."""
+    from jitboot import ktap
+    from jitboot.runner import _renumbered
+    log = ktap.parse_text("KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: payload:a\n"
+                          "    1..1\n    # out 1: hello\\x20\n    ok 1 main returned 0\n"
+                          "ok 1 payload:a\n")
+    [t] = log.tests
+    moved = _renumbered(t, 4)
+    assert moved.number == 4 and moved.output().data == b"hello \n" and not moved.output().errors
+    assert t.number == 1 and t.output().data == b"hello \n"
