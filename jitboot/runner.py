@@ -318,8 +318,9 @@ def run_tests(image: Image, medium: str, log_dir: Path, opts: RunOptions,
                                f" ({r.outcome.value}: {r.reason}) before {pending[0]}")
                 return
             if not opts.boot_per_test:
-                crashed = next((t for t in started if seen[t].status == Status.INCOMPLETE), "?")
-                s.notes.append(f"re-booted after {r.outcome.value} in {crashed} (boot {n}):"
+                crashed = next((f"in {t}" for t in started
+                                if seen[t].status == Status.INCOMPLETE), "between tests")
+                s.notes.append(f"re-booted after {r.outcome.value} {crashed} (boot {n}):"
                                f" {len(pending)} test(s) that had not started ran in boot {n + 1}"
                                f" ({log_dir / f'boot-{n + 1}'})")
 
@@ -331,10 +332,12 @@ def run_tests(image: Image, medium: str, log_dir: Path, opts: RunOptions,
         s.notes.append(f"retry {attempt} of {opts.retries}: {', '.join(failed)}"
                        f" (boot {len(s.boots) + 1})")
         run(failed, failed)
+    if opts.boot_per_test:
+        s.notes.append(f"booted once per test: {len(s.boots)} boots (boot N's logs in"
+                       f" {log_dir / 'boot-N'})")
     for name, first in s.flaky().items():
-        tries = len(s.attempts[name])
         why = ktap.why_failed(first) or first.status.value
-        s.notes.append(f"flaky: {name} passed on attempt {tries} of {tries}"
+        s.notes.append(f"flaky: {name} passed on attempt {len(s.attempts[name])}"
                        f" (attempt 1: {why})")
     return s
 

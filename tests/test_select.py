@@ -202,6 +202,7 @@ def test_boot_per_test(image):
     ran = [re.findall(r"# Subtest: (\S+)", p.read_text()) for p in logs]
     assert ran == [["aot_fib"], ["klib"], ["vm"]]
     assert not (run / "boot-4").exists()
+    assert "booted once per test: 3 boots" in proc.stdout
 
 
 # -- retries ---------------------------------------------------------------------
@@ -217,7 +218,7 @@ def test_a_test_that_fails_once_is_flaky_with_retries(image):
     assert "PASS: 2/2 tests ok, 1 of them flaky (passed on a retry)" in proc.stdout
     assert "retry 1 of 2: fails_first_boot (boot 2)" in proc.stdout
     assert "retry 2 of 2" not in proc.stdout        # it passed: no more retries
-    assert "flaky: fails_first_boot passed on attempt 2 of 2 (attempt 1: passes once " \
+    assert "flaky: fails_first_boot passed on attempt 2 (attempt 1: passes once " \
            "re-booted: this is boot 1)" in proc.stdout
     suites = junit_suites(image)
     flaky = suites["fails_first_boot"]
