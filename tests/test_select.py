@@ -250,3 +250,19 @@ def test_a_re_booted_test_keeps_its_program_output():
     moved = _renumbered(t, 4)
     assert moved.number == 4 and moved.output().data == b"hello \n" and not moved.output().errors
     assert t.number == 1 and t.output().data == b"hello \n"
+
+
+def test_the_kernel_reads_its_multiboot_command_line_too(image, tmp_path):
+    """For a loader of one's own: the same words on the command line
+    (QEMU prepends the kernel's path); fw_cfg's come later and win."""
+    from jitboot.qemu import run_image
+
+    def ran(extra):
+        r = run_image(kernel=image.elf32, memory=image.recipe.memory, accel="tcg", timeout=30,
+                      log_dir=tmp_path / str(len(extra)), extra_args=extra)
+        return [t.name for t in r.ktap.tests], r.serial_log.read_text()
+    names, serial = ran(["-append", "tests=v?,aot_* boot=7"])
+    assert names == ["aot_fib", "vm"] and "\n# boot 7\n" in serial
+    names, serial = ran(["-append", "tests=vm boot=7",
+                         *selection.qemu_args(selection.boot_args(["klib"], 2))])
+    assert names == ["klib"] and "\n# boot 2\n" in serial
