@@ -1,7 +1,7 @@
 """The doit-facing runs: qemu-test, qemu-debug and run (payloads).
 
 Each boots a built image through jitboot.qemu.run_image (the one QEMU
-runner), prints the KTAP summary, keeps logs and JUnit XML under
+runner), prints the KTAP summary, keeps logs, JUnit XML, results.json under
 build/images/<name>/logs/<medium>/<time>-<pid>/ (latest/ is the newest),
 with each payload's output beside them byte for byte (NAME.out), and
 turns anything but a pass into a JitbootError with a one-line reason.
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import protocol, qemu
+from . import protocol, qemu, results
 from .build import Image
 from .recipe import check_payloads
 from .errors import JitbootError
@@ -58,6 +58,8 @@ def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | Non
     path = log_dir / "junit.xml"
     try:
         write_junit(path, result, f"{image.name}.{tag}")
+        path = log_dir / results.FILE_NAME
+        results.record(path, result, image.name, tag)
         for module, test in protocol.payload_results(result.ktap.tests).items():
             path = output_path(log_dir, module)
             path.write_bytes(test.output().data)
