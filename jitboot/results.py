@@ -24,12 +24,14 @@ into one document at PATH (`doit qemu-test json=PATH`).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime
 import json
 import os
 import re
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from . import ROOT, junit, ktap, protocol
 from .errors import JitbootError
 from .ktap import KtapLog, Status, TestResult
+from .output import FRAME_RE
 
 if TYPE_CHECKING:
     from .qemu import RunResult
@@ -79,11 +82,12 @@ def shown_status(t: TestResult) -> Status:
 
 
 def _checks(t: TestResult) -> dict[str, int] | None:
-    """The summary's "checks" column: ok checks of how many."""
-    if not t.subtests and t.plan is None:
+    """The summary's "checks" column ("6/6"), ok checks of how many."""
+    shown = ktap._checks(t)
+    if not shown:
         return None
-    total = t.plan if t.plan is not None else len(t.subtests)
-    return {"ok": ktap.count_ok(t.subtests), "total": max(total, len(t.subtests))}
+    ok, total = map(int, shown.split("/"))
+    return {"ok": ok, "total": total}
 
 
 def _output(t: TestResult) -> dict[str, Any] | None:
@@ -94,17 +98,15 @@ def _output(t: TestResult) -> dict[str, Any] | None:
     doc: dict[str, Any] = {"text": text, "bytes": len(out.data), "written": out.written,
                            "truncated": out.truncated, "errors": out.errors}
     if text.encode("utf-8") != out.data:
-        import base64
         doc["base64"] = base64.b64encode(out.data).decode("ascii")
     return doc
 
 
 def _is_frame(diagnostic: str) -> bool:
-    from .output import FRAME_RE
     return FRAME_RE.match(diagnostic) is not None
 
 
-def test_doc(t: TestResult, top: bool = False, attempts: int = 1,
+def entry(t: TestResult, top: bool = False, attempts: int = 1,
              flaky: bool = False) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "number": t.number,
@@ -122,7 +124,7 @@ def test_doc(t: TestResult, top: bool = False, attempts: int = 1,
         "diagnostics": [d for d in t.diagnostics if not _is_frame(d)],
         "backtrace": t.backtrace(),
         "output": _output(t),
-        "subtests": [test_doc(s) for s in t.subtests],
+        "subtests": [entry(s) for s in t.subtests],
     }
     if top:
         doc["payload"] = t.name.startswith(protocol.PAYLOAD_PREFIX)
@@ -158,7 +160,7 @@ def _log_part(log: KtapLog, attempts: dict[str, int] | None = None,
         "counts": counts(log, flaky=sum(1 for t in log.tests if t.name in flaky)),
         "diagnostics": list(log.root.diagnostics),
         "ktap_errors": list(log.errors),
-        "tests": [test_doc(t, top=True, attempts=attempts.get(t.name, 1),
+        "tests": [entry(t, top=True, attempts=attempts.get(t.name, 1),
                            flaky=t.name in flaky) for t in log.tests],
     }
 
@@ -382,7 +384,6 @@ def parse_command(log: Path | str, json_path: str | None = None,
     """`jitboot parse` and `doit parse`: print the summary of a saved log,
     write its JSON (json_path "-": to stdout, the summary to stderr) and
     JUnit.  True when the log shows a passing run."""
-    import sys
     p = read_log(log)
     text = format_parsed(p)
     print(text, file=sys.stderr if json_path == "-" else sys.stdout, flush=True)
