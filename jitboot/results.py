@@ -251,11 +251,13 @@ def collecting(path: Path | str | None) -> Iterator[None]:
         print(f"results: {path}", flush=True)
 
 
-def record(path: Path, result: RunResult, image: str, medium: str) -> Path:
+def record(path: Path, result: RunResult, image: str, medium: str, attempts: int = 1,
+           test_attempts: dict[str, int] | None = None,
+           flaky: set[str] | frozenset[str] = frozenset()) -> Path:
     """Write the run's document to path (its log directory's results.json)
-    and add the run to any document being collected.  Raises OSError like
-    write()."""
-    run = run_doc(result, image, medium)
+    and add the run to any document being collected (the retry fields as
+    in run_doc).  Raises OSError like write()."""
+    run = run_doc(result, image, medium, attempts, test_attempts, flaky)
     for runs in _collected:
         runs.append(run)
     return write(path, document([run]))
