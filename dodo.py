@@ -16,6 +16,11 @@ Variables (doit VAR=VALUE on the command line):
     boot_per_test=true|false  one boot per test in `doit qemu-test` ([run] boot_per_test)
     test_timeout=S    seconds one test may run in `doit qemu-test` ([run] test_timeout)
     build_dir=PATH    build directory (default build/; also JITBOOT_BUILD_DIR)
+    json=PATH         `doit qemu-test`, `jit-run`: also write every run's results there
+                      (each run writes results.json beside its junit.xml anyway);
+                      `doit parse`: the log's results
+    log=PATH          serial.log (or its run directory) for `doit parse`
+    junit=PATH        `doit parse`: also write the log's JUnit XML there
 
 The logic lives in the jitboot package; this file only declares tasks.
 """
@@ -51,7 +56,7 @@ def _fail(message: str) -> None:
 # misspelt one is an error instead of being ignored.
 KNOWN_VARS = ("image", "build_dir", "qbe_src", "baseline", "il", "src", "opt", "gdb_port",
               "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed",
-              "tests", "retries", "boot_per_test", "test_timeout")
+              "tests", "retries", "boot_per_test", "test_timeout", "json", "log", "junit")
 
 
 def _check_vars() -> None:
@@ -89,10 +94,15 @@ BUILD_DIR = paths.build_dir(ROOT)
 BASELINE = get_var("baseline", None)
 IL_FILES = [f for f in get_var("il", "").replace(",", " ").split() if f]
 SRC_FILES = [f for f in get_var("src", "").replace(",", " ").split() if f]
+# relative to where doit was started (`jitboot` passes absolute paths)
+JSON_PATH = get_var("json", None)
+if JSON_PATH and JSON_PATH != "-":      # "-": stdout, for `doit parse`
+    JSON_PATH = str(Path(JSON_PATH).expanduser().absolute())
 
 # doit commands that only look: they need no build lock, and work in a
 # checkout where nothing can be written
-_LOOKING = {"list", "help", "info", "dumpdb", "tabcompletion", "strace", "list-tests"}
+_LOOKING = {"list", "help", "info", "dumpdb", "tabcompletion", "strace", "list-tests",
+            "parse"}      # `doit parse log=...` reads a saved log, builds nothing
 from jitboot import locks  # noqa: E402
 _command = next((w for w in locks.command_words(sys.argv[1:]) if "=" not in w), "run")
 
@@ -298,6 +308,13 @@ def task_image():
     }
 
 
+def _collecting_results(run, *args):
+    """run(*args), its runs' results also written to json=PATH."""
+    from jitboot import results
+    with results.collecting(JSON_PATH):
+        run(*args)
+
+
 def task_qemu_test():
     """Boot the image in QEMU (ELF and ISO) and check every KTAP result: [tests=GLOB,..] [retries=N] [boot_per_test=true] [test_timeout=S]."""
     from jitboot import runner
@@ -314,7 +331,7 @@ def task_qemu_test():
         opts = None
     return {
         "basename": "qemu-test",
-        "actions": [action(runner.qemu_test, IMAGE, opts)],
+        "actions": [action(_collecting_results, runner.qemu_test, IMAGE, opts)],
         "task_dep": ["image"],
         "uptodate": [False],
         "verbosity": 2,
@@ -356,9 +373,29 @@ def task_jit_run():
     opt = get_var("opt", None)
     return {
         "basename": "jit-run",
-        "actions": [action(runner.run_payloads, IMAGE, IL_FILES + SRC_FILES,
+        "actions": [action(_collecting_results, runner.run_payloads, IMAGE, IL_FILES + SRC_FILES,
                            f"-{opt.lstrip('-')}" if opt else None)],
         "task_dep": ["link"],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_parse():
+    """Re-parse a saved serial log: doit parse log=PATH [json=F] [junit=F] (summary, JSON, JUnit)."""
+    from jitboot import results
+
+    def parse():
+        log = get_var("log", None)
+        if not log:
+            raise JitbootError("no log: use `doit parse log=build/images/NAME/logs/kernel/latest"
+                               "/serial.log` [json=F] [junit=F]")
+        junit_path = get_var("junit", None)
+        if not results.parse_command(Path(log).expanduser(), JSON_PATH,
+                                     junit_path and str(Path(junit_path).expanduser().absolute())):
+            raise JitbootError(f"{log}: the run did not pass (the summary above says why)")
+    return {
+        "actions": [action(parse)],
         "uptodate": [False],
         "verbosity": 2,
     }

@@ -1,7 +1,9 @@
 """The `jitboot` command: the doit tasks under short names, plus the C front door.
 
     jitboot image [-i NAME]           build an image (doit image)
-    jitboot test [-i NAME]            boot it and check every test (doit qemu-test)
+    jitboot test [-i NAME] [--json F] boot it and check every test (doit qemu-test)
+    jitboot parse LOG [--json F] [--junit F]
+                                      re-parse a saved serial.log: summary, JSON, JUnit
     jitboot run FILE... [-i NAME]     boot with payloads: .ssa, .c, .ll, a.c+b.c (doit jit-run)
     jitboot size [-i NAME]            size audit against the budgets (doit size)
     jitboot bench                     JIT vs AOT benchmark (doit bench)
@@ -50,7 +52,7 @@ def run_doit(args: list[str]) -> int:
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="jitboot", description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="\n".join(__doc__.split("\n")[2:12]))
+                                 epilog="\n".join(__doc__.split("\n")[2:14]))
     ap.add_argument("-j", type=int, default=None, metavar="N", help="parallel build processes")
     ap.add_argument("--build-dir", default=None, metavar="PATH",
                     help="build directory (default build/)")
@@ -59,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
                       ("size", "size audit against the budgets")):
         p = sub.add_parser(name, help=doc)
         p.add_argument("-i", "--image", default=None, help="recipe name or path")
+        if name == "test":
+            p.add_argument("--json", default=None, metavar="F",
+                           help="also write every run's results (JSON) to F")
+    p = sub.add_parser("parse", help="re-parse a saved serial log: summary, JSON, JUnit")
+    p.add_argument("log", help="a serial.log, or the run directory holding it")
+    p.add_argument("--json", default=None, metavar="F", help="write the results (JSON) to F; - for stdout")
+    p.add_argument("--junit", default=None, metavar="F", help="write JUnit XML to F")
     p = sub.add_parser("run", help="boot with payloads (.ssa, .c, .ll, a.c+b.c)")
     p.add_argument("files", nargs="+")
     p.add_argument("-i", "--image", default=None, help="recipe name or path")
@@ -90,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
             return llvm.main(a.rest)
         if a.command == "jitrun":
             return _jitrun(a.file, a.args, f"-O{a.opt}")
+        if a.command == "parse":
+            from . import results
+            return 0 if results.parse_command(a.log, a.json, a.junit) else 1
     except JitbootError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -97,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     args.append(TASKS[a.command])
     if getattr(a, "image", None):
         args.append(f"image={a.image}")
+    if getattr(a, "json", None):
+        args.append(f"json={Path(a.json).expanduser().absolute()}")
     if a.command == "run":
         args.append("src=" + ",".join(str(Path(f).resolve()) for f in a.files))
         if a.opt:

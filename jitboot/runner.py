@@ -1,7 +1,7 @@
 """The doit-facing runs: qemu-test, qemu-debug and run (payloads).
 
 Each boots a built image through jitboot.qemu.run_image (the one QEMU
-runner), prints the KTAP summary, keeps logs and JUnit XML under
+runner), prints the KTAP summary, keeps logs, JUnit XML, results.json under
 build/images/<name>/logs/<medium>/<time>-<pid>/ (latest/ is the newest),
 with each payload's output beside them byte for byte (NAME.out), and
 turns anything but a pass into a JitbootError with a one-line reason.
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import ktap, protocol, qemu, selection
+from . import ktap, protocol, qemu, results, selection
 from .build import Image
 from .recipe import MAX_RETRIES, Recipe, check_payloads
 from .errors import JitbootError
@@ -77,8 +77,11 @@ def boot_once(image: Image, medium: str, log_dir: Path, modules: Sequence[Path] 
 
 def report(image: Image, medium: str, tag: str, log_dir: Path, result: qemu.RunResult,
            accel: str | None = None, notes: Sequence[str] = (),
-           flaky: dict[str, TestResult] | None = None) -> None:
-    """Print the summary, write junit.xml and each payload's NAME.out."""
+           flaky: dict[str, TestResult] | None = None, attempts: int = 1,
+           test_attempts: dict[str, int] | None = None) -> None:
+    """Print the summary, write junit.xml, results.json and each payload's
+    NAME.out (attempts: the boots the run took; test_attempts: how often
+    each test ran)."""
     note = ""
     if result.accel == "tcg" and (accel or image.recipe.accel) != "tcg":
         note = f": {qemu.kvm_problem() or 'KVM not usable'}"
@@ -89,6 +92,8 @@ def report(image: Image, medium: str, tag: str, log_dir: Path, result: qemu.RunR
     path = log_dir / "junit.xml"
     try:
         write_junit(path, result, f"{image.name}.{tag}", flaky=flaky)
+        path = log_dir / results.FILE_NAME
+        results.record(path, result, image.name, tag, attempts, test_attempts, set(flaky or ()))
         for module, test in protocol.payload_results(result.ktap.tests).items():
             path = output_path(log_dir, module)
             path.write_bytes(test.output().data)
@@ -353,7 +358,8 @@ def qemu_test(image: Image, opts: RunOptions | None = None) -> None:
         session = run_tests(image, medium, log_dir, opts)
         result = merge(session)
         report(image, medium, medium, log_dir, result, notes=session.notes,
-               flaky=session.flaky())
+               flaky=session.flaky(), attempts=len(session.boots),
+               test_attempts={n: len(a) for n, a in session.attempts.items()})
         if result.outcome != qemu.Outcome.PASS:
             failures.append(f"{medium}: {result.outcome.value}: {result.reason}")
     if failures:
