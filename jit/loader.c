@@ -24,13 +24,13 @@ struct jit_image {
 	size_t size;
 	uint8_t *sec[ASM_NSEC];
 	size_t secsize[ASM_NSEC];
-	struct jit_sym *sym;      /* global definitions */
+	struct jit_sym *sym;   /* global definitions */
 	size_t nsym;
 	void **common;         /* address of each object symbol if COMMON */
-	struct jit_sym *fn;       /* text symbols, local ones too, by address */
+	struct jit_sym *fn;    /* text symbols, local ones too, by address */
 	size_t nfn;
 	size_t bssend;         /* offset of the end of bss and the commons */
-	struct jit_row *line;     /* line table, by address (in the block) */
+	struct jit_row *line;  /* line table, by address (in the block) */
 	size_t nline;
 	const char **file;     /* by .file number, NULL if none (in the block) */
 	size_t nfile;
