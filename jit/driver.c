@@ -252,12 +252,13 @@ jit_compile(const char *il, size_t len, const char *name,
 		seterr(err, name, 0, buf);
 		return -1;
 	}
+	/* the loader's errors (undefined symbol, arena full) have no
+	 * line, and it names the module to gdb by err->file */
+	snprintf(err->file, sizeof err->file, "%s", name);
 	rc = jit_load(obj, &img, err);
 	asm_free(obj);
 	if (rc != 0) {
-		/* the loader's errors (undefined symbol, arena full) have no
-		 * line; an undefined symbol gets the line that uses it */
-		snprintf(err->file, sizeof err->file, "%s", name);
+		/* an undefined symbol gets the line that uses it */
 		undefined_line(err, il, len);
 		return -1;
 	}

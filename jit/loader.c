@@ -12,38 +12,29 @@
 #include <string.h>
 #include "loader.h"
 #include "platform.h"
+#include "gdbjit.h"
 
 enum { PAGE = 4096 };
 
-struct isym {
-	char *name;
-	void *addr;
-};
-
-/* A row of the loaded line table: the code from text + addr on comes
- * from line of file[file]. 8 bytes; a row that does not fit is dropped. */
-struct lrow {
-	uint32_t addr;
-	uint32_t line : 24, file : 8;
-};
-
-enum { MAXLINE = (1 << 24) - 1, MAXFILE = 255 };
+/* Symbols and line table rows are struct jit_sym and struct jit_row
+ * (gdbjit.h), which gdb's symbol file is made from. */
 
 struct jit_image {
 	uint8_t *base;
 	size_t size;
 	uint8_t *sec[ASM_NSEC];
 	size_t secsize[ASM_NSEC];
-	struct isym *sym;      /* global definitions */
+	struct jit_sym *sym;   /* global definitions */
 	size_t nsym;
 	void **common;         /* address of each object symbol if COMMON */
-	struct isym *fn;       /* text symbols, local ones too, by address */
+	struct jit_sym *fn;    /* text symbols, local ones too, by address */
 	size_t nfn;
 	size_t bssend;         /* offset of the end of bss and the commons */
-	struct lrow *line;     /* line table, by address (in the block) */
+	struct jit_row *line;  /* line table, by address (in the block) */
 	size_t nline;
 	const char **file;     /* by .file number, NULL if none (in the block) */
 	size_t nfile;
+	struct gdbjit_entry *gdb;      /* the image as gdb sees it, or NULL */
 	struct jit_image *next;        /* in the list of loaded images */
 };
 
@@ -179,7 +170,7 @@ plan(const struct asm_obj *o, size_t off[ASM_NSEC], size_t *commoff)
 static int
 row_fits(const struct asm_line *l)
 {
-	return l->line <= MAXLINE && l->file <= MAXFILE;
+	return l->line <= JIT_ROW_MAXLINE && l->file <= JIT_ROW_MAXFILE;
 }
 
 /* Bytes the line table needs: rows, the file pointers, the names. */
@@ -190,7 +181,7 @@ dbgsize(const struct asm_obj *o)
 
 	n = 0;
 	for (i = 0; i < asm_nline(o); i++)
-		n += row_fits(asm_line(o, i)) ? sizeof(struct lrow) : 0;
+		n += row_fits(asm_line(o, i)) ? sizeof(struct jit_row) : 0;
 	if (n == 0)
 		return 0;
 	n = roundup(n, sizeof(char *)) + asm_nfile(o) * sizeof(char *);
@@ -210,7 +201,7 @@ lines(const struct asm_obj *o, struct jit_image *img, uint8_t *p)
 	char *names;
 	size_t i, n;
 
-	img->line = (struct lrow *)p;
+	img->line = (struct jit_row *)p;
 	for (i = 0; i < asm_nline(o); i++) {
 		l = asm_line(o, i);
 		if (!row_fits(l))
@@ -286,7 +277,7 @@ static int
 functions(const struct asm_obj *o, struct jit_image *img, struct jit_error *err)
 {
 	const struct asm_symbol *y;
-	struct isym t;
+	struct jit_sym t;
 	size_t i, j;
 
 	img->fn = calloc(asm_nsym(o) + 1, sizeof *img->fn);
@@ -335,6 +326,24 @@ seal(struct jit_image *img, struct jit_error *err)
 				: k == ASM_DATA ? ".data" : ".bss");
 	}
 	return 0;
+}
+
+/* Tell gdb about the image; a failure only hides it from gdb. */
+static void
+debugger(struct jit_image *img, const char *name)
+{
+	struct gdbjit_module m;
+
+	m.name = name;
+	m.text = img->sec[ASM_TEXT];
+	m.textsize = img->secsize[ASM_TEXT];
+	m.fn = img->fn;
+	m.nfn = img->nfn;
+	m.line = img->line;
+	m.nline = img->nline;
+	m.file = img->file;
+	m.nfile = img->nfile;
+	img->gdb = gdbjit_register(&m);
 }
 
 int
@@ -393,6 +402,7 @@ jit_load(const struct asm_obj *o, struct jit_image **out,
 	img->common = 0;
 	img->next = loaded;
 	loaded = img;
+	debugger(img, err->file);
 	*out = img;
 	return 0;
 bad:
@@ -413,7 +423,7 @@ jit_image_symbol(struct jit_image *img, const char *name)
 }
 
 /* The row of img's line table covering text offset off, or NULL. */
-static const struct lrow *
+static const struct jit_row *
 row_at(const struct jit_image *img, uint32_t off)
 {
 	size_t lo, hi, mid;
@@ -433,7 +443,7 @@ row_at(const struct jit_image *img, uint32_t off)
 static int
 image_where(const struct jit_image *img, const uint8_t *p, struct jit_where *w)
 {
-	const struct lrow *r;
+	const struct jit_row *r;
 	const uint8_t *fn;
 	size_t i;
 
@@ -491,6 +501,7 @@ jit_unload(struct jit_image *img)
 
 	if (!img)
 		return;
+	gdbjit_unregister(img->gdb);
 	for (pp = &loaded; *pp; pp = &(*pp)->next)
 		if (*pp == img) {
 			*pp = img->next;

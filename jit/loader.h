@@ -21,7 +21,8 @@ struct jit_image;
 
 /* Load o. Layout is text, rodata, data, bss (common symbols go at the end
  * of bss), then o's line table if it has one (read-only), each starting
- * on its own page so each can get its own protection. Errors (err->line is 0, err->file is left as the caller
+ * on its own page so each can get its own protection. The image is
+ * announced to a debugger (gdbjit.h) under the name in err->file. Errors (err->line is 0, err->file is left as the caller
  * set it or empty): undefined symbol not in the export table (named),
  * a rel32 reference out of +-2 GiB range, arena exhausted, protection
  * failure. Returns 0 and sets *out, or -1 with *out NULL. */

@@ -84,8 +84,8 @@ COMPONENTS: tuple[Component, ...] = (
               size="jit_driver"),     # gen: the image's config.h (JB_JIT_PASSES), if any
     Component("asm", "our x86-64 assembler for the dialect QBE emits",
               ("jit/asm/*.c",), includes=JIT_INC, kernel_when="jit", size="asm_loader"),
-    Component("loader", "sections, relocations, export table, W^X; line table, backtraces",
-              ("jit/loader.c", "jit/backtrace.c"), includes=JIT_INC, kernel_when="jit", size="asm_loader"),
+    Component("loader", "sections, relocations, export table, W^X; line table, backtraces; gdb JIT interface",
+              ("jit/loader.c", "jit/backtrace.c", "jit/gdbjit.c"), includes=JIT_INC, kernel_when="jit", size="asm_loader"),
     Component("qbe", "QBE itself (target-independent passes and amd64), from build/qbe-src",
               ("qbe:*.c", "qbe:amd64/*.c"), exclude=("qbe:main.c",), includes=QBE_INC,
               qbe_style=True, kernel_when="jit"),

@@ -391,9 +391,12 @@ def run_payloads(image: Image, files: list[str], opt: str | None = None) -> None
 
 
 def gdb_command(image: Image, port: int) -> str:
-    """The gdb command line that loads the kernel's symbols and attaches."""
+    """The gdb command line that loads the kernel's symbols and attaches.
+
+    Breakpoints may be pending: a payload's functions exist only once the
+    kernel has compiled it, and gdb learns of them then (jit/gdbjit.c)."""
     return (f"gdb {shlex.quote(str(image.elf))} -ex 'target remote :{port}' "
-            "-ex 'hbreak kmain' -ex continue")
+            "-ex 'set breakpoint pending on' -ex 'hbreak kmain' -ex continue")
 
 
 def qemu_debug(image: Image, port: int = 1234) -> None:
