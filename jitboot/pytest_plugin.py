@@ -157,7 +157,7 @@ class Boots:
         recipe = self.recipes.get(file_path.resolve())
         if recipe is None:
             return None
-        f: RecipeFile = RecipeFile.from_parent(parent, path=file_path)
+        f: RecipeFile = RecipeFile.from_parent(parent, path=file_path, nodeid=recipe_id(recipe))
         f.recipe = recipe
         return f
 
@@ -184,6 +184,15 @@ class Boots:
                 except JitbootError as e:
                     self.runs[key] = Boot(error=f"{recipe.name} ({medium}): {e}")
         return self.runs[key]
+
+
+def recipe_id(recipe: Recipe) -> str:
+    """A recipe's node id: its path from the checkout (absolute if outside),
+    whatever pytest's rootdir is, so that workers started elsewhere (another
+    host's directory) collect the same ids, and two recipes outside the
+    rootdir do not share one."""
+    path = recipe.path.resolve()
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()
 
 
 def ktest_locations(root: Path = ROOT, jit: bool = True) -> dict[str, tuple[Path, int]]:
