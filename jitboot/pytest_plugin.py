@@ -124,11 +124,11 @@ def pytest_configure(config: pytest.Config) -> None:
     value = _requested(config)
     if value is not None:
         boots.recipes = {r.path.resolve(): r for r in select_recipes(value)}
-        paths = [str(p) for p in boots.recipes]
+        files = [str(p) for p in boots.recipes]
         if config.args_source == pytest.Config.ArgsSource.ARGS:
-            config.args += [p for p in paths if p not in config.args]
+            config.args += [f for f in files if f not in config.args]
         else:           # not the ini file's testpaths or the current directory
-            config.args, config.args_source = paths, pytest.Config.ArgsSource.ARGS
+            config.args, config.args_source = files, pytest.Config.ArgsSource.ARGS
     config.pluginmanager.register(boots, PLUGIN_NAME)
 
 
@@ -290,7 +290,8 @@ def judge(name: str, test: ktap.TestResult | None, run: RunResult) -> Verdict:
         return Verdict(failure="\n".join([f"{name}: the boot did not report this test",
                                           ended, *shown]))
     if test.status == ktap.Status.SKIPPED:
-        return Verdict(skip=f"{name}: {test.reason or 'skipped by the kernel'}")
+        why = test.reason.removeprefix(protocol.KTAP_SKIP).strip()
+        return Verdict(skip=f"{name}: {why or 'skipped by the kernel'}")
     if ktap.tree_ok(test):
         return Verdict()
     word = ktap.STATUS_WORD[test.status if test.status != ktap.Status.OK else ktap.Status.NOT_OK]

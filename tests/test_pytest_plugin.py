@@ -209,3 +209,58 @@ def test_three_popen_gateways_as_hosts(tmp_path):
         built = sorted(p.name for p in (Path(host_of[worker]) / "images").iterdir())
         assert built == [image]
     assert not (tmp_path / "controller").exists()
+
+
+SERIAL = """\
+KTAP version 1
+1..4
+# image t: a preamble diagnostic
+    KTAP version 1
+    # Subtest: good
+    1..1
+    ok 1 fine
+ok 1 good
+ok 2 quiet # SKIP no device here
+    KTAP version 1
+    # Subtest: short
+    1..3
+    ok 1 first
+    # a diagnostic of short
+    not ok 2 second # got 7
+not ok 3 short
+    KTAP version 1
+    # Subtest: cut
+    1..2
+    ok 1 begun
+"""
+
+
+def test_judge_reads_every_ending(tmp_path):
+    """Each way a KTAP test can end, as an item reports it (pure: a
+    written serial log, no boot)."""
+    from jitboot import ktap
+    from jitboot.pytest_plugin import judge
+    from jitboot.qemu import Outcome, RunResult
+    log = tmp_path / "serial.log"
+    log.write_text(SERIAL)
+    run = RunResult(outcome=Outcome.HANG, reason="no exit within 5 s", exit_code=None,
+                    accel="tcg", duration=5.0, serial_log=log, stderr_log=tmp_path / "err",
+                    ktap=ktap.parse_text(SERIAL), command=["qemu"])
+    tests = {t.name: t for t in run.ktap.tests}
+    assert judge("good", tests["good"], run).failure == ""
+    assert judge("quiet", tests["quiet"], run).skip == "quiet: no device here"
+    short = judge("short", tests["short"], run).failure.splitlines()
+    assert short[0] == "short: FAIL: second: got 7"
+    assert short[1] == f"the boot ended: hang: no exit within 5 s (tcg, 5.00 s); serial log: {log}"
+    # its block and result line, not the previous test's or the preamble
+    assert short[2:] == ["the kernel's lines for it:", "      KTAP version 1",
+                         "      # Subtest: short", "      1..3", "      ok 1 first",
+                         "      # a diagnostic of short", "      not ok 2 second # got 7",
+                         "  not ok 3 short"]
+    cut = judge("cut", tests["cut"], run).failure.splitlines()
+    assert cut[0] == "cut: INCOMPLETE: log ends here"
+    assert cut[-1] == "      ok 1 begun"
+    gone = judge("never", None, run).failure.splitlines()
+    assert gone[:3] == ["never: the boot did not report this test", short[1],
+                        "last lines of the serial log:"]
+    assert gone[-1] == "      ok 1 begun"
