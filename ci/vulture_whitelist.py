@@ -8,7 +8,9 @@ positives there); this file records the review of the 60% ones.  Each line
 below uses a name the way vulture cannot see it used.
 """
 
-from jitboot import components, doit_glue, fuzz, protocol, qbe, qemu, recipe, render
+import argparse
+
+from jitboot import components, doit_glue, fuzz, protocol, pytest_plugin, qbe, qemu, recipe, render
 
 # Found by name, not called: doit's task_* functions and DOIT_CONFIG in
 # dodo.py, llvm.Function's i_<opcode> and x_<intrinsic> handlers (getattr
@@ -24,6 +26,20 @@ qemu.RunResult.exit_code
 
 # doit calls it: ConsoleReporter's hook at the end of a run.
 doit_glue.Reporter.complete_run
+
+# pytest calls them by name: the plugin's hooks, its collectors' and
+# items' methods, its fixture; and reads the distribution mode it sets.
+pytest_plugin.pytest_addoption
+pytest_plugin.pytest_cmdline_main
+pytest_plugin.pytest_configure
+pytest_plugin.Boots.pytest_collect_file
+pytest_plugin.RecipeFile.collect
+pytest_plugin.Medium.collect
+pytest_plugin.KtapItem.reportinfo
+pytest_plugin.KtapItem.setup
+pytest_plugin.KtapItem.runtest
+pytest_plugin.jitboot_boot
+argparse.Namespace.dist     # pytest's config.option, where pytest-xdist reads --dist
 
 # Declared in the manifest, read by nobody yet: the seam for a second
 # architecture (components.py's docstring), and the programs a program
