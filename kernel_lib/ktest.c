@@ -272,6 +272,8 @@ int ktest_total(void)
 	return n + mb_module_count();
 }
 
+void gcov_dump(void) __attribute__((weak));
+
 void ktest_run_all(void)
 {
 	static char names[MB_MAX_MODULES][sizeof JB_PAYLOAD_PREFIX + MB_NAME_MAX];
@@ -294,5 +296,7 @@ void ktest_run_all(void)
 		jit_run_payload(&t, name, il, len);
 		failed |= !test_end(&t, num);
 	}
+	if (gcov_dump)		/* only coverage images have it (kernel_lib/gcov.c) */
+		gcov_dump();
 	qemu_exit(failed ? JB_EXIT_FAIL : JB_EXIT_PASS);
 }
