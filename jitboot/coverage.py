@@ -248,8 +248,15 @@ def run(image: Image, instrumented: Sequence[str], root: Path = ROOT) -> None:
     if not instrumented:
         raise JitbootError("coverage needs its own build: run `doit coverage` on its own "
                            "(not among other tasks)")
-    for stale in image.obj.rglob("*.gcda"):
-        stale.unlink()
+    # this run's counters only, and notes only of what this selection
+    # instruments (gcovr reports a .gcno without data as never run)
+    from .build import units
+    notes = {u.obj.with_suffix(".gcno") for u in units(image.recipe, image, paths.qbe_dir(root),
+                                                       root, instrumented)
+             if u.component in instrumented}
+    for stale in [*image.obj.rglob("*.gcda"), *image.obj.rglob("*.gcno")]:
+        if stale.suffix == ".gcda" or stale not in notes:
+            stale.unlink()
     mods = payloads_for(image.recipe, root)
     if len(mods) > protocol.MAX_MODULES:
         raise JitbootError(f"{len(mods)} payloads: the kernel keeps at most "
