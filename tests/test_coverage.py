@@ -3,18 +3,20 @@ in QEMU with its tests and the IL corpus, the counters sent back over
 serial as .gcda files and rendered by gcovr.
 
 One coverage build and boot (module fixture) serves every assertion; the
-frame reader and the component selection are also checked on their own.
+frame reader and the component selection are also checked on their own,
+and the runtime's .gcda files against libgcov's for the same objects.
 """
 
 import base64
 import re
 import subprocess
 import zlib
+from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from jitboot import ROOT, coverage
+from jitboot import ROOT, coverage, toolchain
 from jitboot.build import image_for
 from jitboot.errors import JitbootError
 from jitboot.recipe import load_recipe
@@ -137,3 +139,87 @@ def test_bad_components_variable_is_one_line():
     assert proc.stderr.strip().splitlines() == [
         proc.stderr.strip()] and "'qbee' is not a component" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# -- the oracle: libgcov -------------------------------------------------------
+
+# kernel_lib/gcov.c compiled for the host against stand-ins for the kernel
+# headers: its UART writes to stdout.
+HOST_KERNEL_H = "#include <stddef.h>\n#include <stdint.h>\n#define JB_KTAP_DIAGNOSTIC \"# \"\n"
+HOST_X86_H = """#include <stdio.h>
+static inline uint8_t inb(uint16_t port) { (void)port; return 0x20; }
+static inline void outb(uint16_t port, uint8_t v) { (void)port; putchar(v); }
+"""
+DUMP_AT_EXIT = """#include <stdio.h>
+void gcov_dump(void);
+__attribute__((destructor)) static void dump_at_exit(void) { fflush(stdout); gcov_dump(); }
+"""
+PROGRAM = {
+    "prog.c": """#include <stdio.h>
+        int steps(long n);
+        static int never(int x) { return x * 3; }
+        int main(int argc, char **argv) {
+            int t = 0;
+            for (long i = 1; i < 300; i++) t += steps(i);
+            if (argc > 5) t += never(argc);
+            printf("%d\\n", t);
+            return 0;
+        }
+        """,
+    "lib.c": """int steps(long n) {
+            int s = 0;
+            while (n != 1) { n = n & 1 ? 3 * n + 1 : n / 2; s++; }
+            return s;
+        }
+        static int unused(int x) { return x ? unused(x - 1) + 1 : 0; }
+        int (*keep)(int) = unused;
+        """,
+}
+
+
+def test_gcda_bytes_equal_libgcov(tmp_path):
+    """The same objects run once with libgcov (constructors, files written
+    at exit) and once with our runtime (gcov_info section, frames on
+    stdout): every .gcda byte for byte the same, program summary included."""
+    import shutil
+    for name, text in PROGRAM.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "kernel.h").write_text(HOST_KERNEL_H)
+    (tmp_path / "x86.h").write_text(HOST_X86_H)
+    (tmp_path / "dump.c").write_text(DUMP_AT_EXIT)
+    shutil.copy(ROOT / "kernel_lib" / "gcov.c", tmp_path / "gcov.c")   # beside the stand-ins
+    flags = ["-O1", "-frandom-seed=oracle", "-fprofile-arcs", "-ftest-coverage"]
+
+    def sh(*cmd):
+        return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True,
+                              check=True).stdout
+
+    def build(extra, out, *more):
+        for src in PROGRAM:
+            sh("gcc", *flags, *extra, "-c", src, "-o", src.replace(".c", ".o"))
+        sh("gcc", *[s.replace(".c", ".o") for s in PROGRAM], *more, "-o", out)
+
+    build([], "ref", "-fprofile-arcs")
+    assert sh("./ref") == f"{sum(_steps(i) for i in range(1, 300))}\n"
+    want = {n: (tmp_path / n.replace(".c", ".gcda")).read_bytes() for n in PROGRAM}
+    for n in PROGRAM:
+        (tmp_path / n.replace(".c", ".gcda")).unlink()
+    sh("gcc", "-O1", "-c", "gcov.c", "-o", "gcov.o")
+    sh("gcc", "-O1", "-c", "dump.c", "-o", "dumpx.o")
+    section = [f for f in toolchain.COVERAGE_CFLAGS if f.startswith("-fprofile-info-section")]
+    build(section, "ours", "gcov.o", "dumpx.o",
+          "-Wl,--defsym,__gcov_info_start=__start_gcov_info",
+          "-Wl,--defsym,__gcov_info_end=__stop_gcov_info")
+    got = {Path(f.path).name.replace(".gcda", ".c"): f.data
+           for f in coverage.read_frames(sh("./ours").encode())}
+    assert got.keys() == want.keys()
+    for name in PROGRAM:
+        assert got[name] == want[name], f"{name}: {got[name].hex()} != {want[name].hex()}"
+
+
+def _steps(n):
+    s = 0
+    while n != 1:
+        n = 3 * n + 1 if n & 1 else n // 2
+        s += 1
+    return s
