@@ -6,7 +6,7 @@ the gcov runtime (kernel_lib/gcov.c).  It boots once with the image's
 kernel tests and, as payloads, the recipe's own plus every program of the
 IL corpus (tests/il), so the headline figure is how much of the QBE JIT
 the corpus exercises.  When the tests end the kernel sends each object's
-.gcda over serial, framed as KTAP diagnostics:
+.gcda over serial, framed as KTAP diagnostics (the words are jitboot.protocol's):
 
     # gcov-file <bytes> <crc32 hex> <path of the .gcda>
     # gcov-data <base64>
@@ -51,9 +51,9 @@ GROUPS = {
 NEVER = ("gcov", "boot", "ktests", "exports", "bench_programs")
 
 CORPUS = "tests/il"
-FRAME_FILE = "# gcov-file "
-FRAME_DATA = "# gcov-data "
-FRAME_END = "# gcov-end "
+FRAME_FILE = f"{protocol.KTAP_DIAGNOSTIC}{protocol.GCOV_FILE} "
+FRAME_DATA = f"{protocol.KTAP_DIAGNOSTIC}{protocol.GCOV_DATA} "
+FRAME_END = f"{protocol.KTAP_DIAGNOSTIC}{protocol.GCOV_END} "
 FILE_RE = re.compile(r"(\d+) ([0-9a-f]{1,8}) (\S.*)")
 
 
@@ -135,7 +135,7 @@ def read_frames(serial: bytes) -> list[GcdaFile]:
                 cur = None
             ended = line[len(FRAME_END):].strip()
     if ended is None:
-        raise JitbootError("the kernel sent no gcov data (no '# gcov-end' on serial): "
+        raise JitbootError(f"the kernel sent no gcov data (no '{FRAME_END.strip()}' on serial): "
                            "the run did not reach the end of its tests")
     if ended != str(len(files)):
         raise JitbootError(f"the kernel announced {ended} .gcda files and sent {len(files)}")

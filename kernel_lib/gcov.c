@@ -14,10 +14,11 @@
  * At the end of the run ktest_run_all() calls gcov_dump() (a weak
  * reference: zero in normal images), which turns every object's counters
  * into the bytes libgcov would have written to its .gcda file, and sends
- * them framed as KTAP diagnostics, so the harness's KTAP parser skips them:
+ * them framed as KTAP diagnostics, so the harness's KTAP parser skips them
+ * (the words are JB_GCOV_* of gen/protocol.h):
  *
  *	# gcov-file <bytes> <crc32 hex> <path of the .gcda>
- *	# gcov-data <base64, 57 bytes a line>
+ *	# gcov-data <base64, JB_GCOV_LINE_BYTES bytes a line>
  *	...
  *	# gcov-end <files>
  *
@@ -134,7 +135,7 @@ struct gcda_sink {
 	int col;			/* base64 characters on this line */
 };
 
-#define B64_LINE	76		/* 57 bytes */
+#define B64_LINE	(JB_GCOV_LINE_BYTES / 3 * 4)
 
 static void b64_quantum(struct gcda_sink *s, int n)
 {
@@ -143,7 +144,7 @@ static void b64_quantum(struct gcda_sink *s, int n)
 	uint32_t v = (uint32_t)s->pend[0] << 16 | (uint32_t)s->pend[1] << 8 | s->pend[2];
 
 	if (s->col == 0)
-		puts_raw(JB_KTAP_DIAGNOSTIC "gcov-data ");
+		puts_raw(JB_KTAP_DIAGNOSTIC JB_GCOV_DATA " ");
 	putc_raw(tab[v >> 18 & 63]);
 	putc_raw(tab[v >> 12 & 63]);
 	putc_raw(n > 1 ? tab[v >> 6 & 63] : '=');
@@ -290,7 +291,7 @@ void gcov_dump(void)
 		if (!*p)
 			continue;
 		write_gcda(&s, *p, sum_max);
-		puts_raw(JB_KTAP_DIAGNOSTIC "gcov-file ");
+		puts_raw(JB_KTAP_DIAGNOSTIC JB_GCOV_FILE " ");
 		putu_raw(s.len, 10);
 		putc_raw(' ');
 		putu_raw(~s.crc, 16);
@@ -302,7 +303,7 @@ void gcov_dump(void)
 		sink_end(&s);
 		files++;
 	}
-	puts_raw(JB_KTAP_DIAGNOSTIC "gcov-end ");
+	puts_raw(JB_KTAP_DIAGNOSTIC JB_GCOV_END " ");
 	putu_raw(files, 10);
 	putc_raw('\n');
 }

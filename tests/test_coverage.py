@@ -20,6 +20,7 @@ from jitboot import ROOT, coverage, toolchain
 from jitboot.build import image_for
 from jitboot.errors import JitbootError
 from jitboot.recipe import load_recipe
+from jitboot.render import protocol_header
 from conftest import doit
 
 RECIPE = load_recipe("default", ROOT)
@@ -145,7 +146,9 @@ def test_bad_components_variable_is_one_line():
 
 # kernel_lib/gcov.c compiled for the host against stand-ins for the kernel
 # headers: its UART writes to stdout.
-HOST_KERNEL_H = "#include <stddef.h>\n#include <stdint.h>\n#define JB_KTAP_DIAGNOSTIC \"# \"\n"
+HOST_KERNEL_H = "#include <stddef.h>\n#include <stdint.h>\n" + "".join(
+    line + "\n" for line in protocol_header().splitlines()
+    if re.match(r"#define JB_(KTAP_DIAGNOSTIC|GCOV_)", line))
 HOST_X86_H = """#include <stdio.h>
 static inline uint8_t inb(uint16_t port) { (void)port; return 0x20; }
 static inline void outb(uint16_t port, uint8_t v) { (void)port; putchar(v); }
