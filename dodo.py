@@ -320,7 +320,7 @@ def task_coverage():
     from jitboot import coverage
     return {
         "actions": [action(coverage.run, IMAGE, COVERAGE, ROOT)],
-        "task_dep": ["link"],
+        "task_dep": ["link", "translate"],        # C payloads of the recipe become IL
         "uptodate": [False],
         "verbosity": 2,
     }

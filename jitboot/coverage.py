@@ -83,7 +83,7 @@ def selection(given: str | None, recipe: Recipe) -> tuple[str, ...]:
                                f"{', '.join(choices)}")
         if not picked:
             raise JitbootError(f"components={given}: image {recipe.name!r} builds no {word} "
-                               f"([features] jit = false in {recipe.path})")
+                               f"([features] jit = false in {toolchain.rel(recipe.path)})")
         names += [n for n in picked if n not in names]
     if not names:
         raise JitbootError(f"components={given!r}: name at least one of "
@@ -225,8 +225,9 @@ def headline(files: Sequence[FileCoverage], root: Path = ROOT) -> str:
         t = total(groups[name])
         lines.append(f"{name + '/':<28} {t.covered:>8} {t.total:>7} {t.percent:>6.1f}")
     core = total([f for f in files if is_jit_core(f.path, root)])
-    lines.append(f"{'JIT core (jit/ and QBE)':<28} {core.covered:>8} {core.total:>7} "
-                 f"{core.percent:>6.1f}")
+    if core.total:
+        lines.append(f"{'JIT core (jit/ and QBE)':<28} {core.covered:>8} {core.total:>7} "
+                     f"{core.percent:>6.1f}")
     everything = total(files)
     lines.append(f"{'all instrumented':<28} {everything.covered:>8} {everything.total:>7} "
                  f"{everything.percent:>6.1f}")
