@@ -37,7 +37,12 @@
 #include "x86.h"
 
 /* gcc 12's in-memory layout (libgcc/libgcov.h, GCOV_COUNTERS = 8 in
- * gcc/gcov-counter.def); gcc checks `version` against the .gcno. */
+ * gcc/gcov-counter.def); gcov checks `version` against the .gcno.  Other
+ * gcc versions change the counter kinds and the file format: check both
+ * (tests/test_coverage.py compares with libgcov) before allowing them. */
+#if __GNUC__ != 12
+#error "kernel_lib/gcov.c follows gcc 12's gcov ABI: build coverage images with gcc 12"
+#endif
 #define GCOV_COUNTERS		8
 
 typedef int64_t gcov_type;
