@@ -21,6 +21,7 @@ Variables (doit VAR=VALUE on the command line):
                       `doit parse`: the log's results
     log=PATH          serial.log (or its run directory) for `doit parse`
     junit=PATH        `doit parse`: also write the log's JUnit XML there
+    components=a,b    what `doit coverage` instruments: kernel_lib, jit, qbe or component names (default: all three)
 
 The logic lives in the jitboot package; this file only declares tasks.
 """
@@ -56,7 +57,8 @@ def _fail(message: str) -> None:
 # misspelt one is an error instead of being ignored.
 KNOWN_VARS = ("image", "build_dir", "qbe_src", "baseline", "il", "src", "opt", "gdb_port",
               "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed",
-              "tests", "retries", "boot_per_test", "test_timeout", "json", "log", "junit")
+              "tests", "retries", "boot_per_test", "test_timeout", "json", "log", "junit",
+              "components")
 
 
 def _check_vars() -> None:
@@ -80,7 +82,17 @@ try:
     RECIPE = load_recipe(get_var("image", DEFAULT_IMAGE), ROOT)
 except JitbootError as e:
     _fail(str(e))
-IMAGE = build.image_for(RECIPE, ROOT)
+from jitboot import locks  # noqa: E402
+_command = next((w for w in locks.command_words(sys.argv[1:]) if "=" not in w), "run")
+# `doit coverage` builds the image's coverage variant, in a directory of its own
+COVERAGE: tuple[str, ...] = ()
+if _command == "coverage":
+    from jitboot import coverage as _coverage
+    try:
+        COVERAGE = _coverage.selection(get_var("components", None), RECIPE)
+    except JitbootError as e:
+        _fail(str(e))
+IMAGE = build.image_for(RECIPE, ROOT, "coverage" if COVERAGE else "")
 QBE_SRC = get_var("qbe_src", os.environ.get("JITBOOT_QBE_SRC"))
 if QBE_SRC:
     # checked once, here: tasks ask about the tree while doit loads them
@@ -103,8 +115,6 @@ if JSON_PATH and JSON_PATH != "-":      # "-": stdout, for `doit parse`
 # checkout where nothing can be written
 _LOOKING = {"list", "help", "info", "dumpdb", "tabcompletion", "strace", "list-tests",
             "parse"}      # `doit parse log=...` reads a saved log, builds nothing
-from jitboot import locks  # noqa: E402
-_command = next((w for w in locks.command_words(sys.argv[1:]) if "=" not in w), "run")
 
 DOIT_CONFIG = {
     "default_tasks": ["image"],
@@ -228,7 +238,7 @@ def task_bench_gen():
 @create_after(executed="qbe_source")
 def task_compile():
     """Compile every kernel source (ours and QBE's) to an object."""
-    for unit in build.units(RECIPE, IMAGE, _qbe_dir(), ROOT):
+    for unit in build.units(RECIPE, IMAGE, _qbe_dir(), ROOT, COVERAGE):
         yield {
             "name": toolchain.rel(unit.src, ROOT),
             "actions": [action(build.compile_unit, unit, ROOT)],
@@ -245,7 +255,7 @@ def task_compile():
 @create_after(executed="qbe_source")
 def task_link():
     """Link kernel.elf and wrap it as kernel.elf32 for multiboot loaders."""
-    objs = [u.obj for u in build.units(RECIPE, IMAGE, _qbe_dir(), ROOT)]
+    objs = [u.obj for u in build.units(RECIPE, IMAGE, _qbe_dir(), ROOT, COVERAGE)]
     return {
         "actions": [action(build.link, IMAGE, objs, ROOT)],
         "file_dep": [str(o) for o in objs] + [str(IMAGE.gen / "kernel.ld")],
@@ -344,6 +354,17 @@ def task_list_tests():
     return {
         "basename": "list-tests",
         "actions": [action(lambda: print(selection.listing(RECIPE, ROOT)))],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_coverage():
+    """Coverage of the kernel's C code by its tests and tests/il: doit coverage [components=kernel_lib,jit,qbe]."""
+    from jitboot import coverage
+    return {
+        "actions": [action(coverage.run, IMAGE, COVERAGE, ROOT)],
+        "task_dep": ["link", "translate"],        # C payloads of the recipe become IL
         "uptodate": [False],
         "verbosity": 2,
     }

@@ -52,9 +52,11 @@ class Image:
     def size_html(self) -> Path: return self.dir / "size.html"
 
 
-def image_for(recipe: Recipe, root: Path = ROOT) -> Image:
+def image_for(recipe: Recipe, root: Path = ROOT, variant: str = "") -> Image:
+    """The image's paths; a variant (coverage) is built in a directory of
+    its own, build/images/<name>-<variant>, leaving the image untouched."""
     return Image(name=recipe.name, recipe=recipe,
-                 dir=paths.build_dir(root) / "images" / recipe.name)
+                 dir=paths.build_dir(root) / "images" / "-".join(filter(None, (recipe.name, variant))))
 
 
 @dataclass(frozen=True)
@@ -107,14 +109,18 @@ def kernel_generated(recipe: Recipe, image: Image, root: Path = ROOT) -> list[Pa
 
 
 def units(recipe: Recipe, image: Image, qbe_dir: Path | None = None,
-          root: Path = ROOT) -> list[Unit]:
+          root: Path = ROOT, coverage: Sequence[str] = ()) -> list[Unit]:
     """Every compilation of the image's kernel, in link order (QBE's
-    sources only when qbe_dir is given: they exist once fetched)."""
-    comps = components.kernel_components({"jit": recipe.jit, "bench": recipe.bench})
+    sources only when qbe_dir is given: they exist once fetched).
+    coverage names the components compiled with gcov's counters; the
+    gcov runtime comes with them (jitboot.coverage)."""
+    comps = components.kernel_components({"jit": recipe.jit, "bench": recipe.bench,
+                                          "coverage": bool(coverage)})
     if qbe_dir is None:
         comps = [c for c in comps if not any(f.startswith("qbe") for f in c.files)]
     trees = trees_for(image.gen, kernel_generated(recipe, image, root), root)
-    return _units(comps, trees, "kernel", image.obj, [image.dir, paths.build_dir(root)], root)
+    return _units(comps, trees, "kernel", image.obj, [image.dir, paths.build_dir(root)], root,
+                  coverage)
 
 
 def program_units(name: str, root: Path = ROOT) -> list[Unit]:
@@ -127,7 +133,8 @@ def program_units(name: str, root: Path = ROOT) -> list[Unit]:
 
 
 def _units(comps: list[components.Component], trees: components.Trees, profile_name: str,
-           objdir: Path, bases: list[Path], root: Path) -> list[Unit]:
+           objdir: Path, bases: list[Path], root: Path,
+           coverage: Sequence[str] = ()) -> list[Unit]:
     profile = toolchain.PROFILES[profile_name]
     out = []
     for comp in comps:
@@ -140,7 +147,8 @@ def _units(comps: list[components.Component], trees: components.Trees, profile_n
             extra = [*profile.qbe_style, "-include", toolchain.rel(trees.gen / "config.h", root)]
         for src in components.component_files(comp, trees):
             obj = objdir / _relative_obj(src, bases, root)
-            cmd = toolchain.compile_command(src, obj, incs, extra, root=root, profile=profile)
+            flags = extra + toolchain.coverage_flags(obj, root) if comp.name in coverage else extra
+            cmd = toolchain.compile_command(src, obj, incs, flags, root=root, profile=profile)
             out.append(Unit(src, obj, tuple(cmd), comp.name))
     return out
 

@@ -69,7 +69,11 @@ COMPONENTS: tuple[Component, ...] = (
     Component("boot", "multiboot entry, long mode, interrupt stubs",
               ("boot/*.S",), includes=("gen:", "kernel_lib", "jit")),
     Component("kernel_lib", "kernel library: serial, memory, heap, traps, printf, tests",
-              ("kernel_lib/*.c",), includes=("gen:", "kernel_lib", "jit"), ktests=True),
+              ("kernel_lib/*.c",), exclude=("kernel_lib/gcov.c",),
+              includes=("gen:", "kernel_lib", "jit"), ktests=True),
+    Component("gcov", "the gcov runtime of `doit coverage` images: counters to .gcda over serial",
+              ("kernel_lib/gcov.c",), includes=("gen:", "kernel_lib", "jit"),
+              kernel_when="coverage", size="kernel_lib"),
     Component("ktests", "the kernel test table rendered from the recipe",
               ("gen:ktests.c",), includes=("gen:", "kernel_lib", "jit"), size="generated"),
     Component("shim", "the libc QBE needs: memory streams, printf, strtod, qsort, heap, exit",
@@ -132,7 +136,7 @@ EXPORT_LIBS = ("-Wl,--no-as-needed", "-lm")
 
 # The JIT as every host program links it.
 JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "exports", "host_glue")
-KERNEL = ("boot", "kernel_lib", "ktests", "shim", "arena", "passes", "driver", "asm",
+KERNEL = ("boot", "kernel_lib", "gcov", "ktests", "shim", "arena", "passes", "driver", "asm",
           "loader", "qbe", "exports", "kernel_glue", "bench", "bench_kernel",
           "bench_programs")
 

@@ -129,6 +129,16 @@ BENCH_KEYS = ("n", "aot_gcc", "aot_qbe", "jit_off", "jit_on", "compile_off", "co
 BENCH_JIT_FAILED = "jit_failed"
 BENCH_RECORDS = ("env", "boot", "done")     # WHAT words that are not programs
 
+# -- coverage data (kernel_lib/gcov.c gcov_dump, jitboot/coverage.py read_frames) --
+
+# A coverage image's .gcda files, after the last test, as diagnostics:
+# "# gcov-file BYTES CRC32 PATH", then the file in base64 lines
+# "# gcov-data ..." of GCOV_LINE_BYTES bytes each, and "# gcov-end FILES".
+GCOV_FILE = "gcov-file"
+GCOV_DATA = "gcov-data"
+GCOV_END = "gcov-end"
+GCOV_LINE_BYTES = 57                # 76 base64 characters
+
 
 def context() -> dict:
     """The `protocol` variable of boot/protocol.h.j2."""
@@ -151,4 +161,6 @@ def context() -> dict:
         "output_frame": OUTPUT_FRAME, "output_chunk": OUTPUT_CHUNK,
         "output_continued": OUTPUT_CONTINUED, "output_check": OUTPUT_CHECK,
         "output_wrote": OUTPUT_WROTE,
+        "gcov_file": GCOV_FILE, "gcov_data": GCOV_DATA, "gcov_end": GCOV_END,
+        "gcov_line_bytes": GCOV_LINE_BYTES,
     }

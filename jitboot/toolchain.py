@@ -70,6 +70,18 @@ QBE_STYLE = ["-w", "-fwrapv"]
 QBE_STYLE_ASAN = ["-w", "-fwrapv", "-fno-sanitize=pointer-overflow"]
 
 
+# gcov's counters (`doit coverage`): without constructors, gcc 12 puts a
+# pointer to each object's counters in a section the kernel's gcov runtime
+# walks (kernel_lib/gcov.c).
+COVERAGE_CFLAGS = ["-fprofile-arcs", "-ftest-coverage", "-fprofile-info-section=gcov_info"]
+
+
+def coverage_flags(obj: Path, root: Path = ROOT) -> list[str]:
+    """COVERAGE_CFLAGS for one object, its .gcno and .gcda named after the
+    object (obj/x.gcno) rather than the temporary file gcc writes."""
+    return [*COVERAGE_CFLAGS, "-dumpdir", rel(obj.parent, root) + "/", "-dumpbase", obj.stem]
+
+
 @dataclass(frozen=True)
 class Profile:
     """One way to compile and link C."""

@@ -394,6 +394,8 @@ void ktest_report_selection(void)
 		printf(JB_KTAP_DIAGNOSTIC JB_ARG_BOOT " %d\n", sel.boot);
 }
 
+void gcov_dump(void) __attribute__((weak));
+
 void ktest_run_all(void)
 {
 	struct ktest t;
@@ -418,5 +420,7 @@ void ktest_run_all(void)
 		}
 		failed |= !test_end(&t, num);
 	}
+	if (gcov_dump)		/* only coverage images have it (kernel_lib/gcov.c) */
+		gcov_dump();
 	qemu_exit(failed ? JB_EXIT_FAIL : JB_EXIT_PASS);
 }

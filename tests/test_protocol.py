@@ -10,7 +10,7 @@ from jitboot.render import protocol_header
 
 # Protocol words that C sources must take from protocol.h, not spell out.
 LITERALS = ["payload:", "PANIC:", "KTAP version", "# expect fault", "# Subtest", "contained ",
-            "bench env", "bench boot", "bench done", "bench %s"]
+            "bench env", "bench boot", "bench done", "bench %s", "gcov-"]
 
 
 def c_code(path):
