@@ -338,6 +338,10 @@ def size_rules(build_dir: Path | None = None, root: Path = ROOT) -> tuple[tuple[
                 rule = (rel, c.size_group)
             if rule not in rules:
                 rules.append(rule)
+    # the first match wins: a folder nested in another component's folder
+    # (kernel_lib/libm/ in kernel_lib/) goes first (a stable sort, longest
+    # prefix first)
+    rules.sort(key=lambda r: -len(r[0]))
     rules += [("*/gen/*", "generated"), ("gen/", "generated")]
     return tuple(rules)
 

@@ -13,8 +13,8 @@
  * up to 2 ulp), so each input is also computed by a reference: glibc's
  * long double version rounded to double (for a float function, its double
  * version rounded to float).  An input passes when ours is within the
- * bound of glibc, or within an ulp of the reference and closer to it than
- * glibc is.  The sweep prints one line per function: the worst ulp from
+ * bound of glibc, or within an ulp of the reference and no farther from it
+ * than glibc is.  The sweep prints one line per function: the worst ulp from
  * glibc and where, the worst ulp of ours and of glibc from the reference,
  * and how many inputs failed; it exits 1 when any did.
  */
@@ -255,7 +255,7 @@ static int passes(const struct fn *f, const struct result *r)
 {
 	if (r->ulps <= (uint64_t)f->bound)
 		return 1;
-	return f->ref && r->ours_ref <= 1 && r->ours_ref < r->theirs_ref;
+	return f->ref && r->ours_ref <= 1 && r->ours_ref <= r->theirs_ref;
 }
 
 /* pow's domain: y log2 x within the double (float) exponent range. */
