@@ -4,6 +4,7 @@ one), the exports, and one C program through jitrun, a native build against
 the same objects, and (tests/c/libm.c in the C corpus) the kernel."""
 
 import math
+from decimal import Decimal, getcontext
 import re
 import struct
 import subprocess
@@ -73,19 +74,39 @@ def _bits(x: float) -> int:
     return struct.unpack("<Q", struct.pack("<d", x))[0]
 
 
+def _run_il_call(jitrun, tmp_path, fn: str, x: float) -> int:
+    """The bits of fn(x) computed by JIT'd code under jitrun."""
+    il = tmp_path / f"{fn}.ssa"
+    il.write_text('data $fmt = { b "%016llx\\n", b 0 }\n'
+                  "export function w $main() {\n@start\n"
+                  f"\t%y =d call ${fn}(d d_{x!r})\n"
+                  "\t%b =l cast %y\n\tcall $printf(l $fmt, ..., l %b)\n\tret 0\n}\n")
+    r = subprocess.run([str(jitrun), str(il)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return int(r.stdout, 16)
+
+
 def test_jitrun_calls_our_libm_not_glibc(host_tools, tmp_path):
-    """sinh at an input where glibc is 2 ulp off: jitrun prints our bits."""
+    """sinh at an input where glibc is 2 ulp off: jitrun gives our bits."""
     x = float.fromhex("-0x1.68fc13d2ff4dep-1")
     ours = 0xbfe87a4ded5d973a                 # correctly rounded
     assert _bits(math.sinh(x)) != ours        # Python's math is glibc's
-    il = tmp_path / "sinh.ssa"
-    il.write_text('data $fmt = { b "%016llx\\n", b 0 }\n'
-                  "export function w $main() {\n@start\n"
-                  f"\t%y =d call $sinh(d d_{x!r})\n"
-                  "\t%b =l cast %y\n\tcall $printf(l $fmt, ..., l %b)\n\tret 0\n}\n")
-    r = subprocess.run([str(host_tools["jitrun"]), str(il)], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout == f"{ours:016x}\n"
+    assert _run_il_call(host_tools["jitrun"], tmp_path, "sinh", x) == ours
+
+
+def test_cos_at_the_hardest_reduction_is_correctly_rounded(host_tools, tmp_path):
+    """6381956970095103 * 2^797 is the double closest to a multiple of pi/2
+    (Muller): cos there is -r for r ~ 2^-61, which takes 120 bits of 2/pi
+    past the point to get right; the expected value is computed here with
+    400-digit pi."""
+    getcontext().prec = 400
+    x = 6381956970095103 * 2.0 ** 797
+    pio2 = libm_consts.PI / 2
+    k = (Decimal(6381956970095103) * Decimal(2) ** 797 / pio2).to_integral_value()
+    r = Decimal(6381956970095103) * Decimal(2) ** 797 - k * pio2
+    assert int(k) % 4 == 1                    # cos(k pi/2 + r) = -sin r = -r
+    expected = _bits(-float(r))
+    assert _run_il_call(host_tools["jitrun"], tmp_path, "cos", x) == expected
 
 
 @pytest.mark.parametrize("level", ["-O0", "-O2"])

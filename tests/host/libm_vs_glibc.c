@@ -80,10 +80,14 @@ static struct fn fns[] = {
 	D1(cosh, -30, 9.48, 1, 1), F1(coshf, -30, 6.48, 1, 1),
 	D1(tanh, -30, 5, 1, 1), F1(tanhf, -30, 4, 1, 1),
 	/* huge arguments: the Payne-Hanek reduction */
-	{ "sin@huge", D_D, (void *)sin, 20, 1024, 0, 0, 1, 2, 0, 0 },
-	{ "cos@huge", D_D, (void *)cos, 20, 1024, 0, 0, 1, 2, 0, 0 },
-	{ "tan@huge", D_D, (void *)tan, 20, 1024, 0, 0, 1, 2, 0, 0 },
+	{ "sin@huge", D_D, (void *)sin, 20, 1024, 0, 0, 1, 1, 0, 0 },
+	{ "cos@huge", D_D, (void *)cos, 20, 1024, 0, 0, 1, 1, 0, 0 },
+	{ "tan@huge", D_D, (void *)tan, 20, 1024, 0, 0, 1, 1, 0, 0 },
 	{ "sinf@huge", F_F, (void *)sinf, 20, 128, 0, 0, 1, 1, 0, 0 },
+	/* the doubles nearest to k pi/2, k < 2^20 (the hardest cancellation) */
+	{ "sin@kpi/2", D_D, (void *)sin, 0, 20, 0, 0, 1, 1, 0, 0 },
+	{ "cos@kpi/2", D_D, (void *)cos, 0, 20, 0, 0, 1, 1, 0, 0 },
+	{ "tan@kpi/2", D_D, (void *)tan, 0, 20, 0, 0, 1, 1, 0, 0 },
 };
 
 #define NFNS (sizeof fns / sizeof fns[0])
@@ -131,6 +135,17 @@ static double draw(double lo, double hi, int sign, int is_float)
 	if (sign && (next() & 1))
 		x = -x;
 	return x;
+}
+
+/* The double nearest k pi/2 for a random k < 2^20, moved by -2..2 ulp. */
+static double draw_near(void)
+{
+	const long double pio2 = 1.57079632679489661923132169163975144L;
+	long double k = (long double)(next() % (1u << 20) + 1);
+	double x = (double)(k * pio2);
+	uint64_t u = u_of(x) + (next() % 5) - 2;
+	x = d_of(u);
+	return next() & 1 ? -x : x;
 }
 
 /* Distance in ulps: the number of doubles (floats) between a and b. */
@@ -285,7 +300,7 @@ static int sweep(long n, uint64_t seed, const char *only)
 		struct result wr = { 0, 0, 0, 0, 0, 0 };
 		for (long k = 0; k < n; k++) {
 			int fl = is_float(f);
-			double x = draw(f->lo, f->hi, f->sign, fl);
+			double x = strstr(f->name, "@kpi") ? draw_near() : draw(f->lo, f->hi, f->sign, fl);
 			double y = 0;
 			int e = 0;
 			if (f->kind == D_DD || f->kind == F_FF)
@@ -336,6 +351,9 @@ static int special(void)
 		3.0, -3.0, 0x1p-1074, -0x1p-1074, 0x1p-1022, -0x1p-1022, 0x1.fffffffffffffp1023,
 		-0x1.fffffffffffffp1023, 1e300, -1e300, 1e22, 710.0, -746.0, 0.1, 1.5, -2.5,
 		0x1p52, 0x1p53 + 2, 0x1p-30, 1e-310,
+		/* pi/2, pi, and the double closest to a multiple of pi/2 of all
+		 * (6381956970095103 * 2^797, Muller's worst case for reduction) */
+		0x1.921fb54442d18p+0, 0x1.921fb54442d18p+1, 0x1.6ac5b262ca1ffp+849,
 	};
 	static const int ns[] = { 0, 1, -1, 1023, 1024, -1074, -1075, 2100, -2100 };
 	int bad = 0;
