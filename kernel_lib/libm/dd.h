@@ -5,7 +5,7 @@
  * significand out of plain SSE2 doubles (Dekker 1971, Knuth TAOCP 4.2.2).
  * The library evaluates its series in dd and rounds once at the end, which
  * is what keeps every function within an ulp of the correctly rounded
- * result without tables.  The error-free transformations below need IEEE
+ * result without big tables.  The error-free transformations below need IEEE
  * round-to-nearest doubles and no reassociation (no -ffast-math) and no
  * fused multiply-add contraction (x86-64 without -march has no FMA), which
  * is also why the kernel and the host twin compute the same bits.
