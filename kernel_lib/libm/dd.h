@@ -152,13 +152,20 @@ static inline dd dd_sqrt(dd a)
 	return fast_two_sum(s, r);
 }
 
-/* c[0] + x (c[1] + x (c[2] + ...)), n coefficients, all in dd. */
-static inline dd dd_poly(const dd *c, int n, dd x)
+/* c[0] + x (c[1] + x (c[2] + ...)), n coefficients: the nd of highest
+ * degree in plain double (their sum is below 2^-18 of the result, so its
+ * rounding errors stay below 2^-70), the rest in dd. */
+static inline dd dd_poly(const dd *c, int n, int nd, dd x)
 {
-	dd p = c[n - 1];
-	for (int i = n - 2; i >= 0; i--)
-		p = dd_add(dd_mul(p, x), c[i]);
-	return p;
+	double p = c[n - 1].hi;
+	int i;
+
+	for (i = n - 2; i >= n - nd; i--)
+		p = p * x.hi + c[i].hi;
+	dd q = dd_add(dd_mul_d(x, p), c[i]);
+	for (i--; i >= 0; i--)
+		q = dd_add(dd_mul(q, x), c[i]);
+	return q;
 }
 
 #include "consts.h"

@@ -29,7 +29,7 @@ dd libm_exp_dd(dd z, int *k)
 	r = dd_add_d(r, z.lo);
 	r = dd_add_d(r, -n * LN2_3);
 	*k = n;
-	return dd_poly(exp_coef, COUNT(exp_coef), r);
+	return dd_poly(exp_coef, COUNT(exp_coef), 12, r);
 }
 
 dd libm_log_dd(double x)
@@ -48,7 +48,7 @@ dd libm_log_dd(double x)
 	}
 	double f = m - 1;		/* exact (Sterbenz) */
 	dd s = dd_div((dd){ f, 0 }, two_sum(2, f));
-	dd p = dd_mul(dd_poly(log_coef, COUNT(log_coef), dd_mul(s, s)), s);
+	dd p = dd_mul(dd_poly(log_coef, COUNT(log_coef), 11, dd_mul(s, s)), s);
 	dd el = dd_add_d(two_sum(e * LN2_1, e * LN2_2), e * LN2_3);
 
 	return dd_add(el, (dd){ 2 * p.hi, 2 * p.lo });
@@ -211,7 +211,7 @@ static double half_exp(double a)
 static dd sinh_series(double a)
 {
 	dd u = two_prod(a, a);
-	return dd_mul_d(dd_poly(sinh_coef, COUNT(sinh_coef), u), a);
+	return dd_mul_d(dd_poly(sinh_coef, COUNT(sinh_coef), 7, u), a);
 }
 
 static double m_sinh(double x)

@@ -80,12 +80,12 @@ static int reduce(double x, dd *r)
 
 static dd sin_dd(dd r)
 {
-	return dd_mul(dd_poly(sin_coef, COUNT(sin_coef), dd_mul(r, r)), r);
+	return dd_mul(dd_poly(sin_coef, COUNT(sin_coef), 7, dd_mul(r, r)), r);
 }
 
 static dd cos_dd(dd r)
 {
-	return dd_poly(cos_coef, COUNT(cos_coef), dd_mul(r, r));
+	return dd_poly(cos_coef, COUNT(cos_coef), 7, dd_mul(r, r));
 }
 
 static double m_sin(double x)
@@ -139,7 +139,7 @@ static dd atan_dd(dd t)
 	int k = (int)(t.hi * 8 + 0.5);
 	double c = k * 0.125;
 	dd u = dd_div(dd_add_d(t, -c), dd_add_d(dd_mul_d(t, c), 1));
-	dd v = dd_mul(dd_poly(atan_coef, COUNT(atan_coef), dd_mul(u, u)), u);
+	dd v = dd_mul(dd_poly(atan_coef, COUNT(atan_coef), 8, dd_mul(u, u)), u);
 
 	return dd_add(atan_tab[k], v);
 }
