@@ -55,7 +55,7 @@ def _fail(message: str) -> None:
 
 # Every command-line variable a task reads (`doit image image=demo`): a
 # misspelt one is an error instead of being ignored.
-KNOWN_VARS = ("image", "build_dir", "qbe_src", "baseline", "il", "src", "opt", "gdb_port",
+KNOWN_VARS = ("image", "n", "build_dir", "qbe_src", "baseline", "il", "src", "opt", "gdb_port",
               "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed",
               "tests", "retries", "boot_per_test", "test_timeout", "json", "log", "junit",
               "components")
@@ -417,6 +417,18 @@ def task_parse():
             raise JitbootError(f"{log}: the run did not pass (the summary above says why)")
     return {
         "actions": [action(parse)],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_libm_ulp():
+    """libm against glibc, the ulp sweep: doit libm-ulp [n=1000000] [seed=1] (build/libm-ulp.txt)."""
+    from jitboot import libm_check
+    return {
+        "basename": "libm-ulp",
+        "actions": [action(libm_check.run, get_var("n", "1000000"), get_var("seed", "1"), ROOT)],
+        "task_dep": ["libm-check"],
         "uptodate": [False],
         "verbosity": 2,
     }

@@ -93,6 +93,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("qbe", "QBE itself (target-independent passes and amd64), from build/qbe-src",
               ("qbe:*.c", "qbe:amd64/*.c"), exclude=("qbe:main.c",), includes=QBE_INC,
               qbe_style=True, kernel_when="jit"),
+    Component("libm", "the math library of JIT'd code (math.h), the same objects in the kernel and the host twin",
+              ("kernel_lib/libm/*.c",), includes=("kernel_lib/libm",), kernel_when="jit"),
     Component("exports", "the table of kernel functions JIT'd code may call",
               ("gen:exports.c",), includes=JIT_INC, kernel_when="jit", size="generated"),
     Component("kernel_glue", "the JIT inside the kernel: platform hooks, JIT tests, payloads",
@@ -119,6 +121,8 @@ COMPONENTS: tuple[Component, ...] = (
               ("jit/host/fuzz_asm.c",), includes=JIT_INC),
     Component("jitbench_main", "jitbench: the benchmark on the host",
               ("jit/host/jitbench.c",), includes=("jit", "jit/host")),
+    Component("libm_check_main", "libm-check: our libm against glibc's (ulp sweep, special values)",
+              ("tests/host/libm_vs_glibc.c",), includes=()),
     Component("qbe_cli", "the qbe command of the JIT's QBE tree (all targets, its own main.c)",
               ("qbe:*.c", "qbe:amd64/*.c", "qbe:arm64/*.c", "qbe:rv64/*.c"),
               includes=("qbe:",), size="qbe"),
@@ -129,15 +133,17 @@ COMPONENTS: tuple[Component, ...] = (
 
 BY_NAME = {c.name: c for c in COMPONENTS}
 
-# Libraries behind jit/exports.txt on the host: libm for sqrt (the kernel's
-# is kernel_lib/libm.c).  The exports are weak references, which alone
-# would not pull in a library linked --as-needed.
-EXPORT_LIBS = ("-Wl,--no-as-needed", "-lm")
+# Libraries behind jit/exports.txt on the host: none beyond libc.  The
+# math functions come from our libm component, linked into every host
+# program, so JIT'd code computes the same bits there as in the kernel
+# (glibc's libm is not linked, so no name can resolve to it).
+EXPORT_LIBS: tuple[str, ...] = ()
 
 # The JIT as every host program links it.
-JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "exports", "host_glue")
+JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "libm", "exports",
+       "host_glue")
 KERNEL = ("boot", "kernel_lib", "gcov", "ktests", "shim", "arena", "passes", "driver", "asm",
-          "loader", "qbe", "exports", "kernel_glue", "bench", "bench_kernel",
+          "loader", "qbe", "libm", "exports", "kernel_glue", "bench", "bench_kernel",
           "bench_programs")
 
 
@@ -171,6 +177,8 @@ PROGRAMS: tuple[Program, ...] = (
     Program("jitbench", "the benchmark on the host: JIT, gcc twins and QBE AOT in one process",
             JIT + ("bench", "bench_programs", "jitbench_main"), "host", "host/jitbench",
             libs=EXPORT_LIBS),
+    Program("libm-check", "our libm against glibc's: `libm-check sweep N SEED`, `libm-check special`",
+            ("libm", "libm_check_main"), "host", "host/libm-check", libs=("-ldl",)),
     Program("jitrun-asan", "jitrun under ASan and UBSan",
             JIT + ("jitrun_main",), "asan", "host-asan/jitrun",
             link_flags=("-fsanitize=address,undefined",),
@@ -334,6 +342,10 @@ def size_rules(build_dir: Path | None = None, root: Path = ROOT) -> tuple[tuple[
                 rule = (rel, c.size_group)
             if rule not in rules:
                 rules.append(rule)
+    # the first match wins: a folder nested in another component's folder
+    # (kernel_lib/libm/ in kernel_lib/) goes first (a stable sort, longest
+    # prefix first)
+    rules.sort(key=lambda r: -len(r[0]))
     rules += [("*/gen/*", "generated"), ("gen/", "generated")]
     return tuple(rules)
 

@@ -6,7 +6,7 @@
  * nbody's inner loop kept five values on the stack for it. C compilers
  * treat sqrt as a builtin and emit sqrtsd; so does this pass, with the
  * `sqrt` instruction our QBE adjustments add (jitboot/qbe.py). Exact:
- * sqrt of the JIT's payload library is sqrtsd itself (kernel_lib/libm.c:
+ * sqrt of the JIT's payload library is sqrtsd itself (kernel_lib/libm/basic.c:
  * correctly rounded, as C requires), and the C front door compiles
  * payloads with -fno-math-errno, so no errno is lost; the host twin
  * follows the kernel.
