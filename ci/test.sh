@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/setup.sh
-exec .venv/bin/python -m pytest -q "$@"
+# Two pytest-xdist workers (JITBOOT_TEST_JOBS=N for another count): most
+# tests wait on QEMU, a compiler or valgrind, one core each.
+exec .venv/bin/python -m pytest -q -n "${JITBOOT_TEST_JOBS:-2}" "$@"
