@@ -5,6 +5,8 @@ Variables (doit VAR=VALUE on the command line):
     il=A.ssa,B.ssa    IL payloads for `doit jit-run`
     src=a.c,b.ll,c.ssa  payloads for `doit jit-run`: C and LLVM IR translated, a.c+b.c linked
     opt=O0|O2         clang's level for `doit jit-run src=` C files (default: the recipe's c_opt)
+    data=a.txt,b.bin  data files for `doit jit-run` (payloads fopen them by name)
+    args="a b c"      arguments of every payload's main for `doit jit-run` (split as a shell does)
     qbe_src=PATH      use a local QBE checkout instead of the pinned qbepy sdist
     baseline=JSON     size report to diff against for `doit size`
     gdb_port=N        gdb stub port of `doit qemu-debug` (default 1234)
@@ -45,7 +47,8 @@ def _fail(message: str) -> None:
 
 # Every command-line variable a task reads (`doit image image=demo`): a
 # misspelt one is an error instead of being ignored.
-KNOWN_VARS = ("image", "build_dir", "qbe_src", "baseline", "il", "src", "opt", "gdb_port",
+KNOWN_VARS = ("image", "build_dir", "qbe_src", "baseline", "il", "src", "opt", "data", "args",
+              "gdb_port",
               "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed")
 
 
@@ -84,6 +87,7 @@ BUILD_DIR = paths.build_dir(ROOT)
 BASELINE = get_var("baseline", None)
 IL_FILES = [f for f in get_var("il", "").replace(",", " ").split() if f]
 SRC_FILES = [f for f in get_var("src", "").replace(",", " ").split() if f]
+DATA_FILES = get_var("data", None)
 
 # doit commands that only look: they need no build lock, and work in a
 # checkout where nothing can be written
@@ -247,7 +251,7 @@ def task_iso():
     return {
         "actions": [action(build.make_iso, IMAGE, ROOT)],
         "file_dep": [str(IMAGE.elf32), str(IMAGE.gen / "grub.cfg")]
-                    + [str(p.path) for p in RECIPE.payloads],
+                    + [str(p.path) for p in RECIPE.payloads] + list(RECIPE.data),
         "task_dep": ["link"],
         "targets": [str(IMAGE.iso)],
         "uptodate": [targets_intact],
@@ -330,7 +334,10 @@ def task_jit_run():
     return {
         "basename": "jit-run",
         "actions": [action(runner.run_payloads, IMAGE, IL_FILES + SRC_FILES,
-                           f"-{opt.lstrip('-')}" if opt else None)],
+                           f"-{opt.lstrip('-')}" if opt else None,
+                           None if DATA_FILES is None else
+                           [f for f in DATA_FILES.replace(",", " ").split() if f],
+                           get_var("args", None))],
         "task_dep": ["link"],
         "uptodate": [False],
         "verbosity": 2,

@@ -70,6 +70,11 @@ COMPONENTS: tuple[Component, ...] = (
               ("boot/*.S",), includes=("gen:", "kernel_lib", "jit")),
     Component("kernel_lib", "kernel library: serial, memory, heap, traps, printf, tests",
               ("kernel_lib/*.c",), includes=("gen:", "kernel_lib", "jit"), ktests=True),
+    Component("format", "kfmt, the formatting core of the kernel's printf and of the payload library",
+              ("jit/libc/format.c",), includes=JIT_INC, size="kernel_lib"),
+    Component("libc", "the C library of JIT'd code: stdlib, string, ctype, stdio, sscanf, setjmp, clock",
+              ("jit/libc/*.c",), exclude=("jit/libc/format.c",), includes=JIT_INC,
+              kernel_when="jit"),
     Component("ktests", "the kernel test table rendered from the recipe",
               ("gen:ktests.c",), includes=("gen:", "kernel_lib", "jit"), size="generated"),
     Component("shim", "the libc QBE needs: memory streams, printf, strtod, qsort, heap, exit",
@@ -103,8 +108,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("bench_programs", "benchmark C twins, their table and QBE's AOT assembly",
               ("tests/bench/*.c", "gen:bench_progs.c", "gen:bench_qbe/*.S"),
               includes=JIT_INC, kernel_when="bench", size="bench"),
-    Component("host_glue", "the JIT as a Linux process: platform hooks over mmap",
-              ("jit/host/platform_host.c",), includes=JIT_INC, size="jit_driver"),
+    Component("host_glue", "the JIT as a Linux process: platform hooks over mmap, the payload library's hooks",
+              ("jit/host/platform_host.c", "jit/host/libc_host.c"), includes=JIT_INC, size="jit_driver"),
     Component("jitrun_main", "jitrun: run an IL file's main on the host",
               ("jit/host/jitrun.c",), includes=JIT_INC),
     Component("asmdump_main", "asmdump: our assembler alone, for the GNU as oracle",
@@ -131,8 +136,9 @@ BY_NAME = {c.name: c for c in COMPONENTS}
 EXPORT_LIBS = ("-Wl,--no-as-needed", "-lm")
 
 # The JIT as every host program links it.
-JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "exports", "host_glue")
-KERNEL = ("boot", "kernel_lib", "ktests", "shim", "arena", "passes", "driver", "asm",
+JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "exports", "host_glue",
+       "format", "libc")
+KERNEL = ("boot", "kernel_lib", "format", "libc", "ktests", "shim", "arena", "passes", "driver", "asm",
           "loader", "qbe", "exports", "kernel_glue", "bench", "bench_kernel",
           "bench_programs")
 
