@@ -78,6 +78,7 @@ void free(void *p);
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
+void *lc_memchr(const void *s, int c, size_t n);
 size_t strlen(const char *s);
 int kfmt(void (*emit)(void *ctx, char c), void *ctx, const char *fmt, va_list ap);
 double shim_strtod(const char *s, char **end);

@@ -80,12 +80,13 @@ int
 lc_vsscanf(const char *s, const char *fmt, va_list ap)
 {
 	const char *in = s, *set;
-	char buf[512], *end;
+	char buf[512], *end, *q;
 	int n = 0, width, skip, len, c, base;
 	size_t w, i;
 	unsigned long long v;
 	double d;
 	float f;
+	int exp;
 	void *dst;
 
 	for (; *fmt; fmt++) {
@@ -158,22 +159,33 @@ lc_vsscanf(const char *s, const char *fmt, va_list ap)
 			for (i = 0; i < w && in[i]; i++)
 				buf[i] = in[i];
 			buf[i] = 0;
+			q = buf + (*buf == '+' || *buf == '-');
 			if (c == 'a' || c == 'e' || c == 'f' || c == 'g'
 			    || c == 'A' || c == 'E' || c == 'F' || c == 'G') {
-				/* a float is rounded once, from the decimal */
-				if (len == L_INT) {
+				/* a float is rounded once, from the decimal; "0x"
+				 * without a hex digit after it is glibc's matching
+				 * failure */
+				if (len == L_INT)
 					f = lc_strtof(buf, &end);
-					if (dst && end != buf)
-						*(float *)dst = f;
-				} else {
+				else
 					d = lc_strtod(buf, &end);
-					if (dst && end != buf && len == L_BIG_L)
-						*(long double *)dst = d;
-					else if (dst && end != buf)
-						*(double *)dst = d;
-				}
-				if (end == buf)
+				if (end == buf || (end == q + 1 && *q == '0' && (q[1] | 32) == 'x'))
 					return n;
+				if (dst && len == L_INT)
+					*(float *)dst = f;
+				else if (dst && len == L_BIG_L)
+					*(long double *)dst = d;
+				else if (dst)
+					*(double *)dst = d;
+				/* glibc reads an exponent's "e" or "e-" that no digit
+				 * follows as part of the number ("1.5ex" leaves "x"),
+				 * also "p" of a hex float */
+				exp = lc_memchr(buf, 'x', end - buf) || lc_memchr(buf, 'X', end - buf) ? 'p' : 'e';
+				if ((*end | 32) == exp && !lc_memchr(buf, exp, end - buf)
+				    && !lc_memchr(buf, exp - 32, end - buf)) {
+					end++;
+					end += *end == '+' || *end == '-';
+				}
 			} else {
 				base = c == 'd' || c == 'u' ? 10 : c == 'i' ? 0 : c == 'o' ? 8 : 16;
 				if (c == 'd' || c == 'i')
@@ -182,6 +194,11 @@ lc_vsscanf(const char *s, const char *fmt, va_list ap)
 					v = lc_strtoull(buf, &end, base);
 				if (end == buf)
 					return n;
+				/* glibc takes "0x" as the prefix even when no hex
+				 * digit follows: 0, and the "x" is read */
+				if ((base == 16 || base == 0) && end == q + 1 && *q == '0'
+				    && (q[1] | 32) == 'x')
+					end++;
 				if (dst) {
 					if (c == 'p')
 						*(void **)dst = (void *)(uintptr_t)v;

@@ -95,13 +95,11 @@ lc_strtoul(const char *s, char **end, int base)
 	return lc_strtoull(s, end, base);
 }
 
-/* atoi and atol are strtol's value, saturated rather than undefined. */
+/* atoi is strtol's value cut to an int, as glibc's is. */
 int
 lc_atoi(const char *s)
 {
-	long v = lc_strtol(s, NULL, 10);
-
-	return v > 0x7fffffff ? 0x7fffffff : v < -0x7fffffff - 1 ? -0x7fffffff - 1 : (int)v;
+	return (int)lc_strtol(s, NULL, 10);
 }
 
 long
