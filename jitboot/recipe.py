@@ -230,8 +230,10 @@ KEYS: tuple[Key, ...] = (
         doc="QBE + libc shim + JIT driver + assembler + loader (text + rodata + data)"),
     Key("budget", "memory", _Size, 32 * MIB, attr="budget_memory",
         doc="memory footprint of the kernel including .bss"),
-    Key("budget", "components", dict, {}, attr="budget_components", check=_check_components,
-        doc="per-component limits, e.g. { qbe = \"300K\" } (text + rodata + data)"),
+    Key("budget", "components", dict, {"libc": 32 * KIB}, attr="budget_components",
+        check=_check_components,
+        doc="per-component limits, e.g. { qbe = \"300K\" } (text + rodata + data); the payload "
+            "library has one by default"),
 
     Key("run", "tests", list, ["aot_fib"], context="tests", to_context=list,
         doc="kernel tests (KTEST names), in order"),
