@@ -138,3 +138,13 @@ def test_grub_cfg_loads_data_and_args(tmp_path):
     assert "\tmodule /boot/args args:\n" in cfg
     assert "module /boot/args" not in render.render_template(render.environment(ROOT), "boot/grub.cfg.j2",
                                                  render.context(default_recipe()))
+
+
+def test_recipe_data_and_args_reach_payloads_from_iso_and_kernel(image_builder):
+    image = image_builder("tests/images/libc.toml")
+    for medium in ("iso", "kernel"):
+        run = runner.boot(image, medium, accel="tcg")
+        assert run.outcome == qemu.Outcome.PASS, (medium, run.reason)
+        results = protocol.payload_results(run.ktap.tests)
+        assert results["streams.ssa"].output().data == (PROGS / "streams.ssa.out").read_bytes()
+        assert results["streams.c.ssa"].output().data == (PROGS / "streams.c.out").read_bytes()
