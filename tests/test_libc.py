@@ -48,6 +48,7 @@ def test_library_matches_glibc(checker, seed, tmp_path):
 PAYLOADS = {
     "streams.c.ssa": ("streams.c", None, 0),
     "streams.ssa": ("streams.ssa", None, 0),
+    "each.c.ssa": ("each.c", None, 0),
     "exit3.c.ssa": ("exit3.c", "main returned 0: got 3", 3),
     "aborts.c.ssa": ("aborts.c", "main returned 0: " + protocol.ABORT_CALLED, 134),
 }
@@ -97,6 +98,18 @@ def test_kernel_and_jitrun_print_the_same(kernel_run, programs, host_tools):
     expected = (PROGS / "streams.c.out").read_bytes()
     assert results["streams.c.ssa"].output().data == expected
     assert results["streams.ssa"].output().data == (PROGS / "streams.ssa.out").read_bytes()
+
+
+def test_every_function_prints_as_a_native_build_with_glibc(kernel_run, tmp_path):
+    """tests/libc/each.c calls each function of the library: built by gcc
+    against glibc it must print what the kernel's payload printed."""
+    if not shutil.which("gcc"):
+        pytest.skip("gcc not found")
+    exe = tmp_path / "each"
+    subprocess.run(["gcc", "-O1", "-w", str(PROGS / "each.c"), "-o", str(exe)], check=True)
+    native = subprocess.run([str(exe)], cwd=PROGS, capture_output=True, check=True).stdout
+    kernel = protocol.payload_results(kernel_run.ktap.tests)["each.c.ssa"].output().data
+    assert kernel == native
 
 
 def test_data_and_args_modules(tmp_path):
