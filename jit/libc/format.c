@@ -37,19 +37,22 @@ struct out {
 	int n;
 };
 
-static void put(struct out *o, char c)
+static void
+put(struct out *o, char c)
 {
 	o->emit(o->ctx, c);
 	o->n++;
 }
 
-static void put_n(struct out *o, char c, int n)
+static void
+put_n(struct out *o, char c, int n)
 {
 	while (n-- > 0)
 		put(o, c);
 }
 
-static void put_s(struct out *o, const char *s, int n)
+static void
+put_s(struct out *o, const char *s, int n)
 {
 	while (n-- > 0)
 		put(o, *s++);
@@ -59,8 +62,9 @@ static void put_s(struct out *o, const char *s, int n)
  * Emit a converted field: prefix (sign, "0x"), then body, padded to width.
  * Zero padding goes between prefix and body, space padding outside both.
  */
-static void field(struct out *o, int flags, int width, const char *prefix,
-		  const char *body, int len, int zeros)
+static void
+field(struct out *o, int flags, int width, const char *prefix,
+	const char *body, int len, int zeros)
 {
 	int plen = strlen(prefix);
 	int pad = width - plen - zeros - len;
@@ -78,7 +82,8 @@ static void field(struct out *o, int flags, int width, const char *prefix,
 
 /* ---- integers ---- */
 
-static void fmt_int(struct out *o, uint64_t v, int neg, int base, int flags,
+static void
+fmt_int(struct out *o, uint64_t v, int neg, int base, int flags,
 		    int width, int prec)
 {
 	const char *digits = flags & F_UPPER ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -122,7 +127,8 @@ static void fmt_int(struct out *o, uint64_t v, int neg, int base, int flags,
  * digits d[0..*nd) without leading or trailing zeros, and the decimal
  * exponent of d[0], so |x| = d[0].d[1]d[2]... * 10^*e10.
  */
-static void fp_digits(double x, char *d, int *nd, int *e10)
+static void
+fp_digits(double x, char *d, int *nd, int *e10)
 {
 	uint32_t a[MAX_LIMBS];	/* big-endian base-10^9 limbs */
 	int n, ip;		/* limb count; the first ip limbs are the integer part */
@@ -205,7 +211,8 @@ static void fp_digits(double x, char *d, int *nd, int *e10)
  * tie is a tie).  keep may be <= 0: the value then rounds to 0 or to one
  * unit of the first kept position.
  */
-static void fp_round(char *d, int *nd, int *e10, int keep)
+static void
+fp_round(char *d, int *nd, int *e10, int keep)
 {
 	int up, i;
 
@@ -234,13 +241,15 @@ static void fp_round(char *d, int *nd, int *e10, int keep)
 		--*nd;
 }
 
-static char digit_at(const char *d, int nd, int i)
+static char
+digit_at(const char *d, int nd, int i)
 {
 	return i >= 0 && i < nd ? d[i] : '0';
 }
 
 /* %f body: integer digits, then prec fraction digits. */
-static int body_f(char *b, const char *d, int nd, int e10, int prec, int alt)
+static int
+body_f(char *b, const char *d, int nd, int e10, int prec, int alt)
 {
 	int k = 0, i;
 
@@ -257,7 +266,8 @@ static int body_f(char *b, const char *d, int nd, int e10, int prec, int alt)
 }
 
 /* %e body: d.ddd then e+XX (at least two exponent digits). */
-static int body_e(char *b, const char *d, int nd, int e10, int prec, int alt, int upper)
+static int
+body_e(char *b, const char *d, int nd, int e10, int prec, int alt, int upper)
 {
 	int k = 0, i, x = nd ? e10 : 0;
 	char t[8];
@@ -283,7 +293,8 @@ static int body_e(char *b, const char *d, int nd, int e10, int prec, int alt, in
 }
 
 /* %g: strip trailing fraction zeros (and a bare point) unless '#'. */
-static int strip_zeros(char *b, int k)
+static int
+strip_zeros(char *b, int k)
 {
 	int dot, end, i;
 
@@ -302,7 +313,8 @@ static int strip_zeros(char *b, int k)
 	return k - (end - i);
 }
 
-static void fmt_float(struct out *o, double x, char conv, int flags, int width, int prec)
+static void
+fmt_float(struct out *o, double x, char conv, int flags, int width, int prec)
 {
 	static const char *const special[] = { "inf", "nan", "INF", "NAN" };
 	char d[MAX_DIGITS], b[MAX_DIGITS + MAX_PREC + 16], prefix[2] = "";
@@ -356,7 +368,8 @@ static void fmt_float(struct out *o, double x, char conv, int flags, int width, 
 
 /* ---- the format loop ---- */
 
-static int64_t arg_signed(va_list *ap, int len)
+static int64_t
+arg_signed(va_list *ap, int len)
 {
 	switch (len) {
 	case L_HH: return (signed char)va_arg(*ap, int);
@@ -370,7 +383,8 @@ static int64_t arg_signed(va_list *ap, int len)
 	}
 }
 
-static uint64_t arg_unsigned(va_list *ap, int len)
+static uint64_t
+arg_unsigned(va_list *ap, int len)
 {
 	switch (len) {
 	case L_HH: return (unsigned char)va_arg(*ap, unsigned);
@@ -384,7 +398,8 @@ static uint64_t arg_unsigned(va_list *ap, int len)
 	}
 }
 
-static int parse_len(const char **fp)
+static int
+parse_len(const char **fp)
 {
 	const char *f = *fp;
 	int len = L_NONE;
@@ -403,7 +418,8 @@ static int parse_len(const char **fp)
 	return len;
 }
 
-int kfmt(void (*emit)(void *ctx, char c), void *ctx, const char *fmt, va_list ap0)
+int
+kfmt(void (*emit)(void *ctx, char c), void *ctx, const char *fmt, va_list ap0)
 {
 	struct out o = { emit, ctx, 0 };
 	va_list ap;
