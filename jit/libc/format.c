@@ -84,7 +84,7 @@ field(struct out *o, int flags, int width, const char *prefix,
 
 static void
 fmt_int(struct out *o, uint64_t v, int neg, int base, int flags,
-		    int width, int prec)
+	int width, int prec)
 {
 	const char *digits = flags & F_UPPER ? "0123456789ABCDEF" : "0123456789abcdef";
 	char buf[24], prefix[3] = "";
