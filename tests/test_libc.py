@@ -161,3 +161,16 @@ def test_recipe_data_and_args_reach_payloads_from_iso_and_kernel(image_builder):
         results = protocol.payload_results(run.ktap.tests)
         assert results["streams.ssa"].output().data == (PROGS / "streams.ssa.out").read_bytes()
         assert results["streams.c.ssa"].output().data == (PROGS / "streams.c.out").read_bytes()
+
+
+def test_doit_jit_run_takes_data_and_args(image_builder):
+    from conftest import doit
+    image_builder("default")
+    p = doit(ROOT, "jit-run", f"il={PROGS / 'streams.ssa'}", f"data={DATA}", "args=a 'b c'",
+             check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = (PROGS / "streams.ssa.out").read_text()
+    assert f"--- output of payload:streams.ssa ---\n{out}" in p.stdout
+    p = doit(ROOT, "jit-run", f"il={PROGS / 'streams.ssa'}", "data=nosuch.txt", check=False)
+    assert p.returncode != 0 and "Traceback" not in p.stdout + p.stderr
+    assert "data file 'nosuch.txt' not found (looked at " in p.stdout + p.stderr
