@@ -174,3 +174,21 @@ def test_doit_jit_run_takes_data_and_args(image_builder):
     p = doit(ROOT, "jit-run", f"il={PROGS / 'streams.ssa'}", "data=nosuch.txt", check=False)
     assert p.returncode != 0 and "Traceback" not in p.stdout + p.stderr
     assert "data file 'nosuch.txt' not found (looked at " in p.stdout + p.stderr
+
+
+def test_export_list_names_the_symbol_behind_a_name(tmp_path):
+    (tmp_path / "jit").mkdir()
+    exports = tmp_path / "jit" / "exports.txt"
+    exports.write_text("# comment\nputs lc_puts  # ours\nmalloc\n")
+    assert render.read_export_table(tmp_path) == {"malloc": "malloc", "puts": "lc_puts"}
+    assert render.read_exports(tmp_path) == ["malloc", "puts"]
+    for text, problem in [("a b c\n", "expected NAME or NAME SYMBOL, got 3 words"),
+                          ("puts lc_puts\nputs puts\n", "puts is already exported as lc_puts"),
+                          ("puts lc-puts\n", "'lc-puts' is not a C identifier")]:
+        exports.write_text(text)
+        with pytest.raises(JitbootError, match=f"^jit/exports.txt:\\d+: {problem}$"):
+            render.read_export_table(tmp_path)
+    # every library name is exported under the standard name, in the kernel's table
+    table = render.read_export_table(ROOT)
+    assert table["strtol"] == "lc_strtol" and table["stdout"] == "lc_stdout"
+    assert table["memcpy"] == "memcpy"
