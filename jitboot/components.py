@@ -75,6 +75,9 @@ COMPONENTS: tuple[Component, ...] = (
     Component("libc", "the C library of JIT'd code: stdlib, string, ctype, stdio, sscanf, setjmp, clock",
               ("jit/libc/*.c",), exclude=("jit/libc/format.c",), includes=JIT_INC,
               kernel_when="jit"),
+    Component("libc_kernel", "the payload library's hooks in the kernel: output, data modules, exit, abort, arguments",
+              ("jit/kernel/libc_kernel.c",), includes=("gen:", "kernel_lib", "jit"),
+              kernel_when="jit", size="libc"),
     Component("ktests", "the kernel test table rendered from the recipe",
               ("gen:ktests.c",), includes=("gen:", "kernel_lib", "jit"), size="generated"),
     Component("shim", "the libc QBE needs: memory streams, printf, strtod, qsort, heap, exit",
@@ -97,7 +100,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("exports", "the table of kernel functions JIT'd code may call",
               ("gen:exports.c",), includes=JIT_INC, kernel_when="jit", size="generated"),
     Component("kernel_glue", "the JIT inside the kernel: platform hooks, JIT tests, payloads",
-              ("jit/kernel/*.c",), exclude=("jit/kernel/ktest_bench.c",),
+              ("jit/kernel/*.c",), exclude=("jit/kernel/ktest_bench.c", "jit/kernel/libc_kernel.c"),
               includes=("gen:", "kernel_lib", "jit"), kernel_when="jit", size="jit_driver",
               ktests=True),
     Component("bench", "benchmark runner shared by the kernel and jitbench",
@@ -138,7 +141,7 @@ EXPORT_LIBS = ("-Wl,--no-as-needed", "-lm")
 # The JIT as every host program links it.
 JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "exports", "host_glue",
        "format", "libc")
-KERNEL = ("boot", "kernel_lib", "format", "libc", "ktests", "shim", "arena", "passes", "driver", "asm",
+KERNEL = ("boot", "kernel_lib", "format", "libc", "libc_kernel", "ktests", "shim", "arena", "passes", "driver", "asm",
           "loader", "qbe", "exports", "kernel_glue", "bench", "bench_kernel",
           "bench_programs")
 
