@@ -240,7 +240,8 @@ def task_link():
         "file_dep": [str(o) for o in objs] + [str(IMAGE.gen / "kernel.ld")],
         "task_dep": ["compile"],
         "targets": [str(IMAGE.elf), str(IMAGE.elf32)],
-        "uptodate": [targets_intact],
+        # the link order is the manifest's: reordering components relinks
+        "uptodate": [targets_intact, config_changed(" ".join(str(o) for o in objs))],
         "clean": [clean_targets, (_remove, [IMAGE.dir / "kernel.map"])],
         "verbosity": 1,
     }
@@ -478,7 +479,7 @@ def task_programs():
             "actions": pre + [action(build.link_program, prog.name, objs, ROOT)],
             "file_dep": [str(o) for o in objs],        # doit runs their obj tasks first
             "targets": [str(build.program_output(prog.name, ROOT))],
-            "uptodate": [targets_intact],
+            "uptodate": [targets_intact, config_changed(" ".join(str(o) for o in objs))],
             "clean": True,
             "verbosity": 1,
         }
