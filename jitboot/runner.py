@@ -143,7 +143,7 @@ def run_payloads(image: Image, files: list[str], opt: str | None = None,
         except ValueError as e:
             raise JitbootError(f"args={args!r}: {e}") from None
     files_in = None if data is None else check_data(
-        data, Path.cwd(), others=len(payloads) + bool(argv or image.recipe.args))
+        data, Path.cwd(), others=len(payloads) + bool(image.recipe.args if argv is None else argv))
     prepare(payloads)
     result = boot(image, "kernel", modules=[p.path for p in payloads], tag="run",
                   data=files_in, args=argv)
