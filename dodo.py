@@ -5,6 +5,8 @@ Variables (doit VAR=VALUE on the command line):
     il=A.ssa,B.ssa    IL payloads for `doit jit-run`
     src=a.c,b.ll,c.ssa  payloads for `doit jit-run`: C and LLVM IR translated, a.c+b.c linked
     opt=O0|O2         clang's level for `doit jit-run src=` C files (default: the recipe's c_opt)
+    data=a.txt,b.bin  data files for `doit jit-run` (payloads fopen them by name)
+    args="a b c"      arguments of every payload's main for `doit jit-run` (split as a shell does)
     qbe_src=PATH      use a local QBE checkout instead of the pinned qbepy sdist
     baseline=JSON     size report to diff against for `doit size`
     gdb_port=N        gdb stub port of `doit qemu-debug` (default 1234)
@@ -55,7 +57,8 @@ def _fail(message: str) -> None:
 
 # Every command-line variable a task reads (`doit image image=demo`): a
 # misspelt one is an error instead of being ignored.
-KNOWN_VARS = ("image", "n", "build_dir", "qbe_src", "baseline", "il", "src", "opt", "gdb_port",
+KNOWN_VARS = ("image", "n", "build_dir", "qbe_src", "baseline", "il", "src", "opt", "data", "args",
+              "gdb_port",
               "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed",
               "tests", "retries", "boot_per_test", "test_timeout", "json", "log", "junit",
               "components")
@@ -110,6 +113,7 @@ SRC_FILES = [f for f in get_var("src", "").replace(",", " ").split() if f]
 JSON_PATH = get_var("json", None)
 if JSON_PATH and JSON_PATH != "-":      # "-": stdout, for `doit parse`
     JSON_PATH = str(Path(JSON_PATH).expanduser().absolute())
+DATA_FILES = get_var("data", None)
 
 # doit commands that only look: they need no build lock, and work in a
 # checkout where nothing can be written
@@ -261,7 +265,8 @@ def task_link():
         "file_dep": [str(o) for o in objs] + [str(IMAGE.gen / "kernel.ld")],
         "task_dep": ["compile"],
         "targets": [str(IMAGE.elf), str(IMAGE.elf32)],
-        "uptodate": [targets_intact],
+        # the link order is the manifest's: reordering components relinks
+        "uptodate": [targets_intact, config_changed(" ".join(str(o) for o in objs))],
         "clean": [clean_targets, (_remove, [IMAGE.dir / "kernel.map"])],
         "verbosity": 1,
     }
@@ -272,7 +277,7 @@ def task_iso():
     return {
         "actions": [action(build.make_iso, IMAGE, ROOT)],
         "file_dep": [str(IMAGE.elf32), str(IMAGE.gen / "grub.cfg")]
-                    + [str(p.path) for p in RECIPE.payloads],
+                    + [str(p.path) for p in RECIPE.payloads] + list(RECIPE.data),
         "task_dep": ["link"],
         "targets": [str(IMAGE.iso)],
         "uptodate": [targets_intact],
@@ -395,7 +400,10 @@ def task_jit_run():
     return {
         "basename": "jit-run",
         "actions": [action(_collecting_results, runner.run_payloads, IMAGE, IL_FILES + SRC_FILES,
-                           f"-{opt.lstrip('-')}" if opt else None)],
+                           f"-{opt.lstrip('-')}" if opt else None,
+                           None if DATA_FILES is None else
+                           [f for f in DATA_FILES.replace(",", " ").split() if f],
+                           get_var("args", None))],
         "task_dep": ["link"],
         "uptodate": [False],
         "verbosity": 2,
@@ -568,7 +576,7 @@ def task_programs():
             "actions": pre + [action(build.link_program, prog.name, objs, ROOT)],
             "file_dep": [str(o) for o in objs],        # doit runs their obj tasks first
             "targets": [str(build.program_output(prog.name, ROOT))],
-            "uptodate": [targets_intact],
+            "uptodate": [targets_intact, config_changed(" ".join(str(o) for o in objs))],
             "clean": True,
             "verbosity": 1,
         }

@@ -1,5 +1,5 @@
 /* assert.h for C compiled to JIT payloads: a failed assertion prints
- * where and what, then aborts (a contained fault in the kernel). */
+ * where and what, then aborts (the payload fails with "abort called"). */
 #ifndef JITBOOT_ASSERT_H
 #define JITBOOT_ASSERT_H
 

@@ -227,6 +227,13 @@ def make_iso(image: Image, root: Path = ROOT) -> None:
             (tree / "boot" / "payloads").mkdir()
             for p in image.recipe.payloads:
                 shutil.copyfile(p.path, tree / "boot" / "payloads" / p.name)
+        if image.recipe.data:
+            (tree / "boot" / "data").mkdir()
+            for d in map(Path, image.recipe.data):
+                shutil.copyfile(d, tree / "boot" / "data" / d.name)
+        if image.recipe.args:       # the module "args:" (jitboot/payloads.py data_modules)
+            (tree / "boot" / "args").write_bytes(
+                b"".join(a.encode() + b"\0" for a in image.recipe.args))
         for path in sorted(tree.rglob("*")):
             os.utime(path, (int(SOURCE_DATE_EPOCH),) * 2)
         out = image.dir / ".kernel.iso.tmp"

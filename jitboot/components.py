@@ -74,6 +74,14 @@ COMPONENTS: tuple[Component, ...] = (
     Component("gcov", "the gcov runtime of `doit coverage` images: counters to .gcda over serial",
               ("kernel_lib/gcov.c",), includes=("gen:", "kernel_lib", "jit"),
               kernel_when="coverage", size="kernel_lib"),
+    Component("format", "kfmt, the formatting core of the kernel's printf and of the payload library",
+              ("jit/libc/format.c",), includes=JIT_INC, size="kernel_lib"),
+    Component("libc", "the C library of JIT'd code: stdlib, string, ctype, stdio, sscanf, setjmp, clock",
+              ("jit/libc/*.c",), exclude=("jit/libc/format.c",), includes=JIT_INC,
+              kernel_when="jit"),
+    Component("libc_kernel", "the payload library's hooks in the kernel: output, data modules, exit, abort, arguments",
+              ("jit/kernel/libc_kernel.c",), includes=("gen:", "kernel_lib", "jit"),
+              kernel_when="jit", size="libc"),
     Component("ktests", "the kernel test table rendered from the recipe",
               ("gen:ktests.c",), includes=("gen:", "kernel_lib", "jit"), size="generated"),
     Component("shim", "the libc QBE needs: memory streams, printf, strtod, qsort, heap, exit",
@@ -98,7 +106,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("exports", "the table of kernel functions JIT'd code may call",
               ("gen:exports.c",), includes=JIT_INC, kernel_when="jit", size="generated"),
     Component("kernel_glue", "the JIT inside the kernel: platform hooks, JIT tests, payloads",
-              ("jit/kernel/*.c",), exclude=("jit/kernel/ktest_bench.c",),
+              ("jit/kernel/*.c",), exclude=("jit/kernel/ktest_bench.c", "jit/kernel/libc_kernel.c"),
               includes=("gen:", "kernel_lib", "jit"), kernel_when="jit", size="jit_driver",
               ktests=True),
     Component("bench", "benchmark runner shared by the kernel and jitbench",
@@ -109,8 +117,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("bench_programs", "benchmark C twins, their table and QBE's AOT assembly",
               ("tests/bench/*.c", "gen:bench_progs.c", "gen:bench_qbe/*.S"),
               includes=JIT_INC, kernel_when="bench", size="bench"),
-    Component("host_glue", "the JIT as a Linux process: platform hooks over mmap",
-              ("jit/host/platform_host.c",), includes=JIT_INC, size="jit_driver"),
+    Component("host_glue", "the JIT as a Linux process: platform hooks over mmap, the payload library's hooks",
+              ("jit/host/platform_host.c", "jit/host/libc_host.c"), includes=JIT_INC, size="jit_driver"),
     Component("jitrun_main", "jitrun: run an IL file's main on the host",
               ("jit/host/jitrun.c",), includes=JIT_INC),
     Component("asmdump_main", "asmdump: our assembler alone, for the GNU as oracle",
@@ -141,9 +149,10 @@ EXPORT_LIBS: tuple[str, ...] = ()
 
 # The JIT as every host program links it.
 JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "libm", "exports",
-       "host_glue")
-KERNEL = ("boot", "kernel_lib", "gcov", "ktests", "shim", "arena", "passes", "driver", "asm",
-          "loader", "qbe", "libm", "exports", "kernel_glue", "bench", "bench_kernel",
+       "host_glue", "format", "libc")
+KERNEL = ("boot", "kernel_lib", "gcov", "format", "libc", "libc_kernel", "ktests", "shim", "arena",
+          "passes", "driver", "asm", "loader", "qbe", "libm", "exports", "kernel_glue", "bench",
+          "bench_kernel",
           "bench_programs")
 
 

@@ -1066,6 +1066,7 @@ class Function:
         self.orig = mod.original_lines.get(f.name, [])
         self.ntmp = 0
         self.start: list[str] = []          # allocs and constants, in @start
+        self.pin = ""                       # slot volatile locals' addresses go to
         self.blocks: list[tuple[str, list[Line]]] = []
         self.body: list[Line] = []
         self.label = ""                     # current QBE label
@@ -1577,9 +1578,24 @@ class Function:
             piece = self.op(k, "shr", v, off * 8) if off else v
             self.emit(f"{_STORE[size]} {piece}, {a}")
 
+    def pin_volatile(self, text: str, addr: str) -> None:
+        """QBE has no volatile: a volatile access to a local keeps the
+        local in memory by storing its address (QBE then neither promotes
+        it to a register nor forwards its stores), so a value written
+        between setjmp and longjmp survives the jump, as C requires."""
+        if not re.match(r"\s*(%\S+ = )?(load|store) volatile\b", text) or not addr.startswith("%"):
+            return
+        if not self.pin:
+            # the slot's own address in it: QBE must not promote the slot
+            # either, which would drop the stores that pin the locals
+            self.pin = self.slot(8)
+            self.start.append(f"\tstorel {self.pin}, {self.pin}")
+        self.emit(f"storel {addr}, {self.pin}")
+
     def i_load(self, ins: Value, text: str) -> None:
         t = self.mod.ty(ins.type)
         addr = self.val(list(ins.operands)[0])
+        self.pin_volatile(text, addr)
         r = self.res(ins)
         if is_agg(t):
             self.slot(size_of(t), align_of(t), r)
@@ -1594,6 +1610,7 @@ class Function:
         vo, po = list(ins.operands)
         t = self.mod.ty(vo.type)
         v, addr = self.val(vo), self.val(po)
+        self.pin_volatile(text, addr)
         if is_agg(t):
             self.emit(f"blit {v}, {addr}, {store_size(t)}")
         else:

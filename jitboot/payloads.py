@@ -93,3 +93,24 @@ def prepare(payloads: tuple[Payload, ...] | list[Payload]) -> None:
     for p in payloads:
         if p.sources:
             write_il(p)
+
+
+Module = tuple[Path, str]
+
+
+def data_modules(data: list[Path] | tuple[Path, ...] | tuple[str, ...], args: list[str] | tuple[str, ...],
+                 args_file: Path) -> list[Module]:
+    """The modules beside the payloads: each data file as "data:NAME"
+    (payloads fopen it by NAME) and, when there are arguments, args_file
+    written with them, each NUL-terminated, as "args:" (the kernel gives
+    them to every payload's main after its name)."""
+    mods = [(Path(d), protocol.DATA_MODULE_PREFIX + Path(d).name) for d in data]
+    if args:
+        try:
+            args_file.parent.mkdir(parents=True, exist_ok=True)
+            args_file.write_bytes(b"".join(a.encode() + b"\0" for a in args))
+        except OSError as e:
+            raise JitbootError(f"cannot write the arguments to {args_file}: "
+                               f"{e.strerror}") from None
+        mods.append((args_file, protocol.ARGS_MODULE))
+    return mods

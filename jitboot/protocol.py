@@ -72,6 +72,13 @@ SELECTED = "selected"
 
 MAX_MODULES = 64                    # multiboot modules the kernel keeps (payloads)
 PAYLOAD_PREFIX = "payload:"         # the KTAP test of module NAME is "payload:NAME"
+# Modules that are not programs, told apart by their name (the last word
+# of the module's command line): "data:NAME" is a data file payloads open
+# as NAME (fopen), "args:" the payloads' arguments, each NUL-terminated.
+DATA_MODULE_PREFIX = "data:"
+ARGS_MODULE = "args:"
+# The check line of a payload that called abort(): "not ok 3 main returned 0 # abort called".
+ABORT_CALLED = "abort called"
 
 # A payload that means to fault says so in a line of its IL:
 # "# expect fault: #PF" (a CPU exception's mnemonic) or "# expect fault: timeout".
@@ -155,6 +162,8 @@ def context() -> dict:
         "panic": PANIC, "boot_args_file": BOOT_ARGS_FILE, "arg_tests": ARG_TESTS,
         "arg_boot": ARG_BOOT, "test_separator": TEST_SEPARATOR, "selected": SELECTED,
         "payload_prefix": PAYLOAD_PREFIX, "max_modules": MAX_MODULES,
+        "data_module_prefix": DATA_MODULE_PREFIX, "args_module": ARGS_MODULE,
+        "abort_called": ABORT_CALLED,
         "fault_tag": FAULT_TAG, "fault_timeout": FAULT_TIMEOUT,
         "fault_contained": FAULT_CONTAINED, "backtrace": BACKTRACE,
         "bench_prefix": BENCH_PREFIX,

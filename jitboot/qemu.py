@@ -134,20 +134,22 @@ def memory_arg(memory: int | str) -> str:
     return f"{memory >> 20}M"
 
 
-def module_arg(path: Path | str) -> str:
-    """One -initrd entry: 'path name'.  The multiboot module cmdline QEMU
-    passes is this whole string, so the kernel takes the last word."""
-    path = str(path)
+def module_arg(module: Path | str | tuple[Path | str, str]) -> str:
+    """One -initrd entry: 'path name', name the file's (or the one given
+    with it: "data:x.txt" for a data file).  The multiboot module cmdline
+    QEMU passes is this whole string, so the kernel takes the last word."""
+    path, name = ((str(module[0]), module[1]) if isinstance(module, tuple)
+                  else (str(module), os.path.basename(module)))
     if " " in path:
         raise JitbootError(f"{path}: payload paths cannot contain spaces"
                            f" (QEMU splits -initrd module arguments on them)")
     # QEMU's option parser reads ',,' as a literal comma
-    return f"{path.replace(',', ',,')} {os.path.basename(path)}"
+    return f"{path.replace(',', ',,')} {name}"
 
 
 def qemu_command(kernel: Path | str | None = None,
                  iso: Path | str | None = None,
-                 modules: Iterable[Path | str] = (),
+                 modules: Iterable[Path | str | tuple[Path | str, str]] = (),
                  memory: int | str = 128 << 20,
                  accel: str = "tcg",
                  serial: str = "stdio",
@@ -423,7 +425,7 @@ async def _cancel(fut: asyncio.Future[Any]) -> None:
 
 def run_image(kernel: Path | str | None = None,
               iso: Path | str | None = None,
-              modules: Iterable[Path | str] = (),
+              modules: Iterable[Path | str | tuple[Path | str, str]] = (),
               memory: int | str = 128 << 20,
               accel: str = "auto",
               timeout: float = 60.0,

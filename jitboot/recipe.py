@@ -237,10 +237,10 @@ KEYS: tuple[Key, ...] = (
         doc="QBE + libc shim + JIT driver + assembler + loader (text + rodata + data)"),
     Key("budget", "memory", _Size, 32 * MIB, attr="budget_memory",
         doc="memory footprint of the kernel including .bss"),
-    Key("budget", "components", dict, {"libm": 32 * KIB}, attr="budget_components",
-        check=_check_components,
-        doc="per-component limits, e.g. { qbe = \"300K\" } (text + rodata + data); "
-            "a table given replaces the default"),
+    Key("budget", "components", dict, {"libm": 32 * KIB, "libc": 32 * KIB},
+        attr="budget_components", check=_check_components,
+        doc="per-component limits, e.g. { qbe = \"300K\" } (text + rodata + data); the C "
+            "library of JIT'd code has them by default; a table given replaces the default"),
 
     Key("run", "tests", list, ["aot_fib"], context="tests", to_context=list,
         doc="kernel tests (KTEST names), in order"),
@@ -248,6 +248,12 @@ KEYS: tuple[Key, ...] = (
         to_context=lambda payloads: [p.context() for p in payloads],
         doc="programs run as multiboot modules, paths from the repository root: IL (.ssa), "
             "C (.c) or LLVM IR (.ll) translated to IL; a.c+b.c links several; @O2 sets one's level"),
+    Key("run", "data", list, [], context="data",
+        to_context=lambda data: [{"path": d, "name": Path(d).name} for d in data],
+        doc="data files payloads open with fopen (by base name), paths from the repository "
+            "root: multiboot modules in the kernel, the files themselves under jitrun"),
+    Key("run", "args", list, [], context="args", to_context=list,
+        doc="arguments every payload's main gets after its name (argv[1]...)"),
     Key("run", "c_opt", str, "-O0", check=_check_c_opt,
         doc="clang level for C payloads: -O0 (naive IL, the JIT optimises) or -O2"),
     Key("run", "payload_timeout", float, 5.0, context="payload_timeout_ms",
@@ -327,6 +333,8 @@ class Recipe:
     budget_components: dict[str, int]
     tests: tuple[str, ...]
     payloads: tuple[Payload, ...]
+    data: tuple[str, ...]
+    args: tuple[str, ...]
     c_opt: str
     payload_timeout: float
     compile_timeout: float
@@ -613,6 +621,36 @@ def check_payloads(given: list[str], base: Path,
     return tuple(payloads)
 
 
+def check_data(given: list[str], base: Path,
+               fail: Callable[[str], JitbootError] = JitbootError,
+               others: int = 0) -> tuple[Path, ...]:
+    """The data files `given` names (paths relative to base), checked as
+    payloads are: each exists, its name uses only letters, digits and
+    _ . + -, no two share a name (payloads open them by base name), and
+    with the `others` modules they fit the kernel's module table."""
+    from .protocol import MAX_MODULES
+    if len(given) + others > MAX_MODULES:
+        raise fail(f"{len(given)} data files and {others} other modules: the kernel takes "
+                   f"at most {MAX_MODULES} (multiboot modules)")
+    out: list[Path] = []
+    for name in given:
+        path = Path(name)
+        if not path.is_absolute():
+            path = base / path
+        if not path.is_file():
+            raise fail(f"data file {name!r} not found (looked at {path})")
+        path = path.resolve()
+        if not PAYLOAD_NAME.fullmatch(path.name):
+            raise fail(f"data file name {path.name!r} must use only letters, "
+                       "digits and _ . + -")
+        twin = next((q for q in out if q.name == path.name), None)
+        if twin:
+            raise fail(f"two data files are named {path.name!r} ({_show(twin)} and "
+                       f"{_show(path)}); payloads open them by base name")
+        out.append(path)
+    return tuple(out)
+
+
 def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
     for k in KEYS:
         problem = k.check(v[k.section, k.name]) if k.check else None
@@ -626,6 +664,9 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
     values["payloads"] = check_payloads(
         v["run", "payloads"], root, lambda problem: rep.error("run", "payloads", problem),
         il_dir=build_dir(root) / "images" / path.stem / "payloads", opt=v["run", "c_opt"])
+    values["data"] = tuple(str(d) for d in check_data(
+        v["run", "data"], root, lambda problem: rep.error("run", "data", problem),
+        len(values["payloads"]) + bool(v["run", "args"])))
     return Recipe(name=path.stem, path=path, **values)
 
 

@@ -71,25 +71,41 @@ def c_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def read_exports(root: Path = ROOT) -> list[str]:
-    """Symbol names from jit/exports.txt: one per line, '#' starts a comment."""
+def read_export_table(root: Path = ROOT) -> dict[str, str]:
+    """{name: symbol} from jit/exports.txt: a line is a name JIT'd code
+    uses, optionally followed by the C symbol that implements it (the
+    payload library's lc_NAME); '#' starts a comment."""
     path = root / EXPORTS_LIST
     if not path.exists():
-        return []
-    names = []
+        return {}
+    table: dict[str, str] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        name = line.split("#", 1)[0].strip()
-        if not name:
+        words = line.split("#", 1)[0].split()
+        if not words:
             continue
-        if not name.isidentifier():
-            raise JitbootError(f"{EXPORTS_LIST}:{number}: {name!r} is not a C identifier")
-        names.append(name)
-    return sorted(set(names))
+        if len(words) > 2:
+            raise JitbootError(f"{EXPORTS_LIST}:{number}: expected NAME or NAME SYMBOL, "
+                               f"got {len(words)} words")
+        for word in words:
+            if not word.isidentifier():
+                raise JitbootError(f"{EXPORTS_LIST}:{number}: {word!r} is not a C identifier")
+        name, symbol = words[0], words[-1]
+        if table.get(name, symbol) != symbol:
+            raise JitbootError(f"{EXPORTS_LIST}:{number}: {name} is already exported "
+                               f"as {table[name]}")
+        table[name] = symbol
+    return dict(sorted(table.items()))
+
+
+def read_exports(root: Path = ROOT) -> list[str]:
+    """The names JIT'd code may use (jit/exports.txt), sorted."""
+    return list(read_export_table(root))
 
 
 def context(recipe: Recipe, root: Path = ROOT) -> dict:
     return {"image": recipe.context(), "protocol": protocol.context(),
-            "exports": read_exports(root) if recipe.jit else []}
+            "exports": read_exports(root) if recipe.jit else [],
+            "export_symbols": read_export_table(root) if recipe.jit else {}}
 
 
 def protocol_header(root: Path = ROOT) -> str:
@@ -190,6 +206,7 @@ def render_host(gen_dir: Path, root: Path = ROOT) -> None:
     from .recipe import default_recipe
     env = environment(root)
     write_if_changed(gen_dir / "exports.c", render_template(
-        env, "jit/exports.c.j2", {"exports": read_exports(root), "host": True}))
+        env, "jit/exports.c.j2", {"exports": read_exports(root),
+                         "export_symbols": read_export_table(root), "host": True}))
     write_if_changed(gen_dir / "config.h", render_template(
         env, "boot/config.h.j2", context(default_recipe(name="host"), root)))

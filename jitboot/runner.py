@@ -38,9 +38,12 @@ NO_NEWLINE = "\\ no newline at end of output"
 
 
 def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | None = None,
-         accel: str | None = None) -> qemu.RunResult:
-    """Boot one medium ('kernel' or 'iso') of a built image and report it."""
+         accel: str | None = None, data: Sequence[Path | str] | None = None,
+         args: Sequence[str] | None = None) -> qemu.RunResult:
+    """Boot one medium ('kernel' or 'iso') of a built image and report it;
+    data files and arguments (default: the recipe's) go with the payloads."""
     from . import locks
+    from .payloads import data_modules
     tag = tag or medium
     locks.release_build_lock()      # built: other builds of the image may go on
     log_dir = locks.run_dir(image.log_dir / tag)
@@ -56,7 +59,9 @@ def boot_once(image: Image, medium: str, log_dir: Path, modules: Sequence[Path] 
     arguments (jitboot.selection.boot_args)."""
     recipe = image.recipe
     if medium == "kernel":
-        mods = list(modules) or [p.path for p in recipe.payloads]
+        mods: list[Any] = list(modules) or [p.path for p in recipe.payloads]
+        mods += data_modules([Path(d) for d in (recipe.data if data is None else data)],
+                             list(recipe.args if args is None else args), log_dir / "args")
         kwargs: dict[str, Any] = {"kernel": image.elf32, "modules": mods}
     elif medium == "iso":
         kwargs = {"iso": image.iso}
@@ -366,19 +371,32 @@ def qemu_test(image: Image, opts: RunOptions | None = None) -> None:
         raise JitbootError(f"image {image.name!r} failed in QEMU: " + "; ".join(failures))
 
 
-def run_payloads(image: Image, files: list[str], opt: str | None = None) -> None:
+def run_payloads(image: Image, files: list[str], opt: str | None = None,
+                 data: list[str] | None = None, args: str | None = None) -> None:
     """Boot the kernel with payloads as multiboot modules (`doit jit-run`),
     checked as a recipe's [run] payloads are (paths from the current
     directory); C and LLVM IR files are translated first, into the image's
-    run/ directory, at opt (default: the recipe's c_opt)."""
+    run/ directory, at opt (default: the recipe's c_opt).  data (files)
+    and args (one string, split as a shell would) replace the recipe's
+    [run] data and args when given."""
     from .payloads import prepare
+    from .recipe import check_data
     if not files:
         raise JitbootError("no payloads: use `doit jit-run src=prog.c[,b.ll,c.ssa]` "
                            "or `doit jit-run il=FILE.ssa[,FILE2.ssa...]`")
     payloads = check_payloads(files, Path.cwd(), il_dir=image.dir / "run",
                               opt=opt or image.recipe.c_opt)
+    argv = None
+    if args is not None:
+        try:
+            argv = shlex.split(args)
+        except ValueError as e:
+            raise JitbootError(f"args={args!r}: {e}") from None
+    files_in = None if data is None else check_data(
+        data, Path.cwd(), others=len(payloads) + bool(image.recipe.args if argv is None else argv))
     prepare(payloads)
-    result = boot(image, "kernel", modules=[p.path for p in payloads], tag="run")
+    result = boot(image, "kernel", modules=[p.path for p in payloads], tag="run",
+                  data=files_in, args=argv)
     for test in result.ktap.tests:
         print_output(test)
         frames = test.backtrace()

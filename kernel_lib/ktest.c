@@ -264,6 +264,14 @@ static int test_end(struct ktest *t, int num)
 	return ok;
 }
 
+/* A module is a payload unless its name says it is data or the
+ * payloads' arguments (jit/kernel/libc_kernel.c reads those). */
+static int is_payload(const char *name)
+{
+	return strncmp(name, JB_DATA_MODULE_PREFIX, sizeof JB_DATA_MODULE_PREFIX - 1) != 0
+		&& strcmp(name, JB_ARGS_MODULE) != 0;
+}
+
 /* ---- selection: the boot arguments (protocol.py's ARG_*) ---- */
 
 static struct {
@@ -273,7 +281,8 @@ static struct {
 	int boot_given;
 } sel = { .boot = 1 };
 
-/* Top-level test names: the table's, then "payload:" and each module's. */
+/* Top-level test names: the table's, then "payload:" and each payload
+ * module's ("" for the other modules). */
 static char payload_names[MB_MAX_MODULES][sizeof JB_PAYLOAD_PREFIX + MB_NAME_MAX];
 
 /* Glob of n bytes against the whole of s: '*' any run of bytes, '?' one
@@ -351,6 +360,8 @@ static const char *test_name(int i)
 		return ktest_cases[i].name;
 	if (mb_module(i - ncases, &il, &len, &name))
 		return 0;
+	if (!is_payload(name))
+		return "";	/* a data file or the arguments: not a test */
 	snprintf(payload_names[i - ncases], sizeof payload_names[0], JB_PAYLOAD_PREFIX "%s", name);
 	return payload_names[i - ncases];
 }
@@ -372,23 +383,23 @@ int ktest_total(void)
 	int i, n = 0;
 
 	for (i = 0; test_name(i); i++)
-		n += selected(test_name(i));
+		n += *test_name(i) && selected(test_name(i));
 	return n;
 }
 
 void ktest_report_selection(void)
 {
-	int i;
+	int i, total = 0;
 
 	for (i = 0; test_name(i); i++)
-		;
+		total += *test_name(i) != 0;
 	if (sel.tests) {
 		const char *end = sel.tests;
 
 		while (*end && *end != ' ')
 			end++;
 		printf(JB_KTAP_DIAGNOSTIC JB_SELECTED " %d of %d tests: %.*s\n",
-		       ktest_total(), i, (int)(end - sel.tests), sel.tests);
+		       ktest_total(), total, (int)(end - sel.tests), sel.tests);
 	}
 	if (sel.boot_given)
 		printf(JB_KTAP_DIAGNOSTIC JB_ARG_BOOT " %d\n", sel.boot);
@@ -405,7 +416,7 @@ void ktest_run_all(void)
 	while (ktest_cases[ncases].name)
 		ncases++;
 	for (i = 0; (name = test_name(i)); i++) {
-		if (!selected(name))
+		if (!*name || !selected(name))
 			continue;
 		test_begin(&t, name, ++num);
 		if (i < ncases) {

@@ -204,10 +204,10 @@ def test_call_to_something_not_exported(tmp_path):
 
 
 def test_data_reference_to_something_not_exported(tmp_path):
-    p = _write(tmp_path, "ext.ll", "@stderr = external global ptr\n"
-               "@alias = global ptr @stderr\n"
+    p = _write(tmp_path, "ext.ll", "@environ = external global ptr\n"
+               "@alias = global ptr @environ\n"
                "define i32 @main() {\n  ret i32 0\n}\n")
-    assert _error(p) == (f"{p}:2: 'stderr' is not defined here and the kernel does not export "
+    assert _error(p) == (f"{p}:2: 'environ' is not defined here and the kernel does not export "
                          "it (jit/exports.txt)")
 
 

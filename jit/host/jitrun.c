@@ -21,7 +21,11 @@
  *	    #1 prog.c:10 in main (main+0x2b)
  *
  * and jitrun exits with status 128 + the signal's number, as the shell
- * reports a program the signal killed. */
+ * reports a program the signal killed.
+ *
+ * The program calls the payload library (jit/libc/), the kernel's own
+ * code: exit(status) ends jitrun with status, abort() with
+ * "jitrun: abort called" and status 134; fopen reads the file system. */
 #define _GNU_SOURCE             /* REG_RIP and friends in ucontext.h */
 #include <errno.h>
 #include <malloc.h>

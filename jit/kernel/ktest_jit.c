@@ -39,6 +39,7 @@
 #include "jit.h"
 #include "loader.h"
 #include "passes/pipeline.h"
+#include "kernel/payload.h"
 
 long aot_fib(long n);
 
@@ -354,7 +355,8 @@ compile_job(void *arg)
 
 struct call_main {
 	int (*entry)(int, char **);
-	char *argv[2];
+	int argc;
+	char *argv[PAYLOAD_MAXARGS];
 };
 
 static long
@@ -364,7 +366,7 @@ main_job(void *arg)
 	long rc;
 
 	watchdog_arm(JB_PAYLOAD_TIMEOUT_MS);
-	rc = j->entry(1, j->argv);
+	rc = j->entry(j->argc, j->argv);
 	watchdog_disarm();
 	return rc;
 }
@@ -373,7 +375,7 @@ void
 jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 {
 	struct compile job = { .il = il, .name = name, .len = len };
-	struct call_main call = { .argv = { (char *)name, 0 } };
+	struct call_main call;
 	struct jit_module *m;
 	struct trap_catch c;
 	char want[16], what[320];
@@ -411,6 +413,8 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 		jit_release(m);
 		return;
 	}
+	call.argc = payload_argv(name, call.argv, PAYLOAD_MAXARGS);
+	payload_aborted = 0;
 	if (guarded(main_job, &call, &rc, &c)) {
 		watchdog_disarm();	/* the catch path left interrupts off: clear the deadline too */
 		watchdog_hold = 0;	/* a fault inside malloc never got to release it */
@@ -437,7 +441,9 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	if (heap_check() != 0)
 		panic("heap inconsistent after payload %s returned %d: it wrote over "
 			"memory it was not given", name, (int)rc);
-	if (expect)
+	if (payload_aborted)
+		kt_checkf(t, 0, "main returned 0 # " JB_ABORT_CALLED);
+	else if (expect)
 		kt_checkf(t, 0, "fault %s expected # main returned %d", want, (int)rc);
 	else
 		kt_checkf(t, (int)rc == 0, "main returned 0 # got %d", (int)rc);
