@@ -43,25 +43,30 @@ def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | Non
     """Boot one medium ('kernel' or 'iso') of a built image and report it;
     data files and arguments (default: the recipe's) go with the payloads."""
     from . import locks
-    from .payloads import data_modules
     tag = tag or medium
     locks.release_build_lock()      # built: other builds of the image may go on
     log_dir = locks.run_dir(image.log_dir / tag)
-    result = boot_once(image, medium, log_dir, modules=modules, accel=accel)
+    result = boot_once(image, medium, log_dir, modules=modules, accel=accel, data=data,
+                       payload_args=args)
     report(image, medium, tag, log_dir, result, accel)
     return result
 
 
 def boot_once(image: Image, medium: str, log_dir: Path, modules: Sequence[Path] = (),
               accel: str | None = None, args: str = "",
-              watch: Callable[[Path], Callable[[], str | None]] | None = None) -> qemu.RunResult:
+              watch: Callable[[Path], Callable[[], str | None]] | None = None,
+              data: Sequence[Path | str] | None = None,
+              payload_args: Sequence[str] | None = None) -> qemu.RunResult:
     """One boot, logs in log_dir, nothing printed; args: the boot
-    arguments (jitboot.selection.boot_args)."""
+    arguments (jitboot.selection.boot_args); data files and the payloads'
+    arguments: the recipe's unless given."""
+    from .payloads import data_modules
     recipe = image.recipe
     if medium == "kernel":
         mods: list[Any] = list(modules) or [p.path for p in recipe.payloads]
         mods += data_modules([Path(d) for d in (recipe.data if data is None else data)],
-                             list(recipe.args if args is None else args), log_dir / "args")
+                             list(recipe.args if payload_args is None else payload_args),
+                             log_dir / "args")
         kwargs: dict[str, Any] = {"kernel": image.elf32, "modules": mods}
     elif medium == "iso":
         kwargs = {"iso": image.iso}
