@@ -2,6 +2,8 @@
 
 Variables (doit VAR=VALUE on the command line):
     image=NAME|PATH   recipe to build (images/NAME.toml or a .toml path); default: default
+                      `doit qemu-test` takes several, image=A,B,C or image=all (every
+                      images/*.toml), one sub-task each: `doit -n N` runs N at once
     il=A.ssa,B.ssa    IL payloads for `doit jit-run`
     src=a.c,b.ll,c.ssa  payloads for `doit jit-run`: C and LLVM IR translated, a.c+b.c linked
     opt=O0|O2         clang's level for `doit jit-run src=` C files (default: the recipe's c_opt)
@@ -39,7 +41,7 @@ from doit.tools import config_changed
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from jitboot import build, components, paths, render, toolchain  # noqa: E402
+from jitboot import build, components, multirun, paths, render, toolchain  # noqa: E402
 from jitboot.doit_glue import Reporter, action, depfile_unchanged, targets_intact  # noqa: E402
 from jitboot.errors import JitbootError  # noqa: E402
 from jitboot.recipe import load_recipe  # noqa: E402
@@ -82,9 +84,12 @@ if get_var("build_dir", None):
 try:
     # `doit bench` benchmarks the bench image unless image= names another
     DEFAULT_IMAGE = "bench" if sys.argv[-1:] == ["bench"] else "default"
-    RECIPE = load_recipe(get_var("image", DEFAULT_IMAGE), ROOT)
+    IMAGE_SPEC = get_var("image", DEFAULT_IMAGE)
+    MANY = multirun.is_many(IMAGE_SPEC)
+    RECIPES = multirun.recipes(IMAGE_SPEC, ROOT) if MANY else [load_recipe(IMAGE_SPEC, ROOT)]
 except JitbootError as e:
     _fail(str(e))
+RECIPE = RECIPES[0]     # several: the tasks other than qemu-test are the first one's
 from jitboot import locks  # noqa: E402
 _command = next((w for w in locks.command_words(sys.argv[1:]) if "=" not in w), "run")
 # `doit coverage` builds the image's coverage variant, in a directory of its own
@@ -119,12 +124,21 @@ DATA_FILES = get_var("data", None)
 # checkout where nothing can be written
 _LOOKING = {"list", "help", "info", "dumpdb", "tabcompletion", "strace", "list-tests",
             "parse"}      # `doit parse log=...` reads a saved log, builds nothing
+_tasks = [w for w in locks.command_words(sys.argv[1:]) if "=" not in w and w != "run"]
+if MANY and _command not in _LOOKING and \
+        (not _tasks or any(t.split(":")[0] != "qemu-test" for t in _tasks)):
+    _fail(f"image={IMAGE_SPEC}: several images are for `doit qemu-test` only "
+          f"(build one with `doit image image=NAME`)")
+if MANY and JSON_PATH:
+    _fail(f"json={get_var('json')}: one image's results; with image={IMAGE_SPEC} each boot's "
+          f"results.json is in its log directory, which the summary lists")
 
 DOIT_CONFIG = {
     "default_tasks": ["image"],
     "reporter": Reporter,
     "verbosity": 2,
-    "dep_file": str(IMAGE.dir / ".doit.db"),
+    # several images: each child `doit qemu-test` keeps its own image's
+    "dep_file": ":memory:" if MANY else str(IMAGE.dir / ".doit.db"),
     "backend": "sqlite3",
 }
 try:
@@ -137,9 +151,13 @@ except OSError as e:
               f"({e.strerror}): build elsewhere with build_dir=DIR or JITBOOT_BUILD_DIR")
     DOIT_CONFIG["dep_file"] = ":memory:"      # nothing to remember for a look
 
+RUN_DIR = None       # several images: this invocation's transcripts and results
 if _command not in _LOOKING:
     try:
-        locks.build_lock(IMAGE.dir, RECIPE.name)
+        if MANY:
+            RUN_DIR = locks.run_dir(BUILD_DIR / "runs" / "images")
+        else:
+            locks.build_lock(IMAGE.dir, RECIPE.name)
     except JitbootError as e:
         _fail(str(e))
 
@@ -191,13 +209,15 @@ def task_translate():
 
 def task_qbe_source():
     """Fetch QBE's sources (pinned, hash-checked) into build/qbe-src."""
+    needed = any(r.jit for r in RECIPES)
+
     def fetch():
-        if not RECIPE.jit:
+        if not needed:
             return
         from jitboot import qbe
         qbe.ensure_qbe_source(BUILD_DIR, override=QBE_SRC)
     def current():
-        if not RECIPE.jit:
+        if not needed:
             return True
         from jitboot import qbe
         return qbe.source_is_current(BUILD_DIR, override=QBE_SRC)
@@ -330,7 +350,36 @@ def _collecting_results(run, *args):
         run(*args)
 
 
-def task_qemu_test():
+def _qemu_test_many():
+    """Boot each image in QEMU (a child `doit qemu-test` per image), then one summary."""
+    from doit import doit_cmd
+    variables = dict(getattr(doit_cmd, "_CMDLINE_VARS", None) or {})
+    width = max(len(r.name) for r in RECIPES)
+    for r in RECIPES:
+        yield {
+            "basename": "qemu-test",
+            "name": r.name,
+            "doc": f"boot image {r.name} in QEMU",
+            # fetched once here, not by two children at once
+            "actions": [action(multirun.run_child, r,
+                               multirun.child_command(ROOT / "dodo.py", r, variables),
+                               RUN_DIR, width)],
+            "task_dep": ["qbe_source"],
+            "uptodate": [False],
+            "verbosity": 2,
+        }
+    yield {
+        "basename": "qemu-test",
+        "name": multirun.SUMMARY,
+        "doc": "one table of every image's boots; fails when any image failed",
+        "actions": [action(multirun.report, [r.name for r in RECIPES], RUN_DIR, ROOT)],
+        "task_dep": [f"qemu-test:{r.name}" for r in RECIPES],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def _qemu_test_one():
     """Boot the image in QEMU (ELF and ISO) and check every KTAP result: [tests=GLOB,..] [retries=N] [boot_per_test=true] [test_timeout=S]."""
     from jitboot import runner
     if "qemu-test" in sys.argv[1:]:
@@ -351,6 +400,10 @@ def task_qemu_test():
         "uptodate": [False],
         "verbosity": 2,
     }
+
+
+# qemu-test is one task, or a group of one sub-task per image
+task_qemu_test = _qemu_test_many if MANY else _qemu_test_one
 
 
 def task_list_tests():

@@ -348,23 +348,50 @@ def split_directive(rest: str) -> tuple[str, str]:
     return rest[:m.start()].strip(), rest[m.end():].strip()
 
 
+class Stream:
+    """The parser fed one line at a time, for a log that is still being
+    written: feed() each complete line as it arrives, finish() at the end.
+    `log` is the parse so far; parse() is this over a list of lines."""
+
+    def __init__(self) -> None:
+        self._p = _Parser()
+
+    @property
+    def log(self) -> KtapLog:
+        return self._p.log
+
+    def running(self) -> TestResult | None:
+        """The top-level test whose block is open (printed, not closed)."""
+        return self._p.stack[1] if self._p.depth >= 1 else None
+
+    def feed(self, raw: str) -> None:
+        """One line without its newline."""
+        self._p.lineno += 1
+        self._p.line(raw)
+
+    def finish(self, partial: str | None = None) -> KtapLog:
+        """The log ends; partial is a last line cut off before its newline,
+        kept as a diagnostic, not read as a result."""
+        p = self._p
+        if partial is not None:
+            p.lineno += 1
+            p.error(f"last line cut off: {partial.strip()[:80]!r}")
+            if partial.strip().startswith(PANIC_PREFIX):
+                p.panic(partial.strip())
+            else:
+                p.stack[-1].diagnostics.append(partial.strip())
+        return p.finish()
+
+
 def parse(lines: Iterable[str], partial_last: bool = False) -> KtapLog:
     """Parse serial lines (without newlines).  partial_last says the last
     line was cut off; it is kept as a diagnostic, not read as a result."""
-    p = _Parser()
+    s = Stream()
     lines = list(lines)
-    for i, raw in enumerate(lines, 1):
-        p.lineno = i
-        if partial_last and i == len(lines):
-            p.error(f"last line cut off: {raw.strip()[:80]!r}")
-            if raw.strip().startswith(PANIC_PREFIX):
-                p.panic(raw.strip())
-            else:
-                p.stack[-1].diagnostics.append(raw.strip())
-            continue
-        p.line(raw)
-    p.lineno = len(lines)
-    return p.finish()
+    last = lines.pop() if partial_last and lines else None
+    for raw in lines:
+        s.feed(raw)
+    return s.finish(last)
 
 
 # -- report -------------------------------------------------------------
@@ -381,7 +408,13 @@ def count_ok(tests: list[TestResult]) -> int:
     return sum(1 for t in tests if tree_ok(t))
 
 
-def _checks(t: TestResult) -> str:
+def shown_status(t: TestResult) -> Status:
+    """A test's status as reports show it: "ok" with a failed check is a failure."""
+    return t.status if tree_ok(t) or t.status != Status.OK else Status.NOT_OK
+
+
+def checks(t: TestResult) -> str:
+    """"8/9": checks passed of those planned ("" for a leaf test)."""
     if not t.subtests and t.plan is None:
         return ""
     n = count_ok(t.subtests)
@@ -409,10 +442,8 @@ def summary(log: KtapLog) -> str:
     rows = [f"  {'#':>3}  {'test':<{width}}  {'result':<10}  {'checks':<7}"
             f"  note"]
     for t in tests:
-        status = t.status if tree_ok(t) or t.status != Status.OK \
-            else Status.NOT_OK
         rows.append(f"  {t.number:>3}  {t.name:<{width}}  "
-                    f"{STATUS_WORD[status]:<10}  {_checks(t):<7}  "
+                    f"{STATUS_WORD[shown_status(t)]:<10}  {checks(t):<7}  "
                     f"{why_failed(t)}".rstrip())
     if log.root.missing:
         rows.append(f"  {log.root.missing} test(s) announced by the plan"

@@ -1,10 +1,17 @@
 """QEMU runner: boot one image, watch it over QMP, say how it ended.
 
-One Machine owns one QEMU process, its QMP socket (in a private temp dir)
-and its logs.  QEMU starts paused (-S); we accept its QMP connection,
-listen for events, send `cont`, and wait for the guest to leave through
-isa-debug-exit, a reset (a triple fault under -no-reboot), or our
-timeout.  Every way out of a run, exceptions and SIGTERM included, goes
+One Machine owns one QEMU process, its QMP socket and serial pipes (in
+a private temp dir) and its logs.  QEMU starts paused (-S); we accept its
+QMP connection, listen for events, send `cont`, and wait for the guest to
+leave through isa-debug-exit, a reset (a triple fault under -no-reboot),
+or our timeout.
+
+COM1 is a pipe chardev (a FIFO QEMU writes and we read), so the harness
+reads the guest's output as it is written: each chunk goes to serial.log,
+byte for byte, and to on_serial (live progress).  Not a socket chardev
+with its logfile=: QEMU logs a byte again each time a full socket makes
+the UART retry it.  A log that cannot be written whole (a full disk) is
+a LOG_FAILURE, whatever the rest of it seems to say.  Every way out of a run, exceptions and SIGTERM included, goes
 through Machine.shutdown(), which stops QEMU and removes the temp dir.
 
 run_image() is the one entry point: it builds the command line, runs the
@@ -17,6 +24,8 @@ import asyncio
 import contextlib
 import ctypes
 import enum
+import errno
+import fcntl
 import os
 import shlex
 import shutil
@@ -46,6 +55,12 @@ CONNECT_TIMEOUT = 10.0  # QEMU start-up until QMP connects
 QUIT_GRACE = 1.0        # after QMP quit, before SIGKILL
 DRAIN_TIMEOUT = 0.5     # reading the last QMP events after QEMU exits
 POLL = 0.01
+SERIAL_CHARDEV = "com1"     # the id of COM1's chardev: -serial chardev:com1
+SERIAL_CHUNK = 1 << 16
+# A pipe holds 64 KiB; more lets a guest write on while we are busy.
+# F_SETPIPE_SZ (Linux), not in Python 3.11's fcntl module.
+SERIAL_PIPE_SIZE = 1 << 20
+F_SETPIPE_SZ = 1031
 STDERR_TAIL = 10        # lines kept in RunResult.stderr_tail
 
 # Under nested KVM, QEMU 7.2 aborts setting IA32_ARCH_CAPABILITIES
@@ -153,10 +168,13 @@ def qemu_command(kernel: Path | str | None = None,
                  memory: int | str = 128 << 20,
                  accel: str = "tcg",
                  serial: str = "stdio",
-                 extra: Sequence[str] = ()) -> list[str]:
+                 extra: Sequence[str] = (),
+                 name: str | None = None) -> list[str]:
     """The QEMU command line for one image.  `accel` must already be
     resolved ('kvm' or 'tcg'); `serial` is a QEMU chardev ('stdio',
-    'file:PATH').  For a debugger session pass extra=['-s', '-S']."""
+    'file:PATH', 'chardev:ID' for one a Machine adds); `name` is the
+    guest's name, shown by ps and QMP (a run's log directory).  For a
+    debugger session pass extra=['-s', '-S']."""
     if (kernel is None) == (iso is None):
         raise JitbootError("boot either a kernel or an ISO, not both/neither")
     modules = list(modules)
@@ -166,6 +184,9 @@ def qemu_command(kernel: Path | str | None = None,
            # -nodefaults drops the default serial port; -serial adds COM1
            "-nodefaults", "-serial", serial,
            "-device", f"isa-debug-exit,iobase={protocol.DEBUG_EXIT_PORT:#x},iosize=0x04"]
+    if name is not None:
+        # QEMU's option parser reads ',,' as a literal comma
+        cmd += ["-name", "guest=" + name.replace(",", ",,")]
     if kernel is not None:
         cmd += ["-kernel", str(kernel)]
         if modules:
@@ -199,17 +220,27 @@ def _die_with_parent_fn() -> Callable[[], int] | None:
 _T = TypeVar("_T")
 
 
+SerialSink = Callable[[bytes], None]
+
+
 class Machine:
     """One QEMU process, its QMP connection and its stderr log.
+
+    With serial_log, the command's `-serial chardev:com1` is given a
+    pipe chardev: each chunk the guest writes is written to serial_log
+    and handed to on_serial as it arrives.
 
     Use as a context manager.  launch() and shutdown() are symmetric and
     shutdown() is safe to call on any path, any number of times."""
 
     def __init__(self, command: Sequence[str], stderr_log: Path,
-                 name: str = "jitboot") -> None:
+                 name: str = "jitboot", serial_log: Path | None = None,
+                 on_serial: SerialSink | None = None) -> None:
         self.command = list(command)
         self.stderr_log = Path(stderr_log)
         self.name = name
+        self.serial_log = Path(serial_log) if serial_log else None
+        self.on_serial = on_serial
         self.proc: subprocess.Popen | None = None
         self.tmpdir: str | None = None
         self.started_at: float | None = None   # when `cont` went out
@@ -221,6 +252,9 @@ class Machine:
         self._qmp: QMPClient | None = None
         self._listener = EventListener()
         self._stderr: IO[bytes] | None = None
+        self._serial_fd: int | None = None          # our end of com1.out
+        self._serial_file: IO[bytes] | None = None
+        self.serial_error: OSError | None = None   # writing serial_log failed
 
     def __enter__(self) -> Machine:
         self.launch()
@@ -240,8 +274,12 @@ class Machine:
     def events(self) -> list[dict[str, Any]]:
         return [dict(e) for e in self._listener.history]
 
-    def full_command(self, sock: str) -> list[str]:
-        return self.command + [
+    def full_command(self, sock: str, serial_pipe: str | None = None) -> list[str]:
+        serial = []
+        if serial_pipe and self.serial_log:
+            # QEMU writes PATH.out and reads PATH.in
+            serial = ["-chardev", f"pipe,id={SERIAL_CHARDEV},path={serial_pipe}"]
+        return self.command + serial + [
             "-chardev", f"socket,id=qmp,path={sock}",
             "-mon", "chardev=qmp,mode=control", "-S"]
 
@@ -251,24 +289,27 @@ class Machine:
         self.tmpdir = tempfile.mkdtemp(prefix="jitboot-qemu-")
         self._loop = asyncio.new_event_loop()
         try:
-            self._run(self._launch(os.path.join(self.tmpdir, "qmp.sock")))
+            self._run(self._launch(os.path.join(self.tmpdir, "qmp.sock"),
+                                   os.path.join(self.tmpdir, SERIAL_CHARDEV)))
         except BaseException:
             self.shutdown()
             raise
 
-    async def _launch(self, sock: str) -> None:
+    async def _launch(self, sock: str, serial_pipe: str) -> None:
         self._qmp = QMPClient(self.name)
         self._qmp.register_listener(self._listener)
         # We listen and QEMU connects, so there is no polling for a socket
         # file to appear.
         await self._qmp.start_server(sock)
+        if self.serial_log:
+            self._open_serial(serial_pipe)
         try:
             self._stderr = open(self.stderr_log, "wb")
         except OSError as e:
             raise StartError(f"cannot write {self.stderr_log}: {e.strerror}") from e
         try:
             self.proc = subprocess.Popen(
-                self.full_command(sock), stdin=subprocess.DEVNULL,
+                self.full_command(sock, serial_pipe), stdin=subprocess.DEVNULL,
                 stdout=self._stderr, stderr=subprocess.STDOUT,
                 # our Ctrl-C goes to us, and we stop QEMU ourselves
                 start_new_session=True, preexec_fn=_die_with_parent_fn())
@@ -292,8 +333,9 @@ class Machine:
             accept.result()
         except QMPError as e:
             raise StartError(f"QMP handshake failed: {e}") from e
-        # The socket file is only needed to connect: remove it now, so
-        # even a SIGKILL to us from here on leaves nothing on disk.
+        # The socket and pipe files are only needed to connect and open:
+        # remove them now, so even a SIGKILL to us from here on leaves
+        # nothing on disk.
         self._remove_files()
         self.started_at = time.monotonic()
         try:
@@ -302,6 +344,70 @@ class Machine:
             # A guest may exit before QEMU sends the reply; the exit code
             # tells that story, so carry on to wait().
             pass
+
+    def _open_serial(self, path: str) -> None:
+        """serial_log, and the FIFOs of the pipe chardev with our end of
+        the guest's output open.  Opened read-write, as QEMU opens its
+        ends: neither side ever sees an end of file, and what is in the
+        pipe when QEMU exits is read by _finish_serial()."""
+        assert self.serial_log is not None and self._loop is not None
+        try:
+            # unbuffered: the log on disk is as far as the guest got
+            self._serial_file = open(self.serial_log, "wb", buffering=0)
+        except OSError as e:
+            raise StartError(f"cannot write {self.serial_log}: {e.strerror}") from e
+        try:
+            os.mkfifo(path + ".in", 0o600)
+            os.mkfifo(path + ".out", 0o600)
+            self._serial_fd = os.open(path + ".out", os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as e:
+            raise StartError(f"cannot make the serial pipe {path}.out: {e.strerror}") from e
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(self._serial_fd, F_SETPIPE_SZ, SERIAL_PIPE_SIZE)
+        self._loop.add_reader(self._serial_fd, self._read_serial)
+
+    def _read_serial(self) -> None:
+        """What the guest wrote since the last call: to serial_log and
+        on_serial.  After a failed write, or a sink that raised, reading
+        goes on without it: a guest whose output nobody reads stalls."""
+        assert self._serial_fd is not None
+        while True:
+            try:
+                data = os.read(self._serial_fd, SERIAL_CHUNK)
+            except (BlockingIOError, InterruptedError):
+                return
+            if not data:
+                return
+            self._log_serial(data)
+            if self.on_serial:
+                try:
+                    self.on_serial(data)
+                except Exception:
+                    self.on_serial = None
+
+    def _finish_serial(self) -> None:
+        """Once QEMU is gone: the rest of its output, then close our end."""
+        fd, self._serial_fd = self._serial_fd, None
+        if fd is None:
+            return
+        if self._loop and not self._loop.is_closed():
+            self._loop.remove_reader(fd)
+        try:
+            self._serial_fd = fd
+            self._read_serial()
+        finally:
+            self._serial_fd = None
+            os.close(fd)
+
+    def _log_serial(self, data: bytes) -> None:
+        f = self._serial_file
+        if f is None or self.serial_error:
+            return
+        try:
+            while data:
+                data = data[f.write(data) or 0:]
+        except OSError as e:
+            self.serial_error = e
 
     def wait(self, timeout: float, watch: Callable[[], str | None] | None = None) -> bool:
         """Wait for QEMU to exit; False if it is still running at timeout,
@@ -365,12 +471,17 @@ class Machine:
                 self._kill()
             finally:
                 try:
-                    self._close_loop()
+                    try:
+                        self._finish_serial()
+                    finally:
+                        self._close_loop()
                 finally:
                     self._remove_files()
-                    if self._stderr:
-                        self._stderr.close()
-                        self._stderr = None
+                    for f in (self._stderr, self._serial_file):
+                        if f:
+                            with contextlib.suppress(OSError):
+                                f.close()
+                    self._stderr = self._serial_file = None
 
     def _kill(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -431,11 +542,14 @@ def run_image(kernel: Path | str | None = None,
               timeout: float = 60.0,
               log_dir: Path | str | None = None,
               extra_args: Sequence[str] = (),
-              watch: Callable[[Path], Callable[[], str | None]] | None = None) -> RunResult:
+              watch: Callable[[Path], Callable[[], str | None]] | None = None,
+              on_serial: SerialSink | None = None) -> RunResult:
     """Boot an image once and classify the run.  Logs go to
     log_dir/serial.log and log_dir/qemu-stderr.log.  watch(serial_log)
     makes a function asked while the guest runs: a reason it returns
-    stops the run as a hang with that reason (a per-test timeout)."""
+    stops the run as a hang with that reason (a per-test timeout).
+    on_serial is given the guest's serial output, chunk by chunk, as it
+    comes."""
     accel = pick_accel(accel)
     image = Path(kernel if kernel is not None else iso or "image")
     log_dir = Path(log_dir) if log_dir else paths.build_dir(ROOT) / "runs" / image.stem
@@ -449,8 +563,9 @@ def run_image(kernel: Path | str | None = None,
         raise JitbootError(f"cannot write logs in {log_dir}: {e.strerror}") from None
     cmd = qemu_command(kernel=kernel, iso=iso, modules=modules,
                        memory=memory, accel=accel,
-                       serial=f"file:{serial_log}", extra=extra_args)
-    machine = Machine(cmd, stderr_log)
+                       serial=f"chardev:{SERIAL_CHARDEV}", extra=extra_args,
+                       name=str(log_dir))
+    machine = Machine(cmd, stderr_log, serial_log=serial_log, on_serial=on_serial)
     start_error = None
     exited = False
     with sigterm_raises():
@@ -481,23 +596,30 @@ def _result(m: Machine, cmd: list[str], accel: str, serial_log: Path, stderr_log
         outcome, reason = classify(m.returncode, events, log, timed_out,
                                    timeout, m.stop_status, _first(stderr),
                                    serial_empty=not serial, qmp_lost=m.qmp_lost,
-                                   log_full=_full_dir(serial_log.parent))
+                                   log_cut=_log_problem(m.serial_error, serial_log))
         if m.stopped_by and outcome == Outcome.HANG:
             reason = m.stopped_by
     return RunResult(outcome=outcome, reason=reason, exit_code=m.returncode,
                      accel=accel, duration=duration, serial_log=serial_log,
-                     stderr_log=stderr_log, ktap=log, command=cmd,
+                     stderr_log=stderr_log, ktap=log, command=_by_hand(cmd, serial_log),
                      stderr_tail="\n".join(stderr[-STDERR_TAIL:]),
                      events=[_event_str(e) for e in events], pid=m.pid)
 
 
-def _full_dir(directory: Path) -> str | None:
-    """directory, if the file system holding it is full: what QEMU wrote
-    to a log there may have been dropped (QEMU does not say)."""
-    try:
-        return str(directory) if os.statvfs(directory).f_bavail == 0 else None
-    except OSError:
+def _by_hand(cmd: list[str], serial_log: Path) -> list[str]:
+    """The command line to run the same boot by hand: COM1 into the log
+    file, where the run's socket chardev (gone with the run) logged it."""
+    ours = f"chardev:{SERIAL_CHARDEV}"
+    return [f"file:{serial_log}" if a == ours else a for a in cmd]
+
+
+def _log_problem(error: OSError | None, serial_log: Path) -> str | None:
+    """Why serial_log is not all the guest wrote, or None."""
+    if error is None:
         return None
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"no space left on the file system of {serial_log.parent}"
+    return f"cannot write {serial_log}: {error.strerror}"
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -525,7 +647,7 @@ def _shutdown_reasons(events: list[dict]) -> set[str]:
 def classify(code: int | None, events: list[dict], log: ktap.KtapLog,
              timed_out: bool, timeout: float, stop_status: str | None = None,
              stderr_first: str = "", serial_empty: bool = False,
-             qmp_lost: bool = False, log_full: str | None = None) -> tuple[Outcome, str]:
+             qmp_lost: bool = False, log_cut: str | None = None) -> tuple[Outcome, str]:
     """How a run ended, most specific evidence first: the kernel's own
     PANIC line beats a timeout or a reset that followed it; a serial log
     cut short by a full disk beats whatever the rest of it seems to say."""
@@ -533,9 +655,8 @@ def classify(code: int | None, events: list[dict], log: ktap.KtapLog,
     where = _where(log)
     if log.panic:
         return Outcome.PANIC, log.panic
-    if log_full and not log.ok():
-        return Outcome.LOG_FAILURE, "the serial log is cut short: no space" \
-            f" left on the file system of {log_full}"
+    if log_cut:
+        return Outcome.LOG_FAILURE, f"the serial log is cut short: {log_cut}"
     if code == EXIT_PANIC:
         return Outcome.PANIC, "kernel exited with the panic code but" \
                               " printed no PANIC line" + where

@@ -1,7 +1,8 @@
 """The doit-facing runs: qemu-test, qemu-debug and run (payloads).
 
 Each boots a built image through jitboot.qemu.run_image (the one QEMU
-runner), prints the KTAP summary, keeps logs, JUnit XML, results.json under
+runner), prints each result as it arrives (jitboot.progress), then the
+KTAP summary, keeps logs, JUnit XML, results.json under
 build/images/<name>/logs/<medium>/<time>-<pid>/ (latest/ is the newest),
 with each payload's output beside them byte for byte (NAME.out), and
 turns anything but a pass into a JitbootError with a one-line reason.
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import ktap, protocol, qemu, results, selection
+from . import ktap, multirun, progress, protocol, qemu, results, selection
 from .build import Image
 from .recipe import MAX_RETRIES, Recipe, check_payloads
 from .errors import JitbootError
@@ -46,19 +47,32 @@ def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | Non
     tag = tag or medium
     locks.release_build_lock()      # built: other builds of the image may go on
     log_dir = locks.run_dir(image.log_dir / tag)
+    header(image, medium, accel)
     result = boot_once(image, medium, log_dir, modules=modules, accel=accel, data=data,
                        payload_args=args)
-    report(image, medium, tag, log_dir, result, accel)
+    report(image, medium, tag, log_dir, result)
     return result
+
+
+def header(image: Image, medium: str, accel: str | None = None) -> None:
+    """'== default (kernel, TCG: why not KVM) ==', before the boots' progress."""
+    wanted = accel or image.recipe.accel
+    used = qemu.pick_accel(wanted)
+    note = ""
+    if used == "tcg" and wanted != "tcg":
+        note = f": {qemu.kvm_problem() or 'KVM not usable'}"
+    print(f"== {image.name} ({medium}, {used.upper()}{note}) ==", flush=True)
 
 
 def boot_once(image: Image, medium: str, log_dir: Path, modules: Sequence[Path] = (),
               accel: str | None = None, args: str = "",
               watch: Callable[[Path], Callable[[], str | None]] | None = None,
               data: Sequence[Path | str] | None = None,
-              payload_args: Sequence[str] | None = None) -> qemu.RunResult:
-    """One boot, logs in log_dir, nothing printed; args: the boot
-    arguments (jitboot.selection.boot_args); data files and the payloads'
+              payload_args: Sequence[str] | None = None,
+              label: str = "") -> qemu.RunResult:
+    """One boot, logs in log_dir, each result printed as it arrives
+    (after label: "boot 2: "); args: the boot arguments
+    (jitboot.selection.boot_args); data files and the payloads'
     arguments: the recipe's unless given."""
     from .payloads import data_modules
     recipe = image.recipe
@@ -72,10 +86,11 @@ def boot_once(image: Image, medium: str, log_dir: Path, modules: Sequence[Path] 
         kwargs = {"iso": image.iso}
     else:
         raise JitbootError(f"unknown boot medium {medium!r}")
-    result = qemu.run_image(memory=recipe.memory, accel=accel or recipe.accel,
-                            timeout=recipe.timeout, log_dir=log_dir,
-                            extra_args=selection.qemu_args(args) if args else (),
-                            watch=watch, **kwargs)
+    with progress.Progress(label=label) as live:
+        result = qemu.run_image(memory=recipe.memory, accel=accel or recipe.accel,
+                                timeout=recipe.timeout, log_dir=log_dir,
+                                extra_args=selection.qemu_args(args) if args else (),
+                                watch=watch, on_serial=live, **kwargs)
     if result.outcome == qemu.Outcome.PANIC:
         # the kernel prints a raw RIP; the ELF knows what it is
         from .symbolize import panic_location
@@ -86,19 +101,16 @@ def boot_once(image: Image, medium: str, log_dir: Path, modules: Sequence[Path] 
 
 
 def report(image: Image, medium: str, tag: str, log_dir: Path, result: qemu.RunResult,
-           accel: str | None = None, notes: Sequence[str] = (),
+           notes: Sequence[str] = (),
            flaky: dict[str, TestResult] | None = None, attempts: int = 1,
            test_attempts: dict[str, int] | None = None) -> None:
     """Print the summary, write junit.xml, results.json and each payload's
     NAME.out (attempts: the boots the run took; test_attempts: how often
     each test ran)."""
-    note = ""
-    if result.accel == "tcg" and (accel or image.recipe.accel) != "tcg":
-        note = f": {qemu.kvm_problem() or 'KVM not usable'}"
-    print(f"== {image.name} ({medium}, {result.accel.upper()}{note}) ==")
     print(qemu.format_summary(result), flush=True)
     for line in notes:
         print(f"  {line}", flush=True)
+    multirun.record(image.name, tag, result)
     path = log_dir / "junit.xml"
     try:
         write_junit(path, result, f"{image.name}.{tag}", flaky=flaky)
@@ -315,7 +327,8 @@ def run_tests(image: Image, medium: str, log_dir: Path, opts: RunOptions,
             # the first boot gets the globs as given (none: every test)
             globs = asked if n == 1 and not opts.boot_per_test else batch
             r = boot_once(image, medium, log_dir if n == 1 else log_dir / f"boot-{n}",
-                          accel=accel, args=selection.boot_args(globs, n), watch=watch)
+                          accel=accel, args=selection.boot_args(globs, n), watch=watch,
+                          label=f"boot {n}: " if n > 1 else "")
             s.boots.append(r)
             seen = {t.name: t for t in r.ktap.tests}
             started = [t for t in batch if t in seen]
@@ -365,6 +378,7 @@ def qemu_test(image: Image, opts: RunOptions | None = None) -> None:
     locks.release_build_lock()      # built: other builds of the image may go on
     for medium in image.recipe.boot:
         log_dir = locks.run_dir(image.log_dir / medium)
+        header(image, medium)
         session = run_tests(image, medium, log_dir, opts)
         result = merge(session)
         report(image, medium, medium, log_dir, result, notes=session.notes,
