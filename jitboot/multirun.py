@@ -17,7 +17,6 @@ there would stop doit from running the summary.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import subprocess
@@ -70,11 +69,6 @@ def recipes(spec: str, root: Path) -> list[Recipe]:
     if not out:
         raise JitbootError(f"image={spec}: no recipes in {toolchain.rel(root / 'images', root)}")
     return out
-
-
-def close_matches(word: str, root: Path) -> list[str]:
-    known = sorted(p.stem for p in (root / "images").glob("*.toml")) + [ALL]
-    return difflib.get_close_matches(word, known, n=3)
 
 
 # -- the child's side: one line per boot ---------------------------------------

@@ -31,7 +31,7 @@ import threading
 import time
 from typing import TextIO
 
-from . import ktap
+from . import ktap, protocol
 
 SPINNER = "|/-\\"
 TICK = 0.1                  # seconds between two turns of the spinner
@@ -47,6 +47,9 @@ def result_line(t: ktap.TestResult, total: int | None) -> str:
     if t.duration is not None:
         line += f" ({t.duration:.2f} s)"
     why = ktap.why_failed(t) if status != ktap.Status.OK else ""
+    if status == ktap.Status.SKIPPED:
+        why = why[len(protocol.KTAP_SKIP):].strip() if why.upper().startswith(
+            protocol.KTAP_SKIP) else why
     return f"{line}: {why}" if why else line
 
 

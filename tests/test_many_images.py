@@ -4,7 +4,6 @@ QEMU, each with its own logs, one combined summary and one exit code."""
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -77,7 +76,7 @@ def test_all_is_every_recipe_in_images():
     want = sorted(p.stem for p in (ROOT / "images").glob("*.toml"))
     assert [r.name for r in multirun.recipes("all", ROOT)] == want
     # a name given again, or as its path, runs once
-    assert [r.name for r in multirun.recipes(f"default,all,images/default.toml", ROOT)] == \
+    assert [r.name for r in multirun.recipes("default,all,images/default.toml", ROOT)] == \
         ["default"] + [n for n in want if n != "default"]
     listed = doit(ROOT, "list", "--all", "image=all").stdout
     subtasks = re.findall(r"^qemu-test:(\S+)", listed, re.M)
