@@ -76,6 +76,9 @@ class Progress:
     def __enter__(self) -> Progress:
         self.started = time.monotonic()
         if self.tty:
+            with self._lock:
+                self._draw_status()
+                self.out.flush()
             self._spinner = threading.Thread(target=self._spin, name="jitboot-progress",
                                              daemon=True)
             self._spinner.start()

@@ -83,7 +83,7 @@ def shown_status(t: TestResult) -> Status:
 
 def _checks(t: TestResult) -> dict[str, int] | None:
     """The summary's "checks" column ("6/6"), ok checks of how many."""
-    shown = ktap._checks(t)
+    shown = ktap.checks(t)
     if not shown:
         return None
     ok, total = map(int, shown.split("/"))
