@@ -11,8 +11,10 @@ reads the guest's output as it is written: each chunk goes to serial.log,
 byte for byte, and to on_serial (live progress).  Not a socket chardev
 with its logfile=: QEMU logs a byte again each time a full socket makes
 the UART retry it.  A log that cannot be written whole (a full disk) is
-a LOG_FAILURE, whatever the rest of it seems to say.  Every way out of a run, exceptions and SIGTERM included, goes
-through Machine.shutdown(), which stops QEMU and removes the temp dir.
+a LOG_FAILURE, whatever the rest of it seems to say.
+
+Every way out of a run, exceptions and SIGTERM included, goes through
+Machine.shutdown(), which stops QEMU and removes the temp dir.
 
 run_image() is the one entry point: it builds the command line, runs the
 machine, parses the serial log (jitboot.ktap) and classifies the run.
@@ -364,39 +366,40 @@ class Machine:
             raise StartError(f"cannot make the serial pipe {path}.out: {e.strerror}") from e
         with contextlib.suppress(OSError):
             fcntl.fcntl(self._serial_fd, F_SETPIPE_SZ, SERIAL_PIPE_SIZE)
-        self._loop.add_reader(self._serial_fd, self._read_serial)
+        fd = self._serial_fd
+        self._loop.add_reader(fd, self._read_serial, fd)
 
-    def _read_serial(self) -> None:
-        """What the guest wrote since the last call: to serial_log and
-        on_serial.  After a failed write, or a sink that raised, reading
-        goes on without it: a guest whose output nobody reads stalls."""
-        assert self._serial_fd is not None
+    def _read_serial(self, fd: int, until_empty: bool = False) -> bool:
+        """One chunk of what the guest wrote (all of it, until_empty) to
+        serial_log and on_serial; False once the pipe is empty.  After a
+        failed write, or a sink that raised, reading goes on without it:
+        a guest whose output nobody reads stalls."""
         while True:
             try:
-                data = os.read(self._serial_fd, SERIAL_CHUNK)
+                data = os.read(fd, SERIAL_CHUNK)
             except (BlockingIOError, InterruptedError):
-                return
+                return False
             if not data:
-                return
+                return False
             self._log_serial(data)
             if self.on_serial:
                 try:
                     self.on_serial(data)
                 except Exception:
                     self.on_serial = None
+            if not until_empty:
+                return True     # back to the loop: QMP and the clock go on too
 
     def _finish_serial(self) -> None:
         """Once QEMU is gone: the rest of its output, then close our end."""
         fd, self._serial_fd = self._serial_fd, None
         if fd is None:
             return
-        if self._loop and not self._loop.is_closed():
-            self._loop.remove_reader(fd)
         try:
-            self._serial_fd = fd
-            self._read_serial()
+            if self._loop and not self._loop.is_closed():
+                self._loop.remove_reader(fd)
+            self._read_serial(fd, until_empty=True)
         finally:
-            self._serial_fd = None
             os.close(fd)
 
     def _log_serial(self, data: bytes) -> None:
@@ -405,7 +408,10 @@ class Machine:
             return
         try:
             while data:
-                data = data[f.write(data) or 0:]
+                n = f.write(data)
+                if not n:
+                    raise OSError(errno.EIO, "the log file took no bytes")
+                data = data[n:]
         except OSError as e:
             self.serial_error = e
 
