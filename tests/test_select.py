@@ -6,6 +6,7 @@ tests/images/isolation.toml, whose tests are, in order: aot_fib, klib,
 fault_null (panics), heap, hang (never ends), vm, fails_first_boot
 (fails on a run's first boot only), payload:hello.ssa (fails: no JIT)."""
 
+import fcntl
 import re
 import xml.etree.ElementTree as ET
 
@@ -24,6 +25,15 @@ IMAGE = f"image={RECIPE}"
 @pytest.fixture(scope="module")
 def image(image_builder):
     return image_builder(RECIPE)
+
+
+@pytest.fixture(autouse=True)
+def one_run_of_the_image_at_a_time(image):
+    """The tests read the image's logs/kernel/latest: under pytest-xdist a
+    test on another worker must not boot the image meanwhile."""
+    with open(image.dir / ".test-select.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
 
 
 def qemu_test(*args):

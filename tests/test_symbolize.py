@@ -18,6 +18,9 @@ def test_addresses_agree_with_addr2line(image_builder):
         want = subprocess.run(["addr2line", "-e", str(elf), hex(a)], capture_output=True,
                               text=True, check=True).stdout.strip()
         got = symbolize.describe(elf, a)
+        if want.startswith("??:"):      # no line (a function written in asm)
+            assert got == f"{name}+{a - int(addr, 16):#x}", (got, name)
+            continue
         assert got.startswith(f"{name}+{a - int(addr, 16):#x} "), (got, name)
         file, line = want.rsplit(":", 1)
         line = line.split()[0]           # "12 (discriminator 3)"
