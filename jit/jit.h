@@ -68,8 +68,9 @@ int jit_compile(const char *il, size_t len, const char *name,
  * specific first: a front end may define a name the kernel also
  * exports (its own malloc) without renaming it in its IL, a kernel
  * export added later never changes what existing front-end code binds
- * to, and the resolver (which may build things on demand) is asked
- * only for names no table and no module has. A name found nowhere
+ * to, and the resolver (which may be slow, or hand out stubs) is
+ * asked only for names no table and no module has; it must not
+ * compile (one compile at a time). A name found nowhere
  * fails the compile with "undefined symbol 'NAME'", NAME in
  * err->symbol and err->line the IL line of its first use. Addresses
  * are bound once, at load: the module keeps no pointer to symbols,
