@@ -20,7 +20,14 @@
 
 struct jit_module {
 	struct jit_image *img;
+	struct jit_module **held;      /* jit_options.modules it links against */
+	size_t nheld;
+	size_t holders;                /* loaded modules holding this one */
 };
+
+/* The options of the jit_compile_opts in progress (one compile at a
+ * time: QBE's state is global anyway). */
+static const struct jit_options *linking;
 
 struct run {
 	struct shim_file in, out;
@@ -214,20 +221,30 @@ il_line_of(const char *il, size_t len, const char *sym, size_t n)
 	return 0;
 }
 
-/* "undefined symbol 'NAME'" from the loader: point at its first use. */
+/* An undefined symbol from the loader (its name in err->symbol):
+ * point at its first use. */
 static void
 undefined_line(struct jit_error *err, const char *il, size_t len)
 {
-	static const char pre[] = "undefined symbol '";
-	const char *sym, *end;
+	if (err->symbol[0])
+		err->line = il_line_of(il, len, err->symbol, strlen(err->symbol));
+}
 
-	if (strncmp(err->msg, pre, sizeof pre - 1) != 0)
-		return;
-	sym = err->msg + sizeof pre - 1;
-	for (end = sym; *end && *end != '\''; end++)
-		;
-	if (*end == '\'' && end > sym)
-		err->line = il_line_of(il, len, sym, (size_t)(end - sym));
+/* Steps 1-3 of jit_compile_opts' lookup (jit.h); the loader does 4. */
+static void *
+link_lookup(void *ctx, const char *name)
+{
+	const struct jit_options *o = ctx;
+	size_t i;
+	void *p;
+
+	for (i = 0; i < o->nsymbols; i++)
+		if (strcmp(o->symbols[i].name, name) == 0)
+			return o->symbols[i].addr;
+	for (i = 0; i < o->nmodules; i++)
+		if ((p = jit_symbol(o->modules[i], name)))
+			return p;
+	return o->resolve ? o->resolve(o->ctx, name) : 0;
 }
 
 int
@@ -255,7 +272,8 @@ jit_compile(const char *il, size_t len, const char *name,
 	/* the loader's errors (undefined symbol, arena full) have no
 	 * line, and it names the module to gdb by err->file */
 	snprintf(err->file, sizeof err->file, "%s", name);
-	rc = jit_load(obj, &img, err);
+	rc = jit_load_linked(obj, linking ? link_lookup : 0, (void *)linking,
+		&img, err);
 	asm_free(obj);
 	if (rc != 0) {
 		/* an undefined symbol gets the line that uses it */
@@ -269,6 +287,58 @@ jit_compile(const char *il, size_t len, const char *name,
 		return -1;
 	}
 	(*m)->img = img;
+	(*m)->held = 0;
+	(*m)->nheld = (*m)->holders = 0;
+	return 0;
+}
+
+int
+jit_compile_opts(const char *il, size_t len, const char *name,
+	const struct jit_options *opts, struct jit_module **m,
+	struct jit_error *err)
+{
+	char saved[JIT_PASS_SPEC_MAX], buf[sizeof err->msg];
+	size_t i;
+	int rc;
+
+	if (!opts)
+		return jit_compile(il, len, name, m, err);
+	*m = 0;
+	memset(err, 0, sizeof *err);
+	for (i = 0; i < opts->nmodules; i++)
+		if (!opts->modules[i]) {
+			snprintf(buf, sizeof buf, "jit_options.modules[%zu] is NULL", i);
+			seterr(err, name, 0, buf);
+			return -1;
+		}
+	if (opts->passes) {
+		snprintf(saved, sizeof saved, "%s", jit_passes());
+		if (jit_set_passes(opts->passes) != 0) {
+			snprintf(buf, sizeof buf, "unknown pass in jit_options.passes "
+				"'%.40s' (known: %s)", opts->passes, jit_pass_names);
+			seterr(err, name, 0, buf);
+			return -1;
+		}
+	}
+	linking = opts;
+	rc = jit_compile(il, len, name, m, err);
+	linking = 0;
+	if (opts->passes)
+		jit_set_passes(saved);
+	if (rc != 0 || !opts->nmodules)
+		return rc;
+	(*m)->held = malloc(opts->nmodules * sizeof *(*m)->held);
+	if (!(*m)->held) {
+		jit_release(*m);
+		*m = 0;
+		seterr(err, name, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < opts->nmodules; i++) {
+		(*m)->held[i] = opts->modules[i];
+		opts->modules[i]->holders++;
+	}
+	(*m)->nheld = opts->nmodules;
 	return 0;
 }
 
@@ -284,11 +354,19 @@ jit_where(struct jit_module *m, const void *pc, struct jit_where *w)
 	return jit_image_where(m ? m->img : 0, pc, w);
 }
 
-void
+int
 jit_release(struct jit_module *m)
 {
+	size_t i;
+
 	if (!m)
-		return;
+		return 0;
+	if (m->holders)
+		return -1;
+	for (i = 0; i < m->nheld; i++)
+		m->held[i]->holders--;
+	free(m->held);
 	jit_unload(m->img);
 	free(m);
+	return 0;
 }

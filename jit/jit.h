@@ -26,6 +26,86 @@ struct jit_module;
 int jit_compile(const char *il, size_t len, const char *name,
 	struct jit_module **m, struct jit_error *err);
 
+/* Compiling for a front end that runs in the same program (it makes
+ * its IL at run time and links it with its own runtime):
+ *
+ *	static void *
+ *	resolve(void *ctx, const char *name)   // asked last but one
+ *	{
+ *		return strcmp(name, "rt_alloc") == 0 ? (void *)gc_alloc : NULL;
+ *	}
+ *
+ *	static const struct jit_extern rt[] = {
+ *		{"rt_print", (void *)my_print},
+ *	};
+ *	struct jit_module *lib, *prog;
+ *	struct jit_options o = {0};
+ *	if (jit_compile(lib_il, lib_len, "lib.ssa", &lib, &err) != 0) ...
+ *	o.symbols = rt;
+ *	o.nsymbols = 1;
+ *	o.modules = &lib;          // prog calls $lib_fn, which lib exports
+ *	o.nmodules = 1;
+ *	o.resolve = resolve;
+ *	if (jit_compile_opts(il, len, "prog.ssa", &o, &prog, &err) != 0) {
+ *		if (err.symbol[0])         // nobody defines it
+ *			printf("%s:%d: no '%s'\n", err.file, err.line, err.symbol);
+ *		...
+ *	}
+ *	...
+ *	jit_release(prog);         // first: prog holds lib
+ *	jit_release(lib);
+ *
+ * A symbol the module uses but does not define is looked up, first
+ * match wins, in
+ *   1. symbols[0..nsymbols): the front end's own runtime;
+ *   2. modules[0..nmodules), in order: their global definitions
+ *      (`export` functions and data), as jit_symbol() finds them;
+ *   3. resolve(ctx, name), when resolve is not NULL: NULL means "not
+ *      mine";
+ *   4. the kernel's export table (jit/exports.txt): what jit_compile
+ *      alone finds.
+ * The caller's choices come before the kernel-wide table, the most
+ * specific first: a front end may define a name the kernel also
+ * exports (its own malloc) without renaming it in its IL, a kernel
+ * export added later never changes what existing front-end code binds
+ * to, and the resolver (which may be slow, or hand out stubs) is
+ * asked only for names no table and no module has; it must not
+ * compile (one compile at a time). A name found nowhere
+ * fails the compile with "undefined symbol 'NAME'", NAME in
+ * err->symbol and err->line the IL line of its first use. Addresses
+ * are bound once, at load: the module keeps no pointer to symbols,
+ * modules' array or ctx, and resolve is not called after this returns.
+ * Like every call into a kernel function, a call through an address
+ * found here must reach it with rel32 (within 2 GiB of the JIT arena:
+ * anything in the kernel image or the arena is).
+ *
+ * Lifetime: every module in modules[] is held by the new one (whether
+ * or not it used a symbol from it) until the new one is released;
+ * jit_release of a held module refuses (returns -1, the module stays
+ * loaded and usable), so release in the reverse order of compiling.
+ * passes, when not NULL, is the pass selection for this compile only
+ * (the spec jit_set_passes takes; "none" for a front end's quick
+ * unoptimised code); an unknown name fails the compile. opts NULL is
+ * jit_compile. */
+struct jit_extern {
+	const char *name;
+	void *addr;
+};
+
+struct jit_options {
+	const struct jit_extern *symbols;      /* may be NULL if nsymbols is 0 */
+	size_t nsymbols;
+	struct jit_module *const *modules;     /* loaded earlier, not NULL */
+	size_t nmodules;
+	void *(*resolve)(void *ctx, const char *name);  /* or NULL */
+	void *ctx;                             /* resolve's first argument */
+	const char *passes;                    /* NULL: jit_passes() */
+};
+
+int jit_compile_opts(const char *il, size_t len, const char *name,
+	const struct jit_options *opts, struct jit_module **m,
+	struct jit_error *err);
+
 /* Address of the global symbol name defined by the module, or NULL. */
 void *jit_symbol(struct jit_module *m, const char *name);
 
@@ -70,8 +150,11 @@ struct jit_frame {
 int jit_backtrace(uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t lo,
 	uintptr_t hi, struct jit_frame *f, int max);
 
-/* Unload the module and free everything it owns. m may be NULL. */
-void jit_release(struct jit_module *m);
+/* Unload the module and free everything it owns, and let go of the
+ * modules it was linked against (jit_options.modules). Returns 0; or
+ * -1, doing nothing, while a module linked against m is loaded (see
+ * jit_compile_opts). m may be NULL. */
+int jit_release(struct jit_module *m);
 
 /* First half of jit_compile: run QBE on the IL and return the amd64
  * assembly text it emits in *text (NUL terminated, *textlen bytes, the

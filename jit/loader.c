@@ -35,6 +35,8 @@ struct jit_image {
 	const char **file;     /* by .file number, NULL if none (in the block) */
 	size_t nfile;
 	struct gdbjit_entry *gdb;      /* the image as gdb sees it, or NULL */
+	jit_lookup_fn lookup;          /* asked before the export table, while loading */
+	void *lookupctx;
 	struct jit_image *next;        /* in the list of loaded images */
 };
 
@@ -61,6 +63,18 @@ lfail(struct jit_error *err, const char *msg, const char *name)
 	return -1;
 }
 
+/* "undefined symbol 'NAME'", and NAME in err->symbol */
+static void
+undefined(struct jit_error *err, const char *name)
+{
+	size_t n;
+
+	lfail(err, "undefined symbol", name);
+	for (n = 0; name[n] && n + 1 < sizeof err->symbol; n++)
+		err->symbol[n] = name[n];
+	err->symbol[n] = 0;
+}
+
 static size_t
 roundup(size_t x, size_t a)
 {
@@ -80,8 +94,10 @@ symaddr(const struct asm_obj *o, struct jit_image *img, int i,
 		return img->sec[y->sec] + y->value;
 	if (y->sec == ASM_COMMON)
 		return img->common[i];
+	if (img->lookup && (p = img->lookup(img->lookupctx, y->name)))
+		return p;
 	if (!(p = jit_export_lookup(y->name)))
-		lfail(err, "undefined symbol", y->name);
+		undefined(err, y->name);
 	return p;
 }
 
@@ -350,6 +366,13 @@ int
 jit_load(const struct asm_obj *o, struct jit_image **out,
 	struct jit_error *err)
 {
+	return jit_load_linked(o, 0, 0, out, err);
+}
+
+int
+jit_load_linked(const struct asm_obj *o, jit_lookup_fn lookup, void *ctx,
+	struct jit_image **out, struct jit_error *err)
+{
 	struct jit_image *img;
 	const struct asm_section *s;
 	size_t off[ASM_NSEC], *commoff, i, dbgoff, nd;
@@ -358,6 +381,8 @@ jit_load(const struct asm_obj *o, struct jit_image **out,
 	*out = 0;
 	if (!(img = calloc(1, sizeof *img)))
 		return lfail(err, "out of memory", 0);
+	img->lookup = lookup;
+	img->lookupctx = ctx;
 	commoff = calloc(asm_nsym(o) + 1, sizeof *commoff);
 	img->common = calloc(asm_nsym(o) + 1, sizeof *img->common);
 	if (!commoff || !img->common) {
@@ -400,6 +425,7 @@ jit_load(const struct asm_obj *o, struct jit_image **out,
 	free(commoff);
 	free(img->common);
 	img->common = 0;
+	img->lookup = 0;
 	img->next = loaded;
 	loaded = img;
 	debugger(img, err->file);

@@ -29,6 +29,14 @@ struct jit_image;
 int jit_load(const struct asm_obj *o, struct jit_image **out,
 	struct jit_error *err);
 
+/* jit_load, with lookup(ctx, name) asked for each undefined symbol
+ * before the export table (NULL: not found there); lookup NULL is
+ * jit_load. Called only during the load. An undefined symbol found
+ * nowhere also has its name in err->symbol. */
+typedef void *(*jit_lookup_fn)(void *ctx, const char *name);
+int jit_load_linked(const struct asm_obj *o, jit_lookup_fn lookup, void *ctx,
+	struct jit_image **out, struct jit_error *err);
+
 /* Address of global symbol name defined by the image, or NULL. */
 void *jit_image_symbol(struct jit_image *img, const char *name);
 

@@ -224,3 +224,40 @@ def test_error_for_binary_input_is_printable(jitrun):
     line = r.stderr.decode("latin-1").strip()
     assert "binary_garbage.ssa:1: invalid character" in line
     assert all(0x20 <= ord(ch) < 0x7f for ch in line), repr(line)
+
+
+FRONTEND_CHECKS = [
+    "the resolver is asked only for what no table and no module has",
+    "compute(5) == 1076: module, resolver, table and module data",
+    "releasing lib while prog holds it is refused",
+    "lib still works after the refusal: compute(2) == 1014",
+    "prog released",
+    "lib released after prog",
+    "the extra table before the modules",
+    "the modules before the resolver",
+    "the resolver before the kernel's export table",
+    "the resolver asked for strlen alone",
+    "an unresolved symbol: missing.ssa:3, err.symbol fe_nowhere",
+    "the resolver was asked for it",
+    "jit_compile also names it in err.symbol",
+    "no symbol after a good compile",
+    "a NULL module is refused",
+    "an unknown pass is refused",
+    'passes = "none": tre did not run',
+    "the selection is back after the compile",
+    'passes = "tre": the tail call became a jump',
+]
+
+
+def test_front_end_api_on_the_host():
+    """jit_compile_opts (jit/jit.h) from tests/host/frontend_check.c, built
+    from jitrun's objects: every check it makes, by name, passes."""
+    from jitboot import build
+    exe = build.build_programs(["frontend-check"], ROOT)["frontend-check"]
+    r = run([exe])
+    failed = [line for line in r.stdout.splitlines() if line.startswith("not ok")]
+    assert failed == [] and r.returncode == 0, r.stdout + r.stderr
+    passed = [line.partition(" - ")[2] for line in r.stdout.splitlines()
+              if line.startswith("ok ")]
+    assert passed == FRONTEND_CHECKS
+    assert r.stdout.splitlines()[-1] == f"1..{len(FRONTEND_CHECKS)}"

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from jitboot import ROOT, protocol, qemu
+from jitboot import ROOT, protocol, qemu, runner
 
 IL = ROOT / "tests" / "il"
 CORPUS = sorted(IL.glob("*.ssa"))
@@ -113,3 +113,28 @@ def test_payloads_from_recipe_boot_from_iso(image_builder, tmp_path):
     for p in image.recipe.payloads:
         assert runs[p.name].program_output() == \
             (IL / p.name).with_suffix(".out").read_text().splitlines()
+
+
+def test_front_end_api_in_the_kernel(image_builder):
+    """KTEST(jit_frontend): module B calls module A's function and data, a
+    kernel function a resolver gives (aot_fib, not exported) and one of an
+    extra table; A is not released while B holds it; an undefined symbol
+    is named in err.symbol; the heap ends as it began."""
+    image = image_builder("tests/images/frontend.toml")
+    run = runner.boot(image, "kernel", accel="tcg")
+    assert run.outcome == qemu.Outcome.PASS, run.reason
+    [test] = run.ktap.tests
+    assert test.name == "jit_frontend" and test.status.name == "OK"
+    assert [c.name for c in test.subtests] == [
+        "compile lib.ssa",
+        "compile prog.ssa against lib.ssa",
+        "the resolver is asked for kfib alone",
+        "compute(4) == kfib(lib_square(4)) + 1000 + lib_count == 1988",
+        "lib.ssa is not released while prog.ssa holds it",
+        "lib.ssa still runs: compute(4) == 1989",
+        "prog.ssa released",
+        "lib.ssa released after prog.ssa",
+        "an undefined symbol is in err.symbol",
+        "the heap is as it was",
+    ]
+    assert all(c.status.name == "OK" for c in test.subtests)

@@ -147,6 +147,114 @@ KTEST(jit_fib)
 	check_no_leak(t);
 }
 
+/* jit_frontend: jit_compile_opts (jit.h) as a front end running in the
+ * kernel uses it. Module lib exports a function and a counter; module
+ * prog calls them, kfib (the kernel's aot_fib, not in the export table:
+ * a resolver gives it) and fe_bias (the front end's runtime, from an
+ * extra table). lib must not go while prog holds it, an undefined
+ * symbol is named in err.symbol, and the heap ends as it began. */
+static const char fe_lib_il[] =
+	"export data $lib_count = { w 0 }\n"
+	"export function l $lib_square(l %x) {\n"
+	"@start\n"
+	"	%c =w loadw $lib_count\n"
+	"	%c1 =w add %c, 1\n"
+	"	storew %c1, $lib_count\n"
+	"	%r =l mul %x, %x\n"
+	"	ret %r\n"
+	"}\n";
+
+static const char fe_prog_il[] =
+	"export function l $compute(l %x) {\n"
+	"@start\n"
+	"	%a =l call $lib_square(l %x)\n"
+	"	%b =l call $kfib(l %a)\n"
+	"	%c =l call $fe_bias(l %b)\n"
+	"	%n =w loadw $lib_count\n"
+	"	%n2 =l extsw %n\n"
+	"	%r =l add %c, %n2\n"
+	"	ret %r\n"
+	"}\n";
+
+static const char fe_missing_il[] =
+	"export function l $f() {\n"
+	"@start\n"
+	"	%r =l call $fe_nowhere(l 1)\n"
+	"	ret %r\n"
+	"}\n";
+
+static long
+fe_bias(long x)
+{
+	return x + 1000;
+}
+
+/* Counts the questions in *ctx. */
+static void *
+fe_resolve(void *ctx, const char *name)
+{
+	(*(int *)ctx)++;
+	return strcmp(name, "kfib") == 0 ? (void *)aot_fib : 0;
+}
+
+static void
+fe_link(struct ktest *t, struct jit_module *lib)
+{
+	static const struct jit_extern runtime[] = {{"fe_bias", (void *)fe_bias}};
+	struct jit_options o = {
+		.symbols = runtime, .nsymbols = 1, .modules = &lib, .nmodules = 1,
+		.resolve = fe_resolve,
+	};
+	struct jit_module *prog;
+	struct jit_error err;
+	long (*compute)(long), got, want;
+	int asked = 0;
+
+	o.ctx = &asked;
+	if (!kt_checkf(t, jit_compile_opts(fe_prog_il, sizeof fe_prog_il - 1,
+		"prog.ssa", &o, &prog, &err) == 0, "compile prog.ssa against lib.ssa "
+		"# %s:%d: %s", err.file, err.line, err.msg))
+		return;
+	kt_checkf(t, asked == 1, "the resolver is asked for kfib alone # asked %d times", asked);
+	compute = (long (*)(long))jit_symbol(prog, "compute");
+	want = aot_fib(16) + 1000 + 1;
+	got = compute ? compute(4) : -1;
+	kt_checkf(t, got == want, "compute(4) == kfib(lib_square(4)) + 1000 + lib_count "
+		"== %ld # got %ld", want, got);
+	kt_check(t, jit_release(lib) == -1, "lib.ssa is not released while prog.ssa holds it");
+	got = compute ? compute(4) : -1;
+	kt_checkf(t, got == want + 1, "lib.ssa still runs: compute(4) == %ld # got %ld",
+		want + 1, got);
+	kt_check(t, jit_release(prog) == 0, "prog.ssa released");
+}
+
+KTEST(jit_frontend)
+{
+	struct jit_options o = { .resolve = fe_resolve };
+	struct heap_stats before, after;
+	struct jit_module *lib, *m;
+	struct jit_error err;
+	int asked = 0, rc;
+
+	heap_stats(&before);
+	if (!compile(t, "lib.ssa", fe_lib_il, sizeof fe_lib_il - 1, &lib))
+		return;
+	fe_link(t, lib);
+	kt_check(t, jit_release(lib) == 0, "lib.ssa released after prog.ssa");
+	o.ctx = &asked;
+	rc = jit_compile_opts(fe_missing_il, sizeof fe_missing_il - 1, "missing.ssa",
+		&o, &m, &err);
+	kt_checkf(t, rc == -1 && !m && strcmp(err.symbol, "fe_nowhere") == 0
+		&& err.line == 3 && asked == 1, "an undefined symbol is in err.symbol "
+		"# rc %d, %s:%d: %s, symbol '%s', resolver asked %d times", rc, err.file,
+		err.line, err.msg, err.symbol, asked);
+	heap_stats(&after);
+	kt_checkf(t, after.used_bytes == before.used_bytes
+		&& after.used_blocks == before.used_blocks,
+		"the heap is as it was # used %zu bytes in %zu blocks before, %zu in %zu after",
+		before.used_bytes, before.used_blocks, after.used_bytes, after.used_blocks);
+}
+
 enum {
 	PAGE = 4096,
 	PAYLOAD_STACK = 1024 * 1024,	/* QBE compiles a 1000-block function in ~100 KiB */
