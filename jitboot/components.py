@@ -147,6 +147,13 @@ BY_NAME = {c.name: c for c in COMPONENTS}
 # (glibc's libm is not linked, so no name can resolve to it).
 EXPORT_LIBS: tuple[str, ...] = ()
 
+# The components whose objects' DWARF gives the signatures of the exports
+# (jitboot.ffi): those implementing them, and callers declaring the ones
+# glibc implements on the host (the loader calls calloc).  The export
+# table is rendered once they are compiled.
+FFI_SOURCES = ("kernel_lib", "libm", "format", "libc", "libc_kernel", "shim", "host_glue",
+               "arena", "loader")
+
 # The JIT as every host program links it.
 JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "libm", "exports",
        "host_glue", "format", "libc")
