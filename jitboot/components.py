@@ -88,7 +88,7 @@ COMPONENTS: tuple[Component, ...] = (
               ("jit/shim/*.c",), includes=JIT_INC, kernel_when="jit"),
     Component("arena", "the JIT arena: page-granular code and data for loaded modules",
               ("jit/arena.c",), includes=JIT_INC, kernel_when="jit", size="shim"),
-    Component("passes", "QBE's pass pipeline as a table and our passes (tre, inline, ext, thread, cmp, sink, licm, iv, rotate, builtin, switch, fold)",
+    Component("passes", "QBE's pass pipeline as a table, our passes (tre, inline, ext, thread, cmp, sink, licm, iv, rotate, builtin, switch, fold) and the typed FFI check of calls to exports",
               ("jit/passes/*.c",), includes=QBE_INC, qbe_style=True, kernel_when="jit",
               size="jit_driver"),
     Component("driver", "the JIT driver: IL text to callable code",

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator, Optional
 
 from elftools.common.exceptions import ELFError
+from elftools.dwarf.die import DIE
 from elftools.elf.elffile import ELFFile
 
 from .errors import JitbootError
@@ -44,7 +45,7 @@ class Signature:
     proto: str        # "ring_push(struct ring *, int)", with the exported name
 
 
-def _strip(die):
+def _strip(die: Optional[DIE]) -> Optional[DIE]:
     """die without typedefs and qualifiers (None for void)."""
     while die is not None and die.tag in ("DW_TAG_typedef", "DW_TAG_const_type",
                                           "DW_TAG_volatile_type", "DW_TAG_restrict_type",
@@ -53,13 +54,13 @@ def _strip(die):
     return die
 
 
-def _type(die):
+def _type(die: DIE) -> Optional[DIE]:
     if "DW_AT_type" not in die.attributes:
         return None
     return die.get_DIE_from_attribute("DW_AT_type")
 
 
-def abi_class(die) -> str:
+def abi_class(die: Optional[DIE]) -> str:
     """The ABI class of a C type (a DIE, None for void)."""
     t = _strip(die)
     if t is None:
@@ -80,7 +81,7 @@ def abi_class(die) -> str:
     return "x"
 
 
-def c_type(die) -> str:
+def c_type(die: Optional[DIE]) -> str:
     """A C spelling of a type, for messages ("const char *")."""
     if die is None:
         return "void"
@@ -112,7 +113,7 @@ def c_type(die) -> str:
     return name or "?"
 
 
-def _params(die) -> str:
+def _params(die: DIE) -> str:
     kinds = []
     for child in die.iter_children():
         if child.tag == "DW_TAG_formal_parameter":
@@ -122,7 +123,7 @@ def _params(die) -> str:
     return ", ".join(kinds) or "void"
 
 
-def signature(die, name: str) -> Signature:
+def signature(die: DIE, name: str) -> Signature:
     """The signature of a DW_TAG_subprogram, under the exported name."""
     abi = [abi_class(_type(die))]
     for child in die.iter_children():
@@ -133,7 +134,7 @@ def signature(die, name: str) -> Signature:
     return Signature("".join(abi), f"{name}({_params(die)})")
 
 
-def _subprograms(path: Path, wanted: set[str]):
+def _subprograms(path: Path, wanted: set[str]) -> Iterator[tuple[str, bool, DIE]]:
     """(symbol, is_declaration, DIE) of the external functions path's
     DWARF describes, among wanted."""
     try:
@@ -162,7 +163,7 @@ def signatures(objects: Iterable[Path], exports: dict[str, str]) -> dict[str, Si
     by_symbol: dict[str, list[str]] = {}
     for name, symbol in exports.items():
         by_symbol.setdefault(symbol, []).append(name)
-    found: dict[str, tuple[bool, object]] = {}
+    found: dict[str, tuple[bool, DIE]] = {}
     for path in objects:
         for symbol, decl, die in _subprograms(Path(path), set(by_symbol)):
             if symbol in found and (decl or not found[symbol][0]):
