@@ -219,3 +219,13 @@ def test_the_kernel_reports_a_mismatch_like_the_host(image_builder, jitrun, tmp_
     def entries(text):
         return [line for line in text.splitlines() if line.startswith('\t{"')]
     assert entries(kernel) == entries(host_table)
+
+
+def test_a_long_call_is_shortened_so_the_message_keeps_the_c_side(jitrun, tmp_path):
+    prog = tmp_path / "prog.ssa"
+    prog.write_text(module("\tcall $abs(" + ", ".join(["w 1"] * 80) + ")\n"))
+    p = run(jitrun, prog)
+    assert p.returncode == 2
+    line = p.stderr.strip()
+    assert line.startswith(f"{prog}:5: call $abs(w, w, w")
+    assert line.endswith(" ...): abs(int) takes 1 argument")

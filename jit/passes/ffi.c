@@ -112,36 +112,39 @@ what(int c)
 
 static const char *clsname[] = {"w", "l", "s", "d", "sb", "ub", "sh", "uh"};
 
-/* The call as the IL has it, classes only: "=w call $f(l, d, ...)". */
+/* The call as the IL has it, classes only: "=w call $f(l, d, ...)"; a
+ * long list ends in " ...)" where buf is full. */
 static void
 ilcall(char *buf, size_t n, const char *name, Ins *a0, Ins *a1, Ref r, int k, int ty)
 {
-	size_t len;
+	char arg[NString+4];
+	size_t len, m;
 	Ins *i;
 
 	len = 0;
 	if (!req(r, R))
-		len += snprintf(buf, n, "=%s%s ", k == Kc ? ":" : "",
+		len = snprintf(buf, n, "=%s%s ", k == Kc ? ":" : "",
 			k == Kc ? typ[ty].name : clsname[k]);
-	len += snprintf(buf+len, len < n ? n-len : 0, "call $%s(", name);
-	for (i=a0; i<a1 && len<n; i++) {
-		if (i != a0)
-			len += snprintf(buf+len, n-len, ", ");
-		if (len >= n)
-			break;
+	len += snprintf(buf+len, n-len, "call $%s(", name);
+	m = n - sizeof " ...)";
+	for (i=a0; i<a1; i++) {
 		if (i->op == Oargv)
-			len += snprintf(buf+len, n-len, "...");
+			snprintf(arg, sizeof arg, "...");
 		else if (i->op == Oarge)
-			len += snprintf(buf+len, n-len, "env");
+			snprintf(arg, sizeof arg, "env");
 		else if (i->op == Oargc)
-			len += snprintf(buf+len, n-len, ":%s", typ[i->arg[0].val].name);
+			snprintf(arg, sizeof arg, ":%s", typ[i->arg[0].val].name);
 		else if (i->op >= Oargsb && i->op <= Oarguh)
-			len += snprintf(buf+len, n-len, "%s", clsname[Ksb+i->op-Oargsb]);
+			snprintf(arg, sizeof arg, "%s", clsname[Ksb+i->op-Oargsb]);
 		else
-			len += snprintf(buf+len, n-len, "%c", "wlsd"[i->cls]);
+			snprintf(arg, sizeof arg, "%s", clsname[i->cls]);
+		if (len + strlen(arg) + 2 > m) {
+			snprintf(buf+len, n-len, " ...)");
+			return;
+		}
+		len += snprintf(buf+len, n-len, "%s%s", i == a0 ? "" : ", ", arg);
 	}
-	if (len < n)
-		snprintf(buf+len, n-len, ")");
+	snprintf(buf+len, n-len, ")");
 }
 
 static int
@@ -157,12 +160,13 @@ ilarg(Ins *i)
 static void
 check(Fn *fn, Ref callee, Ins *a0, Ins *a1, Ref r, int k, int ty)
 {
-	char il[120], why[80];
+	char il[2*NString+64], why[80];
 	const char *abi, *proto, *name;
 	Mismatch *m;
 	Con *c;
 	Ins *i;
 	uint nfix, n;
+	size_t room;
 	int vararg;
 
 	if (rtype(callee) != RCon)
@@ -196,7 +200,9 @@ check(Fn *fn, Ref callee, Ins *a0, Ins *a1, Ref r, int k, int ty)
 		r = R;  /* the result is shown only when it is what is wrong */
 	if (!why[0])
 		return;
-	ilcall(il, sizeof il, name, a0, a1, r, k, ty);
+	/* the message is one line of struct jit_error: shorten the IL side */
+	room = sizeof m->msg - strlen(proto) - strlen(why) - 3;
+	ilcall(il, room < 48 ? 48 : room > sizeof il ? sizeof il : room, name, a0, a1, r, k, ty);
 	vgrow(&pending, ++npending);
 	m = &pending[npending-1];
 	m->callee = c->sym.id;
