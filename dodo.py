@@ -174,7 +174,7 @@ def task_render():
     return {
         "actions": [action(render.render_image, RECIPE, IMAGE.gen, ROOT)],
         "file_dep": [str(d) for d in deps],
-        "targets": [str(IMAGE.gen / t.output) for t in render.templates_for(RECIPE)],
+        "targets": [str(IMAGE.gen / t.output) for t in render.templates_first(RECIPE)],
         "uptodate": [config_changed(repr(RECIPE.context()))],
         "clean": True,
         "verbosity": 1,
@@ -262,7 +262,10 @@ def task_bench_gen():
 @create_after(executed="qbe_source")
 def task_compile():
     """Compile every kernel source (ours and QBE's) to an object."""
-    for unit in build.units(RECIPE, IMAGE, _qbe_dir(), ROOT, COVERAGE):
+    units = build.units(RECIPE, IMAGE, _qbe_dir(), ROOT, COVERAGE)
+    if RECIPE.jit:
+        yield _exports_task(IMAGE.gen, units, host=False)
+    for unit in units:
         yield {
             "name": toolchain.rel(unit.src, ROOT),
             "actions": [action(build.compile_unit, unit, ROOT)],
@@ -274,6 +277,24 @@ def task_compile():
             "clean": [clean_targets, (_remove, [unit.dep])],
             "verbosity": 1,
         }
+
+
+def _exports_task(gen, units, host):
+    """gen/exports.c from the DWARF of the objects implementing the
+    exports (jitboot.ffi): a task of the generator compiling them, so
+    doit sees its file_dep among their targets."""
+    objs = [str(u.obj) for u in units if u.component in components.FFI_SOURCES]
+    table = [str(ROOT / render.EXPORTS_LIST), str(ROOT / "jit" / "exports.c.j2"),
+             str(ROOT / "jitboot" / "ffi.py")]
+    task = {"basename": "exports"} if host else {"name": "render:exports.c"}
+    return task | {
+        "doc": "the export table with the exports' signatures (jitboot/ffi.py)",
+        "actions": [action(render.render_exports, gen, [Path(o) for o in objs], host, ROOT)],
+        "file_dep": table + objs + [str(d) for d in PYTHON_DEPS],
+        "targets": [str(gen / "exports.c")],
+        "clean": True,
+        "verbosity": 1,
+    }
 
 
 @create_after(executed="qbe_source")
@@ -553,12 +574,11 @@ def task_csmith():
 
 
 def task_host_gen():
-    """Generated sources of the host programs: the export table, config.h."""
+    """Generated sources of the host programs: config.h (the export table is task exports)."""
     gen = build.host_gen_dir(ROOT)
     return {
         "actions": [action(render.render_host, gen, ROOT)],
-        "file_dep": [str(ROOT / render.EXPORTS_LIST), str(ROOT / "jit" / "exports.c.j2"),
-                     str(ROOT / "boot" / "config.h.j2")] + PYTHON_DEPS,
+        "file_dep": [str(ROOT / "boot" / "config.h.j2")] + PYTHON_DEPS,
         "targets": [str(gen / f) for f in render.HOST_GENERATED],
         "clean": True,
         "verbosity": 1,
@@ -594,7 +614,7 @@ def _after_qbe_source(creates):
     return create_after(executed="host_qbe_source", creates=creates)
 
 
-@_after_qbe_source(["obj", "host_bench_gen", *[p.name for p in HOST_PROGRAMS]])
+@_after_qbe_source(["obj", "host_bench_gen", "exports", *[p.name for p in HOST_PROGRAMS]])
 def task_programs():
     """Host programs of the manifest (jitboot/components.py): `doit jitrun`,
     `doit qbe`, `doit asmdump`, `doit jitbench`, `doit jitrun-asan`,
@@ -602,6 +622,7 @@ def task_programs():
     generator for all of them: doit checks a file_dep against the targets
     of delayed tasks only when they come from the same generator."""
     yield _host_bench_gen()
+    yield _exports_task(build.host_gen_dir(ROOT), build.program_units("jitrun", ROOT), host=True)
     seen = set()
     for prog in HOST_PROGRAMS:
         units = build.program_units(prog.name, ROOT)

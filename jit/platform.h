@@ -32,4 +32,9 @@ int jit_protect(void *addr, size_t len, int prot);
  * ...), or NULL if unknown. */
 void *jit_export_lookup(const char *name);
 
+/* The ABI classes of an exported function's return and parameters
+ * (jitboot/ffi.py) and its C prototype, for the typed FFI check
+ * (jit/passes/ffi.c); NULL for data and names not exported. */
+const char *jit_export_abi(const char *name, const char **proto);
+
 #endif

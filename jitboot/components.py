@@ -88,7 +88,7 @@ COMPONENTS: tuple[Component, ...] = (
               ("jit/shim/*.c",), includes=JIT_INC, kernel_when="jit"),
     Component("arena", "the JIT arena: page-granular code and data for loaded modules",
               ("jit/arena.c",), includes=JIT_INC, kernel_when="jit", size="shim"),
-    Component("passes", "QBE's pass pipeline as a table and our passes (tre, inline, ext, thread, cmp, sink, licm, iv, rotate, builtin, switch, fold)",
+    Component("passes", "QBE's pass pipeline as a table, our passes (tre, inline, ext, thread, cmp, sink, licm, iv, rotate, builtin, switch, fold) and the typed FFI check of calls to exports",
               ("jit/passes/*.c",), includes=QBE_INC, qbe_style=True, kernel_when="jit",
               size="jit_driver"),
     Component("driver", "the JIT driver: IL text to callable code",
@@ -148,6 +148,13 @@ BY_NAME = {c.name: c for c in COMPONENTS}
 # program, so JIT'd code computes the same bits there as in the kernel
 # (glibc's libm is not linked, so no name can resolve to it).
 EXPORT_LIBS: tuple[str, ...] = ()
+
+# The components whose objects' DWARF gives the signatures of the exports
+# (jitboot.ffi): those implementing them, and callers declaring the ones
+# glibc implements on the host (the loader calls calloc).  The export
+# table is rendered once they are compiled.
+FFI_SOURCES = ("kernel_lib", "libm", "format", "libc", "libc_kernel", "shim", "host_glue",
+               "arena", "loader")
 
 # The JIT as every host program links it.
 JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "libm", "exports",

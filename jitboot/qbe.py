@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 19
+ADJUST_VERSION = 20
 
 
 class Adjust:
@@ -209,6 +209,16 @@ ADJUSTMENTS: list[Step] = [
     Adjust("parse.c", r"^void\nparse\(FILE \*f,",
            "void (*jitboot_parse_end)(void);\n\nvoid\nparse(FILE *f,",
            "end-of-module hook"),
+    # The JIT checks each call to an exported function against the C
+    # function's signature (jit/passes/ffi.c) while the parser is on the
+    # call's line, for the message's line number.
+    Adjust("parse.c", r"^static PState\nparseline\(",
+           "void (*jitboot_parse_call)(Fn *, Ref, Ins *, Ins *, Ref, int, int);\n"
+           "static Ins *jitboot_args;\n\nstatic PState\nparseline(", "call hook"),
+    Adjust("parse.c", r"^\t\targ\[0\] = parseref\(\);\n\t\tparserefl\(1\);\n",
+           "\t\targ[0] = parseref();\n\t\tjitboot_args = curi;\n\t\tparserefl(1);\n"
+           "\t\tif (jitboot_parse_call)\n\t\t\tjitboot_parse_call(curf, arg[0], jitboot_args,"
+           " curi, r, k, k == Kc ? ty : -1);\n", "call hook"),
     Adjust("parse.c", r"^\t\tcase Teof:\n",
            "\t\tcase Teof:\n\t\t\tif (jitboot_parse_end)\n\t\t\t\tjitboot_parse_end();\n",
            "end-of-module hook"),

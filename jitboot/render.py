@@ -26,6 +26,7 @@ class Template:
     source: str       # path relative to the repository root
     output: str       # file name under gen/
     jit_only: bool = False
+    after_objects: bool = False   # needs the DWARF of compiled objects (exports.c)
 
 
 TEMPLATES = (
@@ -34,7 +35,7 @@ TEMPLATES = (
     Template("boot/protocol.h.j2", "protocol.h"),
     Template("boot/ktests.c.j2", "ktests.c"),
     Template("boot/grub.cfg.j2", "grub.cfg"),
-    Template("jit/exports.c.j2", "exports.c", jit_only=True),
+    Template("jit/exports.c.j2", "exports.c", jit_only=True, after_objects=True),
 )
 
 EXPORTS_LIST = "jit/exports.txt"
@@ -42,6 +43,11 @@ EXPORTS_LIST = "jit/exports.txt"
 
 def templates_for(recipe: Recipe) -> list[Template]:
     return [t for t in TEMPLATES if recipe.jit or not t.jit_only]
+
+
+def templates_first(recipe: Recipe) -> list[Template]:
+    """The templates rendered before anything is compiled (task render)."""
+    return [t for t in templates_for(recipe) if not t.after_objects]
 
 
 def environment(root: Path = ROOT) -> jinja2.Environment:
@@ -105,7 +111,20 @@ def read_exports(root: Path = ROOT) -> list[str]:
 def context(recipe: Recipe, root: Path = ROOT) -> dict:
     return {"image": recipe.context(), "protocol": protocol.context(),
             "exports": read_exports(root) if recipe.jit else [],
-            "export_symbols": read_export_table(root) if recipe.jit else {}}
+            "export_symbols": read_export_table(root) if recipe.jit else {},
+            "signatures": {}}
+
+
+def render_exports(gen_dir: Path, objects: list[Path], host: bool = False,
+                   root: Path = ROOT) -> None:
+    """gen/exports.c: the export table, with the signatures the DWARF of
+    objects gives (jitboot.ffi), once they are compiled."""
+    from . import ffi
+    table = read_export_table(root)
+    write_if_changed(gen_dir / "exports.c", render_template(
+        environment(root), "jit/exports.c.j2",
+        {"exports": list(table), "export_symbols": table, "host": host,
+         "signatures": ffi.signatures(objects, table)}))
 
 
 def protocol_header(root: Path = ROOT) -> str:
@@ -187,26 +206,23 @@ def render_image(recipe: Recipe, gen_dir: Path, root: Path = ROOT) -> list[Path]
     env = environment(root)
     ctx = context(recipe, root)
     changed = []
-    for t in templates_for(recipe):
+    for t in templates_first(recipe):
         out = gen_dir / t.output
         if write_if_changed(out, render_template(env, t.source, ctx)):
             changed.append(out)
     return changed
 
 
-HOST_GENERATED = ("exports.c", "config.h")
+HOST_GENERATED = ("config.h",)
 
 
 def render_host(gen_dir: Path, root: Path = ROOT) -> None:
-    """The host programs' generated sources: the export table (the same
-    list, weak entries: the host twin has no kernel_lib; see
-    jit/exports.c.j2) and config.h with every recipe value at its default,
+    """The host programs' config.h, with every recipe value at its default,
     so recipe values reach the host twin's C the way they reach the
-    kernel's."""
+    kernel's.  Their export table (the same list, weak entries: the host
+    twin has no kernel_lib; see jit/exports.c.j2) is render_exports', once
+    the objects it reads are compiled."""
     from .recipe import default_recipe
     env = environment(root)
-    write_if_changed(gen_dir / "exports.c", render_template(
-        env, "jit/exports.c.j2", {"exports": read_exports(root),
-                         "export_symbols": read_export_table(root), "host": True}))
     write_if_changed(gen_dir / "config.h", render_template(
         env, "boot/config.h.j2", context(default_recipe(name="host"), root)))

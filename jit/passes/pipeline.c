@@ -5,6 +5,7 @@
 #include "all.h"
 #include "pipeline.h"
 #include "opt.h"
+#include "ffi.h"
 
 /* main.c's globals, which the rest of QBE refers to */
 Target T;
@@ -163,6 +164,7 @@ func(Fn *fn)
 {
 	uint i;
 
+	ffi_defined(fn);
 	for (i=0; pipeline[i] != waitmodule; i++)
 		pipeline[i](fn);
 	if (waiting) {
@@ -237,8 +239,10 @@ qbe_run(FILE *in, const char *name, FILE *out)
 		nwaiting = 0;
 		jitboot_parse_end = moduleend;
 	}
+	ffi_begin();
 	parse(in, (char *)name, dbgfile, data, func);
 	jitboot_parse_end = 0;
+	ffi_end(name);
 	T.emitfin(outf);
 }
 
@@ -252,6 +256,7 @@ void
 qbe_reset(void)
 {
 	opt_reset();
+	ffi_reset();
 	waiting = 0;
 	waitfile = 0;
 	nwaiting = 0;
