@@ -12,6 +12,7 @@
 #include "shim/libc.h"
 #include "passes/pipeline.h"
 #include "passes/opt.h"
+#include "passes/ffi.h"
 /* The image's config.h, for JB_JIT_PASSES; the host twin has none (it
  * builds without a gen/ directory). */
 #if __has_include("config.h")
@@ -247,6 +248,13 @@ link_lookup(void *ctx, const char *name)
 	return o->resolve ? o->resolve(o->ctx, name) : 0;
 }
 
+/* The typed FFI check's question during jit_compile_opts (passes/ffi.h). */
+static void *
+ffi_bound(const char *name)
+{
+	return linking ? link_lookup((void *)linking, name) : 0;
+}
+
 int
 jit_compile(const char *il, size_t len, const char *name,
 	struct jit_module **m, struct jit_error *err)
@@ -321,7 +329,9 @@ jit_compile_opts(const char *il, size_t len, const char *name,
 		}
 	}
 	linking = opts;
+	ffi_lookup = ffi_bound;
 	rc = jit_compile(il, len, name, m, err);
+	ffi_lookup = 0;
 	linking = 0;
 	if (opts->passes)
 		jit_set_passes(saved);

@@ -237,6 +237,8 @@ FRONTEND_CHECKS = [
     "the modules before the resolver",
     "the resolver before the kernel's export table",
     "the resolver asked for strlen alone",
+    "abs(d) against the exported abs(int) is a mismatch",
+    "with the front end's own abs(double), abs(d) binds to it unchecked",
     "an unresolved symbol: missing.ssa:3, err.symbol fe_nowhere",
     "the resolver was asked for it",
     "jit_compile also names it in err.symbol",

@@ -129,6 +129,20 @@ static const struct jit_extern shadows[] = {
 	{"lib_square", (void *)fake_square},
 };
 
+/* A front end's own abs, of another signature than the exported one. */
+static long fe_abs(double x) { return (long)(x * 10); }
+
+static const struct jit_extern own_abs[] = {
+	{"abs", (void *)fe_abs},
+};
+
+static const char abs_il[] =
+	"export function l $f() {\n"
+	"@start\n"
+	"\t%r =l call $abs(d d_2.5)\n"
+	"\tret %r\n"
+	"}\n";
+
 static int
 compile(const char *il, const char *name, const struct jit_options *o,
 	struct jit_module **m)
@@ -187,6 +201,30 @@ link_two_modules(void)
 	check(got == 4 * 3 + 1000 + 2, "lib still works after the refusal: compute(2) == 1014", why);
 	check(jit_release(prog) == 0, "prog released", "refused");
 	check(jit_release(lib) == 0, "lib released after prog", "refused");
+}
+
+/* The typed FFI check applies to calls that bind to the export table:
+ * with the front end's own abs(double) the call is the front end's. */
+static void
+own_function_of_an_exported_name(void)
+{
+	struct jit_options o = {0};
+	struct jit_module *m;
+	struct jit_error err;
+	char why[300];
+	long got;
+
+	check(jit_compile(abs_il, strlen(abs_il), "abs.ssa", &m, &err) != 0
+		&& strstr(err.msg, "abs(int) takes an integer as argument 1"),
+		"abs(d) against the exported abs(int) is a mismatch", err.msg);
+	o.symbols = own_abs;
+	o.nsymbols = 1;
+	if (!compile(abs_il, "abs.ssa", &o, &m))
+		return;
+	got = call(m, "f");
+	snprintf(why, sizeof why, "got %ld", got);
+	check(got == 25, "with the front end's own abs(double), abs(d) binds to it unchecked", why);
+	jit_release(m);
 }
 
 static void
@@ -306,6 +344,7 @@ main(void)
 	}
 	link_two_modules();
 	lookup_order();
+	own_function_of_an_exported_name();
 	unresolved();
 	bad_options();
 	passes_of_one_compile();
