@@ -25,7 +25,7 @@ Variables (doit VAR=VALUE on the command line):
                       `doit parse`: the log's results
     log=PATH          serial.log (or its run directory) for `doit parse`
     junit=PATH        `doit parse`: also write the log's JUnit XML there
-    components=a,b    what `doit coverage` instruments: kernel_lib, jit, qbe or component names (default: all three)
+    components=a,b    what `doit coverage` instruments: kernel_lib, jit, qbe, libc or component names (default: all four)
 
 The logic lives in the jitboot package; this file only declares tasks.
 """
@@ -439,7 +439,7 @@ def task_list_tests():
 
 
 def task_coverage():
-    """Coverage of the kernel's C code by its tests and tests/il: doit coverage [components=kernel_lib,jit,qbe]."""
+    """Coverage of the kernel's C code by its tests and tests/il: doit coverage [components=kernel_lib,jit,qbe,libc]."""
     from jitboot import coverage
     return {
         "actions": [action(coverage.run, IMAGE, COVERAGE, ROOT)],

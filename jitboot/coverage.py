@@ -46,6 +46,7 @@ GROUPS = {
     "kernel_lib": ("kernel_lib",),
     "jit": ("shim", "arena", "passes", "driver", "asm", "loader", "kernel_glue"),
     "qbe": ("qbe",),
+    "libc": ("libm", "format", "libc", "libc_kernel"),     # what JIT'd programs call
 }
 # Never instrumented: the runtime itself, assembly, and generated tables.
 NEVER = ("gcov", "boot", "ktests", "exports", "bench_programs")
@@ -59,7 +60,7 @@ FILE_RE = re.compile(r"(\d+) ([0-9a-f]{1,8}) (\S.*)")
 
 def selection(given: str | None, recipe: Recipe) -> tuple[str, ...]:
     """The components to instrument for components=GIVEN (kernel_lib,
-    jit, qbe or component names, comma-separated; None: all three)."""
+    jit, qbe, libc or component names, comma-separated; None: all four)."""
     kernel = [c.name for c in components.kernel_components(
         {"jit": recipe.jit, "bench": recipe.bench})]
     allowed = [n for n in kernel if n not in NEVER]
@@ -206,8 +207,11 @@ def summarize(summary_json: Path) -> list[FileCoverage]:
 
 
 def is_jit_core(path: str, root: Path = ROOT) -> bool:
-    """The JIT core: our jit/ sources and QBE's."""
+    """The JIT core: our jit/ sources and QBE's, not the C library JIT'd
+    programs call (jit/libc/, the size audit's libc, not jit_core)."""
     qbe = toolchain.rel(paths.qbe_dir(root), root)
+    if path.startswith("jit/libc/") or path == "jit/kernel/libc_kernel.c":
+        return False
     return path.startswith("jit/") or path.startswith(qbe.rstrip("/") + "/")
 
 

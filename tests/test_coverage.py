@@ -125,7 +125,7 @@ def test_gcda_goes_only_beside_its_gcno(tmp_path):
 
 def test_component_selection():
     assert coverage.selection(None, RECIPE) == coverage.GROUPS["kernel_lib"] \
-        + coverage.GROUPS["jit"] + coverage.GROUPS["qbe"]
+        + coverage.GROUPS["jit"] + coverage.GROUPS["qbe"] + coverage.GROUPS["libc"]
     assert coverage.selection("qbe,asm", RECIPE) == ("qbe", "asm")
     with pytest.raises(JitbootError, match=r"'qbee' is not a component .* \(did you mean qbe\?\)"):
         coverage.selection("qbee", RECIPE)
