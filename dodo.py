@@ -305,7 +305,7 @@ def task_link():
         "actions": [action(build.link, IMAGE, objs, ROOT)],
         "file_dep": [str(o) for o in objs] + [str(IMAGE.gen / "kernel.ld")],
         "task_dep": ["compile"],
-        "targets": [str(IMAGE.elf), str(IMAGE.elf32)],
+        "targets": [str(t) for t in IMAGE.link_targets],
         # the link order is the manifest's: reordering components relinks
         "uptodate": [targets_intact, config_changed(" ".join(str(o) for o in objs))],
         "clean": [clean_targets, (_remove, [IMAGE.dir / "kernel.map"])],
@@ -315,6 +315,11 @@ def task_link():
 
 def task_iso():
     """Make a GRUB rescue ISO booting the same kernel (and its payloads)."""
+    if RECIPE.arch != "x86_64":
+        def no_iso():
+            raise JitbootError(f"image {RECIPE.name!r} is {RECIPE.arch}: no GRUB ISO for it "
+                               "(it boots the kernel medium only)")
+        return {"actions": [action(no_iso)], "uptodate": [False], "verbosity": 1}
     return {
         "actions": [action(build.make_iso, IMAGE, ROOT)],
         "file_dep": [str(IMAGE.elf32), str(IMAGE.gen / "grub.cfg")]
@@ -360,7 +365,7 @@ def task_image():
     """Build the image of the selected recipe (ELF, ELF32, ISO) and show its size."""
     return {
         "actions": None,
-        "task_dep": ["link", "iso", "size"],
+        "task_dep": ["link", "iso", "size"] if RECIPE.arch == "x86_64" else ["link", "size"],
     }
 
 

@@ -45,6 +45,14 @@ class Image:
     @property
     def iso(self) -> Path: return self.dir / "kernel.iso"
     @property
+    def boot_kernel(self) -> Path:
+        """What QEMU -kernel boots: the ELF32 container on x86-64 (QEMU's
+        multiboot loader refuses ELF64), the ELF itself on aarch64."""
+        return self.elf32 if self.recipe.arch == "x86_64" else self.elf
+    @property
+    def link_targets(self) -> list[Path]:
+        return [self.elf, self.elf32] if self.recipe.arch == "x86_64" else [self.elf]
+    @property
     def log_dir(self) -> Path: return self.dir / "logs"
     @property
     def size_json(self) -> Path: return self.dir / "size.json"
@@ -115,12 +123,12 @@ def units(recipe: Recipe, image: Image, qbe_dir: Path | None = None,
     coverage names the components compiled with gcov's counters; the
     gcov runtime comes with them (jitboot.coverage)."""
     comps = components.kernel_components({"jit": recipe.jit, "bench": recipe.bench,
-                                          "coverage": bool(coverage)})
+                                          "coverage": bool(coverage)}, recipe.arch)
     if qbe_dir is None:
         comps = [c for c in comps if not any(f.startswith("qbe") for f in c.files)]
     trees = trees_for(image.gen, kernel_generated(recipe, image, root), root)
-    return _units(comps, trees, "kernel", image.obj, [image.dir, paths.build_dir(root)], root,
-                  coverage)
+    return _units(comps, trees, toolchain.KERNEL_PROFILE[recipe.arch], image.obj,
+                  [image.dir, paths.build_dir(root)], root, coverage)
 
 
 def program_units(name: str, root: Path = ROOT) -> list[Unit]:
@@ -145,6 +153,7 @@ def _units(comps: list[components.Component], trees: components.Trees, profile_n
         if comp.qbe_style:
             assert trees.gen is not None    # trees_for() always names it
             extra = [*profile.qbe_style, "-include", toolchain.rel(trees.gen / "config.h", root)]
+        extra += comp.cflags
         for src in components.component_files(comp, trees):
             obj = objdir / _relative_obj(src, bases, root)
             flags = extra + toolchain.coverage_flags(obj, root) if comp.name in coverage else extra
@@ -187,6 +196,8 @@ def compile_unit(unit: Unit, root: Path = ROOT) -> None:
 
 
 def link(image: Image, objs: list[Path], root: Path = ROOT) -> None:
+    if image.recipe.arch != "x86_64":
+        return _link_elf(image, objs, root)
     tmp = image.dir / ".kernel.elf.tmp"
     try:
         toolchain.run(toolchain.link_command(objs, image.gen / "kernel.ld", tmp, root),
@@ -206,6 +217,29 @@ def link(image: Image, objs: list[Path], root: Path = ROOT) -> None:
             os.replace(map_tmp, image.dir / "kernel.map")
     finally:
         for leftover in (tmp, image.dir / ".kernel.elf32.tmp", tmp.with_suffix(".map")):
+            leftover.unlink(missing_ok=True)
+
+
+def _link_elf(image: Image, objs: list[Path], root: Path = ROOT) -> None:
+    """Link a kernel QEMU boots as it is (aarch64: -kernel loads the ELF's
+    segments where they are linked and jumps to its entry), checked first
+    (jitboot.multiboot.elf_problem) like the x86-64 multiboot container."""
+    from . import multiboot
+    arch = image.recipe.arch
+    tmp = image.dir / ".kernel.elf.tmp"
+    try:
+        toolchain.run(toolchain.link_command(objs, image.gen / "kernel.ld", tmp, root,
+                                             toolchain.KERNEL_PROFILE[arch]),
+                      "linking the kernel", root)
+        why = multiboot.elf_problem(tmp, arch, image.recipe.load_address)
+        if why:
+            raise JitbootError(f"kernel.elf cannot boot: {why}; check the linker template "
+                               f"(rendered as {toolchain.rel(image.gen / 'kernel.ld', root)})")
+        os.replace(tmp, image.elf)
+        if tmp.with_suffix(".map").exists():
+            os.replace(tmp.with_suffix(".map"), image.dir / "kernel.map")
+    finally:
+        for leftover in (tmp, tmp.with_suffix(".map")):
             leftover.unlink(missing_ok=True)
 
 

@@ -18,8 +18,10 @@ Source patterns are globs relative to a tree: "jit/*.c" in the repository,
 sources of the program (an image's gen/, or build/host/gen for host tools).
 
 Axes:
-- arch: the architectures a component is built for (x86_64 today; an
-  aarch64 component names its own folder, e.g. boot/aarch64/);
+- arch: the architectures a component is built for; an architecture's
+  own sources live in its folders (boot/aarch64/, kernel_lib/arch/aarch64/,
+  kernel_lib/arch/x86_64/), and the x86-64 files that predate those
+  folders are named one by one (X86_64_KERNEL_LIB);
 - profile: the toolchain a program is compiled with (kernel, host, asan,
   fuzz; see toolchain.PROFILES);
 - QBE tree: "qbe" (our adjusted, emitter-patched QBE, what the JIT runs) or
@@ -37,7 +39,13 @@ from pathlib import Path
 
 from . import ROOT
 
-ARCHES = ("x86_64",)
+ARCHES = ("x86_64", "aarch64")
+
+# kernel_lib's x86-64 sources that predate kernel_lib/arch/x86_64/: port
+# I/O, COM1, the IDT, the TSC and PIT, paging, the PIT watchdog, multiboot
+# and fw_cfg over I/O ports, and the x86 kmain that starts them.
+X86_64_KERNEL_LIB = tuple(f"kernel_lib/{f}.c" for f in (
+    "fw_cfg", "kmain", "multiboot", "serial", "trap", "tsc", "tsc_pick", "vm", "watchdog"))
 
 
 @dataclass(frozen=True)
@@ -51,8 +59,9 @@ class Component:
     qbe_style: bool = False                # QBE's dialect: its headers, -w, -fwrapv, NIns
     size: str = ""                         # size-audit group (default: the name)
     kernel_when: str | None = None         # kernel takes it only if this recipe feature is on
-    arch: tuple[str, ...] = ARCHES
+    arch: tuple[str, ...] = ("x86_64",)    # the kernel's architectures that take it
     ktests: bool = False                   # may define KTEST(...) kernel tests
+    cflags: tuple[str, ...] = ()           # added to its profile's flags
 
     @property
     def size_group(self) -> str:
@@ -68,14 +77,26 @@ QBE_INC = ("jit/shim/include", "jit", "qbe:")
 COMPONENTS: tuple[Component, ...] = (
     Component("boot", "multiboot entry, long mode, interrupt stubs",
               ("boot/*.S",), includes=("gen:", "kernel_lib", "jit")),
-    Component("kernel_lib", "kernel library: serial, memory, heap, traps, printf, tests",
-              ("kernel_lib/*.c",), exclude=("kernel_lib/gcov.c",),
-              includes=("gen:", "kernel_lib", "jit"), ktests=True),
+    Component("boot_aarch64", "QEMU virt entry: EL2 to EL1, stack, BSS, exception vectors",
+              ("boot/aarch64/*.S",), includes=("gen:", "kernel_lib"), arch=("aarch64",),
+              size="boot"),
+    Component("kernel_lib", "kernel library, every architecture: heap, printf, string, KTAP tests",
+              ("kernel_lib/*.c",), exclude=("kernel_lib/gcov.c", *X86_64_KERNEL_LIB),
+              includes=("gen:", "kernel_lib", "jit"), ktests=True, arch=ARCHES),
+    Component("kernel_lib_x86_64", "kernel library, x86-64: COM1, IDT, TSC, paging, watchdog, multiboot",
+              (*X86_64_KERNEL_LIB, "kernel_lib/arch/x86_64/*.c"),
+              includes=("gen:", "kernel_lib", "jit"), ktests=True, size="kernel_lib"),
+    # -mgeneral-regs-only: the trap, MMU and UART code runs where the FP
+    # registers are not saved (exception entry); the shared C may use FP
+    # (kfmt prints doubles), which boot.S enables
+    Component("kernel_lib_aarch64", "kernel library, aarch64: PL011, exceptions, MMU, generic timer, semihosting exit",
+              ("kernel_lib/arch/aarch64/*.c",), includes=("gen:", "kernel_lib"), ktests=True,
+              size="kernel_lib", arch=("aarch64",), cflags=("-mgeneral-regs-only",)),
     Component("gcov", "the gcov runtime of `doit coverage` images: counters to .gcda over serial",
               ("kernel_lib/gcov.c",), includes=("gen:", "kernel_lib", "jit"),
               kernel_when="coverage", size="kernel_lib"),
     Component("format", "kfmt, the formatting core of the kernel's printf and of the payload library",
-              ("jit/libc/format.c",), includes=JIT_INC, size="kernel_lib"),
+              ("jit/libc/format.c",), includes=JIT_INC, size="kernel_lib", arch=ARCHES),
     Component("libc", "the C library of JIT'd code: stdlib, string, ctype, stdio, sscanf, setjmp, clock",
               ("jit/libc/*.c",), exclude=("jit/libc/format.c",), includes=JIT_INC,
               kernel_when="jit"),
@@ -83,7 +104,8 @@ COMPONENTS: tuple[Component, ...] = (
               ("jit/kernel/libc_kernel.c",), includes=("gen:", "kernel_lib", "jit"),
               kernel_when="jit", size="libc"),
     Component("ktests", "the kernel test table rendered from the recipe",
-              ("gen:ktests.c",), includes=("gen:", "kernel_lib", "jit"), size="generated"),
+              ("gen:ktests.c",), includes=("gen:", "kernel_lib", "jit"), size="generated",
+              arch=ARCHES),
     Component("shim", "the libc QBE needs: memory streams, printf, strtod, qsort, heap, exit",
               ("jit/shim/*.c",), includes=JIT_INC, kernel_when="jit"),
     Component("arena", "the JIT arena: page-granular code and data for loaded modules",
@@ -159,7 +181,7 @@ FFI_SOURCES = ("kernel_lib", "libm", "format", "libc", "libc_kernel", "shim", "h
 # The JIT as every host program links it.
 JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "libm", "exports",
        "host_glue", "format", "libc")
-KERNEL = ("boot", "kernel_lib", "gcov", "format", "libc", "libc_kernel", "ktests", "shim", "arena",
+KERNEL = ("boot", "boot_aarch64", "kernel_lib", "kernel_lib_x86_64", "kernel_lib_aarch64", "gcov", "format", "libc", "libc_kernel", "ktests", "shim", "arena",
           "passes", "driver", "asm", "loader", "qbe", "libm", "exports", "kernel_glue", "bench",
           "bench_kernel",
           "bench_programs")
@@ -280,10 +302,11 @@ def include_dirs(comp: Component, trees: Trees) -> list[Path]:
     return dirs
 
 
-def kernel_components(features: dict[str, bool]) -> list[Component]:
-    """The kernel's components for a recipe's features (jit, bench)."""
-    return [c for c in PROGRAM["kernel"].parts()
-            if c.kernel_when is None or features.get(c.kernel_when, False)]
+def kernel_components(features: dict[str, bool], arch: str = "x86_64") -> list[Component]:
+    """The kernel's components for a recipe's features (jit, bench) and
+    architecture."""
+    return [c for c in PROGRAM["kernel"].parts() if arch in c.arch
+            and (c.kernel_when is None or features.get(c.kernel_when, False))]
 
 
 def _glob_match(path: str, pattern: str) -> bool:
@@ -329,11 +352,11 @@ def ownership_problems(root: Path = ROOT) -> list[str]:
     return problems
 
 
-def ktest_sources(root: Path = ROOT, jit: bool = True) -> list[Path]:
+def ktest_sources(root: Path = ROOT, jit: bool = True, arch: str = "x86_64") -> list[Path]:
     """Sources that may define kernel tests (KTEST), for the recipe check."""
     trees = Trees(src=root)
     feats = {"jit": jit, "bench": jit}
-    return [f for c in kernel_components(feats) if c.ktests
+    return [f for c in kernel_components(feats, arch) if c.ktests
             for f in component_files(c, trees) if f.exists()]
 
 

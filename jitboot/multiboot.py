@@ -63,6 +63,42 @@ def problem(elf32: Path) -> str | None:
     return _elf_problem(elf32)
 
 
+# The ELF machine of each architecture's kernel.elf (e_machine).
+ELF_MACHINE = {"x86_64": "EM_X86_64", "aarch64": "EM_AARCH64"}
+
+
+def elf_problem(elf_path: Path, arch: str, load_address: int) -> str | None:
+    """Why QEMU -kernel would not boot an ELF kernel of arch (aarch64:
+    QEMU virt loads the segments at their physical addresses and jumps to
+    the entry), or None: multiboot is x86-only, so this checks what that
+    loader reads instead: the machine, an executable, segments at or above
+    the recipe's load address, the entry inside an executable one."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+    try:
+        with open(elf_path, "rb") as f:
+            elf = ELFFile(f)
+            want = ELF_MACHINE[arch]
+            if elf["e_machine"] != want:
+                return f"an ELF for {elf['e_machine']}, not {arch} ({want})"
+            if elf["e_type"] != "ET_EXEC":
+                return f"{elf['e_type']}, not an executable (ET_EXEC)"
+            loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD" and s["p_memsz"]]
+            if not loads:
+                return "no loadable segment"
+            low = min(s["p_paddr"] for s in loads)
+            if low < load_address:
+                return (f"a segment loads at {low:#x}, below the recipe's load_address "
+                        f"{load_address:#x}")
+            entry = elf["e_entry"]
+            if not any(s["p_vaddr"] <= entry < s["p_vaddr"] + s["p_memsz"] and s["p_flags"] & 1
+                       for s in loads):
+                return f"its entry point {entry:#x} is not in a loaded executable segment"
+            return None
+    except (ELFError, OSError, ValueError, struct.error) as e:
+        return f"not a readable ELF ({e})"
+
+
 def _elf_problem(elf32: Path) -> str | None:
     from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile

@@ -11,6 +11,7 @@ that copy against this module.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:
@@ -34,6 +35,34 @@ def qemu_status(code: int) -> int:
 QEMU_EXIT_PASS = qemu_status(EXIT_PASS)     # 33
 QEMU_EXIT_FAIL = qemu_status(EXIT_FAIL)     # 35
 QEMU_EXIT_PANIC = qemu_status(EXIT_PANIC)   # 37
+
+# -- how a run ends, per architecture ----------------------------------------
+
+# x86-64 writes the code to isa-debug-exit, which makes QEMU exit with
+# qemu_status(code).  aarch64 (QEMU virt has no such device) calls the
+# semihosting SYS_EXIT_EXTENDED with ADP_Stopped_ApplicationExit and the
+# status itself as its subcode (QEMU -semihosting exits with the subcode),
+# so both give QEMU the same exit statuses and the harness one table.
+SEMIHOSTING_SYS_EXIT_EXTENDED = 0x20
+SEMIHOSTING_APPLICATION_EXIT = 0x20026     # ADP_Stopped_ApplicationExit
+
+
+@dataclass(frozen=True)
+class ExitPath:
+    """How one architecture's kernel ends a run with a code."""
+    how: str                # what the kernel does
+    qemu_args: tuple[str, ...]
+    statuses: dict[int, int]    # code the kernel means -> QEMU's exit status
+
+
+EXIT_PATHS = {
+    "x86_64": ExitPath(
+        "isa-debug-exit", ("-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"),
+        {c: qemu_status(c) for c in (EXIT_PASS, EXIT_FAIL, EXIT_PANIC)}),
+    "aarch64": ExitPath(
+        "semihosting SYS_EXIT_EXTENDED", ("-semihosting-config", "enable=on,target=native"),
+        {c: qemu_status(c) for c in (EXIT_PASS, EXIT_FAIL, EXIT_PANIC)}),
+}
 
 # -- KTAP version 1 on the serial port ---------------------------------------
 
@@ -172,4 +201,6 @@ def context() -> dict:
         "output_wrote": OUTPUT_WROTE,
         "gcov_file": GCOV_FILE, "gcov_data": GCOV_DATA, "gcov_end": GCOV_END,
         "gcov_line_bytes": GCOV_LINE_BYTES,
+        "semihosting_sys_exit_extended": SEMIHOSTING_SYS_EXIT_EXTENDED,
+        "semihosting_application_exit": SEMIHOSTING_APPLICATION_EXIT,
     }

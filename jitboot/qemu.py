@@ -47,6 +47,9 @@ from jitboot.errors import JitbootError
 from jitboot.toolchain import sigterm_raises
 
 QEMU = "qemu-system-x86_64"
+# QEMU system emulator and machine for each recipe architecture.
+QEMUS = {"x86_64": QEMU, "aarch64": "qemu-system-aarch64"}
+MACHINES = {"x86_64": "q35", "aarch64": "virt"}
 
 # QEMU's exit status for each isa-debug-exit code the kernel writes.
 EXIT_PASS = protocol.QEMU_EXIT_PASS
@@ -171,8 +174,12 @@ def qemu_command(kernel: Path | str | None = None,
                  accel: str = "tcg",
                  serial: str = "stdio",
                  extra: Sequence[str] = (),
-                 name: str | None = None) -> list[str]:
-    """The QEMU command line for one image.  `accel` must already be
+                 name: str | None = None,
+                 arch: str = "x86_64") -> list[str]:
+    """The QEMU command line for one image of arch (a recipe's [target]
+    arch: qemu-system-x86_64 -machine q35, or qemu-system-aarch64
+    -machine virt -cpu cortex-a72, which boots the kernel ELF itself and
+    exits through semihosting; KVM there needs an arm64 host).  `accel` must already be
     resolved ('kvm' or 'tcg'); `serial` is a QEMU chardev ('stdio',
     'file:PATH', 'chardev:ID' for one a Machine adds); `name` is the
     guest's name, shown by ps and QMP (a run's log directory).  For a
@@ -180,12 +187,21 @@ def qemu_command(kernel: Path | str | None = None,
     if (kernel is None) == (iso is None):
         raise JitbootError("boot either a kernel or an ISO, not both/neither")
     modules = list(modules)
-    cmd = [QEMU, "-machine", "q35", "-m", memory_arg(memory),
-           "-accel", accel, "-cpu", CPU[accel],
+    if arch not in QEMUS:
+        raise JitbootError(f"unknown architecture {arch!r} (known: {', '.join(QEMUS)})")
+    if arch == "aarch64":
+        if iso is not None:
+            raise JitbootError("aarch64 images boot the kernel medium only (no ISO)")
+        if modules:
+            raise JitbootError("aarch64 kernels take no payload modules yet")
+        if accel != "tcg":
+            raise JitbootError("aarch64 guests run under TCG here (KVM needs an arm64 host)")
+    cmd = [QEMUS[arch], "-machine", MACHINES[arch], "-m", memory_arg(memory),
+           "-accel", accel, "-cpu", CPU[accel] if arch == "x86_64" else "cortex-a72",
            "-display", "none", "-no-reboot", "-no-user-config",
            # -nodefaults drops the default serial port; -serial adds COM1
-           "-nodefaults", "-serial", serial,
-           "-device", f"isa-debug-exit,iobase={protocol.DEBUG_EXIT_PORT:#x},iosize=0x04"]
+           # (the PL011 on virt)
+           "-nodefaults", "-serial", serial, *protocol.EXIT_PATHS[arch].qemu_args]
     if name is not None:
         # QEMU's option parser reads ',,' as a literal comma
         cmd += ["-name", "guest=" + name.replace(",", ",,")]
@@ -549,14 +565,15 @@ def run_image(kernel: Path | str | None = None,
               log_dir: Path | str | None = None,
               extra_args: Sequence[str] = (),
               watch: Callable[[Path], Callable[[], str | None]] | None = None,
-              on_serial: SerialSink | None = None) -> RunResult:
+              on_serial: SerialSink | None = None,
+              arch: str = "x86_64") -> RunResult:
     """Boot an image once and classify the run.  Logs go to
     log_dir/serial.log and log_dir/qemu-stderr.log.  watch(serial_log)
     makes a function asked while the guest runs: a reason it returns
     stops the run as a hang with that reason (a per-test timeout).
     on_serial is given the guest's serial output, chunk by chunk, as it
     comes."""
-    accel = pick_accel(accel)
+    accel = pick_accel(accel) if arch == "x86_64" else "tcg"
     image = Path(kernel if kernel is not None else iso or "image")
     log_dir = Path(log_dir) if log_dir else paths.build_dir(ROOT) / "runs" / image.stem
     serial_log = log_dir / "serial.log"
@@ -570,7 +587,7 @@ def run_image(kernel: Path | str | None = None,
     cmd = qemu_command(kernel=kernel, iso=iso, modules=modules,
                        memory=memory, accel=accel,
                        serial=f"chardev:{SERIAL_CHARDEV}", extra=extra_args,
-                       name=str(log_dir))
+                       name=str(log_dir), arch=arch)
     machine = Machine(cmd, stderr_log, serial_log=serial_log, on_serial=on_serial)
     start_error = None
     exited = False

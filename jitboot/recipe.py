@@ -37,6 +37,13 @@ MIB = 1024 * KIB
 GIB = 1024 * MIB
 
 ACCELS = ("auto", "kvm", "tcg")
+ARCHES = ("x86_64", "aarch64")      # jitboot.components.ARCHES, checked at import below
+# Where RAM starts for each architecture's QEMU machine (q35: 0, virt:
+# 1 GiB), and the lowest address a recipe region may use: on x86-64 the
+# first MiB is the BIOS's and VGA's, on QEMU virt the device tree sits at
+# the start of RAM.
+RAM_BASE = {"x86_64": 0, "aarch64": 0x40000000}
+LOW_MEMORY = {"x86_64": 0x100000, "aarch64": 0x40000000 + 0x100000}
 BOOT_MEDIA = ("kernel", "iso")
 TEST_NAME = re.compile(r"^[a-z0-9_]+$")
 KTEST_DEF = re.compile(r"^\s*KTEST\(\s*([a-z0-9_]+)\s*\)", re.M)
@@ -199,6 +206,10 @@ class Key:
 KEYS: tuple[Key, ...] = (
     Key("", "description", str, "", "what this image is for"),
 
+    Key("target", "arch", str, "x86_64", context="arch", check=_one_of(ARCHES),
+        doc="the architecture: x86_64 (QEMU q35) or aarch64 (QEMU virt, the kernel "
+            "medium only)"),
+
     Key("layout", "load_address", int, 0x100000, hex=True, context="load_address",
         doc="where the kernel is linked and loaded (>= 1 MiB, 4 KiB aligned)"),
     Key("layout", "kernel_max_size", _Size, 8 * MIB, context="kernel_max_size",
@@ -312,6 +323,7 @@ class Recipe:
     name: str
     path: Path
     description: str
+    arch: str
     load_address: int
     kernel_max_size: int
     stack_size: int
@@ -659,6 +671,16 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
     if v["features", "bench"] and not v["features", "jit"]:
         raise rep.error("features", "bench", "the benchmark measures the JIT: "
                         "it needs [features] jit = true")
+    if v["target", "arch"] == "aarch64":
+        if "iso" in v["qemu", "boot"]:
+            raise rep.error("qemu", "boot", "aarch64 images boot the kernel medium only "
+                            "(no GRUB ISO for arm64): use boot = [\"kernel\"]")
+        if v["features", "jit"]:
+            raise rep.error("features", "jit", "the JIT does not run on aarch64 yet: "
+                            "set [features] jit = false")
+        if v["run", "payloads"] or v["run", "data"] or v["run", "args"]:
+            raise rep.error("run", "payloads", "aarch64 images take no payloads, data or "
+                            "arguments yet (they need the JIT)")
     values = {k.field: _stored(k, v[k.section, k.name]) for k in KEYS}
     from .paths import build_dir
     values["payloads"] = check_payloads(
@@ -686,11 +708,18 @@ def _check_layout(r: Recipe, rep: _Reporter) -> None:
         value = getattr(r, key)
         need(value > 0 and value % PAGE == 0, key,
              f"must be a positive multiple of 4 KiB, got {value}")
+    base, low = RAM_BASE[r.arch], LOW_MEMORY[r.arch]
     for key in ("load_address", "heap_address", "jit_arena_address"):
-        # page 0 stays unmapped (null dereferences fault) and the rest of
-        # the first MiB is the BIOS's and the VGA's
-        need(getattr(r, key) >= LOW_MEMORY_END, key,
-             f"{getattr(r, key):#x} is below 1 MiB, where the BIOS and VGA memory live")
+        # x86-64: page 0 stays unmapped (null dereferences fault) and the
+        # rest of the first MiB is the BIOS's and the VGA's; aarch64: RAM
+        # starts at 1 GiB and QEMU puts the device tree at its start
+        if r.arch == "x86_64":
+            need(getattr(r, key) >= low, key,
+                 f"{getattr(r, key):#x} is below 1 MiB, where the BIOS and VGA memory live")
+        else:
+            need(getattr(r, key) >= low, key,
+                 f"{getattr(r, key):#x} is below {low:#x}: on {r.arch} RAM starts at "
+                 f"{base:#x} and its first MiB holds the device tree")
     need(r.memory >= 16 * MIB, "memory", f"QEMU needs at least 16M, got {r.memory}", "qemu")
     need(r.memory <= 3 * GIB, "memory",
          "more than 3G would put RAM above the 4 GiB identity map", "qemu")
@@ -709,9 +738,10 @@ def _check_layout(r: Recipe, rep: _Reporter) -> None:
     for name, key, start, size in regions:
         # a size larger than all of memory is that key's fault, not the address's
         culprit = sizes[key] if size >= r.memory else key
-        need(start + size <= r.memory, culprit,
+        need(start + size <= base + r.memory, culprit,
              f"{name} [{start:#x}, {start + size:#x}) ends beyond the "
-             f"{format_size(r.memory)} of memory ([qemu] memory)")
+             f"{format_size(r.memory)} of memory ([qemu] memory)"
+             + (f" from {base:#x}" if base else ""))
     for i, (a, akey, astart, asize) in enumerate(regions):
         for b, _bkey, bstart, bsize in regions[i + 1:]:
             if astart < bstart + bsize and bstart < astart + asize:
@@ -725,20 +755,21 @@ def _check_layout(r: Recipe, rep: _Reporter) -> None:
          "(JIT'd code calls kernel functions with rel32)")
 
 
-def available_tests(root: Path = ROOT, jit: bool = True) -> dict[str, Path]:
+def available_tests(root: Path = ROOT, jit: bool = True,
+                    arch: str = "x86_64") -> dict[str, Path]:
     """Kernel tests defined with KTEST(name) in the kernel's components
     that may define them (jitboot.components: kernel_lib, the JIT's kernel
-    glue when jit is on)."""
+    glue when jit is on) for one architecture."""
     from .components import ktest_sources
     found: dict[str, Path] = {}
-    for src in ktest_sources(root, jit=jit):
+    for src in ktest_sources(root, jit=jit, arch=arch):
         for name in KTEST_DEF.findall(src.read_text(encoding="utf-8", errors="replace")):
             found.setdefault(name, src)
     return found
 
 
 def _check_tests(r: Recipe, rep: _Reporter, root: Path) -> None:
-    known = available_tests(root, jit=r.jit)
+    known = available_tests(root, jit=r.jit, arch=r.arch)
     seen = set()
     for name in r.tests:
         if not TEST_NAME.fullmatch(name):
@@ -747,10 +778,15 @@ def _check_tests(r: Recipe, rep: _Reporter, root: Path) -> None:
             raise rep.error("run", "tests", f"test {name!r} listed twice")
         seen.add(name)
         if name not in known:
-            also = available_tests(root, jit=True)
+            also = available_tests(root, jit=True, arch=r.arch)
             if name in also and not r.jit:
                 raise rep.error("run", "tests", f"test {name!r} needs the JIT "
                                 "but [features] jit = false")
+            elsewhere = [a for a in ARCHES if a != r.arch
+                         and name in available_tests(root, jit=r.jit, arch=a)]
+            if elsewhere:
+                raise rep.error("run", "tests", f"test {name!r} is {elsewhere[0]}-only; "
+                                f"on {r.arch}: {', '.join(sorted(known)) or 'none'}")
             raise rep.error("run", "tests", f"unknown test {name!r} (available: "
                             f"{', '.join(sorted(known)) or 'none'})")
     if not r.tests and not r.payloads:

@@ -27,14 +27,16 @@ class Template:
     output: str       # file name under gen/
     jit_only: bool = False
     after_objects: bool = False   # needs the DWARF of compiled objects (exports.c)
+    arch: tuple[str, ...] = ("x86_64", "aarch64")   # the recipes' [target] arch it is for
 
 
 TEMPLATES = (
-    Template("linker/kernel.ld.j2", "kernel.ld"),
+    Template("linker/kernel.ld.j2", "kernel.ld", arch=("x86_64",)),
+    Template("linker/aarch64/kernel.ld.j2", "kernel.ld", arch=("aarch64",)),
     Template("boot/config.h.j2", "config.h"),
     Template("boot/protocol.h.j2", "protocol.h"),
     Template("boot/ktests.c.j2", "ktests.c"),
-    Template("boot/grub.cfg.j2", "grub.cfg"),
+    Template("boot/grub.cfg.j2", "grub.cfg", arch=("x86_64",)),
     Template("jit/exports.c.j2", "exports.c", jit_only=True, after_objects=True),
 )
 
@@ -42,7 +44,7 @@ EXPORTS_LIST = "jit/exports.txt"
 
 
 def templates_for(recipe: Recipe) -> list[Template]:
-    return [t for t in TEMPLATES if recipe.jit or not t.jit_only]
+    return [t for t in TEMPLATES if (recipe.jit or not t.jit_only) and recipe.arch in t.arch]
 
 
 def templates_first(recipe: Recipe) -> list[Template]:

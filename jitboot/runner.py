@@ -57,7 +57,7 @@ def boot(image: Image, medium: str, modules: Sequence[Path] = (), tag: str | Non
 def header(image: Image, medium: str, accel: str | None = None) -> None:
     """'== default (kernel, TCG: why not KVM) ==', before the boots' progress."""
     wanted = accel or image.recipe.accel
-    used = qemu.pick_accel(wanted)
+    used = qemu.pick_accel(wanted) if image.recipe.arch == "x86_64" else "tcg"
     note = ""
     if used == "tcg" and wanted != "tcg":
         note = f": {qemu.kvm_problem() or 'KVM not usable'}"
@@ -81,7 +81,8 @@ def boot_once(image: Image, medium: str, log_dir: Path, modules: Sequence[Path] 
         mods += data_modules([Path(d) for d in (recipe.data if data is None else data)],
                              list(recipe.args if payload_args is None else payload_args),
                              log_dir / "args")
-        kwargs: dict[str, Any] = {"kernel": image.elf32, "modules": mods}
+        kwargs: dict[str, Any] = {"kernel": image.boot_kernel, "modules": mods,
+                                  "arch": recipe.arch}
     elif medium == "iso":
         kwargs = {"iso": image.iso}
     else:
@@ -446,8 +447,10 @@ def qemu_debug(image: Image, port: int = 1234) -> None:
             raise JitbootError(f"gdb_port={port}: 127.0.0.1:{port} is not free ({e.strerror}; "
                                f"another QEMU's gdb stub?): give another with gdb_port=N") from None
     # TCG: gdb's hardware breakpoints and single-stepping are exact there
-    cmd = qemu.qemu_command(kernel=image.elf32, modules=[p.path for p in image.recipe.payloads],
+    cmd = qemu.qemu_command(kernel=image.boot_kernel,
+                            modules=[p.path for p in image.recipe.payloads],
                             memory=image.recipe.memory, accel="tcg", serial="stdio",
+                            arch=image.recipe.arch,
                             extra=["-S", "-gdb", f"tcp:127.0.0.1:{port}"])
     print(f"QEMU is halted at the first instruction with a gdb stub on port {port}.")
     print("In another terminal, attach with:")

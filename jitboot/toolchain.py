@@ -35,6 +35,9 @@ TOOLS = {
     "xorriso": "xorriso",
     "mformat": "mtools",
     "qemu-system-x86_64": "qemu-system-x86",
+    "aarch64-linux-gnu-gcc": "gcc-aarch64-linux-gnu",
+    "aarch64-linux-gnu-ld": "binutils-aarch64-linux-gnu",
+    "qemu-system-aarch64": "qemu-system-arm",
     "clang-19": "clang-19",
     "valgrind": "valgrind",
 }
@@ -45,6 +48,19 @@ KERNEL_CFLAGS = [
     "-std=gnu11", "-O2", "-g",
     "-ffreestanding", "-fno-pic", "-fno-pie", "-mcmodel=small", "-mno-red-zone",
     "-fno-stack-protector", "-fno-asynchronous-unwind-tables",
+    "-fno-omit-frame-pointer",
+    "-Wall", "-Wextra", "-Wno-unused-parameter",
+]
+
+# The aarch64 kernel: -mstrict-align because until the MMU is on every
+# access is Device memory, where an unaligned one faults; no outline
+# atomics (they call libgcc helpers that read the host's HWCAPs).  The FP
+# registers stay allowed here (kfmt prints doubles; boot.S enables them);
+# the trap and MMU code adds -mgeneral-regs-only (jitboot.components).
+KERNEL_AARCH64_CFLAGS = [
+    "-std=gnu11", "-O2", "-g",
+    "-ffreestanding", "-nostdlib", "-fno-pic", "-fno-pie", "-mstrict-align",
+    "-mno-outline-atomics", "-fno-stack-protector", "-fno-asynchronous-unwind-tables",
     "-fno-omit-frame-pointer",
     "-Wall", "-Wextra", "-Wno-unused-parameter",
 ]
@@ -93,11 +109,16 @@ class Profile:
     link: str = "cc"                 # "cc" links with cc; "kernel" with ld and our script
     ldflags: tuple[str, ...] = ("-no-pie",)
     doc: str = ""
+    ld: str = "ld"                   # the linker of "kernel" links
 
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile("kernel", "gcc", tuple(KERNEL_CFLAGS), tuple(QBE_STYLE), "images/{image}/obj",
             link="kernel", doc="freestanding gcc for the kernel image, linked by ld"),
+    Profile("kernel-aarch64", "aarch64-linux-gnu-gcc", tuple(KERNEL_AARCH64_CFLAGS),
+            tuple(QBE_STYLE), "images/{image}/obj", link="kernel",
+            ld="aarch64-linux-gnu-ld",
+            doc="freestanding aarch64-linux-gnu-gcc for the aarch64 kernel, linked by its ld"),
     Profile("host", "gcc", tuple(HOST_CFLAGS), tuple(QBE_STYLE), "obj/host",
             doc="host gcc -O2 for the host twin and tools"),
     Profile("qbe", "gcc", ("-std=c99", "-O2", "-g", "-fno-pie", "-w"), (), "obj/qbe",
@@ -105,6 +126,9 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile("asan", "clang-19", tuple(ASAN_CFLAGS), tuple(QBE_STYLE_ASAN), "obj/asan",
             doc="clang with ASan, UBSan and libFuzzer coverage"),
 )}
+
+# The kernel's profile for each architecture of a recipe ([target] arch).
+KERNEL_PROFILE = {"x86_64": "kernel", "aarch64": "kernel-aarch64"}
 
 LDFLAGS = ["-nostdlib", "-static", "-no-pie", "-z", "max-page-size=0x1000",
            "-z", "noexecstack", "--build-id=none"]
@@ -134,14 +158,14 @@ def reproducible_flags(root: Path = ROOT) -> list[str]:
 
 
 @cache
-def libgcc() -> str:
+def libgcc(cc: str = "gcc") -> str:
     """libgcc.a: gcc may call its helpers even in freestanding code."""
-    gcc = require("gcc")
+    gcc = require(cc)
     out = subprocess.run([gcc, "-print-libgcc-file-name"], capture_output=True,
                          text=True, check=False).stdout.strip()
     if not out or not Path(out).exists():
-        raise JitbootError("gcc -print-libgcc-file-name found no libgcc.a: "
-                           "install it with 'apt-get install gcc'")
+        raise JitbootError(f"{cc} -print-libgcc-file-name found no libgcc.a: "
+                           f"install it with 'apt-get install {TOOLS.get(cc, cc)}'")
     return out
 
 
@@ -168,9 +192,11 @@ def compile_command(src: Path, obj: Path, include_dirs: list[Path],
     return cmd
 
 
-def link_command(objs: list[Path], script: Path, out: Path, root: Path = ROOT) -> list[str]:
-    return ["ld", *LDFLAGS, "-T", rel(script, root), "-Map", rel(out.with_suffix(".map"), root),
-            "-o", rel(out, root), *[rel(o, root) for o in objs], libgcc()]
+def link_command(objs: list[Path], script: Path, out: Path, root: Path = ROOT,
+                 profile: Profile | str = "kernel") -> list[str]:
+    prof = PROFILES[profile] if isinstance(profile, str) else profile
+    return [prof.ld, *LDFLAGS, "-T", rel(script, root), "-Map", rel(out.with_suffix(".map"), root),
+            "-o", rel(out, root), *[rel(o, root) for o in objs], libgcc(prof.cc)]
 
 
 def program_link_command(objs: list[Path], out: Path, profile: Profile | str,

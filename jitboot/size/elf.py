@@ -44,9 +44,14 @@ def _check_header(path: Path) -> None:
                            f"({head[4]}/{head[5]}), expected 64-bit little-endian")
 
 
+# Kernels the audit reads: e_machine -> architecture.
+MACHINES = {"EM_X86_64": "x86-64", "EM_AARCH64": "aarch64"}
+
+
 def _check_machine(path: Path, elf: ELFFile) -> None:
-    if elf["e_machine"] != "EM_X86_64":
-        raise JitbootError(f"{path}: ELF for {elf['e_machine']}, expected x86-64 (EM_X86_64)")
+    if elf["e_machine"] not in MACHINES:
+        raise JitbootError(f"{path}: ELF for {elf['e_machine']}, expected x86-64 (EM_X86_64) "
+                           f"or aarch64 (EM_AARCH64)")
 
 
 def _check_kernel(path: Path, elf: ELFFile) -> None:
