@@ -405,6 +405,8 @@ def readme_table() -> str:
     for c in COMPONENTS:
         progs = [p.name for p in PROGRAMS if c.name in p.components]
         when = f" (with `{c.kernel_when}`)" if c.kernel_when and "kernel" in progs else ""
+        if "kernel" in progs:
+            progs[progs.index("kernel")] = f"kernel ({', '.join(c.arch)})"
         files = ", ".join(f"`{f}`" for f in c.files)
         rows.append(f"| `{c.name}` | {files} | {', '.join(progs)}{when} | {c.doc} |")
     return "\n".join(rows) + "\n"

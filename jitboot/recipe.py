@@ -240,7 +240,8 @@ KEYS: tuple[Key, ...] = (
         doc="auto (KVM when /dev/kvm is usable, else TCG), kvm or tcg"),
     Key("qemu", "timeout", float, 120.0, doc="seconds before a run counts as hung"),
     Key("qemu", "boot", list, ["kernel", "iso"], check=_check_boot,
-        doc="media `doit qemu-test` boots: kernel (-kernel ELF32), iso (GRUB ISO)"),
+        doc="media `doit qemu-test` boots: kernel (-kernel ELF32; aarch64: the ELF), iso "
+            "(GRUB ISO; x86_64 only, so aarch64's default is [\"kernel\"])"),
 
     Key("budget", "image", _Size, 5 * MIB, attr="budget_image",
         doc="loadable bytes (file-backed PT_LOAD segments)"),
@@ -672,10 +673,15 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
         raise rep.error("features", "bench", "the benchmark measures the JIT: "
                         "it needs [features] jit = true")
     if v["target", "arch"] == "aarch64":
+        if rep.line_of("qemu", "boot") is None:
+            v["qemu", "boot"] = ["kernel"]      # its default there: no ISO to boot
         if "iso" in v["qemu", "boot"]:
             raise rep.error("qemu", "boot", "aarch64 images boot the kernel medium only "
                             "(no GRUB ISO for arm64): use boot = [\"kernel\"]")
         if v["features", "jit"]:
+            if rep.line_of("features", "jit") is None:
+                raise rep.error("target", "arch", "the JIT does not run on aarch64 yet: "
+                                "add [features] jit = false")
             raise rep.error("features", "jit", "the JIT does not run on aarch64 yet: "
                             "set [features] jit = false")
         if v["run", "payloads"] or v["run", "data"] or v["run", "args"]:

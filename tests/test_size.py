@@ -408,11 +408,11 @@ def test_bad_inputs(tree, tmp_path):
     bad[shoff:] = b"\xa5" * (len(data) - shoff)
     (tmp_path / "garbage").write_bytes(bytes(bad))
     expect_error(tmp_path / "garbage", "corrupt|truncated")
-    # foreign machine: patch e_machine to AArch64
+    # foreign machine: patch e_machine to RISC-V (x86-64 and AArch64 are audited)
     bad = bytearray(data)
-    bad[0x12:0x14] = (183).to_bytes(2, "little")
-    (tmp_path / "arm").write_bytes(bytes(bad))
-    expect_error(tmp_path / "arm", "EM_AARCH64, expected x86-64")
+    bad[0x12:0x14] = (243).to_bytes(2, "little")
+    (tmp_path / "riscv").write_bytes(bytes(bad))
+    expect_error(tmp_path / "riscv", r"EM_RISCV, expected x86-64 \(EM_X86_64\) or aarch64")
 
 
 def test_32bit_container_rejected(tree, tmp_path):

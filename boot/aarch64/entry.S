@@ -18,8 +18,8 @@
 	.section .text.boot, "ax"
 	.global _start
 _start:
-	mrs	x0, CurrentEL
-	cmp	x0, #CURRENTEL_EL2
+	mrs	x19, CurrentEL		/* kept for kmain's report: boot_entry_el */
+	cmp	x19, #CURRENTEL_EL2
 	b.ne	at_el1
 	/* Entered at EL2: make EL1 AArch64, give it the timer, and eret to
 	 * at_el1 with interrupts masked. */
@@ -50,7 +50,10 @@ at_el1:
 	b.hs	2f
 	str	xzr, [x0], #8
 	b	1b
-2:	bl	kmain
+2:	lsr	x19, x19, #2
+	ldr	x0, =boot_entry_el
+	str	x19, [x0]
+	bl	kmain
 3:	wfe
 	b	3b
 
@@ -100,6 +103,10 @@ save_rest:
 	b	4b
 
 	.section .bss
+	.balign	8
+	.global boot_entry_el
+boot_entry_el:			/* the exception level QEMU entered _start at */
+	.quad	0
 	.balign	4096
 	.global boot_stack_bottom, boot_stack_top
 boot_stack_bottom:

@@ -9,6 +9,8 @@
 #include "ktest.h"
 #include "aarch64.h"
 
+extern uint64_t boot_entry_el;	/* boot/aarch64/entry.S */
+
 void kmain(uint32_t magic, uint32_t info)
 {
 	uint64_t hz;
@@ -23,8 +25,10 @@ void kmain(uint32_t magic, uint32_t info)
 
 	printf(JB_KTAP_HEADER "\n" JB_KTAP_PLAN "%d\n", ktest_total());
 	hz = tsc_hz();
-	printf("# image %s (aarch64, EL%lu): kernel [%#lx, %#lx), heap %lu MiB at %#lx\n",
-	       JB_IMAGE_NAME, (unsigned long)(read_sysreg(CurrentEL) >> 2 & 3),
+	printf("# image %s (aarch64, entered at EL%lu, running at EL%lu): kernel [%#lx, %#lx), "
+	       "heap %lu MiB at %#lx\n",
+	       JB_IMAGE_NAME, (unsigned long)boot_entry_el,
+	       (unsigned long)(read_sysreg(CurrentEL) >> 2 & 3),
 	       (unsigned long)__kernel_start, (unsigned long)__kernel_end,
 	       (unsigned long)JB_HEAP_SIZE >> 20, (unsigned long)JB_HEAP_ADDR);
 	printf("# generic timer: %lu.%03lu MHz\n", hz / 1000000, hz / 1000 % 1000);
