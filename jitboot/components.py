@@ -41,11 +41,11 @@ from . import ROOT
 
 ARCHES = ("x86_64", "aarch64")
 
-# kernel_lib's x86-64 sources that predate kernel_lib/arch/x86_64/: port
-# I/O, COM1, the IDT, the TSC and PIT, paging, the PIT watchdog, multiboot
-# and fw_cfg over I/O ports, and the x86 kmain that starts them.
+# kernel_lib's x86-64 sources that predate kernel_lib/arch/x86_64/: COM1,
+# the IDT, the TSC and PIT, paging, the PIT watchdog, multiboot, and the
+# x86 kmain that starts them.
 X86_64_KERNEL_LIB = tuple(f"kernel_lib/{f}.c" for f in (
-    "fw_cfg", "kmain", "multiboot", "serial", "trap", "tsc", "tsc_pick", "vm", "watchdog"))
+    "kmain", "multiboot", "serial", "trap", "tsc", "tsc_pick", "vm", "watchdog"))
 
 
 @dataclass(frozen=True)

@@ -195,10 +195,11 @@ def recipe_id(recipe: Recipe) -> str:
     return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()
 
 
-def ktest_locations(root: Path = ROOT, jit: bool = True) -> dict[str, tuple[Path, int]]:
+def ktest_locations(root: Path = ROOT, jit: bool = True,
+                    arch: str = "x86_64") -> dict[str, tuple[Path, int]]:
     """file and 1-based line of each KTEST(name) definition."""
     found: dict[str, tuple[Path, int]] = {}
-    for name, path in available_tests(root, jit=jit).items():
+    for name, path in available_tests(root, jit=jit, arch=arch).items():
         text = path.read_text(encoding="utf-8", errors="replace")
         m = next((m for m in KTEST_DEF.finditer(text) if m.group(1) == name), None)
         found[name] = (path, text.count("\n", 0, m.start()) + 1 if m else 0)
@@ -222,7 +223,7 @@ class Medium(pytest.Collector):
 
     def collect(self) -> Iterator[pytest.Item]:
         r = self.recipe
-        where = ktest_locations(jit=r.jit)
+        where = ktest_locations(jit=r.jit, arch=r.arch)
         tests = [(t, where.get(t, (r.path, 0))) for t in r.tests]
         tests += [(protocol.payload_test_name(p.name), ((p.sources or (p.path,))[0], 0))
                   for p in r.payloads]

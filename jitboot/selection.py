@@ -78,12 +78,12 @@ class Defined:
     line: int
 
 
-def defined_tests(root: Path) -> list[Defined]:
-    """Every KTEST(name) in the kernel sources that may define them, any
-    image's (the JIT's and the benchmark's too), by file and line."""
+def defined_tests(root: Path, arch: str = "x86_64") -> list[Defined]:
+    """Every KTEST(name) in the kernel sources of arch that may define
+    them, any image's (the JIT's and the benchmark's too), by file and line."""
     from .components import ktest_sources
     found = []
-    for src in ktest_sources(root, jit=True):
+    for src in ktest_sources(root, jit=True, arch=arch):
         text = src.read_text(encoding="utf-8", errors="replace")
         for m in KTEST_DEF.finditer(text):
             found.append(Defined(m.group(1), src, text.count("\n", 0, m.start(1)) + 1))
@@ -94,7 +94,7 @@ def listing(recipe: Recipe, root: Path) -> str:
     """What `doit list-tests` prints."""
     from .toolchain import rel
     runs = set(recipe.tests)
-    defined = defined_tests(root)
+    defined = defined_tests(root, recipe.arch)
     width = max([len(d.name) for d in defined] + [len(n) for n in selectable(recipe)] + [4])
     lines = [f"kernel tests (KTEST) in the sources; * = in image {recipe.name!r}"
              f" ({rel(recipe.path, root)}), in the order it runs them:"]

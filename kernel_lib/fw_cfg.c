@@ -2,19 +2,17 @@
  * fw_cfg.c - read a named file of QEMU's firmware configuration device.
  *
  * QEMU hands the guest data through fw_cfg (docs/specs/fw_cfg.rst in
- * QEMU's tree): write a 16-bit selector to port 0x510, then read the item
- * byte by byte from port 0x511.  Item 0x19 is the directory of named
+ * QEMU's tree): select an item, then read it byte by byte; how is per
+ * architecture (fw_cfg_select, fw_cfg_byte in kernel_lib/arch/: I/O ports
+ * 0x510/0x511 on x86-64, MMIO at 0x09020000 on QEMU virt).  Item 0x19 is the directory of named
  * files, big-endian like every fw_cfg number.  The harness puts the boot
  * arguments there (-fw_cfg name=opt/jitboot/args,string=...) because it
  * reaches the kernel the same way whether -kernel or a GRUB ISO booted it.
- * Without QEMU (or without the file) fw_cfg_read returns -1: the ports
- * then read 0xff, which is no "QEMU" signature.
+ * Without QEMU (or without the file) fw_cfg_read returns -1: the device
+ * then reads 0xff, which is no "QEMU" signature.
  */
 #include "kernel.h"
-#include "x86.h"
 
-#define FW_CFG_SELECTOR		0x510
-#define FW_CFG_DATA		0x511
 #define FW_CFG_SIGNATURE	0x0000	/* item: the bytes "QEMU" */
 #define FW_CFG_FILE_DIR		0x0019	/* item: count, then struct file entries */
 #define FW_CFG_NAME_MAX		56
@@ -31,7 +29,7 @@ static void read_bytes(void *dst, size_t n)
 	uint8_t *p = dst;
 
 	while (n--)
-		*p++ = inb(FW_CFG_DATA);
+		*p++ = fw_cfg_byte();
 }
 
 static uint32_t be32(uint32_t v)
@@ -47,11 +45,11 @@ int fw_cfg_read(const char *name, char *buf, size_t size)
 	char sig[4];
 	uint32_t count, i, n;
 
-	outw(FW_CFG_SELECTOR, FW_CFG_SIGNATURE);
+	fw_cfg_select(FW_CFG_SIGNATURE);
 	read_bytes(sig, sizeof sig);
 	if (memcmp(sig, "QEMU", sizeof sig) != 0 || !size)
 		return -1;
-	outw(FW_CFG_SELECTOR, FW_CFG_FILE_DIR);
+	fw_cfg_select(FW_CFG_FILE_DIR);
 	read_bytes(&count, sizeof count);
 	for (i = 0; i < be32(count); i++) {
 		read_bytes(&f, sizeof f);
@@ -59,7 +57,7 @@ int fw_cfg_read(const char *name, char *buf, size_t size)
 		if (strcmp(f.name, name) != 0)
 			continue;
 		n = be32(f.size) < size - 1 ? be32(f.size) : size - 1;
-		outw(FW_CFG_SELECTOR, __builtin_bswap16(f.select));
+		fw_cfg_select(__builtin_bswap16(f.select));
 		read_bytes(buf, n);
 		buf[n] = 0;
 		return n;

@@ -50,6 +50,9 @@ void trap_init(void);
 /* QEMU's firmware configuration file name into buf (NUL-terminated, cut
  * to size - 1 bytes); its length, or -1 without QEMU or such a file. */
 int fw_cfg_read(const char *name, char *buf, size_t size);
+/* The device's two operations, per architecture (kernel_lib/arch/). */
+void fw_cfg_select(uint16_t item);
+uint8_t fw_cfg_byte(void);
 
 /*
  * Payload watchdog: the PIT interrupts every 10 ms (IRQ0 through the 8259

@@ -31,6 +31,13 @@ def test_qemu_test_passes_with_the_ktap_summary():
     assert "PASS: 3/3 tests ok" in out
 
 
+def test_boot_arguments_reach_the_kernel_through_fw_cfg():
+    out = doit(ROOT, "qemu-test", "image=aarch64", "tests=klib").stdout
+    assert "PASS: 1/1 tests ok" in out, out
+    log = ROOT / "build" / "images" / "aarch64" / "logs" / "kernel" / "latest" / "serial.log"
+    assert "# selected 1 of 3 tests: klib" in log.read_text()
+
+
 def test_the_kernel_is_an_aarch64_elf_qemu_boots(image_builder):
     image = image_builder("aarch64")
     assert image.boot_kernel == image.elf and not image.elf32.exists()

@@ -2,8 +2,8 @@
  * platform.c - the aarch64 kernel's console, clock and exit on QEMU virt:
  * the PL011 UART, the generic timer's counter, semihosting.  What the
  * shared kernel_lib code asks of the x86-64 loader (multiboot modules,
- * fw_cfg boot arguments, the watchdog) has no aarch64 counterpart yet:
- * the functions below say "none".
+ * the watchdog) has no aarch64 counterpart yet: the functions below say
+ * "none".  The boot arguments come through fw_cfg, as on x86-64.
  */
 #include "kernel.h"
 #include "multiboot.h"
@@ -78,6 +78,21 @@ void qemu_exit(int code)
 	__builtin_unreachable();
 }
 
+/* ---- QEMU's fw_cfg on virt: MMIO, the selector big-endian (kernel_lib/fw_cfg.c) ---- */
+
+#define FW_CFG_DATA	0x0
+#define FW_CFG_SELECTOR	0x8
+
+void fw_cfg_select(uint16_t item)
+{
+	*(volatile uint16_t *)(VIRT_FW_CFG + FW_CFG_SELECTOR) = __builtin_bswap16(item);
+}
+
+uint8_t fw_cfg_byte(void)
+{
+	return *(volatile uint8_t *)(VIRT_FW_CFG + FW_CFG_DATA);
+}
+
 /* ---- what aarch64 does not have yet ---- */
 
 volatile int watchdog_hold;
@@ -91,10 +106,6 @@ int mb_module(int i, const void **start, size_t *len, const char **name)
 
 const char *mb_cmdline(void) { return ""; }
 
-int fw_cfg_read(const char *name, char *buf, size_t size)
-{
-	return -1;
-}
 
 void trap_exit(long status)
 {
