@@ -332,8 +332,10 @@ class Machine:
                 # our Ctrl-C goes to us, and we stop QEMU ourselves
                 start_new_session=True, preexec_fn=_die_with_parent_fn())
         except OSError as e:
+            from .toolchain import TOOLS
+            package = TOOLS.get(os.path.basename(self.command[0]), "qemu-system-x86")
             raise StartError(f"cannot run {self.command[0]}: {e.strerror}"
-                             f" (is qemu-system-x86 installed?)") from e
+                             f" (is {package} installed?)") from e
         accept = asyncio.ensure_future(self._qmp.accept())
         deadline = time.monotonic() + CONNECT_TIMEOUT
         while not accept.done():

@@ -55,8 +55,12 @@ def test_entered_at_el2_it_drops_to_el1(image_builder):
     r = run(image, extra_args=["-machine", "virtualization=on"])
     assert r.outcome == qemu.Outcome.PASS, r.reason
     assert r.exit_code == protocol.EXIT_PATHS["aarch64"].statuses[protocol.EXIT_PASS] == 33
-    head = r.serial_log.read_text().splitlines()[2]
-    assert "entered at EL2, running at EL1" in head, head
+    lines = r.serial_log.read_text().splitlines()
+    assert "entered at EL2, running at EL1" in lines[2], lines[2]
+    # the generic timer: QEMU's counter runs at 62.5 MHz, and times each test
+    assert lines[3] == "# generic timer: 62.500 MHz"
+    durations = [float(ln.split()[-1]) for ln in lines if "# duration_ms:" in ln]
+    assert len(durations) == 3 and durations[0] > 0    # aot_fib's fib(30) takes time
 
 
 def test_a_null_write_is_a_panic_naming_the_exception(image_builder):
@@ -65,6 +69,13 @@ def test_a_null_write_is_a_panic_naming_the_exception(image_builder):
     assert r.exit_code == protocol.QEMU_EXIT_PANIC
     assert r.reason.startswith("PANIC: exception EC=0x25 (data abort), synchronous, ESR=0x96")
     assert "FAR=0 " in r.reason and r.reason.endswith("(null pointer dereference)")
+
+
+def test_a_failing_check_is_a_test_failure(image_builder):
+    r = run(image_builder("tests/images/aarch64_fail_example.toml"))
+    assert r.outcome == qemu.Outcome.TEST_FAILURE
+    assert r.exit_code == protocol.QEMU_EXIT_FAIL
+    assert r.reason == "1/2 tests ok; first failure: fail_example (a check that fails: on purpose)"
 
 
 def test_a_hang_is_a_hang(image_builder):
