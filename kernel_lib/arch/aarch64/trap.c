@@ -10,27 +10,28 @@ struct frame {
 	uint64_t pad;
 };
 
-/* ESR_EL1.EC, the exception class (ARM ARM D17.2.37), for the ones a
+/* ESR_EL1.EC, the exception class (Arm ARM, ESR_EL1), for the ones a
  * kernel bug raises. */
+static const char *const ec_names[64] = {
+	[0x00] = "unknown reason",
+	[0x07] = "FP/SIMD access trapped",
+	[0x0e] = "illegal execution state",
+	[0x15] = "SVC",
+	[0x18] = "system register access trapped",
+	[0x20] = "instruction abort from a lower EL",
+	[0x21] = "instruction abort",
+	[0x22] = "PC alignment fault",
+	[0x24] = "data abort from a lower EL",
+	[0x25] = "data abort",
+	[0x26] = "SP alignment fault",
+	[0x2c] = "FP exception",
+	[0x2f] = "SError",
+	[0x3c] = "BRK",
+};
+
 static const char *ec_name(unsigned ec)
 {
-	switch (ec) {
-	case 0x00: return "unknown reason";
-	case 0x07: return "FP/SIMD access trapped";
-	case 0x0e: return "illegal execution state";
-	case 0x15: return "SVC";
-	case 0x18: return "system register access trapped";
-	case 0x20: return "instruction abort from a lower EL";
-	case 0x21: return "instruction abort";
-	case 0x22: return "PC alignment fault";
-	case 0x24: return "data abort from a lower EL";
-	case 0x25: return "data abort";
-	case 0x26: return "SP alignment fault";
-	case 0x2c: return "FP exception";
-	case 0x2f: return "SError";
-	case 0x3c: return "BRK";
-	default: return "?";
-	}
+	return ec < 64 && ec_names[ec] ? ec_names[ec] : "?";
 }
 
 /* The vector table's entries: 4 origins (current EL with SP_EL0, with
