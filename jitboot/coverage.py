@@ -43,7 +43,7 @@ from .recipe import Recipe
 # developer thinks in.  Their union, less what the recipe does not build,
 # is the default.
 GROUPS = {
-    "kernel_lib": ("kernel_lib",),
+    "kernel_lib": ("kernel_lib", "kernel_lib_x86_64", "kernel_lib_aarch64"),
     "jit": ("shim", "arena", "passes", "driver", "asm", "loader", "kernel_glue"),
     "qbe": ("qbe",),
     "libc": ("libm", "format", "libc", "libc_kernel"),     # what JIT'd programs call
