@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 20
+ADJUST_VERSION = 21
 
 
 class Adjust:
@@ -252,6 +252,15 @@ ADJUSTMENTS: list[Step] = [
     Adjust("amd64/emit.c", r'^\t\{ Ocast,    Ka, "movq %L0, %D=" \},\n',
            '\t{ Ocast,    Ka, "movq %L0, %D=" },\n'
            '\t{ Osqrt,    Ks, "-sqrtss %S=, %S=" },\n\t{ Osqrt,    Kd, "-sqrtsd %D=, %D=" },\n',
+           "sqrt instruction"),
+    # The other targets' emitters know it too (their isel fixes the
+    # operands of any instruction): the qbe command built from this
+    # tree emits it for `-t arm64` and `-t rv64`.
+    Adjust("arm64/emit.c", r'^\t\{ Ocast,   Kd, "fmov %=, %L0" \},\n',
+           '\t{ Ocast,   Kd, "fmov %=, %L0" },\n\t{ Osqrt,   Ka, "fsqrt %=, %0" },\n',
+           "sqrt instruction"),
+    Adjust("rv64/emit.c", r'^\t\{ Oexts,   Kd, "fcvt\.d\.s %=, %0" \},\n',
+           '\t{ Oexts,   Kd, "fcvt.d.s %=, %0" },\n\t{ Osqrt,   Ka, "fsqrt.%k %=, %0" },\n',
            "sqrt instruction"),
     DEFAULT_TARGET,
     # Reset functions: after a compile (finished or abandoned by an error
@@ -721,6 +730,14 @@ EMITTER_PATCHES: list[Step] = [
            "static void\nemitins(Ins i, E *e)\n", "jump table instruction"),
     Adjust("amd64/emit.c", r"^\tcase Onop:\n",
            "\tcase Ojmptbl:\n\t\tif (jitboot_jmptbl)\n\t\t\tjitboot_jmptbl(&i, e->f);\n\t\tbreak;\n"
+           "\tcase Onop:\n", "jump table instruction"),
+    # Only amd64 has them: opt.c runs the switch pass for amd64 alone,
+    # and the other emitters refuse the instruction by name.
+    Adjust("arm64/emit.c", r"^\tcase Onop:\n",
+           "\tcase Ojmptbl:\n\t\tdie(\"jmptbl: jump tables are amd64-only\");\n"
+           "\tcase Onop:\n", "jump table instruction"),
+    Adjust("rv64/emit.c", r"^\tcase Onop:\n",
+           "\tcase Ojmptbl:\n\t\tdie(\"jmptbl: jump tables are amd64-only\");\n"
            "\tcase Onop:\n", "jump table instruction"),
     Adjust("amd64/emit.c", r"^\t\tif \(lbl \|\| b->npred > 1\) \{\n",
            "\t\tif (lbl || b->npred > 1\n\t\t|| (jitboot_tbltarget && jitboot_tbltarget(b))) {\n",
