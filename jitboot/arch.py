@@ -1,0 +1,116 @@
+"""Architectures: what differs per target CPU, declared once.
+
+An Arch names everything a tool needs to build and run code for one CPU:
+QBE's target, the GNU toolchain's prefix, clang's triple, the QEMU
+binaries and the Debian packages behind them.  The rest derives from
+this table: tests and tasks call tool(), aot_build() and run_user()
+rather than spelling "aarch64-linux-gnu-gcc" or "qemu-aarch64" themselves.
+
+So far aarch64 is an ahead-of-time target only (milestone (a) of the
+aarch64 issue): QBE's arm64 output (build/host/qbe -t arm64, or the JIT
+pipeline with our passes, `jitrun --target=arm64 -S`) goes through GNU as
+and ld into a static Linux program that qemu-user runs on this host:
+
+    prog.ssa --qbe/jitrun--> prog.s --aarch64-linux-gnu-gcc -static--> prog
+             --qemu-aarch64--> stdout, compared with the expected output
+
+A program whose output differs between architectures by definition
+keeps its x86-64 expectation in NAME.out and gets NAME.<arch>.out beside
+it (expected_output()).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import toolchain
+from .errors import JitbootError
+
+
+@dataclass(frozen=True)
+class Arch:
+    """One CPU architecture jitboot knows."""
+    name: str                  # as in a recipe's [target] arch and in NAME.<name>.out
+    qbe_target: str            # qbe -t / jitrun --target
+    gnu_prefix: str            # GNU toolchain prefix; "" for the host's own
+    clang_triple: str          # clang --target
+    qemu_user: str | None      # runs this architecture's Linux programs here; None: native
+    qemu_system: str           # the whole-machine emulator
+    packages: dict[str, str]   # tool -> Debian package providing it
+
+
+ARCHES: dict[str, Arch] = {a.name: a for a in (
+    Arch("x86_64", "amd64_sysv", "", "x86_64-unknown-linux-gnu", None, "qemu-system-x86_64",
+         {"gcc": "gcc", "as": "binutils", "qemu-system-x86_64": "qemu-system-x86"}),
+    Arch("aarch64", "arm64", "aarch64-linux-gnu-", "aarch64-unknown-linux-gnu", "qemu-aarch64",
+         "qemu-system-aarch64",
+         {"aarch64-linux-gnu-gcc": "gcc-aarch64-linux-gnu",
+          "aarch64-linux-gnu-as": "binutils-aarch64-linux-gnu",
+          "aarch64-linux-gnu-ld": "binutils-aarch64-linux-gnu",
+          "qemu-aarch64": "qemu-user",
+          "qemu-system-aarch64": "qemu-system-arm"}),
+)}
+
+HOST = "x86_64"
+
+
+def get(name: str) -> Arch:
+    """The Arch called name, or a one-line error listing the known ones."""
+    try:
+        return ARCHES[name]
+    except KeyError:
+        raise JitbootError(f"unknown architecture {name!r} (known: {', '.join(ARCHES)})") from None
+
+
+def tool(arch: Arch, name: str) -> str:
+    """Absolute path of arch's GNU tool name ("gcc", "as"), or a one-line
+    error naming the Debian package to install."""
+    return require(arch, arch.gnu_prefix + name)
+
+
+def require(arch: Arch, program: str) -> str:
+    """Absolute path of program, or a one-line error naming arch's package for it."""
+    try:
+        return toolchain.require(program)
+    except JitbootError:
+        package = arch.packages.get(program, program)
+        raise JitbootError(f"missing tool '{program}' for {arch.name}: install it with "
+                           f"'apt-get install {package}'") from None
+
+
+def expected_output(source: Path, arch: Arch) -> Path:
+    """NAME.<arch>.out beside source if the program's output is that
+    architecture's own, else the shared NAME.out."""
+    own = source.with_name(f"{source.stem}.{arch.name}.out")
+    return own if own.exists() else source.with_suffix(".out")
+
+
+def aot_link_command(asm: Path, exe: Path, arch: Arch) -> list[str]:
+    """Assemble and link QBE's assembly for arch into a static program
+    (static: qemu-user then needs no sysroot of arch's libraries)."""
+    return [tool(arch, "gcc"), "-static", "-o", str(exe), str(asm), "-lm"]
+
+
+def aot_build(asm: Path, exe: Path, arch: Arch) -> None:
+    """aot_link_command, run; a failure is a JitbootError with gcc's output."""
+    toolchain.run(aot_link_command(asm, exe, arch), f"linking {asm} for {arch.name}")
+
+
+def user_command(exe: Path, arch: Arch, args: tuple[str, ...] = ()) -> list[str]:
+    """The command that runs arch's Linux program exe on this host."""
+    if arch.qemu_user is None:
+        return [str(exe), *args]
+    return [require(arch, arch.qemu_user), str(exe), *args]
+
+
+def run_user(exe: Path, arch: Arch, timeout: float = 20,
+             args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """Run exe (arch's static Linux program) to its end; stdout and stderr as text."""
+    try:
+        return subprocess.run(user_command(exe, arch, args), capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise JitbootError(f"{exe}: still running after {timeout:g} s under "
+                           f"{arch.qemu_user or 'the host'}") from None
