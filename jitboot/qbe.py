@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 21
+ADJUST_VERSION = 22
 
 
 class Adjust:
@@ -172,6 +172,35 @@ jitboot_cvttu64(double d)
 	mask = -(try0 >> 63);
 	try1 = jitboot_cvtt64(d - 0x1p63);
 	return (mask & try1) | try0;
+}
+
+/* fcvtzs/fcvtzu on arm64: a value out of range saturates, NaN is 0 */
+static int
+jitboot_saturates(void)
+{
+	return strcmp(T.name, "arm64") == 0 || strcmp(T.name, "arm64_apple") == 0;
+}
+
+static int64_t
+jitboot_fcvtzs(double d, int w)
+{
+	if (d != d)
+		return 0;
+	if (d <= (w ? -0x1p63 : -0x1p31))
+		return w ? INT64_MIN : INT32_MIN;
+	if (d >= (w ? 0x1p63 : 0x1p31))
+		return w ? INT64_MAX : INT32_MAX;
+	return w ? (int64_t)d : (int32_t)d;
+}
+
+static uint64_t
+jitboot_fcvtzu(double d, int w)
+{
+	if (d != d || d <= -1)
+		return 0;
+	if (d >= (w ? 0x1p64 : 0x1p32))
+		return w ? UINT64_MAX : UINT32_MAX;
+	return (uint64_t)d;
 }
 
 """
@@ -402,16 +431,22 @@ ADJUSTMENTS: list[Step] = [
     # "integer indefinite" (the lowest value of the width) when the
     # truncation does not fit, dtoui w as the low half of a 64-bit
     # conversion, and dtoui l by the sequence isel emits (a second try
-    # at x - 2^63 where the first was out of range).
+    # at x - 2^63 where the first was out of range). For arm64 it gives
+    # what fcvtzs/fcvtzu give: saturation, NaN as 0
+    # (tests/il/float_to_int_range.aarch64.out).
     Adjust("fold.c", r"^int\nfoldint\(Con \*res, int op, int w, Con \*cl, Con \*cr\)\n",
            FTOI_FOLD + "int\nfoldint(Con *res, int op, int w, Con *cl, Con *cr)\n",
            "float to integer folding without undefined behaviour"),
     Adjust("fold.c", r"^\tcase Ostosi: x = .*\n\tcase Ostoui: x = .*\n"
            r"\tcase Odtosi: x = .*\n\tcase Odtoui: x = .*\n",
-           "\tcase Ostosi: x = w ? jitboot_cvtt64(cl->bits.s) : jitboot_cvtt32(cl->bits.s); break;\n"
-           "\tcase Ostoui: x = w ? jitboot_cvttu64(cl->bits.s) : (uint32_t)jitboot_cvtt64(cl->bits.s); break;\n"
-           "\tcase Odtosi: x = w ? jitboot_cvtt64(cl->bits.d) : jitboot_cvtt32(cl->bits.d); break;\n"
-           "\tcase Odtoui: x = w ? jitboot_cvttu64(cl->bits.d) : (uint32_t)jitboot_cvtt64(cl->bits.d); break;\n",
+           "\tcase Ostosi: x = jitboot_saturates() ? jitboot_fcvtzs(cl->bits.s, w)\n"
+           "\t\t: w ? jitboot_cvtt64(cl->bits.s) : jitboot_cvtt32(cl->bits.s); break;\n"
+           "\tcase Ostoui: x = jitboot_saturates() ? jitboot_fcvtzu(cl->bits.s, w)\n"
+           "\t\t: w ? jitboot_cvttu64(cl->bits.s) : (uint32_t)jitboot_cvtt64(cl->bits.s); break;\n"
+           "\tcase Odtosi: x = jitboot_saturates() ? jitboot_fcvtzs(cl->bits.d, w)\n"
+           "\t\t: w ? jitboot_cvtt64(cl->bits.d) : jitboot_cvtt32(cl->bits.d); break;\n"
+           "\tcase Odtoui: x = jitboot_saturates() ? jitboot_fcvtzu(cl->bits.d, w)\n"
+           "\t\t: w ? jitboot_cvttu64(cl->bits.d) : (uint32_t)jitboot_cvtt64(cl->bits.d); break;\n",
            "float to integer folding without undefined behaviour"),
     # Slot coalescing (mem.c) keeps a byte mask per stack slot and shifted
     # each access's mask by its offset: with an offset outside 0..63 (IL
