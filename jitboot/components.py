@@ -203,7 +203,7 @@ PROGRAMS: tuple[Program, ...] = (
             JIT + ("frontend_check_main",), "host", "host/frontend-check",
             libs=EXPORT_LIBS),
     Program("jitrun-asan", "jitrun under ASan and UBSan",
-            JIT + ("jitrun_main",), "asan", "host-asan/jitrun",
+            JIT + ("qbe_arm64", "jitrun_main"), "asan", "host-asan/jitrun",
             link_flags=("-fsanitize=address,undefined",),
             libs=EXPORT_LIBS),
     Program("fuzz_jit", "libFuzzer: IL through the whole JIT",
