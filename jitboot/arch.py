@@ -14,9 +14,10 @@ and ld into a static Linux program that qemu-user runs on this host:
     prog.ssa --qbe/jitrun--> prog.s --aarch64-linux-gnu-gcc -static--> prog
              --qemu-aarch64--> stdout, compared with the expected output
 
-A program whose output differs between architectures by definition
-keeps its x86-64 expectation in NAME.out and gets NAME.<arch>.out beside
-it (expected_output()).
+C goes through the C front door for the architecture's clang triple
+(c_to_il()). A program whose output differs between architectures by
+definition keeps its x86-64 expectation in NAME.out and gets
+NAME.<arch>.out beside it (expected_output()).
 """
 
 from __future__ import annotations
@@ -85,6 +86,15 @@ def expected_output(source: Path, arch: Arch) -> Path:
     architecture's own, else the shared NAME.out."""
     own = source.with_name(f"{source.stem}.{arch.name}.out")
     return own if own.exists() else source.with_suffix(".out")
+
+
+def c_to_il(source: Path, arch: Arch, opt: str = "-O0") -> str:
+    """C -> QBE IL for arch, through the C front door (jitboot.llvm).
+    clang's IR is the target's (plain char's signedness, struct passing,
+    va_list layout), so the source is compiled for arch's triple: the
+    later --target wins over the translator's x86-64 default."""
+    from . import llvm
+    return llvm.translate_file(source, opt, [f"--target={arch.clang_triple}"])
 
 
 def aot_link_command(asm: Path, exe: Path, arch: Arch) -> list[str]:

@@ -3,10 +3,12 @@
 Every program of the IL corpus (tests/il/NAME.ssa) is compiled for arm64
 twice: by the qbe command of the JIT's QBE tree (build/host/qbe -t arm64)
 and by the JIT's own pipeline with our passes (jitrun --target=arm64 -S).
-aarch64-linux-gnu-gcc assembles and links each into a static program,
-qemu-aarch64 runs it, and it must print the program's expectation for
-aarch64 (NAME.aarch64.out where the architectures differ by definition,
-else NAME.out) and exit 0. With our passes off, the JIT pipeline's arm64
+The C corpus (tests/c/NAME.c) goes through the C front door for clang's
+aarch64 triple, at -O0 and -O2, then the JIT pipeline. aarch64-linux-gnu-gcc
+assembles and links each into a static program, qemu-aarch64 runs it,
+and it must print the program's expectation for aarch64 (NAME.aarch64.out
+where the architectures differ by definition, ARCH_DIFFERENCES, else
+NAME.out) and exit 0. With our passes off, the JIT pipeline's arm64
 assembly is the qbe command's, as for amd64 (tests/test_jitrun.py).
 """
 
@@ -20,9 +22,26 @@ from jitboot import ROOT, arch
 from jitboot.errors import JitbootError
 
 IL = ROOT / "tests" / "il"
+C = ROOT / "tests" / "c"
 PROGRAMS = sorted(p for p in IL.glob("*.ssa") if p.with_suffix(".out").exists())
 AARCH64 = arch.get("aarch64")
 COMPILERS = ("qbe", "jit")
+
+# Why each NAME.aarch64.out exists: what the architectures define differently.
+ARCH_DIFFERENCES = {
+    IL / "float_to_int_range.ssa": "out-of-range float-to-integer conversions saturate "
+                                   "on arm64 (NaN gives 0); amd64 gives the lowest integer",
+    C / "printf_mixed.c": "plain char is unsigned in the AAPCS64 (char c = -3 prints 253)",
+}
+# C programs not run here yet, and why.
+C_NOT_YET = {
+    "libm": "it prints the bits of our libm (kernel_lib/libm), which uses x86-64 "
+            "instructions (sqrtsd) and is not built for aarch64 yet; glibc's would "
+            "stand in, and the output would test glibc",
+}
+C_PROGRAMS = sorted(p for p in C.glob("*.c")
+                    if p.with_suffix(".out").exists() and p.stem not in C_NOT_YET)
+C_OPTS = ("-O0", "-O2")
 WORKERS = 2          # the machine is shared: two programs at a time
 TIMEOUT = 20
 
@@ -33,11 +52,20 @@ def compile_command(compiler: str, tools: dict, ssa: Path, asm: Path) -> list[st
     return [str(tools["jitrun"]), f"--target={AARCH64.qbe_target}", "-S", str(ssa)]
 
 
-def build_and_run(compiler: str, tools: dict, ssa: Path, work: Path) -> tuple[int, str, str]:
-    """(exit status, stdout, stderr) of ssa compiled by compiler, run under
-    qemu-aarch64; a failure to compile or link is reported as status -1."""
-    asm = work / f"{ssa.stem}.{compiler}.s"
-    exe = work / f"{ssa.stem}.{compiler}"
+def build_and_run(compiler: str, tools: dict, src: Path, work: Path) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of src compiled by compiler ("qbe",
+    "jit", or "jit-O0"/"jit-O2" for C), run under qemu-aarch64; a failure
+    to compile or link is reported as status -1."""
+    asm = work / f"{src.stem}.{compiler}.s"
+    exe = work / f"{src.stem}.{compiler}"
+    ssa = src
+    if src.suffix == ".c":
+        ssa = work / f"{src.stem}.{compiler}.ssa"
+        try:
+            ssa.write_text(arch.c_to_il(src, AARCH64, compiler[len("jit"):]))
+        except JitbootError as e:
+            return -1, "", f"translating: {e}"
+        compiler = "jit"
     cc = subprocess.run(compile_command(compiler, tools, ssa, asm), capture_output=True,
                         text=True, timeout=TIMEOUT)
     if cc.returncode != 0:
@@ -63,6 +91,7 @@ def results(host_tools, tmp_path_factory):
         pytest.fail(f"{e} (ci/setup.sh installs it)")
     work = tmp_path_factory.mktemp("arm64")
     jobs = [(c, p) for c in COMPILERS for p in PROGRAMS]
+    jobs += [(f"jit{o}", p) for o in C_OPTS for p in C_PROGRAMS]
     with ThreadPoolExecutor(WORKERS) as pool:
         out = pool.map(lambda j: build_and_run(j[0], host_tools, j[1], work), jobs)
         return {(c, p.stem): r for (c, p), r in zip(jobs, out)}
@@ -74,6 +103,24 @@ def test_corpus_under_qemu_aarch64(results, compiler, ssa):
     status, stdout, stderr = results[(compiler, ssa.stem)]
     assert status == 0, stderr
     assert stdout == arch.expected_output(ssa, AARCH64).read_text()
+
+
+@pytest.mark.parametrize("opt", C_OPTS)
+@pytest.mark.parametrize("c", C_PROGRAMS, ids=lambda p: p.stem)
+def test_c_corpus_under_qemu_aarch64(results, opt, c):
+    status, stdout, stderr = results[(f"jit{opt}", c.stem)]
+    assert status == 0, stderr
+    assert stdout == arch.expected_output(c, AARCH64).read_text()
+
+
+def test_every_architecture_expectation_says_why():
+    owns = {p.with_name(p.name.replace(".aarch64.out", "")) for d in (IL, C)
+            for p in d.glob("*.aarch64.out")}
+    sources = {p.with_suffix("") for p in ARCH_DIFFERENCES}
+    assert owns == sources
+    for src in ARCH_DIFFERENCES:
+        assert src.exists()
+        assert arch.expected_output(src, AARCH64).read_text() != src.with_suffix(".out").read_text()
 
 
 @pytest.mark.parametrize("ssa", PROGRAMS, ids=lambda p: p.stem)
