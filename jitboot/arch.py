@@ -124,3 +124,39 @@ def run_user(exe: Path, arch: Arch, timeout: float = 20,
     except subprocess.TimeoutExpired:
         raise JitbootError(f"{exe}: still running after {timeout:g} s under "
                            f"{arch.qemu_user or 'the host'}") from None
+
+
+def aot_run(sources: list[str], arch_name: str, build_dir: Path,
+            args: tuple[str, ...] = ()) -> None:
+    """`doit aot-run arch=aarch64 src=prog.ssa|prog.c`: each source through
+    the JIT's pipeline for arch (build/host/jitrun --target=... -S; C first
+    through the C front door), linked and run here, its output printed. A
+    compile error, a failed link or a non-zero exit is a JitbootError."""
+    target = get(arch_name)
+    if target.qemu_user is None:
+        raise JitbootError(f"arch={arch_name}: it runs natively; use `doit jit-run` or jitrun")
+    if not sources:
+        raise JitbootError("no program: use `doit aot-run arch=aarch64 src=prog.ssa[,prog.c]`")
+    jitrun = build_dir / "host" / "jitrun"
+    work = build_dir / "aot" / target.name
+    work.mkdir(parents=True, exist_ok=True)
+    for name in sources:
+        src = Path(name).expanduser()
+        if src.suffix not in (".ssa", ".c") or not src.is_file():
+            raise JitbootError(f"src={name}: give an existing .ssa or .c file")
+        ssa = src
+        if src.suffix == ".c":
+            ssa = work / f"{src.stem}.ssa"
+            ssa.write_text(c_to_il(src, target))
+        asm, exe = work / f"{src.stem}.s", work / src.stem
+        cc = subprocess.run([str(jitrun), f"--target={target.qbe_target}", "-S", str(ssa)],
+                            capture_output=True, text=True)
+        if cc.returncode != 0:
+            raise JitbootError(cc.stderr.strip() or f"{src}: jitrun failed (exit {cc.returncode})")
+        asm.write_text(cc.stdout)
+        aot_build(asm, exe, target)
+        r = run_user(exe, target, args=args)
+        print(r.stdout, end="")
+        print(r.stderr, end="")
+        if r.returncode != 0:
+            raise JitbootError(f"{src}: exit status {r.returncode} under {target.qemu_user}")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from jitboot import ROOT, arch
+from jitboot import ROOT, arch, paths
 from jitboot.errors import JitbootError
 
 IL = ROOT / "tests" / "il"
@@ -169,3 +169,17 @@ def test_expected_output_prefers_the_architectures_own(tmp_path):
 def test_unknown_architecture_is_one_line():
     with pytest.raises(JitbootError, match=r"^unknown architecture 'riscv64' \(known: x86_64, aarch64\)$"):
         arch.get("riscv64")
+
+
+def test_aot_run_prints_the_output_and_reports_a_failing_exit(host_tools, tmp_path, capsys):
+    """`doit aot-run arch=aarch64 src=...` (arch.aot_run): IL and C."""
+    build_dir = paths.build_dir(ROOT)
+    arch.aot_run([str(IL / "hello.ssa"), str(C / "printf_mixed.c")], "aarch64", build_dir)
+    assert capsys.readouterr().out == ((IL / "hello.out").read_text()
+                                       + (C / "printf_mixed.aarch64.out").read_text())
+    three = tmp_path / "three.ssa"
+    three.write_text("export function w $main() {\n@start\n\tret 3\n}\n")
+    with pytest.raises(JitbootError, match=rf"^{three}: exit status 3 under qemu-aarch64$"):
+        arch.aot_run([str(three)], "aarch64", build_dir)
+    with pytest.raises(JitbootError, match=r"^src=x\.txt: give an existing \.ssa or \.c file$"):
+        arch.aot_run(["x.txt"], "aarch64", build_dir)
