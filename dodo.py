@@ -63,7 +63,7 @@ KNOWN_VARS = ("image", "n", "build_dir", "qbe_src", "baseline", "il", "src", "op
               "gdb_port",
               "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed",
               "tests", "retries", "boot_per_test", "test_timeout", "json", "log", "junit",
-              "components")
+              "components", "arch")
 
 
 def _check_vars() -> None:
@@ -484,6 +484,19 @@ def task_jit_run():
                            [f for f in DATA_FILES.replace(",", " ").split() if f],
                            get_var("args", None))],
         "task_dep": ["link"],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
+def task_aot_run():
+    """Another architecture's code, run here: doit aot-run arch=aarch64 src=prog.ssa[,prog.c] [args=...]."""
+    from jitboot import arch
+    return {
+        "basename": "aot-run",
+        "actions": [action(arch.aot_run, IL_FILES + SRC_FILES, get_var("arch", "aarch64"),
+                           BUILD_DIR, tuple(get_var("args", "").split()))],
+        "task_dep": ["jitrun"],
         "uptodate": [False],
         "verbosity": 2,
     }

@@ -10,15 +10,14 @@ cd "$(dirname "$0")/.."
 # and, with its sanitizer and libFuzzer runtimes (libclang-rt-19-dev), for
 # `doit fuzz` and the sanitized host twin; csmith's random C programs to
 # test the front door against gcc; valgrind for the benchmark's counts;
-# the aarch64 cross compiler, binutils and qemu-system-aarch64 (in
-# qemu-system-arm) for aarch64 images ([target] arch = "aarch64").
+# the aarch64 cross compiler, binutils and static libc with qemu-user
+# (qemu-aarch64 runs QBE's arm64 output on this amd64 host) and
+# qemu-system-arm (qemu-system-aarch64, the virt machine).
 PACKAGES=(gcc binutils make python3 python3-venv python3-pip
           qemu-system-x86 grub-pc-bin grub-common xorriso mtools gdb
           clang-19 llvm-19 libclang-rt-19-dev csmith libcsmith-dev valgrind
-          gcc-aarch64-linux-gnu
-          binutils-aarch64-linux-gnu
-          qemu-system-arm
-)
+          gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+          qemu-system-arm qemu-user)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 20
+ADJUST_VERSION = 22
 
 
 class Adjust:
@@ -174,6 +174,35 @@ jitboot_cvttu64(double d)
 	return (mask & try1) | try0;
 }
 
+/* fcvtzs/fcvtzu on arm64: a value out of range saturates, NaN is 0 */
+static int
+jitboot_saturates(void)
+{
+	return strcmp(T.name, "arm64") == 0 || strcmp(T.name, "arm64_apple") == 0;
+}
+
+static int64_t
+jitboot_fcvtzs(double d, int w)
+{
+	if (d != d)
+		return 0;
+	if (d <= (w ? -0x1p63 : -0x1p31))
+		return w ? INT64_MIN : INT32_MIN;
+	if (d >= (w ? 0x1p63 : 0x1p31))
+		return w ? INT64_MAX : INT32_MAX;
+	return w ? (int64_t)d : (int32_t)d;
+}
+
+static uint64_t
+jitboot_fcvtzu(double d, int w)
+{
+	if (d != d || d <= -1)
+		return 0;
+	if (d >= (w ? 0x1p64 : 0x1p32))
+		return w ? UINT64_MAX : UINT32_MAX;
+	return (uint64_t)d;
+}
+
 """
 
 ADJUSTMENTS: list[Step] = [
@@ -252,6 +281,15 @@ ADJUSTMENTS: list[Step] = [
     Adjust("amd64/emit.c", r'^\t\{ Ocast,    Ka, "movq %L0, %D=" \},\n',
            '\t{ Ocast,    Ka, "movq %L0, %D=" },\n'
            '\t{ Osqrt,    Ks, "-sqrtss %S=, %S=" },\n\t{ Osqrt,    Kd, "-sqrtsd %D=, %D=" },\n',
+           "sqrt instruction"),
+    # The other targets' emitters know it too (their isel fixes the
+    # operands of any instruction): the qbe command built from this
+    # tree emits it for `-t arm64` and `-t rv64`.
+    Adjust("arm64/emit.c", r'^\t\{ Ocast,   Kd, "fmov %=, %L0" \},\n',
+           '\t{ Ocast,   Kd, "fmov %=, %L0" },\n\t{ Osqrt,   Ka, "fsqrt %=, %0" },\n',
+           "sqrt instruction"),
+    Adjust("rv64/emit.c", r'^\t\{ Oexts,   Kd, "fcvt\.d\.s %=, %0" \},\n',
+           '\t{ Oexts,   Kd, "fcvt.d.s %=, %0" },\n\t{ Osqrt,   Ka, "fsqrt.%k %=, %0" },\n',
            "sqrt instruction"),
     DEFAULT_TARGET,
     # Reset functions: after a compile (finished or abandoned by an error
@@ -393,16 +431,22 @@ ADJUSTMENTS: list[Step] = [
     # "integer indefinite" (the lowest value of the width) when the
     # truncation does not fit, dtoui w as the low half of a 64-bit
     # conversion, and dtoui l by the sequence isel emits (a second try
-    # at x - 2^63 where the first was out of range).
+    # at x - 2^63 where the first was out of range). For arm64 it gives
+    # what fcvtzs/fcvtzu give: saturation, NaN as 0
+    # (tests/il/float_to_int_range.aarch64.out).
     Adjust("fold.c", r"^int\nfoldint\(Con \*res, int op, int w, Con \*cl, Con \*cr\)\n",
            FTOI_FOLD + "int\nfoldint(Con *res, int op, int w, Con *cl, Con *cr)\n",
            "float to integer folding without undefined behaviour"),
     Adjust("fold.c", r"^\tcase Ostosi: x = .*\n\tcase Ostoui: x = .*\n"
            r"\tcase Odtosi: x = .*\n\tcase Odtoui: x = .*\n",
-           "\tcase Ostosi: x = w ? jitboot_cvtt64(cl->bits.s) : jitboot_cvtt32(cl->bits.s); break;\n"
-           "\tcase Ostoui: x = w ? jitboot_cvttu64(cl->bits.s) : (uint32_t)jitboot_cvtt64(cl->bits.s); break;\n"
-           "\tcase Odtosi: x = w ? jitboot_cvtt64(cl->bits.d) : jitboot_cvtt32(cl->bits.d); break;\n"
-           "\tcase Odtoui: x = w ? jitboot_cvttu64(cl->bits.d) : (uint32_t)jitboot_cvtt64(cl->bits.d); break;\n",
+           "\tcase Ostosi: x = jitboot_saturates() ? jitboot_fcvtzs(cl->bits.s, w)\n"
+           "\t\t: w ? jitboot_cvtt64(cl->bits.s) : jitboot_cvtt32(cl->bits.s); break;\n"
+           "\tcase Ostoui: x = jitboot_saturates() ? jitboot_fcvtzu(cl->bits.s, w)\n"
+           "\t\t: w ? jitboot_cvttu64(cl->bits.s) : (uint32_t)jitboot_cvtt64(cl->bits.s); break;\n"
+           "\tcase Odtosi: x = jitboot_saturates() ? jitboot_fcvtzs(cl->bits.d, w)\n"
+           "\t\t: w ? jitboot_cvtt64(cl->bits.d) : jitboot_cvtt32(cl->bits.d); break;\n"
+           "\tcase Odtoui: x = jitboot_saturates() ? jitboot_fcvtzu(cl->bits.d, w)\n"
+           "\t\t: w ? jitboot_cvttu64(cl->bits.d) : (uint32_t)jitboot_cvtt64(cl->bits.d); break;\n",
            "float to integer folding without undefined behaviour"),
     # Slot coalescing (mem.c) keeps a byte mask per stack slot and shifted
     # each access's mask by its offset: with an offset outside 0..63 (IL
@@ -721,6 +765,14 @@ EMITTER_PATCHES: list[Step] = [
            "static void\nemitins(Ins i, E *e)\n", "jump table instruction"),
     Adjust("amd64/emit.c", r"^\tcase Onop:\n",
            "\tcase Ojmptbl:\n\t\tif (jitboot_jmptbl)\n\t\t\tjitboot_jmptbl(&i, e->f);\n\t\tbreak;\n"
+           "\tcase Onop:\n", "jump table instruction"),
+    # Only amd64 has them: opt.c runs the switch pass for amd64 alone,
+    # and the other emitters refuse the instruction by name.
+    Adjust("arm64/emit.c", r"^\tcase Onop:\n",
+           "\tcase Ojmptbl:\n\t\tdie(\"jmptbl: jump tables are amd64-only\");\n"
+           "\tcase Onop:\n", "jump table instruction"),
+    Adjust("rv64/emit.c", r"^\tcase Onop:\n",
+           "\tcase Ojmptbl:\n\t\tdie(\"jmptbl: jump tables are amd64-only\");\n"
            "\tcase Onop:\n", "jump table instruction"),
     Adjust("amd64/emit.c", r"^\t\tif \(lbl \|\| b->npred > 1\) \{\n",
            "\t\tif (lbl || b->npred > 1\n\t\t|| (jitboot_tbltarget && jitboot_tbltarget(b))) {\n",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from jitboot import ROOT
+from jitboot import ROOT, arch
 
 IL = ROOT / "tests" / "il"
 PROGRAMS = sorted(IL.glob("*.ssa"))
@@ -49,7 +49,10 @@ def link(asm: Path, exe: Path):
 
 def test_corpus_is_complete():
     names = {p.stem for p in PROGRAMS}
-    outs = {p.stem for p in IL.glob("*.out")}
+    outs = {p.stem for p in IL.glob("*.out") if "." not in p.stem}
+    for own in IL.glob("*.*.out"):       # NAME.<arch>.out: jitboot.arch.expected_output
+        name, arch_name = own.stem.split(".", 1)
+        assert name in names and arch_name in arch.ARCHES, f"{own.name}: no {name}.ssa or arch"
     assert len(names) >= MIN_PROGRAMS, f"only {len(names)} programs in {IL}"
     assert names == outs, f"without .out: {sorted(names - outs)}, " \
                           f"without .ssa: {sorted(outs - names)}"

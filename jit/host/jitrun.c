@@ -3,6 +3,9 @@
  *	jitrun FILE.ssa [args...]      compile FILE, run its main(argc, argv),
  *	                               exit with main's return value
  *	jitrun -S FILE.ssa             print the assembly QBE emits for FILE
+ *	jitrun --target=arm64 -S FILE  the same for QBE's arm64 backend (our
+ *	                               passes for that target; the code only
+ *	                               runs elsewhere, under qemu-aarch64)
  *	jitrun --cycles N FILE.ssa     compile and release FILE N times and
  *	                               check that no memory is left behind
  *	                               (exit 0), also when FILE is bad
@@ -40,6 +43,18 @@
 #include "arena.h"
 #include "shim/shim.h"
 #include "host.h"
+#include "passes/pipeline.h"
+
+/* QBE's backends linked into the host twin (qbe:amd64/, qbe:arm64/) */
+extern struct Target T_amd64_sysv, T_arm64;
+
+static const struct {
+	const char *name;
+	struct Target *target;
+} targets[] = {
+	{"amd64_sysv", &T_amd64_sysv},
+	{"arm64", &T_arm64},
+};
 
 enum {
 	ARENA_SIZE = 64 << 20,
@@ -50,7 +65,7 @@ enum {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: jitrun [--passes=all|none|%s] [--stats] [-S | --cycles N] "
+	fprintf(stderr, "usage: jitrun [--passes=all|none|%s] [--stats] [--target=amd64_sysv|arm64 -S | -S | --cycles N] "
 		"FILE.ssa [args...]\n", jit_pass_names);
 	exit(EXIT_USAGE);
 }
@@ -289,6 +304,7 @@ main(int argc, char **argv)
 	size_t len;
 	long ncycles;
 	int asmonly, rc;
+	size_t i;
 
 	argv0 = argv;
 	asmonly = 0;
@@ -306,6 +322,23 @@ main(int argc, char **argv)
 	}
 	if (argc > 0 && strcmp(argv[0], "--stats") == 0) {
 		showstats = 1;
+		argv++;
+		argc--;
+	}
+	if (argc > 0 && strncmp(argv[0], "--target=", 9) == 0) {
+		for (i = 0; i < sizeof targets / sizeof targets[0]; i++)
+			if (strcmp(argv[0] + 9, targets[i].name) == 0)
+				break;
+		if (i == sizeof targets / sizeof targets[0]) {
+			fprintf(stderr, "jitrun: unknown target in %s (known: amd64_sysv, arm64)\n",
+				argv[0]);
+			return EXIT_USAGE;
+		}
+		if (argc < 2 || strcmp(argv[1], "-S") != 0) {
+			fprintf(stderr, "jitrun: %s needs -S (only amd64 code runs here)\n", argv[0]);
+			return EXIT_USAGE;
+		}
+		qbe_target = targets[i].target;
 		argv++;
 		argc--;
 	}

@@ -155,10 +155,21 @@ opt_ssa(Fn *fn)
 		opt_rotcmp(fn);
 }
 
+/* After isel the instructions are the target's: fold makes amd64
+ * memory operands, switch puts amd64 jump tables (jmptbl) before
+ * compare chains, cmp's flags pass drops amd64 compares whose flags are
+ * already set. They run for amd64 alone (QBE's T, set by qbe_run); the
+ * passes before isel work on IL and run for every target. */
+static int
+amd64(void)
+{
+	return strncmp(T.name, "amd64", 5) == 0;
+}
+
 void
 opt_isel(Fn *fn)
 {
-	if (opt_passes & OPT_FOLD)
+	if ((opt_passes & OPT_FOLD) && amd64())
 		opt_fold(fn);
 }
 
@@ -168,6 +179,8 @@ opt_linked(Fn *fn)
 	if (opt_passes & OPT_ROTATE)
 		opt_rotlayout(fn);
 	opt_switch_clear();
+	if (!amd64())
+		return;
 	if (opt_passes & OPT_SWITCH)
 		opt_switch(fn);
 	/* after the tables: their searches' blocks keep their compares */

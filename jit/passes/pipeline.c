@@ -1,7 +1,8 @@
 /* QBE's pass pipeline: the body of func() in QBE's main.c, as a table
  * with named hook points where our own passes go. main.c itself is not
  * compiled into the JIT: its option parsing and target list (which names
- * arm64 and rv64) are not needed; the target is always amd64 System V. */
+ * arm64 and rv64) are not needed; the target is amd64 System V unless a
+ * host tool linking another backend sets qbe_target (pipeline.h). */
 #include "all.h"
 #include "pipeline.h"
 #include "opt.h"
@@ -12,6 +13,7 @@ Target T;
 char debug['Z'+1];
 
 extern Target T_amd64_sysv;
+Target *qbe_target = &T_amd64_sysv;
 
 /* Reset functions appended to QBE's files by jitboot/qbe.py. */
 void jitboot_reset_util(void);
@@ -229,7 +231,7 @@ dbgfile(char *fn)
 void
 qbe_run(FILE *in, const char *name, FILE *out)
 {
-	T = T_amd64_sysv;
+	T = *qbe_target;
 	outf = out;
 	curfile = emitfile = opt_dbgfile = 0;
 	opt_begin();

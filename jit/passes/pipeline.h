@@ -19,7 +19,7 @@ enum {
 	                   * every function of the module reached it */
 	QBE_HOOK_GCM,     /* SSA after GVN and GCM, before if-conversion */
 	QBE_HOOK_SSA,     /* SSA after GVN, GCM and if-conversion */
-	QBE_HOOK_ISEL,    /* amd64 instructions, before liveness, spilling
+	QBE_HOOK_ISEL,    /* the target's instructions, before liveness, spilling
 	                   * and register allocation */
 	QBE_HOOK_LINKED,  /* registers allocated, blocks linked in the
 	                   * order they are emitted (->link); a hook may
@@ -28,7 +28,14 @@ enum {
 };
 extern void (*qbe_hooks[QBE_NHOOK])(struct Fn *);
 
-/* Parse the IL in `in`, run the passes, emit amd64 assembly to `out`.
+/* The QBE target qbe_run compiles for: amd64 System V, the backend the
+ * kernel links. A host tool that links another backend as well points
+ * it there (`jitrun -S --target=arm64`: T_arm64 of qbe:arm64/); which
+ * of our passes apply follows the target's name (opt.c). */
+struct Target;
+extern struct Target *qbe_target;
+
+/* Parse the IL in `in`, run the passes, emit the target's assembly to `out`.
  * Errors leave through the shim's error exit: call under shim_try(). */
 void qbe_run(struct shim_file *in, const char *name, struct shim_file *out);
 
