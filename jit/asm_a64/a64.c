@@ -439,8 +439,8 @@ memop(struct a64 *a, struct op *o)
 				return -1;
 			o->hasoff = 1;
 		} else {
-			if (!(s = ident(a, &n)) || regname(s, n, &r) != KR || r.sp)
-				return fail(a, "bad memory operand", 0, 0);
+			if (!(s = ident(a, &n)) || regname(s, n, &r) != KR || r.sp || r.sz != 8)
+				return fail(a, "expected a 64-bit index register", 0, 0);
 			o->mode = MREG;
 			o->idx = r.reg;
 			o->idxsz = r.sz;
@@ -472,8 +472,9 @@ operand(struct a64 *a, struct op *o)
 	memset(o, 0, sizeof *o);
 	o->e.sym = -1;
 	c = peek(a);
-	if (c == '#') {
-		a->p++;
+	if (c == '#' || c == ':') {
+		if (c == '#')
+			a->p++;
 		return immop(a, o);
 	}
 	if (c == '[') {
@@ -901,7 +902,8 @@ e_rn(struct a64 *a, const struct form *f, struct op *o, int n)
 static int
 e_imm16(struct a64 *a, const struct form *f, struct op *o, int n)
 {
-	(void)n;
+	if (!n)
+		return emit32(a, f->op);
 	if (o[0].imm < 0 || o[0].imm > (f->op == 0xd503201f ? 127 : 0xffff))
 		return fail(a, "immediate out of range", 0, 0);
 	return emit32(a, f->op | o[0].imm << 5);
@@ -1156,6 +1158,7 @@ static const struct form forms[] = {
 	{"ret",   "",     0xd65f0000, e_rn},
 	{"ret",   "r",    0xd65f0000, e_rn},
 	{"hint",  "i",    0xd503201f, e_imm16},
+	{"nop",   "",     0xd503201f, e_imm16},
 	{"brk",   "i",    0xd4200000, e_imm16},
 	{"adrp",  "re",   0x90000000, e_adrp},
 	/* loads and stores: first letter of the shape narrows the register
@@ -1256,6 +1259,8 @@ condsym(struct a64 *a, struct op *o)
 static int
 isbcond(const char *s, int n)
 {
+	if (n >= 3 && (as_eq(s + n - 2, 2, "al") || as_eq(s + n - 2, 2, "nv")))
+		return -1;
 	if (n == 4 && s[0] == 'b' && s[1] == '.')
 		return condnum(s + 2, 2);
 	if (n == 3 && s[0] == 'b')
