@@ -276,7 +276,7 @@ number(struct a64 *a, int64_t *v)
 		return fail(a, "expected a number", 0, 0);
 	if (a->p < a->end && isid(*a->p, 0))
 		return fail(a, "bad number", 0, 0);
-	*v = neg ? -(int64_t)x : (int64_t)x;
+	*v = (int64_t)(neg ? -x : x);
 	return 0;
 }
 
@@ -318,7 +318,7 @@ expr(struct a64 *a, struct xp *e)
 		}
 		if (number(a, &v) < 0)
 			return -1;
-		e->val += c == '+' ? v : -v;
+		e->val = (int64_t)((uint64_t)e->val + (c == '+' ? (uint64_t)v : -(uint64_t)v));
 	}
 }
 
@@ -643,7 +643,7 @@ e_arithi(struct a64 *a, const struct form *f, struct op *o, int n)
 			return fail(a, "shift must be 0 or 12", 0, 0);
 		sh = o[3].imm == 12;
 	}
-	if (v < 0 && !sh) {
+	if (v < 0 && v > -0x1000000 && !sh) {
 		v = -v;
 		op ^= 1 << 30;    /* add <-> sub, as GNU as does */
 	}
@@ -1347,7 +1347,17 @@ dsection(struct a64 *a)
 			return fail(a, "unsupported section", s, n);
 	}
 	a->cur = i;
-	a->p = a->end;      /* flags are the standard ones */
+	/* flags and type, if given, are the standard ones: not checked */
+	if (accept(a, ',')) {
+		if (accept(a, '"')) {
+			while (a->p < a->end && *a->p != '"')
+				a->p++;
+			if (!accept(a, '"'))
+				return fail(a, "unterminated string", 0, 0);
+		}
+		if (accept(a, ',') && (!accept(a, '@') || !ident(a, &n)))
+			return fail(a, "expected a section type", 0, 0);
+	}
 	return 0;
 }
 
@@ -1700,7 +1710,7 @@ addrel(struct a64 *a, struct asm_obj *o, struct afix *f, int type)
 	if (y->def && !y->global) {
 		r->sym = -1;
 		r->tsec = y->sec;
-		r->addend += y->off;
+		r->addend = (int64_t)((uint64_t)r->addend + y->off);
 	} else {
 		if ((r->sym = outsym(a, o, y)) < 0)
 			return -1;
@@ -1743,7 +1753,7 @@ resolve(struct a64 *a, struct asm_obj *o, struct afix *f)
 	case FX_DATA:
 		if (f->e.dot) {
 			if (y->def && y->sec == f->sec) {
-				d = (int64_t)y->off + f->e.val - (int64_t)f->off;
+				d = (int64_t)(y->off + (uint64_t)f->e.val - f->off);
 				if (f->size == R_AARCH64_PREL32 && (d < INT32_MIN || d > INT32_MAX))
 					return fail(a, "value does not fit", 0, 0);
 				for (int i = 0; i < (f->size == R_AARCH64_PREL32 ? 4 : 8); i++)
@@ -1763,7 +1773,7 @@ resolve(struct a64 *a, struct asm_obj *o, struct afix *f)
 			return addrel(a, o, f, R_AARCH64_CONDBR19);
 		return addrel(a, o, f, f->kind == FX_CALL26 ? R_AARCH64_CALL26 : R_AARCH64_JUMP26);
 	}
-	d = (int64_t)y->off + f->e.val - (int64_t)f->off;
+	d = (int64_t)(y->off + (uint64_t)f->e.val - f->off);
 	if (d & 3)
 		return fail(a, "misaligned branch target", y->name, -1);
 	d >>= 2;
@@ -1880,6 +1890,10 @@ asm_a64_assemble(const char *text, size_t len, const char *name,
 				}
 				line = nl;
 			}
+			if (*p == 0) {
+				fail(a, "NUL byte in the input", 0, 0);
+				break;
+			}
 			if (incomment) {
 				if (*p == '*' && p + 1 < q && p[1] == '/') {
 					incomment = 0;
@@ -1907,9 +1921,6 @@ asm_a64_assemble(const char *text, size_t len, const char *name,
 			else if (*p == ';') {
 				/* statement separator: not emitted by QBE */
 				fail(a, "';' separators are not supported", 0, 0);
-				break;
-			} else if (*p == 0) {
-				fail(a, "NUL byte in the input", 0, 0);
 				break;
 			}
 			line[n++] = *p;
