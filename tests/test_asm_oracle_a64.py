@@ -140,6 +140,54 @@ def test_corpus_reaches_the_main_families(asmdump_a64, gas, tmp_path):
         assert form in text, form
 
 
+# ---------------------------------------------------- applying relocations
+
+LINK_SCRIPT = """SECTIONS {
+  .text 0x400000 : { *(.text) }
+  .rodata 0x500000 : { *(.rodata) }
+  .data 0x600000 : { *(.data) }
+  .bss 0x700000 : { *(.bss) }
+}
+"""
+
+
+def check_link(asmdump_a64, gas, text, tmp_path):
+    """asm_a64_apply() (through asmdump-a64 --link) against GNU ld: our
+    object with its relocations applied at fixed addresses has the bytes
+    GNU as's object linked by ld at the same addresses has."""
+    p = run_ours(asmdump_a64, text, tmp_path, "link.s")
+    p = subprocess.run([str(asmdump_a64), "--link", "link.s"], capture_output=True,
+                       text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    defs, ours = [], {}
+    for line in p.stdout.splitlines():
+        f = line.split()
+        if f[0] == "define":
+            defs += ["--defsym", f"{f[1]}={f[2]}"]
+        else:
+            ours[f[1]] = bytes.fromhex(f[2])
+    subprocess.run([gas, "-o", str(tmp_path / "link.o"), str(tmp_path / "link.s")],
+                   check=True, capture_output=True)
+    (tmp_path / "link.ld").write_text(LINK_SCRIPT)
+    ld = gas.replace("-as", "-ld")
+    subprocess.run([ld, "-T", str(tmp_path / "link.ld"), *defs, "-o", str(tmp_path / "link.elf"),
+                    str(tmp_path / "link.o")], check=True, capture_output=True)
+    with open(tmp_path / "link.elf", "rb") as f:
+        elf = ELFFile(f)
+        theirs = {}
+        for name in SECTIONS[:3]:
+            sec = elf.get_section_by_name(name)
+            if sec is not None and sec["sh_size"]:
+                theirs[name] = sec.data()
+    assert ours == theirs
+    return ours
+
+
+@pytest.mark.parametrize("il", il_files(), ids=lambda p: p.name)
+def test_relocations_applied_like_ld(asmdump_a64, gas, il, tmp_path):
+    check_link(asmdump_a64, gas, qbe_arm64(il), tmp_path)
+
+
 # ------------------------------------------------------------ hand-written
 
 # Every form the encoder knows, and the immediates GNU as turns into other
@@ -398,7 +446,7 @@ d:
 	.zero 5
 	.word 9
 	.xword 10
-	.balign 4
+	.balign 8
 .globl gd
 gd:
 	.quad gd
@@ -431,6 +479,22 @@ def test_every_form(asmdump_a64, gas, tmp_path):
             "R_AARCH64_LDST32_ABS_LO12_NC", "R_AARCH64_LDST64_ABS_LO12_NC",
             "R_AARCH64_LDST128_ABS_LO12_NC", "R_AARCH64_ABS64", "R_AARCH64_ABS32",
             "R_AARCH64_PREL32"} <= kinds, kinds
+
+
+def test_every_form_linked(asmdump_a64, gas, tmp_path):
+    # undefined symbols are 4 MiB away: out of a b.cond's reach (ld says
+    # so too), which test_apply_range_is_checked covers
+    text = FORMS.replace("\tbeq\text\n", "").replace("\tcbz\tx0, ext\n", "")
+    check_link(asmdump_a64, gas, text, tmp_path)
+
+
+def test_apply_range_is_checked(asmdump_a64, tmp_path):
+    p = run_ours(asmdump_a64, ".text\n\tbeq ext\n\tldr x0, [x0, #:lo12:ext+4]\n", tmp_path, "far.s")
+    p = subprocess.run([str(asmdump_a64), "--link", "far.s"], capture_output=True,
+                       text=True, cwd=tmp_path)
+    assert p.returncode == 1
+    assert p.stderr == ("relocation R_AARCH64_CONDBR19 at .text+0 out of range\n"
+                        "relocation R_AARCH64_LDST64_ABS_LO12_NC at .text+4 out of range\n")
 
 
 def test_branch_range_is_checked(asmdump_a64, tmp_path):

@@ -8,9 +8,20 @@
  *	reloc SEC OFFSET TYPE TARGET ADDEND
  *	symbol NAME SEC VALUE SIZE global|local notype|object|func
  *
+ * asmdump-a64 --link FILE.s applies the relocations instead, with
+ * asm_a64_apply() as a loader would, at fixed addresses: .text at
+ * 0x400000, .rodata 0x500000, .data 0x600000, .bss 0x700000, the n-th
+ * undefined symbol at 0x800000 + 16n; it prints
+ *
+ *	define NAME ADDR            (each undefined symbol)
+ *	linked NAME HEX             (each section with bytes)
+ *
+ * so a test can link GNU as's object with ld at the same addresses.
+ *
  * Errors go to stderr as "file:line: message", exit status 1. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "../asm_a64/a64.h"
 
 static char *
@@ -49,6 +60,64 @@ secname(const struct asm_obj *o, int sec)
 	return asm_section(o, sec)->name;
 }
 
+static uint64_t
+base(int sec)
+{
+	return 0x400000 + 0x100000 * (uint64_t)sec;
+}
+
+static int
+link(struct asm_obj *o)
+{
+	const struct asm_reloc *r;
+	const struct asm_symbol *y;
+	const struct asm_section *s;
+	uint8_t *buf[ASM_NSEC];
+	uint64_t *addr, sa;
+	size_t i, k, nund;
+	int sec, rc;
+
+	rc = 0;
+	addr = calloc(asm_nsym(o) + 1, sizeof *addr);
+	for (i = nund = 0; i < asm_nsym(o); i++) {
+		y = asm_symbol(o, i);
+		if (y->sec == ASM_UNDEF) {
+			addr[i] = 0x800000 + 16 * nund++;
+			printf("define %s %#llx\n", y->name, (unsigned long long)addr[i]);
+		} else
+			addr[i] = base(y->sec) + y->value;
+	}
+	for (sec = 0; sec < ASM_NSEC; sec++) {
+		s = asm_section(o, sec);
+		buf[sec] = malloc(s->size + 1);
+		if (s->data)
+			memcpy(buf[sec], s->data, s->size);
+	}
+	for (i = 0; i < asm_nreloc(o); i++) {
+		r = asm_reloc(o, i);
+		sa = (r->sym >= 0 ? addr[r->sym] : base(r->tsec)) + (uint64_t)r->addend;
+		if (asm_a64_apply(r->type, buf[r->sec] + r->offset,
+				base(r->sec) + r->offset, sa) != 0) {
+			fprintf(stderr, "relocation %s at %s+%llu out of range\n",
+				asm_a64_reloc_name(r->type), asm_section(o, r->sec)->name,
+				(unsigned long long)r->offset);
+			rc = 1;
+		}
+	}
+	for (sec = 0; sec < ASM_NSEC; sec++) {
+		s = asm_section(o, sec);
+		if (s->data && s->size) {
+			printf("linked %s ", s->name);
+			for (k = 0; k < s->size; k++)
+				printf("%02x", buf[sec][k]);
+			printf("\n");
+		}
+		free(buf[sec]);
+	}
+	free(addr);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -62,8 +131,15 @@ main(int argc, char **argv)
 	char *text;
 	int sec;
 
+	int linkmode;
+
+	linkmode = argc == 3 && strcmp(argv[1], "--link") == 0;
+	if (linkmode) {
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: asmdump-a64 FILE.s\n");
+		fprintf(stderr, "usage: asmdump-a64 [--link] FILE.s\n");
 		return 2;
 	}
 	if (!(text = slurp(argv[1], &len))) {
@@ -74,6 +150,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s:%d: %s\n", err.file, err.line, err.msg);
 		free(text);
 		return 1;
+	}
+	if (linkmode) {
+		sec = link(o);
+		asm_free(o);
+		free(text);
+		return sec;
 	}
 	for (sec = 0; sec < ASM_NSEC; sec++) {
 		s = asm_section(o, sec);
