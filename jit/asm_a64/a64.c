@@ -1593,6 +1593,37 @@ dzero(struct a64 *a)
 	return emitb(a, 0, n);
 }
 
+/* .comm SYMBOL, SIZE[, ALIGN]: without ALIGN, GNU as takes the size
+ * rounded up to a power of 2, at most 16 */
+static int
+dcomm(struct a64 *a)
+{
+	struct asym *y;
+	int64_t size, al;
+
+	if (symarg(a, &y) < 0 || !accept(a, ',') || number(a, &size) < 0)
+		return fail(a, "expected .comm SYMBOL, SIZE[, ALIGN]", 0, 0);
+	if (size < 0 || size > (1ll << 32))
+		return fail(a, "bad .comm size", y->name, -1);
+	if (accept(a, ',')) {
+		if (number(a, &al) < 0)
+			return -1;
+		if (al <= 0 || al & (al - 1) || al > 4096)
+			return fail(a, "alignment must be a power of 2 up to 4096", 0, 0);
+	} else
+		for (al = 1; al < size && al < 16; al *= 2)
+			;
+	if (y->def)
+		return fail(a, "symbol already defined", y->name, -1);
+	y->def = 1;
+	y->sec = ASM_COMMON;
+	y->global = 1;
+	y->type = ASM_STT_OBJECT;
+	y->off = al;
+	y->size = size;
+	return 0;
+}
+
 static int
 directive(struct a64 *a, const char *s, int n)
 {
@@ -1613,6 +1644,7 @@ directive(struct a64 *a, const char *s, int n)
 	if (as_eq(s, n, ".asciz") || as_eq(s, n, ".string")) return dascii(a, 1);
 	if (as_eq(s, n, ".fill")) return dfill(a);
 	if (as_eq(s, n, ".zero")) return dzero(a);
+	if (as_eq(s, n, ".comm")) return dcomm(a);
 	return fail(a, "unknown directive", s, n);
 }
 

@@ -81,6 +81,11 @@ link(struct asm_obj *o)
 	addr = calloc(asm_nsym(o) + 1, sizeof *addr);
 	for (i = nund = 0; i < asm_nsym(o); i++) {
 		y = asm_symbol(o, i);
+		if (y->sec == ASM_COMMON) {
+			fprintf(stderr, "--link does not lay out common symbols ('%s')\n", y->name);
+			free(addr);
+			return 1;
+		}
 		if (y->sec == ASM_UNDEF) {
 			addr[i] = 0x800000 + 16 * nund++;
 			printf("define %s %#llx\n", y->name, (unsigned long long)addr[i]);
