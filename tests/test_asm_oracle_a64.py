@@ -67,6 +67,8 @@ def gas_dump(gas, text, tmp_path):
             if rsec["sh_type"] != "SHT_RELA":
                 continue
             target = elf.get_section(rsec["sh_info"]).name
+            if target not in SECTIONS:      # .debug_line and friends, from .loc
+                continue
             for r in rsec.iter_relocations():
                 sym = symtab.get_symbol(r["r_info_sym"])
                 if sym["st_info"]["type"] == "STT_SECTION":
@@ -186,6 +188,59 @@ def check_link(asmdump_a64, gas, text, tmp_path):
 @pytest.mark.parametrize("il", il_files(), ids=lambda p: p.name)
 def test_relocations_applied_like_ld(asmdump_a64, gas, il, tmp_path):
     check_link(asmdump_a64, gas, qbe_arm64(il), tmp_path)
+
+
+# ------------------------------------------------------------ line table
+
+DEBUG_IL = """dbgfile "prog.c"
+export function w $add(w %a, w %b) {
+@start
+	dbgloc 3
+	%c =w add %a, %b
+	dbgloc 4, 7
+	%d =w mul %c, %a
+	dbgloc 4, 9
+	dbgloc 5
+	jnz %d, @yes, @no
+@yes
+	dbgloc 6
+	ret %d
+@no
+	ret 0
+}
+dbgfile "other.c"
+export function w $main() {
+@start
+	dbgloc 10
+	%r =w call $add(w 1, w 2)
+	dbgloc 11
+	ret %r
+}
+"""
+
+
+def test_line_table_is_gnu_as(asmdump_a64, gas, tmp_path):
+    """QBE's .file/.loc for arm64: our rows (address, file, line) are the
+    rows GNU as writes to .debug_line (readelf's decoding, end-of-sequence
+    rows left out), two .loc at one address included."""
+    (tmp_path / "dbg.ssa").write_text(DEBUG_IL)
+    text = qbe_arm64(tmp_path / "dbg.ssa")
+    assert ".loc 1 4 9" in text
+    p = run_ours(asmdump_a64, text, tmp_path)
+    assert p.returncode == 0, p.stderr
+    ours = [(int(f[1]), f[2], int(f[3])) for f in map(str.split, p.stdout.splitlines())
+            if f[0] == "line"]
+    obj = tmp_path / "gas.o"
+    subprocess.run([gas, "-o", str(obj), str(tmp_path / "ours.s")], check=True, capture_output=True)
+    out = subprocess.run([gas.replace("-as", "-readelf"), "-W", "--debug-dump=decodedline",
+                          str(obj)], capture_output=True, text=True, check=True).stdout
+    theirs = []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 3 and f[1].isdigit() and re.fullmatch(r"0|0x[0-9a-f]+", f[2]):
+            theirs.append((int(f[2], 0), f[0], int(f[1])))
+    assert len(ours) == 7 and ours == theirs
+    check_same(asmdump_a64, gas, text, tmp_path)
 
 
 # ------------------------------------------------------------ hand-written
@@ -562,6 +617,10 @@ BAD = [
     ("string", '.data\n\t.ascii "abc\n', 2, "unterminated string"),
     ("escape", '.data\n\t.ascii "\\q"\n', 2, "unknown string escape"),
     ("comment", ".text\n/* never closed\n\tret\n", 3, "unterminated comment"),
+    ("unassigned .loc file", ".text\n.loc 1 3\n\tret\n", 2, "unassigned file number in .loc"),
+    ("bad .file number", '.file 0 "a.c"\n', 1, "bad file number in .file"),
+    (".loc option", '.file 1 "a.c"\n.text\n.loc 1 3 4 is_stmt 0\n\tret\n', 3,
+     "unsupported .loc option 'is_stmt 0'"),
     ("bad .type", ".text\n.type f, @frob\n", 2, "unknown symbol type 'frob'"),
     (".size elsewhere", ".data\nd:\n.text\n.size d, .-d\n", 4,
      ".size of a symbol not defined in this section 'd'"),

@@ -74,6 +74,9 @@ struct a64 {
 	struct afix *fix;
 	int nfix, cfix;
 	const char *p, *end;              /* rest of the current line */
+	struct asm_obj *obj;              /* line table and file names */
+	int cline, cfile;                 /* their capacities */
+	int locfile, locline;             /* a .loc waiting for its instruction */
 };
 
 static const char *const secnames[] = {".text", ".rodata", ".data", ".bss"};
@@ -1624,6 +1627,98 @@ dcomm(struct a64 *a)
 	return 0;
 }
 
+enum { MAXFILE = 4096 };
+
+/* .file N "name" (.file "name" alone names the unit: nothing to keep) */
+static int
+dfile(struct a64 *a)
+{
+	struct asm_obj *o;
+	int64_t n;
+	char *name;
+	size_t k;
+	int c;
+
+	o = a->obj;
+	if (peek(a) == '"') {
+		a->p = a->end;
+		return 0;
+	}
+	if (number(a, &n) < 0)
+		return -1;
+	if (n < 1 || n > MAXFILE)
+		return fail(a, "bad file number in .file", 0, 0);
+	if (!accept(a, '"'))
+		return fail(a, "expected a string", 0, 0);
+	if (!(name = malloc(a->end - a->p + 1)))
+		return fail(a, "out of memory", 0, 0);
+	for (k = 0; ; k++) {
+		if (a->p >= a->end) {
+			free(name);
+			return fail(a, "unterminated string", 0, 0);
+		}
+		if ((c = *a->p++) == '"')
+			break;
+		if (c == '\\' && a->p < a->end)
+			c = *a->p++;
+		name[k] = c;
+	}
+	name[k] = 0;
+	if (!(o->file = as_grow(o->file, &a->cfile, (int)n + 1, sizeof *o->file))) {
+		free(name);
+		return fail(a, "out of memory", 0, 0);
+	}
+	while ((int64_t)o->nfile <= n)
+		o->file[o->nfile++] = 0;
+	free(o->file[n]);
+	o->file[n] = name;
+	return 0;
+}
+
+/* the row of a waiting .loc, at the current address of .text */
+static int
+locrow(struct a64 *a)
+{
+	struct asm_obj *o;
+	struct asm_line *r;
+
+	o = a->obj;
+	if (!a->locfile)
+		return 0;
+	if (a->cur == ASM_TEXT) {
+		if (!(o->line = as_grow(o->line, &a->cline, (int)o->nline + 1, sizeof *o->line)))
+			return fail(a, "out of memory", 0, 0);
+		r = &o->line[o->nline++];
+		r->addr = a->sec[ASM_TEXT].n;
+		r->file = a->locfile;
+		r->line = a->locline;
+	}
+	a->locfile = 0;
+	return 0;
+}
+
+/* .loc FILE LINE [COLUMN]: the next instruction starts that line (a
+ * .loc still waiting gets its row at the same address, as in GNU as) */
+static int
+dloc(struct a64 *a)
+{
+	int64_t f, line, col;
+
+	if (locrow(a) < 0 || number(a, &f) < 0 || number(a, &line) < 0)
+		return -1;
+	if (peek(a) && number(a, &col) < 0)
+		return -1;
+	if (peek(a))
+		return fail(a, "unsupported .loc option", a->p, a->end - a->p);
+	if (f < 1 || f >= (int64_t)a->obj->nfile || !a->obj->file[f])
+		return fail(a, "unassigned file number in .loc", 0, 0);
+	if (line < 0 || line > INT32_MAX)
+		return fail(a, "bad line number in .loc", 0, 0);
+	a->locfile = f;
+	a->locline = line;
+	return 0;
+}
+
 static int
 directive(struct a64 *a, const char *s, int n)
 {
@@ -1645,6 +1740,8 @@ directive(struct a64 *a, const char *s, int n)
 	if (as_eq(s, n, ".fill")) return dfill(a);
 	if (as_eq(s, n, ".zero")) return dzero(a);
 	if (as_eq(s, n, ".comm")) return dcomm(a);
+	if (as_eq(s, n, ".file")) return dfile(a);
+	if (as_eq(s, n, ".loc")) return dloc(a);
 	return fail(a, "unknown directive", s, n);
 }
 
@@ -1695,6 +1792,8 @@ statement(struct a64 *a)
 			return fail(a, "instruction outside .text", s, n);
 		if (a->sec[a->cur].n % 4)
 			return fail(a, "misaligned instruction", 0, 0);
+		if (locrow(a) < 0)
+			return -1;
 		return instruction(a, s, n);
 	}
 }
@@ -1902,6 +2001,7 @@ asm_a64_assemble(const char *text, size_t len, const char *name,
 	}
 	a->name = name;
 	a->err = err;
+	a->obj = o;
 	a->cur = ASM_TEXT;
 	p = text;
 	end = text + len;

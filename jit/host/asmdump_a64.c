@@ -7,6 +7,7 @@
  *	bytes NAME HEX              (not for .bss)
  *	reloc SEC OFFSET TYPE TARGET ADDEND
  *	symbol NAME SEC VALUE SIZE global|local notype|object|func
+ *	line ADDR FILE LINE         (the line table of .file/.loc, in order)
  *
  * asmdump-a64 --link FILE.s applies the relocations instead, with
  * asm_a64_apply() as a loader would, at fixed addresses: .text at
@@ -130,6 +131,7 @@ main(int argc, char **argv)
 	const struct asm_section *s;
 	const struct asm_reloc *r;
 	const struct asm_symbol *y;
+	const struct asm_line *l;
 	struct asm_obj *o;
 	struct jit_error err;
 	size_t len, i, k;
@@ -185,6 +187,11 @@ main(int argc, char **argv)
 			secname(o, y->sec), (unsigned long long)y->value,
 			(unsigned long long)y->size,
 			y->global ? "global" : "local", types[y->type]);
+	}
+	for (i = 0; i < asm_nline(o); i++) {
+		l = asm_line(o, i);
+		printf("line %lu %s %lu\n", (unsigned long)l->addr,
+			asm_file(o, l->file), (unsigned long)l->line);
 	}
 	asm_free(o);
 	free(text);
