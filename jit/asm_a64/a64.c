@@ -516,7 +516,7 @@ static int64_t
 logimm(uint64_t v, int sz)
 {
 	uint64_t m, r;
-	int e, ones, rot;
+	int e, ones, rot, immr, imms, ok, i;
 
 	if (sz == 4) {
 		v &= 0xffffffffu;
@@ -526,7 +526,7 @@ logimm(uint64_t v, int sz)
 		return -1;
 	/* e is the element size: smallest e with v periodic */
 	for (e = 2; e <= 64; e *= 2) {
-		int ok = 1, i;
+		ok = 1;
 		m = e == 64 ? ~(uint64_t)0 : ((uint64_t)1 << e) - 1;
 		for (i = e; i < 64; i += e)
 			if (((v >> i) & m) != (v & m))
@@ -546,13 +546,12 @@ logimm(uint64_t v, int sz)
 		return -1;
 	for (ones = 0; r >> ones & 1; ones++)
 		;
-	/* r = v rotated right by rot; immr rotates the run back: right by e-rot */
-	{
-		int immr = (e - rot) % e;
-		int imms = ((~(e * 2 - 1) & 0x3f) | (ones - 1)) & 0x3f;
-		int nbit = e == 64;
-		return (int64_t)nbit << 12 | immr << 6 | imms;
-	}
+	/* r is v rotated right by rot: immr rotates the run back (right by
+	 * e - rot); imms is the run length - 1 under the element size's
+	 * marker bits (0 for 32 and 64, 10xxxx for 16, ..., 11110x for 2) */
+	immr = (e - rot) % e;
+	imms = ((~(e * 2 - 1) & 0x3f) | (ones - 1)) & 0x3f;
+	return (int64_t)(e == 64) << 12 | immr << 6 | imms;
 }
 
 static uint32_t
@@ -695,7 +694,6 @@ e_logici(struct a64 *a, const struct form *f, struct op *o, int n)
 {
 	int64_t m;
 
-	(void)n;
 	if (same(a, o, 2) < 0 || o[1].sp || (o[0].sp && (f->op & 0x60000000) == 0x60000000))
 		return fail(a, "bad operand", 0, 0);
 	if ((m = logimm(o[2].imm, o[0].sz)) < 0 || (o[0].sz == 4 && m >> 12))
@@ -734,7 +732,6 @@ e_rrr(struct a64 *a, const struct form *f, struct op *o, int n)
 static int
 e_rzr(struct a64 *a, const struct form *f, struct op *o, int n)
 {
-	(void)n;
 	if (same(a, o, 2) < 0 || nosp(a, o, 2) < 0)
 		return -1;
 	return emit32(a, f->op | sf(o) | o[1].reg << 16 | 31 << 5 | o[0].reg);
@@ -746,7 +743,6 @@ e_shifti(struct a64 *a, const struct form *f, struct op *o, int n)
 {
 	int w, s, immr, imms;
 
-	(void)n;
 	if (same(a, o, 2) < 0 || nosp(a, o, 2) < 0)
 		return -1;
 	w = o[0].sz * 8;
@@ -767,7 +763,6 @@ e_shifti(struct a64 *a, const struct form *f, struct op *o, int n)
 static int
 e_ext(struct a64 *a, const struct form *f, struct op *o, int n)
 {
-	(void)n;
 	if (o[1].sz != 4 || nosp(a, o, 2) < 0)
 		return fail(a, "source must be a w register", 0, 0);
 	if (o[0].sz == 8 && (f->op & 0x40000000))
@@ -781,7 +776,6 @@ e_ext(struct a64 *a, const struct form *f, struct op *o, int n)
 static int
 e_mov(struct a64 *a, const struct form *f, struct op *o, int n)
 {
-	(void)f; (void)n;
 	if (same(a, o, 2) < 0)
 		return -1;
 	if (o[0].sp || o[1].sp)
@@ -813,7 +807,6 @@ e_movi(struct a64 *a, const struct form *f, struct op *o, int n)
 	int64_t li;
 	int h, w;
 
-	(void)f; (void)n;
 	w = o[0].sz * 8;
 	v = o[1].imm;
 	m = w == 64 ? ~(uint64_t)0 : 0xffffffffu;
@@ -851,7 +844,6 @@ e_movw(struct a64 *a, const struct form *f, struct op *o, int n)
 static int
 e_cset(struct a64 *a, const struct form *f, struct op *o, int n)
 {
-	(void)n;
 	if (o[0].sp || o[1].reg >= 14)
 		return fail(a, "bad cset operand", 0, 0);
 	return emit32(a, f->op | sf(o) | (o[1].reg ^ 1) << 12 | o[0].reg);
@@ -860,7 +852,6 @@ e_cset(struct a64 *a, const struct form *f, struct op *o, int n)
 static int
 e_csel(struct a64 *a, const struct form *f, struct op *o, int n)
 {
-	(void)n;
 	if (same(a, o, 3) < 0 || nosp(a, o, 3) < 0)
 		return -1;
 	return emit32(a, f->op | sf(o) | o[2].reg << 16 | o[3].reg << 12 | o[1].reg << 5 | o[0].reg);
@@ -871,7 +862,6 @@ e_branch(struct a64 *a, const struct form *f, struct op *o, int n)
 {
 	int kind;
 
-	(void)n;
 	if (o[0].e.dot)
 		return fail(a, "bad branch target", 0, 0);
 	kind = f->op == 0x94000000 ? FX_CALL26 : f->op == 0x14000000 ? FX_B26 : FX_B19;
@@ -883,7 +873,6 @@ e_branch(struct a64 *a, const struct form *f, struct op *o, int n)
 static int
 e_cbz(struct a64 *a, const struct form *f, struct op *o, int n)
 {
-	(void)n;
 	if (o[0].sp || o[1].e.dot)
 		return fail(a, "bad operand", 0, 0);
 	if (addfix(a, FX_B19, 4, o[1].e, -1) < 0)
@@ -915,7 +904,6 @@ e_imm16(struct a64 *a, const struct form *f, struct op *o, int n)
 static int
 e_adrp(struct a64 *a, const struct form *f, struct op *o, int n)
 {
-	(void)n;
 	if (o[0].sz != 8 || o[0].sp || o[1].e.sym < 0 || o[1].e.dot)
 		return fail(a, "adrp takes an x register and a symbol", 0, 0);
 	if (addfix(a, FX_ADRP, 4, o[1].e, -1) < 0)
@@ -1029,7 +1017,6 @@ e_f3(struct a64 *a, const struct form *f, struct op *o, int n)
 static int
 e_fcmp(struct a64 *a, const struct form *f, struct op *o, int n)
 {
-	(void)n;
 	if (o[1].k == KI) {
 		if (o[1].imm != 0 || o[0].sz == 16)
 			return fail(a, "fcmp compares with 0 only", 0, 0);
@@ -1044,7 +1031,6 @@ e_fcmp(struct a64 *a, const struct form *f, struct op *o, int n)
 static int
 e_fcvt(struct a64 *a, const struct form *f, struct op *o, int n)
 {
-	(void)f; (void)n;
 	if (o[0].sz == 8 && o[1].sz == 4)
 		return emit32(a, 0x1e22c000 | o[1].reg << 5 | o[0].reg);
 	if (o[0].sz == 4 && o[1].sz == 8)
@@ -1059,7 +1045,6 @@ e_fint(struct a64 *a, const struct form *f, struct op *o, int n)
 {
 	struct op *r, *v;
 
-	(void)n;
 	r = o[0].k == KR ? &o[0] : &o[1];
 	v = o[0].k == KR ? &o[1] : &o[0];
 	if (r->sp || v->sz == 16)
@@ -1070,7 +1055,6 @@ e_fint(struct a64 *a, const struct form *f, struct op *o, int n)
 static int
 e_fmov(struct a64 *a, const struct form *f, struct op *o, int n)
 {
-	(void)f; (void)n;
 	if (o[0].k == KV && o[1].k == KV) {
 		if (o[0].sz != o[1].sz || o[0].sz == 16)
 			return fail(a, "fp register sizes differ", 0, 0);
