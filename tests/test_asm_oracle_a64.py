@@ -543,6 +543,47 @@ def test_every_form(asmdump_a64, gas, tmp_path):
             "R_AARCH64_PREL32"} <= kinds, kinds
 
 
+def bitmasks(width):
+    """Every logical immediate of a width-bit register: a run of ones,
+    rotated, in an element of 2..width bits, repeated."""
+    out = set()
+    e = 2
+    while e <= width:
+        m = (1 << e) - 1
+        for ones in range(1, e):
+            run = (1 << ones) - 1
+            for rot in range(e):
+                v = ((run >> rot) | (run << (e - rot))) & m
+                x = 0
+                for k in range(0, width, e):
+                    x |= v << k
+                out.add(x)
+        e *= 2
+    return sorted(out)
+
+
+def test_every_bitmask_immediate(asmdump_a64, gas, tmp_path):
+    """All 5334 64-bit and 1302 32-bit logical immediates, as and/orr/eor
+    operands and as mov (where GNU as prefers movz or movn when one
+    instruction of those does), against GNU as; and a value next to
+    each, which must not be taken for a bitmask."""
+    b64, b32 = bitmasks(64), bitmasks(32)
+    assert (len(b64), len(b32)) == (5334, 1302)
+    lines = [".text"]
+    lines += [f"\tand x0, x1, #{v:#x}\n\tmov x2, #{v:#x}" for v in b64]
+    lines += [f"\teor w0, w1, #{v:#x}\n\tmov w2, #{v:#x}" for v in b32]
+    check_same(asmdump_a64, gas, "\n".join(lines) + "\n", tmp_path)
+    rejected = 0
+    for v in b64[::97]:
+        w = v ^ (1 << 17)
+        if w in b64 or w == 0:
+            continue
+        p = run_ours(asmdump_a64, f".text\n\torr x0, x1, #{w:#x}\n", tmp_path, "nb.s")
+        assert p.stderr == "nb.s:2: immediate is not a bitmask\n", hex(w)
+        rejected += 1
+    assert rejected > 30
+
+
 def test_every_form_linked(asmdump_a64, gas, tmp_path):
     # undefined symbols are 4 MiB away: out of a b.cond's reach (ld says
     # so too), which test_apply_range_is_checked covers
