@@ -488,6 +488,8 @@ d:
 	.int h - .
 	.int d - .
 	.int .L3 - .
+	.quad ext - .
+	.quad gd - .
 .L3:
 	.short 65535, -1, 7
 	.hword 3
@@ -540,7 +542,7 @@ def test_every_form(asmdump_a64, gas, tmp_path):
             "R_AARCH64_LDST8_ABS_LO12_NC", "R_AARCH64_LDST16_ABS_LO12_NC",
             "R_AARCH64_LDST32_ABS_LO12_NC", "R_AARCH64_LDST64_ABS_LO12_NC",
             "R_AARCH64_LDST128_ABS_LO12_NC", "R_AARCH64_ABS64", "R_AARCH64_ABS32",
-            "R_AARCH64_PREL32"} <= kinds, kinds
+            "R_AARCH64_PREL32", "R_AARCH64_PREL64"} <= kinds, kinds
 
 
 def bitmasks(width):

@@ -2112,6 +2112,12 @@ asm_a64_apply(int type, uint8_t *w, uint64_t p, uint64_t sa)
 		for (i = 0; i < 4; i++)
 			w[i] = sa >> (8 * i);
 		return 0;
+	case R_AARCH64_ABS16:
+		if (sa > 0xffff && (int64_t)sa < -0x8000)
+			return -1;
+		w[0] = sa;
+		w[1] = sa >> 8;
+		return 0;
 	case R_AARCH64_PREL32:
 		d = (int64_t)(sa - p);
 		if (d < INT32_MIN || d > (int64_t)UINT32_MAX)
