@@ -1274,7 +1274,7 @@ instruction(struct a64 *a, const char *mn, int mlen)
 	}
 	if (peek(a))
 		return fail(a, "junk after operands:", a->p, a->end - a->p);
-	if ((c = isbcond(mn, mlen)) >= 0 && !as_eq(mn, mlen, "bl")) {
+	if ((c = isbcond(mn, mlen)) >= 0) {
 		if (n != 1 || (o[0].k != KS && o[0].k != KC) || condsym(a, &o[0]) < 0)
 			return fail(a, "expected a branch target", 0, 0);
 		{
@@ -1767,7 +1767,7 @@ statement(struct a64 *a)
 				return -1;
 			continue;
 		}
-		if (s[0] == '.' && isbcond(s, n) < 0)
+		if (s[0] == '.')
 			return directive(a, s, n) < 0 ? -1 : peek(a)
 				? fail(a, "junk after directive:", a->p, a->end - a->p) : 0;
 		if (a->cur == ASM_NSEC)
