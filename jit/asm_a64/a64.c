@@ -490,8 +490,11 @@ operand(struct a64 *a, struct op *o)
 	}
 	save = a->p;
 	if ((s = ident(a, &n))) {
-		if ((o->k = regname(s, n, o)))
+		if ((o->k = regname(s, n, o))) {
+			o->name = s;    /* a symbol where a target is due */
+			o->nlen = n;
 			return 0;
+		}
 		if ((o->reg = condnum(s, n)) >= 0) {
 			o->k = KC;
 			o->name = s;
@@ -1216,8 +1219,8 @@ shapeok(const char *sh, struct op *o, int n)
 			if (o[i].k != KM)
 				return 0;
 			break;
-		case 'e':
-			if (o[i].k != KS && o[i].k != KC)
+		case 'e':       /* a register or condition name is a symbol here */
+			if (o[i].k != KS && o[i].k != KC && o[i].k != KR && o[i].k != KV)
 				return 0;
 			break;
 		default:
@@ -1228,11 +1231,12 @@ shapeok(const char *sh, struct op *o, int n)
 	return 1;
 }
 
-/* a condition name where a symbol is due ("adrp x1, ls") is the symbol */
+/* a condition or register name where a symbol is due ("adrp x1, ls",
+ * "adrp x0, w3": GNU as takes them as symbols there) is the symbol */
 static int
 condsym(struct a64 *a, struct op *o)
 {
-	if (o->k != KC)
+	if (o->k != KC && o->k != KR && o->k != KV)
 		return 0;
 	o->k = KS;
 	o->e.val = 0;
@@ -1275,7 +1279,7 @@ instruction(struct a64 *a, const char *mn, int mlen)
 	if (peek(a))
 		return fail(a, "junk after operands:", a->p, a->end - a->p);
 	if ((c = isbcond(mn, mlen)) >= 0) {
-		if (n != 1 || (o[0].k != KS && o[0].k != KC) || condsym(a, &o[0]) < 0)
+		if (n != 1 || (o[0].k != KS && o[0].k != KC && o[0].k != KR && o[0].k != KV) || condsym(a, &o[0]) < 0)
 			return fail(a, "expected a branch target", 0, 0);
 		{
 			struct form g = {"b.cond", "e", 0x54000000u | c, e_branch};
