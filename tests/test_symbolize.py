@@ -34,11 +34,11 @@ def test_outside_the_kernel_is_unknown(image_builder):
 
 def test_doit_qemu_test_names_the_panic_rip(image_builder):
     image_builder("tests/images/fault_unmapped.toml")
-    src = (ROOT / "kernel_lib" / "ktests_kernel.c").read_text().splitlines()
+    src = (ROOT / "kernel_lib" / "arch" / "x86_64" / "ktests_arch.c").read_text().splitlines()
     line = next(n for n, text in enumerate(src, 1) if "movq (%1), %0" in text)
     p = doit(ROOT, "qemu-test", "image=tests/images/fault_unmapped.toml", check=False)
     err = [ln for ln in (p.stdout + p.stderr).splitlines() if ln.startswith("error: ")]
     assert p.returncode != 0 and len(err) == 1
     assert "rip=0x" in err[0]
     assert re.search(r" \[rip is ktest_fault_unmapped\+0x[0-9a-f]+ "
-                     rf"\(kernel_lib/ktests_kernel\.c:{line}\)\]$", err[0]), err[0]
+                     rf"\(kernel_lib/arch/x86_64/ktests_arch\.c:{line}\)\]$", err[0]), err[0]
