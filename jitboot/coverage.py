@@ -44,8 +44,8 @@ from .recipe import Recipe
 # is the default.
 GROUPS = {
     "kernel_lib": ("kernel_lib", "kernel_lib_x86_64", "kernel_lib_aarch64"),
-    "jit": ("shim", "arena", "passes", "driver", "asm", "loader", "kernel_glue"),
-    "qbe": ("qbe",),
+    "jit": ("shim", "arena", "passes", "driver", "asm", "asm_a64", "loader", "kernel_glue"),
+    "qbe": ("qbe", "qbe_amd64", "qbe_arm64"),
     "libc": ("libm", "format", "libc", "libc_kernel"),     # what JIT'd programs call
 }
 # Never instrumented: the runtime itself, assembly, and generated tables.

@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 22
+ADJUST_VERSION = 23
 
 
 class Adjust:
@@ -219,6 +219,13 @@ ADJUSTMENTS: list[Step] = [
     Adjust("amd64/emit.c", r"^\tstatic int id0;\n", "", "resettable id0"),
     Adjust("amd64/emit.c", r"^void\namd64_emitfn\(",
            "int jitboot_id0;\n#define id0 jitboot_id0\n\nvoid\namd64_emitfn(",
+           "resettable id0"),
+    # arm64's emitter numbers its labels with the same counter (the JIT
+    # runs one target at a time; the aarch64 kernel, which has no amd64
+    # emitter, gets it from jit/passes/pipeline.c).
+    Adjust("arm64/emit.c", r"^\tstatic int id0;\n", "", "resettable id0"),
+    Adjust("arm64/emit.c", r"^void\narm64_emitfn\(",
+           "extern int jitboot_id0;\n#define id0 jitboot_id0\n\nvoid\narm64_emitfn(",
            "resettable id0"),
     # limit() keeps a heap array between calls in function statics.
     Adjust("spill.c", r"^\tstatic int \*tarr, maxt;\n", "", "resettable tarr"),

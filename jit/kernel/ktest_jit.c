@@ -263,9 +263,25 @@ enum {
 /* The payloads' stack: one guard page, then the stack proper. */
 static char payload_stack[PAGE + PAYLOAD_STACK] __attribute__((aligned(PAGE)));
 
-/* call_on_stack(fn, arg, top): fn(arg) with rsp = top, back on the
- * caller's stack afterwards. */
+/* call_on_stack(fn, arg, top): fn(arg) with the stack pointer at top,
+ * back on the caller's stack afterwards. */
 long call_on_stack(long (*fn)(void *), void *arg, void *top);
+#ifdef __aarch64__
+__asm__(
+	"	.text\n"
+	"	.type	call_on_stack, %function\n"
+	"call_on_stack:\n"
+	"	stp	x29, x30, [sp, #-16]!\n"
+	"	mov	x29, sp\n"
+	"	mov	sp, x2\n"
+	"	mov	x3, x0\n"
+	"	mov	x0, x1\n"
+	"	blr	x3\n"
+	"	mov	sp, x29\n"
+	"	ldp	x29, x30, [sp], #16\n"
+	"	ret\n"
+	"	.size	call_on_stack, . - call_on_stack\n");
+#else
 __asm__(
 	"	.text\n"
 	"	.type	call_on_stack, @function\n"
@@ -280,6 +296,7 @@ __asm__(
 	"	popq	%rbp\n"
 	"	ret\n"
 	"	.size	call_on_stack, . - call_on_stack\n");
+#endif
 
 static int
 in_payload_stack(uint64_t a, size_t len)

@@ -47,3 +47,14 @@ jit_protect(void *addr, size_t len, int prot)
 	/* JIT_PROT_* and VM_* are the same bits */
 	return vm_protect((uintptr_t)addr, len, prot);
 }
+
+/* qsort for the JIT's own sources outside QBE's shim (the AArch64
+ * assembler sorts its relocations): the payload library's, a stable
+ * merge sort, so the order matches the host twin's glibc qsort. */
+void lc_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
+void
+qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	lc_qsort(base, n, size, cmp);
+}

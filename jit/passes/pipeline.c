@@ -1,8 +1,10 @@
 /* QBE's pass pipeline: the body of func() in QBE's main.c, as a table
  * with named hook points where our own passes go. main.c itself is not
  * compiled into the JIT: its option parsing and target list (which names
- * arm64 and rv64) are not needed; the target is amd64 System V unless a
- * host tool linking another backend sets qbe_target (pipeline.h). */
+ * arm64 and rv64) are not needed; the target is the one of the CPU we
+ * are compiled for (amd64 System V, or arm64 in the aarch64 kernel)
+ * unless a host tool linking another backend sets qbe_target
+ * (pipeline.h). */
 #include "all.h"
 #include "pipeline.h"
 #include "opt.h"
@@ -12,8 +14,21 @@
 Target T;
 char debug['Z'+1];
 
+#ifdef __aarch64__
+extern Target T_arm64;
+Target *qbe_target = &T_arm64;
+#else
 extern Target T_amd64_sysv;
 Target *qbe_target = &T_amd64_sysv;
+#endif
+
+/* What jitboot/qbe.py's adjustments of amd64/emit.c define: the label
+ * counter both emitters share and the jump-table hooks of opt_switch.c.
+ * Weak stand-ins here for a build without the amd64 emitter (the aarch64
+ * kernel), where the switch pass never runs (opt.c: amd64 alone). */
+__attribute__((weak)) int jitboot_id0;
+__attribute__((weak)) void (*jitboot_jmptbl)(Ins *, FILE *);
+__attribute__((weak)) int (*jitboot_tbltarget)(Blk *);
 
 /* Reset functions appended to QBE's files by jitboot/qbe.py. */
 void jitboot_reset_util(void);

@@ -11,13 +11,21 @@
 /* sqrtsd is correctly rounded, as C requires of sqrt. */
 double sqrt(double x)
 {
+#ifdef __aarch64__
+	__asm__("fsqrt %d0, %d1" : "=w"(x) : "w"(x));
+#else
 	__asm__("sqrtsd %1, %0" : "=x"(x) : "x"(x));
+#endif
 	return x;
 }
 
 float sqrtf(float x)
 {
+#ifdef __aarch64__
+	__asm__("fsqrt %s0, %s1" : "=w"(x) : "w"(x));
+#else
 	__asm__("sqrtss %1, %0" : "=x"(x) : "x"(x));
+#endif
 	return x;
 }
 

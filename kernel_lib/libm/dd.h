@@ -146,7 +146,11 @@ static inline dd dd_div(dd a, dd b)
 static inline dd dd_sqrt(dd a)
 {
 	double s;
+#ifdef __aarch64__
+	__asm__("fsqrt %d0, %d1" : "=w"(s) : "w"(a.hi));
+#else
 	__asm__("sqrtsd %1, %0" : "=x"(s) : "x"(a.hi));
+#endif
 	dd p = two_prod(s, s);
 	double r = ((a.hi - p.hi) - p.lo + a.lo) / (2 * s);
 	return fast_two_sum(s, r);

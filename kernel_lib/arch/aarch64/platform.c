@@ -105,9 +105,3 @@ int mb_module(int i, const void **start, size_t *len, const char **name)
 }
 
 const char *mb_cmdline(void) { return ""; }
-
-
-void trap_exit(long status)
-{
-	panic("exit(%ld) outside a payload", status);
-}
