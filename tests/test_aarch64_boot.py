@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from conftest import copy_project, doit
-from jitboot import ROOT, multiboot, protocol, qemu
+from jitboot import ROOT, ktap, multiboot, protocol, qemu
 from jitboot.errors import JitbootError
 from jitboot.recipe import load_recipe
 
@@ -116,9 +116,9 @@ def test_the_command_line():
     ('[target]\narch = "aarch64"\n[features]\njit = true\n',
      "r.toml:4: [features] jit: the JIT does not run on aarch64 yet: set [features] jit = false"),
     ('[target]\narch = "aarch64"\n[layout]\nload_address = 0x40100000\nheap_address = 0x41000000\n'
-     'jit_arena_address = 0x45000000\n[features]\njit = false\n[run]\ntests = ["vm"]\n',
-     "r.toml:10: [run] tests: test 'vm' is x86_64-only; on aarch64: aot_fib, fail_example, "
-     "fails_first_boot, fault_null, hang, heap, klib"),
+     'jit_arena_address = 0x45000000\n[features]\njit = false\n[run]\ntests = ["fault_unmapped"]\n',
+     "r.toml:10: [run] tests: test 'fault_unmapped' is x86_64-only; on aarch64: aot_fib, "
+     "fail_example, fails_first_boot, fault_null, hang, heap, klib, vm, vm_code"),
     ('[target]\narch = "aarch64"\n[features]\njit = false\n[qemu]\nboot = ["kernel", "iso"]\n',
      'r.toml:6: [qemu] boot: aarch64 images boot the kernel medium only (no GRUB ISO for '
      'arm64): use boot = ["kernel"]'),
@@ -135,3 +135,14 @@ def test_no_iso_for_aarch64():
     proc = doit(ROOT, "iso", "image=aarch64", check=False)
     assert proc.returncode != 0 and "Traceback" not in proc.stdout + proc.stderr
     assert "image 'aarch64' is aarch64: no GRUB ISO for it" in proc.stdout + proc.stderr
+
+
+def test_page_protection_is_per_page_w_x(image_builder):
+    """vm: the kernel's sections and the stack guard page have their own
+    permissions (4 KiB pages in the kernel's 2 MiB blocks); vm_code: code
+    written into RW pages runs once they are RX, and again after a rewrite
+    (the I-cache is synchronised, not stale)."""
+    r = run(image_builder("tests/images/aarch64_vm.toml"))
+    assert r.outcome == qemu.Outcome.PASS, r.reason
+    got = {t.name: (t.status, ktap.checks(t)) for t in r.ktap.tests}
+    assert got["vm"] == (ktap.Status.OK, "17/17") and got["vm_code"] == (ktap.Status.OK, "6/6"), got

@@ -5,9 +5,11 @@
 #include "kernel.h"
 #include "aarch64.h"
 
+/* Saved by boot/aarch64/entry.S's vectors, lowest address first. */
 struct frame {
 	uint64_t x[31];
-	uint64_t pad;
+	uint64_t sp;		/* SP_EL0: the interrupted code's stack */
+	uint64_t elr, spsr;
 };
 
 /* ESR_EL1.EC, the exception class (Arm ARM, ESR_EL1), for the ones a
@@ -53,6 +55,6 @@ void trap_entry(struct frame *f, int vector)
 	panic("exception EC=%#x (%s), %s, ESR=%#lx FAR=%#lx ELR=%#lx lr=%#lx sp=%#lx%s",
 	      ec, ec_name(ec), kinds[vector & 3], (unsigned long)esr, (unsigned long)far,
 	      (unsigned long)elr, (unsigned long)f->x[30],
-	      (unsigned long)((uintptr_t)f + sizeof *f),
+	      (unsigned long)f->sp,
 	      (ec == 0x25 || ec == 0x24) && far < 0x200000 ? " (null pointer dereference)" : "");
 }
