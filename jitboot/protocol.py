@@ -106,6 +106,12 @@ PAYLOAD_PREFIX = "payload:"         # the KTAP test of module NAME is "payload:N
 # as NAME (fopen), "args:" the payloads' arguments, each NUL-terminated.
 DATA_MODULE_PREFIX = "data:"
 ARGS_MODULE = "args:"
+# Where modules travel without a multiboot loader (aarch64): module i
+# named NAME is the fw_cfg file MODULE_FILE_PREFIX + "%02d/" % i + NAME
+# (-fw_cfg name=...,file=PATH), the index keeping the harness's order.
+# fw_cfg names are at most FW_CFG_NAME_MAX - 1 bytes.
+MODULE_FILE_PREFIX = "opt/jitboot/m/"
+FW_CFG_NAME_MAX = 56
 # The check line of a payload that called abort(): "not ok 3 main returned 0 # abort called".
 ABORT_CALLED = "abort called"
 
@@ -192,6 +198,7 @@ def context() -> dict:
         "arg_boot": ARG_BOOT, "test_separator": TEST_SEPARATOR, "selected": SELECTED,
         "payload_prefix": PAYLOAD_PREFIX, "max_modules": MAX_MODULES,
         "data_module_prefix": DATA_MODULE_PREFIX, "args_module": ARGS_MODULE,
+        "module_file_prefix": MODULE_FILE_PREFIX, "fw_cfg_name_max": FW_CFG_NAME_MAX,
         "abort_called": ABORT_CALLED,
         "fault_tag": FAULT_TAG, "fault_timeout": FAULT_TIMEOUT,
         "fault_contained": FAULT_CONTAINED, "backtrace": BACKTRACE,

@@ -167,6 +167,22 @@ def module_arg(module: Path | str | tuple[Path | str, str]) -> str:
     return f"{path.replace(',', ',,')} {name}"
 
 
+def fw_cfg_module_arg(index: int, module: Path | str | tuple[Path | str, str]) -> str:
+    """Module index as one fw_cfg file (aarch64: no multiboot loader):
+    'name=opt/jitboot/m/NN/NAME,file=PATH' (protocol.MODULE_FILE_PREFIX)."""
+    path, name = ((str(module[0]), module[1]) if isinstance(module, tuple)
+                  else (str(module), os.path.basename(module)))
+    fw_name = f"{protocol.MODULE_FILE_PREFIX}{index:02d}/{name}"
+    if len(fw_name) >= protocol.FW_CFG_NAME_MAX:
+        raise JitbootError(f"{path}: module name {name!r} is too long for fw_cfg on aarch64 "
+                           f"(at most {protocol.FW_CFG_NAME_MAX - 1 - len(fw_name) + len(name)} "
+                           f"bytes): rename the file")
+    if index >= 100:
+        raise JitbootError(f"{path}: more than 100 modules for one aarch64 boot")
+    # QEMU's option parser reads ',,' as a literal comma
+    return f"name={fw_name.replace(',', ',,')},file={path.replace(',', ',,')}"
+
+
 def qemu_command(kernel: Path | str | None = None,
                  iso: Path | str | None = None,
                  modules: Iterable[Path | str | tuple[Path | str, str]] = (),
@@ -192,8 +208,6 @@ def qemu_command(kernel: Path | str | None = None,
     if arch == "aarch64":
         if iso is not None:
             raise JitbootError("aarch64 images boot the kernel medium only (no ISO)")
-        if modules:
-            raise JitbootError("aarch64 kernels take no payload modules yet")
         if accel != "tcg":
             raise JitbootError("aarch64 guests run under TCG here (KVM needs an arm64 host)")
     cmd = [QEMUS[arch], "-machine", MACHINES[arch], "-m", memory_arg(memory),
@@ -207,7 +221,9 @@ def qemu_command(kernel: Path | str | None = None,
         cmd += ["-name", "guest=" + name.replace(",", ",,")]
     if kernel is not None:
         cmd += ["-kernel", str(kernel)]
-        if modules:
+        if modules and arch == "aarch64":
+            cmd += [a for i, m in enumerate(modules) for a in ("-fw_cfg", fw_cfg_module_arg(i, m))]
+        elif modules:
             cmd += ["-initrd", ",".join(module_arg(m) for m in modules)]
     else:
         if modules:

@@ -15,7 +15,7 @@
 
 #define FW_CFG_SIGNATURE	0x0000	/* item: the bytes "QEMU" */
 #define FW_CFG_FILE_DIR		0x0019	/* item: count, then struct file entries */
-#define FW_CFG_NAME_MAX		56
+#define FW_CFG_NAME_MAX		JB_FW_CFG_NAME_MAX
 
 struct fw_cfg_file {			/* one directory entry, as QEMU lays it out */
 	uint32_t size;			/* big-endian */
@@ -63,4 +63,39 @@ int fw_cfg_read(const char *name, char *buf, size_t size)
 		return n;
 	}
 	return -1;
+}
+
+int fw_cfg_list(const char *prefix, struct fw_cfg_entry *out, int max)
+{
+	struct fw_cfg_file f;
+	char sig[4];
+	uint32_t count, i;
+	size_t plen = strlen(prefix);
+	int n = 0;
+
+	fw_cfg_select(FW_CFG_SIGNATURE);
+	read_bytes(sig, sizeof sig);
+	if (memcmp(sig, "QEMU", sizeof sig) != 0)
+		return 0;
+	fw_cfg_select(FW_CFG_FILE_DIR);
+	read_bytes(&count, sizeof count);
+	for (i = 0; i < be32(count); i++) {
+		read_bytes(&f, sizeof f);
+		f.name[FW_CFG_NAME_MAX - 1] = 0;
+		if (strncmp(f.name, prefix, plen) != 0)
+			continue;
+		if (n < max) {
+			out[n].size = be32(f.size);
+			out[n].select = __builtin_bswap16(f.select);
+			memcpy(out[n].name, f.name, sizeof out[n].name);
+		}
+		n++;
+	}
+	return n;
+}
+
+void fw_cfg_item(uint16_t select, void *buf, size_t n)
+{
+	fw_cfg_select(select);
+	read_bytes(buf, n);
 }

@@ -50,6 +50,16 @@ void trap_init(void);
 /* QEMU's firmware configuration file name into buf (NUL-terminated, cut
  * to size - 1 bytes); its length, or -1 without QEMU or such a file. */
 int fw_cfg_read(const char *name, char *buf, size_t size);
+/* The files whose names start with prefix, in the directory's order: at
+ * most max of them into out; returns how many there are (0 without
+ * fw_cfg).  fw_cfg_item reads n bytes of the item select. */
+struct fw_cfg_entry {
+	uint32_t size;
+	uint16_t select;
+	char name[JB_FW_CFG_NAME_MAX];
+};
+int fw_cfg_list(const char *prefix, struct fw_cfg_entry *out, int max);
+void fw_cfg_item(uint16_t select, void *buf, size_t n);
 /* The device's two operations, per architecture (kernel_lib/arch/). */
 void fw_cfg_select(uint16_t item);
 uint8_t fw_cfg_byte(void);

@@ -1,7 +1,10 @@
 /* Platform hooks for the kernel: the JIT arena is the recipe's region
  * [JB_JIT_ARENA_ADDR, +JB_JIT_ARENA_SIZE), placed by the linker script
  * within 2 GiB of the kernel text, so JIT'd code reaches kernel_lib with
- * rel32 calls; page protections go through vm_protect. */
+ * rel32 calls (on aarch64: within the +-128 MiB of CALL26 and the +-4 GiB
+ * of ADRP); page protections go through vm_protect, which on aarch64 also
+ * cleans the D-cache and invalidates the I-cache of a range made
+ * executable (kernel_lib/arch/aarch64/mmu.c). */
 #include "kernel.h"
 #include "platform.h"
 #include "arena.h"

@@ -9,10 +9,9 @@
  * payload is not caught (the vectors in trap.c end the run with a PANIC
  * line, naming the exception), there is no watchdog (watchdog_arm does
  * nothing, so a payload that never returns hangs until the harness's
- * timeout), and vm_protect changes nothing (the identity map has no
- * per-page W^X yet: JIT'd code runs from read-write pages).  Every
- * definition is weak: the exception handlers, the timer and the MMU
- * replace them as they land.
+ * timeout).  Every definition is weak: the exception handlers and the
+ * timer replace them as they land.  (W^X is real: mmu.c's vm_protect,
+ * which also does the I-cache maintenance when code becomes executable.)
  */
 #include "kernel.h"
 
@@ -101,9 +100,4 @@ __attribute__((weak)) void watchdog_arm(uint64_t ms)
 
 __attribute__((weak)) void watchdog_disarm(void)
 {
-}
-
-__attribute__((weak)) int vm_protect(uintptr_t addr, size_t len, int prot)
-{
-	return 0;
 }

@@ -97,11 +97,62 @@ uint8_t fw_cfg_byte(void)
 
 volatile int watchdog_hold;
 
-int mb_module_count(void) { return 0; }
+/* ---- modules: fw_cfg files instead of multiboot ones ----
+ *
+ * Without a multiboot loader the harness hands payloads, data files and
+ * the arguments over as fw_cfg files "opt/jitboot/m/NN/NAME" (jitboot/
+ * protocol.py MODULE_FILE_PREFIX; NN keeps its order).  They are read
+ * into the heap at the first question, so the rest of the kernel sees
+ * the multiboot interface (multiboot.h) unchanged. */
+
+static struct {
+	const void *start;
+	size_t len;
+	char name[MB_NAME_MAX];
+} mods[MB_MAX_MODULES];
+static int nmods = -1;
+
+static void load_modules(void)
+{
+	static struct fw_cfg_entry files[MB_MAX_MODULES];
+	size_t plen = strlen(JB_MODULE_FILE_PREFIX);
+	const char *name;
+	char *buf;
+	int i, n;
+
+	n = fw_cfg_list(JB_MODULE_FILE_PREFIX, files, MB_MAX_MODULES);
+	if (n > MB_MAX_MODULES)
+		panic("fw_cfg: %d modules, at most %d supported", n, MB_MAX_MODULES);
+	for (i = 0; i < n; i++) {
+		name = files[i].name + plen;		/* "NN/NAME" */
+		name = strchr(name, '/') ? strchr(name, '/') + 1 : name;
+		buf = malloc(files[i].size + 1);
+		if (!buf)
+			panic("fw_cfg: no heap for module %s (%u bytes)", name, files[i].size);
+		fw_cfg_item(files[i].select, buf, files[i].size);
+		buf[files[i].size] = 0;
+		mods[i].start = buf;
+		mods[i].len = files[i].size;
+		snprintf(mods[i].name, sizeof mods[i].name, "%s", name);
+	}
+	nmods = n;
+}
+
+int mb_module_count(void)
+{
+	if (nmods < 0)
+		load_modules();
+	return nmods;
+}
 
 int mb_module(int i, const void **start, size_t *len, const char **name)
 {
-	return -1;
+	if (i < 0 || i >= mb_module_count())
+		return -1;
+	*start = mods[i].start;
+	*len = mods[i].len;
+	*name = mods[i].name;
+	return 0;
 }
 
 const char *mb_cmdline(void) { return ""; }
