@@ -26,16 +26,17 @@ def test_qemu_test_passes_with_the_ktap_summary():
     proc = doit(ROOT, "qemu-test", "image=aarch64")
     out = proc.stdout
     assert "== aarch64 (kernel, TCG) ==" in out
-    for n, name, checks in ((1, "aot_fib", "6/6"), (2, "heap", "12/12"), (3, "klib", "27/27")):
+    for n, name, checks in ((1, "aot_fib", "6/6"), (2, "heap", "12/12"), (3, "klib", "27/27"),
+                            (4, "jit_fib", "4/4")):
         assert any(line.split() == [str(n), name, "ok", checks] for line in out.splitlines()), out
-    assert "PASS: 3/3 tests ok" in out
+    assert "PASS: 4/4 tests ok" in out
 
 
 def test_boot_arguments_reach_the_kernel_through_fw_cfg():
     out = doit(ROOT, "qemu-test", "image=aarch64", "tests=klib").stdout
     assert "PASS: 1/1 tests ok" in out, out
     log = ROOT / "build" / "images" / "aarch64" / "logs" / "kernel" / "latest" / "serial.log"
-    assert "# selected 1 of 3 tests: klib" in log.read_text()
+    assert "# selected 1 of 4 tests: klib" in log.read_text()
 
 
 def test_the_kernel_is_an_aarch64_elf_qemu_boots(image_builder):
@@ -101,6 +102,16 @@ def test_the_command_line():
     assert cmd[-2:] == ["-kernel", "k.elf"]
     with pytest.raises(JitbootError, match="kernel medium only"):
         qemu.qemu_command(iso="k.iso", arch="aarch64")
+    # no multiboot loader: modules are fw_cfg files, numbered in order
+    cmd = qemu.qemu_command(kernel="k.elf", arch="aarch64",
+                            modules=["p/hello.ssa", ("d/in,1.txt", "data:in.txt")])
+    assert cmd[-4:] == ["-fw_cfg", "name=opt/jitboot/m/00/hello.ssa,file=p/hello.ssa",
+                        "-fw_cfg", "name=opt/jitboot/m/01/data:in.txt,file=d/in,,1.txt"]
+    assert "-initrd" not in cmd
+    with pytest.raises(JitbootError) as e:
+        qemu.qemu_command(kernel="k.elf", arch="aarch64", modules=["p/" + "x" * 40 + ".ssa"])
+    assert str(e.value) == (f"p/{'x' * 40}.ssa: module name '{'x' * 40}.ssa' is too long for "
+                            "fw_cfg on aarch64 (at most 38 bytes): rename the file")
     with pytest.raises(JitbootError, match="KVM needs an arm64 host"):
         qemu.qemu_command(kernel="k.elf", arch="aarch64", accel="kvm")
 
@@ -111,10 +122,9 @@ def test_the_command_line():
     ('[target]\narch = "aarch64"\n[layout]\nload_address = 0x100000\n[features]\njit = false\n',
      "r.toml:4: [layout] load_address: 0x100000 is below 0x40100000: on aarch64 RAM starts at "
      "0x40000000 and its first MiB holds the device tree"),
-    ('[target]\narch = "aarch64"\n[layout]\nload_address = 0x40100000\n',
-     "r.toml:2: [target] arch: the JIT does not run on aarch64 yet: add [features] jit = false"),
-    ('[target]\narch = "aarch64"\n[features]\njit = true\n',
-     "r.toml:4: [features] jit: the JIT does not run on aarch64 yet: set [features] jit = false"),
+    ('[target]\narch = "aarch64"\n[features]\nbench = true\n',
+     "r.toml:4: [features] bench: the benchmark runs on x86_64 only so far: "
+     "set [features] bench = false"),
     ('[target]\narch = "aarch64"\n[layout]\nload_address = 0x40100000\nheap_address = 0x41000000\n'
      'jit_arena_address = 0x45000000\n[features]\njit = false\n[run]\ntests = ["fault_unmapped"]\n',
      "r.toml:10: [run] tests: test 'fault_unmapped' is x86_64-only; on aarch64: aot_fib, "
