@@ -122,6 +122,9 @@ COMPONENTS: tuple[Component, ...] = (
               ("jit/asm_a64/*.c",), includes=JIT_INC, size="asm_loader"),
     Component("loader", "sections, relocations, export table, W^X; line table, backtraces; gdb JIT interface",
               ("jit/loader.c", "jit/backtrace.c", "jit/gdbjit.c"), includes=JIT_INC, kernel_when="jit", size="asm_loader"),
+    Component("icache_aarch64", "instruction-cache maintenance after loading code, aarch64 kernel (dc cvau, ic ivau)",
+              ("jit/arch_a64_cache.c",), includes=JIT_INC, kernel_when="jit", size="asm_loader",
+              arch=("aarch64",)),
     Component("qbe", "QBE itself (target-independent passes and amd64), from build/qbe-src",
               ("qbe:*.c", "qbe:amd64/*.c"), exclude=("qbe:main.c",), includes=QBE_INC,
               qbe_style=True, kernel_when="jit"),
@@ -188,7 +191,7 @@ FFI_SOURCES = ("kernel_lib", "libm", "format", "libc", "libc_kernel", "shim", "h
 JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "libm", "exports",
        "host_glue", "format", "libc")
 KERNEL = ("boot", "boot_aarch64", "kernel_lib", "kernel_lib_x86_64", "kernel_lib_aarch64", "gcov", "format", "libc", "libc_kernel", "ktests", "shim", "arena",
-          "passes", "driver", "asm", "loader", "qbe", "libm", "exports", "kernel_glue", "bench",
+          "passes", "driver", "asm", "loader", "icache_aarch64", "qbe", "libm", "exports", "kernel_glue", "bench",
           "bench_kernel",
           "bench_programs")
 

@@ -29,8 +29,13 @@ typedef struct lc_file {
 
 extern LC_FILE *lc_stdout, *lc_stderr;
 
-/* jmp_buf of JIT'd code: rbx, rbp, r12-r15, rsp, return address. */
+/* jmp_buf of JIT'd code: rbx, rbp, r12-r15, rsp, return address; on
+ * AArch64 x19-x30, sp, d8-d15 (setjmp.c). */
+#if defined(__aarch64__)
+typedef long lc_jmp_buf[21];
+#else
 typedef long lc_jmp_buf[8];
+#endif
 
 /* Formatting and streams (stdio.c) */
 int lc_vfprintf(LC_FILE *f, const char *fmt, va_list ap);

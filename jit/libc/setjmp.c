@@ -1,13 +1,56 @@
 /* setjmp/longjmp of JIT'd code, and clock().
  *
  * A jmp_buf (lc_jmp_buf in libc.h, jmp_buf in include/setjmp.h) keeps
- * what the SysV ABI says a call preserves: rbx, rbp, r12-r15, the stack
- * pointer after setjmp returns and its return address.  longjmp restores
+ * what the ABI says a call preserves: on x86-64 (SysV) rbx, rbp,
+ * r12-r15, the stack pointer after setjmp returns and its return
+ * address; on AArch64 (AAPCS64) x19-x28, the frame pointer x29, the
+ * link register x30 (where setjmp returns to), sp and d8-d15.  longjmp restores
  * them and returns into setjmp's caller a second time with val (1 when
  * val is 0).  JIT'd code follows the ABI, so nothing else needs saving;
  * the SSE control word and MXCSR are not changed by QBE's code. */
 #include "libc.h"
 
+#if defined(__aarch64__)
+__asm__(
+	"	.text\n"
+	"	.globl	lc_setjmp\n"
+	"	.type	lc_setjmp, %function\n"
+	"lc_setjmp:\n"
+	"	stp	x19, x20, [x0, #0]\n"
+	"	stp	x21, x22, [x0, #16]\n"
+	"	stp	x23, x24, [x0, #32]\n"
+	"	stp	x25, x26, [x0, #48]\n"
+	"	stp	x27, x28, [x0, #64]\n"
+	"	stp	x29, x30, [x0, #80]\n"
+	"	mov	x2, sp\n"
+	"	str	x2, [x0, #96]\n"
+	"	stp	d8, d9, [x0, #104]\n"
+	"	stp	d10, d11, [x0, #120]\n"
+	"	stp	d12, d13, [x0, #136]\n"
+	"	stp	d14, d15, [x0, #152]\n"
+	"	mov	w0, #0\n"
+	"	ret\n"
+	"	.size	lc_setjmp, . - lc_setjmp\n"
+	"	.globl	lc_longjmp\n"
+	"	.type	lc_longjmp, %function\n"
+	"lc_longjmp:\n"
+	"	ldp	x19, x20, [x0, #0]\n"
+	"	ldp	x21, x22, [x0, #16]\n"
+	"	ldp	x23, x24, [x0, #32]\n"
+	"	ldp	x25, x26, [x0, #48]\n"
+	"	ldp	x27, x28, [x0, #64]\n"
+	"	ldp	x29, x30, [x0, #80]\n"
+	"	ldr	x2, [x0, #96]\n"
+	"	mov	sp, x2\n"
+	"	ldp	d8, d9, [x0, #104]\n"
+	"	ldp	d10, d11, [x0, #120]\n"
+	"	ldp	d12, d13, [x0, #136]\n"
+	"	ldp	d14, d15, [x0, #152]\n"
+	"	cmp	w1, #0\n"
+	"	csinc	w0, w1, wzr, ne\n"	/* longjmp(b, 0) returns 1 */
+	"	ret\n"
+	"	.size	lc_longjmp, . - lc_longjmp\n");
+#else
 __asm__(
 	"	.text\n"
 	"	.globl	lc_setjmp\n"
@@ -42,6 +85,7 @@ __asm__(
 	"	movq	48(%rdi), %rsp\n"
 	"	jmp	*56(%rdi)\n"
 	"	.size	lc_longjmp, . - lc_longjmp\n");
+#endif
 
 /* clock(): processor time as CLOCKS_PER_SEC (1000000) ticks since the
  * first call, from the TSC ((clock_t)-1 when its rate is unknown).  A payload has

@@ -1,8 +1,9 @@
 /* QBE's pass pipeline: the body of func() in QBE's main.c, as a table
  * with named hook points where our own passes go. main.c itself is not
  * compiled into the JIT: its option parsing and target list (which names
- * arm64 and rv64) are not needed; the target is amd64 System V unless a
- * host tool linking another backend sets qbe_target (pipeline.h). */
+ * arm64 and rv64) are not needed; the target is the machine's own (amd64
+ * System V, or arm64 on AArch64) unless a host tool linking another
+ * backend sets qbe_target (pipeline.h). */
 #include "all.h"
 #include "pipeline.h"
 #include "opt.h"
@@ -12,8 +13,13 @@
 Target T;
 char debug['Z'+1];
 
+#if defined(__aarch64__)
+extern Target T_arm64;
+Target *qbe_target = &T_arm64;
+#else
 extern Target T_amd64_sysv;
 Target *qbe_target = &T_amd64_sysv;
+#endif
 
 /* Reset functions appended to QBE's files by jitboot/qbe.py. */
 void jitboot_reset_util(void);
