@@ -1,5 +1,9 @@
-/* The JIT driver: IL text -> QBE (parse, passes, amd64 emitter) ->
+/* The JIT driver: IL text -> QBE (parse, passes, the target's emitter) ->
  * assembly text -> assembler -> loader -> callable module.
+ *
+ * On AArch64 the emitter is QBE's arm64 one and the assembler
+ * jit/asm_a64/: the machine the driver is built for is the one whose
+ * code it makes.
  *
  * QBE runs on the shim (jit/shim/): its input and output are memory
  * streams, and its way of reporting a bad program (print to stderr,
@@ -8,6 +12,9 @@
 #include "jit.h"
 #include "asm.h"
 #include "loader.h"
+#if defined(__aarch64__)
+#include "asm_a64/a64.h"
+#endif
 #include "shim/shim.h"
 #include "shim/libc.h"
 #include "passes/pipeline.h"
@@ -122,6 +129,14 @@ qbe_error(struct jit_error *err, const char *name, const char *text, int line)
 	}
 	seterr(err, name, line, text);
 }
+
+/* The assembler for the machine we run on; QBE's target follows it
+ * (qbe_target in passes/pipeline.c). */
+#if defined(__aarch64__)
+#define assemble asm_a64_assemble
+#else
+#define assemble asm_assemble
+#endif
 
 static int passes_chosen;
 
@@ -269,7 +284,7 @@ jit_compile(const char *il, size_t len, const char *name,
 	memset(err, 0, sizeof *err);
 	if (jit_il_to_asm(il, len, name, &text, &n, err) != 0)
 		return -1;
-	rc = asm_assemble(text, n, name, &obj, err);
+	rc = assemble(text, n, name, &obj, err);
 	free(text);
 	if (rc != 0) {
 		/* the line is one of the assembly text QBE made, not of the IL */

@@ -101,6 +101,47 @@ symaddr(const struct asm_obj *o, struct jit_image *img, int i,
 	return p;
 }
 
+/* Relocations are applied for the machine the loader runs on: the JIT
+ * only loads code it can call. */
+#if defined(__aarch64__)
+#include "asm_a64/a64.h"
+
+/* What an AArch64 relocation asm_a64_apply() refused means: the target is
+ * out of the instruction's reach, or its low 12 bits do not fit the
+ * scaled offset of the load or store. No veneers: the arena sits within
+ * 128 MiB of the code it calls (jit_arena_alloc in platform.h), and a
+ * branch that still misses is an error naming its target. */
+static const struct {
+	int type;
+	const char *msg;
+} a64why[] = {
+	{R_AARCH64_CALL26, "call out of +-128 MiB range (place the JIT arena near the kernel) to"},
+	{R_AARCH64_JUMP26, "branch out of +-128 MiB range (place the JIT arena near the kernel) to"},
+	{R_AARCH64_CONDBR19, "conditional branch out of +-1 MiB range to"},
+	{R_AARCH64_ADR_PREL_PG_HI21, "adrp reference out of +-4 GiB range (place the JIT arena near the kernel) to"},
+	{R_AARCH64_PREL32, "32-bit relative reference out of range to"},
+	{R_AARCH64_ABS32, "32-bit absolute reference out of range to"},
+	{R_AARCH64_ABS16, "16-bit absolute reference out of range to"},
+	{R_AARCH64_LDST16_ABS_LO12_NC, "misaligned 16-bit access to"},
+	{R_AARCH64_LDST32_ABS_LO12_NC, "misaligned 32-bit access to"},
+	{R_AARCH64_LDST64_ABS_LO12_NC, "misaligned 64-bit access to"},
+	{R_AARCH64_LDST128_ABS_LO12_NC, "misaligned 128-bit access to"},
+};
+
+static int
+apply(const struct asm_reloc *r, uint8_t *p, uint64_t v, const char *what,
+	struct jit_error *err)
+{
+	size_t i;
+
+	if (asm_a64_apply(r->type, p, (uint64_t)(uintptr_t)p, v) == 0)
+		return 0;
+	for (i = 0; i < sizeof a64why / sizeof a64why[0]; i++)
+		if (a64why[i].type == r->type)
+			return lfail(err, a64why[i].msg, what);
+	return lfail(err, "unsupported relocation", asm_a64_reloc_name(r->type));
+}
+#else
 static int
 fits32(int64_t v)
 {
@@ -108,24 +149,11 @@ fits32(int64_t v)
 }
 
 static int
-relocate(const struct asm_obj *o, struct jit_image *img,
-	const struct asm_reloc *r, struct jit_error *err)
+apply(const struct asm_reloc *r, uint8_t *p, uint64_t v, const char *what,
+	struct jit_error *err)
 {
-	uint8_t *s, *p;
-	uint64_t v;
 	int32_t v32;
-	const char *what;
 
-	if (r->sym >= 0) {
-		if (!(s = symaddr(o, img, r->sym, err)))
-			return -1;
-		what = asm_symbol(o, r->sym)->name;
-	} else {
-		s = img->sec[r->tsec];
-		what = asm_section(o, r->tsec)->name;
-	}
-	p = img->sec[r->sec] + r->offset;
-	v = (uint64_t)(uintptr_t)s + (uint64_t)r->addend;
 	switch (r->type) {
 	case R_X86_64_64:
 		memcpy(p, &v, 8);
@@ -151,6 +179,26 @@ relocate(const struct asm_obj *o, struct jit_image *img,
 	v32 = (int32_t)v;
 	memcpy(p, &v32, 4);
 	return 0;
+}
+#endif
+
+static int
+relocate(const struct asm_obj *o, struct jit_image *img,
+	const struct asm_reloc *r, struct jit_error *err)
+{
+	uint8_t *s;
+	const char *what;
+
+	if (r->sym >= 0) {
+		if (!(s = symaddr(o, img, r->sym, err)))
+			return -1;
+		what = asm_symbol(o, r->sym)->name;
+	} else {
+		s = img->sec[r->tsec];
+		what = asm_section(o, r->tsec)->name;
+	}
+	return apply(r, img->sec[r->sec] + r->offset,
+		(uint64_t)(uintptr_t)s + (uint64_t)r->addend, what, err);
 }
 
 /* offsets of sections (page aligned) and common symbols in the block;
@@ -419,6 +467,10 @@ jit_load_linked(const struct asm_obj *o, jit_lookup_fn lookup, void *ctx,
 	for (i = 0; i < asm_nreloc(o); i++)
 		if (relocate(o, img, asm_reloc(o, i), err) < 0)
 			goto bad;
+	/* the code was written through the data side; make instruction
+	 * fetch see it before anything can run it */
+	if (img->secsize[ASM_TEXT])
+		jit_sync_code(img->sec[ASM_TEXT], img->secsize[ASM_TEXT]);
 	if (globals(o, img, err) < 0 || functions(o, img, err) < 0
 	|| seal(img, err) < 0)
 		goto bad;

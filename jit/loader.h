@@ -24,8 +24,12 @@ struct jit_image;
  * on its own page so each can get its own protection. The image is
  * announced to a debugger (gdbjit.h) under the name in err->file. Errors (err->line is 0, err->file is left as the caller
  * set it or empty): undefined symbol not in the export table (named),
- * a rel32 reference out of +-2 GiB range, arena exhausted, protection
- * failure. Returns 0 and sets *out, or -1 with *out NULL. */
+ * a reference out of its relocation's range (x86-64 rel32: +-2 GiB;
+ * AArch64 bl/b: +-128 MiB, adrp: +-4 GiB; the target named), arena
+ * exhausted, protection failure. Relocations are those of the machine
+ * the loader is built for (asm.h's x86-64 ones, or asm_a64/a64.h's
+ * AArch64 ones); code is made visible to instruction fetch
+ * (jit_sync_code) before it is sealed. Returns 0 and sets *out, or -1 with *out NULL. */
 int jit_load(const struct asm_obj *o, struct jit_image **out,
 	struct jit_error *err);
 

@@ -123,6 +123,9 @@ COMPONENTS: tuple[Component, ...] = (
               arch=("aarch64",)),
     Component("loader", "sections, relocations, export table, W^X; line table, backtraces; gdb JIT interface",
               ("jit/loader.c", "jit/backtrace.c", "jit/gdbjit.c"), includes=JIT_INC, kernel_when="jit", size="asm_loader", arch=ARCHES),
+    Component("icache_aarch64", "instruction-cache maintenance after loading code, aarch64 kernel (dc cvau, ic ivau)",
+              ("jit/arch_a64_cache.c",), includes=JIT_INC, kernel_when="jit", size="asm_loader",
+              arch=("aarch64",)),
     Component("qbe", "QBE itself: its target-independent passes, from build/qbe-src",
               ("qbe:*.c",), exclude=("qbe:main.c",), includes=QBE_INC,
               qbe_style=True, kernel_when="jit", arch=ARCHES),
@@ -193,7 +196,7 @@ FFI_SOURCES = ("kernel_lib", "libm", "format", "libc", "libc_kernel", "shim", "h
 JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "qbe_amd64", "libm", "exports",
        "host_glue", "format", "libc")
 KERNEL = ("boot", "boot_aarch64", "kernel_lib", "kernel_lib_x86_64", "kernel_lib_aarch64", "gcov", "format", "libc", "libc_kernel", "ktests", "shim", "arena",
-          "passes", "driver", "asm", "asm_a64", "loader", "qbe", "qbe_amd64", "qbe_arm64", "libm",
+          "passes", "driver", "asm", "asm_a64", "loader", "icache_aarch64", "qbe", "qbe_amd64", "qbe_arm64", "libm",
           "exports", "kernel_glue", "bench",
           "bench_kernel",
           "bench_programs")

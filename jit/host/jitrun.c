@@ -4,8 +4,13 @@
  *	                               exit with main's return value
  *	jitrun -S FILE.ssa             print the assembly QBE emits for FILE
  *	jitrun --target=arm64 -S FILE  the same for QBE's arm64 backend (our
- *	                               passes for that target; the code only
- *	                               runs elsewhere, under qemu-aarch64)
+ *	                               passes for that target); without -S a
+ *	                               target other than the machine's own is
+ *	                               an error: build/host-aarch64/jitrun,
+ *	                               under qemu-aarch64, runs arm64 code
+ *	jitrun --far-arena FILE.ssa    place the JIT arena 8 GiB from the
+ *	                               program, out of reach of its calls:
+ *	                               the loader's range error, one line
  *	jitrun --cycles N FILE.ssa     compile and release FILE N times and
  *	                               check that no memory is left behind
  *	                               (exit 0), also when FILE is bad
@@ -56,6 +61,15 @@ static const struct {
 	{"arm64", &T_arm64},
 };
 
+/* The target whose code runs here (qbe_target's default) */
+#if defined(__aarch64__)
+#define NATIVE "arm64"
+#define NATIVE_CODE "arm64"
+#else
+#define NATIVE "amd64_sysv"
+#define NATIVE_CODE "amd64"
+#endif
+
 enum {
 	ARENA_SIZE = 64 << 20,
 	EXIT_USAGE = 2,
@@ -65,7 +79,7 @@ enum {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: jitrun [--passes=all|none|%s] [--stats] [--target=amd64_sysv|arm64 -S | -S | --cycles N] "
+	fprintf(stderr, "usage: jitrun [--passes=all|none|%s] [--stats] [--target=amd64_sysv|arm64 -S | -S | --cycles N | --far-arena] "
 		"FILE.ssa [args...]\n", jit_pass_names);
 	exit(EXIT_USAGE);
 }
@@ -239,9 +253,15 @@ onfault(int sig, siginfo_t *si, void *ctx)
 	size_t i;
 	int n, k;
 
+#if defined(__aarch64__)
+	pc = (uintptr_t)uc->uc_mcontext.pc;
+	sp = (uintptr_t)uc->uc_mcontext.sp;
+	fp = (uintptr_t)uc->uc_mcontext.regs[29];
+#else
 	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 	sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
 	fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+#endif
 	what = "signal";
 	for (i = 0; i < sizeof faults / sizeof faults[0]; i++)
 		if (faults[i].sig == sig)
@@ -303,11 +323,11 @@ main(int argc, char **argv)
 	char *il, *end, **argv0;
 	size_t len;
 	long ncycles;
-	int asmonly, rc;
+	int asmonly, far, rc;
 	size_t i;
 
 	argv0 = argv;
-	asmonly = 0;
+	asmonly = far = 0;
 	ncycles = -1;
 	argv++;
 	argc--;
@@ -334,8 +354,10 @@ main(int argc, char **argv)
 				argv[0]);
 			return EXIT_USAGE;
 		}
-		if (argc < 2 || strcmp(argv[1], "-S") != 0) {
-			fprintf(stderr, "jitrun: %s needs -S (only amd64 code runs here)\n", argv[0]);
+		if ((argc < 2 || strcmp(argv[1], "-S") != 0)
+		&& strcmp(targets[i].name, NATIVE) != 0) {
+			fprintf(stderr, "jitrun: %s needs -S (only %s code runs here)\n",
+				argv[0], NATIVE_CODE);
 			return EXIT_USAGE;
 		}
 		qbe_target = targets[i].target;
@@ -352,6 +374,10 @@ main(int argc, char **argv)
 			usage();
 		argv += 2;
 		argc -= 2;
+	} else if (argc > 0 && strcmp(argv[0], "--far-arena") == 0) {
+		far = 1;
+		argv++;
+		argc--;
 	}
 	if (argc < 1)
 		usage();
@@ -360,7 +386,7 @@ main(int argc, char **argv)
 	il = readfile(path, &len);
 	if (asmonly)
 		return print_asm(path, il, len);
-	if (host_arena_init(ARENA_SIZE) != 0) {
+	if ((far ? host_arena_init_far : host_arena_init)(ARENA_SIZE) != 0) {
 		fprintf(stderr, "jitrun: cannot map the JIT arena near the program text\n");
 		return EXIT_USAGE;
 	}

@@ -29,11 +29,10 @@ typedef struct lc_file {
 
 extern LC_FILE *lc_stdout, *lc_stderr;
 
-/* jmp_buf of JIT'd code: what a call preserves (x86-64: rbx, rbp,
- * r12-r15, rsp, the return address; aarch64: x19-x30, sp, d8-d15), the
- * same size as include/setjmp.h's jmp_buf. */
-#ifdef __aarch64__
-typedef long lc_jmp_buf[22];
+/* jmp_buf of JIT'd code: rbx, rbp, r12-r15, rsp, return address; on
+ * AArch64 x19-x30, sp, d8-d15 (setjmp.c). */
+#if defined(__aarch64__)
+typedef long lc_jmp_buf[21];
 #else
 typedef long lc_jmp_buf[8];
 #endif

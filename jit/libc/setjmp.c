@@ -1,17 +1,16 @@
 /* setjmp/longjmp of JIT'd code, and clock().
  *
  * A jmp_buf (lc_jmp_buf in libc.h, jmp_buf in include/setjmp.h) keeps
- * what the SysV ABI says a call preserves: rbx, rbp, r12-r15, the stack
- * pointer after setjmp returns and its return address.  longjmp restores
+ * what the ABI says a call preserves: on x86-64 (SysV) rbx, rbp,
+ * r12-r15, the stack pointer after setjmp returns and its return
+ * address; on AArch64 (AAPCS64) x19-x28, the frame pointer x29, the
+ * link register x30 (where setjmp returns to), sp and d8-d15.  longjmp restores
  * them and returns into setjmp's caller a second time with val (1 when
  * val is 0).  JIT'd code follows the ABI, so nothing else needs saving;
- * the SSE control word and MXCSR are not changed by QBE's code.  On
- * aarch64 (AAPCS64) a call preserves x19-x29, the link register x30 (where
- * setjmp returns to), sp and the low halves of v8-v15 (d8-d15); FPCR is
- * not changed by QBE's code either. */
+ * the SSE control word and MXCSR are not changed by QBE's code. */
 #include "libc.h"
 
-#ifdef __aarch64__
+#if defined(__aarch64__)
 __asm__(
 	"	.text\n"
 	"	.globl	lc_setjmp\n"
@@ -49,7 +48,7 @@ __asm__(
 	"	ldp	d14, d15, [x0, #152]\n"
 	"	cmp	w1, #0\n"
 	"	csinc	w0, w1, wzr, ne\n"	/* longjmp(b, 0) returns 1 */
-	"	ret\n"				/* to x30: where setjmp returned */
+	"	ret\n"
 	"	.size	lc_longjmp, . - lc_longjmp\n");
 #else
 __asm__(

@@ -28,8 +28,8 @@ enum {
 };
 extern void (*qbe_hooks[QBE_NHOOK])(struct Fn *);
 
-/* The QBE target qbe_run compiles for: amd64 System V, the backend the
- * kernel links. A host tool that links another backend as well points
+/* The QBE target qbe_run compiles for: the machine's own (amd64 System
+ * V, or arm64 when built for AArch64), the backend the kernel links. A host tool that links another backend as well points
  * it there (`jitrun -S --target=arm64`: T_arm64 of qbe:arm64/); which
  * of our passes apply follows the target's name (opt.c). */
 struct Target;

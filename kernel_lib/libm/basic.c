@@ -8,10 +8,10 @@
  */
 #include "dd.h"
 
-/* sqrtsd is correctly rounded, as C requires of sqrt. */
+/* sqrtsd (AArch64: fsqrt) is correctly rounded, as C requires of sqrt. */
 double sqrt(double x)
 {
-#ifdef __aarch64__
+#if defined(__aarch64__)
 	__asm__("fsqrt %d0, %d1" : "=w"(x) : "w"(x));
 #else
 	__asm__("sqrtsd %1, %0" : "=x"(x) : "x"(x));
@@ -21,7 +21,7 @@ double sqrt(double x)
 
 float sqrtf(float x)
 {
-#ifdef __aarch64__
+#if defined(__aarch64__)
 	__asm__("fsqrt %s0, %s1" : "=w"(x) : "w"(x));
 #else
 	__asm__("sqrtss %1, %0" : "=x"(x) : "x"(x));
