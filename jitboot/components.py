@@ -155,6 +155,8 @@ COMPONENTS: tuple[Component, ...] = (
               ("jit/host/fuzz_jit.c",), includes=JIT_INC),
     Component("fuzz_asm_main", "libFuzzer target: assembly text through assembler and loader",
               ("jit/host/fuzz_asm.c",), includes=JIT_INC),
+    Component("fuzz_replay_main", "a fuzz target's inputs replayed without libFuzzer (profiling)",
+              ("jit/host/fuzz_replay.c",), includes=()),
     Component("jitbench_main", "jitbench: the benchmark on the host",
               ("jit/host/jitbench.c",), includes=("jit", "jit/host")),
     Component("libm_check_main", "libm-check: our libm against glibc's (ulp sweep, special values)",
@@ -241,6 +243,12 @@ PROGRAMS: tuple[Program, ...] = (
     Program("fuzz_asm", "libFuzzer: assembly text through the assembler and loader",
             JIT + ("fuzz_asm_main",), "asan", "fuzz/fuzz_asm",
             link_flags=("-fsanitize=fuzzer,address,undefined",),
+            libs=EXPORT_LIBS),
+    Program("fuzz_jit-plain", "fuzz_jit's harness without sanitizers or libFuzzer: replays inputs",
+            JIT + ("fuzz_jit_main", "fuzz_replay_main"), "host", "fuzz/fuzz_jit-plain",
+            libs=EXPORT_LIBS),
+    Program("fuzz_asm-plain", "fuzz_asm's harness without sanitizers or libFuzzer: replays inputs",
+            JIT + ("fuzz_asm_main", "fuzz_replay_main"), "host", "fuzz/fuzz_asm-plain",
             libs=EXPORT_LIBS),
 )
 
