@@ -73,8 +73,7 @@ HOST_CFLAGS = ["-std=gnu11", "-O2", "-g", "-fno-pie", "-fno-omit-frame-pointer",
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
             "-fno-sanitize=function"]
 ASAN_CFLAGS = ["-std=gnu11", "-O1", "-g", "-fno-pie", "-fno-omit-frame-pointer",
-               "-Wall", "-Wno-unused-parameter", *SANITIZE, "-fsanitize=fuzzer-no-link",
-               "-fsanitize-coverage-ignorelist=jit/host/fuzz-coverage-ignore.txt"]
+               "-Wall", "-Wno-unused-parameter", *SANITIZE, "-fsanitize=fuzzer-no-link"]
 
 # QBE's sources (and our passes, which include its all.h): its warnings are
 # not ours to fix, and -fwrapv because QBE folds and offsets 64-bit
