@@ -233,6 +233,15 @@ ADJUSTMENTS: list[Step] = [
            "int *jitboot_tarr, jitboot_maxt;\n#define tarr jitboot_tarr\n"
            "#define maxt jitboot_maxt\n\nstatic void\nlimit(BSet",
            "resettable tarr"),
+    # QBE's IL reference spells a number as an optional '-' and digits,
+    # but getint() takes the character after '-' as a digit whatever it
+    # is: `-s` was the constant -67 (and as a double's bits a NaN, which
+    # fold.c then converted to an integer: undefined behaviour, found by
+    # fuzzing: tests/fuzz/regressions/jit/minus_letter.ssa).
+    Adjust("parse.c", r"^\tm = \(c == '-'\);\n\tif \(m\)\n\t\tc = fgetc\(inf\);\n",
+           "\tm = (c == '-');\n\tif (m)\n\t\tc = fgetc(inf);\n"
+           "\tif (c < '0' || c > '9')\n\t\terr(\"a number needs a digit after '-'\");\n",
+           "a digit after '-'"),
     # An empty aggregate, `type :t = { }`, leaves its alignment at -1 and
     # parsefields() shifts by it (undefined behaviour, found by fuzzing:
     # tests/fuzz/regressions/jit/empty_type.ssa): give it alignment 1.

@@ -98,3 +98,32 @@ def test_doit_fuzz_rejects_bad_arguments():
     assert proc.returncode != 0
     assert "seed='x': give a non-negative integer" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_plain_replay_runs_each_input_n_times():
+    """fuzz_jit-plain (no sanitizers, no libFuzzer, for profiling) runs
+    every input -n times and says how many executions it made; a file it
+    cannot read is a one-line error."""
+    from jitboot import build
+    try:
+        plain = build.build_programs(["fuzz_jit-plain"])["fuzz_jit-plain"]
+    except JitbootError as e:
+        pytest.fail(str(e))
+    inputs = [str(p) for t, p in CASES if t == "jit"][:2]
+    r = subprocess.run([str(plain), "-n", "3", *inputs], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert re.search(rf"^fuzz-replay: {3 * len(inputs)} executions in ", r.stderr, re.M), r.stderr
+    r = subprocess.run([str(plain), "/nonexistent.ssa"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.strip() == "fuzz-replay: cannot read /nonexistent.ssa"
+
+
+def test_fuzzers_do_not_link_our_libm():
+    """libFuzzer calls log(): the fuzz targets take glibc's, so its
+    scheduling is neither slowed nor counted as coverage by our libm."""
+    from jitboot import components
+    for t in fuzz.TARGETS:
+        assert "libm" not in components.PROGRAM[f"fuzz_{t}"].components
+        assert "-lm" in components.PROGRAM[f"fuzz_{t}"].libs
