@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 23
+ADJUST_VERSION = 24
 
 
 class Adjust:
@@ -464,6 +464,36 @@ ADJUSTMENTS: list[Step] = [
            "\tcase Odtoui: x = jitboot_saturates() ? jitboot_fcvtzu(cl->bits.d, w)\n"
            "\t\t: w ? jitboot_cvttu64(cl->bits.d) : (uint32_t)jitboot_cvtt64(cl->bits.d); break;\n",
            "float to integer folding without undefined behaviour"),
+    # Folding add, sub, mul or div of two non-NaN floats into a NaN
+    # (inf - inf, 0 / 0) made the NaN of the CPU QBE runs on, not of the
+    # one the code is for: x86-64's default NaN has the sign bit set,
+    # arm64's and rv64's do not, so `jitrun --target=arm64 -S` on x86-64
+    # folded a NaN arm64 hardware never makes (tests/c/floats.c's
+    # inf - inf printed -nan from the cross-compiled arm64 code, nan from
+    # the arm64 JIT). A new NaN is now the target's default NaN; a NaN
+    # operand propagates as the host's arithmetic propagates it, which
+    # both architectures do alike (the first NaN operand, quieted).
+    Adjust("fold.c", r"^\t\tres->bits\.d = xd;\n",
+           "\t\tif (xd != xd && ld == ld && rd == rd && jitboot_arith(op))\n"
+           "\t\t\tres->bits.i = jitboot_nan64();\n"
+           "\t\telse\n\t\t\tres->bits.d = xd;\n",
+           "a folded new NaN is the target's"),
+    Adjust("fold.c", r"^\t\tres->bits\.s = xs;\n",
+           "\t\tif (xs != xs && ls == ls && rs == rs && jitboot_arith(op))\n"
+           "\t\t\tres->bits.i = jitboot_nan32();\n"
+           "\t\telse\n\t\t\tres->bits.s = xs;\n",
+           "a folded new NaN is the target's"),
+    Adjust("fold.c", r"^static void\nfoldflt\(",
+           "static int\njitboot_arith(int op)\n{\n"
+           "\treturn op == Oadd || op == Osub || op == Omul || op == Odiv;\n}\n\n"
+           "/* the default NaN: sign bit set on amd64, clear on arm64 and rv64 */\n"
+           "static int64_t\njitboot_nan64(void)\n{\n"
+           "\treturn strncmp(T.name, \"amd64\", 5) == 0 ? (int64_t)0xfff8000000000000ull\n"
+           "\t\t: (int64_t)0x7ff8000000000000ull;\n}\n\n"
+           "static int64_t\njitboot_nan32(void)\n{\n"
+           "\treturn strncmp(T.name, \"amd64\", 5) == 0 ? 0xffc00000 : 0x7fc00000;\n}\n\n"
+           "static void\nfoldflt(",
+           "a folded new NaN is the target's"),
     # Slot coalescing (mem.c) keeps a byte mask per stack slot and shifted
     # each access's mask by its offset: with an offset outside 0..63 (IL
     # that adds a huge constant to an alloc's address, from the fuzzer)
