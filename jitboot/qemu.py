@@ -222,6 +222,8 @@ def qemu_command(kernel: Path | str | None = None,
     if kernel is not None:
         cmd += ["-kernel", str(kernel)]
         if modules and arch == "aarch64":
+            # fw_cfg's directory holds 32 files by default, QEMU's own included
+            cmd += ["-global", f"fw_cfg_mem.x-file-slots={protocol.MAX_MODULES + 32}"]
             cmd += [a for i, m in enumerate(modules) for a in ("-fw_cfg", fw_cfg_module_arg(i, m))]
         elif modules:
             cmd += ["-initrd", ",".join(module_arg(m) for m in modules)]
