@@ -197,6 +197,9 @@ FFI_SOURCES = ("kernel_lib", "libm", "format", "libc", "libc_kernel", "shim", "h
 # The JIT as every host program links it.
 JIT = ("shim", "arena", "passes", "driver", "asm", "loader", "qbe", "qbe_amd64", "libm", "exports",
        "host_glue", "format", "libc")
+# The same built for aarch64 (the host twin under qemu-aarch64): the
+# driver takes QBE's arm64 back end and our AArch64 assembler there.
+JIT_A64 = JIT + ("asm_a64", "qbe_arm64")
 # The fuzz targets load JIT'd code but never run it, so the math
 # functions of the export table may come from glibc's libm.  They must:
 # in a program that links our libm its log() wins over glibc's, and
@@ -233,6 +236,10 @@ PROGRAMS: tuple[Program, ...] = (
             KERNEL, "kernel", "images/{image}/kernel.elf"),
     Program("jitrun", "host twin: `jitrun FILE.ssa [args]` runs FILE's main",
             JIT + ("qbe_arm64", "jitrun_main"), "host", "host/jitrun",
+            libs=EXPORT_LIBS),
+    Program("jitrun-aarch64", "host twin for aarch64, run under qemu-aarch64: QBE's arm64 "
+            "back end, our AArch64 assembler and loader",
+            JIT_A64 + ("jitrun_main",), "host-aarch64", "host-aarch64/jitrun",
             libs=EXPORT_LIBS),
     Program("qbe", "qbe from the JIT's tree (emitter patches in): the driver's oracle",
             ("qbe_cli",), "qbe", "host/qbe"),

@@ -63,7 +63,13 @@ KERNEL_AARCH64_CFLAGS = [
     "-mno-outline-atomics", "-fno-stack-protector", "-fno-asynchronous-unwind-tables",
     "-fno-omit-frame-pointer",
     "-Wall", "-Wextra", "-Wno-unused-parameter",
+    "-ffp-contract=off",   # see AARCH64_FP
 ]
+
+# gcc contracts a * b + c into one fused multiply-add on aarch64 by
+# default (never on x86-64 without -mfma): our libm's double-double
+# arithmetic needs the rounding of each step, and the same bits on both.
+AARCH64_FP = ["-ffp-contract=off"]
 
 HOST_CFLAGS = ["-std=gnu11", "-O2", "-g", "-fno-pie", "-fno-omit-frame-pointer",
                "-Wall", "-Wextra", "-Wno-unused-parameter"]
@@ -121,6 +127,10 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             doc="freestanding aarch64-linux-gnu-gcc for the aarch64 kernel, linked by its ld"),
     Profile("host", "gcc", tuple(HOST_CFLAGS), tuple(QBE_STYLE), "obj/host",
             doc="host gcc -O2 for the host twin and tools"),
+    Profile("host-aarch64", "aarch64-linux-gnu-gcc",
+            (*HOST_CFLAGS, *AARCH64_FP), tuple(QBE_STYLE), "obj/host-aarch64",
+            ldflags=("-no-pie", "-static"),
+            doc="aarch64-linux-gnu-gcc -O2 for the host twin under qemu-aarch64, linked static"),
     Profile("qbe", "gcc", ("-std=c99", "-O2", "-g", "-fno-pie", "-w"), (), "obj/qbe",
             doc="QBE's own C99 build, for the stock qbe command"),
     Profile("asan", "clang-19", tuple(ASAN_CFLAGS), tuple(QBE_STYLE_ASAN), "obj/asan",
