@@ -129,7 +129,8 @@ def test_component_selection():
             if n in kernel]
     assert coverage.selection(None, RECIPE) == tuple(want)
     assert "kernel_lib_x86_64" in want and "libc" in want
-    assert coverage.selection("qbe,asm", RECIPE) == ("qbe", "asm")
+    # the group qbe: QBE's target-independent passes and the image's back end
+    assert coverage.selection("qbe,asm", RECIPE) == ("qbe", "qbe_amd64", "asm")
     with pytest.raises(JitbootError, match=r"'qbee' is not a component .* \(did you mean qbe\?\)"):
         coverage.selection("qbee", RECIPE)
     nojit = load_recipe("nojit", ROOT)

@@ -179,8 +179,9 @@ def test_nins_is_a_build_parameter(tmp_path, checkout):
 def test_kernel_sources_are_amd64_only(tmp_path, checkout):
     from jitboot import components
     src = qbe.ensure_qbe_source(tmp_path / "build", override=checkout)
-    files = components.component_files(components.BY_NAME["qbe"],
-                                       components.Trees(src=ROOT, qbe=src))
+    trees = components.Trees(src=ROOT, qbe=src)
+    files = [f for c in ("qbe", "qbe_amd64")
+             for f in components.component_files(components.BY_NAME[c], trees)]
     names = {str(p.relative_to(src)) for p in files if src in p.parents}
     assert "parse.c" in names and "amd64/emit.c" in names
     assert "main.c" not in names
