@@ -122,9 +122,6 @@ def test_the_command_line():
     ('[target]\narch = "aarch64"\n[layout]\nload_address = 0x100000\n[features]\njit = false\n',
      "r.toml:4: [layout] load_address: 0x100000 is below 0x40100000: on aarch64 RAM starts at "
      "0x40000000 and its first MiB holds the device tree"),
-    ('[target]\narch = "aarch64"\n[features]\nbench = true\n',
-     "r.toml:4: [features] bench: the benchmark runs on x86_64 only so far: "
-     "set [features] bench = false"),
     ('[target]\narch = "aarch64"\n[layout]\nload_address = 0x40100000\nheap_address = 0x41000000\n'
      'jit_arena_address = 0x45000000\n[features]\njit = false\n[run]\ntests = ["fault_unmapped"]\n',
      "r.toml:10: [run] tests: test 'fault_unmapped' is x86_64-only; on aarch64: aot_fib, "
