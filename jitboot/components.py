@@ -43,9 +43,10 @@ ARCHES = ("x86_64", "aarch64")
 
 # kernel_lib's x86-64 sources that predate kernel_lib/arch/x86_64/: COM1,
 # the IDT, the TSC and PIT, paging, the PIT watchdog, multiboot, and the
-# x86 kmain that starts them.
+# x86 kmain that starts them.  (tsc_pick.c, the calibration and the
+# watchdog's deadline rule, is shared.)
 X86_64_KERNEL_LIB = tuple(f"kernel_lib/{f}.c" for f in (
-    "kmain", "multiboot", "serial", "trap", "tsc", "tsc_pick", "vm", "watchdog"))
+    "kmain", "multiboot", "serial", "trap", "tsc", "vm", "watchdog"))
 
 
 @dataclass(frozen=True)
