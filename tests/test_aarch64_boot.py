@@ -65,10 +65,11 @@ def test_entered_at_el2_it_drops_to_el1(image_builder):
 
 
 def test_a_null_write_is_a_panic_naming_the_exception(image_builder):
+    """Outside a payload's catch point a fault stays fatal."""
     r = run(image_builder("tests/images/aarch64_fault_null.toml"))
     assert r.outcome == qemu.Outcome.PANIC, r.reason
     assert r.exit_code == protocol.QEMU_EXIT_PANIC
-    assert r.reason.startswith("PANIC: exception EC=0x25 (data abort), synchronous, ESR=0x96")
+    assert r.reason.startswith("PANIC: exception EC=0x25 (DABT data abort), synchronous, ESR=0x96")
     assert "FAR=0 " in r.reason and r.reason.endswith("(null pointer dereference)")
 
 
