@@ -90,7 +90,7 @@ COMPONENTS: tuple[Component, ...] = (
     # -mgeneral-regs-only: the trap, MMU and UART code runs where the FP
     # registers are not saved (exception entry); the shared C may use FP
     # (kfmt prints doubles), which boot.S enables
-    Component("kernel_lib_aarch64", "kernel library, aarch64: PL011, exceptions, MMU, generic timer, semihosting exit",
+    Component("kernel_lib_aarch64", "kernel library, aarch64: PL011, exceptions and catch points, MMU, generic timer and GIC (the watchdog), semihosting exit",
               ("kernel_lib/arch/aarch64/*.c",), includes=("gen:", "kernel_lib"), ktests=True,
               size="kernel_lib", arch=("aarch64",), cflags=("-mgeneral-regs-only",)),
     Component("gcov", "the gcov runtime of `doit coverage` images: counters to .gcda over serial",

@@ -99,7 +99,8 @@ extern volatile int watchdog_hold;
  *		printf("%s at %#lx\n", trap_name(c.vector), c.fault_rip);
  */
 struct trap_catch {
-	uint64_t rip, rsp, rbp, rbx, r12, r13, r14, r15;	/* saved by trap_catch */
+	/* saved by trap_catch on x86-64 (aarch64 keeps its registers in catch.c) */
+	uint64_t rip, rsp, rbp, rbx, r12, r13, r14, r15;
 	uint64_t vector, error, cr2;				/* the fault */
 	uint64_t fault_rip, fault_rsp, fault_rbp;
 	uint64_t fault_lr;		/* aarch64: the link register (x30) */
