@@ -4,10 +4,11 @@ virt, TCG), as tests/test_fault_containment.py checks them on x86-64.
 tests/images/aarch64_faults.toml runs each tests/il/faults_aarch64/
 program, and two of tests/il/faults/ (a loop in JIT'd code, a loop in the
 heap allocator), in one boot: every exception a payload takes under its
-catch point (a data or instruction abort, a PC alignment fault) and every
-payload the virtual timer stops is reported by exception class, function
-and offset, with what the syndrome and address say, and the kernel goes
-on; exit(3) ends its payload with status 3.  A second boot checks what
+catch point (a data or instruction abort, a PC alignment fault, an
+undefined instruction) and every payload the virtual timer stops is
+reported by exception class, function and offset, with what the syndrome
+and address say, and the kernel goes on; exit(3) ends its payload with
+status 3.  A second boot checks what
 must fail: undeclared and wrongly declared faults, an endless loop nobody
 declared, a compile that never ends, and that FP registers survive the
 watchdog's ticks.
@@ -39,6 +40,9 @@ REPORTS = {
     "exec_heap.ssa": rf"IABT instruction abort in non-code at (?P<a>{HEX}) called from main\+{HEX}: "
                      r"executing a non-executable page at (?P=a)",
     "pc_align.ssa": r"PCALIGN PC alignment fault in main\+0x2",
+    # past main's code, in its text page: no function's
+    "undefined.ssa": rf"UNKNOWN unknown reason \(undefined instruction\) in non-code at {HEX} "
+                     rf"called from main\+{HEX}",
     "stack_overflow.ssa": rf"DABT data abort in down\+0x4: stack overflow: hit the guard page "
                           rf"below the payload stack at {HEX}",
     "fault_in_kernel_call.ssa": rf"DABT data abort in kernel code at {HEX} called from main\+{HEX}: "
@@ -120,6 +124,7 @@ def test_backtraces_read_arm64_frames(faults_run):
     assert bt[0] == "#0 down+0x4" and len(set(f.split()[1] for f in bt[1:])) == 1, bt
     assert frames["pc_align.ssa"] == ["#0 main", "#1 main"]
     assert frames["exec_heap.ssa"] == ["#0 non-code", "#1 main"]
+    assert frames["undefined.ssa"] == ["#0 non-code", "#1 main"]
     assert frames["fault_in_kernel_call.ssa"] == ["#0 kernel code", "#1 main"]
     assert payloads(faults_run)["hello.ssa"].backtrace() == []
 
