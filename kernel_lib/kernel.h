@@ -67,11 +67,12 @@ uint8_t fw_cfg_byte(void);
 /*
  * Payload watchdog: the PIT interrupts every 10 ms (IRQ0 through the 8259
  * PICs, every other line masked; on aarch64 the virtual timer through the
- * GIC, kernel_lib/arch/aarch64/watchdog.c); past the deadline the interrupt ends the
- * running code through the armed catch point, as if it had faulted with
- * vector TRAP_TIMEOUT.  watchdog_arm(ms) sets the deadline and enables
- * interrupts; watchdog_disarm() disables them and clears it.  Interrupts
- * are on only in between: the rest of the kernel never sees one.
+ * GIC, kernel_lib/arch/aarch64/watchdog.c); past the deadline the
+ * interrupt ends the running code through the armed catch point, as if it
+ * had faulted with vector TRAP_TIMEOUT.  watchdog_arm(ms) sets the
+ * deadline and enables interrupts; watchdog_disarm() disables them and
+ * clears it.  Interrupts are on only in between: the rest of the kernel
+ * never sees one.
  */
 #define TRAP_TIMEOUT	0x20	/* IRQ0's vector, as a fault "vector" */
 void watchdog_init(void);
