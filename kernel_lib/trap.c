@@ -230,6 +230,11 @@ static void resume_catcher(struct trapframe *f, uint64_t cr2)
 	f->rflags = RFLAGS_FIXED;	/* cs and ss stay: the faulting code ran in ring 0 too */
 }
 
+int trap_has_address(int vector)
+{
+	return vector == VEC_PF;
+}
+
 /* What a page fault's error code and address say, for a reader. */
 const char *trap_hint(int vector, uint64_t error, uint64_t cr2)
 {
