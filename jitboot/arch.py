@@ -6,10 +6,11 @@ binaries and the Debian packages behind them.  The rest derives from
 this table: tests and tasks call tool(), aot_build() and run_user()
 rather than spelling "aarch64-linux-gnu-gcc" or "qemu-aarch64" themselves.
 
-So far aarch64 is an ahead-of-time target only (milestone (a) of the
-aarch64 issue): QBE's arm64 output (build/host/qbe -t arm64, or the JIT
-pipeline with our passes, `jitrun --target=arm64 -S`) goes through GNU as
-and ld into a static Linux program that qemu-user runs on this host:
+The kernel and the host twin JIT for aarch64 themselves (jit/asm_a64/,
+the loader's AArch64 relocations); ahead of time, QBE's arm64 output
+(build/host/qbe -t arm64, or the JIT pipeline with our passes, `jitrun
+--target=arm64 -S`) goes through GNU as and ld into a static Linux
+program that qemu-user runs on this host:
 
     prog.ssa --qbe/jitrun--> prog.s --aarch64-linux-gnu-gcc -static--> prog
              --qemu-aarch64--> stdout, compared with the expected output
