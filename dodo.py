@@ -200,7 +200,7 @@ def task_translate():
             "actions": [action(payloads.write_il, p)],
             "file_dep": [str(s) for s in p.sources] + [str(d) for d in TRANSLATOR_DEPS],
             "targets": [str(p.path)],
-            "uptodate": [config_changed(p.opt)],
+            "uptodate": [config_changed(f"{p.opt} {p.arch}")],
             "clean": True,
             "verbosity": 1,
         }

@@ -37,22 +37,33 @@ def declared_fault(sources: list[Path] | tuple[Path, ...]) -> str:
     return ""
 
 
-def translate(sources: list[Path] | tuple[Path, ...], opt: str = "-O0") -> str:
-    """QBE IL for the program made of sources (.c and .ll files)."""
-    return declared_fault(sources) + _translate(sources, opt)
+def translate(sources: list[Path] | tuple[Path, ...], opt: str = "-O0",
+              arch: str = "x86_64") -> str:
+    """QBE IL for the program made of sources (.c and .ll files), C
+    compiled for arch: clang's IR is the target's (va_list's layout,
+    plain char's signedness, how structs are passed), so an aarch64
+    payload's C goes through clang's aarch64 triple."""
+    return declared_fault(sources) + _translate(sources, opt, _target_flags(arch))
 
 
-def _translate(sources: list[Path] | tuple[Path, ...], opt: str) -> str:
+def _target_flags(arch: str) -> list[str]:
+    from . import arch as arches
+    if arch == arches.HOST:
+        return []               # the translator's own default, x86-64 Linux
+    return [f"--target={arches.get(arch).clang_triple}"]
+
+
+def _translate(sources: list[Path] | tuple[Path, ...], opt: str, cflags: list[str]) -> str:
     from . import llvm
     if len(sources) == 1:
-        return llvm.translate_file(sources[0], opt)
+        return llvm.translate_file(sources[0], opt, cflags)
     import llvmlite.binding as ll
     name = "+".join(Path(s).name for s in sources)
     linked = None
     for src in sources:
         src = Path(src)
         if src.suffix == ".c":
-            text = llvm.compile_c(src, opt)
+            text = llvm.compile_c(src, opt, cflags=cflags)
         else:
             try:
                 text = src.read_text()
@@ -77,7 +88,7 @@ def _translate(sources: list[Path] | tuple[Path, ...], opt: str) -> str:
 def write_il(payload: Payload) -> None:
     """Translate a C/LLVM IR payload into payload.path, atomically (a failed
     or interrupted translation leaves no IL that looks up to date)."""
-    il = translate(payload.sources, payload.opt or "-O0")
+    il = translate(payload.sources, payload.opt or "-O0", payload.arch)
     out = payload.path
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")

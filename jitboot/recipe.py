@@ -311,6 +311,7 @@ class Payload:
     name: str       # basename, as the kernel sees it
     sources: tuple[Path, ...] = ()   # C or LLVM IR it is translated from (none: IL)
     opt: str = ""                    # clang's level for C sources: "-O0" or "-O2"
+    arch: str = "x86_64"             # the architecture C sources are compiled for
 
     def context(self) -> dict[str, str]:
         return {"path": str(self.path), "name": self.name}
@@ -577,7 +578,8 @@ def _convert(kind: Any, value: Any, section: str, key: str, rep: _Reporter) -> A
 
 def check_payloads(given: list[str], base: Path,
                    fail: Callable[[str], JitbootError] = JitbootError,
-                   il_dir: Path | None = None, opt: str = "-O0") -> tuple[Payload, ...]:
+                   il_dir: Path | None = None, opt: str = "-O0",
+                   arch: str = "x86_64") -> tuple[Payload, ...]:
     """The payloads `given` names (paths relative to base), checked alike for
     a recipe's [run] payloads and `doit jit-run il=... src=...`: every file
     exists, its name uses only letters, digits and _ . + -, and no two share
@@ -587,7 +589,8 @@ def check_payloads(given: list[str], base: Path,
     An IL payload is a .ssa file.  A C or LLVM IR payload (.c, .ll) is
     translated to IL in il_dir as NAME.ssa (jitboot/payloads.py); several
     joined with + (a.c+b.c) are linked into one program; a suffix @O0 or
-    @O2 sets clang's level for that payload instead of opt."""
+    @O2 sets clang's level for that payload instead of opt; C is compiled
+    for arch (clang's IR is the target's: va_list, plain char, structs)."""
     from .protocol import MAX_MODULES
     if len(given) > MAX_MODULES:
         raise fail(f"{len(given)} payloads: the kernel takes at most {MAX_MODULES} "
@@ -619,7 +622,8 @@ def check_payloads(given: list[str], base: Path,
                 raise fail(f"payload {entry!r}: C and LLVM IR payloads need a build "
                            "directory for their IL")
             name = "+".join(p.name for p in parts) + ".ssa"
-            p = Payload(path=il_dir / name, name=name, sources=tuple(parts), opt=level)
+            p = Payload(path=il_dir / name, name=name, sources=tuple(parts), opt=level,
+                        arch=arch)
         else:
             p = Payload(path=parts[0], name=parts[0].name)
         if not PAYLOAD_NAME.fullmatch(p.name):
@@ -682,7 +686,8 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
     from .paths import build_dir
     values["payloads"] = check_payloads(
         v["run", "payloads"], root, lambda problem: rep.error("run", "payloads", problem),
-        il_dir=build_dir(root) / "images" / path.stem / "payloads", opt=v["run", "c_opt"])
+        il_dir=build_dir(root) / "images" / path.stem / "payloads", opt=v["run", "c_opt"],
+        arch=v["target", "arch"])
     values["data"] = tuple(str(d) for d in check_data(
         v["run", "data"], root, lambda problem: rep.error("run", "data", problem),
         len(values["payloads"]) + bool(v["run", "args"])))

@@ -405,7 +405,7 @@ def run_payloads(image: Image, files: list[str], opt: str | None = None,
         raise JitbootError("no payloads: use `doit jit-run src=prog.c[,b.ll,c.ssa]` "
                            "or `doit jit-run il=FILE.ssa[,FILE2.ssa...]`")
     payloads = check_payloads(files, Path.cwd(), il_dir=image.dir / "run",
-                              opt=opt or image.recipe.c_opt)
+                              opt=opt or image.recipe.c_opt, arch=image.recipe.arch)
     argv = None
     if args is not None:
         try:
