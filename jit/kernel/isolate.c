@@ -176,7 +176,6 @@ isolation_end(void)
 
 	for (i = 0; i < nopen; i++)
 		vm_user(open_ranges[i].base, open_ranges[i].size, 0);
-	nopen = 0;
 	if (heap)
 		jit_arena_free(heap, HEAP_SIZE);
 	heap = 0;
@@ -346,6 +345,17 @@ isolation_run(struct jit_module *m, int (*entry)(int, char **), int argc, char *
 	watchdog_arm(JB_PAYLOAD_TIMEOUT_MS);
 	enter_user((uint64_t)ju_user_start, (uint64_t)sp, (uint64_t)entry, (uint64_t)argc,
 		(uint64_t)uargv);
+}
+
+int
+isolation_was_open(uint64_t addr)
+{
+	int i;
+
+	for (i = 0; i < nopen; i++)
+		if (addr - open_ranges[i].base < open_ranges[i].size)
+			return 1;
+	return 0;
 }
 
 int

@@ -30,6 +30,8 @@ void isolation_end(void);
 /* Why the gate ended the run ("" when it did not): a pointer argument
  * that is not the payload's memory, named with its service or export. */
 extern char isolation_refusal[ISOLATION_REFUSAL_MAX];
+/* Was addr in the memory the last run had open to ring 3? */
+int isolation_was_open(uint64_t addr);
 /* Is pc in the user-mode library copy's code? */
 int isolation_user_code(uint64_t pc);
 

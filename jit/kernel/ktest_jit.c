@@ -373,7 +373,7 @@ name_code(char *buf, size_t n, const struct trap_catch *c)
 	snprintf(buf, n, "in %s at %#lx", what, (unsigned long)c->fault_rip);
 }
 
-enum { MAXFRAMES = 16 };
+enum { MAXFRAMES = 16, PF_USER_BIT = 4 /* #PF error code: from ring 3 */ };
 
 /* The frames of a payload's fault, as "backtrace #N ..." diagnostics:
  * JIT'd ones with their source line when known, kernel ones by address.
@@ -419,6 +419,14 @@ describe_fault(char *buf, size_t n, const struct trap_catch *c, unsigned long ti
 	}
 	if (c->vector == 14 && c->cr2 >= guard && c->cr2 < guard + PAGE)
 		hint = "stack overflow: hit the guard page below the payload stack";
+#if JB_ISOLATION_USER
+	/* The run's pages are closed to ring 3 by now: judge by what it had. */
+	else if (c->vector == 14 && (c->error & PF_USER_BIT) && !isolation_was_open(c->cr2)
+		&& vm_query(c->cr2))
+		hint = "kernel memory (a supervisor-only page)";
+	else if (c->vector == 14)
+		hint = trap_hint(c->vector, c->error & ~(uint64_t)PF_USER_BIT, c->cr2);
+#endif
 	else
 		hint = trap_hint(c->vector, c->error, c->cr2);
 	if (c->vector == 14)
