@@ -307,6 +307,14 @@ in_payload_stack(uint64_t a, size_t len)
 	return a >= lo && a + len <= lo + PAYLOAD_STACK && a + len >= a;
 }
 
+/* How far up the payload stack name_code looks for the JIT'd caller: the
+ * payload library's formatter keeps kilobytes of frames below it. */
+#if JB_ISOLATION_USER
+enum { SCAN_WORDS = 4096 };
+#else
+enum { SCAN_WORDS = 64 };
+#endif
+
 /* What code at pc is when it is not JIT'd. */
 static const char *
 code_kind(uint64_t pc)
@@ -359,7 +367,7 @@ name_code(char *buf, size_t n, const struct trap_catch *c)
 	}
 	what = code_kind(c->fault_rip);
 	sp = (uint64_t *)c->fault_rsp;
-	for (i = 0; i < 64 && in_payload_stack((uint64_t)(sp + i), 8); i++)
+	for (i = 0; i < SCAN_WORDS && in_payload_stack((uint64_t)(sp + i), 8); i++)
 		if (jit_where(0, (void *)(sp[i] - 1), &w) == 0) {
 			char callee[64];
 
