@@ -25,6 +25,7 @@ IL = ROOT / "tests" / "il"
 CORPUS = sorted(IL.glob("*.ssa"))
 HELLO = IL / "hello.ssa"
 EXEC_DATA = IL / "faults" / "fault_exec_data.ssa"
+CALL_COST = IL / "isolation" / "call_cost.ssa"
 # printed by the isolated kernel at boot, so it is in its .rodata
 KERNEL_STRING = b"# isolation: payloads at ring 3"
 HEAP_KEPT = "the kernel heap is as before the payload"
@@ -168,7 +169,7 @@ def attack_run(image, kernel, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("isolation-attacks")
     progs = attack_programs(kernel, image.recipe.heap_address)
     progs |= variadic_programs(kernel["kernel_string"])
-    modules = write_all(progs, tmp) + [EXEC_DATA, HELLO]
+    modules = write_all(progs, tmp) + [EXEC_DATA, CALL_COST, HELLO]
     return boot(image, modules, tmp / "logs")
 
 
@@ -257,6 +258,19 @@ def test_gate_checks_the_whole_range(attack_run):
     assert v.status.value == "ok", v
     assert re.fullmatch(rf"{protocol.FAULT_CONTAINED} {protocol.FAULT_REFUSED}: gate write: buf "
                         r"\[0x[0-9a-f]+, \+268435456\) is not the payload's memory", v.name), v.name
+
+
+def test_call_costs(attack_run):
+    """The figures of README "Isolated payloads": a library call stays a
+    call at ring 3; a kernel service is a trip through the gate."""
+    lines = payloads(attack_run)[CALL_COST.name].program_output()
+    cost = {}
+    for line in lines:
+        m = re.fullmatch(r"(\w+) (\d+) cycles per call", line)
+        assert m, lines
+        cost[m.group(1)] = int(m.group(2))
+    assert set(cost) == {"abs", "strlen", "tsc_hz"}
+    assert 0 < cost["abs"] < cost["tsc_hz"], cost
 
 
 def test_kernel_goes_on_with_an_unchanged_heap(attack_run):
