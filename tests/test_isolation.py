@@ -24,6 +24,7 @@ IMAGE = "tests/images/isolation_user.toml"
 IL = ROOT / "tests" / "il"
 CORPUS = sorted(IL.glob("*.ssa"))
 HELLO = IL / "hello.ssa"
+PROGS_DIR = ROOT / "tests" / "libc"
 EXEC_DATA = IL / "faults" / "fault_exec_data.ssa"
 CALL_COST = IL / "isolation" / "call_cost.ssa"
 # printed by the isolated kernel at boot, so it is in its .rodata
@@ -318,3 +319,36 @@ def test_corpus_passes_isolated(corpus_run):
 def test_corpus_output_isolated(corpus_run, ssa):
     test = payloads(corpus_run)[ssa.name]
     assert test.output().data == ssa.with_suffix(".out").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def libc_runs(image, image_builder, tmp_path_factory):
+    """tests/libc's payloads (streams, every function, a data file, the
+    arguments, exit(3), abort()) in an isolated boot and a "none" one."""
+    from test_libc import ARGS, DATA, PAYLOADS, PROGS
+    from jitboot import payloads as translate, runner
+    d = tmp_path_factory.mktemp("isolation-libc")
+    modules = []
+    for name, (src, _, _) in PAYLOADS.items():
+        if src.endswith(".c"):
+            (d / name).write_text(translate.translate([PROGS / src]))
+            modules.append(d / name)
+        else:
+            modules.append(PROGS / src)
+    return {img.recipe.isolation: runner.boot(img, "kernel", modules=modules, tag="libc",
+                                              accel="tcg", data=[DATA], args=ARGS)
+            for img in (image, image_builder("default"))}
+
+
+def test_library_behaves_the_same_isolated(libc_runs):
+    """Output byte for byte, data files through the gate, exit and abort
+    through it too: as in mode "none"."""
+    from jitboot import ktap
+    user, none = (protocol.payload_results(libc_runs[m].ktap.tests) for m in ("user", "none"))
+    assert sorted(user) == sorted(none) and len(user) == 5
+    for name in none:
+        assert user[name].output().data == none[name].output().data, name
+        assert ktap.why_failed(user[name]) == ktap.why_failed(none[name]), name
+    # the data file came through the gate into the payload's heap
+    assert b"line 1: first line" in user["streams.c.ssa"].output().data
+    assert user["streams.c.ssa"].output().data == (PROGS_DIR / "streams.c.out").read_bytes()
