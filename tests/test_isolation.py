@@ -25,6 +25,7 @@ IL = ROOT / "tests" / "il"
 CORPUS = sorted(IL.glob("*.ssa"))
 HELLO = IL / "hello.ssa"
 PROGS_DIR = ROOT / "tests" / "libc"
+FAULTS = sorted((IL / "faults").glob("*.ssa"))
 EXEC_DATA = IL / "faults" / "fault_exec_data.ssa"
 CALL_COST = IL / "isolation" / "call_cost.ssa"
 # printed by the isolated kernel at boot, so it is in its .rodata
@@ -170,7 +171,7 @@ def attack_run(image, kernel, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("isolation-attacks")
     progs = attack_programs(kernel, image.recipe.heap_address)
     progs |= variadic_programs(kernel["kernel_string"])
-    modules = write_all(progs, tmp) + [EXEC_DATA, CALL_COST, HELLO]
+    modules = write_all(progs, tmp) + FAULTS + [CALL_COST, HELLO]
     return boot(image, modules, tmp / "logs")
 
 
@@ -252,6 +253,20 @@ def test_variadic_kernel_pointer_faults_in_the_library(attack_run, kernel, name)
                      rf"called from main\+0x[0-9a-f]+: {re.escape(KERNEL_MEMORY)} at "
                      rf"{kernel['kernel_string']:#x}", v.name), v.name
     assert KERNEL_STRING not in test.output().data
+
+
+@pytest.mark.parametrize("ssa", FAULTS, ids=lambda p: p.stem)
+def test_fault_programs_are_contained_isolated(attack_run, ssa):
+    """tests/il/faults/ at ring 3: the same exception or timeout as in
+    mode "none"; what faulted in a kernel function the payload called
+    now faults in the payload library's copy, named by the export."""
+    v = verdict(payloads(attack_run)[ssa.name])
+    want = protocol.expected_fault(ssa.read_text())
+    assert v.status.value == "ok", v
+    assert v.name.startswith(f"{protocol.FAULT_CONTAINED} {want}"), v.name
+    if "kernel" in ssa.stem or "malloc" in ssa.stem:
+        assert re.search(r" in the payload library \((strlen|calloc)\) at 0x[0-9a-f]+ "
+                         r"called from main\+0x", v.name), v.name
 
 
 def test_gate_checks_the_whole_range(attack_run):
