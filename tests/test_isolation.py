@@ -23,6 +23,7 @@ from jitboot import ROOT, build, components, ffi, protocol, qemu, render
 IMAGE = "tests/images/isolation_user.toml"
 IL = ROOT / "tests" / "il"
 CORPUS = sorted(IL.glob("*.ssa"))
+C_CORPUS = sorted((ROOT / "tests" / "c").glob("*.c"))
 HELLO = IL / "hello.ssa"
 PROGS_DIR = ROOT / "tests" / "libc"
 FAULTS = sorted((IL / "faults").glob("*.ssa"))
@@ -367,3 +368,26 @@ def test_library_behaves_the_same_isolated(libc_runs):
     # the data file came through the gate into the payload's heap
     assert b"line 1: first line" in user["streams.c.ssa"].output().data
     assert user["streams.c.ssa"].output().data == (PROGS_DIR / "streams.c.out").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def c_corpus_run(image, tmp_path_factory):
+    """The C corpus at -O0 (naive IL, the JIT's optimisations at work), one boot."""
+    from jitboot import payloads as translate
+    d = tmp_path_factory.mktemp("isolation-c")
+    mods = []
+    for c in C_CORPUS:
+        il = d / f"{c.stem}.ssa"
+        il.write_text(translate.translate([c], "-O0"))
+        mods.append(il)
+    return boot(image, mods, d / "logs", timeout=300)
+
+
+def test_c_corpus_passes_isolated(c_corpus_run):
+    results = payloads(c_corpus_run)
+    wrong = [c.stem for c in C_CORPUS
+             if (t := results.get(f"{c.stem}.ssa")) is None or t.status.name != "OK"
+             or t.output().data != c.with_suffix(".out").read_bytes()]
+    assert len(C_CORPUS) >= 30
+    assert wrong == [], f"{len(wrong)} of {len(C_CORPUS)} differ isolated: {wrong}"
+    assert c_corpus_run.outcome == qemu.Outcome.PASS, qemu.format_summary(c_corpus_run)
