@@ -212,10 +212,11 @@ def test_recipe_key_is_validated(tmp_path):
 
 
 def test_boot_log_reports_the_cpu(attack_run):
-    """QEMU's TCG CPU (-cpu max) has SMEP and SMAP: both on."""
+    """QEMU's TCG CPU (-cpu max) has SMEP and SMAP: both on (UMIP as it has it)."""
     log = attack_run.serial_log.read_text(errors="replace")
-    assert re.search(r"^# isolation: payloads at ring 3; SMEP on, SMAP on; user-mode library "
-                     r"\d+ KiB at 0x[0-9a-f]+$", log, re.M), log[:2000]
+    assert re.search(r"^# isolation: payloads at ring 3; SMEP on, SMAP on, UMIP (on|off \(the "
+                     r"CPU has none\)); user-mode library \d+ KiB at 0x[0-9a-f]+$", log, re.M), \
+        log[:2000]
 
 
 @pytest.mark.parametrize("what", ["text", "data", "heap", "page_tables", "idt"])

@@ -36,8 +36,10 @@
 #define RFLAGS_IF	0x202ull	/* interrupts on (the watchdog), bit 1 fixed */
 #define CPUID7_SMEP	(1u << 7)	/* CPUID.(EAX=7,ECX=0):EBX */
 #define CPUID7_SMAP	(1u << 20)
+#define CPUID7_UMIP	(1u << 2)	/* CPUID.(EAX=7,ECX=0):ECX */
 #define CR4_SMEP	(1ull << 20)
 #define CR4_SMAP	(1ull << 21)
+#define CR4_UMIP	(1ull << 11)	/* sgdt, sidt, str ... fault at ring 3 */
 #define PAGE		4096ul
 #define HEAP_SIZE	(16ul << 20)	/* each payload's heap */
 #define REFUSED_STATUS	127
@@ -52,7 +54,7 @@ const char *jit_export_user_refused(unsigned long code, int *arg, const char **p
 
 char isolation_refusal[ISOLATION_REFUSAL_MAX];
 
-static int smep, smap;
+static int smep, smap, umip;
 static char *pristine;		/* the copy's data and bss as linked */
 static char *heap;		/* the running payload's heap, or NULL */
 static struct { uintptr_t base; size_t size; } open_ranges[USER_MAXRANGES];
@@ -130,10 +132,15 @@ isolation_init(void)
 	if (a >= 7)
 		__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
 	else
-		b = 0;
+		b = c = 0;
 	smep = !!(b & CPUID7_SMEP);
 	smap = !!(b & CPUID7_SMAP);
-	write_cr4(read_cr4() | (smep ? CR4_SMEP : 0) | (smap ? CR4_SMAP : 0));
+	umip = !!(c & CPUID7_UMIP);
+	/* SMEP: the kernel never runs a user page; SMAP: it touches one only
+	 * between stac and clac (the gate's copies); UMIP: ring 3 cannot read
+	 * where the GDT and IDT are. */
+	write_cr4(read_cr4() | (smep ? CR4_SMEP : 0) | (smap ? CR4_SMAP : 0)
+		| (umip ? CR4_UMIP : 0));
 	vm_user_init();
 	/* vm_init made everything past .text read-write, no-execute */
 	if (vm_protect((uintptr_t)__user_start, (size_t)(__user_text_end - __user_start),
@@ -143,9 +150,9 @@ isolation_init(void)
 	if (!(pristine = malloc(n)))
 		panic("isolation: no heap for the user-mode library's pristine data");
 	memcpy(pristine, __user_data_start, n);
-	printf("# isolation: payloads at ring 3; SMEP %s, SMAP %s; user-mode library "
-		"%zu KiB at %p\n", smep ? "on" : "off (the CPU has none)",
-		smap ? "on" : "off (the CPU has none)",
+	printf("# isolation: payloads at ring 3; SMEP %s, SMAP %s, UMIP %s; user-mode "
+		"library %zu KiB at %p\n", smep ? "on" : "off (the CPU has none)",
+		smap ? "on" : "off (the CPU has none)", umip ? "on" : "off (the CPU has none)",
 		(size_t)(__user_end - __user_start) >> 10, (void *)__user_start);
 }
 
