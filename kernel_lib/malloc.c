@@ -113,12 +113,19 @@ static size_t block_size(size_t n)
 	return n < MIN_BLOCK ? MIN_BLOCK : n;
 }
 
+/* Asked for the heap's pages at its first allocation when it has none
+ * yet: the user-mode copy of this file in an isolated payload
+ * (jit/user/user.c), so a payload that never allocates costs no heap. */
+void (*heap_first_use)(void);
+
 static void *heap_alloc(size_t n)
 {
 	size_t need = block_size(n);
 	struct block *b = 0;
 	int i;
 
+	if (!heap_first && heap_first_use)
+		heap_first_use();
 	if (!need)
 		return 0;
 	for (i = bin_of(need); i < NBINS && !b; i++)

@@ -5,7 +5,8 @@
  * again however the run ends (isolation_end):
  *   - the module's block of the JIT arena (its code, data, bss);
  *   - the payload stack (ktest_jit.c), argv copied to its top;
- *   - the payload's heap, a block of the JIT arena (GATE_HEAP);
+ *   - the payload's heap, a block of the JIT arena (GATE_HEAP, at its
+ *     first malloc);
  *   - the user-mode copy of the payload library (.user in the linker
  *     script, jit/user/), its data and bss restored from a pristine copy
  *     before every run.
@@ -162,11 +163,18 @@ isolation_exports(const char *name)
 	return jit_export_lookup_user(name);
 }
 
+static void refuse(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* Under the runner's catch point (before the run or in the gate), so a
+ * failure ends the run, not the kernel. */
 static void
 open_user(uintptr_t base, size_t size)
 {
-	if (nopen == USER_MAXRANGES || vm_user(base, size, 1) != 0)
-		panic("isolation: cannot map [%#lx, +%#zx) for ring 3", (unsigned long)base, size);
+	if (nopen == USER_MAXRANGES || vm_user(base, size, 1) != 0) {
+		vm_user(base, size, 0);		/* what it opened before it failed */
+		refuse("isolation: cannot map [%#lx, +%#zx) for ring 3 (page table pool "
+			"exhausted)", (unsigned long)base, size);
+	}
 	open_ranges[nopen].base = base;
 	open_ranges[nopen].size = size;
 	user_access(1);		/* the library's data may be open already */
@@ -189,7 +197,7 @@ isolation_end(void)
 }
 
 /* Ends the run: the runner reports isolation_refusal. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
+static void
 refuse(const char *fmt, ...)
 {
 	va_list ap;

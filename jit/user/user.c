@@ -7,8 +7,8 @@
  * through the gate (gate.h), int $0x80.
  *
  * The kernel enters user_start at ring 3 with main, argc and argv; it
- * sets the payload's heap up from pages the gate gives, calls main and
- * passes its result to GATE_EXIT, which never returns. */
+ * calls main and passes its result to GATE_EXIT, which never returns.
+ * The first malloc sets the payload's heap up from pages the gate gives. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -75,13 +75,23 @@ __asm__(
 	"	.size	ptr_check, . - ptr_check\n");
 _Static_assert(GATE_REFUSE == 7, "ptr_check's assembly asks for service 7");
 
-void
-user_start(int (*entry)(int, char **), int argc, char **argv)
+extern void (*heap_first_use)(void);
+
+/* The payload's heap, from the gate at the first malloc. */
+static void
+get_heap(void)
 {
 	uint64_t heap[2];
 
+	heap_first_use = 0;
 	gate(GATE_HEAP, (long)heap, 0, 0);
 	heap_init_at(heap[0], heap[1]);
+}
+
+void
+user_start(int (*entry)(int, char **), int argc, char **argv)
+{
+	heap_first_use = get_heap;
 	gate(GATE_EXIT, entry(argc, argv), 0, 0);
 	__builtin_unreachable();
 }
