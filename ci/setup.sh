@@ -12,12 +12,13 @@ cd "$(dirname "$0")/.."
 # test the front door against gcc; valgrind for the benchmark's counts;
 # the aarch64 cross compiler, binutils and static libc with qemu-user
 # (qemu-aarch64 runs QBE's arm64 output on this amd64 host) and
-# qemu-system-arm (qemu-system-aarch64, the virt machine).
+# qemu-system-arm (qemu-system-aarch64, the virt machine), gdb-multiarch
+# for `doit qemu-debug` on aarch64 images (Debian's gdb is x86 only).
 PACKAGES=(gcc binutils make python3 python3-venv python3-pip
           qemu-system-x86 grub-pc-bin grub-common xorriso mtools gdb
           clang-19 llvm-19 libclang-rt-19-dev csmith libcsmith-dev valgrind
           gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
-          qemu-system-arm qemu-user)
+          qemu-system-arm qemu-user gdb-multiarch)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,6 +15,18 @@
  * built with frame pointers too, so the chain goes through kernel
  * functions between JIT'd ones.
  *
+ * QBE's arm64 code keeps a frame record in every function (arm64/emit.c
+ * arm64_emitfn):
+ *
+ *	hint #34; [sub sp, sp, #N;] stp x29, x30, [sp, -M]!; mov x29, sp
+ *
+ * so from there on 0(x29) is the caller's x29 and 8(x29) the return
+ * address; before the stp has run the return address is still in x30,
+ * which a stack overflow (the stp's store is what faults) needs. The
+ * kernel functions keep records too, but a leaf may never store x30:
+ * when frame 0 is such a function called from JIT'd code, x30 is the
+ * return into it.
+ *
  * The stack may be what the fault broke: every slot is checked to lie in
  * [lo, hi) before it is read, frame pointers must go up, and the walk
  * stops after max frames. */
@@ -24,6 +36,11 @@
 
 /* Words above a non-JIT'd frame 0 searched for a return into JIT'd code. */
 enum { SCAN = 64 };
+
+/* What prologue() says besides a depth: the frame pointer is already
+ * frame 0's, or (aarch64) the return address is still in the link
+ * register. */
+enum { FRAMED = -1, IN_LR = -2 };
 
 static int
 readable(uintptr_t a, uintptr_t lo, uintptr_t hi)
@@ -37,6 +54,28 @@ word(uintptr_t a)
 	return *(const uintptr_t *)a;
 }
 
+#if defined(__aarch64__)
+static uint32_t
+insn(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
+		| (uint32_t)p[3] << 24;
+}
+
+/* Where the return address of the function at fn is when pc runs: in
+ * x30 until its stp x29, x30, [sp, -M]! has run, at 8(sp) until the mov
+ * x29, sp after it has, and in the frame record (FRAMED) from then on. */
+static long
+prologue(const uint8_t *fn, const uint8_t *pc)
+{
+	const uint8_t *p;
+
+	for (p = fn; p < pc; p += 4)
+		if ((insn(p) & 0xffc07fff) == 0xa9807bfd)     /* stp x29, x30, [sp, #imm]! */
+			return p + 4 == pc ? 8 : FRAMED;
+	return IN_LR;
+}
+#else
 static int
 same(const uint8_t *p, const char *bytes, size_t n)
 {
@@ -49,7 +88,7 @@ same(const uint8_t *p, const char *bytes, size_t n)
 }
 
 /* How many bytes the prologue of the function at fn has put on the
- * stack by the time pc runs, or -1 once it has set rbp to its frame. */
+ * stack by the time pc runs, or FRAMED once it has set rbp to its frame. */
 static long
 prologue(const uint8_t *fn, const uint8_t *pc)
 {
@@ -61,7 +100,7 @@ prologue(const uint8_t *fn, const uint8_t *pc)
 	if (p + 4 <= pc && same(p, "\xf3\x0f\x1e\xfa", 4))        /* endbr64 */
 		p += 4;
 	if (p < pc && *p == 0x55)                                   /* pushq %rbp */
-		return p + 4 <= pc && same(p + 1, "\x48\x89\xe5", 3) ? -1 : 8;
+		return p + 4 <= pc && same(p + 1, "\x48\x89\xe5", 3) ? FRAMED : 8;
 	if (p + 4 <= pc && same(p, "\x48\x83\xec", 3)) {          /* subq $imm8, %rsp */
 		depth += p[3];
 		p += 4;
@@ -81,6 +120,7 @@ prologue(const uint8_t *fn, const uint8_t *pc)
 	}
 	return depth;
 }
+#endif
 
 /* Frame n at pc: named by pc itself for the fault, by the call before
  * it for a return address (which may be a function's last byte). */
@@ -110,9 +150,10 @@ jit_return(uintptr_t sp, uintptr_t lo, uintptr_t hi)
 }
 
 int
-jit_backtrace(uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t lo,
-	uintptr_t hi, struct jit_frame *f, int max)
+jit_backtrace(uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t lr,
+	uintptr_t lo, uintptr_t hi, struct jit_frame *f, int max)
 {
+	struct jit_where w;
 	uintptr_t a, up;
 	long depth;
 	int n;
@@ -124,13 +165,26 @@ jit_backtrace(uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t lo,
 	/* frame 0's caller, when rbp is not (yet) frame 0's frame */
 	if (f[0].jit) {
 		depth = prologue((const uint8_t *)(pc - f[0].where.off), (const uint8_t *)pc);
-		if (depth >= 0) {
+		if (depth == IN_LR) {
+			if (n == max)
+				return n;
+			frame(&f[n], n, lr);
+			n++;
+		} else if (depth >= 0) {
 			a = sp + (uintptr_t)depth;
 			if (!readable(a, lo, hi) || n == max)
 				return n;
 			frame(&f[n], n, word(a));
 			n++;
 		}
+	} else if (lr && jit_image_where(0, (const void *)(lr - 1), &w) == 0 && n < max) {
+		/* aarch64: frame 0 was called from JIT'd code and has not
+		 * called anything since; if it stored a frame record, that
+		 * record's return address is this same one */
+		frame(&f[n], n, lr);
+		n++;
+		if (readable(fp, lo, hi) && readable(fp + 8, lo, hi) && word(fp + 8) == lr)
+			fp = word(fp);
 	} else if ((a = jit_return(sp, lo, hi)) && a != fp + 8 && a < fp && n < max) {
 		/* the slot is not the one above rbp's frame: frame 0 kept
 		 * none, and rbp is still its caller's */

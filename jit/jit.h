@@ -143,20 +143,21 @@ int jit_where(struct jit_module *m, const void *pc, struct jit_where *w);
  * snprintf's contract. */
 int jit_where_format(char *buf, size_t n, const struct jit_where *w);
 
-/* The frames of a fault at pc with stack pointer sp and frame pointer
- * fp, innermost first, at most max; reads the stack only inside
- * [lo, hi) (the stack JIT'd code ran on), so a corrupt one ends the
- * walk early instead of faulting. Frame 0 is the fault; the others are
- * return addresses, whose where names the call (off is the return
- * address's). jit is 0 for a frame outside JIT'd code (the kernel's,
- * or jitrun's). Returns the number of frames. */
+/* The frames of a fault at pc with stack pointer sp, frame pointer fp
+ * and, on aarch64, link register lr (ignored on x86-64, where the
+ * return address is on the stack), innermost first, at most max; reads
+ * the stack only inside [lo, hi) (the stack JIT'd code ran on), so a
+ * corrupt one ends the walk early instead of faulting. Frame 0 is the
+ * fault; the others are return addresses, whose where names the call
+ * (off is the return address's). jit is 0 for a frame outside JIT'd
+ * code (the kernel's, or jitrun's). Returns the number of frames. */
 struct jit_frame {
 	uintptr_t pc;
 	int jit;
 	struct jit_where where;
 };
-int jit_backtrace(uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t lo,
-	uintptr_t hi, struct jit_frame *f, int max);
+int jit_backtrace(uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t lr,
+	uintptr_t lo, uintptr_t hi, struct jit_frame *f, int max);
 
 /* Unload the module and free everything it owns, and let go of the
  * modules it was linked against (jit_options.modules). Returns 0; or

@@ -39,19 +39,21 @@ class Arch:
     clang_triple: str          # clang --target
     qemu_user: str | None      # runs this architecture's Linux programs here; None: native
     qemu_system: str           # the whole-machine emulator
+    gdb: str                   # a gdb that debugs this architecture's kernel (doit qemu-debug)
     packages: dict[str, str]   # tool -> Debian package providing it
 
 
 ARCHES: dict[str, Arch] = {a.name: a for a in (
-    Arch("x86_64", "amd64_sysv", "", "x86_64-unknown-linux-gnu", None, "qemu-system-x86_64",
-         {"gcc": "gcc", "as": "binutils", "qemu-system-x86_64": "qemu-system-x86"}),
+    Arch("x86_64", "amd64_sysv", "", "x86_64-unknown-linux-gnu", None, "qemu-system-x86_64", "gdb",
+         {"gcc": "gcc", "gdb": "gdb", "as": "binutils", "qemu-system-x86_64": "qemu-system-x86"}),
     Arch("aarch64", "arm64", "aarch64-linux-gnu-", "aarch64-unknown-linux-gnu", "qemu-aarch64",
-         "qemu-system-aarch64",
+         "qemu-system-aarch64", "gdb-multiarch",
          {"aarch64-linux-gnu-gcc": "gcc-aarch64-linux-gnu",
           "aarch64-linux-gnu-as": "binutils-aarch64-linux-gnu",
           "aarch64-linux-gnu-ld": "binutils-aarch64-linux-gnu",
           "qemu-aarch64": "qemu-user",
-          "qemu-system-aarch64": "qemu-system-arm"}),
+          "qemu-system-aarch64": "qemu-system-arm",
+          "gdb-multiarch": "gdb-multiarch"}),
 )}
 
 HOST = "x86_64"

@@ -43,9 +43,10 @@ ARCHES = ("x86_64", "aarch64")
 
 # kernel_lib's x86-64 sources that predate kernel_lib/arch/x86_64/: COM1,
 # the IDT, the TSC and PIT, paging, the PIT watchdog, multiboot, and the
-# x86 kmain that starts them.
+# x86 kmain that starts them.  (tsc_pick.c, the calibration and the
+# watchdog's deadline rule, is shared.)
 X86_64_KERNEL_LIB = tuple(f"kernel_lib/{f}.c" for f in (
-    "kmain", "multiboot", "serial", "trap", "tsc", "tsc_pick", "vm", "watchdog"))
+    "kmain", "multiboot", "serial", "trap", "tsc", "vm", "watchdog"))
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ COMPONENTS: tuple[Component, ...] = (
     # -mgeneral-regs-only: the trap, MMU and UART code runs where the FP
     # registers are not saved (exception entry); the shared C may use FP
     # (kfmt prints doubles), which boot.S enables
-    Component("kernel_lib_aarch64", "kernel library, aarch64: PL011, exceptions, MMU, generic timer, semihosting exit",
+    Component("kernel_lib_aarch64", "kernel library, aarch64: PL011, exceptions and catch points, MMU, generic timer and GIC (the watchdog), semihosting exit",
               ("kernel_lib/arch/aarch64/*.c",), includes=("gen:", "kernel_lib"), ktests=True,
               size="kernel_lib", arch=("aarch64",), cflags=("-mgeneral-regs-only",)),
     Component("gcov", "the gcov runtime of `doit coverage` images: counters to .gcda over serial",
@@ -147,13 +148,13 @@ COMPONENTS: tuple[Component, ...] = (
               includes=("gen:", "kernel_lib", "jit"), kernel_when="jit", size="jit_driver",
               ktests=True, arch=ARCHES),
     Component("bench", "benchmark runner shared by the kernel and jitbench",
-              ("jit/bench.c",), includes=JIT_INC, kernel_when="bench"),
+              ("jit/bench.c",), includes=JIT_INC, kernel_when="bench", arch=ARCHES),
     Component("bench_kernel", "benchmark kernel test",
               ("jit/kernel/ktest_bench.c",), includes=("gen:", "kernel_lib", "jit"),
-              kernel_when="bench", size="bench", ktests=True),
+              kernel_when="bench", size="bench", ktests=True, arch=ARCHES),
     Component("bench_programs", "benchmark C twins, their table and QBE's AOT assembly",
               ("tests/bench/*.c", "gen:bench_progs.c", "gen:bench_qbe/*.S"),
-              includes=JIT_INC, kernel_when="bench", size="bench"),
+              includes=JIT_INC, kernel_when="bench", size="bench", arch=ARCHES),
     Component("host_glue", "the JIT as a Linux process: platform hooks over mmap, the payload library's hooks",
               ("jit/host/platform_host.c", "jit/host/libc_host.c"), includes=JIT_INC, size="jit_driver"),
     Component("jitrun_main", "jitrun: run an IL file's main on the host",

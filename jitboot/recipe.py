@@ -684,9 +684,6 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
         if "iso" in v["qemu", "boot"]:
             raise rep.error("qemu", "boot", "aarch64 images boot the kernel medium only "
                             "(no GRUB ISO for arm64): use boot = [\"kernel\"]")
-        if v["features", "bench"]:
-            raise rep.error("features", "bench", "the benchmark runs on x86_64 only so far: "
-                            "set [features] bench = false")
         if v["run", "isolation"] != "none":
             raise rep.error("run", "isolation", "isolated payloads run on x86_64 only so far: "
                             "set isolation = \"none\"")

@@ -432,8 +432,11 @@ def gdb_command(image: Image, port: int) -> str:
     """The gdb command line that loads the kernel's symbols and attaches.
 
     Breakpoints may be pending: a payload's functions exist only once the
-    kernel has compiled it, and gdb learns of them then (jit/gdbjit.c)."""
-    return (f"gdb {shlex.quote(str(image.elf))} -ex 'target remote :{port}' "
+    kernel has compiled it, and gdb learns of them then (jit/gdbjit.c).
+    An aarch64 kernel needs gdb-multiarch (Debian's gdb debugs x86 only)."""
+    from . import arch
+    gdb = arch.get(image.recipe.arch).gdb
+    return (f"{gdb} {shlex.quote(str(image.elf))} -ex 'target remote :{port}' "
             "-ex 'set breakpoint pending on' -ex 'hbreak kmain' -ex continue")
 
 
@@ -446,6 +449,9 @@ def qemu_debug(image: Image, port: int = 1234) -> None:
         except OSError as e:
             raise JitbootError(f"gdb_port={port}: 127.0.0.1:{port} is not free ({e.strerror}; "
                                f"another QEMU's gdb stub?): give another with gdb_port=N") from None
+    from . import arch
+    target = arch.get(image.recipe.arch)
+    arch.require(target, target.gdb)     # say which package before QEMU halts for nothing
     # TCG: gdb's hardware breakpoints and single-stepping are exact there
     cmd = qemu.qemu_command(kernel=image.boot_kernel,
                             modules=[p.path for p in image.recipe.payloads],

@@ -74,11 +74,13 @@ uint8_t fw_cfg_byte(void);
 
 /*
  * Payload watchdog: the PIT interrupts every 10 ms (IRQ0 through the 8259
- * PICs, every other line masked); past the deadline the interrupt ends the
- * running code through the armed catch point, as if it had faulted with
- * vector TRAP_TIMEOUT.  watchdog_arm(ms) sets the deadline and enables
- * interrupts; watchdog_disarm() disables them and clears it.  Interrupts
- * are on only in between: the rest of the kernel never sees one.
+ * PICs, every other line masked; on aarch64 the virtual timer through the
+ * GIC, kernel_lib/arch/aarch64/watchdog.c); past the deadline the
+ * interrupt ends the running code through the armed catch point, as if it
+ * had faulted with vector TRAP_TIMEOUT.  watchdog_arm(ms) sets the
+ * deadline and enables interrupts; watchdog_disarm() disables them and
+ * clears it.  Interrupts are on only in between: the rest of the kernel
+ * never sees one.
  */
 #define TRAP_TIMEOUT	0x20	/* IRQ0's vector, as a fault "vector" */
 void watchdog_init(void);
@@ -106,9 +108,11 @@ extern volatile int watchdog_hold;
  *		printf("%s at %#lx\n", trap_name(c.vector), c.fault_rip);
  */
 struct trap_catch {
-	uint64_t rip, rsp, rbp, rbx, r12, r13, r14, r15;	/* saved by trap_catch */
+	/* saved by trap_catch on x86-64 (aarch64 keeps its registers in catch.c) */
+	uint64_t rip, rsp, rbp, rbx, r12, r13, r14, r15;
 	uint64_t vector, error, cr2;				/* the fault */
 	uint64_t fault_rip, fault_rsp, fault_rbp;
+	uint64_t fault_lr;		/* aarch64: the link register (x30) */
 };
 int trap_catch(struct trap_catch *c) __attribute__((returns_twice));
 void trap_uncatch(void);
@@ -124,8 +128,13 @@ void trap_exit_uncaught(long status) __attribute__((noreturn));
 #define TRAP_GATE	0x80
 long isolation_gate(long service, long a, long b, long c);
 void isolation_init(void);
-/* "#PF page fault" for 14, "timeout" for TRAP_TIMEOUT, else "?". */
+/* "#PF page fault" for 14, "timeout" for TRAP_TIMEOUT, else "?".  On
+ * aarch64 a vector is an exception class, "DABT data abort" (kernel_lib/
+ * arch/aarch64/trap.c). */
 const char *trap_name(int vector);
+/* Does cr2 hold the address a fault of this vector accessed (x86-64's
+ * #PF; aarch64's instruction and data aborts)? */
+int trap_has_address(int vector);
 /* What a fault's error code and address mean ("null pointer dereference",
  * "write to executable code (W^X)", ...), or "". */
 const char *trap_hint(int vector, uint64_t error, uint64_t cr2);

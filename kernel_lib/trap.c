@@ -251,6 +251,11 @@ static void resume_catcher(struct trapframe *f, uint64_t cr2)
 	f->ss = KERNEL_DS;
 }
 
+int trap_has_address(int vector)
+{
+	return vector == VEC_PF;
+}
+
 /* What a page fault's error code and address say, for a reader. */
 const char *trap_hint(int vector, uint64_t error, uint64_t cr2)
 {

@@ -9,8 +9,9 @@
  * tighter one on a tie) wins, and its median is the rate.  A window the
  * host interrupted lands outside the cluster, whichever way it is off.
  * Kept apart from the port I/O so the host tests it on recorded samples
- * (tests/host/tsc_check.c), with watchdog_plan(): how the watchdog uses
- * the rate without depending on it alone. */
+ * (tests/host/tsc_check.c), with watchdog_plan() and watchdog_tick(): how
+ * the watchdog uses the rate without depending on it alone, on both
+ * architectures (kernel_lib/watchdog.c, kernel_lib/arch/aarch64/watchdog.c). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,4 +99,16 @@ void watchdog_plan(uint64_t ms, uint64_t hz, uint64_t now, unsigned tick_ms,
 	 * the PIT's phase puts the first real one up to a tick later, so the
 	 * count never ends before ms have passed, and at most a tick after */
 	out->ticks = (ms + tick_ms - 1) / tick_ms + 1;
+}
+
+int watchdog_tick(struct watchdog_plan *p, uint64_t now, int hold)
+{
+	/* ticks is 0 when not counting: it wraps, and never gets back to 0 */
+	if (now < p->deadline && --p->ticks != 0)
+		return 0;
+	if (hold) {
+		p->ticks = 1;	/* the tick-counting mode comes back here too */
+		return 0;
+	}
+	return 1;
 }

@@ -25,10 +25,11 @@ uint64_t tsc_median(const uint64_t *hz, int n);
 /*
  * What the payload watchdog arms for a limit of ms, at now (TSC cycles):
  * a TSC deadline when the rate hz is trusted (UINT64_MAX when hz is 0),
- * and always a count of PIT ticks (one per tick_ms).  The payload stops at
- * whichever ends first (irq0 in boot/isr.S): a rate calibrated too high,
- * consistently, would put the deadline too far away, and the PIT, which
- * needs no calibration, still stops it within a tick of ms.
+ * and always a count of timer ticks (one per tick_ms).  The payload stops at
+ * whichever ends first (watchdog_tick): a rate calibrated too high,
+ * consistently, would put the deadline too far away, and the tick (the
+ * PIT on x86-64), which needs no calibration, still stops it within a
+ * tick of ms.
  */
 struct watchdog_plan {
 	uint64_t deadline;	/* TSC value */
@@ -37,5 +38,14 @@ struct watchdog_plan {
 
 void watchdog_plan(uint64_t ms, uint64_t hz, uint64_t now, unsigned tick_ms,
 		   struct watchdog_plan *out);
+
+/*
+ * The rule each tick applies, at now (counter cycles): 1 when the payload
+ * is to be stopped, its deadline passed or its ticks run out; but while
+ * hold is set (a heap operation in progress, watchdog_hold) not yet: the
+ * next tick asks again.  The aarch64 timer interrupt calls it; irq0 in
+ * boot/isr.S is the same rule in assembly, before any register is saved.
+ */
+int watchdog_tick(struct watchdog_plan *p, uint64_t now, int hold);
 
 #endif

@@ -2,7 +2,9 @@
 through the same doit tasks and harness as x86-64, and each way a run can
 end is told apart the same way."""
 
+import os
 import shutil
+import signal
 
 import pytest
 
@@ -65,10 +67,11 @@ def test_entered_at_el2_it_drops_to_el1(image_builder):
 
 
 def test_a_null_write_is_a_panic_naming_the_exception(image_builder):
+    """Outside a payload's catch point a fault stays fatal."""
     r = run(image_builder("tests/images/aarch64_fault_null.toml"))
     assert r.outcome == qemu.Outcome.PANIC, r.reason
     assert r.exit_code == protocol.QEMU_EXIT_PANIC
-    assert r.reason.startswith("PANIC: exception EC=0x25 (data abort), synchronous, ESR=0x96")
+    assert r.reason.startswith("PANIC: exception EC=0x25 (DABT data abort), synchronous, ESR=0x96")
     assert "FAR=0 " in r.reason and r.reason.endswith("(null pointer dereference)")
 
 
@@ -83,6 +86,17 @@ def test_a_hang_is_a_hang(image_builder):
     r = run(image_builder("tests/images/aarch64_hang.toml"))
     assert r.outcome == qemu.Outcome.HANG
     assert r.reason == "no exit within 5 s in test 1 hang"
+
+
+def test_qemu_killed_from_outside_is_a_crash(image_builder, tmp_path):
+    from test_harness import when_running
+    image = image_builder("tests/images/aarch64_hang.toml")
+    killer = when_running(tmp_path, lambda pid: os.kill(pid, signal.SIGKILL))
+    r = qemu.run_image(kernel=image.boot_kernel, arch="aarch64", accel="tcg", timeout=20,
+                       log_dir=tmp_path)
+    killer.join()
+    assert r.outcome == qemu.Outcome.CRASH, r.reason
+    assert r.exit_code == -signal.SIGKILL and "SIGKILL" in r.reason
 
 
 def test_two_clean_builds_are_identical(tmp_path):
@@ -122,9 +136,6 @@ def test_the_command_line():
     ('[target]\narch = "aarch64"\n[layout]\nload_address = 0x100000\n[features]\njit = false\n',
      "r.toml:4: [layout] load_address: 0x100000 is below 0x40100000: on aarch64 RAM starts at "
      "0x40000000 and its first MiB holds the device tree"),
-    ('[target]\narch = "aarch64"\n[features]\nbench = true\n',
-     "r.toml:4: [features] bench: the benchmark runs on x86_64 only so far: "
-     "set [features] bench = false"),
     ('[target]\narch = "aarch64"\n[layout]\nload_address = 0x40100000\nheap_address = 0x41000000\n'
      'jit_arena_address = 0x45000000\n[features]\njit = false\n[run]\ntests = ["fault_unmapped"]\n',
      "r.toml:10: [run] tests: test 'fault_unmapped' is x86_64-only; on aarch64: aot_fib, "

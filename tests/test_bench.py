@@ -195,6 +195,54 @@ def test_kernel_variants_agree(tmp_path, host_quick):
     assert run.figures.boot, "the kernel reports its boot time"
 
 
+AARCH64_QUICK_RECIPE = """\
+description = "Benchmark at test sizes on aarch64 (tests/test_bench.py)"
+
+[target]
+arch = "aarch64"
+
+[layout]
+load_address = 0x40100000
+heap_address = 0x41000000
+heap_size = "64M"
+jit_arena_address = 0x45000000
+
+[features]
+bench = true
+
+[qemu]
+memory = "512M"
+accel = "tcg"
+timeout = 120
+
+[run]
+tests = ["bench_quick"]
+"""
+
+
+def test_kernel_variants_agree_on_aarch64(tmp_path, host_quick):
+    """The aarch64 bench image: gcc's C twin, stock QBE -t arm64 and the
+    kernel's JIT (passes off and on) compute what the host computes; the
+    report says the figures are emulation's and leaves the host out."""
+    recipe = tmp_path / "bench_quick_a64.toml"
+    recipe.write_text(AARCH64_QUICK_RECIPE)
+    image = build_image(recipe)
+    asm = (image.gen / bench.ASM_DIR / "fib_rec.S").read_text()
+    assert "-t arm64" in asm and "\tbl\t" in asm, "QBE's AOT variant is arm64 code"
+    run = bench.run_kernel(image)
+    assert run.outcome == "pass", run.reason
+    kernel = check_figures(run.figures, quick=True)
+    assert kernel == {r.name: r.result for r in host_quick.programs}
+    env = bench.environment(run.accel, "aarch64")
+    assert env["arch"] == "aarch64" and env["guest_cpu"] == "cortex-a72 (emulated)"
+    assert env["gcc"].startswith("aarch64-linux-gnu-gcc") and "-t arm64" in env["qbe"]
+    text = bench.render_text({"environment": {**env, "emulated": True, "why_not_kvm": "TCG"},
+                              "kernel": bench.summarize(run.figures), "host": None,
+                              "boot": {}})
+    assert "in the kernel (aarch64, TCG)" in text and "kernel figures are not native speed" in text
+    assert "on the host: not run" in text
+
+
 # -- generation and parsing --------------------------------------------------
 
 def test_rename_defined_symbols_only():

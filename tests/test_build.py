@@ -128,34 +128,39 @@ def test_size_gate_fails_naming_the_component(tmp_path):
     assert [o["budget"] for o in report["budgets"]] == ["memory"]
 
 
-def test_qemu_debug_prints_a_gdb_command_that_works(image_builder):
-    """`doit qemu-debug` halts QEMU; the gdb command it prints stops in kmain."""
+@pytest.mark.parametrize("recipe, gdb_name, source", [
+    ("hang", "gdb", "kernel_lib/kmain.c"),
+    ("aarch64_hang", "gdb-multiarch", "kernel_lib/arch/aarch64/kmain.c"),
+])
+def test_qemu_debug_prints_a_gdb_command_that_works(image_builder, recipe, gdb_name, source):
+    """`doit qemu-debug` halts QEMU; the gdb command it prints (gdb-multiarch
+    for an aarch64 kernel) stops in kmain."""
     import shlex
     import socket
     import subprocess
     import sys
     import time
 
-    image_builder("tests/images/hang.toml")
+    image_builder(f"tests/images/{recipe}.toml")
     with socket.socket() as s:           # a free port, so parallel runs don't clash
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     qemu = subprocess.Popen([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
-                             "-d", str(ROOT), "qemu-debug", "image=tests/images/hang.toml",
+                             "-d", str(ROOT), "qemu-debug", f"image=tests/images/{recipe}.toml",
                              f"gdb_port={port}"], stdout=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
         lines = []
         for line in qemu.stdout:
             lines.append(line)
-            if line.startswith("  gdb "):
+            if line.startswith(f"  {gdb_name} "):
                 break
         gdb = shlex.split(lines[-1].strip())
-        assert gdb[1].endswith("build/images/hang/kernel.elf")
+        assert gdb[0] == gdb_name and gdb[1].endswith(f"build/images/{recipe}/kernel.elf")
         time.sleep(0.5)
         gdb = gdb[:1] + ["-q", "-batch"] + gdb[1:] + ["-ex", "bt 1", "-ex", "kill"]
         out = subprocess.run(gdb, capture_output=True, text=True, timeout=60).stdout
-        assert "Breakpoint 1, kmain" in out and "kernel_lib/kmain.c" in out, out
+        assert "Breakpoint 1, kmain" in out and source in out, out
     finally:
         import os
         import signal

@@ -110,3 +110,21 @@ def test_a_call_out_of_bl_range_is_one_line(jitrun_a64):
     assert (r.returncode, r.stdout) == (2, "")
     assert r.stderr == (f"{IL / 'hello.ssa'}:0: call out of +-128 MiB range "
                         "(place the JIT arena near the kernel) to 'puts'\n")
+
+
+@pytest.mark.parametrize("opt", C_OPTS)
+def test_the_payload_library_on_arm64_prints_what_glibc_prints(jitrun_a64, tmp_path, opt):
+    """tests/libc/each.c calls every function of the payload library
+    (setjmp/longjmp's AArch64 register save, qsort's callbacks, the printf
+    family's variadic tails under the AAPCS64): through the arm64 JIT it
+    prints what a native gcc build against glibc prints."""
+    libc = ROOT / "tests" / "libc"
+    exe = tmp_path / "each"
+    subprocess.run(["gcc", "-O1", "-w", str(libc / "each.c"), "-o", str(exe)], check=True)
+    native = subprocess.run([str(exe)], cwd=libc, capture_output=True, check=True).stdout
+    ssa = tmp_path / f"each{opt}.ssa"
+    ssa.write_text(arch.c_to_il(libc / "each.c", AARCH64, opt))
+    r = subprocess.run(arch.user_command(jitrun_a64, AARCH64, [str(ssa)]), cwd=libc,
+                       capture_output=True, timeout=TIMEOUT)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout == native

@@ -72,11 +72,12 @@ def test_the_tighter_of_two_equal_clusters_wins(tsc_check):
     assert used == 3 and hz == 2000 * MHZ + 10
 
 
-def stop(exe, ms, hz, true_hz, phase_us):
+def stop(exe, ms, hz, true_hz, phase_us, hold_ms=0):
     """When the watchdog armed for ms at the calibrated rate hz stops a
-    payload on a TSC really running at true_hz: (ms after arming, by what)."""
-    r = subprocess.run([str(exe), "--watchdog", str(ms), str(hz), str(true_hz), str(phase_us)],
-                       capture_output=True, text=True, check=True)
+    payload on a TSC really running at true_hz, a heap operation holding it
+    off until hold_ms: (ms after arming, by what)."""
+    r = subprocess.run([str(exe), "--watchdog", str(ms), str(hz), str(true_hz), str(phase_us),
+                        str(hold_ms)], capture_output=True, text=True, check=True)
     assert "runtime error" not in r.stderr, r.stderr
     _, us, _, by = r.stdout.split()
     return int(us) / 1000, by
@@ -96,6 +97,16 @@ def test_watchdog_counts_pit_ticks_even_with_a_trusted_rate(tsc_check, phase_us)
     assert by == "ticks" and 5000 <= at <= 5010, (at, by)
     at, by = stop(tsc_check, 500, 2100 * MHZ * 2, 2100 * MHZ, phase_us)   # compile_timeout 0.5
     assert by == "ticks" and 500 <= at <= 510, (at, by)
+
+
+@pytest.mark.parametrize("hz", [2100 * MHZ, 0])
+def test_watchdog_waits_for_a_heap_operation(tsc_check, hz):
+    """watchdog_tick, the rule both architectures' timer interrupts apply:
+    a stop that comes due inside a heap operation waits for the first tick
+    after it, whether the deadline or the ticks said stop."""
+    at, by = stop(tsc_check, 500, hz, 2100 * MHZ, 4000, hold_ms=700)
+    assert 700 <= at <= 710 and by == ("tsc" if hz else "ticks"), (at, by)
+    assert stop(tsc_check, 500, hz, 2100 * MHZ, 4000, hold_ms=300)[0] <= 510
 
 
 def test_a_boot_prints_its_calibration(image_builder, tmp_path):

@@ -249,7 +249,7 @@ onfault(int sig, siginfo_t *si, void *ctx)
 	ucontext_t *uc = ctx;
 	const char *what;
 	char where[256];
-	uintptr_t pc, sp, fp;
+	uintptr_t pc, sp, fp, lr;
 	size_t i;
 	int n, k;
 
@@ -257,17 +257,19 @@ onfault(int sig, siginfo_t *si, void *ctx)
 	pc = (uintptr_t)uc->uc_mcontext.pc;
 	sp = (uintptr_t)uc->uc_mcontext.sp;
 	fp = (uintptr_t)uc->uc_mcontext.regs[29];
+	lr = (uintptr_t)uc->uc_mcontext.regs[30];
 #else
 	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 	sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
 	fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+	lr = 0;
 #endif
 	what = "signal";
 	for (i = 0; i < sizeof faults / sizeof faults[0]; i++)
 		if (faults[i].sig == sig)
 			what = faults[i].name;
 	fflush(stdout);
-	n = stack_top ? jit_backtrace(pc, sp, fp, sp, stack_top, f, MAXFRAMES) : 0;
+	n = stack_top ? jit_backtrace(pc, sp, fp, lr, sp, stack_top, f, MAXFRAMES) : 0;
 	/* the report names the innermost JIT'd frame: a fault in a
 	 * function the program called is its caller's */
 	for (k = 0; k < n && !f[k].jit; k++)

@@ -367,11 +367,13 @@ name_code(char *buf, size_t n, const struct trap_catch *c)
 	}
 	what = code_kind(c->fault_rip);
 	sp = (uint64_t *)c->fault_rsp;
-	for (i = 0; i < SCAN_WORDS && in_payload_stack((uint64_t)(sp + i), 8); i++)
-		if (jit_where(0, (void *)(sp[i] - 1), &w) == 0) {
+	/* i == -1: the link register (aarch64), where a leaf keeps its
+	 * return address; then the payload stack */
+	for (i = -1; i < SCAN_WORDS && (i < 0 || in_payload_stack((uint64_t)(sp + i), 8)); i++)
+		if (jit_where(0, (void *)((i < 0 ? c->fault_lr : sp[i]) - 1), &w) == 0) {
 			char callee[64];
 
-			called_export(callee, sizeof callee, sp[i]);
+			called_export(callee, sizeof callee, i < 0 ? c->fault_lr : sp[i]);
 			w.off++;        /* the return address, named by its call */
 			jit_where_format(name, sizeof name, &w);
 			snprintf(buf, n, "in %s%s at %#lx called from %s", what, callee,
@@ -396,8 +398,8 @@ backtrace(struct ktest *t, const struct trap_catch *c)
 	char name[160];
 	int i, n;
 
-	n = jit_backtrace(c->fault_rip, c->fault_rsp, c->fault_rbp, lo,
-		lo + PAYLOAD_STACK, f, MAXFRAMES);
+	n = jit_backtrace(c->fault_rip, c->fault_rsp, c->fault_rbp, c->fault_lr,
+		lo, lo + PAYLOAD_STACK, f, MAXFRAMES);
 	while (n > 1 && !f[n - 1].jit)
 		n--;
 	for (i = 0; i < n; i++) {
@@ -425,7 +427,7 @@ describe_fault(char *buf, size_t n, const struct trap_catch *c, unsigned long ti
 		snprintf(buf, n, "%s: still running after %lu ms %s", name, timeout_ms, where);
 		return;
 	}
-	if (c->vector == 14 && c->cr2 >= guard && c->cr2 < guard + PAGE)
+	if (trap_has_address(c->vector) && c->cr2 >= guard && c->cr2 < guard + PAGE)
 		hint = "stack overflow: hit the guard page below the payload stack";
 #if JB_ISOLATION_USER
 	/* The run's pages are closed to ring 3 by now: judge by what it had. */
@@ -437,7 +439,7 @@ describe_fault(char *buf, size_t n, const struct trap_catch *c, unsigned long ti
 #endif
 	else
 		hint = trap_hint(c->vector, c->error, c->cr2);
-	if (c->vector == 14)
+	if (trap_has_address(c->vector))
 		snprintf(buf, n, "%s %s: %s at 0x%lx", name + (*name == '#'),
 			where, *hint ? hint : "access", (unsigned long)c->cr2);
 	else
@@ -604,7 +606,7 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	struct compile job = { .il = il, .name = name, .len = len };
 	struct call_main call;
 	struct jit_module *m;
-	struct trap_catch c;
+	struct trap_catch c = {0};	/* fault_lr stays 0 where no handler sets it */
 	char want[16], what[320];
 	uint64_t t0, cycles, hz;
 	long rc;

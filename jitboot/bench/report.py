@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 from .. import ROOT, toolchain
+from ..arch import HOST
 from ..errors import JitbootError
 
 if TYPE_CHECKING:
@@ -168,13 +169,16 @@ def run_benchmark(recipe: "Recipe | None" = None, root: Path = ROOT, builds: boo
     else:
         image = build_image("bench", root)
         built = False
+    arch = image.recipe.arch
+    native = arch == HOST       # the host twin, the build times and cbench are this CPU's
     kernel = run_kernel(image)
-    host = run_host(root, quick="bench_quick" in image.recipe.tests, build=not built)
-    report = {
-        "environment": {**environment(kernel.accel), "image": image.name,
+    host = run_host(root, quick="bench_quick" in image.recipe.tests, build=not built) \
+        if native else None
+    report: dict[str, Any] = {
+        "environment": {**environment(kernel.accel, arch), "image": image.name,
                         "emulated": kernel.accel == "tcg", "why_not_kvm": _why_not_kvm(kernel)},
         "kernel": summarize(kernel.figures),
-        "host": summarize(host),
+        "host": summarize(host) if host else None,
         "boot": {"qemu_start_to_first_ktap_line_s": kernel.qemu_start_to_ktap_s,
                  "qemu_run_s": kernel.run_s, **kernel.figures.boot,
                  "tsc_hz": kernel.figures.tsc_hz},
@@ -183,9 +187,9 @@ def run_benchmark(recipe: "Recipe | None" = None, root: Path = ROOT, builds: boo
     for key in ("reset_to_entry", "entry_to_tests", "reset_to_tests"):
         if key in boot and hz:
             boot[f"{key}_ms"] = boot[key] * 1e3 / hz
-    if builds:
+    if builds and native:
         report["build"] = measure_builds(root)
-    if real_programs:
+    if real_programs and native:
         from .. import cbench
         print("real-program benchmark (tests/cbench, host):", flush=True)
         report["real_programs"] = cbench.run(root)
@@ -198,7 +202,7 @@ def run_benchmark(recipe: "Recipe | None" = None, root: Path = ROOT, builds: boo
     print(render_text(report), flush=True)
     print(f"figures: {toolchain.rel(out / 'bench.json', root)}, chart: "
           f"{toolchain.rel(out / 'bench.svg', root)}")
-    bad = report["kernel"]["disagreements"] + report["host"]["disagreements"]
+    bad = report["kernel"]["disagreements"] + (report["host"] or {}).get("disagreements", [])
     if bad:
         raise JitbootError(f"benchmark variants disagree or failed: {'; '.join(bad)}")
     return report
@@ -220,8 +224,13 @@ def render_text(report: dict) -> str:
                                               "kernel figures are not native speed"
                                               if env.get("emulated") else
                                               " (hardware virtualization)"),
-             "", table(f"in the kernel ({accel})", report["kernel"]), "",
-             table("on the host (native Linux)", report["host"])]
+             "", table(f"in the kernel ({env.get('arch', 'x86_64')}, {accel})", report["kernel"]),
+             ""]
+    if report.get("host"):
+        lines.append(table("on the host (native Linux)", report["host"]))
+    else:
+        lines.append(f"on the host: not run (the host twin is {HOST}'s; the image is "
+                     f"{env.get('arch')}'s: `doit bench` gives the host figures)")
     b = report["boot"]
     lines.append("")
     parts = []

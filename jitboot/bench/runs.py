@@ -21,7 +21,7 @@ from ..errors import JitbootError
 if TYPE_CHECKING:
     from ..build import Image
 
-from .programs import JITS, KTESTS, LINE_RE, PAIR_RE, QBE_TARGET, RATIOS, VARIANTS
+from .programs import JITS, KTESTS, LINE_RE, PAIR_RE, RATIOS, VARIANTS
 
 
 def build_jitbench(root: Path = ROOT) -> Path:
@@ -240,7 +240,11 @@ def measure_builds(root: Path = ROOT, image: str = "default") -> dict:
             "note": "QBE sources already fetched; doit runs one job at a time"}
 
 
-def environment(accel: str | None) -> dict:
+def environment(accel: str | None, arch_name: str = "x86_64") -> dict:
+    """The machine and tools behind a run's figures; arch_name is the
+    image's architecture (its emulator, guest CPU, QBE target, flags)."""
+    from .. import arch as arches
+    target = arches.get(arch_name)
     def first(cmd: list[str]) -> str:
         try:
             out = subprocess.run(cmd, capture_output=True, text=True).stdout
@@ -255,10 +259,16 @@ def environment(accel: str | None) -> dict:
                 break
     except OSError:
         pass
-    return {"accel": accel, "cpu": cpu, "cpus": os.cpu_count(),
-            "guest_cpu": {"kvm": "host (-cpu host)", "tcg": "max (emulated)"}.get(accel or ""),
+    native = arch_name == arches.HOST
+    guest = {"kvm": "host (-cpu host)", "tcg": "max (emulated)"} if native else \
+        {"tcg": "cortex-a72 (emulated)"}
+    kernel_flags = toolchain.PROFILES[toolchain.KERNEL_PROFILE[arch_name]].cflags
+    return {"accel": accel, "cpu": cpu, "cpus": os.cpu_count(), "arch": arch_name,
+            "guest_cpu": guest.get(accel or ""),
             "kernel": platform.release(), "python": platform.python_version(),
-            "gcc": first(["gcc", "--version"]), "qemu": first(["qemu-system-x86_64", "--version"]),
-            "qbe": f"qbepy sdist (see jitboot/qbe.py), unpatched (build/qbe-stock), -t {QBE_TARGET}",
-            "aot_gcc_flags": "kernel: " + " ".join(toolchain.KERNEL_CFLAGS)
-                             + "; host: gcc -std=gnu11 -O2 -fno-omit-frame-pointer"}
+            "gcc": first([arches.tool(target, "gcc") if not native else "gcc", "--version"]),
+            "qemu": first([target.qemu_system, "--version"]),
+            "qbe": f"qbepy sdist (see jitboot/qbe.py), unpatched (build/qbe-stock), "
+                   f"-t {target.qbe_target}",
+            "aot_gcc_flags": "kernel: " + " ".join(kernel_flags)
+                             + ("; host: gcc -std=gnu11 -O2 -fno-omit-frame-pointer" if native else "")}

@@ -5,14 +5,16 @@
  *
  * Prints "hz H used U windows W spread_ppm S".
  *
- *	tsc_check --watchdog MS HZ TRUE_HZ PHASE_US
+ *	tsc_check --watchdog MS HZ TRUE_HZ PHASE_US [HOLD_MS]
  *
  * Arms the payload watchdog for MS as watchdog_arm() does, at the rate HZ
  * the calibration gave (0: none trusted), on a TSC that really runs at
  * TRUE_HZ, and ticks the PIT every TICK_MS from PHASE_US after arming (0:
- * a tick was pending), applying at each tick the rule of irq0 in
- * boot/isr.S: stop once the TSC is past the deadline or the ticks have
- * run out.  Prints "stopped_us T by tsc|ticks". */
+ * a tick was pending), applying at each tick watchdog_tick(), the rule
+ * of the aarch64 timer interrupt and of irq0 in boot/isr.S: stop once the
+ * TSC is past the deadline or the ticks have run out, but not while a heap
+ * operation holds it off (at every tick before HOLD_MS).  Prints
+ * "stopped_us T by tsc|ticks". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,21 +24,20 @@
 #define TICK_MS		10	/* kernel_lib/watchdog.c */
 #define START		1000000000ull	/* the TSC when the watchdog is armed */
 
-static int watchdog(char **argv)
+static int watchdog(int argc, char **argv)
 {
+	uint64_t hold_us = argc > 4 ? strtoull(argv[4], 0, 10) * 1000 : 0;
 	uint64_t ms = strtoull(argv[0], 0, 10), hz = strtoull(argv[1], 0, 10);
 	uint64_t true_hz = strtoull(argv[2], 0, 10), t = strtoull(argv[3], 0, 10);
 	struct watchdog_plan p;
-	uint64_t ticks;
+	uint64_t now;
 
 	watchdog_plan(ms, hz, START, TICK_MS, &p);
-	for (ticks = p.ticks;; t += TICK_MS * 1000) {
-		if (START + t * (true_hz / 1000000) >= p.deadline) {
-			printf("stopped_us %llu by tsc\n", (unsigned long long)t);
-			return 0;
-		}
-		if (--ticks == 0) {
-			printf("stopped_us %llu by ticks\n", (unsigned long long)t);
+	for (;; t += TICK_MS * 1000) {
+		now = START + t * (true_hz / 1000000);
+		if (watchdog_tick(&p, now, t < hold_us)) {
+			printf("stopped_us %llu by %s\n", (unsigned long long)t,
+			       now >= p.deadline ? "tsc" : "ticks");
 			return 0;
 		}
 	}
@@ -48,8 +49,8 @@ int main(int argc, char **argv)
 	struct tsc_calibration c;
 	int i, n = argc - 1 < TSC_MAX_WINDOWS ? argc - 1 : TSC_MAX_WINDOWS;
 
-	if (argc == 6 && strcmp(argv[1], "--watchdog") == 0)
-		return watchdog(argv + 2);
+	if ((argc == 6 || argc == 7) && strcmp(argv[1], "--watchdog") == 0)
+		return watchdog(argc - 2, argv + 2);
 	for (i = 0; i < n; i++)
 		hz[i] = strtoull(argv[i + 1], 0, 10);
 	tsc_pick(hz, n, &c);

@@ -1,19 +1,23 @@
 /*
- * catch.c - catch points on aarch64 until the exception handlers take
- * them: exit() in a payload and the hooks the payload runner calls.
+ * catch.c - catch points on aarch64 (kernel.h): the payload runner's way
+ * to survive a payload that faults, runs too long or calls exit().
  *
- * What works here: trap_catch() saves the caller's callee-saved
- * registers (x19-x30, sp, d8-d15) and trap_exit() returns into it a
- * second time with 2, as kernel.h says, so a payload's exit(3) ends the
- * payload and not the run.  What does not yet: a CPU exception in a
- * payload is not caught (the vectors in trap.c end the run with a PANIC
- * line, naming the exception), there is no watchdog (watchdog_arm does
- * nothing, so a payload that never returns hangs until the harness's
- * timeout).  Every definition is weak: the exception handlers and the
- * timer replace them as they land.  (W^X is real: mmu.c's vm_protect,
- * which also does the I-cache maintenance when code becomes executable.)
+ * trap_catch() saves the caller's callee-saved registers (x19-x30, sp,
+ * d8-d15), like setjmp.  An exception the vectors take while it is armed
+ * (trap.c) comes to catch_fault(), which records it in the catch point
+ * and rewrites the exception frame so that eret lands in
+ * back_to_catcher(1): the saved registers come back, sp with them, and
+ * trap_catch returns a second time, with 1.  The faulting code's stack
+ * is never used on the way: the vectors run on SP_EL1 (entry.S) and
+ * back_to_catcher switches SP_EL0 to the catcher's, so a payload that ran
+ * its stack into the guard page is caught like any other fault.  The
+ * rewritten SPSR returns at EL1t with interrupts masked, whatever the
+ * payload had; trap_exit() masks them itself.
  */
 #include "kernel.h"
+#include "aarch64.h"
+
+#define SPSR_EL1T_MASKED 0x3c4		/* EL1t; D, A, I, F masked */
 
 static struct trap_catch *catcher __attribute__((used));
 static uint64_t saved[22] __attribute__((used));	/* x19-x30, sp, d8-d15 */
@@ -21,7 +25,7 @@ static uint64_t saved[22] __attribute__((used));	/* x19-x30, sp, d8-d15 */
 /* The setjmp half, a tail call so the registers saved are the caller's. */
 __asm__(
 	"	.text\n"
-	"	.weak	trap_catch\n"
+	"	.globl	trap_catch\n"
 	"	.type	trap_catch, %function\n"
 	"trap_catch:\n"
 	"	adrp	x1, catcher\n"
@@ -67,15 +71,38 @@ __asm__(
 
 void back_to_catcher(int value) __attribute__((noreturn));
 
-__attribute__((weak)) void trap_uncatch(void)
+void trap_uncatch(void)
 {
 	catcher = 0;
 }
 
-__attribute__((weak)) void trap_exit(long status)
+int catch_fault(struct frame *f, uint64_t vector, uint64_t error, uint64_t addr)
 {
 	struct trap_catch *c = catcher;
 
+	if (!c)
+		return 0;
+	catcher = 0;		/* a fault in the catcher itself is fatal */
+	c->vector = vector;
+	c->error = error;
+	c->cr2 = addr;
+	c->fault_rip = f->elr;
+	c->fault_rsp = f->sp;
+	c->fault_rbp = f->x[29];
+	c->fault_lr = f->x[30];
+	f->elr = (uintptr_t)back_to_catcher;
+	f->x[0] = 1;
+	f->spsr = SPSR_EL1T_MASKED;
+	return 1;
+}
+
+void trap_exit(long status)
+{
+	struct trap_catch *c;
+
+	/* The watchdog's interrupt must not find the catch point gone. */
+	__asm__ volatile("msr daifset, #2" : : : "memory");
+	c = catcher;
 	if (!c)
 		trap_exit_uncaught(status);
 	catcher = 0;
@@ -84,20 +111,7 @@ __attribute__((weak)) void trap_exit(long status)
 	back_to_catcher(2);
 }
 
-__attribute__((weak)) void trap_exit_uncaught(long status)
+void trap_exit_uncaught(long status)
 {
 	panic("exit(%ld) called outside a payload", status);
-}
-
-__attribute__((weak)) const char *trap_hint(int vector, uint64_t error, uint64_t cr2)
-{
-	return "";
-}
-
-__attribute__((weak)) void watchdog_arm(uint64_t ms)
-{
-}
-
-__attribute__((weak)) void watchdog_disarm(void)
-{
 }

@@ -2,8 +2,9 @@
  * kmain.c - from boot/aarch64/entry.S to the test runner on QEMU virt.
  *
  * The MMU first (until it is on, all memory is Device memory: no caches,
- * no unaligned access), then the console, the heap, and the tests.  The
- * exception vectors are already installed by entry.S.
+ * no unaligned access), then the console, the interrupt controller and
+ * timer of the payload watchdog, the heap, and the tests.  The exception
+ * vectors are already installed by entry.S.
  */
 #include "kernel.h"
 #include "ktest.h"
@@ -17,6 +18,7 @@ void kmain(uint32_t magic, uint32_t info)
 
 	mmu_init();
 	serial_init();
+	watchdog_init();
 	if (JB_HEAP_ADDR < (uintptr_t)__kernel_end && (uintptr_t)__kernel_start < JB_HEAP_ADDR + JB_HEAP_SIZE)
 		panic("heap [%#lx, %#lx) overlaps the kernel image: fix heap_address in the recipe",
 		      (unsigned long)JB_HEAP_ADDR, (unsigned long)(JB_HEAP_ADDR + JB_HEAP_SIZE));

@@ -1,9 +1,8 @@
 /*
  * platform.c - the aarch64 kernel's console, clock and exit on QEMU virt:
- * the PL011 UART, the generic timer's counter, semihosting.  What the
- * shared kernel_lib code asks of the x86-64 loader (multiboot modules,
- * the watchdog) has no aarch64 counterpart yet: the functions below say
- * "none".  The boot arguments come through fw_cfg, as on x86-64.
+ * the PL011 UART, the generic timer's counter, semihosting; and what the
+ * shared kernel_lib code asks of the x86-64 multiboot loader (modules,
+ * the command line), from fw_cfg.
  */
 #include "kernel.h"
 #include "multiboot.h"
@@ -92,10 +91,6 @@ uint8_t fw_cfg_byte(void)
 {
 	return *(volatile uint8_t *)(VIRT_FW_CFG + FW_CFG_DATA);
 }
-
-/* ---- what aarch64 does not have yet ---- */
-
-volatile int watchdog_hold;
 
 /* ---- modules: fw_cfg files instead of multiboot ones ----
  *
