@@ -211,6 +211,18 @@ def test_recipe_key_is_validated(tmp_path):
         load_recipe(str(bad))
 
 
+def test_pointer_checks_follow_the_calling_convention():
+    """The entry stubs check the registers System V gives each pointer:
+    integer-class parameters in order, floating ones elsewhere; a struct
+    by value or an unknown class leaves the function unchecked."""
+    sig = lambda abi: ffi.Signature(abi, "f()")
+    got = render.pointer_checks({"printf": sig("wp."), "strtod": sig("dpp"),
+                                 "fgets": sig("ppwp"), "frexp": sig("ddp"),
+                                 "abs": sig("ww"), "odd": sig("vap")})
+    assert got == {"printf": [(1, "rdi")], "strtod": [(1, "rdi"), (2, "rsi")],
+                   "fgets": [(1, "rdi"), (3, "rdx")], "frexp": [(2, "rdi")]}
+
+
 def test_boot_log_reports_the_cpu(attack_run):
     """QEMU's TCG CPU (-cpu max) has SMEP and SMAP: both on (UMIP as it has it)."""
     log = attack_run.serial_log.read_text(errors="replace")
