@@ -289,8 +289,10 @@ def _exports_task(gen, units, host):
     task = {"basename": "exports"} if host else {"name": "render:exports.c"}
     return task | {
         "doc": "the export table with the exports' signatures (jitboot/ffi.py)",
-        "actions": [action(render.render_exports, gen, [Path(o) for o in objs], host, ROOT)],
+        "actions": [action(render.render_exports, gen, [Path(o) for o in objs], host, ROOT,
+                           not host and RECIPE.isolation == "user")],
         "file_dep": table + objs + [str(d) for d in PYTHON_DEPS],
+        "uptodate": [config_changed(f"isolation={not host and RECIPE.isolation}")],
         "targets": [str(gen / "exports.c")],
         "clean": True,
         "verbosity": 1,

@@ -66,9 +66,14 @@
  */
 #define GDT_CODE64	0x00AF9A000000FFFF
 #define GDT_DATA	0x00CF92000000FFFF
+/* The same with DPL 3, for isolated payloads at ring 3 (access bytes 0xFA
+ * and 0xF2); selectors 0x2b and 0x33 with RPL 3 (jit/kernel/isolate.c). */
+#define GDT_USER_DATA	0x00CFF2000000FFFF
+#define GDT_USER_CODE64	0x00AFFA000000FFFF
 #define KERNEL_CS	0x08		/* selectors: index * 8 */
 #define KERNEL_DS	0x10
 /* 0x18: 16-byte TSS descriptor, filled in by trap_init() (kernel_lib/trap.c) */
+/* 0x28: user data, 0x30: user code */
 
 /* Devices used before C runs. */
 #define COM1		0x3F8		/* 16550 UART data register */
@@ -303,6 +308,8 @@ boot_gdt:
 	.quad	GDT_CODE64		/* 0x08: KERNEL_CS */
 	.quad	GDT_DATA		/* 0x10: KERNEL_DS */
 	.quad	0, 0			/* 0x18: TSS, filled by trap_init() */
+	.quad	GDT_USER_DATA		/* 0x28: ring 3 data and stack */
+	.quad	GDT_USER_CODE64		/* 0x30: ring 3 code */
 boot_gdt_end:
 	.size	boot_gdt, . - boot_gdt
 	.balign	8

@@ -76,6 +76,17 @@ trap_common:
 	iretq
 	.size	trap_common, . - trap_common
 
+/* The gate of isolated payloads (int $0x80, TRAP_GATE in kernel.h): from
+ * ring 3 only (the IDT entry has DPL 3), on the TSS's rsp0 stack; trap()
+ * hands it to isolation_gate() and iretq returns to ring 3 with rax. */
+	.globl	isr_gate
+	.type	isr_gate, @function
+isr_gate:
+	pushq	$0
+	pushq	$0x80
+	jmp	trap_common
+	.size	isr_gate, . - isr_gate
+
 /*
  * Hardware interrupts: the 8259 PICs deliver IRQ 0-15 on vectors 0x20-0x2f
  * (kernel_lib/watchdog.c remaps them there, off the exception vectors, and

@@ -345,7 +345,9 @@ jit_compile_opts(const char *il, size_t len, const char *name,
 	}
 	linking = opts;
 	ffi_lookup = ffi_bound;
+	jit_load_exports = opts->exports;
 	rc = jit_compile(il, len, name, m, err);
+	jit_load_exports = 0;
 	ffi_lookup = 0;
 	linking = 0;
 	if (opts->passes)
@@ -365,6 +367,12 @@ jit_compile_opts(const char *il, size_t len, const char *name,
 	}
 	(*m)->nheld = opts->nmodules;
 	return 0;
+}
+
+void
+jit_module_extent(struct jit_module *m, void **base, size_t *size)
+{
+	jit_image_extent(m->img, base, size);
 }
 
 void *

@@ -100,11 +100,19 @@ struct jit_options {
 	void *(*resolve)(void *ctx, const char *name);  /* or NULL */
 	void *ctx;                             /* resolve's first argument */
 	const char *passes;                    /* NULL: jit_passes() */
+	/* The export table for step 4 (NULL: the kernel's): isolated
+	 * payloads get the user-mode library copy's, where a name without
+	 * a copy fails to load ("not available to isolated payloads"). */
+	void *(*exports)(const char *name);
 };
 
 int jit_compile_opts(const char *il, size_t len, const char *name,
 	const struct jit_options *opts, struct jit_module **m,
 	struct jit_error *err);
+
+/* The memory the module's code and data occupy, one block of the JIT
+ * arena: what an isolated payload's ring 3 may reach of it. */
+void jit_module_extent(struct jit_module *m, void **base, size_t *size);
 
 /* Address of the global symbol name defined by the module, or NULL. */
 void *jit_symbol(struct jit_module *m, const char *name);

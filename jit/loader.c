@@ -40,6 +40,15 @@ struct jit_image {
 	struct jit_image *next;        /* in the list of loaded images */
 };
 
+void *(*jit_load_exports)(const char *name);
+
+void
+jit_image_extent(const struct jit_image *img, void **base, size_t *size)
+{
+	*base = img->base;
+	*size = img->size;
+}
+
 /* Every loaded image, so a fault address can be named (jit_code_lookup). */
 static struct jit_image *loaded;
 
@@ -96,6 +105,15 @@ symaddr(const struct asm_obj *o, struct jit_image *img, int i,
 		return img->common[i];
 	if (img->lookup && (p = img->lookup(img->lookupctx, y->name)))
 		return p;
+	if (jit_load_exports) {
+		/* an isolated payload: only what has a user-mode copy */
+		if (!(p = jit_load_exports(y->name)) && jit_export_lookup(y->name))
+			lfail(err, "not available to isolated payloads (no user-mode copy):",
+				y->name);
+		else if (!p)
+			undefined(err, y->name);
+		return p;
+	}
 	if (!(p = jit_export_lookup(y->name)))
 		undefined(err, y->name);
 	return p;

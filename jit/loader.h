@@ -41,6 +41,15 @@ typedef void *(*jit_lookup_fn)(void *ctx, const char *name);
 int jit_load_linked(const struct asm_obj *o, jit_lookup_fn lookup, void *ctx,
 	struct jit_image **out, struct jit_error *err);
 
+/* While set, exported names resolve here instead of jit_export_lookup
+ * (jit_options.exports): an isolated payload's table, the user-mode copy
+ * of the library. A name the kernel's table has but this one lacks
+ * fails to load as "not available to isolated payloads". */
+extern void *(*jit_load_exports)(const char *name);
+
+/* The arena block holding the image: its sections, bss and commons. */
+void jit_image_extent(const struct jit_image *img, void **base, size_t *size);
+
 /* Address of global symbol name defined by the image, or NULL. */
 void *jit_image_symbol(struct jit_image *img, const char *name);
 

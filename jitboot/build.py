@@ -123,7 +123,8 @@ def units(recipe: Recipe, image: Image, qbe_dir: Path | None = None,
     coverage names the components compiled with gcov's counters; the
     gcov runtime comes with them (jitboot.coverage)."""
     comps = components.kernel_components({"jit": recipe.jit, "bench": recipe.bench,
-                                          "coverage": bool(coverage)}, recipe.arch)
+                                          "coverage": bool(coverage),
+                                          "isolation": recipe.isolation == "user"}, recipe.arch)
     if qbe_dir is None:
         comps = [c for c in comps if not any(f.startswith("qbe") for f in c.files)]
     trees = trees_for(image.gen, kernel_generated(recipe, image, root), root)
@@ -195,9 +196,44 @@ def compile_unit(unit: Unit, root: Path = ROOT) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def user_copy(image: Image, objs: list[Path], root: Path = ROOT) -> list[Path]:
+    """objs with the user-mode library copy of an isolated image in place of
+    USER_ONLY's objects (components.USER_COPY): `ld -r` of the copy's
+    objects, then objcopy prefixing every symbol ju_ and every section
+    .user, into obj/user_lib.o.  An undefined symbol left is one the copy
+    would take from the kernel: an error naming it."""
+    if image.recipe.isolation != "user":
+        return objs
+    copy, only = set(), set()
+    for u in units(image.recipe, image, None, root):
+        rel = toolchain.rel(u.src, root)
+        if u.component in components.USER_COPY or rel in components.USER_COPY_FILES:
+            copy.add(u.obj)
+        if u.component in components.USER_ONLY:
+            only.add(u.obj)
+    blob = image.obj / "user_lib.o"
+    raw = image.obj / ".user_lib.raw.o"
+    try:
+        toolchain.run(["ld", "-r", "-o", toolchain.rel(raw, root),
+                       *[toolchain.rel(o, root) for o in objs if o in copy]],
+                      "linking the user-mode library copy", root)
+        toolchain.run(["objcopy", "--strip-debug", f"--prefix-symbols={components.USER_PREFIX}",
+                       "--prefix-alloc-sections=.user", toolchain.rel(raw, root),
+                       toolchain.rel(blob, root)], "prefixing the user-mode library copy", root)
+    finally:
+        raw.unlink(missing_ok=True)
+    undefined = subprocess.run(["nm", "-u", str(blob)], capture_output=True, text=True,
+                               check=True).stdout.split()[1::2]
+    if undefined:
+        raise JitbootError(f"the user-mode library copy needs {', '.join(undefined)} from the "
+                           f"kernel: give jit/user/ its own (components.USER_COPY)")
+    return [o for o in objs if o not in only] + [blob]
+
+
 def link(image: Image, objs: list[Path], root: Path = ROOT) -> None:
     if image.recipe.arch != "x86_64":
         return _link_elf(image, objs, root)
+    objs = user_copy(image, objs, root)
     tmp = image.dir / ".kernel.elf.tmp"
     try:
         toolchain.run(toolchain.link_command(objs, image.gen / "kernel.ld", tmp, root),

@@ -104,6 +104,9 @@ COMPONENTS: tuple[Component, ...] = (
     Component("libc_kernel", "the payload library's hooks in the kernel: output, data modules, exit, abort, arguments",
               ("jit/kernel/libc_kernel.c",), includes=("gen:", "kernel_lib", "jit"),
               kernel_when="jit", size="libc", arch=ARCHES),
+    Component("user_lib", "the user-mode payload library's own part (isolated images): the gate, start, hooks",
+              ("jit/user/*.c",), includes=("gen:", "kernel_lib", "jit"), kernel_when="isolation",
+              size="libc"),
     Component("ktests", "the kernel test table rendered from the recipe",
               ("gen:ktests.c",), includes=("gen:", "kernel_lib", "jit"), size="generated",
               arch=ARCHES),
@@ -210,11 +213,23 @@ JIT_A64 = JIT + ("asm_a64", "qbe_arm64")
 # of the target.
 FUZZ_JIT = tuple(c for c in JIT if c != "libm")
 FUZZ_LIBS = ("-Wl,--no-as-needed", "-lm")
-KERNEL = ("boot", "boot_aarch64", "kernel_lib", "kernel_lib_x86_64", "kernel_lib_aarch64", "gcov", "format", "libc", "libc_kernel", "ktests", "shim", "arena",
+KERNEL = ("boot", "boot_aarch64", "kernel_lib", "kernel_lib_x86_64", "kernel_lib_aarch64", "gcov", "format", "libc", "libc_kernel", "user_lib", "ktests", "shim", "arena",
           "passes", "driver", "asm", "asm_a64", "loader", "icache_aarch64", "qbe", "qbe_amd64", "qbe_arm64", "libm",
           "exports", "kernel_glue", "bench",
           "bench_kernel",
           "bench_programs")
+
+# The user-mode copy of the payload library in isolated images ([run]
+# isolation = "user"): these components' objects, and these files' of
+# other components, linked once more into one object whose symbols are
+# prefixed ju_ and whose sections are .user.* (jitboot.build.link);
+# USER_ONLY's objects go nowhere else.  The copy may use nothing of the
+# kernel: a symbol it lacks is a link error.
+USER_COPY = ("format", "libc", "libm", "user_lib")
+USER_COPY_FILES = ("kernel_lib/string.c", "kernel_lib/malloc.c", "kernel_lib/arch/x86_64/mem.c",
+                   "jit/shim/strtod.c")
+USER_ONLY = ("user_lib",)
+USER_PREFIX = "ju_"
 
 
 @dataclass(frozen=True)

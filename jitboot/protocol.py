@@ -119,6 +119,11 @@ ABORT_CALLED = "abort called"
 # "# expect fault: #PF" (a CPU exception's mnemonic) or "# expect fault: timeout".
 FAULT_TAG = "# expect fault:"
 FAULT_TIMEOUT = "timeout"           # the watchdog's "exception" name
+# An isolated payload's call the gate refused (a pointer argument that is
+# not the payload's memory): "not ok 3 main returned 0 # refused: puts
+# argument 1, 0x100000, is not the payload's memory: puts(const char *)";
+# "# expect fault: refused" declares it.
+FAULT_REFUSED = "refused"
 # The check line of a fault that went as declared: "contained PF page fault in main+0x4 ...".
 FAULT_CONTAINED = "contained"
 # A faulted payload's frames, innermost first, as diagnostics before its
@@ -200,7 +205,7 @@ def context() -> dict:
         "data_module_prefix": DATA_MODULE_PREFIX, "args_module": ARGS_MODULE,
         "module_file_prefix": MODULE_FILE_PREFIX, "fw_cfg_name_max": FW_CFG_NAME_MAX,
         "abort_called": ABORT_CALLED,
-        "fault_tag": FAULT_TAG, "fault_timeout": FAULT_TIMEOUT,
+        "fault_tag": FAULT_TAG, "fault_timeout": FAULT_TIMEOUT, "fault_refused": FAULT_REFUSED,
         "fault_contained": FAULT_CONTAINED, "backtrace": BACKTRACE,
         "bench_prefix": BENCH_PREFIX,
         "output_frame": OUTPUT_FRAME, "output_chunk": OUTPUT_CHUNK,

@@ -168,6 +168,7 @@ def _check_output_limit(n: int) -> str | None:
 
 
 MAX_RETRIES = 10
+ISOLATIONS = ("none", "user")
 
 
 def _check_retries(n: int) -> str | None:
@@ -286,6 +287,10 @@ KEYS: tuple[Key, ...] = (
     Key("run", "retries", int, 0, check=_check_retries,
         doc=f"`doit qemu-test` runs a failed test again up to this many times (0 to {MAX_RETRIES}); "
             "a pass on a retry is reported as flaky"),
+    Key("run", "isolation", str, "none", context="isolation", check=_one_of(ISOLATIONS),
+        doc="\"none\": payloads run in the kernel's ring 0 (trusted code, cheapest calls); "
+            "\"user\": at ring 3 with only their own memory and a user-mode copy of the "
+            "library mapped, kernel services through a checked gate (x86_64)"),
 )
 
 KEY: dict[tuple[str, str], Key] = {(k.section, k.name): k for k in KEYS}
@@ -356,6 +361,7 @@ class Recipe:
     test_timeout: float
     boot_per_test: bool
     retries: int
+    isolation: str
 
     def context(self) -> dict[str, Any]:
         """The `image` variable every template sees."""
@@ -682,6 +688,12 @@ def _build(path: Path, v: dict, rep: _Reporter, root: Path) -> Recipe:
         if "iso" in v["qemu", "boot"]:
             raise rep.error("qemu", "boot", "aarch64 images boot the kernel medium only "
                             "(no GRUB ISO for arm64): use boot = [\"kernel\"]")
+        if v["run", "isolation"] != "none":
+            raise rep.error("run", "isolation", "isolated payloads run on x86_64 only so far: "
+                            "set isolation = \"none\"")
+    if v["run", "isolation"] != "none" and not v["features", "jit"]:
+        raise rep.error("run", "isolation", "isolation is for JIT'd payloads: "
+                        "it needs [features] jit = true")
     values = {k.field: _stored(k, v[k.section, k.name]) for k in KEYS}
     from .paths import build_dir
     values["payloads"] = check_payloads(

@@ -117,16 +117,44 @@ def context(recipe: Recipe, root: Path = ROOT) -> dict:
             "signatures": {}}
 
 
+INT_ARG_REGS = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
+
+
+def pointer_checks(signatures: dict) -> dict[str, list[tuple[int, str]]]:
+    """{export: [(argument number from 1, register)]} of the pointer
+    parameters of each exported function, for the user-mode table's
+    entry checks (isolated payloads): the integer-class parameters take
+    the System V registers in order; a function with a parameter of an
+    unknown class (x, a) or past the sixth integer one is not checked."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for name, sig in signatures.items():
+        params = sig.abi[1:].rstrip(".")
+        regs, checks = iter(INT_ARG_REGS), []
+        if any(c in "xa" for c in params) or sum(c in "wlp" for c in params) > len(INT_ARG_REGS):
+            continue
+        for n, c in enumerate(params, 1):
+            if c in "wlp":
+                reg = next(regs)
+                if c == "p":
+                    checks.append((n, reg))
+        if checks:
+            out[name] = checks
+    return out
+
+
 def render_exports(gen_dir: Path, objects: list[Path], host: bool = False,
-                   root: Path = ROOT) -> None:
+                   root: Path = ROOT, user: bool = False) -> None:
     """gen/exports.c: the export table, with the signatures the DWARF of
-    objects gives (jitboot.ffi), once they are compiled."""
+    objects gives (jitboot.ffi), once they are compiled; with user (an
+    isolated image), the user-mode library copy's table too, its pointer
+    parameters checked on entry."""
     from . import ffi
     table = read_export_table(root)
+    sigs = ffi.signatures(objects, table)
     write_if_changed(gen_dir / "exports.c", render_template(
         environment(root), "jit/exports.c.j2",
         {"exports": list(table), "export_symbols": table, "host": host,
-         "signatures": ffi.signatures(objects, table)}))
+         "signatures": sigs, "user": user, "pointer_checks": pointer_checks(sigs) if user else {}}))
 
 
 def protocol_header(root: Path = ROOT) -> str:

@@ -31,7 +31,15 @@ void serial_write(const char *s, size_t n);
 #define VM_R 1
 #define VM_W 2
 #define VM_X 4
+#define VM_U 8		/* user: ring 3 may use the pages (isolated payloads) */
 int vm_protect(uintptr_t addr, size_t len, int prot);
+/* Open (on) or close [addr, addr + len) to ring 3, permissions as they
+ * are; vm_user_init() lets the upper table levels allow it first. */
+int vm_user(uintptr_t addr, size_t len, int on);
+void vm_user_init(void);
+/* 1 if every byte of [addr, addr + len) is on user pages (writable ones
+ * when write): the gate's check of a payload's pointer. */
+int vm_user_range(uintptr_t addr, size_t len, int write);
 int vm_query(uintptr_t addr);		/* VM_* bits of the page at addr, 0 if unmapped */
 void vm_init(void);
 
@@ -114,6 +122,12 @@ void trap_uncatch(void);
 #define TRAP_EXIT	0x21
 void trap_exit(long status) __attribute__((noreturn));
 void trap_exit_uncaught(long status) __attribute__((noreturn));
+/* Isolated images ([run] isolation = "user", jit/kernel/isolate.c): ring 3
+ * asks the kernel for its services with int $TRAP_GATE, the service in
+ * rax and its arguments in rdi, rsi, rdx, the result back in rax. */
+#define TRAP_GATE	0x80
+long isolation_gate(long service, long a, long b, long c);
+void isolation_init(void);
 /* "#PF page fault" for 14, "timeout" for TRAP_TIMEOUT, else "?".  On
  * aarch64 a vector is an exception class, "DABT data abort" (kernel_lib/
  * arch/aarch64/trap.c). */
@@ -125,6 +139,7 @@ int trap_has_address(int vector);
  * "write to executable code (W^X)", ...), or "". */
 const char *trap_hint(int vector, uint64_t error, uint64_t cr2);
 void heap_init(void);
+void heap_init_at(uintptr_t addr, size_t size);
 
 /* Heap walk, for tests and diagnostics.  heap_check() returns 0 if every
  * block header is consistent and no two free blocks are adjacent. */

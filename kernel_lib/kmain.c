@@ -81,6 +81,9 @@ void kmain(uint32_t magic, uint32_t info)
 
 	printf(JB_KTAP_HEADER "\n" JB_KTAP_PLAN "%d\n", ktest_total());
 	report_boot();
+#if JB_ISOLATION_USER
+	isolation_init();
+#endif
 	ktest_report_selection();
 	ktest_run_all();
 }

@@ -113,12 +113,19 @@ static size_t block_size(size_t n)
 	return n < MIN_BLOCK ? MIN_BLOCK : n;
 }
 
+/* Asked for the heap's pages at its first allocation when it has none
+ * yet: the user-mode copy of this file in an isolated payload
+ * (jit/user/user.c), so a payload that never allocates costs no heap. */
+void (*heap_first_use)(void);
+
 static void *heap_alloc(size_t n)
 {
 	size_t need = block_size(n);
 	struct block *b = 0;
 	int i;
 
+	if (!heap_first && heap_first_use)
+		heap_first_use();
 	if (!need)
 		return 0;
 	for (i = bin_of(need); i < NBINS && !b; i++)
@@ -244,13 +251,15 @@ void *realloc(void *p, size_t n)
 	return q;
 }
 
-void heap_init(void)
+/* The heap over [addr, addr + size): the kernel's (heap_init), or an
+ * isolated payload's in the user-mode copy of this file (jit/user/). */
+void heap_init_at(uintptr_t addr, size_t size)
 {
-	uintptr_t start = (JB_HEAP_ADDR + ALIGN - 1) & ~(uintptr_t)(ALIGN - 1);
-	uintptr_t end = (JB_HEAP_ADDR + JB_HEAP_SIZE) & ~(uintptr_t)(ALIGN - 1);
+	uintptr_t start = (addr + ALIGN - 1) & ~(uintptr_t)(ALIGN - 1);
+	uintptr_t end = (addr + size) & ~(uintptr_t)(ALIGN - 1);
 
-	if (end - start < 4 * MIN_BLOCK)
-		panic("heap: heap_size %#lx is too small", (unsigned long)JB_HEAP_SIZE);
+	if (end < start || end - start < 4 * MIN_BLOCK)
+		panic("heap: heap_size %#lx is too small", (unsigned long)size);
 	/* Blocks at 8 mod 16; the last 8 bytes hold the epilogue header. */
 	heap_first = (struct block *)(start + HDR);
 	heap_end = (char *)(end - HDR);
@@ -258,6 +267,11 @@ void heap_init(void)
 	((struct block *)heap_end)->hdr = USED;
 	set_footer(heap_first);
 	bin_insert(heap_first);
+}
+
+void heap_init(void)
+{
+	heap_init_at(JB_HEAP_ADDR, JB_HEAP_SIZE);
 }
 
 void heap_stats(struct heap_stats *st)

@@ -26,9 +26,11 @@
 #define NVECTORS	32		/* the architecture-defined exceptions */
 #define NIRQS		16		/* 8259 lines, on vectors TRAP_TIMEOUT.. (boot/isr.S) */
 #define KERNEL_CS	0x08		/* see boot/boot.S */
+#define KERNEL_DS	0x10
 #define TSS_SEL		0x18
 #define TSS_GDT_INDEX	(TSS_SEL / 8)
 #define GATE_INTR64	0x8E		/* P=1, DPL=0, type 0xE: 64-bit interrupt gate */
+#define GATE_USER	0x60		/* DPL=3: ring 3 may raise it with int */
 #define DESC_TSS64	0x89ull		/* P=1, DPL=0, type 0x9: available 64-bit TSS */
 #define IST_FAULT	1		/* IST slot for all exceptions but #DF */
 #define IST_DOUBLE	2		/* IST slot for #DF */
@@ -37,7 +39,9 @@
 #define VEC_PF		14
 #define IST_SIZE	16384
 #define RFLAGS_FIXED	0x2ull		/* bit 1 always reads as 1 */
+#define PF_PRESENT	0x1		/* #PF error code: a protection violation, not a missing page */
 #define PF_WRITE	0x2		/* #PF error code: the access was a write */
+#define PF_USER		0x4		/* #PF error code: the access came from ring 3 */
 #define PF_FETCH	0x10		/* #PF error code: instruction fetch */
 
 /* Saved by boot/isr.S, lowest address first. */
@@ -57,7 +61,7 @@ struct gate {
 
 struct tss {
 	uint32_t reserved0;
-	uint64_t rsp[3];			/* stacks for privilege changes: unused */
+	uint64_t rsp[3];			/* stacks for privilege changes: rsp[0] for the gate */
 	uint64_t reserved1;
 	uint64_t ist[7];			/* IST1..IST7 */
 	uint64_t reserved2;
@@ -78,9 +82,17 @@ static const char *const names[NVECTORS] = {
 extern const uint64_t isr_table[NVECTORS];	/* boot/isr.S */
 extern const uint64_t irq_table[NIRQS];
 
-static struct gate idt[NVECTORS + NIRQS] __attribute__((aligned(16)));
+/* Isolated images add the gate (TRAP_GATE) for ring 3's kernel services. */
+#define NIDT		(JB_ISOLATION_USER ? TRAP_GATE + 1 : NVECTORS + NIRQS)
+static struct gate idt[NIDT] __attribute__((aligned(16)));
 static struct tss tss __attribute__((aligned(16)));
 static char ist_stacks[3][IST_SIZE] __attribute__((aligned(16)));
+#if JB_ISOLATION_USER
+/* The gate is no IST vector: entered from ring 3 only, it takes the
+ * TSS's rsp0, this stack. */
+static char gate_stack[IST_SIZE] __attribute__((aligned(16)));
+extern const char isr_gate[];			/* boot/isr.S */
+#endif
 
 struct __attribute__((packed)) dtr {
 	uint16_t limit;
@@ -124,6 +136,11 @@ void trap_init(void)
 		idt[v] = gate(isr_table[v], v == VEC_DF ? IST_DOUBLE : IST_FAULT);
 	for (v = 0; v < NIRQS; v++)
 		idt[TRAP_TIMEOUT + v] = gate(irq_table[v], IST_IRQ);
+#if JB_ISOLATION_USER
+	tss.rsp[0] = (uint64_t)gate_stack + IST_SIZE;
+	idt[TRAP_GATE] = gate((uint64_t)isr_gate, 0);
+	idt[TRAP_GATE].type |= GATE_USER;
+#endif
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
@@ -227,7 +244,11 @@ static void resume_catcher(struct trapframe *f, uint64_t cr2)
 	f->r14 = c->r14;
 	f->r15 = c->r15;
 	f->rax = 1;
-	f->rflags = RFLAGS_FIXED;	/* cs and ss stay: the faulting code ran in ring 0 too */
+	f->rflags = RFLAGS_FIXED;
+	/* The faulting code may have run at ring 3 (an isolated payload):
+	 * the catcher is kernel code. */
+	f->cs = KERNEL_CS;
+	f->ss = KERNEL_DS;
 }
 
 int trap_has_address(int vector)
@@ -244,6 +265,8 @@ const char *trap_hint(int vector, uint64_t error, uint64_t cr2)
 		return "null pointer dereference";
 	if (cr2 >= (uint64_t)boot_stack_guard && cr2 < (uint64_t)boot_stack_bottom)
 		return "stack overflow: hit the guard page below the kernel stack";
+	if ((error & (PF_USER | PF_PRESENT)) == (PF_USER | PF_PRESENT) && !(vm_query(cr2) & VM_U))
+		return "kernel memory (a supervisor-only page)";
 	if (error & PF_FETCH)
 		return "executing a non-executable page";
 	if ((error & PF_WRITE) && (vm_query(cr2) & VM_X))
@@ -263,6 +286,12 @@ void trap(struct trapframe *f)
 	uint64_t cr2 = read_cr2();
 	const char *hint;
 
+#if JB_ISOLATION_USER
+	if (f->vector == TRAP_GATE) {
+		f->rax = isolation_gate(f->rax, f->rdi, f->rsi, f->rdx);
+		return;
+	}
+#endif
 	if (catcher && catchable(f->vector)) {
 		resume_catcher(f, cr2);
 		return;

@@ -40,6 +40,7 @@
 #include "loader.h"
 #include "passes/pipeline.h"
 #include "kernel/payload.h"
+#include "kernel/isolate.h"
 
 long aot_fib(long n);
 
@@ -306,6 +307,45 @@ in_payload_stack(uint64_t a, size_t len)
 	return a >= lo && a + len <= lo + PAYLOAD_STACK && a + len >= a;
 }
 
+/* How far up the payload stack name_code looks for the JIT'd caller: the
+ * payload library's formatter keeps kilobytes of frames below it. */
+#if JB_ISOLATION_USER
+enum { SCAN_WORDS = 4096 };
+#else
+enum { SCAN_WORDS = 64 };
+#endif
+
+/* What code at pc is when it is not JIT'd. */
+static const char *
+code_kind(uint64_t pc)
+{
+	if (pc >= (uint64_t)__text_start && pc < (uint64_t)__text_end)
+		return "kernel code";
+#if JB_ISOLATION_USER
+	if (isolation_user_code(pc))
+		return "the payload library";
+#endif
+	return "non-code";
+}
+
+/* The export a JIT'd call returning to ret called (a rel32 callq just
+ * before it), in words for a report: " (printf)", or "". */
+static void
+called_export(char *buf, size_t n, uint64_t ret)
+{
+	const char *name = 0;
+
+	buf[0] = 0;
+#if JB_ISOLATION_USER
+	if (*(const uint8_t *)(ret - 5) == 0xe8)
+		name = jit_export_user_name((const void *)(ret + *(const int32_t *)(ret - 4)));
+#else
+	(void)ret;
+#endif
+	if (name)
+		snprintf(buf, n, " (%s)", name);
+}
+
 /* Where the fault was, as the words after its name: "in main+0x12",
  * "at prog.c:4 in div (div+0x7)" when the payload has line info.
  * Outside JIT'd code (a kernel function the payload called, or data it
@@ -325,23 +365,25 @@ name_code(char *buf, size_t n, const struct trap_catch *c)
 		snprintf(buf, n, "%s %s", w.line ? "at" : "in", name);
 		return;
 	}
-	what = c->fault_rip >= (uint64_t)__text_start && c->fault_rip < (uint64_t)__text_end
-		? "kernel code" : "non-code";
+	what = code_kind(c->fault_rip);
 	sp = (uint64_t *)c->fault_rsp;
 	/* i == -1: the link register (aarch64), where a leaf keeps its
 	 * return address; then the payload stack */
-	for (i = -1; i < 64 && (i < 0 || in_payload_stack((uint64_t)(sp + i), 8)); i++)
+	for (i = -1; i < SCAN_WORDS && (i < 0 || in_payload_stack((uint64_t)(sp + i), 8)); i++)
 		if (jit_where(0, (void *)((i < 0 ? c->fault_lr : sp[i]) - 1), &w) == 0) {
+			char callee[64];
+
+			called_export(callee, sizeof callee, i < 0 ? c->fault_lr : sp[i]);
 			w.off++;        /* the return address, named by its call */
 			jit_where_format(name, sizeof name, &w);
-			snprintf(buf, n, "in %s at %#lx called from %s", what,
+			snprintf(buf, n, "in %s%s at %#lx called from %s", what, callee,
 				(unsigned long)c->fault_rip, name);
 			return;
 		}
 	snprintf(buf, n, "in %s at %#lx", what, (unsigned long)c->fault_rip);
 }
 
-enum { MAXFRAMES = 16 };
+enum { MAXFRAMES = 16, PF_USER_BIT = 4 /* #PF error code: from ring 3 */ };
 
 /* The frames of a payload's fault, as "backtrace #N ..." diagnostics:
  * JIT'd ones with their source line when known, kernel ones by address.
@@ -364,9 +406,8 @@ backtrace(struct ktest *t, const struct trap_catch *c)
 		if (f[i].jit)
 			jit_where_format(name, sizeof name, &f[i].where);
 		else
-			snprintf(name, sizeof name, "%s at %#lx",
-				f[i].pc >= (uint64_t)__text_start && f[i].pc < (uint64_t)__text_end
-				? "kernel code" : "non-code", (unsigned long)f[i].pc);
+			snprintf(name, sizeof name, "%s at %#lx", code_kind(f[i].pc),
+				(unsigned long)f[i].pc);
 		kt_diag(t, JB_BACKTRACE " #%d %s", i, name);
 	}
 }
@@ -388,6 +429,14 @@ describe_fault(char *buf, size_t n, const struct trap_catch *c, unsigned long ti
 	}
 	if (trap_has_address(c->vector) && c->cr2 >= guard && c->cr2 < guard + PAGE)
 		hint = "stack overflow: hit the guard page below the payload stack";
+#if JB_ISOLATION_USER
+	/* The run's pages are closed to ring 3 by now: judge by what it had. */
+	else if (c->vector == 14 && (c->error & PF_USER_BIT) && !isolation_was_open(c->cr2)
+		&& vm_query(c->cr2))
+		hint = "kernel memory (a supervisor-only page)";
+	else if (c->vector == 14)
+		hint = trap_hint(c->vector, c->error & ~(uint64_t)PF_USER_BIT, c->cr2);
+#endif
 	else
 		hint = trap_hint(c->vector, c->error, c->cr2);
 	if (trap_has_address(c->vector))
@@ -431,10 +480,8 @@ same_fault(uint64_t vector, const char *want)
 	return strncmp(name, want, n) == 0 && (name[n] == ' ' || name[n] == 0);
 }
 
-/* fn(arg) on the payload stack under a catch point: 0 if it returned
- * (*ret set), 1 if it faulted (*c says how). */
-static int
-guarded(long (*fn)(void *), void *arg, long *ret, struct trap_catch *c)
+static void
+guard_stack(void)
 {
 	static int guarded;
 
@@ -444,6 +491,14 @@ guarded(long (*fn)(void *), void *arg, long *ret, struct trap_catch *c)
 			panic("cannot unmap the payload stack's guard page");
 		guarded = 1;
 	}
+}
+
+/* fn(arg) on the payload stack under a catch point: 0 if it returned
+ * (*ret set), 1 if it faulted (*c says how). */
+static int
+guarded(long (*fn)(void *), void *arg, long *ret, struct trap_catch *c)
+{
+	guard_stack();
 	switch (trap_catch(c)) {
 	case 0:
 		break;
@@ -475,7 +530,16 @@ compile_job(void *arg)
 	long rc;
 
 	watchdog_arm(JB_COMPILE_TIMEOUT_MS);
+#if JB_ISOLATION_USER
+	{
+		/* linked against the user-mode library copy */
+		struct jit_options o = { .exports = isolation_exports };
+
+		rc = jit_compile_opts(j->il, j->len, j->name, &o, &j->m, &j->err);
+	}
+#else
 	rc = jit_compile(j->il, j->len, j->name, &j->m, &j->err);
+#endif
 	watchdog_disarm();
 	return rc;
 }
@@ -498,6 +562,44 @@ main_job(void *arg)
 	return rc;
 }
 
+#if JB_ISOLATION_USER
+/* guarded() for an isolated payload: main at ring 3 (isolate.c), on the
+ * same stack; every way out closes the payload's mappings. */
+static int
+guarded_user(struct jit_module *m, struct call_main *j, long *ret, struct trap_catch *c)
+{
+	guard_stack();
+	switch (trap_catch(c)) {
+	case 0:
+		isolation_run(m, j->entry, j->argc, j->argv, payload_stack + PAGE,
+			PAYLOAD_STACK);
+	case 2:		/* main returned, exit(), or the gate ended it */
+		watchdog_disarm();
+		isolation_end();
+		*ret = (long)(int)c->error;
+		return 0;
+	default:
+		isolation_end();
+		return 1;
+	}
+}
+
+/* Compiling, running and releasing an isolated payload must leave the
+ * kernel heap as it was, whatever the payload did. */
+static void
+check_heap_kept(struct ktest *t, const struct heap_stats *before)
+{
+	struct heap_stats after;
+
+	heap_stats(&after);
+	kt_checkf(t, heap_check() == 0 && after.used_bytes == before->used_bytes
+		&& after.used_blocks == before->used_blocks,
+		"the kernel heap is as before the payload # used %zu bytes in %zu blocks "
+		"before, %zu in %zu after", before->used_bytes, before->used_blocks,
+		after.used_bytes, after.used_blocks);
+}
+#endif
+
 void
 jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 {
@@ -508,7 +610,12 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	char want[16], what[320];
 	uint64_t t0, cycles, hz;
 	long rc;
-	int expect;
+	int expect, faulted;
+#if JB_ISOLATION_USER
+	struct heap_stats heap_before;
+
+	heap_stats(&heap_before);
+#endif
 
 	/* The compile time goes into the check's name. */
 	t0 = rdtsc();
@@ -517,6 +624,7 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 		 * what QBE held (what the others held is lost) and go on. */
 		watchdog_disarm();
 		watchdog_hold = 0;
+		jit_load_exports = 0;
 		qbe_reset();
 		describe_fault(what, sizeof what, &c, JB_COMPILE_TIMEOUT_MS);
 		kt_checkf(t, 0, "compile %s # the compiler faulted: %s", name, what);
@@ -542,7 +650,12 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	}
 	call.argc = payload_argv(name, call.argv, PAYLOAD_MAXARGS);
 	payload_aborted = 0;
-	if (guarded(main_job, &call, &rc, &c)) {
+#if JB_ISOLATION_USER
+	faulted = guarded_user(m, &call, &rc, &c);
+#else
+	faulted = guarded(main_job, &call, &rc, &c);
+#endif
+	if (faulted) {
 		watchdog_disarm();	/* the catch path left interrupts off: clear the deadline too */
 		watchdog_hold = 0;	/* a fault inside malloc never got to release it */
 		describe_fault(what, sizeof what, &c, JB_PAYLOAD_TIMEOUT_MS);
@@ -561,6 +674,9 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 		else
 			kt_checkf(t, 0, "fault %s expected # got %s", want, what);
 		jit_release(m);
+#if JB_ISOLATION_USER
+		check_heap_kept(t, &heap_before);
+#endif
 		return;
 	}
 	/* A payload that returned may still have written over the heap:
@@ -568,6 +684,19 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	if (heap_check() != 0)
 		panic("heap inconsistent after payload %s returned %d: it wrote over "
 			"memory it was not given", name, (int)rc);
+#if JB_ISOLATION_USER
+	if (isolation_refusal[0]) {
+		if (expect && strcmp(want, JB_FAULT_REFUSED) == 0)
+			kt_check(t, 1, JB_FAULT_CONTAINED " " JB_FAULT_REFUSED ": %s",
+				isolation_refusal);
+		else
+			kt_checkf(t, 0, "main returned 0 # " JB_FAULT_REFUSED ": %s",
+				isolation_refusal);
+		jit_release(m);
+		check_heap_kept(t, &heap_before);
+		return;
+	}
+#endif
 	if (payload_aborted)
 		kt_checkf(t, 0, "main returned 0 # " JB_ABORT_CALLED);
 	else if (expect)
@@ -575,4 +704,7 @@ jit_run_payload(struct ktest *t, const char *name, const char *il, size_t len)
 	else
 		kt_checkf(t, (int)rc == 0, "main returned 0 # got %d", (int)rc);
 	jit_release(m);
+#if JB_ISOLATION_USER
+	check_heap_kept(t, &heap_before);
+#endif
 }
