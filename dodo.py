@@ -553,6 +553,26 @@ def task_bench():
     }
 
 
+def task_isolation_cost():
+    """What isolated payloads cost: doit isolation-cost [pairs=3] [accel=auto]; build/isolation-cost.json."""
+    def run():
+        from jitboot.bench import isolation
+        given = get_var("pairs", "3")
+        if not given.isdigit() or int(given) < 1:
+            raise JitbootError(f"pairs={given!r}: give a number of A B pairs (1 or more)")
+        accel = get_var("accel", "auto")
+        if accel not in ("auto", "kvm", "tcg"):
+            raise JitbootError(f"accel={accel!r}: give auto, kvm or tcg")
+        isolation.run(ROOT, int(given), accel)
+    return {
+        "basename": "isolation-cost",
+        "actions": [action(run)],
+        "task_dep": ["qbe_source"],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
 def task_cbench():
     """Real-program benchmark (tests/cbench) on the host: doit cbench [names=a,b] [pairs=5] [levels=O0,O2]."""
     def run():

@@ -366,3 +366,34 @@ def test_bench_needs_the_jit(tmp_path):
     recipe.write_text("[features]\njit = false\nbench = true\n[run]\ntests = [\"aot_fib\"]\n")
     with pytest.raises(JitbootError, match=r"x.toml:3: \[features\] bench: .*jit = true"):
         load_recipe(recipe)
+
+
+# -- the isolation cost (doit isolation-cost) --------------------------------
+
+def test_isolation_cost_takes_the_median_of_per_pair_ratios():
+    from jitboot.bench import isolation
+    times = {"none": [{"a": 1.0, "b": 2.0}, {"a": 1.0, "b": 2.0}, {"a": 4.0, "b": 2.0}],
+             "user": [{"a": 1.5, "b": 2.0}, {"a": 1.1, "b": 3.0}, {"a": 4.0, "b": 2.2}]}
+    costs = {"none": [{"abs": 60}, {"abs": 62}], "user": [{"abs": 70}, {"abs": 90}]}
+    s = isolation.summarize(times, costs)
+    assert s["pairs"] == 3
+    assert s["programs"]["a"]["ratios"] == [1.5, 1.1, 1.0]
+    assert s["programs"]["a"]["ratio"] == 1.1, "the median ratio, not the ratio of medians"
+    assert s["programs"]["b"]["ratio"] == 1.1
+    assert s["geomean_ratio"] == pytest.approx(1.1)
+    assert s["calls"] == {"none": {"abs": 61}, "user": {"abs": 80}}
+    text = isolation.render({"environment": {"cpu": "X", "cpus": 2, "accel": "tcg"}, **s})
+    assert "emulation" in text and "a" in text and "1.10x" in text
+
+
+def test_isolation_cost_reads_run_times_and_call_costs():
+    from jitboot.bench import isolation
+    from jitboot.ktap import parse
+    ktap = parse(["KTAP version 1", "1..1", "    KTAP version 1", "    # Subtest: p.ssa",
+                  "    1..1", "    ok 1 compile p.ssa (2500 us, 5000000 TSC cycles)",
+                  "    # duration_ms: 12.5", "ok 1 p.ssa"])
+    assert isolation.run_time(ktap.tests[0]) == pytest.approx(0.01)
+    assert isolation.call_costs(["abs 66 cycles per call", "tsc_hz 2800 cycles per call"]) == \
+        {"abs": 66, "tsc_hz": 2800}
+    with pytest.raises(JitbootError, match="unexpected output line 'oops'"):
+        isolation.call_costs(["oops"])

@@ -279,10 +279,13 @@ def test_fault_programs_are_contained_isolated(attack_run, ssa):
     assert v.status.value == "ok", v
     assert v.name.startswith(f"{protocol.FAULT_CONTAINED} {want}"), v.name
     if "kernel" in ssa.stem or "malloc" in ssa.stem:
-        # stopped or faulted in whichever export the program called
+        # stopped or faulted in whichever export the program called; a
+        # loop of mallocs may also be stopped between two calls, in main
+        # (the payload's heap is its own and goes with it: no hold-off)
         m = re.search(r" in the payload library \((\w+)\) at 0x[0-9a-f]+ called from main\+0x",
                       v.name)
-        assert m and f"${m.group(1)}(" in ssa.read_text(), v.name
+        between = "malloc" in ssa.stem and re.search(r" in main\+0x[0-9a-f]+$", v.name)
+        assert between or (m and f"${m.group(1)}(" in ssa.read_text()), v.name
 
 
 def test_gate_checks_the_whole_range(attack_run):
