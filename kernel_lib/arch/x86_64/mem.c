@@ -29,7 +29,18 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
+	size_t q;
 
+	/* Eight bytes a step for the bulk: as fast as stosb on hardware, and
+	 * under TCG, which runs a rep string instruction an element at a time,
+	 * eight times fewer steps (an isolated payload's 16 MiB heap is
+	 * zeroed before it starts). */
+	if (n >= 64) {
+		q = n / 8;
+		n %= 8;
+		__asm__ volatile("rep stosq" : "+D"(d), "+c"(q)
+			: "a"(0x0101010101010101ul * (unsigned char)c) : "memory");
+	}
 	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
