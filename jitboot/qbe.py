@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 24
+ADJUST_VERSION = 25
 
 
 class Adjust:
@@ -292,6 +292,15 @@ ADJUSTMENTS: list[Step] = [
            "O(cast,    T(s,d,w,l, x,x,x,x), F(1,0,0,0,0,0,0,0,0,0)) X(0,0,1) V(0)\n"
            "O(sqrt,    T(e,e,s,d, e,e,x,x), F(0,0,0,0,0,0,0,0,0,0)) X(0,0,1) V(0)\n",
            "sqrt instruction"),
+    # adisp() folded every constant of an address chain into its
+    # displacement and ignored addcon()'s refusal: an address can hold one
+    # symbol, and a scaled one none, so `$a + ($a + %x)` became `$a + %x`
+    # (the second $a silently dropped, a load from the wrong place; a
+    # differential fuzzer finding). It stops at the constant it cannot
+    # add, which then stays in the register part.
+    Adjust("amd64/isel.c", r"^\t\taddcon\(c, &fn->con\[v\[0\]\.val\], s\);\n",
+           "\t\tif (!addcon(c, &fn->con[v[0].val], s))\n\t\t\tbreak;\n",
+           "an address keeps every symbol it adds"),
     Adjust("amd64/isel.c", r"^\tcase Oexts:\n", "\tcase Osqrt:\n\tcase Oexts:\n",
            "sqrt instruction"),
     Adjust("amd64/emit.c", r'^\t\{ Ocast,    Ka, "movq %L0, %D=" \},\n',

@@ -363,3 +363,41 @@ def test_fp_first_operand_takes_the_destination(compiled):
     # ours: each operand loaded into the sub's destination
     assert len(re.findall(r"^\tmovsd \d*\(%r[ds]i\), (%xmm\d+)\n\tmovsd [^\n]*\n\tsubsd %xmm\d+, \1$",
                           body, re.M)) == 2, body
+
+
+# An address of two symbols and a run-time value (a differential fuzzer
+# finding): u = $a + ($b - $a) is $b. Instruction selection folds an add
+# chain's constants into the load's displacement, which holds one symbol;
+# QBE as published dropped the second (the load read $a + %x), ours stops
+# folding at it (jitboot/qbe.py, "an address keeps every symbol it adds").
+TWO_SYMBOLS = """\
+data $a = { w 11 }
+data $b = { w 22 }
+data $fmt = { b "b through a: %d", b 10, b 0 }
+
+export function w $main() {
+@start
+	%z =l copy 0
+	%x =l sub %z, $a
+	%t =l add $b, %x
+	%u =l add $a, %t
+	%v =w loadw %u
+	call $printf(l $fmt, ..., w %v)
+	ret 0
+}
+"""
+
+
+def test_an_address_keeps_both_symbols(jitrun, unpatched_qbe, tmp_path):
+    prog = tmp_path / "two_symbols.ssa"
+    prog.write_text(TWO_SYMBOLS)
+    for passes in ("none", "all"):
+        r = run([jitrun, f"--passes={passes}", prog])
+        assert (r.returncode, r.stdout) == (0, "b through a: 22\n"), r.stderr
+    # the published QBE folds both symbols into one displacement and
+    # loses $b: main never refers to it
+    ref = run([unpatched_qbe, prog]).stdout
+    ours = run([jitrun, "--passes=none", "-S", prog]).stdout
+    main = lambda asm: asm[asm.index("main:"):]      # noqa: E731
+    assert "b(%rip)" not in main(ref), ref
+    assert "b(%rip)" in main(ours), ours
