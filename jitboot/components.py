@@ -209,6 +209,11 @@ JIT_A64 = JIT + ("asm_a64", "qbe_arm64")
 # of the target.
 FUZZ_JIT = tuple(c for c in JIT if c != "libm")
 FUZZ_LIBS = ("-Wl,--no-as-needed", "-lm")
+# The IL targets count how deep each input gets by wrapping the JIT's
+# calls into QBE's passes, the assembler and the loader
+# (jit/host/fuzz_stages.h).
+FUZZ_WRAPS = ("-Wl," + ",".join(f"--wrap={s}" for s in (
+    "ffi_end", "ssa", "rega", "amd64_emitfn", "asm_assemble", "jit_load_linked")),)
 KERNEL = ("boot", "boot_aarch64", "kernel_lib", "kernel_lib_x86_64", "kernel_lib_aarch64", "gcov", "format", "libc", "libc_kernel", "ktests", "shim", "arena",
           "passes", "driver", "asm", "asm_a64", "loader", "icache_aarch64", "qbe", "qbe_amd64", "qbe_arm64", "libm",
           "exports", "kernel_glue", "bench",
@@ -263,7 +268,7 @@ PROGRAMS: tuple[Program, ...] = (
             libs=EXPORT_LIBS),
     Program("fuzz_jit", "libFuzzer: IL through the whole JIT",
             FUZZ_JIT + ("fuzz_jit_main",), "asan", "fuzz/fuzz_jit",
-            link_flags=("-fsanitize=fuzzer,address,undefined",),
+            link_flags=("-fsanitize=fuzzer,address,undefined", *FUZZ_WRAPS),
             libs=FUZZ_LIBS),
     Program("fuzz_asm", "libFuzzer: assembly text through the assembler and loader",
             FUZZ_JIT + ("fuzz_asm_main",), "asan", "fuzz/fuzz_asm",
@@ -271,7 +276,7 @@ PROGRAMS: tuple[Program, ...] = (
             libs=FUZZ_LIBS),
     Program("fuzz_jit-plain", "fuzz_jit's harness without sanitizers or libFuzzer: replays inputs",
             FUZZ_JIT + ("fuzz_jit_main", "fuzz_replay_main"), "host", "fuzz/fuzz_jit-plain",
-            libs=FUZZ_LIBS),
+            link_flags=FUZZ_WRAPS, libs=FUZZ_LIBS),
     Program("fuzz_asm-plain", "fuzz_asm's harness without sanitizers or libFuzzer: replays inputs",
             FUZZ_JIT + ("fuzz_asm_main", "fuzz_replay_main"), "host", "fuzz/fuzz_asm-plain",
             libs=FUZZ_LIBS),

@@ -61,11 +61,45 @@ class FuzzResult:
     corpus: int = 0             # inputs kept
     artifacts: list[Path] = field(default_factory=list)   # crash-*, leak-*, timeout-*
     log: Path | None = None
+    # the target's own count of executions and of those reaching each
+    # stage (jit/host/fuzz_stages.h), in the stages' order
+    stage_executions: int = 0
+    stages: dict[str, int] = field(default_factory=dict)
+
+    def shares(self) -> dict[str, float]:
+        """Each stage's share of the executions, 0..1."""
+        n = self.stage_executions
+        return {k: (v / n if n else 0.0) for k, v in self.stages.items()}
+
+    def depth(self) -> str:
+        """"parsed 12.0%, ssa 30.1%, ...": the shares reaching each stage."""
+        return ", ".join(f"{k} {100 * v:.1f}%" for k, v in self.shares().items())
 
     def line(self) -> str:
-        return (f"fuzz {self.target}: {self.executions} executions in {self.seconds:.0f} s,"
+        text = (f"fuzz {self.target}: {self.executions} executions in {self.seconds:.0f} s,"
                 f" coverage {self.coverage} edges ({self.features} features),"
                 f" corpus {self.corpus} inputs, {len(self.artifacts)} bugs found")
+        return text + (f"; reaching {self.depth()}" if self.stages else "")
+
+
+def read_stages(path: Path) -> tuple[int, dict[str, int]]:
+    """A target's stage file (fuzz_stages.h): its executions and the
+    count reaching each stage; (0, {}) when there is none."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return 0, {}
+    counts: dict[str, int] = {}
+    executions = 0
+    for line in lines:
+        key, _, value = line.partition(" ")
+        if key == "target" or not value.isdigit():
+            continue
+        if key == "executions":
+            executions = int(value)
+        else:
+            counts[key] = int(value)
+    return executions, counts
 
 
 @functools.cache
@@ -152,6 +186,8 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
     artifacts.mkdir(parents=True, exist_ok=True)
     seeds = il_seeds(root) if target == "jit" else asm_seeds(root)
     log = base / f"{target}.log"
+    stages = base / f"{target}.stages"
+    stages.unlink(missing_ok=True)
     before = set(artifacts.iterdir())
     cmd = [str(binary), f"-max_total_time={int(seconds)}", f"-timeout={INPUT_TIMEOUT}",
            f"-max_len={MAX_LEN}", "-rss_limit_mb=2048", "-print_final_stats=1",
@@ -167,7 +203,8 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
         # corpus load and a last slow input
         try:
             subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=base,
-                           env=_env(), timeout=seconds + 4 * INPUT_TIMEOUT + 30)
+                           env=_env(FUZZ_STATS=str(stages)),
+                           timeout=seconds + 4 * INPUT_TIMEOUT + 30)
         except subprocess.TimeoutExpired:
             raise JitbootError(f"{binary.name} did not stop after {seconds:g} s:"
                                f" see {log}") from None
@@ -175,12 +212,13 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
     result.log = log
     result.corpus = result.corpus or sum(1 for _ in corpus.iterdir())
     result.artifacts = sorted(set(artifacts.iterdir()) - before)
+    result.stage_executions, result.stages = read_stages(stages)
     return result
 
 
-def _env() -> dict:
+def _env(**extra: str) -> dict:
     return dict(os.environ, ASAN_OPTIONS=ASAN_OPTIONS,
-                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
+                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1", **extra)
 
 
 def parse_log(text: str, target: str, seconds: float) -> FuzzResult:

@@ -127,3 +127,50 @@ def test_fuzzers_do_not_link_our_libm():
     for t in fuzz.TARGETS:
         assert "libm" not in components.PROGRAM[f"fuzz_{t}"].components
         assert "-lm" in components.PROGRAM[f"fuzz_{t}"].libs
+
+
+# -- depth counters (jit/host/fuzz_stages.h) --------------------------------
+
+@pytest.fixture(scope="module")
+def plain_jit():
+    from jitboot import build
+    try:
+        return build.build_programs(["fuzz_jit-plain"])["fuzz_jit-plain"]
+    except JitbootError as e:
+        pytest.fail(str(e))
+
+
+def _stages(binary, inputs, tmp_path, reps=1):
+    stats = tmp_path / "stages"
+    r = subprocess.run([str(binary), "-n", str(reps), *map(str, inputs)], capture_output=True,
+                       text=True, timeout=120, env=dict(os.environ, FUZZ_STATS=str(stats)))
+    assert r.returncode == 0, r.stderr[-2000:]
+    executions, counts = fuzz.read_stages(stats)
+    line = " ".join(f"{k} {v}" for k, v in counts.items())
+    assert f"fuzz-stages: executions {executions} {line}" in r.stderr
+    return executions, counts
+
+
+def test_stage_counts_follow_the_inputs(plain_jit, tmp_path):
+    """Every program of tests/il reaches every stage, each execution
+    counted once however many functions it has; a parse error stops
+    before all of them, an undefined symbol at the loader."""
+    good = sorted((ROOT / "tests" / "il").glob("*.ssa"))
+    executions, counts = _stages(plain_jit, good, tmp_path, reps=2)
+    assert executions == 2 * len(good)
+    assert list(counts) == ["parsed", "ssa", "rega", "emit", "asm", "load", "loaded"]
+    assert set(counts.values()) == {executions}
+    bad = ROOT / "tests" / "il" / "bad"
+    executions, counts = _stages(plain_jit, [bad / "syntax_error.ssa"], tmp_path)
+    assert executions == 1 and counts["parsed"] == counts["asm"] == counts["loaded"] == 0
+    executions, counts = _stages(plain_jit, [bad / "undefined_symbol.ssa"], tmp_path)
+    assert (counts["parsed"], counts["emit"], counts["load"], counts["loaded"]) == (1, 1, 1, 0)
+
+
+def test_read_stages(tmp_path):
+    p = tmp_path / "s"
+    p.write_text("target jit\nexecutions 10\nparsed 5\nemit 2\n")
+    assert fuzz.read_stages(p) == (10, {"parsed": 5, "emit": 2})
+    assert fuzz.read_stages(tmp_path / "none") == (0, {})
+    r = fuzz.FuzzResult("jit", 1.0, stage_executions=10, stages={"parsed": 5, "emit": 2})
+    assert r.depth() == "parsed 50.0%, emit 20.0%"
