@@ -13,7 +13,7 @@ Variables (doit VAR=VALUE on the command line):
     baseline=JSON     size report to diff against for `doit size`
     gdb_port=N        gdb stub port of `doit qemu-debug` (default 1234)
     seconds=N         how long `doit fuzz` runs each target (default 60)
-    target=jit|asm    which fuzz target `doit fuzz` runs (default: both)
+    target=jit|asm|diff  which fuzz target `doit fuzz` runs (default: all three)
     seed=N            libFuzzer's random seed for `doit fuzz` (default: a new one)
     tests=GLOB,GLOB   tests `doit qemu-test` runs (KTEST names, payload:NAME; * and ?)
     retries=N         runs of a failed test again in `doit qemu-test` (default: [run] retries)
@@ -689,7 +689,7 @@ def task_host():
 
 
 def task_fuzz():
-    """Fuzz the JIT with libFuzzer: doit fuzz [seconds=60] [target=jit|asm] [seed=N]."""
+    """Fuzz the JIT with libFuzzer: doit fuzz [seconds=60] [target=jit|asm|diff] [seed=N]."""
     def fuzz():
         from jitboot import fuzz as fz
         try:

@@ -5,6 +5,8 @@ build/fuzz/fuzz_jit      libFuzzer target: IL text through jit_compile
                          (QBE on the shim, assembler, loader)
 build/fuzz/fuzz_asm      libFuzzer target: assembly text through
                          asm_assemble and jit_load
+build/fuzz/fuzz_diff     libFuzzer target: IL compiled with our passes and
+                         without, both mains run, outputs compared
 
 All three are programs of the manifest (jitboot/components.py) built with
 the asan toolchain profile, so they share one set of objects
@@ -36,7 +38,10 @@ from jitboot import ROOT, build, paths, toolchain
 from jitboot.errors import JitbootError
 
 CC = toolchain.PROFILES["asan"].cc
-TARGETS = ("jit", "asm")
+TARGETS = ("jit", "asm", "diff")
+# IL seeds of the differential target: programs of tests/il_gen.py
+# (fully defined: every loop and recursion bounded, no traps)
+GENERATED_SEEDS = 40
 # seconds per input: QBE takes milliseconds, so this is a hang
 INPUT_TIMEOUT = 10
 MAX_LEN = 16384
@@ -132,7 +137,7 @@ def build_asan_jitrun(root: Path = ROOT) -> Path:
 
 
 def build_fuzzers(root: Path = ROOT) -> dict[str, Path]:
-    """build/fuzz/fuzz_jit and fuzz_asm."""
+    """build/fuzz/fuzz_jit, fuzz_asm and fuzz_diff."""
     require_clang()
     got = build.build_programs([f"fuzz_{t}" for t in TARGETS], root)
     return {t: got[f"fuzz_{t}"] for t in TARGETS}
@@ -144,6 +149,40 @@ def il_seeds(root: Path = ROOT) -> list[Path]:
     il = root / "tests" / "il"
     return [d for d in (il, il / "bad", il / "faults", root / "tests" / "bench",
                         root / "tests" / "fuzz" / "regressions" / "jit") if d.is_dir()]
+
+
+def diff_seeds(root: Path = ROOT) -> list[Path]:
+    """Programs with a main: tests/il's (not bad/ or faults/) and
+    GENERATED_SEEDS of tests/il_gen.py's, copied once into
+    build/fuzz/seeds/diff/ (libFuzzer reads a folder with its
+    subfolders)."""
+    import importlib.util
+    dest = paths.build_dir(root) / "fuzz" / "seeds" / "diff"
+    dest.mkdir(parents=True, exist_ok=True)
+    for ssa in sorted((root / "tests" / "il").glob("*.ssa")):
+        target = dest / ssa.name
+        if not target.exists():
+            shutil.copyfile(ssa, target)
+    if not (dest / f"gen_{GENERATED_SEEDS - 1}.ssa").exists():
+        spec = importlib.util.spec_from_file_location("il_gen", root / "tests" / "il_gen.py")
+        assert spec and spec.loader
+        gen = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(gen)
+        for i in range(GENERATED_SEEDS):
+            (dest / f"gen_{i}.ssa").write_text(gen.generate(i))
+    return [dest]
+
+
+def seeds(target: str, root: Path = ROOT) -> list[Path]:
+    """The folders a target's corpus starts from."""
+    return {"jit": il_seeds, "asm": asm_seeds, "diff": diff_seeds}[target](root)
+
+
+# Options of one target: the differential target's leak check is off,
+# since a program stopped at its time limit inside qsort or strdup has
+# left their memory behind (the compiles' leaks are fuzz_jit's to find).
+TARGET_OPTIONS = {"diff": ["-detect_leaks=0"]}
+DICTIONARY = {"jit": "jit.dict", "asm": "asm.dict", "diff": "jit.dict"}
 
 
 def asm_seeds(root: Path = ROOT) -> list[Path]:
@@ -184,17 +223,18 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
     artifacts = base / "artifacts" / target
     corpus.mkdir(parents=True, exist_ok=True)
     artifacts.mkdir(parents=True, exist_ok=True)
-    seeds = il_seeds(root) if target == "jit" else asm_seeds(root)
+    starts = seeds(target, root)
     log = base / f"{target}.log"
     stages = base / f"{target}.stages"
     stages.unlink(missing_ok=True)
     before = set(artifacts.iterdir())
     cmd = [str(binary), f"-max_total_time={int(seconds)}", f"-timeout={INPUT_TIMEOUT}",
            f"-max_len={MAX_LEN}", "-rss_limit_mb=2048", "-print_final_stats=1",
-           f"-artifact_prefix={artifacts}/", str(corpus), *map(str, seeds)]
+           *TARGET_OPTIONS.get(target, []),
+           f"-artifact_prefix={artifacts}/", str(corpus), *map(str, starts)]
     if seed is not None:
         cmd.insert(1, f"-seed={seed}")
-    dictionary = root / "tests" / "fuzz" / f"{target}.dict"
+    dictionary = root / "tests" / "fuzz" / DICTIONARY[target]
     if dictionary.exists():
         cmd.insert(1, f"-dict={dictionary}")
     start = time.monotonic()
@@ -203,7 +243,7 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
         # corpus load and a last slow input
         try:
             subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=base,
-                           env=_env(FUZZ_STATS=str(stages)),
+                           env=_env(target, FUZZ_STATS=str(stages)),
                            timeout=seconds + 4 * INPUT_TIMEOUT + 30)
         except subprocess.TimeoutExpired:
             raise JitbootError(f"{binary.name} did not stop after {seconds:g} s:"
@@ -216,8 +256,11 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
     return result
 
 
-def _env(**extra: str) -> dict:
-    return dict(os.environ, ASAN_OPTIONS=ASAN_OPTIONS,
+def _env(target: str, **extra: str) -> dict:
+    asan = ASAN_OPTIONS
+    if "-detect_leaks=0" in TARGET_OPTIONS.get(target, []):
+        asan = asan.replace("detect_leaks=1", "detect_leaks=0")    # also at exit
+    return dict(os.environ, ASAN_OPTIONS=asan,
                 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1", **extra)
 
 
@@ -240,8 +283,9 @@ def replay(target: str, inputs: list[Path], root: Path = ROOT) -> subprocess.Com
     """Run the target once on each input (no fuzzing): exit 0 when none
     of them crashes, hangs, leaks or trips a sanitizer."""
     binary = build_fuzzers(root)[target]
-    return subprocess.run([str(binary), f"-timeout={INPUT_TIMEOUT}", *map(str, inputs)],
-                          capture_output=True, text=True, env=_env(), cwd=root)
+    return subprocess.run([str(binary), f"-timeout={INPUT_TIMEOUT}",
+                           *TARGET_OPTIONS.get(target, []), *map(str, inputs)],
+                          capture_output=True, text=True, env=_env(target), cwd=root)
 
 
 def run(targets: list[str], seconds: float, root: Path = ROOT,
