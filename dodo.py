@@ -15,6 +15,12 @@ Variables (doit VAR=VALUE on the command line):
     seconds=N         how long `doit fuzz` runs each target (default 60)
     target=jit|asm|diff  which fuzz target `doit fuzz` runs (default: all three)
     seed=N            libFuzzer's random seed for `doit fuzz` (default: a new one)
+    hours=H           how long `doit fuzz-campaign` runs, split over its targets
+    targets=a,b       the targets of `doit fuzz-campaign` (default: jit,asm,diff)
+    ledger=PATH       `doit fuzz-campaign`'s ledger (default tests/fuzz/campaign.json)
+    refresh_seeds=1   `doit fuzz-campaign` rewrites tests/fuzz/seeds/ from the merged corpora
+    fuzz_dir=PATH     `doit fuzz-campaign`'s corpora, findings, logs and report (default build/fuzz)
+    coverage=0        `doit fuzz-campaign` without the line coverage of the corpora
     tests=GLOB,GLOB   tests `doit qemu-test` runs (KTEST names, payload:NAME; * and ?)
     retries=N         runs of a failed test again in `doit qemu-test` (default: [run] retries)
     boot_per_test=true|false  one boot per test in `doit qemu-test` ([run] boot_per_test)
@@ -63,7 +69,8 @@ KNOWN_VARS = ("image", "n", "build_dir", "qbe_src", "baseline", "il", "src", "op
               "gdb_port",
               "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed",
               "tests", "retries", "boot_per_test", "test_timeout", "json", "log", "junit",
-              "components", "arch")
+              "components", "arch", "hours", "targets", "ledger", "refresh_seeds", "fuzz_dir",
+              "coverage")
 
 
 def _check_vars() -> None:
@@ -685,6 +692,44 @@ def task_host():
     return {
         "actions": None,
         "task_dep": list(components.HOST_TOOLS),
+    }
+
+
+def task_fuzz_campaign():
+    """A fuzz campaign: doit fuzz-campaign hours=H [targets=jit,asm,diff] [ledger=PATH]
+    [refresh_seeds=1] [coverage=0] [fuzz_dir=PATH]; report in build/fuzz/report.md,
+    ledger tests/fuzz/campaign.json."""
+    def campaign():
+        from jitboot import fuzz as fz
+        hours = get_var("hours", None)
+        if hours is None:
+            raise JitbootError("doit fuzz-campaign needs hours=H (e.g. hours=0.5)")
+        try:
+            h = float(hours)
+        except ValueError:
+            raise JitbootError(f"hours={hours!r}: give a number of hours") from None
+        targets = [t for t in get_var("targets", ",".join(fz.TARGETS)).split(",") if t]
+        ledger = get_var("ledger", None)
+        flags = {}
+        for name, default in (("refresh_seeds", "0"), ("coverage", "1")):
+            flags[name] = get_var(name, default)
+            if flags[name] not in ("0", "1"):
+                raise JitbootError(f"{name}={flags[name]!r}: give 0 or 1")
+        work = get_var("fuzz_dir", None)
+        runs, report = fz.campaign(h, targets, ROOT, Path(ledger).resolve() if ledger else None,
+                                   flags["refresh_seeds"] == "1", flags["coverage"] == "1",
+                                   Path(work).resolve() if work else None)
+        print(f"fuzz-campaign: report {toolchain.rel(report, ROOT)}", flush=True)
+        found = sum(len(r.findings) for r in runs)
+        if found:
+            raise JitbootError(f"fuzz-campaign: {found} finding(s) under build/fuzz/findings/:"
+                               f" see {toolchain.rel(report, ROOT)}")
+    return {
+        "basename": "fuzz-campaign",
+        "actions": [action(campaign)],
+        "task_dep": ["qbe_source"],
+        "uptodate": [False],
+        "verbosity": 2,
     }
 
 

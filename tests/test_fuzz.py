@@ -223,13 +223,13 @@ def test_diff_agrees_on_the_corpus(fuzzers, tmp_path):
 def test_diff_fences_faults_and_hangs(fuzzers, tmp_path):
     """tests/il/faults: null and wild accesses, a write to code, a jump
     into data, a division by zero, a stack overflow, loops in the
-    program and inside a kernel call: each side's run ends (fault or
-    time limit), the process goes on, and none is a finding."""
+    program and inside a kernel call: each side's run ends (fault, stack
+    overflow or time limit), the process goes on, and none is a finding."""
     faults = sorted((ROOT / "tests" / "il" / "faults").glob("*.ssa"))
     n, counts = _stages(fuzzers["diff"], faults, tmp_path, reps=None)
     assert counts["ran"] == len(faults)
-    assert counts["fault"] + counts["timeout"] == len(faults), counts
-    assert counts["timeout"] >= 2 and counts["fault"] >= 6, counts
+    assert counts["fault"] + counts["timeout"] + counts["overflow"] == len(faults), counts
+    assert counts["timeout"] >= 2 and counts["fault"] >= 6 and counts["overflow"] == 1, counts
 
 
 def test_diff_reports_a_mismatch(fuzzers):
@@ -245,3 +245,81 @@ def test_diff_reports_a_mismatch(fuzzers):
     assert ("fuzz_diff: passes on: returned 0, 18 bytes of output:\niello from QBE IL\n"
             in r.stderr), r.stderr[-3000:]
     assert "fuzz_diff: passes off: returned 0, 18 bytes of output:\nhello from QBE IL\n" in r.stderr
+
+
+# -- campaigns (doit fuzz-campaign) ------------------------------------------
+
+def test_fuzz_campaign_writes_report_and_ledger(fuzzers, tmp_path):
+    """A 21-second campaign of all three targets (7 s each) into a
+    ledger of its own that already holds one run: the report has every
+    target's executions and depth and the ledger's totals add both
+    runs up."""
+    import json
+    ledger = tmp_path / "campaign.json"
+    old = {"date": "2026-01-01 00:00 UTC", "cpu": "earlier", "target": "asm", "seconds": 5.0,
+           "executions": 1000, "exec_per_s": 200.0, "edges": 1, "features": 1, "corpus": 1,
+           "stages": {}, "findings": []}
+    fuzz.write_ledger(ledger, [old])
+    proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                           "-d", str(ROOT), "fuzz-campaign", f"hours={21 / 3600}",
+                           f"ledger={ledger}", f"fuzz_dir={tmp_path / 'work'}"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=400)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    body = json.loads(ledger.read_text())
+    runs = body["runs"]
+    assert [e["target"] for e in runs] == ["asm", "jit", "asm", "diff"]
+    new = {e["target"]: e for e in runs[1:]}
+    for t, e in new.items():
+        assert e["executions"] > 0 and e["seconds"] > 3, e
+        assert e["cpu"] == fuzz.cpu_model()
+        m = re.search(rf"^fuzz-campaign {t}: (\d+) executions", out, re.M)
+        assert m and int(m.group(1)) == e["executions"], out[-2000:]
+    assert set(new["jit"]["stages"]) == {"parsed", "ssa", "rega", "emit", "asm", "load", "loaded"}
+    assert 0 < new["jit"]["stages"]["emit"] <= 1
+    assert body["totals"]["asm"]["executions"] == 1000 + new["asm"]["executions"]
+    assert body["totals"]["asm"]["runs"] == 2
+    report = (tmp_path / "work" / "report.md").read_text()
+    total = 1000 + new["asm"]["executions"]
+    assert f"| asm | 2 | {total} | {100 * total / fuzz.GOAL:.1f}% |" in report
+    assert f"| jit | {new['jit']['seconds']:.0f} | {new['jit']['executions']} |" in report
+    assert "- jit (" in report and "emit " in report
+    # the corpora's line coverage, from the coverage builds
+    m = re.search(r"^\| QBE \(build/qbe-src\) \| (\d+) \| (\d+) \|", report, re.M)
+    assert m and 0 < int(m.group(1)) < int(m.group(2)), report
+    assert re.search(r"^\| jit/passes \(our passes\) \| [1-9]\d* \|", report, re.M), report
+    assert (tmp_path / "work" / "corpus" / "diff").is_dir()
+
+
+def test_ledger_totals_add_up():
+    runs = [{"target": "jit", "executions": 5, "seconds": 1.5, "findings": []},
+            {"target": "jit", "executions": 7, "seconds": 2.0, "findings": [{"file": "x"}]},
+            {"target": "diff", "executions": 1, "seconds": 1.0}]
+    assert fuzz.ledger_totals(runs) == {
+        "jit": {"executions": 12, "seconds": 3.5, "runs": 2, "findings": 1},
+        "diff": {"executions": 1, "seconds": 1.0, "runs": 1, "findings": 0}}
+
+
+def test_bad_ledger_and_arguments_are_one_line_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{\"runs\": 3}")
+    for args, message in ((["hours=0.001", f"ledger={bad}"], f"{bad}: not a fuzz ledger"),
+                          (["hours=x"], "hours='x': give a number of hours"),
+                          ([], "doit fuzz-campaign needs hours=H"),
+                          (["hours=0.001", "targets=jit,nope"], "unknown fuzz target 'nope'")):
+        proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                               "-d", str(ROOT), "fuzz-campaign", *args],
+                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert proc.returncode != 0
+        assert message in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_classify_finding():
+    assert fuzz.classify_finding("fuzz_diff: the program's outcome depends on our passes\n"
+                                 "fuzz_diff: passes on: returned 0\n")[0] == "diff mismatch"
+    kind, summary = fuzz.classify_finding(
+        "x.c:3:4: runtime error: signed integer overflow\nSUMMARY: UndefinedBehaviorSanitizer\n")
+    assert kind == "sanitizer report (UBSan)" and summary.startswith("x.c:3:4: runtime error")
+    assert fuzz.classify_finding("==1== ERROR: libFuzzer: timeout after 11 seconds\n")[0] \
+        == "hang > 10 s"

@@ -12,18 +12,22 @@
  *     -timeout has ITIMER_REAL), wherever the program is: nothing it
  *     can call takes a lock or keeps memory (below), so a siglongjmp
  *     out of a call leaves nothing half-done;
- *   - faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) caught on a stack
- *     of their own;
+ *   - main runs on a stack of its own between guard pages (fz_call_on),
+ *     so that a program writing past its frames overflows into a guard
+ *     page, not into the fuzzer's frames; faults (SIGSEGV, SIGBUS,
+ *     SIGFPE, SIGILL, SIGTRAP) are caught on a third stack;
+ *   - the payload library's stdout and stderr (data the program can
+ *     reach through the export table) are put back before each run;
  *   - the heap, mem*, strdup, qsort, fopen, clock and the TSC are this
  *     file's (jit_options symbols, found before the export table): a
  *     bump allocator reset for every run, byte loops that do not trip
  *     ASan on the program's wild pointers, counters instead of time, no
  *     files, so both sides see the same addresses and values and the
  *     C heap (ASan's, with its locks) is out of the program's reach;
- *   - the stack below the call is filled with one pattern before each
- *     run, so reads of uninitialized slots read the same bytes.
- * An input that times out in either build, or faults in both, tells
- * nothing and is skipped.  A difference (or a fault on one side only)
+ *   - the program's stack is filled with one pattern before each run,
+ *     so reads of uninitialized slots read the same bytes.
+ * An input that times out or overflows its stack in either build, or
+ * faults in both, tells nothing and is skipped.  A difference (or a fault on one side only)
  * is confirmed before it counts: both sides are compiled and run again
  * twice with the stack, the heap and the modules moved and another fill
  * pattern; if either side's own outcome changes, the program depends on
@@ -35,7 +39,8 @@
  *
  * Stages (fuzz_stages.h): the JIT's, for either compile, and ran (both
  * compiled with a main and were run), compared (both ended normally and
- * were compared), timeout, fault (at least one side faulted), unstable
+ * were compared), timeout, overflow (of the stack), fault (at least one
+ * side faulted), unstable
  * (a difference the confirmation explained away). */
 #include <setjmp.h>
 #include <stddef.h>
@@ -48,6 +53,7 @@
 #include <sys/time.h>
 #include "jit.h"
 #include "host.h"
+#include "libc/libc.h"
 #define FUZZ_STAGE_WRAPS
 #include "fuzz_stages.h"
 
@@ -56,17 +62,22 @@ enum {
 	OUT_MAX = 16 << 10,
 	HEAP_SIZE = 16 << 20,
 	RUN_MS = 20,            /* the seeds run in under 10 ms */
-	FILL = 256 << 10,       /* bytes of stack filled below a run */
+	FILL = 64 << 10,        /* bytes of the program's stack filled before a run */
 	ALTSTACK = 64 << 10,
+	PSTACK = 8 << 20,       /* the program's stack, as big as a process's */
+	GUARD = 1 << 16,
+	OVERFLOW_REACH = 1 << 24, /* a fault this far below the stack is its overflow */
 };
 
-enum { ST_RAN = ST_JIT_N, ST_COMPARED, ST_TIMEOUT, ST_FAULT, ST_UNSTABLE, ST_DIFF_N };
-static const char *const names[] = {ST_JIT_NAMES, "ran", "compared", "timeout", "fault",
-	"unstable"};
+enum { ST_RAN = ST_JIT_N, ST_COMPARED, ST_TIMEOUT, ST_OVERFLOW, ST_FAULT, ST_UNSTABLE,
+	ST_DIFF_N };
+static const char *const names[] = {ST_JIT_NAMES, "ran", "compared", "timeout", "overflow",
+	"fault", "unstable"};
 static unsigned long counts[ST_DIFF_N];
 
-enum end { END_RETURN, END_EXIT, END_ABORT, END_FAULT, END_TIMEOUT };
-static const char *const endname[] = {"returned", "exit", "abort", "fault", "timeout"};
+enum end { END_RETURN, END_EXIT, END_ABORT, END_FAULT, END_TIMEOUT, END_OVERFLOW };
+static const char *const endname[] = {"returned", "exit", "abort", "fault", "timeout",
+	"stack overflow"};
 
 struct outcome {
 	enum end end;
@@ -87,6 +98,7 @@ void __wrap_lc_abort_hook(void);
 
 /* -- the run in progress -------------------------------------------------- */
 
+static char *pstack;            /* the program's stack: PSTACK bytes, guarded */
 static sigjmp_buf runjmp;
 static volatile sig_atomic_t running;
 static struct outcome *cur;
@@ -178,6 +190,11 @@ onfault(int sig, siginfo_t *si, void *ctx)
 	}
 	running = 0;
 	cur->status = sig;
+	/* below the program's stack: it ran out, a limit like the time
+	 * (our passes change how much stack a program needs) */
+	if (sig == SIGSEGV && (char *)si->si_addr < pstack
+	&& (char *)si->si_addr >= pstack - OVERFLOW_REACH)
+		siglongjmp(runjmp, 1 + END_OVERFLOW);
 	siglongjmp(runjmp, 1 + END_FAULT);
 }
 
@@ -366,28 +383,65 @@ static const struct jit_extern platform[] = {
 
 void lc_srand(unsigned seed);
 
-/* The bytes below this frame are the ones the program's frames will
- * take: the same pattern for every run. */
-__attribute__((noinline, no_sanitize("address")))
-static void
-fill_stack(int pattern)
-{
-	volatile char buf[FILL];
+/* fz_call_on(sp, fn, argc, argv): fn(argc, argv) on the stack whose
+ * top is sp, and back.  The caller's callee-saved registers and stack
+ * pointer are kept here, not trusted to the program. */
+int fz_call_on(void *sp, int (*fn)(int, char **), int argc, char **argv);
+long fz_saved_sp;
+__asm__(
+	".text\n"
+	".globl fz_call_on\n"
+	".type fz_call_on, @function\n"
+	"fz_call_on:\n"
+	"	pushq %rbp\n	pushq %rbx\n	pushq %r12\n	pushq %r13\n"
+	"	pushq %r14\n	pushq %r15\n	subq $8, %rsp\n"
+	"	movq %rsp, fz_saved_sp(%rip)\n"
+	"	movq %rdi, %rsp\n"
+	"	movq %rsi, %rax\n"
+	"	movl %edx, %edi\n"
+	"	movq %rcx, %rsi\n"
+	"	cld\n"
+	"	callq *%rax\n"
+	"	movq fz_saved_sp(%rip), %rsp\n"
+	"	addq $8, %rsp\n"
+	"	popq %r15\n	popq %r14\n	popq %r13\n	popq %r12\n"
+	"	popq %rbx\n	popq %rbp\n"
+	"	ret\n"
+	".size fz_call_on, . - fz_call_on\n");
 
-	fz_memset((char *)buf, pattern, sizeof buf);
+static LC_FILE *stdout0, *stderr0, out0, err0;  /* as they start */
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define UNPOISON(p, n) __asan_unpoison_memory_region(p, n)
+#endif
+#endif
+#ifndef UNPOISON
+#define UNPOISON(p, n) ((void)0)
+#endif
+
+/* The program's stack afresh: the shadow of frames a run left behind
+ * cleared (instrumented library frames a siglongjmp cut short), the top
+ * filled with the run's pattern. */
+static void *
+fresh_stack(int pattern, size_t shift)
+{
+	char *top;
+
+	UNPOISON(pstack, PSTACK);
+	top = pstack + PSTACK;
+	fz_memset(top - FILL, pattern, FILL);
+	return (void *)(((uintptr_t)top - shift) & ~(uintptr_t)15);
 }
 
-__attribute__((noinline))
 static int
-call_main(int (*entry)(int, char **), size_t shift)
+call_main(int (*entry)(int, char **), void *sp)
 {
 	static char arg0[] = "fuzz";
 	static char *argv[] = {arg0, 0};
-	volatile char *pad;
 
-	pad = __builtin_alloca(shift + 1);
-	pad[0] = 0;
-	return entry(1, argv);
+	return fz_call_on(sp, entry, 1, argv);
 }
 
 /* Does the IL define main with an integer result?  Otherwise what
@@ -412,6 +466,7 @@ static void
 run(struct jit_module *m, struct outcome *o, int pattern, size_t shift, int intret)
 {
 	int (*entry)(int, char **);
+	void *sp;
 	int how, rc;
 
 	memset(o, 0, offsetof(struct outcome, out));
@@ -419,14 +474,18 @@ run(struct jit_module *m, struct outcome *o, int pattern, size_t shift, int intr
 	heap_used = 0;
 	ticks = 0;
 	lc_srand(1);
+	lc_stdout = stdout0;
+	lc_stderr = stderr0;
+	*lc_stdout = out0;
+	*lc_stderr = err0;
 	cur = o;
 	fence();
-	fill_stack(pattern);
+	sp = fresh_stack(pattern, shift);
 	how = sigsetjmp(runjmp, 1);
 	if (how == 0) {
 		running = 1;
 		arm(RUN_MS * 1000);
-		rc = call_main(entry, shift);
+		rc = call_main(entry, sp);
 		running = 0;
 		o->end = END_RETURN;
 		o->status = intret ? rc : 0;
@@ -533,6 +592,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_diff: cannot map the programs' heap\n");
 		exit(1);
 	}
+	/* below the stack, OVERFLOW_REACH of nothing: a frame too big
+	 * for one guard page still faults there */
+	pstack = mmap(0, OVERFLOW_REACH + PSTACK + GUARD, PROT_NONE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (pstack == MAP_FAILED
+	|| mprotect(pstack + OVERFLOW_REACH, PSTACK, PROT_READ | PROT_WRITE) != 0) {
+		fprintf(stderr, "fuzz_diff: cannot map the programs' stack\n");
+		exit(1);
+	}
+	pstack += OVERFLOW_REACH;
+	stdout0 = lc_stdout;
+	stderr0 = lc_stderr;
+	out0 = *lc_stdout;
+	err0 = *lc_stderr;
 	inject = (s = getenv("FUZZ_DIFF_INJECT")) && strcmp(s, "1") == 0;
 	stage_init("diff", names, counts, ST_DIFF_N);
 	return 0;
@@ -553,10 +626,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(a, &on, 0, 0, intret);
 	if (inject && on.n)
 		on.out[0] ^= 1;
-	if (on.end != END_TIMEOUT)
+	if (on.end != END_TIMEOUT && on.end != END_OVERFLOW)
 		run(b, &off, 0, 0, intret);
 	if (on.end == END_TIMEOUT || off.end == END_TIMEOUT) {
 		stage_hit(ST_TIMEOUT);
+		goto done;
+	}
+	if (on.end == END_OVERFLOW || off.end == END_OVERFLOW) {
+		stage_hit(ST_OVERFLOW);
 		goto done;
 	}
 	if (on.end == END_FAULT || off.end == END_FAULT) {

@@ -23,8 +23,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
-#define STAGE_FLUSH (1UL << 16)
+#define STAGE_FLUSH 2           /* seconds */
 
 struct stage_table {
 	const char *target;
@@ -33,6 +34,7 @@ struct stage_table {
 	unsigned long *counts;
 	unsigned long executions;
 	unsigned hit;                  /* bits of this execution */
+	time_t flushed;
 };
 
 static struct stage_table stage_tab;
@@ -92,8 +94,10 @@ stage_end(void)
 		if (stage_tab.hit & 1u << i)
 			stage_tab.counts[i]++;
 	stage_tab.hit = 0;
-	if (++stage_tab.executions % STAGE_FLUSH == 0)
+	if (++stage_tab.executions % 64 == 0 && time(0) >= stage_tab.flushed + STAGE_FLUSH) {
+		stage_tab.flushed = time(0);
 		stage_write();
+	}
 }
 
 /* The JIT's stages, as the IL targets (fuzz_jit, fuzz_diff) see them. */
