@@ -70,6 +70,7 @@ class FuzzResult:
     # stage (jit/host/fuzz_stages.h), in the stages' order
     stage_executions: int = 0
     stages: dict[str, int] = field(default_factory=dict)
+    cpu_seconds: float = 0.0    # user + system time of the fuzzer process
 
     def shares(self) -> dict[str, float]:
         """Each stage's share of the executions, 0..1."""
@@ -137,9 +138,13 @@ def build_asan_jitrun(root: Path = ROOT) -> Path:
 
 
 def build_fuzzers(root: Path = ROOT) -> dict[str, Path]:
-    """build/fuzz/fuzz_jit, fuzz_asm and fuzz_diff."""
+    """build/fuzz/fuzz_jit, fuzz_asm and fuzz_diff.  Built, they let other
+    builds go on: a doit fuzzing for hours releases its build lock (a
+    later build, the coverage one, takes it again for itself)."""
+    from jitboot import locks
     require_clang()
     got = build.build_programs([f"fuzz_{t}" for t in TARGETS], root)
+    locks.release_build_lock()
     return {t: got[f"fuzz_{t}"] for t in TARGETS}
 
 
@@ -247,6 +252,7 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
     if niced:
         cmd = ["nice", "-n", "19", *cmd]
     start = time.monotonic()
+    cpu = _children_cpu()
     with open(log, "wb") as f:
         # libFuzzer stops itself at max_total_time; the margin covers the
         # corpus load and a last slow input
@@ -258,11 +264,18 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
             raise JitbootError(f"{binary.name} did not stop after {seconds:g} s:"
                                f" see {log}") from None
     result = parse_log(log.read_text(errors="replace"), target, time.monotonic() - start)
+    result.cpu_seconds = _children_cpu() - cpu
     result.log = log
     result.corpus = result.corpus or sum(1 for _ in corpus.iterdir())
     result.artifacts = sorted(set(artifacts.iterdir()) - before)
     result.stage_executions, result.stages = read_stages(stages)
     return result
+
+
+def _children_cpu() -> float:
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def _env(target: str, **extra: str) -> dict:
@@ -337,7 +350,7 @@ def _rel(p: Path, root: Path) -> str:
 GOAL = 10 ** 7
 LEDGER = Path("tests") / "fuzz" / "campaign.json"
 SEEDS = Path("tests") / "fuzz" / "seeds"
-SEED_CAP = 256 << 10           # bytes of committed seeds per target
+SEED_CAP = 128 << 10           # bytes of committed seeds per target
 MAX_RESTARTS = 50              # runs of one target after findings
 FINDING_KINDS = (
     # (what the log says, the kind of finding), first match wins
@@ -390,9 +403,11 @@ class CampaignRun:
     stage_executions: int = 0
     stages: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    cpu_seconds: float = 0.0
 
     def add(self, r: FuzzResult) -> None:
         self.seconds += r.seconds
+        self.cpu_seconds += r.cpu_seconds
         self.executions += r.executions
         self.edges = max(self.edges, r.coverage)
         self.features = max(self.features, r.features)
@@ -405,6 +420,13 @@ class CampaignRun:
     @property
     def rate(self) -> float:
         return self.executions / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_rate(self) -> float:
+        """Executions per second of CPU time: on a shared machine the
+        niced fuzzer gets a fraction of a core, and this is what it
+        would make on a core of its own."""
+        return self.executions / self.cpu_seconds if self.cpu_seconds else 0.0
 
     def shares(self) -> dict[str, float]:
         n = self.stage_executions
@@ -525,7 +547,8 @@ def ledger_entry(run: CampaignRun, date: str, cpu: str, root: Path) -> dict:
     return {
         "date": date, "cpu": cpu, "target": run.target,
         "seconds": round(run.seconds, 1), "executions": run.executions,
-        "exec_per_s": round(run.rate, 1), "edges": run.edges, "features": run.features,
+        "exec_per_s": round(run.rate, 1), "cpu_seconds": round(run.cpu_seconds, 1),
+        "exec_per_cpu_s": round(run.cpu_rate, 1), "edges": run.edges, "features": run.features,
         "corpus": run.corpus, "stages": run.shares(), "findings": [
             f.to_json(root) for f in run.findings],
     }
@@ -537,10 +560,12 @@ def report(runs: list[CampaignRun], ledger: list[dict], date: str, cpu: str,
     out = [f"# Fuzz campaign {date}", "",
            f"CPU: {cpu}; {hours:g} h split over {', '.join(r.target for r in runs)},"
            " one niced libFuzzer process at a time.", "",
-           "| target | seconds | executions | exec/s | edges | features | corpus | runs | findings |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "| target | seconds | executions | exec/s | CPU s | exec/CPU s | edges | features"
+           " | corpus | runs | findings |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
-        out.append(f"| {r.target} | {r.seconds:.0f} | {r.executions} | {r.rate:.0f} | {r.edges}"
+        out.append(f"| {r.target} | {r.seconds:.0f} | {r.executions} | {r.rate:.0f}"
+                   f" | {r.cpu_seconds:.0f} | {r.cpu_rate:.0f} | {r.edges}"
                    f" | {r.features} | {r.corpus} | {r.runs} | {len(r.findings)} |")
     out += ["", "## Depth: share of the executions reaching each stage", ""]
     for r in runs:
@@ -577,6 +602,8 @@ def campaign(hours: float, targets: list[str], root: Path = ROOT,
     ledger_path = ledger_path or root / LEDGER
     ledger = load_ledger(ledger_path)        # a bad ledger fails before the hours go
     build_fuzzers(root)
+    if coverage:
+        build.build_programs([f"fuzz_{t}-cov" for t in targets], root)   # fail early
     work = work or paths.build_dir(root) / "fuzz"
     work.mkdir(parents=True, exist_ok=True)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

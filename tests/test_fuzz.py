@@ -250,7 +250,7 @@ def test_diff_reports_a_mismatch(fuzzers):
 # -- campaigns (doit fuzz-campaign) ------------------------------------------
 
 def test_fuzz_campaign_writes_report_and_ledger(fuzzers, tmp_path):
-    """A 21-second campaign of all three targets (7 s each) into a
+    """A 15-second campaign of all three targets (5 s each) into a
     ledger of its own that already holds one run: the report has every
     target's executions and depth and the ledger's totals add both
     runs up."""
@@ -261,7 +261,7 @@ def test_fuzz_campaign_writes_report_and_ledger(fuzzers, tmp_path):
            "stages": {}, "findings": []}
     fuzz.write_ledger(ledger, [old])
     proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
-                           "-d", str(ROOT), "fuzz-campaign", f"hours={21 / 3600}",
+                           "-d", str(ROOT), "fuzz-campaign", f"hours={15 / 3600}",
                            f"ledger={ledger}", f"fuzz_dir={tmp_path / 'work'}"],
                           capture_output=True, text=True, cwd=ROOT, timeout=400)
     out = proc.stdout + proc.stderr
@@ -271,7 +271,7 @@ def test_fuzz_campaign_writes_report_and_ledger(fuzzers, tmp_path):
     assert [e["target"] for e in runs] == ["asm", "jit", "asm", "diff"]
     new = {e["target"]: e for e in runs[1:]}
     for t, e in new.items():
-        assert e["executions"] > 0 and e["seconds"] > 3, e
+        assert e["executions"] > 0 and e["seconds"] > 2, e
         assert e["cpu"] == fuzz.cpu_model()
         m = re.search(rf"^fuzz-campaign {t}: (\d+) executions", out, re.M)
         assert m and int(m.group(1)) == e["executions"], out[-2000:]
@@ -282,7 +282,7 @@ def test_fuzz_campaign_writes_report_and_ledger(fuzzers, tmp_path):
     report = (tmp_path / "work" / "report.md").read_text()
     total = 1000 + new["asm"]["executions"]
     assert f"| asm | 2 | {total} | {100 * total / fuzz.GOAL:.1f}% |" in report
-    assert f"| jit | {new['jit']['seconds']:.0f} | {new['jit']['executions']} |" in report
+    assert re.search(rf"^\| jit \| \d+ \| {new['jit']['executions']} \|", report, re.M), report
     assert "- jit (" in report and "emit " in report
     # the corpora's line coverage, from the coverage builds
     m = re.search(r"^\| QBE \(build/qbe-src\) \| (\d+) \| (\d+) \|", report, re.M)

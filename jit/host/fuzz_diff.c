@@ -383,6 +383,10 @@ static const struct jit_extern platform[] = {
 
 void lc_srand(unsigned seed);
 
+#if !defined(__x86_64__)
+#error "fuzz_diff switches stacks in x86-64 assembly (fz_call_on)"
+#endif
+
 /* fz_call_on(sp, fn, argc, argv): fn(argc, argv) on the stack whose
  * top is sp, and back.  The caller's callee-saved registers and stack
  * pointer are kept here, not trusted to the program. */
