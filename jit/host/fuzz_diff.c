@@ -24,13 +24,16 @@
  *     ASan on the program's wild pointers, counters instead of time, no
  *     files, so both sides see the same addresses and values and the
  *     C heap (ASan's, with its locks) is out of the program's reach;
- *   - the program's stack is filled with one pattern before each run,
- *     so reads of uninitialized slots read the same bytes.
+ *   - the program's stack and what earlier runs used of the heap are
+ *     filled with one pattern before each run, so reads of memory
+ *     nobody initialized read the same bytes.
  * An input that times out or overflows its stack in either build, or
- * faults in both, tells nothing and is skipped.  A difference (or a fault on one side only)
- * is confirmed before it counts: both sides are compiled and run again
- * twice with the stack, the heap and the modules moved and another fill
- * pattern; if either side's own outcome changes, the program depends on
+ * faults without our passes, tells nothing and is skipped (the passes
+ * may remove a faulting access whose result nobody uses, as any
+ * optimiser removes a dead load).  A difference, or a fault with our
+ * passes only, is confirmed before it counts: both sides are compiled
+ * and run again twice with the stack, the heap and the modules moved
+ * and another fill pattern; if either side's own outcome changes, the program depends on
  * addresses or garbage (undefined behaviour, not a miscompilation) and
  * is skipped as unstable.
  *
@@ -242,7 +245,7 @@ unfence(void)
 /* -- what the program gets instead of the platform's ---------------------- */
 
 static char *heap;
-static size_t heap_used, heap_base;
+static size_t heap_used, heap_base, heap_top;     /* heap_top: the most any run used */
 
 /* Byte loops the compiler must not turn back into calls of the
  * (intercepted) mem* functions: volatile. */
@@ -284,6 +287,8 @@ fz_malloc(size_t n)
 		return 0;
 	p = (size_t *)(heap + heap_base + heap_used);
 	heap_used += (n + 16 + 15) & ~(size_t)15;
+	if (heap_base + heap_used > heap_top)
+		heap_top = heap_base + heap_used;
 	p[0] = n;
 	return p + 2;
 }
@@ -475,6 +480,9 @@ run(struct jit_module *m, struct outcome *o, int pattern, size_t shift, int intr
 
 	memset(o, 0, offsetof(struct outcome, out));
 	entry = (int (*)(int, char **))jit_symbol(m, "main");
+	/* what earlier runs left in the heap, like the stack, is the
+	 * run's pattern: reads of memory malloc did not clear see it */
+	fz_memset(heap, pattern, heap_top);
 	heap_used = 0;
 	ticks = 0;
 	lc_srand(1);
@@ -641,8 +649,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto done;
 	}
 	if (on.end == END_FAULT || off.end == END_FAULT) {
+		/* a fault without our passes only: they may remove the
+		 * faulting access (a dead load of a wild pointer) */
 		stage_hit(ST_FAULT);
-		if (on.end == off.end)
+		if (off.end == END_FAULT)
 			goto done;
 	} else {
 		stage_hit(ST_COMPARED);
