@@ -351,6 +351,7 @@ GOAL = 10 ** 7
 LEDGER = Path("tests") / "fuzz" / "campaign.json"
 SEEDS = Path("tests") / "fuzz" / "seeds"
 SEED_CAP = 128 << 10           # bytes of committed seeds per target
+SEED_FILES = 200               # and files
 MAX_RESTARTS = 50              # runs of one target after findings
 FINDING_KINDS = (
     # (what the log says, the kind of finding), first match wins
@@ -490,9 +491,11 @@ def merge_corpus(target: str, root: Path, work: Path) -> int:
     return sum(1 for _ in corpus.iterdir())
 
 
-def refresh_seeds(target: str, root: Path, work: Path, cap: int = SEED_CAP) -> int:
+def refresh_seeds(target: str, root: Path, work: Path, cap: int = SEED_CAP,
+                  most: int = SEED_FILES) -> int:
     """tests/fuzz/seeds/TARGET: the merged corpus's smallest inputs, up to
-    `cap` bytes in all (the corpus is minimised first).  Returns how many."""
+    `cap` bytes and `most` files in all (the corpus is minimised first).
+    Returns how many."""
     corpus = work / "corpus" / target
     dest = root / SEEDS / target
     files = sorted((p for p in corpus.iterdir() if p.is_file()),
@@ -502,7 +505,7 @@ def refresh_seeds(target: str, root: Path, work: Path, cap: int = SEED_CAP) -> i
     total = n = 0
     for p in files:
         size = p.stat().st_size
-        if total + size > cap:
+        if total + size > cap or n == most:
             break
         shutil.copyfile(p, dest / p.name)
         total += size
