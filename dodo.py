@@ -13,13 +13,13 @@ Variables (doit VAR=VALUE on the command line):
     baseline=JSON     size report to diff against for `doit size`
     gdb_port=N        gdb stub port of `doit qemu-debug` (default 1234)
     seconds=N         how long `doit fuzz` runs each target (default 60)
-    target=jit|asm|diff  which fuzz target `doit fuzz` runs (default: all three)
+    target=jit|asm|diff  which fuzz targets `doit fuzz` runs, a,b for two (default: all three)
     seed=N            libFuzzer's random seed for `doit fuzz` (default: a new one)
     hours=H           how long `doit fuzz-campaign` runs, split over its targets
     targets=a,b       the targets of `doit fuzz-campaign` (default: jit,asm,diff)
     ledger=PATH       `doit fuzz-campaign`'s ledger (default tests/fuzz/campaign.json)
     refresh_seeds=1   `doit fuzz-campaign` rewrites tests/fuzz/seeds/ from the merged corpora
-    fuzz_dir=PATH     `doit fuzz-campaign`'s corpora, findings, logs and report (default build/fuzz)
+    fuzz_dir=PATH     `doit fuzz` and `doit fuzz-campaign`: corpora, findings, logs, report (default build/fuzz)
     coverage=0        `doit fuzz-campaign` without the line coverage of the corpora
     tests=GLOB,GLOB   tests `doit qemu-test` runs (KTEST names, payload:NAME; * and ?)
     retries=N         runs of a failed test again in `doit qemu-test` (default: [run] retries)
@@ -745,8 +745,9 @@ def task_fuzz():
         seed = get_var("seed", None)
         if seed is not None and not seed.isdigit():
             raise JitbootError(f"seed={seed!r}: give a non-negative integer (libFuzzer's -seed)")
-        fz.run([target] if target else list(fz.TARGETS), seconds, ROOT,
-               int(seed) if seed is not None else None)
+        work = get_var("fuzz_dir", None)
+        fz.run(target.split(",") if target else list(fz.TARGETS), seconds, ROOT,
+               int(seed) if seed is not None else None, Path(work).resolve() if work else None)
     return {
         "actions": [action(fuzz)],
         "task_dep": ["qbe_source"],

@@ -311,13 +311,13 @@ def replay(target: str, inputs: list[Path], root: Path = ROOT) -> subprocess.Com
 
 
 def run(targets: list[str], seconds: float, root: Path = ROOT,
-        seed: int | None = None) -> list[FuzzResult]:
+        seed: int | None = None, work: Path | None = None) -> list[FuzzResult]:
     """`doit fuzz`: each target for `seconds`; fail naming what was found.
     A fixed seed makes the mutations the same from run to run (CI's short
     run), as far as the time lets each run go."""
     results = []
     for t in targets:
-        r = fuzz(t, seconds, root, seed)
+        r = fuzz(t, seconds, root, seed, work=work)
         print(r.line(), flush=True)
         results.append(r)
     bad = [r for r in results if r.artifacts]
