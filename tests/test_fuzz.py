@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from jitboot import ROOT, fuzz, paths
+from jitboot import ROOT, fuzz
 from jitboot.errors import JitbootError
 
 REGRESSIONS = ROOT / "tests" / "fuzz" / "regressions"
