@@ -711,10 +711,10 @@ def task_fuzz_campaign():
         targets = [t for t in get_var("targets", ",".join(fz.TARGETS)).split(",") if t]
         ledger = get_var("ledger", None)
         flags = {}
-        for name, default in (("refresh_seeds", "0"), ("coverage", "1")):
-            flags[name] = get_var(name, default)
-            if flags[name] not in ("0", "1"):
-                raise JitbootError(f"{name}={flags[name]!r}: give 0 or 1")
+        for key, default in (("refresh_seeds", "0"), ("coverage", "1")):
+            flags[key] = get_var(key, default)
+            if flags[key] not in ("0", "1"):
+                raise JitbootError(f"{key}={flags[key]!r}: give 0 or 1")
         work = get_var("fuzz_dir", None)
         runs, report = fz.campaign(h, targets, ROOT, Path(ledger).resolve() if ledger else None,
                                    flags["refresh_seeds"] == "1", flags["coverage"] == "1",
