@@ -13,8 +13,14 @@ Variables (doit VAR=VALUE on the command line):
     baseline=JSON     size report to diff against for `doit size`
     gdb_port=N        gdb stub port of `doit qemu-debug` (default 1234)
     seconds=N         how long `doit fuzz` runs each target (default 60)
-    target=jit|asm    which fuzz target `doit fuzz` runs (default: both)
+    target=jit|asm|diff  which fuzz targets `doit fuzz` runs, a,b for two (default: all three)
     seed=N            libFuzzer's random seed for `doit fuzz` (default: a new one)
+    hours=H           how long `doit fuzz-campaign` runs, split over its targets
+    targets=a,b       the targets of `doit fuzz-campaign` (default: jit,asm,diff)
+    ledger=PATH       `doit fuzz-campaign`'s ledger (default tests/fuzz/campaign.json)
+    refresh_seeds=1   `doit fuzz-campaign` rewrites tests/fuzz/seeds/ from the merged corpora
+    fuzz_dir=PATH     `doit fuzz` and `doit fuzz-campaign`: corpora, findings, logs, report (default build/fuzz)
+    coverage=0        `doit fuzz-campaign` without the line coverage of the corpora
     tests=GLOB,GLOB   tests `doit qemu-test` runs (KTEST names, payload:NAME; * and ?)
     retries=N         runs of a failed test again in `doit qemu-test` (default: [run] retries)
     boot_per_test=true|false  one boot per test in `doit qemu-test` ([run] boot_per_test)
@@ -63,7 +69,8 @@ KNOWN_VARS = ("image", "n", "build_dir", "qbe_src", "baseline", "il", "src", "op
               "gdb_port",
               "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed",
               "tests", "retries", "boot_per_test", "test_timeout", "json", "log", "junit",
-              "components", "arch")
+              "components", "arch", "hours", "targets", "ledger", "refresh_seeds", "fuzz_dir",
+              "coverage")
 
 
 def _check_vars() -> None:
@@ -710,8 +717,46 @@ def task_host():
     }
 
 
+def task_fuzz_campaign():
+    """A fuzz campaign: doit fuzz-campaign hours=H [targets=jit,asm,diff] [ledger=PATH]
+    [refresh_seeds=1] [coverage=0] [fuzz_dir=PATH]; report in build/fuzz/report.md,
+    ledger tests/fuzz/campaign.json."""
+    def campaign():
+        from jitboot import fuzz as fz
+        hours = get_var("hours", None)
+        if hours is None:
+            raise JitbootError("doit fuzz-campaign needs hours=H (e.g. hours=0.5)")
+        try:
+            h = float(hours)
+        except ValueError:
+            raise JitbootError(f"hours={hours!r}: give a number of hours") from None
+        targets = [t for t in get_var("targets", ",".join(fz.TARGETS)).split(",") if t]
+        ledger = get_var("ledger", None)
+        flags = {}
+        for key, default in (("refresh_seeds", "0"), ("coverage", "1")):
+            flags[key] = get_var(key, default)
+            if flags[key] not in ("0", "1"):
+                raise JitbootError(f"{key}={flags[key]!r}: give 0 or 1")
+        work = get_var("fuzz_dir", None)
+        runs, report = fz.campaign(h, targets, ROOT, Path(ledger).resolve() if ledger else None,
+                                   flags["refresh_seeds"] == "1", flags["coverage"] == "1",
+                                   Path(work).resolve() if work else None)
+        print(f"fuzz-campaign: report {toolchain.rel(report, ROOT)}", flush=True)
+        found = sum(len(r.findings) for r in runs)
+        if found:
+            raise JitbootError(f"fuzz-campaign: {found} finding(s) under build/fuzz/findings/:"
+                               f" see {toolchain.rel(report, ROOT)}")
+    return {
+        "basename": "fuzz-campaign",
+        "actions": [action(campaign)],
+        "task_dep": ["qbe_source"],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+
+
 def task_fuzz():
-    """Fuzz the JIT with libFuzzer: doit fuzz [seconds=60] [target=jit|asm] [seed=N]."""
+    """Fuzz the JIT with libFuzzer: doit fuzz [seconds=60] [target=jit|asm|diff] [seed=N]."""
     def fuzz():
         from jitboot import fuzz as fz
         try:
@@ -722,8 +767,9 @@ def task_fuzz():
         seed = get_var("seed", None)
         if seed is not None and not seed.isdigit():
             raise JitbootError(f"seed={seed!r}: give a non-negative integer (libFuzzer's -seed)")
-        fz.run([target] if target else list(fz.TARGETS), seconds, ROOT,
-               int(seed) if seed is not None else None)
+        work = get_var("fuzz_dir", None)
+        fz.run(target.split(",") if target else list(fz.TARGETS), seconds, ROOT,
+               int(seed) if seed is not None else None, Path(work).resolve() if work else None)
     return {
         "actions": [action(fuzz)],
         "task_dep": ["qbe_source"],

@@ -167,6 +167,10 @@ COMPONENTS: tuple[Component, ...] = (
               ("jit/host/fuzz_jit.c",), includes=JIT_INC),
     Component("fuzz_asm_main", "libFuzzer target: assembly text through assembler and loader",
               ("jit/host/fuzz_asm.c",), includes=JIT_INC),
+    Component("fuzz_diff_main", "libFuzzer target: main of IL compiled with and without our passes, outputs compared",
+              ("jit/host/fuzz_diff.c",), includes=JIT_INC),
+    Component("fuzz_mutate", "libFuzzer's custom mutator for IL: token and line mutations that keep it well-formed",
+              ("jit/host/fuzz_mutate.c",), includes=()),
     Component("fuzz_replay_main", "a fuzz target's inputs replayed without libFuzzer (profiling)",
               ("jit/host/fuzz_replay.c",), includes=()),
     Component("jitbench_main", "jitbench: the benchmark on the host",
@@ -213,6 +217,14 @@ JIT_A64 = JIT + ("asm_a64", "qbe_arm64")
 # of the target.
 FUZZ_JIT = tuple(c for c in JIT if c != "libm")
 FUZZ_LIBS = ("-Wl,--no-as-needed", "-lm")
+# The IL targets count how deep each input gets by wrapping the JIT's
+# calls into QBE's passes, the assembler and the loader
+# (jit/host/fuzz_stages.h).
+FUZZ_WRAPS = ("-Wl," + ",".join(f"--wrap={s}" for s in (
+    "ffi_end", "ssa", "rega", "amd64_emitfn", "asm_assemble", "jit_load_linked")),)
+# The differential target keeps the programs' output, exit and abort
+# (jit/host/fuzz_diff.c).
+DIFF_WRAPS = ("-Wl,--wrap=lc_write,--wrap=lc_exit_hook,--wrap=lc_abort_hook",)
 KERNEL = ("boot", "boot_aarch64", "kernel_lib", "kernel_lib_x86_64", "kernel_lib_aarch64", "gcov", "format", "libc", "libc_kernel", "user_lib", "ktests", "shim", "arena",
           "passes", "driver", "asm", "asm_a64", "loader", "icache_aarch64", "qbe", "qbe_amd64", "qbe_arm64", "libm",
           "exports", "kernel_glue", "bench",
@@ -278,16 +290,25 @@ PROGRAMS: tuple[Program, ...] = (
             link_flags=("-fsanitize=address,undefined",),
             libs=EXPORT_LIBS),
     Program("fuzz_jit", "libFuzzer: IL through the whole JIT",
-            FUZZ_JIT + ("fuzz_jit_main",), "asan", "fuzz/fuzz_jit",
-            link_flags=("-fsanitize=fuzzer,address,undefined",),
+            FUZZ_JIT + ("fuzz_jit_main", "fuzz_mutate"), "asan", "fuzz/fuzz_jit",
+            link_flags=("-fsanitize=fuzzer,address,undefined", *FUZZ_WRAPS),
             libs=FUZZ_LIBS),
     Program("fuzz_asm", "libFuzzer: assembly text through the assembler and loader",
             FUZZ_JIT + ("fuzz_asm_main",), "asan", "fuzz/fuzz_asm",
             link_flags=("-fsanitize=fuzzer,address,undefined",),
             libs=FUZZ_LIBS),
-    Program("fuzz_jit-plain", "fuzz_jit's harness without sanitizers or libFuzzer: replays inputs",
-            FUZZ_JIT + ("fuzz_jit_main", "fuzz_replay_main"), "host", "fuzz/fuzz_jit-plain",
+    Program("fuzz_diff", "libFuzzer: IL run with and without our passes, outputs compared",
+            FUZZ_JIT + ("fuzz_diff_main", "fuzz_mutate"), "asan", "fuzz/fuzz_diff",
+            link_flags=("-fsanitize=fuzzer,address,undefined", *FUZZ_WRAPS, *DIFF_WRAPS),
             libs=FUZZ_LIBS),
+    *(Program(f"fuzz_{t}-cov", f"fuzz_{t}'s harness with source-based coverage: replays the corpus",
+              FUZZ_JIT + (f"fuzz_{t}_main", "fuzz_replay_main"), "cov", f"fuzz/fuzz_{t}-cov",
+              link_flags={"jit": FUZZ_WRAPS, "asm": (), "diff": FUZZ_WRAPS + DIFF_WRAPS}[t],
+              libs=FUZZ_LIBS) for t in ("jit", "asm", "diff")),
+    Program("fuzz_jit-plain", "fuzz_jit's harness without sanitizers or libFuzzer: replays inputs",
+            FUZZ_JIT + ("fuzz_jit_main", "fuzz_mutate", "fuzz_replay_main"), "host",
+            "fuzz/fuzz_jit-plain",
+            link_flags=FUZZ_WRAPS, libs=FUZZ_LIBS),
     Program("fuzz_asm-plain", "fuzz_asm's harness without sanitizers or libFuzzer: replays inputs",
             FUZZ_JIT + ("fuzz_asm_main", "fuzz_replay_main"), "host", "fuzz/fuzz_asm-plain",
             libs=FUZZ_LIBS),

@@ -81,6 +81,10 @@ SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
 ASAN_CFLAGS = ["-std=gnu11", "-O1", "-g", "-fno-pie", "-fno-omit-frame-pointer",
                "-Wall", "-Wno-unused-parameter", *SANITIZE, "-fsanitize=fuzzer-no-link"]
 
+# clang's source-based coverage (`doit fuzz-campaign`'s line coverage of
+# the corpora, read by llvm-cov-19).
+SOURCE_COVERAGE = ["-fprofile-instr-generate", "-fcoverage-mapping"]
+
 # QBE's sources (and our passes, which include its all.h): its warnings are
 # not ours to fix, and -fwrapv because QBE folds and offsets 64-bit
 # constants with signed arithmetic that may wrap (alias.c, fold.c), which C
@@ -135,6 +139,10 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             doc="QBE's own C99 build, for the stock qbe command"),
     Profile("asan", "clang-19", tuple(ASAN_CFLAGS), tuple(QBE_STYLE_ASAN), "obj/asan",
             doc="clang with ASan, UBSan and libFuzzer coverage"),
+    Profile("cov", "clang-19", ("-std=gnu11", "-O1", "-g", "-fno-pie", "-Wall",
+                                "-Wno-unused-parameter", *SOURCE_COVERAGE),
+            tuple(QBE_STYLE), "obj/cov", ldflags=("-no-pie", *SOURCE_COVERAGE),
+            doc="clang with source-based coverage: the fuzz corpora's line coverage"),
 )}
 
 # The kernel's profile for each architecture of a recipe ([target] arch).

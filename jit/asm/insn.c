@@ -514,8 +514,10 @@ emitinsn(struct as *a, struct insn *in)
 
 	for (i = 0; i < in->nfix; i++) {
 		e = in->fix[i].e;
+		/* in unsigned arithmetic: an addend near INT64_MIN wraps
+		 * (the fixup's range check sees the result) */
 		if (in->fix[i].kind == FPC)
-			e.val -= in->n - in->fix[i].at;
+			e.val = (int64_t)((uint64_t)e.val - (uint64_t)(in->n - in->fix[i].at));
 		if (as_fixup(a, in->fix[i].at, in->fix[i].size, in->fix[i].kind, e) < 0)
 			return -1;
 	}
@@ -536,7 +538,7 @@ branch(struct as *a, const struct form *f, int cc, struct opnd *o)
 			: "jump to an absolute address", 0, 0);
 	if (f->opc == 0xe8) {
 		b[0] = 0xe8;
-		if (as_fixup(a, 1, 4, FBRANCH, (struct expr){o->e.val - 4, o->e.sym}) < 0)
+		if (as_fixup(a, 1, 4, FBRANCH, (struct expr){(int64_t)((uint64_t)o->e.val - 4), o->e.sym}) < 0)
 			return -1;
 		if (as_emit(a, b, 1) < 0)
 			return -1;

@@ -160,12 +160,12 @@ finish(struct as *a, int si)
 				buf[k++] = 0x70 + f->cc;
 			if (!f->relax) {
 				if (resolve(a, si, buf, k, 4, FBRANCH,
-				(struct expr){f->e.val - 4, f->e.sym}, f->line) < 0)
+				(struct expr){(int64_t)((uint64_t)f->e.val - 4), f->e.sym}, f->line) < 0)
 					return -1;
 				continue;
 			}
-			d = (int64_t)(symaddr(a, y) + f->e.val)
-				- (int64_t)(k + (f->big ? 4 : 1));
+			d = (int64_t)(symaddr(a, y) + (uint64_t)f->e.val
+				- (uint64_t)(k + (f->big ? 4 : 1)));
 			store(buf + k, d, f->big ? 4 : 1);
 		}
 	}

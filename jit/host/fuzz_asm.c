@@ -8,8 +8,15 @@
 #include "asm.h"
 #include "loader.h"
 #include "host.h"
+#include "fuzz_stages.h"
 
 enum { ARENA_SIZE = 64 << 20 };
+
+/* Stages (fuzz_stages.h): the assembler accepted the text; the loader
+ * loaded it. */
+enum { ST_ASSEMBLED, ST_ALOADED, ST_ASM_N };
+static const char *const names[] = {"assembled", "loaded"};
+static unsigned long counts[ST_ASM_N];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,6 +28,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_asm: cannot map the JIT arena near the program text\n");
 		exit(1);
 	}
+	stage_init("asm", names, counts, ST_ASM_N);
 	return 0;
 }
 
@@ -31,10 +39,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct jit_image *img;
 	struct jit_error err = {0};
 
-	if (asm_assemble((const char *)data, size, "fuzz.s", &o, &err) != 0)
-		return 0;
-	if (jit_load(o, &img, &err) == 0)
-		jit_unload(img);
-	asm_free(o);
+	if (asm_assemble((const char *)data, size, "fuzz.s", &o, &err) == 0) {
+		stage_hit(ST_ASSEMBLED);
+		if (jit_load(o, &img, &err) == 0) {
+			stage_hit(ST_ALOADED);
+			jit_unload(img);
+		}
+		asm_free(o);
+	}
+	stage_end();
 	return 0;
 }

@@ -4,14 +4,20 @@
  *
  * Anything but an error return or a module is a bug: a crash, a hang,
  * a leak or a sanitizer report.  Built by jitboot/fuzz.py, run by
- * `doit fuzz`; inputs that found bugs live in tests/fuzz/regressions/jit/. */
+ * `doit fuzz`; inputs that found bugs live in tests/fuzz/regressions/jit/.
+ * Counts how deep each execution gets (fuzz_stages.h). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "jit.h"
 #include "host.h"
+#define FUZZ_STAGE_WRAPS
+#include "fuzz_stages.h"
 
 enum { ARENA_SIZE = 64 << 20 };
+
+static const char *const names[] = {ST_JIT_NAMES};
+static unsigned long counts[ST_JIT_N];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,6 +29,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_jit: cannot map the JIT arena near the program text\n");
 		exit(1);
 	}
+	stage_init("jit", names, counts, ST_JIT_N);
 	return 0;
 }
 
@@ -35,5 +42,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (jit_compile((const char *)data, size, "fuzz.ssa", &m, &err) == 0)
 		jit_symbol(m, "main");
 	jit_release(m);
+	stage_end();
 	return 0;
 }

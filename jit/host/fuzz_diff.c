@@ -1,0 +1,678 @@
+/* libFuzzer target: differential.  The input is compiled twice, with our
+ * passes (jit_set_passes "all") and without them ("none"), and the two
+ * modules' main run in this process; their output and exit status must
+ * be the same.  A difference is a miscompilation by a pass (or by QBE
+ * in a shape only one side makes): the target prints both outcomes and
+ * aborts, and libFuzzer keeps the input.
+ *
+ * A fuzzed program may do anything, so each run is fenced in:
+ *   - its output goes to a buffer (--wrap=lc_write), exit() and abort()
+ *     end the run, not the process (--wrap=lc_exit_hook, lc_abort_hook);
+ *   - a time limit of RUN_MS of CPU time (ITIMER_PROF: libFuzzer's own
+ *     -timeout has ITIMER_REAL), wherever the program is: nothing it
+ *     can call takes a lock or keeps memory (below), so a siglongjmp
+ *     out of a call leaves nothing half-done;
+ *   - main runs on a stack of its own between guard pages (fz_call_on),
+ *     so that a program writing past its frames overflows into a guard
+ *     page, not into the fuzzer's frames; faults (SIGSEGV, SIGBUS,
+ *     SIGFPE, SIGILL, SIGTRAP) are caught on a third stack;
+ *   - the payload library's stdout and stderr (data the program can
+ *     reach through the export table) are put back before each run;
+ *   - the heap, mem*, strdup, qsort, fopen, clock and the TSC are this
+ *     file's (jit_options symbols, found before the export table): a
+ *     bump allocator reset for every run, byte loops that do not trip
+ *     ASan on the program's wild pointers, counters instead of time, no
+ *     files, so both sides see the same addresses and values and the
+ *     C heap (ASan's, with its locks) is out of the program's reach;
+ *   - the program's stack and what earlier runs used of the heap are
+ *     filled with one pattern before each run, so reads of memory
+ *     nobody initialized read the same bytes.
+ * An input that times out or overflows its stack in either build, or
+ * faults without our passes, tells nothing and is skipped (the passes
+ * may remove a faulting access whose result nobody uses, as any
+ * optimiser removes a dead load).  A difference, or a fault with our
+ * passes only, is confirmed before it counts: both sides are compiled
+ * and run again twice with the stack, the heap and the modules moved
+ * and another fill pattern; if either side's own outcome changes, the program depends on
+ * addresses or garbage (undefined behaviour, not a miscompilation) and
+ * is skipped as unstable.
+ *
+ * FUZZ_DIFF_INJECT=1 corrupts the output of the side with passes (its
+ * first byte), for the tests: the target must report it.
+ *
+ * Stages (fuzz_stages.h): the JIT's, for either compile, and ran (both
+ * compiled with a main and were run), compared (both ended normally and
+ * were compared), timeout, overflow (of the stack), fault (at least one
+ * side faulted), unstable
+ * (a difference the confirmation explained away). */
+#include <setjmp.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include "jit.h"
+#include "host.h"
+#include "libc/libc.h"
+#define FUZZ_STAGE_WRAPS
+#include "fuzz_stages.h"
+
+enum {
+	ARENA_SIZE = 64 << 20,
+	OUT_MAX = 16 << 10,
+	HEAP_SIZE = 16 << 20,
+	RUN_MS = 20,            /* the seeds run in under 10 ms */
+	FILL = 64 << 10,        /* bytes of the program's stack filled before a run */
+	ALTSTACK = 64 << 10,
+	PSTACK = 8 << 20,       /* the program's stack, as big as a process's */
+	GUARD = 1 << 16,
+	OVERFLOW_REACH = 1 << 24, /* a fault this far below the stack is its overflow */
+};
+
+enum { ST_RAN = ST_JIT_N, ST_COMPARED, ST_TIMEOUT, ST_OVERFLOW, ST_FAULT, ST_UNSTABLE,
+	ST_DIFF_N };
+static const char *const names[] = {ST_JIT_NAMES, "ran", "compared", "timeout", "overflow",
+	"fault", "unstable"};
+static unsigned long counts[ST_DIFF_N];
+
+enum end { END_RETURN, END_EXIT, END_ABORT, END_FAULT, END_TIMEOUT, END_OVERFLOW };
+static const char *const endname[] = {"returned", "exit", "abort", "fault", "timeout",
+	"stack overflow"};
+
+struct outcome {
+	enum end end;
+	int status;             /* main's value, exit's status, or the signal */
+	size_t n;               /* output bytes kept */
+	int cut;                /* more output than OUT_MAX */
+	char out[OUT_MAX];
+};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+void __real_lc_write(int fd, const char *s, size_t n);
+void __real_lc_exit_hook(int status);
+void __real_lc_abort_hook(void);
+void __wrap_lc_write(int fd, const char *s, size_t n);
+void __wrap_lc_exit_hook(int status);
+void __wrap_lc_abort_hook(void);
+
+/* -- the run in progress -------------------------------------------------- */
+
+static char *pstack;            /* the program's stack: PSTACK bytes, guarded */
+static sigjmp_buf runjmp;
+static volatile sig_atomic_t running;
+static struct outcome *cur;
+static int inject;
+
+static void
+capture(const char *s, size_t n)
+{
+	size_t room;
+
+	room = OUT_MAX - cur->n;
+	if (n > room) {
+		cur->cut = 1;
+		n = room;
+	}
+	memcpy(cur->out + cur->n, s, n);
+	cur->n += n;
+}
+
+void
+__wrap_lc_write(int fd, const char *s, size_t n)
+{
+	if (!running) {
+		__real_lc_write(fd, s, n);
+		return;
+	}
+	if (fd == 2)
+		capture("\2", 1);       /* stderr's bytes are marked */
+	capture(s, n);
+}
+
+void
+__wrap_lc_exit_hook(int status)
+{
+	if (!running)
+		__real_lc_exit_hook(status);
+	cur->status = status;
+	siglongjmp(runjmp, 1 + END_EXIT);
+}
+
+void
+__wrap_lc_abort_hook(void)
+{
+	if (!running)
+		__real_lc_abort_hook();
+	cur->status = 134;
+	siglongjmp(runjmp, 1 + END_ABORT);
+}
+
+static void
+arm(long usec)
+{
+	struct itimerval it = {{0, 0}, {usec / 1000000, usec % 1000000}};
+
+	setitimer(ITIMER_PROF, &it, 0);
+}
+
+static void
+ontimer(int sig, siginfo_t *si, void *ctx)
+{
+	if (!running)
+		return;
+	running = 0;
+	siglongjmp(runjmp, 1 + END_TIMEOUT);
+}
+
+static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
+enum { NFAULT = sizeof faults / sizeof faults[0] };
+
+/* The handlers and the signal stack in force outside the runs
+ * (ASan's and libFuzzer's). */
+static struct {
+	struct sigaction act[NFAULT + 1];
+	stack_t ss;
+} saved;
+
+static void
+onfault(int sig, siginfo_t *si, void *ctx)
+{
+	int i;
+
+	if (!running) {
+		/* not the program's: back to ASan's handler, which sees the
+		 * fault again when the instruction is retried */
+		for (i = 0; i < NFAULT; i++)
+			if (faults[i] == sig)
+				sigaction(sig, &saved.act[i], 0);
+		return;
+	}
+	running = 0;
+	cur->status = sig;
+	/* below the program's stack: it ran out, a limit like the time
+	 * (our passes change how much stack a program needs) */
+	if (sig == SIGSEGV && (char *)si->si_addr < pstack
+	&& (char *)si->si_addr >= pstack - OVERFLOW_REACH)
+		siglongjmp(runjmp, 1 + END_OVERFLOW);
+	siglongjmp(runjmp, 1 + END_FAULT);
+}
+
+static void
+fence(void)
+{
+	static char *alt;
+	struct sigaction sa;
+	stack_t ss;
+	int i;
+
+	if (!alt)
+		alt = malloc(ALTSTACK);
+	ss.ss_sp = alt;
+	ss.ss_size = ALTSTACK;
+	ss.ss_flags = 0;
+	sigaltstack(&ss, &saved.ss);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = onfault;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < NFAULT; i++)
+		sigaction(faults[i], &sa, &saved.act[i]);
+	sa.sa_sigaction = ontimer;
+	sigaction(SIGPROF, &sa, &saved.act[NFAULT]);
+}
+
+static void
+unfence(void)
+{
+	int i;
+
+	arm(0);
+	for (i = 0; i < NFAULT; i++)
+		sigaction(faults[i], &saved.act[i], 0);
+	sigaction(SIGPROF, &saved.act[NFAULT], 0);
+	if (!(saved.ss.ss_flags & SS_DISABLE))
+		sigaltstack(&saved.ss, 0);
+	else {
+		stack_t off = {.ss_flags = SS_DISABLE};
+		sigaltstack(&off, 0);
+	}
+}
+
+/* -- what the program gets instead of the platform's ---------------------- */
+
+static char *heap;
+static size_t heap_used, heap_base, heap_top;     /* heap_top: the most any run used */
+
+/* Byte loops the compiler must not turn back into calls of the
+ * (intercepted) mem* functions: volatile. */
+__attribute__((no_sanitize("address", "undefined")))
+static void *
+fz_memmove(void *dst, const void *src, size_t n)
+{
+	volatile char *d = dst;
+	const volatile char *s = src;
+	size_t i;
+
+	if (d < s)
+		for (i = 0; i < n; i++)
+			d[i] = s[i];
+	else
+		for (i = n; i-- > 0;)
+			d[i] = s[i];
+	return dst;
+}
+
+__attribute__((no_sanitize("address", "undefined")))
+static void *
+fz_memset(void *dst, int c, size_t n)
+{
+	volatile char *d = dst;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] = (char)c;
+	return dst;
+}
+
+static void *
+fz_malloc(size_t n)
+{
+	size_t *p;
+
+	if (n > HEAP_SIZE || heap_used + n + 16 > HEAP_SIZE - heap_base)
+		return 0;
+	p = (size_t *)(heap + heap_base + heap_used);
+	heap_used += (n + 16 + 15) & ~(size_t)15;
+	if (heap_base + heap_used > heap_top)
+		heap_top = heap_base + heap_used;
+	p[0] = n;
+	return p + 2;
+}
+
+static void fz_free(void *p) { (void)p; }
+
+static void *
+fz_calloc(size_t n, size_t m)
+{
+	void *p;
+
+	if (m && n > HEAP_SIZE / m)
+		return 0;
+	if ((p = fz_malloc(n * m)))
+		fz_memset(p, 0, n * m);
+	return p;
+}
+
+__attribute__((no_sanitize("address", "undefined")))
+static void *
+fz_realloc(void *old, size_t n)
+{
+	void *p;
+	size_t had;
+
+	if (!(p = fz_malloc(n)) || !old)
+		return p;
+	had = ((size_t *)old)[-2];
+	fz_memmove(p, old, had < n ? had : n);
+	return p;
+}
+
+__attribute__((no_sanitize("address", "undefined")))
+static size_t
+fz_strnlen(const char *s, size_t max)
+{
+	const volatile char *p = s;
+	size_t n;
+
+	for (n = 0; n < max && p[n]; n++)
+		;
+	return n;
+}
+
+static char *
+fz_strndup(const char *s, size_t max)
+{
+	size_t n;
+	char *p;
+
+	n = fz_strnlen(s, max);
+	if ((p = fz_malloc(n + 1))) {
+		fz_memmove(p, s, n);
+		p[n] = 0;
+	}
+	return p;
+}
+
+static char *fz_strdup(const char *s) { return fz_strndup(s, (size_t)-1); }
+
+/* Insertion sort: no memory of its own, and any comparison function,
+ * consistent or not, lets it end. */
+__attribute__((no_sanitize("address", "undefined")))
+static void
+fz_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	volatile char *a = base, t;
+	size_t i, j, k;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && cmp((char *)a + (j - 1) * size, (char *)a + j * size) > 0; j--)
+			for (k = 0; k < size; k++) {
+				t = a[(j - 1) * size + k];
+				a[(j - 1) * size + k] = a[j * size + k];
+				a[j * size + k] = t;
+			}
+}
+
+static void *fz_fopen(const char *path, const char *mode) { return 0; }
+
+static uint64_t ticks;
+static uint64_t fz_rdtsc(void) { return ticks += 1000; }
+static uint64_t fz_tsc_hz(void) { return 1000000000; }
+static long fz_clock(void) { return (long)(ticks += 1000); }
+
+static const struct jit_extern platform[] = {
+	{"malloc", (void *)fz_malloc}, {"calloc", (void *)fz_calloc},
+	{"realloc", (void *)fz_realloc}, {"free", (void *)fz_free},
+	{"memcpy", (void *)fz_memmove}, {"memmove", (void *)fz_memmove},
+	{"memset", (void *)fz_memset}, {"rdtsc", (void *)fz_rdtsc},
+	{"tsc_hz", (void *)fz_tsc_hz}, {"clock", (void *)fz_clock},
+	{"strdup", (void *)fz_strdup}, {"strndup", (void *)fz_strndup},
+	{"qsort", (void *)fz_qsort}, {"fopen", (void *)fz_fopen},
+};
+
+/* -- one run -------------------------------------------------------------- */
+
+void lc_srand(unsigned seed);
+
+#if !defined(__x86_64__)
+#error "fuzz_diff switches stacks in x86-64 assembly (fz_call_on)"
+#endif
+
+/* fz_call_on(sp, fn, argc, argv): fn(argc, argv) on the stack whose
+ * top is sp, and back.  The caller's callee-saved registers and stack
+ * pointer are kept here, not trusted to the program. */
+int fz_call_on(void *sp, int (*fn)(int, char **), int argc, char **argv);
+long fz_saved_sp;
+__asm__(
+	".text\n"
+	".globl fz_call_on\n"
+	".type fz_call_on, @function\n"
+	"fz_call_on:\n"
+	"	pushq %rbp\n	pushq %rbx\n	pushq %r12\n	pushq %r13\n"
+	"	pushq %r14\n	pushq %r15\n	subq $8, %rsp\n"
+	"	movq %rsp, fz_saved_sp(%rip)\n"
+	"	movq %rdi, %rsp\n"
+	"	movq %rsi, %rax\n"
+	"	movl %edx, %edi\n"
+	"	movq %rcx, %rsi\n"
+	"	cld\n"
+	"	callq *%rax\n"
+	"	movq fz_saved_sp(%rip), %rsp\n"
+	"	addq $8, %rsp\n"
+	"	popq %r15\n	popq %r14\n	popq %r13\n	popq %r12\n"
+	"	popq %rbx\n	popq %rbp\n"
+	"	ret\n"
+	".size fz_call_on, . - fz_call_on\n");
+
+static LC_FILE *stdout0, *stderr0, out0, err0;  /* as they start */
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define UNPOISON(p, n) __asan_unpoison_memory_region(p, n)
+#endif
+#endif
+#ifndef UNPOISON
+#define UNPOISON(p, n) ((void)0)
+#endif
+
+/* The program's stack afresh: the shadow of frames a run left behind
+ * cleared (instrumented library frames a siglongjmp cut short), the top
+ * filled with the run's pattern. */
+static void *
+fresh_stack(int pattern, size_t shift)
+{
+	char *top;
+
+	UNPOISON(pstack, PSTACK);
+	top = pstack + PSTACK;
+	fz_memset(top - FILL, pattern, FILL);
+	return (void *)(((uintptr_t)top - shift) & ~(uintptr_t)15);
+}
+
+static int
+call_main(int (*entry)(int, char **), void *sp)
+{
+	static char arg0[] = "fuzz";
+	static char *argv[] = {arg0, 0};
+
+	return fz_call_on(sp, entry, 1, argv);
+}
+
+/* Does the IL define main with an integer result?  Otherwise what
+ * main leaves in eax is garbage, not a status to compare. */
+static int
+main_returns_int(const char *il, size_t n)
+{
+	static const char *const pats[] = {"function w $main", "function l $main",
+		"export function w $main", "export function l $main"};
+	size_t i, k, m;
+
+	for (k = 0; k < sizeof pats / sizeof pats[0]; k++) {
+		m = strlen(pats[k]);
+		for (i = 0; i + m <= n; i++)
+			if (memcmp(il + i, pats[k], m) == 0 && (i == 0 || il[i - 1] == '\n'))
+				return 1;
+	}
+	return 0;
+}
+
+static void
+run(struct jit_module *m, struct outcome *o, int pattern, size_t shift, int intret)
+{
+	int (*entry)(int, char **);
+	void *sp;
+	int how, rc;
+
+	memset(o, 0, offsetof(struct outcome, out));
+	entry = (int (*)(int, char **))jit_symbol(m, "main");
+	/* what earlier runs left in the heap, like the stack, is the
+	 * run's pattern: reads of memory malloc did not clear see it */
+	fz_memset(heap, pattern, heap_top);
+	heap_used = 0;
+	ticks = 0;
+	lc_srand(1);
+	lc_stdout = stdout0;
+	lc_stderr = stderr0;
+	*lc_stdout = out0;
+	*lc_stderr = err0;
+	cur = o;
+	fence();
+	sp = fresh_stack(pattern, shift);
+	how = sigsetjmp(runjmp, 1);
+	if (how == 0) {
+		running = 1;
+		arm(RUN_MS * 1000);
+		rc = call_main(entry, sp);
+		running = 0;
+		o->end = END_RETURN;
+		o->status = intret ? rc : 0;
+	} else {
+		running = 0;
+		o->end = (enum end)(how - 1);
+	}
+	unfence();
+	cur = 0;
+}
+
+static int
+compile(const uint8_t *data, size_t size, const char *passes, struct jit_module **m)
+{
+	struct jit_options o = {0};
+	struct jit_error err;
+
+	o.symbols = platform;
+	o.nsymbols = sizeof platform / sizeof platform[0];
+	o.passes = passes;
+	if (jit_compile_opts((const char *)data, size, "fuzz.ssa", &o, m, &err) != 0)
+		return -1;
+	if (!jit_symbol(*m, "main")) {
+		jit_release(*m);
+		*m = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+same_outcome(const struct outcome *a, const struct outcome *b)
+{
+	return a->end == b->end && a->status == b->status && a->n == b->n
+		&& a->cut == b->cut && memcmp(a->out, b->out, a->n) == 0;
+}
+
+static void
+show(const char *side, const struct outcome *o)
+{
+	size_t i, n;
+
+	fprintf(stderr, "fuzz_diff: passes %s: %s %d, %zu bytes of output%s:\n", side,
+		endname[o->end], o->status, o->n, o->cut ? " (cut)" : "");
+	n = o->n < 2048 ? o->n : 2048;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)o->out[i];
+		if (c == '\n' || (c >= 0x20 && c < 0x7f))
+			fputc(c, stderr);
+		else
+			fprintf(stderr, "\\x%02x", c);
+	}
+	fprintf(stderr, "%s\n", n < o->n ? "..." : "");
+}
+
+/* Both sides again, moved: does each give what it gave before? */
+static int
+stable(const uint8_t *data, size_t size, const struct outcome *on,
+	const struct outcome *off, int intret)
+{
+	static struct outcome again;
+	struct jit_module *a, *b, *pad;
+	int v, ok;
+
+	ok = 1;
+	for (v = 1; v <= 2 && ok; v++) {
+		a = b = pad = 0;
+		/* a module loaded first moves the others in the arena, and
+		 * the second round compiles the sides in the other order */
+		if (v == 2)
+			compile(data, size, "none", &pad);
+		if (v == 1)
+			ok = compile(data, size, "all", &a) == 0 && compile(data, size, "none", &b) == 0;
+		else
+			ok = compile(data, size, "none", &b) == 0 && compile(data, size, "all", &a) == 0;
+		if (ok) {
+			heap_base = 4096 * v + 64;
+			run(a, &again, 0x55 * v, 4096 * v + 48, intret);
+			if (inject && again.n)
+				again.out[0] ^= 1;
+			ok = same_outcome(&again, on);
+			run(b, &again, 0x55 * v, 4096 * v + 48, intret);
+			ok = ok && same_outcome(&again, off);
+			heap_base = 0;
+		}
+		jit_release(a);
+		jit_release(b);
+		jit_release(pad);
+	}
+	return ok;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *s;
+
+	if (host_arena_init(ARENA_SIZE) != 0) {
+		fprintf(stderr, "fuzz_diff: cannot map the JIT arena near the program text\n");
+		exit(1);
+	}
+	heap = mmap(0, HEAP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (heap == MAP_FAILED) {
+		fprintf(stderr, "fuzz_diff: cannot map the programs' heap\n");
+		exit(1);
+	}
+	/* below the stack, OVERFLOW_REACH of nothing: a frame too big
+	 * for one guard page still faults there */
+	pstack = mmap(0, OVERFLOW_REACH + PSTACK + GUARD, PROT_NONE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (pstack == MAP_FAILED
+	|| mprotect(pstack + OVERFLOW_REACH, PSTACK, PROT_READ | PROT_WRITE) != 0) {
+		fprintf(stderr, "fuzz_diff: cannot map the programs' stack\n");
+		exit(1);
+	}
+	pstack += OVERFLOW_REACH;
+	stdout0 = lc_stdout;
+	stderr0 = lc_stderr;
+	out0 = *lc_stdout;
+	err0 = *lc_stderr;
+	inject = (s = getenv("FUZZ_DIFF_INJECT")) && strcmp(s, "1") == 0;
+	stage_init("diff", names, counts, ST_DIFF_N);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct outcome on, off;
+	struct jit_module *a, *b;
+	int intret;
+
+	a = b = 0;
+	if (compile(data, size, "all", &a) != 0 || compile(data, size, "none", &b) != 0)
+		goto done;
+	intret = main_returns_int((const char *)data, size);
+	stage_hit(ST_RAN);
+	run(a, &on, 0, 0, intret);
+	if (inject && on.n)
+		on.out[0] ^= 1;
+	if (on.end != END_TIMEOUT && on.end != END_OVERFLOW)
+		run(b, &off, 0, 0, intret);
+	if (on.end == END_TIMEOUT || off.end == END_TIMEOUT) {
+		stage_hit(ST_TIMEOUT);
+		goto done;
+	}
+	if (on.end == END_OVERFLOW || off.end == END_OVERFLOW) {
+		stage_hit(ST_OVERFLOW);
+		goto done;
+	}
+	if (on.end == END_FAULT || off.end == END_FAULT) {
+		/* a fault without our passes only: they may remove the
+		 * faulting access (a dead load of a wild pointer) */
+		stage_hit(ST_FAULT);
+		if (off.end == END_FAULT)
+			goto done;
+	} else {
+		stage_hit(ST_COMPARED);
+	}
+	if (same_outcome(&on, &off))
+		goto done;
+	jit_release(a);
+	jit_release(b);
+	a = b = 0;
+	if (!stable(data, size, &on, &off, intret)) {
+		stage_hit(ST_UNSTABLE);
+		goto done;
+	}
+	fprintf(stderr, "fuzz_diff: the program's outcome depends on our passes\n");
+	show("on", &on);
+	show("off", &off);
+	abort();
+done:
+	jit_release(a);
+	jit_release(b);
+	stage_end();
+	return 0;
+}
