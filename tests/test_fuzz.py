@@ -19,10 +19,8 @@ REGRESSIONS = ROOT / "tests" / "fuzz" / "regressions"
 CASES = [(t, p) for t in fuzz.TARGETS for p in sorted((REGRESSIONS / t).glob("*"))
          if p.is_file()]
 SECONDS = int(os.environ.get("JITBOOT_FUZZ_SECONDS", "15"))
-# The targets of the short run.  Not yet diff: from seed 1 it finds an
-# open miscompilation of the iv pass within seconds
-# (tests/fuzz/open/diff/iv_float_conv.ssa); back in once that is fixed.
-SHORT_RUN = ("jit", "asm")
+# The targets of the short run.
+SHORT_RUN = ("jit", "asm", "diff")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +48,14 @@ def test_regression_replays_clean(fuzzers, target, path):
 def test_regression_in_plain_host_tools(host_tools, target, path):
     """Without sanitizers too: jitrun's compile/release cycles end cleanly
     (exit 0, also for rejected input); asmdump assembles or says why
-    (exit 0 or 1), never dies of a signal."""
+    (exit 0 or 1), never dies of a signal; a differential finding ends
+    the same way with the passes on and off."""
+    if target == "diff":
+        # the passes on and off end the same way and print the same
+        on, off = (subprocess.run([str(host_tools["jitrun"]), f"--passes={p}", str(path)],
+                                  capture_output=True, timeout=60) for p in ("all", "none"))
+        assert (on.returncode, on.stdout) == (off.returncode, off.stdout)
+        return
     if target == "jit":
         cmd, ok = [str(host_tools["jitrun"]), "--cycles", "2", str(path)], {0}
     else:
