@@ -31,6 +31,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,7 +217,7 @@ EXECS_RE = re.compile(r"^stat::number_of_executed_units: (\d+)")
 
 
 def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None,
-         artifacts: Path | None = None, extra: list[Path] = (), niced: bool = False,
+         artifacts: Path | None = None, extra: Sequence[Path] = (), niced: bool = False,
          log: Path | None = None, work: Path | None = None) -> FuzzResult:
     """Run one target for `seconds` (from libFuzzer's random seed `seed`, or a
     new one); return what it did and found.  A finding (crash, sanitizer
