@@ -70,7 +70,7 @@ KNOWN_VARS = ("image", "n", "build_dir", "qbe_src", "baseline", "il", "src", "op
               "names", "pairs", "levels", "seeds", "start", "jobs", "seconds", "target", "seed",
               "tests", "retries", "boot_per_test", "test_timeout", "json", "log", "junit",
               "components", "arch", "hours", "targets", "ledger", "refresh_seeds", "fuzz_dir",
-              "coverage")
+              "coverage", "accel")
 
 
 def _check_vars() -> None:

@@ -2,7 +2,7 @@
 is replayed, and a short libFuzzer run of each target goes through
 `doit fuzz`, so a new crash, hang, leak or sanitizer report fails CI.
 
-JITBOOT_FUZZ_SECONDS sets the short run's length per target (default 15).
+JITBOOT_FUZZ_SECONDS sets the short run's length per target (default 10).
 """
 
 import os
@@ -18,7 +18,7 @@ from jitboot.errors import JitbootError
 REGRESSIONS = ROOT / "tests" / "fuzz" / "regressions"
 CASES = [(t, p) for t in fuzz.TARGETS for p in sorted((REGRESSIONS / t).glob("*"))
          if p.is_file()]
-SECONDS = int(os.environ.get("JITBOOT_FUZZ_SECONDS", "15"))
+SECONDS = int(os.environ.get("JITBOOT_FUZZ_SECONDS", "10"))
 # The targets of the short run.
 SHORT_RUN = ("jit", "asm", "diff")
 
@@ -273,7 +273,7 @@ def test_fuzz_campaign_writes_report_and_ledger(fuzzers, tmp_path):
     fuzz.write_ledger(ledger, [old])
     proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
                            "-d", str(ROOT), "fuzz-campaign", f"hours={15 / 3600}",
-                           f"ledger={ledger}", f"fuzz_dir={tmp_path / 'work'}"],
+                           f"ledger={ledger}", f"fuzz_dir={tmp_path / 'work'}", "coverage=0"],
                           capture_output=True, text=True, cwd=ROOT, timeout=400)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
@@ -295,11 +295,25 @@ def test_fuzz_campaign_writes_report_and_ledger(fuzzers, tmp_path):
     assert f"| asm | 2 | {total} | {100 * total / fuzz.GOAL:.1f}% |" in report
     assert re.search(rf"^\| jit \| \d+ \| {new['jit']['executions']} \|", report, re.M), report
     assert "- jit (" in report and "emit " in report
+    assert "Source-line coverage" not in report, "coverage=0 builds no coverage harness"
+    assert (tmp_path / "work" / "corpus" / "diff").is_dir()
+
+
+def test_fuzz_campaign_line_coverage(fuzzers, tmp_path):
+    """The report's source-line coverage of jit/ and QBE: the corpus of a
+    5-second campaign of the jit target replayed by its coverage build
+    (one target, so one coverage build in the test run)."""
+    proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                           "-d", str(ROOT), "fuzz-campaign", f"hours={5 / 3600}", "targets=jit",
+                           f"ledger={tmp_path / 'campaign.json'}", f"fuzz_dir={tmp_path / 'work'}"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    report = (tmp_path / "work" / "report.md").read_text()
     # the corpora's line coverage, from the coverage builds
     m = re.search(r"^\| QBE \(build/qbe-src\) \| (\d+) \| (\d+) \|", report, re.M)
     assert m and 0 < int(m.group(1)) < int(m.group(2)), report
     assert re.search(r"^\| jit/passes \(our passes\) \| [1-9]\d* \|", report, re.M), report
-    assert (tmp_path / "work" / "corpus" / "diff").is_dir()
 
 
 def test_ledger_totals_add_up():

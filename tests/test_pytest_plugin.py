@@ -133,7 +133,7 @@ def test_unknown_image_is_a_one_line_usage_error(tmp_path):
     assert r.returncode == 4                            # pytest's usage error
     assert r.stderr.strip().splitlines() == [
         "ERROR: --jitboot-images=nosuch: images/nosuch.toml: no such recipe "
-        "(images available: aarch64, bench, default, demo, nojit)"]
+        "(images available: aarch64, aarch64_bench, bench, default, demo, nojit)"]
 
 
 def test_two_workers_boot_each_image_once(tmp_path):
