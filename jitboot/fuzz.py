@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jitboot import ROOT, build, paths, toolchain
+from jitboot.cbench import cpu_model
 from jitboot.errors import JitbootError
 
 CC = toolchain.PROFILES["asan"].cc
@@ -433,16 +434,6 @@ class CampaignRun:
     def shares(self) -> dict[str, float]:
         n = self.stage_executions
         return {k: round(v / n, 4) if n else 0.0 for k, v in self.stages.items()}
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def campaign_target(target: str, seconds: float, root: Path, work: Path) -> CampaignRun:

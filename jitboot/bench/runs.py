@@ -251,14 +251,8 @@ def environment(accel: str | None, arch_name: str = "x86_64") -> dict:
         except OSError:
             return "unknown"
         return out.splitlines()[0].strip() if out else "unknown"
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from ..cbench import cpu_model      # cbench imports this module
+    cpu = cpu_model()
     native = arch_name == arches.HOST
     guest = {"kvm": "host (-cpu host)", "tcg": "max (emulated)"} if native else \
         {"tcg": "cortex-a72 (emulated)"}
