@@ -115,3 +115,31 @@ def test_a_build_directory_that_cannot_be_written(tmp_path):
     one_line_error(doit(ROOT, "image", where, check=False),
                    f"cannot write the build directory {rel} (Not a directory): build "
                    f"elsewhere with build_dir=DIR or JITBOOT_BUILD_DIR")
+
+
+def test_bad_isolation_cost_arguments():
+    for given in ("0", "x"):
+        one_line_error(doit(ROOT, "isolation-cost", f"pairs={given}", check=False),
+                       f"pairs='{given}': give a number of A B pairs (1 or more)")
+    one_line_error(doit(ROOT, "isolation-cost", "accel=fast", check=False),
+                   "accel='fast': give auto, kvm or tcg")
+
+
+def test_qemu_debug_without_gdb_multiarch_names_the_package(image_builder, tmp_path):
+    """An aarch64 kernel needs gdb-multiarch: without it on PATH, one line
+    naming the package, before QEMU is started for nothing."""
+    import os
+    import shutil
+    import sys
+    image_builder("tests/images/aarch64_hang.toml")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("qemu-system-aarch64", "python3"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    import subprocess
+    proc = subprocess.run([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"), "-d",
+                           str(ROOT), "qemu-debug", "image=tests/images/aarch64_hang.toml",
+                           "gdb_port=4999"], capture_output=True, text=True, cwd=ROOT,
+                          env=dict(os.environ, PATH=str(bin_dir)), timeout=120)
+    one_line_error(proc, "missing tool 'gdb-multiarch' for aarch64: install it with "
+                         "'apt-get install gdb-multiarch'")
