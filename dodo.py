@@ -718,7 +718,7 @@ def task_host():
 
 
 def task_fuzz_campaign():
-    """A fuzz campaign: doit fuzz-campaign hours=H [targets=jit,asm,diff] [ledger=PATH]
+    """A fuzz campaign: doit fuzz-campaign hours=H [targets=jit,asm,diff; c: csmith] [ledger=PATH]
     [refresh_seeds=1] [coverage=0] [fuzz_dir=PATH]; report in build/fuzz/report.md,
     ledger tests/fuzz/campaign.json."""
     def campaign():

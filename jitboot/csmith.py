@@ -3,8 +3,9 @@
 csmith (Debian's `csmith` and `libcsmith-dev`) writes a random C program
 that prints a checksum of its globals.  Each seed is built natively with
 gcc -O2 (the reference) and translated at clang -O0 and -O2 then run by
-the JIT (build/host/jitrun, our passes on); every JIT run must print what
-gcc's program printed.
+the JIT (build/host/jitrun) with our passes on and off; every JIT run must
+print what gcc's program printed.  timed() runs seeds until a deadline
+(the campaign's C target, jitboot/fuzz.py).
 
 A seed whose native program does not finish in time, or crashes, has no
 reference and is skipped (csmith programs may loop for a long time).  A
@@ -29,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from jitboot.errors import JitbootError
 
 INCLUDE = Path("/usr/include/csmith")
 LEVELS = ("-O0", "-O2")
+PASSES = ("all", "none")         # jitrun --passes=: ours on, and off
 # Native and JIT runs of one program; csmith's programs that finish at all
 # finish in well under a second natively.
 TIMEOUT = 10.0
@@ -102,13 +105,16 @@ def check_seed(seed: int, workdir: Path, jitrun: Path, src: Path | None = None) 
             return Outcome(seed, verdict, f"{opt}: {first}", out.outputs)
         ssa = workdir / f"seed{seed}{opt}.ssa"
         ssa.write_text(il)
-        status, got = _run([str(jitrun), str(ssa)])
-        out.outputs[opt] = got
-        if status != "ok":
-            return Outcome(seed, "finding", f"{opt}: the JIT run's {status}", out.outputs)
-        if got != ref:
-            return Outcome(seed, "finding", f"{opt}: prints {_first(got)!r}, gcc {_first(ref)!r}",
-                           out.outputs)
+        # the JIT with our passes and without: both must print gcc's output
+        for passes in PASSES:
+            key = f"{opt} --passes={passes}"
+            status, got = _run([str(jitrun), f"--passes={passes}", str(ssa)])
+            out.outputs[key] = got
+            if status != "ok":
+                return Outcome(seed, "finding", f"{key}: the JIT run's {status}", out.outputs)
+            if got != ref:
+                return Outcome(seed, "finding",
+                               f"{key}: prints {_first(got)!r}, gcc {_first(ref)!r}", out.outputs)
     return out
 
 
@@ -116,7 +122,7 @@ def _first(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
-def interestingness(src: Path, jitrun: Path, opt: str) -> str:
+def interestingness(src: Path, jitrun: Path, opt: str, passes: str = "all") -> str:
     """A cvise test script: true while gcc's program finishes and the JIT
     (at opt) prints something else. It runs in cvise's scratch directory,
     on the file named like src."""
@@ -127,7 +133,7 @@ def interestingness(src: Path, jitrun: Path, opt: str) -> str:
 gcc -O2 -w -I{INCLUDE} {name} -o ref.exe 2>/dev/null || exit 1
 timeout {TIMEOUT:g} ./ref.exe > ref.out 2>&1 || exit 1
 {front} -m jitboot.llvm {opt} -I{INCLUDE} {name} -o jit.ssa 2>/dev/null || exit 1
-timeout {TIMEOUT:g} {shlex.quote(str(jitrun))} jit.ssa > jit.out 2>&1
+timeout {TIMEOUT:g} {shlex.quote(str(jitrun))} --passes={passes} jit.ssa > jit.out 2>&1
 ! cmp -s ref.out jit.out
 """
 
@@ -140,9 +146,10 @@ def keep(outcome: Outcome, src: Path, jitrun: Path, findings: Path) -> Path:
     shutil.copyfile(src, dest)
     if outcome.verdict != "finding":
         return dest
-    opt = outcome.why.split(":", 1)[0] if outcome.why.startswith("-O") else "-O0"
+    key = outcome.why.split(":", 1)[0] if outcome.why.startswith("-O") else "-O0"
+    opt, _, passes = key.partition(" --passes=")
     script = findings / f"seed{outcome.seed}.sh"
-    script.write_text(interestingness(dest, jitrun, opt))
+    script.write_text(interestingness(dest, jitrun, opt, passes or "all"))
     script.chmod(0o755)
     return dest
 
@@ -202,3 +209,59 @@ def run(root: Path, count: int, start: int, jobs: int) -> None:
 
 def jobs_default() -> int:
     return max(1, len(os.sched_getaffinity(0)))
+
+
+@dataclass
+class Timed:
+    """A time-bounded round (timed()): how many programs ran, how many
+    were compared with gcc, skipped and refused ones by reason, findings."""
+    programs: int = 0
+    compared: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    skipped: dict[str, int] = field(default_factory=dict)
+    refused: int = 0
+    findings: list[Outcome] = field(default_factory=list)
+    next_seed: int = 1
+
+
+def timed(seconds: float, jitrun: Path, outdir: Path, start: int = 1,
+          check: Callable[[int, Path, Path], Outcome] | None = None) -> Timed:
+    """Seeds from `start`, one at a time, until `seconds` have gone (a
+    program started before the deadline is finished).  Findings (and
+    refused programs) are kept in outdir/findings.  check: the
+    per-seed function (tests plant a mismatch with it)."""
+    import time
+    problem = available()
+    if problem:
+        raise JitbootError(problem)
+    if not jitrun.exists():
+        raise JitbootError(f"{jitrun}: not built; run `doit jitrun` first")
+    outdir.mkdir(parents=True, exist_ok=True)
+    check = check or globals()["check_seed"]
+    res = Timed(next_seed=start)
+    t0, c0 = time.monotonic(), _children_cpu()
+    while time.monotonic() - t0 < seconds:
+        seed = res.next_seed
+        res.next_seed += 1
+        with tempfile.TemporaryDirectory(dir=outdir, prefix=f"seed{seed}-") as tmp:
+            out = check(seed, Path(tmp), jitrun)
+            if out.verdict in ("finding", "refused"):
+                keep(out, Path(tmp) / f"seed{seed}.c", jitrun, outdir / "findings")
+        res.programs += 1
+        if out.verdict == "skipped":
+            res.skipped[out.why] = res.skipped.get(out.why, 0) + 1
+        elif out.verdict == "refused":
+            res.refused += 1
+        else:
+            res.compared += 1
+            if out.verdict == "finding":
+                res.findings.append(out)
+    res.seconds = time.monotonic() - t0
+    res.cpu_seconds = _children_cpu() - c0
+    return res
+
+
+def _children_cpu() -> float:
+    t = os.times()
+    return t.children_user + t.children_system + t.user + t.system

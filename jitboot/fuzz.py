@@ -41,6 +41,11 @@ from jitboot.errors import JitbootError
 
 CC = toolchain.PROFILES["asan"].cc
 TARGETS = ("jit", "asm", "diff")
+# campaign targets: the libFuzzer ones and "c", csmith's programs through
+# the C front door (jitboot/csmith.py, time-bounded), not in the default:
+# it needs csmith and clang's front door and makes about a program a
+# second, so it would take a share of time from the 10^7 executions
+CAMPAIGN_TARGETS = TARGETS + ("c",)
 # IL seeds of the differential target: programs of tests/il_gen.py
 # (fully defined: every loop and recursion bounded, no traps)
 GENERATED_SEEDS = 40
@@ -407,6 +412,8 @@ class CampaignRun:
     stages: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     cpu_seconds: float = 0.0
+    programs: int = 0           # the C target: csmith programs run (not executions)
+    compared: int = 0           # and compared with gcc -O2
 
     def add(self, r: FuzzResult) -> None:
         self.seconds += r.seconds
@@ -459,6 +466,29 @@ def campaign_target(target: str, seconds: float, root: Path, work: Path) -> Camp
             run.findings.append(Finding(target, a, kind, summary))
         if not r.artifacts:
             break           # libFuzzer used its time
+    return run
+
+
+def campaign_c(seconds: float, root: Path, work: Path, start: int = 1) -> CampaignRun:
+    """The C target: csmith programs through the C front door and the JIT
+    (passes on and off) against gcc -O2 until `seconds` have gone; findings
+    in WORK/findings/c/."""
+    from jitboot import csmith
+    jitrun = paths.build_dir(root) / "host" / "jitrun"
+    if not jitrun.exists():
+        build.build_programs(["jitrun"], root)
+    out = work / "csmith"
+    r = csmith.timed(seconds, jitrun, out, start)
+    run = CampaignRun("c", seconds=r.seconds, cpu_seconds=r.cpu_seconds, runs=1,
+                      programs=r.programs, compared=r.compared)
+    dest = work / "findings" / "c"
+    for o in r.findings:
+        dest.mkdir(parents=True, exist_ok=True)
+        for suffix in (".c", ".sh"):
+            src = out / "findings" / f"seed{o.seed}{suffix}"
+            if src.exists():
+                shutil.copyfile(src, dest / src.name)
+        run.findings.append(Finding("c", dest / f"seed{o.seed}.c", "C mismatch", o.why[:200]))
     return run
 
 
@@ -524,7 +554,9 @@ def ledger_totals(runs: list[dict]) -> dict[str, dict]:
     for e in runs:
         t = out.setdefault(e["target"], {"executions": 0, "seconds": 0.0, "runs": 0,
                                          "findings": 0})
-        t["executions"] += int(e["executions"])
+        if e["target"] == "c":
+            t["programs"] = t.get("programs", 0) + int(e.get("programs", 0))
+        t["executions"] += int(e.get("executions", 0))
         t["seconds"] += float(e["seconds"])
         t["runs"] += 1
         t["findings"] += len(e.get("findings", []))
@@ -539,6 +571,12 @@ def write_ledger(path: Path, runs: list[dict]) -> None:
 
 
 def ledger_entry(run: CampaignRun, date: str, cpu: str, root: Path) -> dict:
+    if run.target == "c":
+        return {"date": date, "cpu": cpu, "target": "c", "seconds": round(run.seconds, 1),
+                "programs": run.programs, "compared": run.compared,
+                "programs_per_s": round(run.programs / run.seconds, 3) if run.seconds else 0.0,
+                "cpu_seconds": round(run.cpu_seconds, 1), "executions": 0,
+                "findings": [f.to_json(root) for f in run.findings]}
     return {
         "date": date, "cpu": cpu, "target": run.target,
         "seconds": round(run.seconds, 1), "executions": run.executions,
@@ -558,16 +596,25 @@ def report(runs: list[CampaignRun], ledger: list[dict], date: str, cpu: str,
            "| target | seconds | executions | exec/s | CPU s | exec/CPU s | edges | features"
            " | corpus | runs | findings |",
            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    c_runs = [r for r in runs if r.target == "c"]
+    runs = [r for r in runs if r.target != "c"]
     for r in runs:
         out.append(f"| {r.target} | {r.seconds:.0f} | {r.executions} | {r.rate:.0f}"
                    f" | {r.cpu_seconds:.0f} | {r.cpu_rate:.0f} | {r.edges}"
                    f" | {r.features} | {r.corpus} | {r.runs} | {len(r.findings)} |")
+    for r in c_runs:
+        rate = r.programs / r.seconds if r.seconds else 0.0
+        out += ["", "## C target (csmith through the C front door)", "",
+                f"c: {r.programs} csmith programs in {r.seconds:.0f} s ({rate:.2f}/s,"
+                f" {r.cpu_seconds:.0f} CPU s), {r.compared} compared with gcc -O2 (clang -O0"
+                f" and -O2, the JIT's passes on and off), {len(r.findings)} findings;"
+                " programs, not executions: not counted in the goal below."]
     out += ["", "## Depth: share of the executions reaching each stage", ""]
     for r in runs:
         shares = ", ".join(f"{k} {100 * v:.1f}%" for k, v in r.shares().items())
         out.append(f"- {r.target} ({r.stage_executions} counted): {shares or 'no counts'}")
     out += ["", "## Findings", ""]
-    found = [f for r in runs for f in r.findings]
+    found = [f for r in runs + c_runs for f in r.findings]
     if not found:
         out.append("None.")
     for f in found:
@@ -576,6 +623,8 @@ def report(runs: list[CampaignRun], ledger: list[dict], date: str, cpu: str,
             "| target | campaigns | executions | of the goal | hours | findings |",
             "|---|---|---|---|---|---|"]
     for t, v in sorted(ledger_totals(ledger).items()):
+        if t == "c":
+            continue
         out.append(f"| {t} | {v['runs']} | {v['executions']} | {100 * v['executions'] / GOAL:.1f}%"
                    f" | {v['seconds'] / 3600:.2f} | {v['findings']} |")
     if coverage:
@@ -592,13 +641,21 @@ def campaign(hours: float, targets: list[str], root: Path = ROOT,
     if hours <= 0:
         raise JitbootError(f"hours={hours:g}: give a positive number of hours")
     for t in targets:
-        if t not in TARGETS:
-            raise JitbootError(f"unknown fuzz target {t!r}: use one of {', '.join(TARGETS)}")
+        if t not in CAMPAIGN_TARGETS:
+            raise JitbootError(f"unknown fuzz target {t!r}: use one of"
+                               f" {', '.join(CAMPAIGN_TARGETS)}")
     ledger_path = ledger_path or root / LEDGER
     ledger = load_ledger(ledger_path)        # a bad ledger fails before the hours go
-    build_fuzzers(root)
-    if coverage:
-        build.build_programs([f"fuzz_{t}-cov" for t in targets], root)   # fail early
+    lf = [t for t in targets if t != "c"]
+    if "c" in targets:
+        from jitboot import csmith
+        problem = csmith.available()
+        if problem:
+            raise JitbootError(f"fuzz-campaign targets=c: {problem}")
+    if lf:
+        build_fuzzers(root)
+    if coverage and lf:
+        build.build_programs([f"fuzz_{t}-cov" for t in lf], root)   # fail early
     work = work or paths.build_dir(root) / "fuzz"
     work.mkdir(parents=True, exist_ok=True)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -606,6 +663,14 @@ def campaign(hours: float, targets: list[str], root: Path = ROOT,
     share = hours * 3600 / len(targets)
     runs = []
     for t in targets:
+        if t == "c":
+            c_start = 1 + sum(int(e.get("programs", 0)) for e in ledger if e["target"] == "c")
+            r = campaign_c(share, root, work, c_start)
+            print(f"fuzz-campaign c: {r.programs} programs in {r.seconds:.0f} s"
+                  f" ({r.programs / max(r.seconds, 1e-9):.2f}/s), {r.compared} compared,"
+                  f" {len(r.findings)} findings", flush=True)
+            runs.append(r)
+            continue
         r = campaign_target(t, share, root, work)
         r.corpus = merge_corpus(t, root, work)
         if seeds_refresh:
@@ -615,7 +680,7 @@ def campaign(hours: float, targets: list[str], root: Path = ROOT,
         runs.append(r)
     ledger += [ledger_entry(r, date, cpu, root) for r in runs]
     write_ledger(ledger_path, ledger)
-    cov = coverage_report(targets, root, work) if coverage else ""
+    cov = coverage_report(lf, root, work) if coverage and lf else ""
     path = work / "report.md"
     path.write_text(report(runs, ledger, date, cpu, hours, cov))
     return runs, path
