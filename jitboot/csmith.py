@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,7 +154,19 @@ def keep(outcome: Outcome, src: Path, jitrun: Path, findings: Path) -> Path:
     return dest
 
 
+def _ready(jitrun: Path, outdir: Path) -> None:
+    """Raise a JitbootError unless csmith and jitrun are there; make outdir."""
+    problem = available()
+    if problem:
+        raise JitbootError(problem)
+    if not jitrun.exists():
+        raise JitbootError(f"{jitrun}: not built; run `doit jitrun` first")
+    outdir.mkdir(parents=True, exist_ok=True)
+
+
 def _one(seed: int, workdir: str, jitrun: str, findings: str) -> Outcome:
+    """Check one seed in a scratch directory; keep it if it is a finding
+    or refused."""
     with tempfile.TemporaryDirectory(dir=workdir, prefix=f"seed{seed}-") as tmp:
         out = check_seed(seed, Path(tmp), Path(jitrun))
         if out.verdict in ("finding", "refused"):
@@ -165,12 +177,7 @@ def _one(seed: int, workdir: str, jitrun: str, findings: str) -> Outcome:
 def campaign(seeds: range, jitrun: Path, outdir: Path, jobs: int = 2,
              echo: bool = True) -> list[Outcome]:
     """Check every seed, jobs at a time; findings go to outdir/findings."""
-    problem = available()
-    if problem:
-        raise JitbootError(problem)
-    if not jitrun.exists():
-        raise JitbootError(f"{jitrun}: not built; run `doit jitrun` first")
-    outdir.mkdir(parents=True, exist_ok=True)
+    _ready(jitrun, outdir)
     findings = outdir / "findings"
     results: list[Outcome] = []
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -225,29 +232,17 @@ class Timed:
     next_seed: int = 1
 
 
-def timed(seconds: float, jitrun: Path, outdir: Path, start: int = 1,
-          check: Callable[[int, Path, Path], Outcome] | None = None) -> Timed:
+def timed(seconds: float, jitrun: Path, outdir: Path, start: int = 1) -> Timed:
     """Seeds from `start`, one at a time, until `seconds` have gone (a
     program started before the deadline is finished).  Findings (and
-    refused programs) are kept in outdir/findings.  check: the
-    per-seed function (tests plant a mismatch with it)."""
-    import time
-    problem = available()
-    if problem:
-        raise JitbootError(problem)
-    if not jitrun.exists():
-        raise JitbootError(f"{jitrun}: not built; run `doit jitrun` first")
-    outdir.mkdir(parents=True, exist_ok=True)
-    check = check or globals()["check_seed"]
+    refused programs) are kept in outdir/findings."""
+    _ready(jitrun, outdir)
     res = Timed(next_seed=start)
     t0, c0 = time.monotonic(), _children_cpu()
     while time.monotonic() - t0 < seconds:
         seed = res.next_seed
         res.next_seed += 1
-        with tempfile.TemporaryDirectory(dir=outdir, prefix=f"seed{seed}-") as tmp:
-            out = check(seed, Path(tmp), jitrun)
-            if out.verdict in ("finding", "refused"):
-                keep(out, Path(tmp) / f"seed{seed}.c", jitrun, outdir / "findings")
+        out = _one(seed, str(outdir), str(jitrun), str(outdir / "findings"))
         res.programs += 1
         if out.verdict == "skipped":
             res.skipped[out.why] = res.skipped.get(out.why, 0) + 1
