@@ -33,9 +33,11 @@
  * optimiser removes a dead load).  A difference, or a fault with our
  * passes only, is confirmed before it counts: both sides are compiled
  * and run again twice with the stack, the heap and the modules moved
- * and another fill pattern; if either side's own outcome changes, the program depends on
- * addresses or garbage (undefined behaviour, not a miscompilation) and
- * is skipped as unstable.
+ * and another fill pattern, and QBE's UNDEF constant (the value of a
+ * use no definition reaches) changed; if either side's own outcome
+ * changes, the program depends on addresses, garbage or an undefined
+ * value (undefined behaviour, not a miscompilation) and is skipped as
+ * unstable.
  *
  * FUZZ_DIFF_INJECT=1 corrupts the output of the side with passes (its
  * first byte), for the tests: the target must report it.
@@ -553,6 +555,9 @@ show(const char *side, const struct outcome *o)
 	fprintf(stderr, "%s\n", n < o->n ? "..." : "");
 }
 
+/* QBE's UNDEF constant (jitboot/qbe.py, "UNDEF's value a variable") */
+extern int64_t jitboot_undef;
+
 /* Both sides again, moved: does each give what it gave before? */
 static int
 stable(const uint8_t *data, size_t size, const struct outcome *on,
@@ -565,6 +570,7 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 	ok = 1;
 	for (v = 1; v <= 2 && ok; v++) {
 		a = b = pad = 0;
+		jitboot_undef = v == 1 ? 0x5a5a5a5a5a5a5a5a : -7;
 		/* a module loaded first moves the others in the arena, and
 		 * the second round compiles the sides in the other order */
 		if (v == 2)
@@ -587,6 +593,7 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 		jit_release(b);
 		jit_release(pad);
 	}
+	jitboot_undef = 0xdeaddead;
 	return ok;
 }
 
