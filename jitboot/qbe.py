@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 26
+ADJUST_VERSION = 27
 
 
 class Adjust:
@@ -459,6 +459,37 @@ ADJUSTMENTS: list[Step] = [
     Adjust("copy.c", r"^\t\t\t\t\tcontinue;\n\t\t\t\tif \(usewidthle\(fn, i->to, w\)\)\n",
            "\t\t\t\t\tcontinue;\n\t\t\t\tif (jitboot_usewidthle(fn, i->to, w))\n",
            "usewidthle walks each phi once"),
+    # defwidthle() (copy.c: "r is narrower than w bits", asked for every
+    # extension, comparison and branch) walks a phi's arguments, marking
+    # the phi only while it is on the walk, so a phi reached along k paths
+    # is walked k times: exponential on the phi DAGs that inlining leaves
+    # (a csmith program at -O0, seed 9, never finished compiling with the
+    # inliner on; stock QBE hangs on tests/test_opt.py's phi lattice). Unlike
+    # usewidthle() the width changes along the walk and `and` takes either
+    # operand, so an answer cannot simply be kept for the rest of the
+    # query. Each query gets a budget of steps instead, as LLVM's known-bits
+    # analysis has a depth limit: a query that runs out answers "not
+    # proven narrower", which only keeps an extension or comparison that
+    # could have gone, and the answer never depends on the walk's order
+    # more than before (no step negates an answer).
+    Adjust("copy.c", r"^/\* is the ref narrower than w bits \*/\nstatic int\ndefwidthle\(Fn \*fn, Ref r, int w\)\n\{\n",
+           "enum { JitbootDwSteps = 4096 };\n"
+           "static uint jitboot_dwsteps;\n"
+           "static int jitboot_defwidthle(Fn *, Ref, int);\n\n"
+           "/* is the ref narrower than w bits: one query */\n"
+           "static int\ndefwidthle(Fn *fn, Ref r, int w)\n{\n"
+           "\tjitboot_dwsteps = 0;\n"
+           "\treturn jitboot_defwidthle(fn, r, w);\n}\n\n"
+           "#define defwidthle jitboot_defwidthle\n\n"
+           "/* is the ref narrower than w bits */\n"
+           "static int\ndefwidthle(Fn *fn, Ref r, int w)\n{\n",
+           "defwidthle has a budget"),
+    Adjust("copy.c", r"^\tint x;\n\n\tif \(isconbits\(fn, r, &v\)\n\t&& bitwidth\(v\) <= w\)\n",
+           "\tint x;\n\n\tif (++jitboot_dwsteps > JitbootDwSteps)\n\t\treturn 0;\n"
+           "\tif (isconbits(fn, r, &v)\n\t&& bitwidth(v) <= w)\n",
+           "defwidthle has a budget"),
+    Adjust("copy.c", r"^static int\nisw1\(Fn \*fn, Ref r\)\n",
+           "#undef defwidthle\n\nstatic int\nisw1(Fn *fn, Ref r)\n", "defwidthle has a budget"),
     # Constant folding of float -> integer conversions did them with C
     # casts, which are undefined for NaN and for values out of range
     # (UBSan in the fuzzer: `dtoui` of a NaN constant). Folding now gives

@@ -392,6 +392,42 @@ def test_crossed_phis_compile(jitrun, tmp_path):
         assert (r.returncode, r.stderr) == (2, ""), sel
 
 
+def _narrow_lattice(n):
+    """Two narrow values (4 and 3 bits) swapped or not at each of n joins,
+    then masked to a byte: QBE's defwidthle() proves the mask redundant
+    by walking both arguments of every phi, 2^n walks."""
+    lines = ["export function w $main(w %argc, l %argv) {", "@start",
+             "\t%a =w xor %argc, 3", "\t%p0 =w and %a, 15", "\t%q0 =w and %argc, 7"]
+    for k in range(1, n + 1):
+        lines += [f"\t%c{k} =w csgtw %argc, {k}", f"\tjnz %c{k}, @l{k}, @r{k}",
+                  f"@l{k}", f"\tjmp @j{k}", f"@r{k}", f"\tjmp @j{k}", f"@j{k}",
+                  f"\t%p{k} =w phi @l{k} %p{k-1}, @r{k} %q{k-1}",
+                  f"\t%q{k} =w phi @l{k} %q{k-1}, @r{k} %p{k-1}"]
+    lines += [f"\t%r =w and %p{n}, 255", "\tret %r", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_narrow_phi_lattice_compiles(jitrun, tmp_path):
+    """defwidthle() (is a value narrower than w bits?) walked a phi once
+    per path to it: through _narrow_lattice(40), 2^40 walks, and stock
+    QBE never finishes; a csmith program at -O0 got there once inlined.
+    jitboot/qbe.py gives each question a budget of steps: at 40 joins the
+    compile finishes, keeps the mask (not proven redundant) and returns
+    argc 1's value; at 6 joins, within the budget, the mask still goes."""
+    deep, shallow = tmp_path / "deep.ssa", tmp_path / "shallow.ssa"
+    deep.write_text(_narrow_lattice(40))
+    shallow.write_text(_narrow_lattice(6))
+    for sel in ("none", "all"):
+        r = run([jitrun, f"--passes={sel}", deep])
+        # argc 1: every join swaps, 40 swaps leave p0 = (1 ^ 3) & 15
+        assert (r.returncode, r.stderr) == (2, ""), sel
+    r = run([jitrun, "--passes=none", "-S", deep])
+    assert "andl $255" in r.stdout
+    r = run([jitrun, "--passes=none", "-S", shallow])
+    assert r.returncode == 0 and "andl $15" in r.stdout, r.stderr
+    assert "andl $255" not in r.stdout
+
+
 def test_unknown_pass_is_refused(jitrun):
     r = run([jitrun, "--passes=tre,unroll", CORPUS[0]])
     assert r.returncode == 2
