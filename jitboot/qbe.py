@@ -53,7 +53,7 @@ STAMP = ".jitboot-stamp"
 QBE_MARKERS = ("all.h", "parse.c", "amd64/emit.c")
 
 # Bump when ADJUSTMENTS or EMITTER_PATCHES change, so cached copies are redone.
-ADJUST_VERSION = 27
+ADJUST_VERSION = 28
 
 
 class Adjust:
@@ -302,6 +302,29 @@ ADJUSTMENTS: list[Step] = [
            "O(cast,    T(s,d,w,l, x,x,x,x), F(1,0,0,0,0,0,0,0,0,0)) X(0,0,1) V(0)\n"
            "O(sqrt,    T(e,e,s,d, e,e,x,x), F(0,0,0,0,0,0,0,0,0,0)) X(0,0,1) V(0)\n",
            "sqrt instruction"),
+    # amd64's shl, shr and sar leave the flags as they were when the
+    # count is 0 modulo the width, but QBE's ops table has them set ZF,
+    # so a branch on a shift's result tested flags of some earlier
+    # instruction: `udiv %n, 1`, strength-reduced to `shr %n, 0`, then
+    # `jnz` on it (with our cmp pass, `ceqw %m, 0; jnz`) branched on the
+    # flags of the sub before (a differential fuzzer finding:
+    # tests/fuzz/regressions/diff/shift_zero_flags.ssa). A shift sets the
+    # flags for flagi() only by a constant count that is not 0 modulo
+    # the width; any other shift is a flag-clobbering instruction.
+    Adjust("amd64/isel.c", r"^static Ins \*\nflagi\(Ins \*i0, Ins \*i\)\n\{\n\twhile \(i>i0\) \{\n"
+           r"\t\ti--;\n\t\tif \(amd64_op\[i->op\]\.zflag\)\n",
+           "static Fn *jitboot_iselfn;\n\n"
+           "/* may i leave the flags as they were (a shift by 0)? */\n"
+           "static int\njitboot_keepsflags(Ins *i)\n{\n\tCon *c;\n\n"
+           "\tif (i->op != Oshl && i->op != Oshr && i->op != Osar)\n\t\treturn 0;\n"
+           "\tif (rtype(i->arg[1]) != RCon)\n\t\treturn 1;\n"
+           "\tc = &jitboot_iselfn->con[i->arg[1].val];\n"
+           "\treturn c->type != CBits || (c->bits.i & (i->cls == Kl ? 63 : 31)) == 0;\n}\n\n"
+           "static Ins *\nflagi(Ins *i0, Ins *i)\n{\n\twhile (i>i0) {\n"
+           "\t\ti--;\n\t\tif (amd64_op[i->op].zflag && !jitboot_keepsflags(i))\n",
+           "shifts by 0 keep the flags"),
+    Adjust("amd64/isel.c", r"^\t/\* assign slots to fast allocs \*/\n",
+           "\tjitboot_iselfn = fn;\n\t/* assign slots to fast allocs */\n", "shifts by 0 keep the flags"),
     # adisp() folded every constant of an address chain into its
     # displacement and ignored addcon()'s refusal: an address can hold one
     # symbol, and a scaled one none, so `$a + ($a + %x)` became `$a + %x`
