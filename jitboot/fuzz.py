@@ -11,8 +11,8 @@ build/fuzz/fuzz_diff     libFuzzer target: IL compiled with our passes and
 All three are programs of the manifest (jitboot/components.py) built with
 the asan toolchain profile, so they share one set of objects
 (build/obj/asan/): the JIT sources compiled once with ASan, UBSan and
-libFuzzer's coverage instrumentation (-fsanitize=fuzzer-no-link, harmless
-outside a fuzzer).  UBSan does not
+libFuzzer's edge counters (toolchain.FUZZ_COVERAGE, harmless outside a
+fuzzer).  UBSan does not
 recover: undefined behaviour aborts like a crash, so the fuzzer keeps it.
 
 `doit fuzz` runs a target for a given time; the corpus it grows is kept
