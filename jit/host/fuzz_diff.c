@@ -12,9 +12,10 @@
  *     -timeout has ITIMER_REAL), wherever the program is: nothing it
  *     can call takes a lock or keeps memory (below), so a siglongjmp
  *     out of a call leaves nothing half-done;
- *   - main runs on a stack of its own between guard pages (fz_call_on),
- *     so that a program writing past its frames overflows into a guard
- *     page, not into the fuzzer's frames; faults (SIGSEGV, SIGBUS,
+ *   - main runs on a stack of its own (fz_call_on) and allocates from a
+ *     heap of its own, both between 16 MiB that fault, so that a program
+ *     writing past its frames or its blocks faults there, not in the
+ *     fuzzer's frames or ASan's chunks; faults (SIGSEGV, SIGBUS,
  *     SIGFPE, SIGILL, SIGTRAP) are caught on a third stack;
  *   - the payload library's stdout and stderr (data the program can
  *     reach through the export table) are put back before each run;
@@ -33,7 +34,9 @@
  * optimiser removes a dead load).  A difference, or a fault with our
  * passes only, is confirmed before it counts: both sides are compiled
  * and run again twice with the stack, the heap and the modules moved
- * and another fill pattern, and QBE's UNDEF constant (the value of a
+ * (the first time to a stack and a heap far from the usual ones, so
+ * that an address read as data differs in its upper half too) and
+ * another fill pattern, and QBE's UNDEF constant (the value of a
  * use no definition reaches) changed; if either side's own outcome
  * changes, the program depends on addresses, garbage or an undefined
  * value (undefined behaviour, not a miscompilation) and is skipped as
@@ -70,9 +73,14 @@ enum {
 	FILL = 64 << 10,        /* bytes of the program's stack filled before a run */
 	ALTSTACK = 64 << 10,
 	PSTACK = 8 << 20,       /* the program's stack, as big as a process's */
-	GUARD = 1 << 16,
+	GUARD = 1 << 24,        /* nothing mapped above the stack and around the heap */
 	OVERFLOW_REACH = 1 << 24, /* a fault this far below the stack is its overflow */
 };
+
+/* Where the second stack and heap go (a hint): far from the first ones,
+ * so that their addresses differ in the upper half too. */
+#define FAR_STACK ((void *)0x300000000000)
+#define FAR_HEAP ((void *)0x310000000000)
 
 enum { ST_RAN = ST_JIT_N, ST_COMPARED, ST_TIMEOUT, ST_OVERFLOW, ST_FAULT, ST_UNSTABLE,
 	ST_DIFF_N };
@@ -104,6 +112,7 @@ void __wrap_lc_abort_hook(void);
 /* -- the run in progress -------------------------------------------------- */
 
 static char *pstack;            /* the program's stack: PSTACK bytes, guarded */
+static char *stacks[2];         /* the usual one and one far from it */
 static sigjmp_buf runjmp;
 static volatile sig_atomic_t running;
 static struct outcome *cur;
@@ -247,6 +256,7 @@ unfence(void)
 /* -- what the program gets instead of the platform's ---------------------- */
 
 static char *heap;
+static char *heaps[2];          /* the usual one and one far from it */
 static size_t heap_used, heap_base, heap_top;     /* heap_top: the most any run used */
 
 /* Byte loops the compiler must not turn back into calls of the
@@ -570,6 +580,11 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 	ok = 1;
 	for (v = 1; v <= 2 && ok; v++) {
 		a = b = pad = 0;
+		/* round 1 on the far stack and heap: a program that reads an
+		 * address as data (a saved frame pointer past an array) reads
+		 * another value there */
+		pstack = stacks[v == 1];
+		heap = heaps[v == 1];
 		jitboot_undef = v == 1 ? 0x5a5a5a5a5a5a5a5a : -7;
 		/* a module loaded first moves the others in the arena, and
 		 * the second round compiles the sides in the other order */
@@ -593,34 +608,49 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 		jit_release(b);
 		jit_release(pad);
 	}
+	pstack = stacks[0];
+	heap = heaps[0];
 	jitboot_undef = 0xdeaddead;
 	return ok;
+}
+
+/* n read-write bytes between `below` and `above` bytes that fault (a
+ * program's linear overflow ends there, not in the fuzzer's memory),
+ * near the address hint; 0 if they cannot be mapped. */
+static char *
+guarded(void *hint, size_t below, size_t n, size_t above)
+{
+	char *p;
+
+	p = mmap(hint, below + n + above, PROT_NONE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED || mprotect(p + below, n, PROT_READ | PROT_WRITE) != 0)
+		return 0;
+	return p + below;
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *s;
+	int i;
 
 	if (host_arena_init(ARENA_SIZE) != 0) {
 		fprintf(stderr, "fuzz_diff: cannot map the JIT arena near the program text\n");
 		exit(1);
 	}
-	heap = mmap(0, HEAP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (heap == MAP_FAILED) {
-		fprintf(stderr, "fuzz_diff: cannot map the programs' heap\n");
-		exit(1);
+	for (i = 0; i < 2; i++) {
+		heaps[i] = guarded(i ? FAR_HEAP : 0, GUARD, HEAP_SIZE, GUARD);
+		/* below the stack, OVERFLOW_REACH of nothing: a frame too
+		 * big for one guard page still faults there */
+		stacks[i] = guarded(i ? FAR_STACK : 0, OVERFLOW_REACH, PSTACK, GUARD);
+		if (!heaps[i] || !stacks[i]) {
+			fprintf(stderr, "fuzz_diff: cannot map the programs' stacks and heaps\n");
+			exit(1);
+		}
 	}
-	/* below the stack, OVERFLOW_REACH of nothing: a frame too big
-	 * for one guard page still faults there */
-	pstack = mmap(0, OVERFLOW_REACH + PSTACK + GUARD, PROT_NONE,
-		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (pstack == MAP_FAILED
-	|| mprotect(pstack + OVERFLOW_REACH, PSTACK, PROT_READ | PROT_WRITE) != 0) {
-		fprintf(stderr, "fuzz_diff: cannot map the programs' stack\n");
-		exit(1);
-	}
-	pstack += OVERFLOW_REACH;
+	heap = heaps[0];
+	pstack = stacks[0];
 	stdout0 = lc_stdout;
 	stderr0 = lc_stderr;
 	out0 = *lc_stdout;
