@@ -40,7 +40,10 @@
  * use no definition reaches) changed; if either side's own outcome
  * changes, the program depends on addresses, garbage or an undefined
  * value (undefined behaviour, not a miscompilation) and is skipped as
- * unstable.
+ * unstable.  So is a difference in a program with a call of printf (or
+ * sprintf, snprintf, fprintf) passing fewer arguments than its constant
+ * format names, wherever the call is: the missing ones are what the
+ * caller left in registers.
  *
  * FUZZ_DIFF_INJECT=1 corrupts the output of the side with passes (its
  * first byte), for the tests: the target must report it.
@@ -465,6 +468,107 @@ call_main(int (*entry)(int, char **), void *sp)
 	return fz_call_on(sp, entry, 1, argv);
 }
 
+/* -- calls of printf that pass too few arguments ------------------------- */
+
+static const char *
+find(const char *p, const char *end, const char *pat)
+{
+	size_t m = strlen(pat);
+
+	for (; p + m <= end; p++)
+		if (memcmp(p, pat, m) == 0)
+			return p;
+	return 0;
+}
+
+/* How many arguments the format string in data $sym (name, len) names:
+ * -1 if there is no such data or no string in it. */
+static int
+format_args(const char *il, const char *end, const char *name, size_t len)
+{
+	const char *p, *q;
+	int n, strings;
+
+	for (p = il; (p = find(p, end, "data $")) != 0; p++) {
+		q = p + 6;
+		if ((p == il || p[-1] == '\n') && q + len <= end && memcmp(q, name, len) == 0
+		&& q + len < end && (q[len] == ' ' || q[len] == '='))
+			break;
+	}
+	if (!p)
+		return -1;
+	n = strings = 0;
+	for (q = p; q < end && *q != '}'; q++) {
+		if (*q != '"')
+			continue;
+		strings++;
+		for (q++; q < end && *q != '"'; q++) {
+			if (*q == '\\' && q + 1 < end) {
+				q++;
+				continue;
+			}
+			if (*q != '%')
+				continue;
+			if (q + 1 < end && q[1] == '%') {
+				q++;
+				continue;
+			}
+			n++;
+			/* flags, width, precision, length: a `*` is one more */
+			for (q++; q < end && strchr("-+ #0123456789.*hlLqjzt", *q); q++)
+				if (*q == '*')
+					n++;
+			if (q < end && *q == '"')
+				q--;
+		}
+	}
+	return strings ? n : -1;
+}
+
+/* Does a call of printf, sprintf, snprintf or fprintf pass fewer
+ * arguments than its format (a constant string) names?  The missing
+ * ones are read from whatever the caller left in registers and on the
+ * stack: undefined, and not the same with our passes and without. */
+static int
+short_format_call(const char *il, size_t size)
+{
+	static const char *const names[] = {"printf(", "sprintf(", "snprintf(", "fprintf("};
+	const char *end, *p, *q, *eol, *dots, *sym, *s;
+	size_t k, m;
+	int given, want;
+
+	end = il + size;
+	for (p = il; (p = find(p, end, "call $")) != 0; p++) {
+		q = p + 6;
+		for (k = 0; k < sizeof names / sizeof names[0]; k++) {
+			m = strlen(names[k]);
+			if (q + m <= end && memcmp(q, names[k], m) == 0)
+				break;
+		}
+		if (k == sizeof names / sizeof names[0])
+			continue;
+		eol = find(q, end, "\n");
+		eol = eol ? eol : end;
+		dots = find(q, eol, "...");
+		if (!dots)
+			continue;
+		/* the format: the last argument before `...`, a symbol */
+		for (sym = dots; sym > q && sym[-1] != '$' && sym[-1] != '('; sym--)
+			;
+		if (sym == q || sym[-1] != '$' || find(sym, dots, ",") == 0)
+			continue;	/* not a symbol, or not followed by a comma */
+		for (s = sym; s < dots && *s != ',' && *s != ' ' && *s != ')'; s++)
+			;
+		want = format_args(il, end, sym, (size_t)(s - sym));
+		given = 0;
+		for (s = dots; s < eol && *s != ')'; s++)
+			given += *s == ',';
+		if (want > given)
+			return 1;
+	}
+	return 0;
+}
+
 /* Does the IL define main with an integer result?  Otherwise what
  * main leaves in eax is garbage, not a status to compare. */
 static int
@@ -699,7 +803,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	jit_release(a);
 	jit_release(b);
 	a = b = 0;
-	if (!stable(data, size, &on, &off, intret)) {
+	if (short_format_call((const char *)data, size)
+	|| !stable(data, size, &on, &off, intret)) {
 		stage_hit(ST_UNSTABLE);
 		goto done;
 	}
