@@ -148,6 +148,40 @@ sinkins(Fn *fn, Blk *b, uint k)
 	return 1;
 }
 
+/* GCM leaves the originals of what it sank, unused, and they would
+ * count as uses of what they read: remove them all, and what only they
+ * used, then fill the uses once (sinkins() removing them one at a time
+ * filled them once each: seconds for a function with thousands). The
+ * counts alone are kept up to date until then. */
+static void
+sweep(Fn *fn)
+{
+	Blk *b;
+	Ins *i;
+	Tmp *t;
+	uint k;
+	int n, gone;
+
+	do {
+		gone = 0;
+		for (b=fn->start; b; b=b->link)
+			for (k=b->nins; k>0;) {
+				i = &b->ins[--k];
+				if (i->op == Onop || i->op == Odbgloc || rtype(i->to) != RTmp
+				|| pinned(i) || fn->tmp[i->to.val].nuse)
+					continue;
+				for (n=0; n<2; n++)
+					if (rtype(i->arg[n]) == RTmp) {
+						t = &fn->tmp[i->arg[n].val];
+						t->nuse--;
+					}
+				*i = (Ins){.op = Onop};
+				gone = 1;
+			}
+	} while (gone);
+	filluse(fn);
+}
+
 void
 opt_sink(Fn *fn)
 {
@@ -155,6 +189,7 @@ opt_sink(Fn *fn)
 	uint id, k;
 	int n, m;
 
+	sweep(fn);
 	n = 0;
 	for (id=0; id<fn->nblk; id++) {
 		b = fn->rpo[id];
