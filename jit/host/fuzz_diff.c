@@ -35,7 +35,9 @@
  * passes only, is confirmed before it counts: both sides are compiled
  * and run again twice with the stack, the heap and the modules moved
  * (the first time to a stack and a heap far from the usual ones, so
- * that an address read as data differs in its upper half too) and
+ * that an address read as data differs in its upper half too, and the
+ * modules 16 MiB further into the arena, so that an address computed
+ * from a symbol points elsewhere) and
  * another fill pattern, and QBE's UNDEF constant (the value of a
  * use no definition reaches) changed; if either side's own outcome
  * changes, the program depends on addresses, garbage or an undefined
@@ -62,6 +64,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/time.h>
+#include "arena.h"
 #include "jit.h"
 #include "host.h"
 #include "libc/libc.h"
@@ -84,6 +87,7 @@ enum {
  * so that their addresses differ in the upper half too. */
 #define FAR_STACK ((void *)0x300000000000)
 #define FAR_HEAP ((void *)0x310000000000)
+#define FAR_MODULES ((size_t)16 << 20)    /* of the 64 MiB arena */
 
 enum { ST_RAN = ST_JIT_N, ST_COMPARED, ST_TIMEOUT, ST_OVERFLOW, ST_FAULT, ST_UNSTABLE,
 	ST_DIFF_N };
@@ -679,6 +683,7 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 {
 	static struct outcome again;
 	struct jit_module *a, *b, *pad;
+	void *far;
 	int v, ok;
 
 	ok = 1;
@@ -689,6 +694,10 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 		 * another value there */
 		pstack = stacks[v == 1];
 		heap = heaps[v == 1];
+		/* and its modules FAR_MODULES further into the arena: a
+		 * program reading an address computed from a symbol (`shr
+		 * $mem, 8`) reads elsewhere */
+		far = v == 1 ? arena_alloc(FAR_MODULES, ARENA_PAGE) : 0;
 		jitboot_undef = v == 1 ? 0x5a5a5a5a5a5a5a5a : -7;
 		/* a module loaded first moves the others in the arena, and
 		 * the second round compiles the sides in the other order */
@@ -711,6 +720,8 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 		jit_release(a);
 		jit_release(b);
 		jit_release(pad);
+		if (far)
+			arena_free(far, FAR_MODULES);
 	}
 	pstack = stacks[0];
 	heap = heaps[0];
