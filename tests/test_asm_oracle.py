@@ -652,6 +652,9 @@ BAD = [
     # .bss holds no bytes: each directive is checked as it is read
     ("byte in .bss", ".bss\n\t.zero 4\n\t.byte 1\n", 3, "non-zero data in .bss"),
     ("fill in .bss", ".bss\n\t.fill 100000,1,0\n\t.fill 8,1,7\n", 3, "non-zero data in .bss"),
+    # a fuzzed .fill asked for 200 MB, and two such for over 1.5 GB
+    ("huge .fill", ".data\n\t.byte 1\n\t.fill 0x8000000,2,7\n", 3, "section larger than 256 MiB"),
+    ("huge .bss", ".bss\n\t.zero 8\n\t.fill 0x8000000,2,0\n", 3, "section larger than 256 MiB"),
     ("tls", ".text\n\tmovq %fs:0, %rax\n", 2, "segment overrides are not supported"),
     ("junk", ".text\n\tret %rax %rcx\n", 2, "junk after operands"),
     # a negative or huge common size wrapped the loader's layout arithmetic

@@ -203,6 +203,7 @@ struct frag *as_curfrag(struct as *);
 int as_newfrag(struct as *, int);
 int as_emit(struct as *, const void *, size_t);
 int as_emitfill(struct as *, int, size_t);
+int as_emitrepeat(struct as *, const uchar *, size_t, size_t);
 int as_fixup(struct as *, size_t, int, int, struct expr);
 struct frag *as_endfrag(struct as *, int);
 int as_align(struct as *, int, int);

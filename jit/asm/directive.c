@@ -52,10 +52,7 @@ repeat(struct as *a, int64_t n, int64_t size, int64_t val)
 		;
 	if (size && i == size)	/* one byte repeated, the usual .zero */
 		return as_emitfill(a, b[0], n * size);
-	while (n-- > 0)
-		if (as_emit(a, b, size) < 0)
-			return -1;
-	return 0;
+	return as_emitrepeat(a, b, size, n);
 }
 
 /* .text, .data, .bss */

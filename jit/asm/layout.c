@@ -40,21 +40,29 @@ as_newfrag(struct as *a, int si)
 	return 0;
 }
 
+/* No section of a module grows past this: far more than any arena
+ * holds, and .fill's counts could otherwise ask for gigabytes. */
+#define MAX_SECTION ((size_t)256 << 20)
+
 /* room for n more bytes at the end of the current section, in *d
  * (NULL while a section has no byte yet, after ".fill 64,0,0") */
 static int
 reserve(struct as *a, size_t n, uchar **d)
 {
 	struct sec *s;
+	uchar *buf;
 	size_t c;
 
 	s = as_cursec(a);
+	if (n > MAX_SECTION - s->nbuf)
+		return as_fail(a, "section larger than 256 MiB", 0, 0);
 	if (s->nbuf + n > s->cbuf) {
 		c = s->cbuf ? s->cbuf * 2 : 256;
 		while (c < s->nbuf + n)
 			c *= 2;
-		if (!(s->buf = realloc(s->buf, c)))
+		if (!(buf = realloc(s->buf, c)))
 			return as_fail(a, "out of memory", 0, 0);
+		s->buf = buf;
 		s->cbuf = c;
 	}
 	*d = s->buf ? s->buf + s->nbuf : 0;
@@ -94,6 +102,24 @@ as_emitfill(struct as *a, int byte, size_t n)
 		return -1;
 	if (n)
 		memset(d, byte, n);
+	return 0;
+}
+
+/* n copies of the size bytes at p (.fill of a value wider than a byte) */
+int
+as_emitrepeat(struct as *a, const uchar *p, size_t size, size_t n)
+{
+	uchar *d;
+	size_t i;
+
+	if (a->cur == ASM_BSS)
+		for (i = 0; i < size; i++)
+			if (p[i])
+				return as_fail(a, "non-zero data in .bss", 0, 0);
+	if (reserve(a, n * size, &d) < 0)
+		return -1;
+	for (i = 0; d && i < n; i++)
+		memcpy(d + i * size, p, size);
 	return 0;
 }
 
