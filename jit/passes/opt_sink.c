@@ -90,8 +90,7 @@ retarget(Use *u, Fn *fn, Ref from, Ref to)
 }
 
 /* Sink b->ins[k] into b's successors; returns the instructions placed
- * (2 when each successor got one), or -1 when it was unused and is
- * gone. */
+ * (2 when each successor got one). */
 static int
 sinkins(Fn *fn, Blk *b, uint k)
 {
@@ -108,12 +107,8 @@ sinkins(Fn *fn, Blk *b, uint k)
 	|| pinned(&i))
 		return 0;
 	t = &fn->tmp[i.to.val];
-	if (t->nuse == 0) {
-		/* GCM leaves the originals of what it sank, unused: they
-		 * would count as uses of what they read */
-		b->ins[k] = (Ins){.op = Onop};
-		return -1;
-	}
+	if (t->nuse == 0)
+		return 0;	/* none: sweep() removed the unused */
 	in1 = in2 = 0;
 	for (u=t->use; u<&t->use[t->nuse]; u++) {
 		if ((u->type != UIns && u->type != UJmp) || u->bid == b->id)
@@ -199,7 +194,7 @@ opt_sink(Fn *fn)
 		for (k=b->nins; k>0;) {
 			k--;
 			if ((m = sinkins(fn, b, k))) {
-				n += m > 0 ? m : 0;
+				n += m;
 				filluse(fn);
 			}
 		}
