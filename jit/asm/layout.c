@@ -72,17 +72,25 @@ reserve(struct as *a, size_t n, uchar **d)
 	return 0;
 }
 
-int
-as_emit(struct as *a, const void *p, size_t n)
+/* .bss holds no bytes: refuse any of the n at p that is not zero */
+static int
+zeroinbss(struct as *a, const uchar *p, size_t n)
 {
-	uchar *d;
 	size_t i;
 
 	if (a->cur == ASM_BSS)
 		for (i = 0; i < n; i++)
-			if (((const uchar *)p)[i])
+			if (p[i])
 				return as_fail(a, "non-zero data in .bss", 0, 0);
-	if (reserve(a, n, &d) < 0)
+	return 0;
+}
+
+int
+as_emit(struct as *a, const void *p, size_t n)
+{
+	uchar *d;
+
+	if (zeroinbss(a, p, n) < 0 || reserve(a, n, &d) < 0)
 		return -1;
 	if (n)
 		memcpy(d, p, n);
@@ -112,11 +120,7 @@ as_emitrepeat(struct as *a, const uchar *p, size_t size, size_t n)
 	uchar *d;
 	size_t i;
 
-	if (a->cur == ASM_BSS)
-		for (i = 0; i < size; i++)
-			if (p[i])
-				return as_fail(a, "non-zero data in .bss", 0, 0);
-	if (reserve(a, n * size, &d) < 0)
+	if (zeroinbss(a, p, size) < 0 || reserve(a, n * size, &d) < 0)
 		return -1;
 	for (i = 0; d && i < n; i++)
 		memcpy(d + i * size, p, size);
