@@ -580,14 +580,13 @@ main_returns_int(const char *il, size_t n)
 {
 	static const char *const pats[] = {"function w $main", "function l $main",
 		"export function w $main", "export function l $main"};
-	size_t i, k, m;
+	const char *p;
+	size_t k;
 
-	for (k = 0; k < sizeof pats / sizeof pats[0]; k++) {
-		m = strlen(pats[k]);
-		for (i = 0; i + m <= n; i++)
-			if (memcmp(il + i, pats[k], m) == 0 && (i == 0 || il[i - 1] == '\n'))
+	for (k = 0; k < sizeof pats / sizeof pats[0]; k++)
+		for (p = il; (p = find(p, il + n, pats[k])) != 0; p++)
+			if (p == il || p[-1] == '\n')
 				return 1;
-	}
 	return 0;
 }
 
