@@ -407,107 +407,22 @@ def test_an_address_keeps_both_symbols(jitrun, unpatched_qbe, tmp_path):
 # (a variable 0, a constant 0, 32 for w, 64 for l), right after a sub that
 # leaves ZF set: the shift leaves the flags as they were, so QBE's ops
 # table, which has every shift set ZF, made the branch test the sub's.
-SHIFT_BY_ZERO = """\
-data $fmt = { b "%s %d\\n", b 0 }
-data $var = { b "var", b 0 }
-data $zero = { b "zero", b 0 }
-data $w32 = { b "w32", b 0 }
-data $l64 = { b "l64", b 0 }
-data $sar = { b "sar", b 0 }
-data $shl = { b "shl", b 0 }
-
-# each branches on a shift of %n (not 0) by a count that is 0 modulo the
-# width right after a sub that leaves ZF set: 1 is the right answer
-function w $byvar(w %n, w %k, w %j) {
-@start
-	%d =w sub %k, %j
-	%s =w shr %n, %k
-	jnz %s, @nz, @z
-@nz
-	%r =w add %d, 1
-	ret %r
-@z
-	ret %d
-}
-
-function w $byzero(w %n, w %k, w %j) {
-@start
-	%d =w sub %k, %j
-	%s =w shr %n, 0
-	jnz %s, @nz, @z
-@nz
-	%r =w add %d, 1
-	ret %r
-@z
-	ret %d
-}
-
-function w $by32(w %n, w %k, w %j) {
-@start
-	%d =w sub %k, %j
-	%s =w shr %n, 32
-	jnz %s, @nz, @z
-@nz
-	%r =w add %d, 1
-	ret %r
-@z
-	ret %d
-}
-
-function w $by64(l %n, w %k, w %j) {
-@start
-	%d =w sub %k, %j
-	%s =l shr %n, 64
-	jnz %s, @nz, @z
-@nz
-	%r =w add %d, 1
-	ret %r
-@z
-	ret %d
-}
-
-function w $sarvar(w %n, w %k, w %j) {
-@start
-	%d =w sub %k, %j
-	%s =w sar %n, %k
-	jnz %s, @nz, @z
-@nz
-	%r =w add %d, 1
-	ret %r
-@z
-	ret %d
-}
-
-function w $shlvar(w %n, w %k, w %j) {
-@start
-	%d =w sub %k, %j
-	%s =w shl %n, %k
-	jnz %s, @nz, @z
-@nz
-	%r =w add %d, 1
-	ret %r
-@z
-	ret %d
-}
-
-export function w $main(w %argc, l %argv) {
-@start
-	%k =w sub %argc, 1
-	%a =w call $byvar(w 5, w %k, w %k)
-	call $printf(l $fmt, ..., l $var, w %a)
-	%a =w call $byzero(w 5, w %k, w %k)
-	call $printf(l $fmt, ..., l $zero, w %a)
-	%a =w call $by32(w 5, w %k, w %k)
-	call $printf(l $fmt, ..., l $w32, w %a)
-	%a =w call $by64(l 5, w %k, w %k)
-	call $printf(l $fmt, ..., l $l64, w %a)
-	%a =w call $sarvar(w -8, w %k, w %k)
-	call $printf(l $fmt, ..., l $sar, w %a)
-	%a =w call $shlvar(w 3, w %k, w %k)
-	call $printf(l $fmt, ..., l $shl, w %a)
-	ret 0
-}
-"""
+# (function, label printed, class of %n, shift, count, %n)
+SHIFTS = [("byvar", "var", "w", "shr", "%k", "5"), ("byzero", "zero", "w", "shr", "0", "5"),
+          ("by32", "w32", "w", "shr", "32", "5"), ("by64", "l64", "l", "shr", "64", "5"),
+          ("sarvar", "sar", "w", "sar", "%k", "-8"), ("shlvar", "shl", "w", "shl", "%k", "3")]
+SHIFT_BY_ZERO = (
+    'data $fmt = { b "%s %d\\n", b 0 }\n'
+    + "".join(f'data ${lab} = {{ b "{lab}", b 0 }}\n' for _, lab, *_ in SHIFTS)
+    + "\n# each branches on a shift of %n (not 0) by a count that is 0 modulo the\n"
+    "# width right after a sub that leaves ZF set: 1 is the right answer\n"
+    + "".join(f"function w ${fn}({k} %n, w %k, w %j) {{\n@start\n\t%d =w sub %k, %j\n"
+              f"\t%s ={k} {op} %n, {count}\n\tjnz %s, @nz, @z\n@nz\n\t%r =w add %d, 1\n"
+              f"\tret %r\n@z\n\tret %d\n}}\n\n" for fn, _, k, op, count, _ in SHIFTS)
+    + "export function w $main(w %argc, l %argv) {\n@start\n\t%k =w sub %argc, 1\n"
+    + "".join(f"\t%a =w call ${fn}({k} {n}, w %k, w %k)\n"
+              f"\tcall $printf(l $fmt, ..., l ${lab}, w %a)\n" for fn, lab, k, _, _, n in SHIFTS)
+    + "\tret 0\n}\n")
 
 
 def test_a_shift_by_zero_is_tested_again(jitrun, unpatched_qbe, tmp_path):

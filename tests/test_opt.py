@@ -7,7 +7,6 @@ right values; the selection is refused when it names an unknown pass, in
 jitrun and in the image recipe.
 """
 
-import os
 import re
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ import pytest
 from jitboot import ROOT, llvm, protocol, qemu, render
 from jitboot.errors import JitbootError
 from jitboot.recipe import JIT_PASSES, load_recipe
+from test_bigmodule import compile_instructions
 
 IL = ROOT / "tests" / "il"
 CORPUS = sorted(p for p in IL.glob("*.ssa") if p.with_suffix(".out").exists())
@@ -430,20 +430,6 @@ def test_narrow_phi_lattice_compiles(jitrun, tmp_path):
     assert "andl $255" not in r.stdout
 
 
-def _compile_instructions(jitrun, il, passes):
-    """callgrind's count of one more compile of il (--cycles 2 minus 1)."""
-    env = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.tcache_count=0")
-    counts = []
-    for n in ("1", "2"):
-        r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                            str(jitrun), f"--passes={passes}", "--cycles", n, str(il)],
-                           capture_output=True, text=True, env=env, timeout=600)
-        m = re.search(r"Collected\s*:\s*(\d+)", r.stderr)
-        assert m and f"cycles {n} errors 0 " in r.stdout, r.stdout + r.stderr[-500:]
-        counts.append(int(m.group(1)))
-    return counts[1] - counts[0]
-
-
 @pytest.mark.skipif(not shutil.which("valgrind"), reason="needs valgrind")
 def test_sink_removes_dead_originals_at_once(jitrun):
     """GCM leaves thousands of dead originals in a fuzzed mutant of
@@ -452,8 +438,8 @@ def test_sink_removes_dead_originals_at_once(jitrun):
     compile without our passes. Now the passes cost a fraction more
     (callgrind's counts: repeatable)."""
     il = ROOT / "tests" / "fuzz" / "regressions" / "jit" / "sink_dead_originals.ssa"
-    none = _compile_instructions(jitrun, il, "none")
-    every = _compile_instructions(jitrun, il, "all")
+    none = compile_instructions(jitrun, il, "none")
+    every = compile_instructions(jitrun, il, "all")
     assert every < 1.5 * none, (every, none)
 
 
