@@ -81,6 +81,18 @@ def test_undefined_value_is_not_a_difference(fuzzers):
     assert m and int(m.group(1)) >= 1, r.stderr[-3000:]
 
 
+def test_each_run_sees_the_heap_filled(fuzzers):
+    """A program that reads a 4 MiB block before writing it: without our
+    passes it must read the fill pattern, not what the run with them
+    wrote, or the two outcomes differ (and the program counts as
+    unstable).  fuzz_diff refills only what the last run allocated."""
+    path = REGRESSIONS / "diff" / "heap_written_then_read.ssa"
+    r = fuzz.replay("diff", [path])
+    assert r.returncode == 0, r.stderr[-3000:]
+    m = re.search(r"^fuzz-stages: .* compared (\d+) .* unstable (\d+)$", r.stderr, re.M)
+    assert m and (int(m.group(1)), int(m.group(2))) == (1, 0), r.stderr[-3000:]
+
+
 def test_parse_log():
     log = ("INFO: Seed: 1\n#2\tINITED cov: 10 ft: 12 corp: 3/1Kb exec/s: 0 rss: 30Mb\n"
            "#4096\tpulse  cov: 20 ft: 30 corp: 5/2Kb lim: 40 exec/s: 2048 rss: 40Mb\n"

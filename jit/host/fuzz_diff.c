@@ -265,6 +265,10 @@ unfence(void)
 static char *heap;
 static char *heaps[2];          /* the usual one and one far from it */
 static size_t heap_used, heap_base, heap_top;     /* heap_top: the most any run used */
+/* Per heap: the pattern it holds up to heap_top but for what the last
+ * run allocated (below last_top), or -1 */
+static int filled[2] = {-1, -1};
+static size_t last_top[2];
 
 /* Byte loops the compiler must not turn back into calls of the
  * (intercepted) mem* functions: volatile. */
@@ -459,7 +463,7 @@ fresh_stack(int pattern, size_t shift)
 
 	UNPOISON(pstack, PSTACK);
 	top = pstack + PSTACK;
-	fz_memset(top - FILL, pattern, FILL);
+	memset(top - FILL, pattern, FILL);
 	return (void *)(((uintptr_t)top - shift) & ~(uintptr_t)15);
 }
 
@@ -595,13 +599,24 @@ run(struct jit_module *m, struct outcome *o, int pattern, size_t shift, int intr
 {
 	int (*entry)(int, char **);
 	void *sp;
-	int how, rc;
+	int how, rc, h;
 
 	memset(o, 0, offsetof(struct outcome, out));
 	entry = (int (*)(int, char **))jit_symbol(m, "main");
 	/* what earlier runs left in the heap, like the stack, is the
-	 * run's pattern: reads of memory malloc did not clear see it */
-	fz_memset(heap, pattern, heap_top);
+	 * run's pattern: reads of memory malloc did not clear see it.
+	 * Only what the last run allocated, when the heap holds the
+	 * pattern already: the whole of heap_top each time cost more than
+	 * the compiles once one program had taken megabytes.  A wild write
+	 * past a program's blocks may then stay for the next run; that
+	 * can make a difference but not a finding, since the confirmation
+	 * (patterns other than 0) fills all. */
+	h = heap == heaps[1];
+	if (pattern == 0 && filled[h] == 0)
+		memset(heap, 0, last_top[h]);
+	else
+		memset(heap, pattern, heap_top);
+	filled[h] = pattern;
 	heap_used = 0;
 	ticks = 0;
 	lc_srand(1);
@@ -626,6 +641,7 @@ run(struct jit_module *m, struct outcome *o, int pattern, size_t shift, int intr
 	}
 	unfence();
 	cur = 0;
+	last_top[h] = heap_base + heap_used;
 }
 
 static int
