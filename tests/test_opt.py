@@ -374,6 +374,74 @@ def test_phi_chain_compiles(jitrun, tmp_path, inlined):
         assert "callq pick" not in _body(r.stdout, "main")
 
 
+BARE_RETURNS = """
+data $fmt = { b "%d %d %d\\n", b 0 }
+
+function w $two(w %x) {
+@start
+	%big =w csgtw %x, 5
+	jnz %big, @one, @t
+@t
+	%neg =w csltw %x, 0
+	jnz %neg, @none, @other
+@one
+	ret 1
+@none
+	ret
+@other
+	ret 2
+}
+
+function w $single(w %x) {
+@start
+	%neg =w csltw %x, 0
+	jnz %neg, @none, @val
+@none
+	ret
+@val
+	%y =w add %x, 40
+	ret %y
+}
+
+function $nothing(w %x) {
+@start
+	ret
+}
+
+export function w $main() {
+@start
+	%a =w call $two(w 9)
+	%b =w call $two(w 3)
+	%c =w call $single(w 2)
+	%u =w call $two(w -1)
+	%v =w call $single(w -1)
+	%w =w call $nothing(w 1)
+	call $printf(l $fmt, ..., w %a, w %b, w %c)
+	ret 0
+}
+"""
+
+
+def test_inlined_callee_with_a_bare_ret(jitrun, tmp_path):
+    """QBE parses a bare `ret` in a function of any class (the result is
+    undefined). The inliner gave such a return no definition of the
+    call's result: with several returns cont's phi lacked an argument
+    (simplcfg wrote through phiargn's -1), with one value return the
+    result was not defined on every path (QBE's SSA check). Each call of
+    $two and $single is inlined; $nothing, which returns no class, is
+    called."""
+    prog = tmp_path / "bare.ssa"
+    prog.write_text(BARE_RETURNS)
+    for sel in SELECTIONS:
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr, r.stdout) == (0, "", "1 2 42\n"), sel
+    r = run([jitrun, "--passes=inline", "--stats", "-S", prog])
+    assert "inlined 5\n" in r.stderr, r.stderr
+    main = _body(r.stdout, "main")
+    assert "callq two" not in main and "callq single" not in main
+    assert "callq nothing" in main
+
+
 def test_crossed_phis_compile(jitrun, tmp_path):
     """The same walk over phis that do not name one value twice: two
     narrow values swapped at each of 40 joins, so each phi is reached

@@ -61,7 +61,7 @@ struct Body {
 	uint32_t id;
 	uint32_t file;  /* its dbgfile (opt_dbgfile) */
 	int np, size, nblk, ntmp, ncon;
-	int nret;       /* blocks returning a value */
+	int nret;       /* blocks returning, with a value or not */
 	int k;          /* class returned, Kx when it returns nothing */
 	short *cls;     /* class of each temporary */
 	Con *con;
@@ -552,8 +552,9 @@ keep(Callee *e, Fn *fn)
 		bd->blk[j].arg = b->jmp.arg;
 		bd->blk[j].s1 = b->s1 ? (int)idx[b->s1->id] : -1;
 		bd->blk[j].s2 = b->s2 ? (int)idx[b->s2->id] : -1;
-		if (isret(b->jmp.type) && b->jmp.type != Jret0) {
-			bd->k = b->jmp.type - Jretw;
+		if (isret(b->jmp.type)) {
+			if (b->jmp.type != Jret0)
+				bd->k = b->jmp.type - Jretw;
 			bd->nret++;
 		}
 		pp = &bd->blk[j].phi;
@@ -708,7 +709,7 @@ copyblk(Fn *fn, Map *m, Body *bd, int j, Ins *args, Ins *call, Blk *cont, Phi *r
 	Blk *b;
 	Ins *v, *i;
 	Phi *p, *q, **pp;
-	Ref r;
+	Ref r, arg;
 	uint n, a;
 
 	b = m->blk[j];
@@ -728,15 +729,19 @@ copyblk(Fn *fn, Map *m, Body *bd, int j, Ins *args, Ins *call, Blk *cont, Phi *r
 	b->s1 = bd->blk[j].s1 >= 0 ? m->blk[bd->blk[j].s1] : 0;
 	b->s2 = bd->blk[j].s2 >= 0 ? m->blk[bd->blk[j].s2] : 0;
 	if (isret(b->jmp.type)) {
-		if (b->jmp.type != Jret0 && !req(call->to, R)) {
+		/* A bare ret (QBE parses one in a function of any class)
+		 * leaves the result undefined, but defined on every path:
+		 * cont's phi has an argument for each of its predecessors. */
+		arg = b->jmp.type == Jret0 ? UNDEF : b->jmp.arg;
+		if (!req(call->to, R)) {
 			if (ret) {
 				/* one definition each, for cont's phi */
 				r = newtmp("inl.ret", call->cls, fn);
-				v[n++] = (Ins){Ocopy, call->cls, r, {b->jmp.arg, R}};
+				v[n++] = (Ins){Ocopy, call->cls, r, {arg, R}};
 				ret->arg[ret->narg] = r;
 				ret->blk[ret->narg++] = b;
 			} else
-				v[n++] = (Ins){Ocopy, call->cls, call->to, {b->jmp.arg, R}};
+				v[n++] = (Ins){Ocopy, call->cls, call->to, {arg, R}};
 		}
 		b->jmp.type = Jjmp;
 		b->jmp.arg = R;
