@@ -129,10 +129,7 @@ def compile_cost(cmd: Command, what: str) -> int | None:
     programs."""
     if not str(cmd[0]).endswith("jitrun"):
         return None
-    # the tunable set, jitrun does not re-execute itself (its leak check
-    # wants glibc's cache off; callgrind only counts)
-    env = {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}
-    counts = [instructions([cmd[0], *cmd[1:-1], "--cycles", n, cmd[-1]], what, env)
+    counts = [instructions([cmd[0], *cmd[1:-1], "--cycles", n, cmd[-1]], what)
               for n in ("1", "2")]
     return counts[1] - counts[0]
 
@@ -140,11 +137,10 @@ def compile_cost(cmd: Command, what: str) -> int | None:
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
-def instructions(cmd: Command, what: str, env: dict[str, str] | None = None) -> int:
+def instructions(cmd: Command, what: str) -> int:
     """Instructions the whole process ran, by callgrind."""
     vg = toolchain.require("valgrind")
-    proc = _run([vg, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd], what,
-                env=dict(os.environ, **env) if env else None)
+    proc = _run([vg, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd], what)
     m = COLLECTED.search(proc.stderr)
     if proc.returncode != 0 or not m:
         raise JitbootError(f"{what} under callgrind failed (exit {proc.returncode}): "

@@ -225,6 +225,9 @@ FUZZ_WRAPS = ("-Wl," + ",".join(f"--wrap={s}" for s in (
 # The differential target keeps the programs' output, exit and abort
 # (jit/host/fuzz_diff.c).
 DIFF_WRAPS = ("-Wl,--wrap=lc_write,--wrap=lc_exit_hook,--wrap=lc_abort_hook",)
+# jitrun counts the bytes the JIT holds in the C heap for its --cycles
+# leak check (jit/host/jitrun.c).
+JITRUN_WRAPS = ("-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free",)
 KERNEL = ("boot", "boot_aarch64", "kernel_lib", "kernel_lib_x86_64", "kernel_lib_aarch64", "gcov", "format", "libc", "libc_kernel", "user_lib", "ktests", "shim", "arena",
           "passes", "driver", "asm", "asm_a64", "loader", "icache_aarch64", "qbe", "qbe_amd64", "qbe_arm64", "libm",
           "exports", "kernel_glue", "bench",
@@ -264,11 +267,11 @@ PROGRAMS: tuple[Program, ...] = (
             KERNEL, "kernel", "images/{image}/kernel.elf"),
     Program("jitrun", "host twin: `jitrun FILE.ssa [args]` runs FILE's main",
             JIT + ("qbe_arm64", "jitrun_main"), "host", "host/jitrun",
-            libs=EXPORT_LIBS),
+            link_flags=JITRUN_WRAPS, libs=EXPORT_LIBS),
     Program("jitrun-aarch64", "host twin for aarch64, run under qemu-aarch64: QBE's arm64 "
             "back end, our AArch64 assembler and loader",
             JIT_A64 + ("jitrun_main",), "host-aarch64", "host-aarch64/jitrun",
-            libs=EXPORT_LIBS),
+            link_flags=JITRUN_WRAPS, libs=EXPORT_LIBS),
     Program("qbe", "qbe from the JIT's tree (emitter patches in): the driver's oracle",
             ("qbe_cli",), "qbe", "host/qbe"),
     Program("qbe-stock", "unpatched qbe: QBE AOT in the benchmark, the differential tests",
@@ -287,7 +290,7 @@ PROGRAMS: tuple[Program, ...] = (
             libs=EXPORT_LIBS),
     Program("jitrun-asan", "jitrun under ASan and UBSan",
             JIT + ("qbe_arm64", "jitrun_main"), "asan", "host-asan/jitrun",
-            link_flags=("-fsanitize=address,undefined",),
+            link_flags=("-fsanitize=address,undefined", *JITRUN_WRAPS),
             libs=EXPORT_LIBS),
     Program("fuzz_jit", "libFuzzer: IL through the whole JIT",
             FUZZ_JIT + ("fuzz_jit_main", "fuzz_mutate"), "asan", "fuzz/fuzz_jit",

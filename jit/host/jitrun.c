@@ -170,13 +170,69 @@ print_asm(const char *path, const char *il, size_t len)
 	return 0;
 }
 
+/* The bytes the JIT holds in the C heap: jitrun is linked with
+ * --wrap=malloc,calloc,realloc,free (jitboot/components.py), so every
+ * allocation of its own objects (the driver, the assembler, the loader,
+ * the payload library) passes here; libc's internal ones do not.  Counted
+ * by malloc_usable_size, not by mallinfo2, whose in-use figure changes
+ * with glibc's layout: when the brk area runs into a mapping, glibc moves
+ * on to mmap'd segments and their fenceposts count as used. */
+static size_t heap_held;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+void __real_free(void *p);
+
+void *
+__wrap_malloc(size_t n)
+{
+	void *p;
+
+	if ((p = __real_malloc(n)))
+		heap_held += malloc_usable_size(p);
+	return p;
+}
+
+void *
+__wrap_calloc(size_t n, size_t m)
+{
+	void *p;
+
+	if ((p = __real_calloc(n, m)))
+		heap_held += malloc_usable_size(p);
+	return p;
+}
+
+void *
+__wrap_realloc(void *old, size_t n)
+{
+	size_t was;
+	void *p;
+
+	was = old ? malloc_usable_size(old) : 0;
+	p = __real_realloc(old, n);
+	if (p) {
+		heap_held += malloc_usable_size(p) - was;
+	} else if (old && n == 0) {
+		heap_held -= was;       /* glibc's realloc(p, 0) frees p */
+	}
+	return p;
+}
+
+void
+__wrap_free(void *p)
+{
+	if (p)
+		heap_held -= malloc_usable_size(p);
+	__real_free(p);
+}
+
 /* Compile/release cycles must leave the C heap, QBE's heap and the
- * arena exactly as they were, after compiles that fail too. Measured
- * after one warm-up cycle (libc sets some state up lazily) and with
- * glibc's per-thread cache off: mallinfo2 counts cached blocks as used,
- * so jitrun re-executes itself with the cache disabled. */
+ * arena exactly as they were, after compiles that fail too.  Measured
+ * after one warm-up cycle. */
 static int
-cycles(char **argv, const char *path, const char *il, size_t len, long n)
+cycles(const char *path, const char *il, size_t len, long n)
 {
 	struct jit_module *m;
 	struct jit_error err;
@@ -184,20 +240,15 @@ cycles(char **argv, const char *path, const char *il, size_t len, long n)
 	size_t before = 0, after;
 	long i, nerr;
 
-	if (!getenv("GLIBC_TUNABLES")) {
-		setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 1);
-		execv("/proc/self/exe", argv);
-		/* no /proc: measure anyway */
-	}
 	nerr = 0;
 	for (i = 0; i <= n; i++) {
 		if (i == 1)
-			before = mallinfo2().uordblks;
+			before = heap_held;
 		if (jit_compile(il, len, basename_of(path), &m, &err) != 0)
 			nerr++;
 		jit_release(m);
 	}
-	after = mallinfo2().uordblks;
+	after = heap_held;
 	arena_stats(&as);
 	printf("cycles %ld errors %ld heap_before %zu heap_after %zu qbe_live %zu "
 		"arena_free %zu/%zu extents %zu\n", n, nerr, before, after,
@@ -322,13 +373,12 @@ main(int argc, char **argv)
 	struct jit_error err;
 	int (*entry)(int, char **);
 	const char *path, *name;
-	char *il, *end, **argv0;
+	char *il, *end;
 	size_t len;
 	long ncycles;
 	int asmonly, far, rc;
 	size_t i;
 
-	argv0 = argv;
 	asmonly = far = 0;
 	ncycles = -1;
 	argv++;
@@ -393,7 +443,7 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (ncycles > 0)
-		return cycles(argv0, path, il, len, ncycles);
+		return cycles(path, il, len, ncycles);
 	memset(&err, 0, sizeof err);
 	if (jit_compile(il, len, name, &m, &err) != 0)
 		fail(path, &err);
