@@ -442,6 +442,60 @@ def test_inlined_callee_with_a_bare_ret(jitrun, tmp_path):
     assert "callq nothing" in main
 
 
+# A load nothing reads, in a loop the rotate pass rotates: load forwarding
+# left it feeding a phi of itself, and GCM hoisted it out of the loop. The
+# address (2) faults when read; without rotation QBE drops the load.
+DEAD_LOAD = """
+function $f(l %p) {
+@start
+	%k =l copy 0
+@head
+	%c =w csltl %k, 3
+	jnz %c, @rhs, @join
+@rhs
+	%t =l loadub %p
+	%one =w copy 1
+@join
+	%go =w phi @head 0, @rhs %one
+	jnz %go, @body, @done
+@body
+	%k =l add %k, 1
+	jmp @head
+@done
+	ret
+}
+export function w $main() {
+@start
+	call $f(l 2)
+	%i =w copy 0
+	%j =w copy 0
+@loop
+	%j =w add %j, 7
+	%i =w add %i, 1
+	%c =w csltw %i, 10
+	jnz %c, @loop, @end
+@end
+	ret %i
+}
+"""
+
+
+def test_dead_cycles_are_removed(jitrun, unpatched_qbe, tmp_path):
+    """Values that only phis feeding back into them use go before GCM
+    (pipeline.c's deadcode): the forwarded load of $f (which would fault)
+    and main's counter %j, which stock QBE keeps (its `add $7`)."""
+    prog = tmp_path / "dead.ssa"
+    prog.write_text(DEAD_LOAD)
+    for sel in SELECTIONS:
+        r = run([jitrun, f"--passes={sel}", prog])
+        assert (r.returncode, r.stderr) == (10, ""), sel
+        asm = run([jitrun, f"--passes={sel}", "-S", prog]).stdout
+        assert "(%rdi)" not in _body(asm, "f"), sel
+        assert "$7" not in _body(asm, "main"), sel
+    stock = run([unpatched_qbe, prog]).stdout
+    assert "$7" in _body(stock, "main")
+
+
 def test_crossed_phis_compile(jitrun, tmp_path):
     """The same walk over phis that do not name one value twice: two
     narrow values swapped at each of 40 joins, so each phi is reached

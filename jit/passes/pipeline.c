@@ -94,6 +94,89 @@ ifconv(Fn *fn)
 	ssacheck(fn);
 }
 
+/* Dead code, cycles included: QBE drops an unused instruction in GCM,
+ * but a value feeding only phis that feed back into it stays. Load
+ * forwarding makes such a cycle of a load in a loop that nothing
+ * reads (`%ld =l phi @pre %t, @latch %ld`), and the load stays with
+ * it, hoisted out of the loop; a dead induction variable is another.
+ * Live is what a jump, a pinned instruction (a store, a call, ...) or
+ * a live value uses; phis and the instructions GCM could drop (the
+ * unpinned ones, loads, allocs, divisions) go when they are not live. */
+static int
+removable(Ins *i)
+{
+	switch (i->op) {
+	case Odiv:
+	case Orem:
+	case Oudiv:
+	case Ourem:
+		return 1;
+	default:
+		return !pinned(i) || isload(i->op) || isalloc(i->op);
+	}
+}
+
+static void
+deadcode(Fn *fn)
+{
+	Blk *b;
+	Phi *p, **pp, **phi;
+	Ins *i;
+	uchar *live;
+	uint *stk, nstk, n, t;
+	int dead;
+
+	live = emalloc(fn->ntmp);
+	phi = emalloc(fn->ntmp * sizeof phi[0]);
+	stk = emalloc(fn->ntmp * sizeof stk[0]);
+	nstk = 0;
+#define USE(r) \
+	if (rtype(r) == RTmp && (r).val >= Tmp0 && !live[(r).val]) { \
+		live[(r).val] = 1; \
+		stk[nstk++] = (r).val; \
+	}
+	for (b=fn->start; b; b=b->link) {
+		for (p=b->phi; p; p=p->link)
+			phi[p->to.val] = p;
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if (rtype(i->to) != RTmp || i->to.val < Tmp0 || !removable(i)) {
+				USE(i->arg[0]);
+				USE(i->arg[1]);
+			}
+		USE(b->jmp.arg);
+	}
+	while (nstk) {
+		t = stk[--nstk];
+		if ((i = fn->tmp[t].def)) {
+			USE(i->arg[0]);
+			USE(i->arg[1]);
+		} else if ((p = phi[t]))
+			for (n=0; n<p->narg; n++)
+				USE(p->arg[n]);
+	}
+#undef USE
+	dead = 0;
+	for (b=fn->start; b; b=b->link) {
+		for (pp=&b->phi; (p=*pp);)
+			if (!live[p->to.val]) {
+				*pp = p->link;
+				dead = 1;
+			} else
+				pp = &p->link;
+		for (i=b->ins; i<&b->ins[b->nins]; i++)
+			if (rtype(i->to) == RTmp && i->to.val >= Tmp0
+			&& !live[i->to.val] && removable(i)) {
+				*i = (Ins){.op = Onop};
+				dead = 1;
+			}
+	}
+	free(live);
+	free(phi);
+	free(stk);
+	if (dead)
+		filluse(fn);
+}
+
 /* The emitter walks blocks through ->link in reverse post-order. */
 static void
 linkblocks(Fn *fn)
@@ -124,7 +207,7 @@ static void (*const pipeline[])(Fn *) = {
 	waitmodule,
 	hook_module,
 	fillalias, loadopt, filluse, fillalias, coalesce, filluse, filldom,
-	ssacheck, gvn, fillcfg, simplcfg, filluse, filldom, gcm, filluse,
+	ssacheck, gvn, fillcfg, simplcfg, filluse, deadcode, filldom, gcm, filluse,
 	ssacheck,
 	hook_gcm,
 	ifconv,
