@@ -34,7 +34,7 @@ enum { L_NONE, L_HH, L_H, L_L, L_LL, L_Z, L_J, L_T, L_BIG_L };
 struct out {
 	void (*emit)(void *ctx, char c);
 	void *ctx;
-	int n;
+	long n;
 };
 
 static void
@@ -418,6 +418,28 @@ parse_len(const char **fp)
 	return len;
 }
 
+#define INT_MAX_ 0x7fffffff
+
+/* A width or precision written in digits; -1 past INT_MAX. */
+static int
+digits(const char **fp)
+{
+	const char *f;
+	int v = 0, over = 0;
+
+	for (f = *fp; *f >= '0' && *f <= '9'; f++) {
+		if (v > (INT_MAX_ - (*f - '0')) / 10)
+			over = 1;
+		else
+			v = v * 10 + (*f - '0');
+	}
+	*fp = f;
+	return over ? -1 : v;
+}
+
+/* The count of characters written, or -1 (as glibc, for EOVERFLOW):
+ * for a null format, and where a width or precision would take the
+ * count past INT_MAX (output up to that conversion is written). */
 int
 kfmt(void (*emit)(void *ctx, char c), void *ctx, const char *fmt, va_list ap0)
 {
@@ -425,6 +447,8 @@ kfmt(void (*emit)(void *ctx, char c), void *ctx, const char *fmt, va_list ap0)
 	va_list ap;
 	const char *f;
 
+	if (!fmt)
+		return -1;
 	va_copy(ap, ap0);
 	for (f = fmt; *f; f++) {
 		int flags = 0, width = 0, prec = -1, len;
@@ -440,25 +464,25 @@ kfmt(void (*emit)(void *ctx, char c), void *ctx, const char *fmt, va_list ap0)
 		if (*f == '*') {
 			width = va_arg(ap, int);
 			if (width < 0)
-				flags |= F_MINUS, width = -width;
+				flags |= F_MINUS, width = width < -INT_MAX_ ? -1 : -width;
 			f++;
-		} else {
-			for (; *f >= '0' && *f <= '9'; f++)
-				width = width * 10 + (*f - '0');
-		}
+		} else
+			width = digits(&f);
 		if (*f == '.') {
 			f++;
-			prec = 0;
 			if (*f == '*') {
 				prec = va_arg(ap, int);	/* negative: as if omitted */
 				f++;
-			} else {
-				for (; *f >= '0' && *f <= '9'; f++)
-					prec = prec * 10 + (*f - '0');
-			}
+			} else if ((prec = digits(&f)) < 0)
+				width = -1;
 		}
 		len = parse_len(&f);
 		conv = *f;
+		if (width < 0 || width > INT_MAX_ - o.n
+		|| (conv != 's' && prec > INT_MAX_ - o.n)) {
+			va_end(ap);
+			return -1;
+		}
 		if (conv == 'X' || conv == 'E' || conv == 'F' || conv == 'G')
 			flags |= F_UPPER;
 
@@ -511,5 +535,5 @@ kfmt(void (*emit)(void *ctx, char c), void *ctx, const char *fmt, va_list ap0)
 		}
 	}
 	va_end(ap);
-	return o.n;
+	return o.n > INT_MAX_ ? -1 : (int)o.n;
 }

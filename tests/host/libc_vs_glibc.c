@@ -410,6 +410,23 @@ formatting(void)
 	ra = lc_snprintf(a, sizeof a, "%.17g %g %e %08.3f %+d %lu", 0.1, 1e-5, 12345.678, -3.5, 7, 123UL);
 	rb = snprintf(b, sizeof b, "%.17g %g %e %08.3f %+d %lu", 0.1, 1e-5, 12345.678, -3.5, 7, 123UL);
 	CHECK(ra == rb && strcmp(a, b) == 0, "snprintf: \"%s\", glibc \"%s\"", a, b);
+	/* a width or precision that takes the count past INT_MAX fails
+	 * (glibc's EOVERFLOW); what comes before it is written */
+	static const char *const over[] = {"a%2147483648db", "a%.2147483648db",
+		"a%99999999999999999999db", "a%2147483647db", "a%.2147483647ub"};
+	for (size_t k = 0; k < sizeof over / sizeof over[0]; k++) {
+		ra = lc_snprintf(a, 10, over[k], 5);
+		rb = snprintf(b, 10, over[k], 5);
+		CHECK(ra == rb && strcmp(a, "a") == 0, "snprintf(\"%s\"): %d \"%s\", glibc %d",
+			over[k], ra, a, rb);
+	}
+	const char *star = "a%*db";
+	ra = lc_snprintf(a, 10, star, -2147483647 - 1, 5);
+	rb = snprintf(b, 10, star, -2147483647 - 1, 5);
+	CHECK(ra == rb, "snprintf(\"%s\", INT_MIN): %d, glibc %d", star, ra, rb);
+	const char *nofmt = 0;
+	ra = lc_snprintf(a, 10, nofmt);
+	CHECK(ra == -1, "snprintf with a null format: %d, want -1", ra);
 }
 
 static void
