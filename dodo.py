@@ -742,6 +742,9 @@ def task_fuzz_campaign():
                                    flags["refresh_seeds"] == "1", flags["coverage"] == "1",
                                    Path(work).resolve() if work else None)
         print(f"fuzz-campaign: report {toolchain.rel(report, ROOT)}", flush=True)
+        if any(r.interrupted for r in runs):
+            raise JitbootError("fuzz-campaign: interrupted before its time; the ledger"
+                               " keeps the executions that ran")
         found = sum(len(r.findings) for r in runs)
         if found:
             raise JitbootError(f"fuzz-campaign: {found} finding(s) under build/fuzz/findings/:"

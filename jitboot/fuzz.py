@@ -25,13 +25,16 @@ tests/test_fuzz.py replays it for ever.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +81,7 @@ class FuzzResult:
     stage_executions: int = 0
     stages: dict[str, int] = field(default_factory=dict)
     cpu_seconds: float = 0.0    # user + system time of the fuzzer process
+    interrupted: bool = False   # stopped by SIGINT or SIGTERM before its time
 
     def shares(self) -> dict[str, float]:
         """Each stage's share of the executions, 0..1."""
@@ -260,23 +264,56 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
         cmd = ["nice", "-n", "19", *cmd]
     start = time.monotonic()
     cpu = _children_cpu()
+    interrupted = False
     with open(log, "wb") as f:
+        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=base,
+                                env=_env(target, FUZZ_STATS=str(stages)))
         # libFuzzer stops itself at max_total_time; the margin covers the
-        # corpus load and a last slow input
+        # corpus load and a last slow input.  Interrupted (Ctrl-C, or
+        # SIGTERM in a campaign), it is told to stop as at its time's
+        # end: it prints its final stats, and the run counts so far.
         try:
-            subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=base,
-                           env=_env(target, FUZZ_STATS=str(stages)),
-                           timeout=seconds + 4 * INPUT_TIMEOUT + 120)
+            with _sigterm_interrupts():
+                proc.wait(timeout=seconds + 4 * INPUT_TIMEOUT + 120)
         except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
             raise JitbootError(f"{binary.name} did not stop after {seconds:g} s:"
                                f" see {log}") from None
+        except KeyboardInterrupt:
+            interrupted = True
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     result = parse_log(log.read_text(errors="replace"), target, time.monotonic() - start)
+    result.interrupted = interrupted
     result.cpu_seconds = _children_cpu() - cpu
     result.log = log
     result.corpus = result.corpus or sum(1 for _ in corpus.iterdir())
     result.artifacts = sorted(set(artifacts.iterdir()) - before)
     result.stage_executions, result.stages = read_stages(stages)
     return result
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt, as SIGINT does, while in the
+    block (in the main thread: elsewhere signals cannot be handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _children_cpu() -> float:
@@ -414,6 +451,7 @@ class CampaignRun:
     cpu_seconds: float = 0.0
     programs: int = 0           # the C target: csmith programs run (not executions)
     compared: int = 0           # and compared with gcc -O2
+    interrupted: bool = False   # stopped by SIGINT or SIGTERM before its time
 
     def add(self, r: FuzzResult) -> None:
         self.seconds += r.seconds
@@ -464,6 +502,9 @@ def campaign_target(target: str, seconds: float, root: Path, work: Path) -> Camp
         for a in r.artifacts:
             kind, summary = classify_finding(text)
             run.findings.append(Finding(target, a, kind, summary))
+        if r.interrupted:
+            run.interrupted = True
+            break
         if not r.artifacts:
             break           # libFuzzer used its time
     return run
@@ -584,6 +625,7 @@ def ledger_entry(run: CampaignRun, date: str, cpu: str, root: Path) -> dict:
         "exec_per_cpu_s": round(run.cpu_rate, 1), "edges": run.edges, "features": run.features,
         "corpus": run.corpus, "stages": run.shares(), "findings": [
             f.to_json(root) for f in run.findings],
+        **({"interrupted": True} if run.interrupted else {}),
     }
 
 
@@ -661,26 +703,43 @@ def campaign(hours: float, targets: list[str], root: Path = ROOT,
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     cpu = cpu_model()
     share = hours * 3600 / len(targets)
-    runs = []
-    for t in targets:
-        if t == "c":
-            c_start = 1 + sum(int(e.get("programs", 0)) for e in ledger if e["target"] == "c")
-            r = campaign_c(share, root, work, c_start)
-            print(f"fuzz-campaign c: {r.programs} programs in {r.seconds:.0f} s"
-                  f" ({r.programs / max(r.seconds, 1e-9):.2f}/s), {r.compared} compared,"
-                  f" {len(r.findings)} findings", flush=True)
-            runs.append(r)
-            continue
-        r = campaign_target(t, share, root, work)
-        r.corpus = merge_corpus(t, root, work)
-        if seeds_refresh:
-            refresh_seeds(t, root, work)
-        print(f"fuzz-campaign {t}: {r.executions} executions in {r.seconds:.0f} s"
-              f" ({r.rate:.0f}/s), {r.edges} edges, {len(r.findings)} findings", flush=True)
-        runs.append(r)
-    ledger += [ledger_entry(r, date, cpu, root) for r in runs]
-    write_ledger(ledger_path, ledger)
-    cov = coverage_report(lf, root, work) if coverage and lf else ""
+    runs: list[CampaignRun] = []
+    # Interrupted (Ctrl-C, SIGTERM), the campaign stops its fuzzer as at
+    # the end of its time and keeps what ran: the ledger and the report
+    # are written, without the coverage replay and the targets not begun.
+    interrupted = False
+    with _sigterm_interrupts():
+        try:
+            for t in targets:
+                if t == "c":
+                    c_start = 1 + sum(int(e.get("programs", 0)) for e in ledger
+                                      if e["target"] == "c")
+                    r = campaign_c(share, root, work, c_start)
+                    print(f"fuzz-campaign c: {r.programs} programs in {r.seconds:.0f} s"
+                          f" ({r.programs / max(r.seconds, 1e-9):.2f}/s), {r.compared} compared,"
+                          f" {len(r.findings)} findings", flush=True)
+                    runs.append(r)
+                    continue
+                r = campaign_target(t, share, root, work)
+                runs.append(r)
+                if r.interrupted:
+                    interrupted = True
+                    break
+                r.corpus = merge_corpus(t, root, work)
+                if seeds_refresh:
+                    refresh_seeds(t, root, work)
+                print(f"fuzz-campaign {t}: {r.executions} executions in {r.seconds:.0f} s"
+                      f" ({r.rate:.0f}/s), {r.edges} edges, {len(r.findings)} findings",
+                      flush=True)
+        except KeyboardInterrupt:
+            interrupted = True
+        if interrupted:
+            print("fuzz-campaign: interrupted; the ledger keeps "
+                  + (", ".join(f"{r.target} {r.executions} executions" for r in runs
+                               if r.target != "c") or "nothing"), flush=True)
+        ledger += [ledger_entry(r, date, cpu, root) for r in runs]
+        write_ledger(ledger_path, ledger)
+    cov = coverage_report(lf, root, work) if coverage and lf and not interrupted else ""
     path = work / "report.md"
     path.write_text(report(runs, ledger, date, cpu, hours, cov))
     return runs, path

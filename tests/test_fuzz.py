@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -380,6 +381,37 @@ def test_fuzz_campaign_line_coverage(fuzzers, tmp_path):
     m = re.search(r"^\| QBE \(build/qbe-src\) \| (\d+) \| (\d+) \|", report, re.M)
     assert m and 0 < int(m.group(1)) < int(m.group(2)), report
     assert re.search(r"^\| jit/passes \(our passes\) \| [1-9]\d* \|", report, re.M), report
+
+
+def test_interrupted_campaign_keeps_its_executions(fuzzers, tmp_path):
+    """SIGTERM to an hour's campaign once its first target runs: the
+    fuzzer is stopped as at its time's end, the ledger keeps its
+    executions (marked interrupted), the targets not begun have no
+    entry, and doit ends with a one-line error, not a traceback."""
+    import json
+    import signal
+    ledger, work = tmp_path / "campaign.json", tmp_path / "work"
+    proc = subprocess.Popen([sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"),
+                             "-d", str(ROOT), "fuzz-campaign", "hours=1", "targets=asm,jit",
+                             f"ledger={ledger}", f"fuzz_dir={work}", "coverage=0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=ROOT)
+    log = work / "logs" / "asm-0.log"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.exists() and re.search(r"^#\d+\s+(NEW|REDUCE|pulse)", log.read_text(errors="replace"), re.M):
+            break
+        time.sleep(0.5)
+    assert proc.poll() is None, proc.communicate()[0][-3000:]
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode != 0, out[-3000:]
+    assert "fuzz-campaign: interrupted" in out and "Traceback" not in out, out[-3000:]
+    runs = json.loads(ledger.read_text())["runs"]
+    assert [e["target"] for e in runs] == ["asm"], runs
+    assert runs[0]["executions"] > 0 and runs[0]["interrupted"] is True, runs[0]
+    assert f"asm {runs[0]['executions']} executions" in out, out[-3000:]
+    assert not (work / "logs" / "jit-0.log").exists()
 
 
 def test_ledger_totals_add_up():
