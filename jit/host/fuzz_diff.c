@@ -17,8 +17,14 @@
  *     writing past its frames or its blocks faults there, not in the
  *     fuzzer's frames or ASan's chunks; faults (SIGSEGV, SIGBUS,
  *     SIGFPE, SIGILL, SIGTRAP) are caught on a third stack;
- *   - the payload library's stdout and stderr (data the program can
- *     reach through the export table) are put back before each run;
+ *   - the payload library's stdout and stderr, the data the export
+ *     table gives the program, are this file's: the two FILE pointers
+ *     and their FILEs on a page of their own between 16 MiB that fault
+ *     (in the library's data, next to this file's state and libFuzzer's,
+ *     a program writing past them overwrote what the runs need), put
+ *     back before each run;
+ *   - main starts with every other register cleared: what the harness
+ *     left in them (pointers to its state) is not the program's;
  *   - the heap, mem*, strdup, qsort, fopen, clock and the TSC are this
  *     file's (jit_options symbols, found before the export table): a
  *     bump allocator reset for every run, byte loops that do not trip
@@ -397,7 +403,14 @@ static uint64_t fz_rdtsc(void) { return ticks += 1000; }
 static uint64_t fz_tsc_hz(void) { return 1000000000; }
 static long fz_clock(void) { return (long)(ticks += 1000); }
 
-static const struct jit_extern platform[] = {
+/* stdout and stderr as the program sees them (see the top): set up by
+ * LLVMFuzzerInitialize, put back by run */
+static struct fz_files {
+	LC_FILE *out, *err;     /* the export table's stdout and stderr */
+	LC_FILE o, e;
+} *files;
+
+static struct jit_extern platform[] = {
 	{"malloc", (void *)fz_malloc}, {"calloc", (void *)fz_calloc},
 	{"realloc", (void *)fz_realloc}, {"free", (void *)fz_free},
 	{"memcpy", (void *)fz_memmove}, {"memmove", (void *)fz_memmove},
@@ -405,6 +418,7 @@ static const struct jit_extern platform[] = {
 	{"tsc_hz", (void *)fz_tsc_hz}, {"clock", (void *)fz_clock},
 	{"strdup", (void *)fz_strdup}, {"strndup", (void *)fz_strndup},
 	{"qsort", (void *)fz_qsort}, {"fopen", (void *)fz_fopen},
+	{"stdout", 0}, {"stderr", 0},   /* &files->out, &files->err */
 };
 
 /* -- one run -------------------------------------------------------------- */
@@ -429,11 +443,16 @@ __asm__(
 	"	pushq %r14\n	pushq %r15\n	subq $8, %rsp\n"
 	"	movq %rsp, fz_saved_sp(%rip)\n"
 	"	movq %rdi, %rsp\n"
-	"	movq %rsi, %rax\n"
+	"	movq %rsi, %r11\n"
 	"	movl %edx, %edi\n"
 	"	movq %rcx, %rsi\n"
+	"	xorl %eax, %eax\n	xorl %ecx, %ecx\n	xorl %edx, %edx\n	xorl %ebx, %ebx\n"
+	"	xorl %ebp, %ebp\n	xorl %r8d, %r8d\n	xorl %r9d, %r9d\n	xorl %r10d, %r10d\n"
+	"	xorl %r12d, %r12d\n	xorl %r13d, %r13d\n	xorl %r14d, %r14d\n	xorl %r15d, %r15d\n"
+	"	pxor %xmm0, %xmm0\n	pxor %xmm1, %xmm1\n	pxor %xmm2, %xmm2\n	pxor %xmm3, %xmm3\n"
+	"	pxor %xmm4, %xmm4\n	pxor %xmm5, %xmm5\n	pxor %xmm6, %xmm6\n	pxor %xmm7, %xmm7\n"
 	"	cld\n"
-	"	callq *%rax\n"
+	"	callq *%r11\n"
 	"	movq fz_saved_sp(%rip), %rsp\n"
 	"	addq $8, %rsp\n"
 	"	popq %r15\n	popq %r14\n	popq %r13\n	popq %r12\n"
@@ -441,7 +460,7 @@ __asm__(
 	"	ret\n"
 	".size fz_call_on, . - fz_call_on\n");
 
-static LC_FILE *stdout0, *stderr0, out0, err0;  /* as they start */
+static LC_FILE out0, err0;     /* stdout and stderr as they start */
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -620,10 +639,10 @@ run(struct jit_module *m, struct outcome *o, int pattern, size_t shift, int intr
 	heap_used = 0;
 	ticks = 0;
 	lc_srand(1);
-	lc_stdout = stdout0;
-	lc_stderr = stderr0;
-	*lc_stdout = out0;
-	*lc_stderr = err0;
+	files->o = out0;
+	files->e = err0;
+	files->out = lc_stdout = &files->o;
+	files->err = lc_stderr = &files->e;
 	cur = o;
 	fence();
 	sp = fresh_stack(pattern, shift);
@@ -763,6 +782,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *s;
+	uintptr_t near;
 	int i;
 
 	if (host_arena_init(ARENA_SIZE) != 0) {
@@ -781,10 +801,23 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	heap = heaps[0];
 	pstack = stacks[0];
-	stdout0 = lc_stdout;
-	stderr0 = lc_stderr;
 	out0 = *lc_stdout;
 	err0 = *lc_stderr;
+	/* within reach of the modules' 32-bit references to stdout: 48 MiB
+	 * below the arena, which platform_host.c places 1 GiB above the text */
+	near = ((uintptr_t)&LLVMFuzzerInitialize + ((uintptr_t)1 << 30) - ((uintptr_t)48 << 20))
+		& ~(uintptr_t)0xfffff;
+	files = (struct fz_files *)guarded((void *)near, GUARD, sizeof *files, GUARD);
+	if (!files || (uintptr_t)files != near + GUARD) {
+		fprintf(stderr, "fuzz_diff: cannot map the programs' stdout and stderr\n");
+		exit(1);
+	}
+	for (size_t k = 0; k < sizeof platform / sizeof platform[0]; k++) {
+		if (strcmp(platform[k].name, "stdout") == 0)
+			platform[k].addr = &files->out;
+		if (strcmp(platform[k].name, "stderr") == 0)
+			platform[k].addr = &files->err;
+	}
 	inject = (s = getenv("FUZZ_DIFF_INJECT")) && strcmp(s, "1") == 0;
 	stage_init("diff", names, counts, ST_DIFF_N);
 	return 0;
