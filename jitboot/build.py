@@ -155,6 +155,8 @@ def _units(comps: list[components.Component], trees: components.Trees, profile_n
             assert trees.gen is not None    # trees_for() always names it
             extra = [*profile.qbe_style, "-include", toolchain.rel(trees.gen / "config.h", root)]
         extra += comp.cflags
+        if profile_name == "asan":
+            extra += comp.asan_cflags
         for src in components.component_files(comp, trees):
             obj = objdir / _relative_obj(src, bases, root)
             flags = extra + toolchain.coverage_flags(obj, root) if comp.name in coverage else extra

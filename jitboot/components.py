@@ -63,11 +63,20 @@ class Component:
     arch: tuple[str, ...] = ("x86_64",)    # the kernel's architectures that take it
     ktests: bool = False                   # may define KTEST(...) kernel tests
     cflags: tuple[str, ...] = ()           # added to its profile's flags
+    asan_cflags: tuple[str, ...] = ()      # added in the asan profile only
 
     @property
     def size_group(self) -> str:
         return self.size or self.name
 
+
+# The payload library under ASan: no redzones in its stack frames.  Its
+# frames run on the JIT'd program's stack (fuzz_diff's programs run), and
+# a program's dangling pointer into that stack (a string passed to
+# printf from a frame that returned) read the redzones of printf's own
+# frames: the program's undefined behaviour reported as the library's.
+# Heap and global checks, and UBSan, stay.
+PAYLOAD_LIB_ASAN = ("-mllvm", "-asan-stack=0", "-fno-sanitize-address-use-after-scope")
 
 # Include directories of our JIT sources: jit/ is the root of their includes
 # ("shim/libc.h", "passes/opt.h"); QBE-style sources see our libc headers
@@ -97,10 +106,11 @@ COMPONENTS: tuple[Component, ...] = (
               ("kernel_lib/gcov.c",), includes=("gen:", "kernel_lib", "jit"),
               kernel_when="coverage", size="kernel_lib"),
     Component("format", "kfmt, the formatting core of the kernel's printf and of the payload library",
-              ("jit/libc/format.c",), includes=JIT_INC, size="kernel_lib", arch=ARCHES),
+              ("jit/libc/format.c",), includes=JIT_INC, size="kernel_lib", arch=ARCHES,
+              asan_cflags=PAYLOAD_LIB_ASAN),
     Component("libc", "the C library of JIT'd code: stdlib, string, ctype, stdio, sscanf, setjmp, clock",
               ("jit/libc/*.c",), exclude=("jit/libc/format.c",), includes=JIT_INC,
-              kernel_when="jit", arch=ARCHES),
+              kernel_when="jit", arch=ARCHES, asan_cflags=PAYLOAD_LIB_ASAN),
     Component("libc_kernel", "the payload library's hooks in the kernel: output, data modules, exit, abort, arguments",
               ("jit/kernel/libc_kernel.c",), includes=("gen:", "kernel_lib", "jit"),
               kernel_when="jit", size="libc", arch=ARCHES),

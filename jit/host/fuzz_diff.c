@@ -61,6 +61,7 @@
  * were compared), timeout, overflow (of the stack), fault (at least one
  * side faulted), unstable
  * (a difference the confirmation explained away). */
+#include <limits.h>
 #include <setjmp.h>
 #include <stddef.h>
 #include <signal.h>
@@ -509,7 +510,8 @@ find(const char *p, const char *end, const char *pat)
 }
 
 /* How many arguments the format string in data $sym (name, len) names:
- * -1 if there is no such data or no string in it. */
+ * -1 if there is no such data or no string in it, a count no call
+ * passes if the data does not end with a zero byte. */
 static int
 format_args(const char *il, const char *end, const char *name, size_t len)
 {
@@ -549,7 +551,17 @@ format_args(const char *il, const char *end, const char *name, size_t len)
 				q--;
 		}
 	}
-	return strings ? n : -1;
+	if (!strings)
+		return -1;
+	/* no zero byte at its end: the format runs on into whatever data
+	 * follows, and names arguments nobody can count */
+	for (p = q; p > il && (p[-1] == ' ' || p[-1] == '\t'); p--)
+		;
+	if (!(p - il >= 4 && memcmp(p - 4, " b 0", 4) == 0)
+	&& !(p - il >= 4 && memcmp(p - 4, ",b 0", 4) == 0)
+	&& find(p - (p - il < 12 ? p - il : 12), p, " z ") == 0)
+		return INT_MAX / 2;
+	return n;
 }
 
 /* Does a call of printf, sprintf, snprintf or fprintf pass fewer

@@ -89,6 +89,8 @@ lc_vsscanf(const char *s, const char *fmt, va_list ap)
 	int exp;
 	void *dst;
 
+	if (!s || !fmt)
+		return LC_EOF;  /* glibc faults */
 	for (; *fmt; fmt++) {
 		if (lc_isspace((unsigned char)*fmt)) {
 			while (lc_isspace((unsigned char)*in))
@@ -109,8 +111,8 @@ lc_vsscanf(const char *s, const char *fmt, va_list ap)
 		skip = *fmt == '*';
 		fmt += skip;
 		width = 0;
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + *fmt++ - '0';
+		for (; *fmt >= '0' && *fmt <= '9'; fmt++)      /* past INT_MAX: no limit */
+			width = width > 0x7fffffff / 10 - 1 ? 0x7fffffff : width * 10 + *fmt - '0';
 		len = length(&fmt);
 		c = *fmt;
 		if (c == 'n') {

@@ -427,6 +427,15 @@ formatting(void)
 	const char *nofmt = 0;
 	ra = lc_snprintf(a, 10, nofmt);
 	CHECK(ra == -1, "snprintf with a null format: %d, want -1", ra);
+	/* sscanf: a width past INT_MAX is no limit; a null string or
+	 * format is EOF (glibc faults) */
+	int x = 0;
+	const char *wide = "%99999999999d";
+	ra = lc_sscanf("42", wide, &x);
+	CHECK(ra == 1 && x == 42, "sscanf(\"42\", \"%s\"): %d, x %d", wide, ra, x);
+	ra = lc_sscanf(nofmt, "%d", &x);
+	rb = lc_sscanf("42", nofmt);
+	CHECK(ra == -1 && rb == -1, "sscanf with a null string: %d, a null format: %d, want -1", ra, rb);
 }
 
 static void
