@@ -89,10 +89,15 @@ struct Callee {
 	/* What the calls pass (opt_propagate): par[k] is PNone until a
 	 * call is seen, PConst while every call passes parc[k] (or, in
 	 * a call of the function to itself, its own parameter k), PVary
-	 * after. addr: the symbol is used other than as a call's target
+	 * after; park[k] is 1 + the class every call passes argument k
+	 * as, 0 before the first call, -1 if calls differ or one does not
+	 * pass it: a parameter of another class than an argument before
+	 * it or at its place is in another register than the call put
+	 * the constant in. addr: the symbol is used other than as a call's target
 	 * (stored, passed, in data), so calls may come from elsewhere. */
 	uchar par[MAXPAR];
 	Con parc[MAXPAR];
+	short park[MAXPAR];
 	int addr;
 };
 
@@ -308,6 +313,12 @@ noteargs(Fn *fn, Blk *b, uint ci, Callee *e, int self)
 	first = opt_callargs(b, ci);
 	n = first < 0 ? 0 : (int)ci - first;
 	for (k=0; k<MAXPAR; k++) {
+		if (k >= n)
+			e->park[k] = -1;
+		else if (e->park[k] == 0)
+			e->park[k] = 1 + b->ins[first+k].cls;
+		else if (e->park[k] != 1 + b->ins[first+k].cls)
+			e->park[k] = -1;
 		if (e->par[k] == PVary)
 			continue;
 		if (k >= n) {	/* an argument it does not pass, or not plainly */
@@ -439,6 +450,11 @@ opt_propagate(Fn *fn)
 	e = lookup(intern(fn->name));
 	if (!e || e->addr || !e->ncall || fn->lnk.export)
 		return 0;
+	/* the calls pass what the parameters are, class by class */
+	for (i=fn->start->ins, np=0; i<&fn->start->ins[fn->start->nins] && i->op == Opar
+	&& np < MAXPAR; i++, np++)
+		if (e->park[np] != 1 + i->cls)
+			return 0;
 	done = 0;
 	np = 0;
 	for (i=fn->start->ins; i<&fn->start->ins[fn->start->nins] && i->op == Opar
