@@ -41,9 +41,10 @@
  * passes only, is confirmed before it counts: both sides are compiled
  * and run again twice with the stack, the heap and the modules moved
  * (the first time to a stack and a heap far from the usual ones, so
- * that an address read as data differs in its upper half too, and the
- * modules 16 MiB further into the arena, so that an address computed
- * from a symbol points elsewhere) and
+ * that an address read as data differs in its upper half too; the
+ * modules go over 16 MiB further into the arena both times, by shifts
+ * whose bits 12 to 23 differ, so that an address computed from a
+ * symbol points elsewhere and each of its bits changes once) and
  * another fill pattern, and QBE's UNDEF constant (the value of a
  * use no definition reaches) changed; if either side's own outcome
  * changes, the program depends on addresses, garbage or an undefined
@@ -740,10 +741,13 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 		 * another value there */
 		pstack = stacks[v == 1];
 		heap = heaps[v == 1];
-		/* and its modules FAR_MODULES further into the arena: a
-		 * program reading an address computed from a symbol (`shr
-		 * $mem, 8`) reads elsewhere */
-		far = v == 1 ? arena_alloc(FAR_MODULES, ARENA_PAGE) : 0;
+		/* and its modules FAR_MODULES and more further into the
+		 * arena: a program reading an address computed from a symbol
+		 * (`shr $mem, 8`) reads elsewhere, and one testing a bit of
+		 * a symbol's address (`and $mem, 65536`) sees it change in
+		 * one round (the first adds bits 12, 14, ..., 22 of a shift,
+		 * the second bits 13, 15, ..., 23) */
+		far = arena_alloc(FAR_MODULES + (v == 1 ? 0x555000 : 0xaaa000), ARENA_PAGE);
 		jitboot_undef = v == 1 ? 0x5a5a5a5a5a5a5a5a : -7;
 		/* a module loaded first moves the others in the arena, and
 		 * the second round compiles the sides in the other order */
@@ -767,7 +771,7 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 		jit_release(b);
 		jit_release(pad);
 		if (far)
-			arena_free(far, FAR_MODULES);
+			arena_free(far, FAR_MODULES + (v == 1 ? 0x555000 : 0xaaa000));
 	}
 	pstack = stacks[0];
 	heap = heaps[0];
