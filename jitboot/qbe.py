@@ -289,6 +289,15 @@ ADJUSTMENTS: list[Step] = [
     Adjust("cfg.c", r"^\t\tif \(b->nins == 0\)\n\t\tif \(b->jmp\.type == Jjmp\) \{\n",
            "\t\tif (jitboot_nocode(b))\n\t\tif (b->jmp.type == Jjmp) {\n",
            "dbgloc-only blocks have no code"),
+    # simplcfg replaces a jnz whose two successors are empty and jump
+    # alike by their jump; an empty block whose jnz names itself and a
+    # block jumping alike (`@a jnz %c, @a, @b` with `@b` empty and
+    # `jnz %c, @a, @b`) is replaced by itself, and the loop never ended
+    # (a fuzz_jit finding: tests/fuzz/regressions/jit/simplcfg_self_jnz.ssa).
+    Adjust("cfg.c", r"^\t\t\t&& jmpnophi\(&jmp\[j->s1->id\]\)\) \{\n",
+           "\t\t\t&& jmpnophi(&jmp[j->s1->id])\n"
+           "\t\t\t&& !jmpeq(j, &jmp[j->s1->id])) {\n",
+           "simplcfg: no replacement of a jump by itself"),
     # A square root instruction, `sqrt`, for the JIT's builtin pass
     # (jit/passes/opt_builtin.c): calls to sqrt() become sqrtsd instead
     # of a call that clobbers every floating-point register. After cast,
@@ -1064,7 +1073,19 @@ def _wanted_stamp(override: str | os.PathLike | None,
         stamp = {"source": f"pypi:qbepy=={QBEPY_VERSION}", "sha256": QBEPY_SHA256}
     if variant != "jit":
         stamp["variant"] = variant
+    # the adjustments too: a tree made with other ones is made again
+    stamp["adjustments"] = _steps_hash(_variant(variant)[1])
     return stamp
+
+
+def _steps_hash(steps: list[Step]) -> str:
+    h = hashlib.sha256()
+    for st in steps:
+        parts = ((st.path, st.pattern, st.repl) if isinstance(st, Adjust)
+                 else (st.path, st.text))
+        for part in parts:
+            h.update(part.encode() + b"\0")
+    return h.hexdigest()
 
 
 def source_is_current(build_dir: Path, override: str | os.PathLike | None = None,

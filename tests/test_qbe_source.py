@@ -217,3 +217,18 @@ def test_emitter_patches_apply_once_each(tmp_path, checkout):
     assert all(p.why for p in qbe.EMITTER_PATCHES)
     assert "scratchreg(fn)" in (src / "amd64/emit.c").read_text()
     assert "sdivpow2(i, new, b, fn)" in (src / "simpl.c").read_text()
+
+
+def test_changed_adjustments_make_the_tree_again(monkeypatch):
+    """The stamp names the adjustments: a tree made with other ones (a
+    checkout pulled a new adjustment) is not current, so the next build
+    makes it again instead of compiling the stale one."""
+    monkeypatch.delenv(qbe.ENV_OVERRIDE, raising=False)
+    before = qbe._wanted_stamp(None)
+    assert before["adjustments"] == qbe._steps_hash(qbe.ADJUSTMENTS + qbe.EMITTER_PATCHES)
+    more = qbe.ADJUSTMENTS + qbe.EMITTER_PATCHES + [qbe.Append("all.h", "/* more */\n")]
+    monkeypatch.setitem(qbe.VARIANTS, "jit", ("qbe-src", more))
+    after = qbe._wanted_stamp(None)
+    assert after["adjustments"] != before["adjustments"]
+    assert {k: v for k, v in after.items() if k != "adjustments"} == \
+        {k: v for k, v in before.items() if k != "adjustments"}
