@@ -54,6 +54,11 @@ CAMPAIGN_TARGETS = TARGETS + ("c",)
 GENERATED_SEEDS = 40
 # seconds per input: QBE takes milliseconds, so this is a hang
 INPUT_TIMEOUT = 10
+# A fuzzer whose log and stage file (rewritten every 2 s of executions)
+# stay unchanged this long is stuck, not slow: libFuzzer's own -timeout
+# ends a slow input after INPUT_TIMEOUT, but not a process deadlocked in
+# a sanitizer's report (a fault while reporting a fault).
+STALL_SECONDS = 600
 MAX_LEN = 16384
 # quarantine_size_mb: ASan keeps freed memory unused until this much
 # has been freed after it (256 MB by default); QBE frees a whole module's
@@ -82,6 +87,7 @@ class FuzzResult:
     stages: dict[str, int] = field(default_factory=dict)
     cpu_seconds: float = 0.0    # user + system time of the fuzzer process
     interrupted: bool = False   # stopped by SIGINT or SIGTERM before its time
+    stalled: bool = False       # killed after STALL_SECONDS without progress
 
     def shares(self) -> dict[str, float]:
         """Each stage's share of the executions, 0..1."""
@@ -272,9 +278,11 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
         # corpus load and a last slow input.  Interrupted (Ctrl-C, or
         # SIGTERM in a campaign), it is told to stop as at its time's
         # end: it prints its final stats, and the run counts so far.
+        stalled = False
         try:
             with _sigterm_interrupts():
-                proc.wait(timeout=seconds + 4 * INPUT_TIMEOUT + 120)
+                stalled = _wait_watching(proc, seconds + 4 * INPUT_TIMEOUT + 120,
+                                         (log, stages))
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -290,12 +298,32 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
                 proc.wait()
     result = parse_log(log.read_text(errors="replace"), target, time.monotonic() - start)
     result.interrupted = interrupted
+    result.stalled = stalled
     result.cpu_seconds = _children_cpu() - cpu
     result.log = log
     result.corpus = result.corpus or sum(1 for _ in corpus.iterdir())
     result.artifacts = sorted(set(artifacts.iterdir()) - before)
     result.stage_executions, result.stages = read_stages(stages)
     return result
+
+
+def _wait_watching(proc: subprocess.Popen, limit: float, watched: tuple[Path, ...]) -> bool:
+    """Wait for proc up to limit seconds (TimeoutExpired after); kill it
+    and return True if none of the watched files changed for
+    STALL_SECONDS."""
+    end = time.monotonic() + limit
+    while True:
+        try:
+            proc.wait(timeout=min(5.0, max(0.0, end - time.monotonic())))
+            return False
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= end:
+                raise
+        newest = max((p.stat().st_mtime for p in watched if p.exists()), default=0.0)
+        if newest and time.time() - newest > STALL_SECONDS:
+            proc.kill()
+            proc.wait()
+            return True
 
 
 @contextlib.contextmanager
@@ -364,6 +392,12 @@ def run(targets: list[str], seconds: float, root: Path = ROOT,
         r = fuzz(t, seconds, root, seed, work=work)
         print(r.line(), flush=True)
         results.append(r)
+    stuck = [r for r in results if r.stalled]
+    if stuck:
+        r = stuck[0]
+        assert r.log is not None
+        raise JitbootError(f"fuzz {r.target}: no progress for {STALL_SECONDS} s, killed"
+                           f" (log: {_rel(r.log, root)})")
     bad = [r for r in results if r.artifacts]
     if bad:
         r = bad[0]
@@ -502,10 +536,15 @@ def campaign_target(target: str, seconds: float, root: Path, work: Path) -> Camp
         for a in r.artifacts:
             kind, summary = classify_finding(text)
             run.findings.append(Finding(target, a, kind, summary))
+        if r.stalled:
+            run.findings.append(Finding(
+                target, log, "stuck fuzzer",
+                f"no progress for {STALL_SECONDS} s, killed; the input is not saved"
+                " (libFuzzer keeps the one it was on in memory only)"))
         if r.interrupted:
             run.interrupted = True
             break
-        if not r.artifacts:
+        if not r.artifacts and not r.stalled:
             break           # libFuzzer used its time
     return run
 

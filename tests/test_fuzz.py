@@ -420,6 +420,31 @@ def test_interrupted_campaign_keeps_its_executions(fuzzers, tmp_path):
     assert not (work / "logs" / "jit-0.log").exists()
 
 
+def test_a_stuck_fuzzer_is_killed(monkeypatch, tmp_path):
+    """A fuzzer whose log and stage file stop changing is killed after
+    STALL_SECONDS (a process deadlocked in a sanitizer's report ignores
+    libFuzzer's own timeout); one that ends by itself is left alone."""
+    monkeypatch.setattr(fuzz, "STALL_SECONDS", 2)
+    log = tmp_path / "x.log"
+    log.write_text("#1 INITED\n")
+    old = time.time() - 60
+    os.utime(log, (old, old))
+    stuck = subprocess.Popen(["sleep", "120"])
+    start = time.monotonic()
+    assert fuzz._wait_watching(stuck, 100, (log, tmp_path / "none.stages")) is True
+    assert stuck.poll() is not None and time.monotonic() - start < 30
+    done = subprocess.Popen(["true"])
+    assert fuzz._wait_watching(done, 100, (log,)) is False
+    with pytest.raises(subprocess.TimeoutExpired):
+        slow = subprocess.Popen(["sleep", "120"])
+        log.touch()
+        try:
+            fuzz._wait_watching(slow, 1, (log,))
+        finally:
+            slow.kill()
+            slow.wait()
+
+
 def test_ledger_totals_add_up():
     runs = [{"target": "jit", "executions": 5, "seconds": 1.5, "findings": []},
             {"target": "jit", "executions": 7, "seconds": 2.0, "findings": [{"file": "x"}]},
