@@ -510,15 +510,17 @@ find(const char *p, const char *end, const char *pat)
 	return 0;
 }
 
-/* How many arguments the format string in data $sym (name, len) names:
+/* How many arguments the format string in data $sym (name, len) names,
+ * and in *nfloat how many of them are floating point (%e, %f, %g, %a):
  * -1 if there is no such data or no string in it, a count no call
  * passes if the data does not end with a zero byte. */
 static int
-format_args(const char *il, const char *end, const char *name, size_t len)
+format_args(const char *il, const char *end, const char *name, size_t len, int *nfloat)
 {
 	const char *p, *q;
 	int n, strings;
 
+	*nfloat = 0;
 	for (p = il; (p = find(p, end, "data $")) != 0; p++) {
 		q = p + 6;
 		if ((p == il || p[-1] == '\n') && q + len <= end && memcmp(q, name, len) == 0
@@ -548,6 +550,8 @@ format_args(const char *il, const char *end, const char *name, size_t len)
 			for (q++; q < end && strchr("-+ #0123456789.*hlLqjzt", *q); q++)
 				if (*q == '*')
 					n++;
+			if (q < end && strchr("eEfFgGaA", *q))
+				++*nfloat;
 			if (q < end && *q == '"')
 				q--;
 		}
@@ -566,16 +570,18 @@ format_args(const char *il, const char *end, const char *name, size_t len)
 }
 
 /* Does a call of printf, sprintf, snprintf or fprintf pass fewer
- * arguments than its format (a constant string) names?  The missing
- * ones are read from whatever the caller left in registers and on the
- * stack: undefined, and not the same with our passes and without. */
+ * arguments than its format (a constant string) names, or fewer
+ * floating-point ones (d, s) than it has %e/%f/%g/%a, or fewer others
+ * than its other conversions?  The missing ones are read from whatever
+ * the caller left in registers and on the stack: undefined, and not the
+ * same with our passes and without. */
 static int
 short_format_call(const char *il, size_t size)
 {
 	static const char *const names[] = {"printf(", "sprintf(", "snprintf(", "fprintf("};
 	const char *end, *p, *q, *eol, *dots, *sym, *s;
 	size_t k, m;
-	int given, want;
+	int given, want, wantf, givenf;
 
 	end = il + size;
 	for (p = il; (p = find(p, end, "call $")) != 0; p++) {
@@ -599,11 +605,16 @@ short_format_call(const char *il, size_t size)
 			continue;	/* not a symbol, or not followed by a comma */
 		for (s = sym; s < dots && *s != ',' && *s != ' ' && *s != ')'; s++)
 			;
-		want = format_args(il, end, sym, (size_t)(s - sym));
-		given = 0;
+		want = format_args(il, end, sym, (size_t)(s - sym), &wantf);
+		given = givenf = 0;
 		for (s = dots; s < eol && *s != ')'; s++)
-			given += *s == ',';
-		if (want > given)
+			if (*s == ',') {
+				given++;
+				while (s + 1 < eol && s[1] == ' ')
+					s++;
+				givenf += s + 2 < eol && (s[1] == 'd' || s[1] == 's') && s[2] == ' ';
+			}
+		if (want > given || wantf > givenf || want - wantf > given - givenf)
 			return 1;
 	}
 	return 0;
