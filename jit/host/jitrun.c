@@ -179,6 +179,18 @@ print_asm(const char *path, const char *il, size_t len)
  * on to mmap'd segments and their fenceposts count as used. */
 static size_t heap_held;
 
+/* Under ASan a pointer that is not a live block (a double free) is left
+ * to ASan's free to report, not asked its size first. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/allocator_interface.h>
+#define LIVE_BLOCK(p) __sanitizer_get_ownership(p)
+#endif
+#endif
+#ifndef LIVE_BLOCK
+#define LIVE_BLOCK(p) 1
+#endif
+
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t m);
 void *__real_realloc(void *p, size_t n);
@@ -210,7 +222,7 @@ __wrap_realloc(void *old, size_t n)
 	size_t was;
 	void *p;
 
-	was = old ? malloc_usable_size(old) : 0;
+	was = old && LIVE_BLOCK(old) ? malloc_usable_size(old) : 0;
 	p = __real_realloc(old, n);
 	if (p) {
 		heap_held += malloc_usable_size(p) - was;
@@ -223,7 +235,7 @@ __wrap_realloc(void *old, size_t n)
 void
 __wrap_free(void *p)
 {
-	if (p)
+	if (p && LIVE_BLOCK(p))
 		heap_held -= malloc_usable_size(p);
 	__real_free(p);
 }
