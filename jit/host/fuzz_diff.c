@@ -96,6 +96,7 @@ enum {
 #define FAR_STACK ((void *)0x300000000000)
 #define FAR_HEAP ((void *)0x310000000000)
 #define FAR_MODULES ((size_t)16 << 20)    /* of the 64 MiB arena */
+#define ASAN_SHADOW_OFFSET 0x7fff8000ull  /* x86-64: shadow = (addr >> 3) + this */
 
 enum { ST_RAN = ST_JIT_N, ST_COMPARED, ST_TIMEOUT, ST_OVERFLOW, ST_FAULT, ST_UNSTABLE,
 	ST_DIFF_N };
@@ -112,6 +113,7 @@ struct outcome {
 	int status;             /* main's value, exit's status, or the signal */
 	size_t n;               /* output bytes kept */
 	int cut;                /* more output than OUT_MAX */
+	uintptr_t addr;         /* a SIGSEGV's address */
 	char out[OUT_MAX];
 };
 
@@ -219,6 +221,7 @@ onfault(int sig, siginfo_t *si, void *ctx)
 	}
 	running = 0;
 	cur->status = sig;
+	cur->addr = (uintptr_t)si->si_addr;
 	/* below the program's stack: it ran out, a limit like the time
 	 * (our passes change how much stack a program needs) */
 	if (sig == SIGSEGV && (char *)si->si_addr < pstack
@@ -718,8 +721,10 @@ show(const char *side, const struct outcome *o)
 {
 	size_t i, n;
 
-	fprintf(stderr, "fuzz_diff: passes %s: %s %d, %zu bytes of output%s:\n", side,
-		endname[o->end], o->status, o->n, o->cut ? " (cut)" : "");
+	fprintf(stderr, "fuzz_diff: passes %s: %s %d", side, endname[o->end], o->status);
+	if (o->end == END_FAULT && o->status == SIGSEGV)
+		fprintf(stderr, " at %#lx", (unsigned long)o->addr);
+	fprintf(stderr, ", %zu bytes of output%s:\n", o->n, o->cut ? " (cut)" : "");
 	n = o->n < 2048 ? o->n : 2048;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)o->out[i];
@@ -733,6 +738,28 @@ show(const char *side, const struct outcome *o)
 
 /* QBE's UNDEF constant (jitboot/qbe.py, "UNDEF's value a variable") */
 extern int64_t jitboot_undef;
+
+/* Did the fault touch QBE's UNDEF constant (or a few pages from it),
+ * as a pointer, or ASan's shadow of it (the library's instrumented
+ * loads read the shadow first)?  A value no definition reaches, used
+ * as an address: the program's undefined behaviour, whichever side it
+ * trips. */
+static int
+undef_fault(const struct outcome *o)
+{
+	uint64_t u = (uint64_t)jitboot_undef, a = o->addr, c[3];
+	int k;
+
+	if (o->end != END_FAULT || o->status != SIGSEGV)
+		return 0;
+	c[0] = u & 0xffffffff;
+	c[1] = (uint64_t)(int64_t)(int32_t)u;
+	c[2] = u;
+	for (k = 0; k < 3; k++)
+		if (a - c[k] < 1 << 16 || a - ((c[k] >> 3) + ASAN_SHADOW_OFFSET) < 1 << 13)
+			return 1;
+	return 0;
+}
 
 /* Both sides again, moved: does each give what it gave before? */
 static int
@@ -889,7 +916,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	jit_release(a);
 	jit_release(b);
 	a = b = 0;
-	if (short_format_call((const char *)data, size)
+	if (short_format_call((const char *)data, size) || undef_fault(&on)
 	|| !stable(data, size, &on, &off, intret)) {
 		stage_hit(ST_UNSTABLE);
 		goto done;
