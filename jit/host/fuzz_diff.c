@@ -62,6 +62,7 @@
  * were compared), timeout, overflow (of the stack), fault (at least one
  * side faulted), unstable
  * (a difference the confirmation explained away). */
+#define _GNU_SOURCE             /* REG_RAX in ucontext.h */
 #include <limits.h>
 #include <setjmp.h>
 #include <stddef.h>
@@ -72,6 +73,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/time.h>
+#include <ucontext.h>
 #include "arena.h"
 #include "jit.h"
 #include "host.h"
@@ -132,6 +134,8 @@ static char *pstack;            /* the program's stack: PSTACK bytes, guarded */
 static char *stacks[2];         /* the usual one and one far from it */
 static sigjmp_buf runjmp;
 static volatile sig_atomic_t running;
+static volatile int main_rc;    /* main's value, from rax at fz_tramp */
+extern void *fz_tramp;          /* where main returns (fz_call_on) */
 static struct outcome *cur;
 static int inject;
 
@@ -220,6 +224,11 @@ onfault(int sig, siginfo_t *si, void *ctx)
 		return;
 	}
 	running = 0;
+	if (sig == SIGILL && si->si_addr == fz_tramp) {
+		/* main returned */
+		main_rc = (int)((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RAX];
+		siglongjmp(runjmp, 1 + END_RETURN);
+	}
 	cur->status = sig;
 	cur->addr = (uintptr_t)si->si_addr;
 	/* below the program's stack: it ran out, a limit like the time
@@ -435,34 +444,32 @@ void lc_srand(unsigned seed);
 #endif
 
 /* fz_call_on(sp, fn, argc, argv): fn(argc, argv) on the stack whose
- * top is sp, and back.  The caller's callee-saved registers and stack
- * pointer are kept here, not trusted to the program. */
-int fz_call_on(void *sp, int (*fn)(int, char **), int argc, char **argv);
-long fz_saved_sp;
+ * top is sp, every other register cleared, returning to fz_tramp: a
+ * page of its own between guards that holds one ud2, whose SIGILL ends
+ * the run (onfault takes main's value from rax).  So neither the
+ * program's registers nor its stack hold an address of this harness
+ * (a return address into it, which a program reading past its frame
+ * could offset into the harness's data); the registers it returns
+ * through are sigsetjmp's. */
+void fz_call_on(void *sp, int (*fn)(int, char **), int argc, char **argv);
+void *fz_tramp;
 __asm__(
 	".text\n"
 	".globl fz_call_on\n"
 	".type fz_call_on, @function\n"
 	"fz_call_on:\n"
-	"	pushq %rbp\n	pushq %rbx\n	pushq %r12\n	pushq %r13\n"
-	"	pushq %r14\n	pushq %r15\n	subq $8, %rsp\n"
-	"	movq %rsp, fz_saved_sp(%rip)\n"
 	"	movq %rdi, %rsp\n"
 	"	movq %rsi, %r11\n"
 	"	movl %edx, %edi\n"
 	"	movq %rcx, %rsi\n"
+	"	pushq fz_tramp(%rip)\n"
 	"	xorl %eax, %eax\n	xorl %ecx, %ecx\n	xorl %edx, %edx\n	xorl %ebx, %ebx\n"
 	"	xorl %ebp, %ebp\n	xorl %r8d, %r8d\n	xorl %r9d, %r9d\n	xorl %r10d, %r10d\n"
 	"	xorl %r12d, %r12d\n	xorl %r13d, %r13d\n	xorl %r14d, %r14d\n	xorl %r15d, %r15d\n"
 	"	pxor %xmm0, %xmm0\n	pxor %xmm1, %xmm1\n	pxor %xmm2, %xmm2\n	pxor %xmm3, %xmm3\n"
 	"	pxor %xmm4, %xmm4\n	pxor %xmm5, %xmm5\n	pxor %xmm6, %xmm6\n	pxor %xmm7, %xmm7\n"
 	"	cld\n"
-	"	callq *%r11\n"
-	"	movq fz_saved_sp(%rip), %rsp\n"
-	"	addq $8, %rsp\n"
-	"	popq %r15\n	popq %r14\n	popq %r13\n	popq %r12\n"
-	"	popq %rbx\n	popq %rbp\n"
-	"	ret\n"
+	"	jmp *%r11\n"
 	".size fz_call_on, . - fz_call_on\n");
 
 static LC_FILE out0, err0;     /* stdout and stderr as they start */
@@ -491,13 +498,13 @@ fresh_stack(int pattern, size_t shift)
 	return (void *)(((uintptr_t)top - shift) & ~(uintptr_t)15);
 }
 
-static int
+static void
 call_main(int (*entry)(int, char **), void *sp)
 {
 	static char arg0[] = "fuzz";
 	static char *argv[] = {arg0, 0};
 
-	return fz_call_on(sp, entry, 1, argv);
+	fz_call_on(sp, entry, 1, argv);
 }
 
 /* -- calls of printf that pass too few arguments ------------------------- */
@@ -645,7 +652,7 @@ run(struct jit_module *m, struct outcome *o, int pattern, size_t shift, int intr
 {
 	int (*entry)(int, char **);
 	void *sp;
-	int how, rc, h;
+	int how, h;
 
 	memset(o, 0, offsetof(struct outcome, out));
 	entry = (int (*)(int, char **))jit_symbol(m, "main");
@@ -677,14 +684,12 @@ run(struct jit_module *m, struct outcome *o, int pattern, size_t shift, int intr
 	if (how == 0) {
 		running = 1;
 		arm(RUN_MS * 1000);
-		rc = call_main(entry, sp);
-		running = 0;
-		o->end = END_RETURN;
-		o->status = intret ? rc : 0;
-	} else {
-		running = 0;
-		o->end = (enum end)(how - 1);
+		call_main(entry, sp);   /* ends at fz_tramp's SIGILL */
 	}
+	running = 0;
+	o->end = (enum end)(how - 1);
+	if (o->end == END_RETURN)
+		o->status = intret ? main_rc : 0;
 	unfence();
 	cur = 0;
 	last_top[h] = heap_base + heap_used;
@@ -864,6 +869,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	files = (struct fz_files *)guarded((void *)near, GUARD, sizeof *files, GUARD);
 	if (!files || (uintptr_t)files != near + GUARD) {
 		fprintf(stderr, "fuzz_diff: cannot map the programs' stdout and stderr\n");
+		exit(1);
+	}
+	/* where main returns: one ud2 (see fz_call_on) */
+	fz_tramp = guarded(0, GUARD, ARENA_PAGE, GUARD);
+	if (!fz_tramp || (memcpy(fz_tramp, "\x0f\x0b", 2),
+	    mprotect(fz_tramp, ARENA_PAGE, PROT_READ | PROT_EXEC)) != 0) {
+		fprintf(stderr, "fuzz_diff: cannot map the programs' return page\n");
 		exit(1);
 	}
 	for (size_t k = 0; k < sizeof platform / sizeof platform[0]; k++) {
