@@ -112,6 +112,8 @@ lc_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 	struct strbuf sb = { buf, n, 0 };
 	int r;
 
+	if (!buf)               /* only counted (sprintf(NULL, ...): glibc faults) */
+		sb.n = n = 0;
 	r = kfmt(emit_str, &sb, fmt, ap);
 	if (n)
 		buf[sb.len < n ? sb.len : n - 1] = 0;

@@ -50,6 +50,7 @@ size_t lc_strnlen(const char *, size_t);
 char *lc_strdup(const char *);
 char *lc_strndup(const char *, size_t);
 int lc_snprintf(char *, size_t, const char *, ...);
+int lc_sprintf(char *, const char *, ...);
 int lc_sscanf(const char *, const char *, ...);
 size_t lc_fread(void *, size_t, size_t, LC_FILE *);
 char *lc_fgets(char *, int, LC_FILE *);
@@ -427,6 +428,14 @@ formatting(void)
 	const char *nofmt = 0;
 	ra = lc_snprintf(a, 10, nofmt);
 	CHECK(ra == -1, "snprintf with a null format: %d, want -1", ra);
+	/* a null buffer only counts: snprintf(NULL, 0) as glibc, and
+	 * sprintf(NULL), where glibc faults */
+	char *nobuf = 0;
+	ra = lc_snprintf(nobuf, 0, "%d", 12345);
+	rb = snprintf(nobuf, 0, "%d", 12345);
+	CHECK(ra == rb && ra == 5, "snprintf(NULL, 0): %d, glibc %d", ra, rb);
+	ra = lc_sprintf(nobuf, "%s-%d", "abc", 7);
+	CHECK(ra == 5, "sprintf(NULL): %d, want 5", ra);
 	/* sscanf: a width past INT_MAX is no limit; a null string or
 	 * format is EOF (glibc faults) */
 	int x = 0;
