@@ -774,6 +774,7 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 	static struct outcome again;
 	struct jit_module *a, *b, *pad;
 	void *far;
+	size_t shift;
 	int v, ok;
 
 	ok = 1;
@@ -790,7 +791,8 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 		 * a symbol's address (`and $mem, 65536`) sees it change in
 		 * one round (the first adds bits 12, 14, ..., 22 of a shift,
 		 * the second bits 13, 15, ..., 23) */
-		far = arena_alloc(FAR_MODULES + (v == 1 ? 0x555000 : 0xaaa000), ARENA_PAGE);
+		shift = FAR_MODULES + (v == 1 ? 0x555000 : 0xaaa000);
+		far = arena_alloc(shift, ARENA_PAGE);
 		jitboot_undef = v == 1 ? 0x5a5a5a5a5a5a5a5a : -7;
 		/* a module loaded first moves the others in the arena, and
 		 * the second round compiles the sides in the other order */
@@ -814,7 +816,7 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 		jit_release(b);
 		jit_release(pad);
 		if (far)
-			arena_free(far, FAR_MODULES + (v == 1 ? 0x555000 : 0xaaa000));
+			arena_free(far, shift);
 	}
 	pstack = stacks[0];
 	heap = heaps[0];
