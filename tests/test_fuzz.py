@@ -280,6 +280,23 @@ def test_diff_fences_faults_and_hangs(fuzzers, tmp_path):
     assert counts["timeout"] >= 2 and counts["fault"] >= 6 and counts["overflow"] == 1, counts
 
 
+def test_diff_keeps_only_comparable_inputs(fuzzers, tmp_path):
+    """fuzz_diff rejects (libFuzzer's -1) an input that does not compile,
+    loops past the time limit or overflows its stack, so that its corpus
+    does not fill with them; the campaign's -merge=1 drops them too."""
+    il = ROOT / "tests" / "il"
+    corpus = tmp_path / "corpus" / "diff"
+    corpus.mkdir(parents=True)
+    keep = [il / "bit_ops.ssa", il / "faults" / "fault_null.ssa"]
+    drop = [il / "faults" / "infinite_loop.ssa", il / "faults" / "fault_stack_overflow.ssa"]
+    for p in keep + drop:
+        (corpus / p.name).write_bytes(p.read_bytes())
+    (corpus / "broken.ssa").write_bytes((il / "bit_ops.ssa").read_bytes()[:-40])
+    assert fuzz.merge_corpus("diff", ROOT, tmp_path) == len(keep)
+    kept = sorted(p.read_bytes() for p in corpus.iterdir())
+    assert kept == sorted(p.read_bytes() for p in keep)
+
+
 def test_diff_reports_a_mismatch(fuzzers):
     """FUZZ_DIFF_INJECT=1 flips the first output byte of the side with
     passes: the target confirms the difference and aborts with both
