@@ -450,7 +450,8 @@ opt_propagate(Fn *fn)
 	e = lookup(intern(fn->name));
 	if (!e || e->addr || !e->ncall || fn->lnk.export)
 		return 0;
-	/* the calls pass what the parameters are, class by class */
+	/* the calls pass what the parameters are, class by class: checked
+	 * for all of them first, since newcon() below adds to fn's constants */
 	for (i=fn->start->ins, np=0; i<&fn->start->ins[fn->start->nins] && i->op == Opar
 	&& np < MAXPAR; i++, np++)
 		if (e->park[np] != 1 + i->cls)
