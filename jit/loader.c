@@ -41,6 +41,7 @@ struct jit_image {
 };
 
 void *(*jit_load_exports)(const char *name);
+size_t jit_load_gap;
 
 void
 jit_image_extent(const struct jit_image *img, void **base, size_t *size)
@@ -233,7 +234,7 @@ plan(const struct asm_obj *o, size_t off[ASM_NSEC], size_t *commoff)
 	for (k = 0; k < ASM_NSEC; k++) {
 		s = asm_section(o, k);
 		off[k] = at;
-		at = roundup(at + s->size, PAGE);
+		at = roundup(at + s->size, PAGE) + jit_load_gap * PAGE;
 	}
 	/* commons extend bss: back up over its page rounding */
 	at = off[ASM_BSS] + asm_section(o, ASM_BSS)->size;

@@ -47,6 +47,13 @@ int jit_load_linked(const struct asm_obj *o, jit_lookup_fn lookup, void *ctx,
  * fails to load as "not available to isolated payloads". */
 extern void *(*jit_load_exports)(const char *name);
 
+/* While nonzero, the pages left unused after each section of an image
+ * (they keep the arena's protection).  The differential fuzzer's
+ * confirmation: a program reading one section through another's
+ * address (its own code through `$data - 4096`) then reads other
+ * bytes, and its outcome changes. */
+extern size_t jit_load_gap;
+
 /* The arena block holding the image: its sections, bss and commons. */
 void jit_image_extent(const struct jit_image *img, void **base, size_t *size);
 

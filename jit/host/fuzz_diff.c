@@ -76,6 +76,7 @@
 #include <ucontext.h>
 #include "arena.h"
 #include "jit.h"
+#include "loader.h"
 #include "host.h"
 #include "libc/libc.h"
 #define FUZZ_STAGE_WRAPS
@@ -792,6 +793,10 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 		 * one round (the first adds bits 12, 14, ..., 22 of a shift,
 		 * the second bits 13, 15, ..., 23) */
 		shift = FAR_MODULES + (v == 1 ? 0x555000 : 0xaaa000);
+		/* and its sections apart: a program reading its code as
+		 * data (`$counts - 4096`, code the passes change) reads
+		 * other bytes */
+		jit_load_gap = v == 1 ? 1 : 3;
 		far = arena_alloc(shift, ARENA_PAGE);
 		jitboot_undef = v == 1 ? 0x5a5a5a5a5a5a5a5a : -7;
 		/* a module loaded first moves the others in the arena, and
@@ -821,6 +826,7 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 	pstack = stacks[0];
 	heap = heaps[0];
 	jitboot_undef = 0xdeaddead;
+	jit_load_gap = 0;
 	return ok;
 }
 
