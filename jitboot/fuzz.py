@@ -88,6 +88,9 @@ class FuzzResult:
     cpu_seconds: float = 0.0    # user + system time of the fuzzer process
     interrupted: bool = False   # stopped by SIGINT or SIGTERM before its time
     stalled: bool = False       # killed after STALL_SECONDS without progress
+    # how the fuzzer ended when it ended early and saved no input
+    # ("killed by signal 9", "exit status 1"), else ""
+    died: str = ""
 
     def shares(self) -> dict[str, float]:
         """Each stage's share of the executions, 0..1."""
@@ -303,6 +306,9 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
     result.log = log
     result.corpus = result.corpus or sum(1 for _ in corpus.iterdir())
     result.artifacts = sorted(set(artifacts.iterdir()) - before)
+    if not (interrupted or stalled or result.artifacts) and proc.returncode:
+        rc = proc.returncode
+        result.died = f"killed by signal {-rc}" if rc < 0 else f"exit status {rc}"
     result.stage_executions, result.stages = read_stages(stages)
     return result
 
@@ -392,6 +398,12 @@ def run(targets: list[str], seconds: float, root: Path = ROOT,
         r = fuzz(t, seconds, root, seed, work=work)
         print(r.line(), flush=True)
         results.append(r)
+    died = [r for r in results if r.died]
+    if died:
+        r = died[0]
+        assert r.log is not None
+        raise JitbootError(f"fuzz {r.target}: the fuzzer died ({r.died}) and saved no input"
+                           f" (log: {_rel(r.log, root)})")
     stuck = [r for r in results if r.stalled]
     if stuck:
         r = stuck[0]
@@ -541,10 +553,15 @@ def campaign_target(target: str, seconds: float, root: Path, work: Path) -> Camp
                 target, log, "stuck fuzzer",
                 f"no progress for {STALL_SECONDS} s, killed; the input is not saved"
                 " (libFuzzer keeps the one it was on in memory only)"))
+        if r.died:
+            run.findings.append(Finding(
+                target, log, "fuzzer died",
+                f"{r.died} after {r.executions} executions, no input saved (the log's"
+                " last lines are where it was)"))
         if r.interrupted:
             run.interrupted = True
             break
-        if not r.artifacts and not r.stalled:
+        if not r.artifacts and not r.stalled and not r.died:
             break           # libFuzzer used its time
     return run
 

@@ -465,6 +465,24 @@ def test_a_stuck_fuzzer_is_killed(monkeypatch, tmp_path):
             slow.wait()
 
 
+def test_a_fuzzer_that_dies_is_a_finding(monkeypatch, tmp_path):
+    """A fuzzer killed by a signal without saving an input (a program
+    that broke the harness so badly that no handler ran) is a finding
+    of its own in a campaign, and the target starts again; `doit fuzz`
+    fails saying so.  Before, it passed for a fuzzer that used its time."""
+    fake = tmp_path / "fake_fuzzer"
+    fake.write_text("#!/bin/sh\necho '#77\tpulse  cov: 5 ft: 6 corp: 1/1b exec/s: 7 rss: 1Mb'\n"
+                    "kill -9 $$\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(fuzz, "build_fuzzers", lambda root=ROOT: {"asm": fake})
+    run = fuzz.campaign_target("asm", 3, ROOT, tmp_path / "work")
+    assert [f.kind for f in run.findings] == ["fuzzer died"], run.findings
+    assert "killed by signal 9 after 77 executions" in run.findings[0].summary
+    assert run.executions == 77
+    with pytest.raises(JitbootError, match=r"fuzz asm: the fuzzer died \(killed by signal 9\)"):
+        fuzz.run(["asm"], 2, ROOT, work=tmp_path / "work2")
+
+
 def test_ledger_totals_add_up():
     runs = [{"target": "jit", "executions": 5, "seconds": 1.5, "findings": []},
             {"target": "jit", "executions": 7, "seconds": 2.0, "findings": [{"file": "x"}]},
