@@ -315,6 +315,22 @@ def test_diff_reports_a_mismatch(fuzzers):
 
 
 
+def test_diff_survives_a_run_that_kills_its_process(fuzzers):
+    """The runs happen in a process of their own: FUZZ_DIFF_INJECT=2
+    kills the one of the side with passes before its run has ended (as
+    a program that broke the harness there would die).  fuzz_diff goes
+    on, runs the other side in a new process and reports a fault with
+    passes only, confirmed, with the other side's output."""
+    r = subprocess.run([str(fuzzers["diff"]), *fuzz.TARGET_OPTIONS["diff"],
+                        str(ROOT / "tests" / "il" / "hello.ssa")],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(fuzz._env("diff"), FUZZ_DIFF_INJECT="2"))
+    assert r.returncode != 0
+    assert "fuzz_diff: the program's outcome depends on our passes\n" in r.stderr
+    assert "fuzz_diff: passes on: fault 9, 0 bytes of output:" in r.stderr, r.stderr[-3000:]
+    assert "fuzz_diff: passes off: returned 0, 18 bytes of output:\nhello from QBE IL\n" in r.stderr
+
+
 SHORT_PRINTF = """\
 data $fmt = { b "%s, %d and %5.*f\\n", b 0 }
 data $ok = { b "two %d %d\\n", b 0 }

@@ -1,17 +1,24 @@
 /* libFuzzer target: differential.  The input is compiled twice, with our
  * passes (jit_set_passes "all") and without them ("none"), and the two
- * modules' main run in this process; their output and exit status must
- * be the same.  A difference is a miscompilation by a pass (or by QBE
+ * modules' main run; their output and exit status must be the same.  A difference is a miscompilation by a pass (or by QBE
  * in a shape only one side makes): the target prints both outcomes and
  * aborts, and libFuzzer keeps the input.
  *
  * A fuzzed program may do anything, so each run is fenced in:
- *   - its output goes to a buffer (--wrap=lc_write), exit() and abort()
- *     end the run, not the process (--wrap=lc_exit_hook, lc_abort_hook);
+ *   - the runs happen in a process of their own, forked for each
+ *     input's pair of runs (run): what a program writes, wherever it
+ *     writes it (ASan's shadow, libFuzzer's state, a stack pointer
+ *     moved gigabytes down), is gone with that process, and a program
+ *     that breaks the harness there is a fault of its side; this
+ *     process only compiles and compares;
+ *   - its output goes to a shared buffer (--wrap=lc_write), exit() and
+ *     abort() end the run, not the process (--wrap=lc_exit_hook,
+ *     lc_abort_hook);
  *   - a time limit of RUN_MS of CPU time (ITIMER_PROF: libFuzzer's own
  *     -timeout has ITIMER_REAL), wherever the program is: nothing it
  *     can call takes a lock or keeps memory (below), so a siglongjmp
- *     out of a call leaves nothing half-done;
+ *     out of a call leaves nothing half-done; CHILD_WALL_S of wall time
+ *     end the run's process too;
  *   - main runs on a stack of its own (fz_call_on) and allocates from a
  *     heap of its own, both between 16 MiB that fault, so that a program
  *     writing past its frames or its blocks faults there, not in the
@@ -54,8 +61,11 @@
  * format names, wherever the call is: the missing ones are what the
  * caller left in registers.
  *
- * FUZZ_DIFF_INJECT=1 corrupts the output of the side with passes (its
- * first byte), for the tests: the target must report it.
+ * For the tests: FUZZ_DIFF_INJECT=1 corrupts the output of the side
+ * with passes (its first byte), and the target must report it;
+ * FUZZ_DIFF_INJECT=2 kills that side's run's process before its run
+ * has ended, and the target must go on and report a fault with passes
+ * only.
  *
  * Stages (fuzz_stages.h): the JIT's, for either compile, and ran (both
  * compiled with a main and were run), compared (both ended normally and
@@ -63,6 +73,8 @@
  * side faulted), unstable
  * (a difference the confirmation explained away). */
 #define _GNU_SOURCE             /* REG_RAX in ucontext.h */
+#include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stddef.h>
@@ -72,8 +84,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <ucontext.h>
+#include <unistd.h>
 #include "arena.h"
 #include "jit.h"
 #include "loader.h"
@@ -93,6 +108,10 @@ enum {
 	GUARD = 1 << 24,        /* nothing mapped above the stack and around the heap */
 	OVERFLOW_REACH = 1 << 24, /* a fault this far below the stack is its overflow */
 };
+
+/* How a run's process ends (run): at the end of the run, or in a fault
+ * outside it; CHILD_WALL_S seconds of wall time end it too. */
+enum { CHILD_OK = 0, CHILD_BROKEN = 97, CHILD_WALL_S = 2 };
 
 /* Where the second stack and heap go (a hint): far from the first ones,
  * so that their addresses differ in the upper half too. */
@@ -133,8 +152,22 @@ void __wrap_lc_abort_hook(void);
 
 static char *pstack;            /* the program's stack: PSTACK bytes, guarded */
 static char *stacks[2];         /* the usual one and one far from it */
-static sigjmp_buf runjmp;
 static volatile sig_atomic_t running;
+
+/* The end of a run's process: the system call, past the sanitizers'
+ * exit interceptors (their leak check and locks are the parent's). */
+static void __attribute__((noreturn))
+child_exit(int status)
+{
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+static void finish(int end) __attribute__((noreturn));
+/* What ends a run calls finish() with ASan left out: ASan puts an
+ * __asan_handle_no_return() before a call of a noreturn function, and
+ * on a signal stack that calls malloc (pthread_getattr_np), which the
+ * run's process must not (it has none of ASan's heap, see run). */
+#define ENDS_RUN __attribute__((no_sanitize("address")))
 static volatile int main_rc;    /* main's value, from rax at fz_tramp */
 extern void *fz_tramp;          /* where main returns (fz_call_on) */
 static struct outcome *cur;
@@ -166,22 +199,22 @@ __wrap_lc_write(int fd, const char *s, size_t n)
 	capture(s, n);
 }
 
-void
+ENDS_RUN void
 __wrap_lc_exit_hook(int status)
 {
 	if (!running)
 		__real_lc_exit_hook(status);
 	cur->status = status;
-	siglongjmp(runjmp, 1 + END_EXIT);
+	finish(END_EXIT);
 }
 
-void
+ENDS_RUN void
 __wrap_lc_abort_hook(void)
 {
 	if (!running)
 		__real_lc_abort_hook();
 	cur->status = 134;
-	siglongjmp(runjmp, 1 + END_ABORT);
+	finish(END_ABORT);
 }
 
 static void
@@ -192,43 +225,28 @@ arm(long usec)
 	setitimer(ITIMER_PROF, &it, 0);
 }
 
-static void
+ENDS_RUN static void
 ontimer(int sig, siginfo_t *si, void *ctx)
 {
-	if (!running)
-		return;
-	running = 0;
-	siglongjmp(runjmp, 1 + END_TIMEOUT);
+	if (running)
+		finish(END_TIMEOUT);
 }
 
 static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
 enum { NFAULT = sizeof faults / sizeof faults[0] };
 
-/* The handlers and the signal stack in force outside the runs
- * (ASan's and libFuzzer's). */
-static struct {
-	struct sigaction act[NFAULT + 1];
-	stack_t ss;
-} saved;
-
-static void
+/* A fault in a run's process (the handlers are installed there only). */
+ENDS_RUN static void
 onfault(int sig, siginfo_t *si, void *ctx)
 {
-	int i;
-
-	if (!running) {
-		/* not the program's: back to ASan's handler, which sees the
-		 * fault again when the instruction is retried */
-		for (i = 0; i < NFAULT; i++)
-			if (faults[i] == sig)
-				sigaction(sig, &saved.act[i], 0);
-		return;
-	}
-	running = 0;
+	/* outside the run: the program broke the harness's state in this
+	 * process (run() makes it a fault of that side) */
+	if (!running)
+		child_exit(CHILD_BROKEN);
 	if (sig == SIGILL && si->si_addr == fz_tramp) {
 		/* main returned */
 		main_rc = (int)((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RAX];
-		siglongjmp(runjmp, 1 + END_RETURN);
+		finish(END_RETURN);
 	}
 	cur->status = sig;
 	cur->addr = (uintptr_t)si->si_addr;
@@ -236,49 +254,30 @@ onfault(int sig, siginfo_t *si, void *ctx)
 	 * (our passes change how much stack a program needs) */
 	if (sig == SIGSEGV && (char *)si->si_addr < pstack
 	&& (char *)si->si_addr >= pstack - OVERFLOW_REACH)
-		siglongjmp(runjmp, 1 + END_OVERFLOW);
-	siglongjmp(runjmp, 1 + END_FAULT);
+		finish(END_OVERFLOW);
+	finish(END_FAULT);
 }
 
 static void
 fence(void)
 {
-	static char *alt;
+	static char alt[ALTSTACK] __attribute__((aligned(16)));
 	struct sigaction sa;
 	stack_t ss;
 	int i;
 
-	if (!alt)
-		alt = malloc(ALTSTACK);
 	ss.ss_sp = alt;
 	ss.ss_size = ALTSTACK;
 	ss.ss_flags = 0;
-	sigaltstack(&ss, &saved.ss);
+	sigaltstack(&ss, 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = onfault;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < NFAULT; i++)
-		sigaction(faults[i], &sa, &saved.act[i]);
+		sigaction(faults[i], &sa, 0);
 	sa.sa_sigaction = ontimer;
-	sigaction(SIGPROF, &sa, &saved.act[NFAULT]);
-}
-
-static void
-unfence(void)
-{
-	int i;
-
-	arm(0);
-	for (i = 0; i < NFAULT; i++)
-		sigaction(faults[i], &saved.act[i], 0);
-	sigaction(SIGPROF, &saved.act[NFAULT], 0);
-	if (!(saved.ss.ss_flags & SS_DISABLE))
-		sigaltstack(&saved.ss, 0);
-	else {
-		stack_t off = {.ss_flags = SS_DISABLE};
-		sigaltstack(&off, 0);
-	}
+	sigaction(SIGPROF, &sa, 0);
 }
 
 /* -- what the program gets instead of the platform's ---------------------- */
@@ -286,10 +285,6 @@ unfence(void)
 static char *heap;
 static char *heaps[2];          /* the usual one and one far from it */
 static size_t heap_used, heap_base, heap_top;     /* heap_top: the most any run used */
-/* Per heap: the pattern it holds up to heap_top but for what the last
- * run allocated (below last_top), or -1 */
-static int filled[2] = {-1, -1};
-static size_t last_top[2];
 
 /* Byte loops the compiler must not turn back into calls of the
  * (intercepted) mem* functions: volatile. */
@@ -475,25 +470,14 @@ __asm__(
 
 static LC_FILE out0, err0;     /* stdout and stderr as they start */
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#include <sanitizer/asan_interface.h>
-#define UNPOISON(p, n) __asan_unpoison_memory_region(p, n)
-#endif
-#endif
-#ifndef UNPOISON
-#define UNPOISON(p, n) ((void)0)
-#endif
-
-/* The program's stack afresh: the shadow of frames a run left behind
- * cleared (instrumented library frames a siglongjmp cut short), the top
- * filled with the run's pattern. */
+/* The program's stack afresh, in the run's process: the top filled
+ * with the run's pattern (the parent's copy is never run on, so its
+ * ASan shadow holds no frames a siglongjmp cut short). */
 static void *
 fresh_stack(int pattern, size_t shift)
 {
 	char *top;
 
-	UNPOISON(pstack, PSTACK);
 	top = pstack + PSTACK;
 	memset(top - FILL, pattern, FILL);
 	return (void *)(((uintptr_t)top - shift) & ~(uintptr_t)15);
@@ -648,52 +632,235 @@ main_returns_int(const char *il, size_t n)
 	return 0;
 }
 
-static void
-run(struct jit_module *m, struct outcome *o, int pattern, size_t shift, int intret)
-{
-	int (*entry)(int, char **);
-	void *sp;
-	int how, h;
+/* What a run's process hands back: its outcome, how far it took the
+ * heap and the edge counters as it left them.  MAP_SHARED, between
+ * guards; the parent checks it before believing it. */
+static struct shared {
+	struct outcome o[2];
+	int started, ended;     /* runs begun and ended (of o[]) */
+	size_t heap_top;
+} *shared;
+static uint8_t *shared_cov;     /* a copy of the edge counters (below) */
 
-	memset(o, 0, offsetof(struct outcome, out));
-	entry = (int (*)(int, char **))jit_symbol(m, "main");
-	/* what earlier runs left in the heap, like the stack, is the
-	 * run's pattern: reads of memory malloc did not clear see it.
-	 * Only what the last run allocated, when the heap holds the
-	 * pattern already: the whole of heap_top each time cost more than
-	 * the compiles once one program had taken megabytes.  A wild write
-	 * past a program's blocks may then stay for the next run; that
-	 * can make a difference but not a finding, since the confirmation
-	 * (patterns other than 0) fills all. */
-	h = heap == heaps[1];
-	if (pattern == 0 && filled[h] == 0)
-		memset(heap, 0, last_top[h]);
-	else
-		memset(heap, pattern, heap_top);
-	filled[h] = pattern;
-	heap_used = 0;
-	ticks = 0;
-	lc_srand(1);
-	files->o = out0;
-	files->e = err0;
-	files->out = lc_stdout = &files->o;
-	files->err = lc_stderr = &files->e;
-	cur = o;
-	fence();
-	sp = fresh_stack(pattern, shift);
-	how = sigsetjmp(runjmp, 1);
-	if (how == 0) {
-		running = 1;
-		arm(RUN_MS * 1000);
-		call_main(entry, sp);   /* ends at fz_tramp's SIGILL */
-	}
+extern uint8_t __start___sancov_cntrs[] __attribute__((weak));
+extern uint8_t __stop___sancov_cntrs[] __attribute__((weak));
+
+static size_t
+ncounters(void)
+{
+	if (!__start___sancov_cntrs || !__stop___sancov_cntrs)
+		return 0;
+	return (size_t)(__stop___sancov_cntrs - __start___sancov_cntrs);
+}
+
+static int child_intret;        /* main returns int: its value is the status */
+static int (*side_on)(int, char **);   /* main of the module with our passes */
+static sigjmp_buf runjmp;
+/* glibc's siglongjmp, not ASan's: ASan's first calls
+ * __asan_handle_no_return(), which on a signal stack calls malloc
+ * (pthread_getattr_np), and the run's process has none of ASan's heap
+ * (see run).  Nothing between sigsetjmp and the jump poisons stack:
+ * the program is not instrumented, the payload library has no stack
+ * redzones (components.PAYLOAD_LIB_ASAN), the handlers are ENDS_RUN. */
+static void (*real_siglongjmp)(sigjmp_buf, int);
+
+/* The end of a run, in the run's process, from wherever it stopped (a
+ * handler, the exit hook). */
+ENDS_RUN static void
+finish(int end)
+{
 	running = 0;
-	o->end = (enum end)(how - 1);
-	if (o->end == END_RETURN)
-		o->status = intret ? main_rc : 0;
-	unfence();
-	cur = 0;
-	last_top[h] = heap_base + heap_used;
+	arm(0);
+	real_siglongjmp(runjmp, 1 + end);
+	child_exit(CHILD_BROKEN);
+}
+
+/* The runs of m[0..n) in turn, in the run's process: each outcome and
+ * where the heap got to handed back in shared, then the process ends.
+ * With stop set, a time limit or a stack overflow ends the series. */
+static void __attribute__((noreturn))
+child(int (*const *entry)(int, char **), int n, int pattern, size_t shift, int intret, int stop)
+{
+	static const int dfl[] = {SIGALRM, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGXCPU};
+	struct outcome *o;
+	volatile int k;
+	void *sp;
+	int how;
+	size_t i, nc;
+
+	/* libFuzzer's handlers are the parent's business; runs blocked
+	 * where the CPU-time limit does not tick end at the alarm */
+	for (size_t d = 0; d < sizeof dfl / sizeof dfl[0]; d++)
+		signal(dfl[d], SIG_DFL);
+	alarm(CHILD_WALL_S);
+	child_intret = intret;
+	fence();
+	for (k = 0; k < n; k++) {
+		o = &shared->o[k];
+		memset(o, 0, offsetof(struct outcome, out));
+		/* the heap as the parent has it is all zeros (no run writes
+		 * it there); after a run, or in a confirmation, what any run
+		 * used gets the run's pattern */
+		if (pattern || k)
+			memset(heap, pattern, heap_base + heap_used > heap_top
+				? heap_base + heap_used : heap_top);
+		if (heap_base + heap_used > heap_top)
+			heap_top = heap_base + heap_used;
+		heap_used = 0;
+		ticks = 0;
+		lc_srand(1);
+		files->o = out0;
+		files->e = err0;
+		files->out = lc_stdout = &files->o;
+		files->err = lc_stderr = &files->e;
+		cur = o;
+		sp = fresh_stack(pattern, shift);
+		shared->started = k + 1;
+		how = sigsetjmp(runjmp, 1);
+		if (how == 0) {
+			running = 1;
+			arm(RUN_MS * 1000);
+			call_main(entry[k], sp);        /* ends at fz_tramp's SIGILL */
+			finish(END_FAULT);
+		}
+		/* the tests' stand-in for a program that broke the harness:
+		 * the first run's process dies before the run has ended */
+		if (inject == 2 && k == 0 && entry[0] == side_on)
+			kill(getpid(), SIGKILL);
+		o->end = (enum end)(how - 1);
+		if (o->end == END_RETURN)
+			o->status = intret ? main_rc : 0;
+		shared->ended = k + 1;
+		if (stop && (o->end == END_TIMEOUT || o->end == END_OVERFLOW))
+			break;
+	}
+	if (heap_base + heap_used > heap_top)
+		heap_top = heap_base + heap_used;
+	shared->heap_top = heap_top;
+	nc = ncounters();
+	for (i = 0; i < nc; i++)
+		shared_cov[i] = __start___sancov_cntrs[i];
+	child_exit(CHILD_OK);
+}
+
+/* The memory a run's process goes without: ASan's heap (QBE's and
+ * libFuzzer's blocks; the program allocates from the harness's heap)
+ * and its shadow.  A fork copies the page tables of all the rest and
+ * leaves every page of it copy-on-write in this process too, so the
+ * compiles after it fault on each page they write: with the heap in,
+ * a run cost 2 ms more.  ASan maps new parts of its heap as it grows,
+ * so the advice is given before each fork (the ranges are checked
+ * once, at the first).  A program that reads the heap by a wild
+ * pointer faults in the run's process, on both sides alike. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define FZ_ASAN 1
+#endif
+#endif
+
+static void
+without_asan_heap(void)
+{
+#ifdef FZ_ASAN
+	/* ASan's primary allocator: one region, aligned to its size */
+	enum { SPACE_BITS = 42 };
+	static uintptr_t beg, end, sbeg, send;
+	size_t scale, offset;
+
+	if (!beg) {
+		void *p = malloc(64);
+		beg = (uintptr_t)p & ~(((uintptr_t)1 << SPACE_BITS) - 1);
+		end = beg + ((uintptr_t)1 << SPACE_BITS);
+		free(p);
+		__asan_get_shadow_mapping(&scale, &offset);
+		sbeg = (beg >> scale) + offset;
+		send = (end >> scale) + offset;
+	}
+	/* holes in the ranges make madvise say ENOMEM; the mapped parts
+	 * get the advice */
+	madvise((void *)beg, end - beg, MADV_DONTFORK);
+	madvise((void *)sbeg, send - sbeg, MADV_DONTFORK);
+#endif
+}
+
+/* Run the mains of m[0..n) in turn (stop: a time limit or a stack
+ * overflow ends the series, the later ones not run) into o[], in a
+ * process of their own (fork), so that whatever a program does to
+ * memory, this process's state, libFuzzer's and the sanitizers' stay
+ * as they were.  A program that breaks the harness in that process
+ * (it dies outside a run) ends its own run as a fault with status 0
+ * (or the signal that killed the process), and the runs after it go
+ * on in a new process; one whose run ends in a sanitizer's report (in
+ * the payload library, on the program's behalf) makes this process
+ * abort, so that libFuzzer keeps the input with the report above it.
+ * Returns how many runs there were. */
+static int
+run(struct jit_module *const *m, struct outcome *const *o, int n, int pattern, size_t shift,
+	int intret, int stop)
+{
+	int (*entry[2])(int, char **);
+	int k, j, st, ended;
+	pid_t pid;
+
+	for (k = 0; k < n; k++)
+		entry[k] = (int (*)(int, char **))jit_symbol(m[k], "main");
+	side_on = entry[0];     /* the callers pass the side with passes first */
+	for (k = 0; k < n;) {
+		fflush(stderr);
+		without_asan_heap();
+		shared->started = shared->ended = 0;
+		/* the system call, not fork(): ASan's fork() takes every lock
+		 * of its allocator and its depots first, five times the cost
+		 * of the fork itself; the run's process takes none of them */
+		pid = (pid_t)syscall(SYS_fork);
+		if (pid < 0) {
+			perror("fuzz_diff: fork");
+			abort();
+		}
+		if (pid == 0)
+			child(entry + k, n - k, pattern, shift, intret, stop);
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR) {
+				perror("fuzz_diff: waitpid");
+				abort();
+			}
+		ended = shared->ended >= 0 && shared->ended <= n - k ? shared->ended : 0;
+		for (j = 0; j < ended; j++) {
+			struct outcome *r = &shared->o[j];
+
+			memset(o[k + j], 0, offsetof(struct outcome, out));
+			if ((unsigned)r->end > END_OVERFLOW || r->n > OUT_MAX) {
+				o[k + j]->end = END_FAULT;      /* the program wrote over it */
+				continue;
+			}
+			memcpy(o[k + j], r, offsetof(struct outcome, out) + r->n);
+		}
+		if (WIFEXITED(st) && WEXITSTATUS(st) == CHILD_OK) {
+			if (shared->heap_top <= HEAP_SIZE && shared->heap_top > heap_top)
+				heap_top = shared->heap_top;
+			/* the edges the runs took in the payload library count */
+			if (ncounters())
+				memcpy(__start___sancov_cntrs, shared_cov, ncounters());
+			return k + ended;
+		}
+		if (WIFEXITED(st) && WEXITSTATUS(st) != CHILD_BROKEN) {
+			fprintf(stderr, "fuzz_diff: a run's process exited with status %d: a sanitizer's"
+				" report in the code the program called (above)\n", WEXITSTATUS(st));
+			abort();
+		}
+		/* it died in run k + ended, or between runs */
+		k += ended;
+		if (k >= n)
+			break;
+		memset(o[k], 0, offsetof(struct outcome, out));
+		o[k]->end = WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM ? END_TIMEOUT : END_FAULT;
+		o[k]->status = WIFSIGNALED(st) && WTERMSIG(st) != SIGALRM ? WTERMSIG(st) : 0;
+		k++;
+		if (stop && o[k - 1]->end == END_TIMEOUT)
+			break;
+	}
+	return k;
 }
 
 static int
@@ -772,7 +939,7 @@ static int
 stable(const uint8_t *data, size_t size, const struct outcome *on,
 	const struct outcome *off, int intret)
 {
-	static struct outcome again;
+	static struct outcome again[2];
 	struct jit_module *a, *b, *pad;
 	void *far;
 	size_t shift;
@@ -809,12 +976,13 @@ stable(const uint8_t *data, size_t size, const struct outcome *on,
 			ok = compile(data, size, "none", &b) == 0 && compile(data, size, "all", &a) == 0;
 		if (ok) {
 			heap_base = 4096 * v + 64;
-			run(a, &again, 0x55 * v, 4096 * v + 48, intret);
-			if (inject && again.n)
-				again.out[0] ^= 1;
-			ok = same_outcome(&again, on);
-			run(b, &again, 0x55 * v, 4096 * v + 48, intret);
-			ok = ok && same_outcome(&again, off);
+			struct jit_module *ab[2] = {a, b};
+			struct outcome *out[2] = {&again[0], &again[1]};
+
+			run(ab, out, 2, 0x55 * v, 4096 * v + 48, intret, 0);
+			if (inject == 1 && again[0].n)
+				again[0].out[0] ^= 1;
+			ok = same_outcome(&again[0], on) && same_outcome(&again[1], off);
 			heap_base = 0;
 		}
 		jit_release(a);
@@ -879,6 +1047,23 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_diff: cannot map the programs' stdout and stderr\n");
 		exit(1);
 	}
+	real_siglongjmp = (void (*)(sigjmp_buf, int))dlsym(RTLD_NEXT, "siglongjmp");
+	if (!real_siglongjmp) {
+		fprintf(stderr, "fuzz_diff: no siglongjmp in the C library\n");
+		exit(1);
+	}
+	/* what a run's process hands back (run) */
+	shared = (struct shared *)guarded(0, GUARD, sizeof *shared, GUARD);
+	if (shared && ncounters())
+		shared_cov = (uint8_t *)guarded(0, GUARD, ncounters(), GUARD);
+	if (!shared || (ncounters() && !shared_cov)
+	|| mmap(shared, sizeof *shared, PROT_READ | PROT_WRITE,
+		MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED
+	|| (shared_cov && mmap(shared_cov, ncounters(), PROT_READ | PROT_WRITE,
+		MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)) {
+		fprintf(stderr, "fuzz_diff: cannot map the runs' shared pages\n");
+		exit(1);
+	}
 	/* where main returns: one ud2 (see fz_call_on) */
 	fz_tramp = guarded(0, GUARD, ARENA_PAGE, GUARD);
 	if (!fz_tramp || (memcpy(fz_tramp, "\x0f\x0b", 2),
@@ -892,7 +1077,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (strcmp(platform[k].name, "stderr") == 0)
 			platform[k].addr = &files->err;
 	}
-	inject = (s = getenv("FUZZ_DIFF_INJECT")) && strcmp(s, "1") == 0;
+	inject = (s = getenv("FUZZ_DIFF_INJECT")) ? atoi(s) : 0;
 	stage_init("diff", names, counts, ST_DIFF_N);
 	return 0;
 }
@@ -901,17 +1086,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
  * but its -merge=1 (the campaign's minimisation) still counts the
  * input's edges and would keep it.  Clearing the edge counters
  * (-fsanitize-coverage=inline-8bit-counters: one section, bounded by
- * the linker's __start_/__stop_ symbols) leaves a rejected input no
+ * the linker's __start_/__stop_ symbols, see ncounters) leaves a rejected input no
  * features to be kept for.  The replay harnesses have no counters. */
-extern uint8_t __start___sancov_cntrs[] __attribute__((weak));
-extern uint8_t __stop___sancov_cntrs[] __attribute__((weak));
-
 static void
 forget_coverage(void)
 {
-	if (__start___sancov_cntrs && __stop___sancov_cntrs)
-		memset(__start___sancov_cntrs, 0,
-			(size_t)(__stop___sancov_cntrs - __start___sancov_cntrs));
+	if (ncounters())
+		memset(__start___sancov_cntrs, 0, ncounters());
 }
 
 int
@@ -936,11 +1117,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	intret = main_returns_int((const char *)data, size);
 	stage_hit(ST_RAN);
-	run(a, &on, 0, 0, intret);
-	if (inject && on.n)
+	{
+		struct jit_module *ab[2] = {a, b};
+		struct outcome *out[2] = {&on, &off};
+
+		memset(&off, 0, offsetof(struct outcome, out));
+		run(ab, out, 2, 0, 0, intret, 1);
+	}
+	if (inject == 1 && on.n)
 		on.out[0] ^= 1;
-	if (on.end != END_TIMEOUT && on.end != END_OVERFLOW)
-		run(b, &off, 0, 0, intret);
 	if (on.end == END_TIMEOUT || off.end == END_TIMEOUT) {
 		stage_hit(ST_TIMEOUT);
 		rc = -1;
