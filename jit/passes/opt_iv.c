@@ -638,7 +638,7 @@ everytime(Fn *fn, Loop *l, Iv *iv, Ref r)
  * other use as a w operand reads the twin's low 32 bits, which are
  * i's, wrap or not. With do0, only count: the extensions replaced on
  * every iteration (*next) and the uses left to r, but for the phi of
- * i (*left). */
+ * i (*left); without, next and left are not used (may be NULL). */
 static void
 twin(Fn *fn, Loop *l, Iv *iv, Blk *s, int sign, Ref r, Ref w, int do0,
 	int *next, int *left)
@@ -654,7 +654,8 @@ twin(Fn *fn, Loop *l, Iv *iv, Blk *s, int sign, Ref r, Ref w, int do0,
 		if (u->type == UPhi && u->u.phi == iv->p && isinc)
 			continue;
 		if (u->type != UIns) {
-			++*left;
+			if (do0)
+				++*left;
 			continue;
 		}
 		i = u->u.ins;
@@ -669,9 +670,10 @@ twin(Fn *fn, Loop *l, Iv *iv, Blk *s, int sign, Ref r, Ref w, int do0,
 		}
 		for (a=0; a<2; a++)
 			if (req(i->arg[a], r)) {
-				if (argcls(i, a) != Kw)
-					++*left;
-				else if (!do0)
+				if (argcls(i, a) != Kw) {
+					if (do0)
+						++*left;
+				} else if (!do0)
 					i->arg[a] = w;
 			}
 	}
