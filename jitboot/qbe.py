@@ -250,8 +250,20 @@ ADJUSTMENTS: list[Step] = [
     Adjust("parse.c", r"^\tcurf->con\[0\]\.bits\.i = 0xdeaddead;  /\* UNDEF \*/\n",
            "\tcurf->con[0].bits.i = jitboot_undef;  /* UNDEF */\n", "UNDEF's value a variable"),
     Adjust("parse.c", r"^static PState\nparseline\(",
-           "int64_t jitboot_undef = 0xdeaddead;\n\nstatic PState\nparseline(",
+           "int64_t jitboot_undef = 0xdeaddead;\nlong jitboot_undef_uses;\n\n"
+           "static PState\nparseline(",
            "UNDEF's value a variable"),
+    # And the uses it gives UNDEF are counted: a program whose output
+    # differs with our passes after reading an undefined value (tre turns
+    # a recursive call into a loop, and a temporary read before it is
+    # defined then holds the last iteration's value) is not a finding.
+    Adjust("ssa.c", r"^\t\t/\* uh, oh, warn \*/\n\t\treturn UNDEF;\n",
+           "\t\t/* uh, oh, warn */\n\t\t{ extern long jitboot_undef_uses; jitboot_undef_uses++; }\n"
+           "\t\treturn UNDEF;\n", "count the uses given UNDEF"),
+    Adjust("mem.c", r"^\t\t\ti->op = Ocopy;\n\t\t\ti->arg\[0\] = UNDEF;\n",
+           "\t\t\ti->op = Ocopy;\n\t\t\ti->arg[0] = UNDEF;\n"
+           "\t\t\t{ extern long jitboot_undef_uses; jitboot_undef_uses++; }\n",
+           "count the uses given UNDEF"),
     # An empty aggregate, `type :t = { }`, leaves its alignment at -1 and
     # parsefields() shifts by it (undefined behaviour, found by fuzzing:
     # tests/fuzz/regressions/jit/empty_type.ssa): give it alignment 1.
