@@ -75,7 +75,7 @@ def test_regression_in_plain_host_tools(host_tools, target, path):
 @pytest.mark.parametrize("name", ["undef_return.ssa", "ub_format_without_zero.ssa",
                                   "ub_symbol_address_bit.ssa", "ub_format_float_for_int.ssa",
                                   "ub_bare_ret_value.ssa", "ub_code_read_as_data.ssa",
-                                  "undef_tre_loop_value.ssa"])
+                                  "undef_tre_loop_value.ssa", "ub_vaarg_past_arguments.ssa"])
 def test_undefined_value_is_not_a_difference(fuzzers, name):
     """A program whose output is QBE's UNDEF constant (a temporary
     returned on a path that does not define it) prints 0xdeaddead

@@ -564,6 +564,59 @@ format_args(const char *il, const char *end, const char *name, size_t len, int *
 	return n;
 }
 
+/* Does a call of a variadic function the module defines pass fewer
+ * variadic arguments than the function has vaarg instructions?  One
+ * reading past them reads the register save area's slots the caller
+ * did not fill (what it left in those registers) or the caller's
+ * stack: undefined, and not the same with our passes and without.  A
+ * vaarg in a loop counts once, so a loop reading past them is not
+ * seen; a function whose list goes to another one (vsuml(n, ap)) is
+ * not either. */
+static int
+short_vaarg_call(const char *il, size_t size)
+{
+	const char *end, *p, *q, *eol, *name, *body, *close, *c, *ceol, *dots, *s;
+	size_t len;
+	int reads, given;
+
+	end = il + size;
+	for (p = il; (p = find(p, end, "function ")) != 0; p++) {
+		if (p != il && p[-1] != '\n' && p[-1] != ' ')
+			continue;
+		eol = find(p, end, "\n");
+		eol = eol ? eol : end;
+		if (!find(p, eol, "...)") || !(name = find(p, eol, "$")))
+			continue;
+		name++;
+		for (q = name; q < eol && *q != '(' && *q != ' '; q++)
+			;
+		len = (size_t)(q - name);
+		body = eol;
+		close = find(body, end, "\n}");
+		close = close ? close : end;
+		reads = 0;
+		for (q = body; (q = find(q, close, "vaarg")) != 0; q++)
+			reads++;
+		if (!reads)
+			continue;
+		for (c = il; (c = find(c, end, "call $")) != 0; c++) {
+			c += 6;
+			if (c + len >= end || memcmp(c, name, len) != 0 || c[len] != '(')
+				continue;
+			ceol = find(c, end, "\n");
+			ceol = ceol ? ceol : end;
+			if (!(dots = find(c, ceol, "...")))
+				continue;
+			given = 0;
+			for (s = dots; s < ceol && *s != ')'; s++)
+				given += *s == ',';
+			if (given < reads)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Does a call of printf, sprintf, snprintf or fprintf pass fewer
  * arguments than its format (a constant string) names, or fewer
  * floating-point ones (d, s) than it has %e/%f/%g/%a, or fewer others
@@ -1159,7 +1212,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * gave a use UNDEF): our passes may give that use another value,
 	 * e.g. tre's loop, the value of the iteration before */
 	if (jitboot_undef_uses != undef_uses
-	|| short_format_call((const char *)data, size) || undef_fault(&on)
+	|| short_format_call((const char *)data, size)
+	|| short_vaarg_call((const char *)data, size) || undef_fault(&on)
 	|| !stable(data, size, &on, &off, intret)) {
 		stage_hit(ST_UNSTABLE);
 		goto done;
