@@ -305,7 +305,12 @@ def fuzz(target: str, seconds: float, root: Path = ROOT, seed: int | None = None
     result.cpu_seconds = _children_cpu() - cpu
     result.log = log
     result.corpus = result.corpus or sum(1 for _ in corpus.iterdir())
-    result.artifacts = sorted(set(artifacts.iterdir()) - before)
+    # the new files, and one the log names that was there already (the
+    # same input found again: libFuzzer names it by its hash)
+    named = {Path(m) for m in re.findall(r"Test unit written to (\S+)", log.read_text(
+        errors="replace"))}
+    result.artifacts = sorted((set(artifacts.iterdir()) - before)
+                              | {p for p in named if p.is_file()})
     if not (interrupted or stalled or result.artifacts) and proc.returncode:
         rc = proc.returncode
         result.died = f"killed by signal {-rc}" if rc < 0 else f"exit status {rc}"

@@ -500,6 +500,15 @@ def test_a_fuzzer_that_dies_is_a_finding(monkeypatch, tmp_path):
     assert run.executions == 77
     with pytest.raises(JitbootError, match=r"fuzz asm: the fuzzer died \(killed by signal 9\)"):
         fuzz.run(["asm"], 2, ROOT, work=tmp_path / "work2")
+    # one that finds an input it had found before (the file is there
+    # already: libFuzzer names it by its hash) found it, it did not die
+    found = tmp_path / "work3" / "findings" / "asm" / "crash-1234"
+    found.parent.mkdir(parents=True)
+    found.write_text("x")
+    fake.write_text("#!/bin/sh\necho '#5\tpulse  cov: 5 ft: 6 corp: 1/1b exec/s: 7 rss: 1Mb'\n"
+                    f"echo 'Test unit written to {found}'\nexit 1\n")
+    again = fuzz.campaign_target("asm", 3, ROOT, tmp_path / "work3")
+    assert [(f.kind, f.path) for f in again.findings] == [("crash", found)], again.findings
 
 
 def test_ledger_totals_add_up():
