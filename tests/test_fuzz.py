@@ -334,6 +334,24 @@ def test_diff_survives_a_run_that_kills_its_process(fuzzers):
     assert "fuzz_diff: passes off: returned 0, 18 bytes of output:\nhello from QBE IL\n" in r.stderr
 
 
+def test_diff_reports_ubsan_in_a_run_but_not_asan(fuzzers):
+    """A run's process that ends in UBSan's report (the payload library's
+    undefined behaviour on what a program passed; FUZZ_DIFF_INJECT=3
+    stands in) is a finding, with the report; one that ends in ASan's
+    (here a program that poisons its buffer's shadow and prints it) is
+    a fault of its side: the program's doing."""
+    r = subprocess.run([str(fuzzers["diff"]), *fuzz.TARGET_OPTIONS["diff"],
+                        str(ROOT / "tests" / "il" / "hello.ssa")],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(fuzz._env("diff"), FUZZ_DIFF_INJECT="3"))
+    assert r.returncode != 0
+    assert "fuzz_diff.c: runtime error: injected for the tests\n" in r.stderr, r.stderr[-3000:]
+    assert "fuzz_diff: a run's process exited with status 1: UBSan's report" in r.stderr
+    r = fuzz.replay("diff", [REGRESSIONS / "diff" / "ub_poisons_asan_shadow.ssa"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert re.search(r"^fuzz-stages: .* fault 1 unstable 0$", r.stderr, re.M), r.stderr[-3000:]
+
+
 SHORT_PRINTF = """\
 data $fmt = { b "%s, %d and %5.*f\\n", b 0 }
 data $ok = { b "two %d %d\\n", b 0 }

@@ -65,7 +65,8 @@
  * with passes (its first byte), and the target must report it;
  * FUZZ_DIFF_INJECT=2 kills that side's run's process before its run
  * has ended, and the target must go on and report a fault with passes
- * only.
+ * only; FUZZ_DIFF_INJECT=3 ends it as UBSan's report would, and the
+ * target must abort with the report.
  *
  * Stages (fuzz_stages.h): the JIT's, for either compile, and ran (both
  * compiled with a main and were run), compared (both ended normally and
@@ -163,6 +164,7 @@ child_exit(int status)
 		syscall(SYS_exit_group, status);
 }
 static void finish(int end) __attribute__((noreturn));
+static int child_err = -1;      /* the runs' processes' stderr (see ubsan_report) */
 /* What ends a run calls finish() with ASan left out: ASan puts an
  * __asan_handle_no_return() before a call of a noreturn function, and
  * on a signal stack that calls malloc (pthread_getattr_np), which the
@@ -745,6 +747,9 @@ child(int (*const *entry)(int, char **), int n, int pattern, size_t shift, int i
 	 * where the CPU-time limit does not tick end at the alarm */
 	for (size_t d = 0; d < sizeof dfl / sizeof dfl[0]; d++)
 		signal(dfl[d], SIG_DFL);
+	/* what the sanitizers say in this process goes to child_err */
+	if (child_err >= 0)
+		dup2(child_err, 2);
 	alarm(CHILD_WALL_S);
 	child_intret = intret;
 	fence();
@@ -780,6 +785,11 @@ child(int (*const *entry)(int, char **), int n, int pattern, size_t shift, int i
 		 * the first run's process dies before the run has ended */
 		if (inject == 2 && k == 0 && entry[0] == side_on)
 			kill(getpid(), SIGKILL);
+		/* and for one whose library call ends in UBSan's report */
+		if (inject == 3 && k == 0 && entry[0] == side_on) {
+			fprintf(stderr, "fuzz_diff.c: runtime error: injected for the tests\n");
+			child_exit(1);
+		}
 		o->end = (enum end)(how - 1);
 		if (o->end == END_RETURN)
 			o->status = intret ? main_rc : 0;
@@ -837,6 +847,32 @@ without_asan_heap(void)
 #endif
 }
 
+/* The runs' processes write their stderr (the sanitizers' reports;
+ * the programs' output is captured) to a file of their own, emptied
+ * before each: an ASan report or CHECK failure there is the program's
+ * doing (a wild pointer passed to the library, ASan's state written
+ * over), a fault of its side; UBSan's report is the payload library's
+ * undefined behaviour on arguments a program may pass, a finding. */
+static int
+ubsan_report(void)
+{
+	static char buf[64 << 10];
+	ssize_t n;
+	off_t end;
+
+	if (child_err < 0)
+		return 1;       /* no file: each report is a finding */
+	end = lseek(child_err, 0, SEEK_CUR);
+	n = pread(child_err, buf, sizeof buf - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	if (!strstr(buf, "runtime error:"))
+		return 0;
+	fwrite(buf, 1, n > 0 ? (size_t)n : 0, stderr);
+	if (end > (off_t)sizeof buf - 1)
+		fprintf(stderr, "...\n");
+	return 1;
+}
+
 /* Run the mains of m[0..n) in turn (stop: a time limit or a stack
  * overflow ends the series, the later ones not run) into o[], in a
  * process of their own (fork), so that whatever a program does to
@@ -863,6 +899,11 @@ run(struct jit_module *const *m, struct outcome *const *o, int n, int pattern, s
 		fflush(stderr);
 		without_asan_heap();
 		shared->started = shared->ended = 0;
+		if (child_err >= 0 && (ftruncate(child_err, 0) != 0
+		|| lseek(child_err, 0, SEEK_SET) != 0)) {
+			perror("fuzz_diff: the runs' stderr");
+			abort();
+		}
 		/* the system call, not fork(): ASan's fork() takes every lock
 		 * of its allocator and its depots first, five times the cost
 		 * of the fork itself; the run's process takes none of them */
@@ -897,8 +938,8 @@ run(struct jit_module *const *m, struct outcome *const *o, int n, int pattern, s
 				memcpy(__start___sancov_cntrs, shared_cov, ncounters());
 			return k + ended;
 		}
-		if (WIFEXITED(st) && WEXITSTATUS(st) != CHILD_BROKEN) {
-			fprintf(stderr, "fuzz_diff: a run's process exited with status %d: a sanitizer's"
+		if (WIFEXITED(st) && WEXITSTATUS(st) != CHILD_BROKEN && ubsan_report()) {
+			fprintf(stderr, "fuzz_diff: a run's process exited with status %d: UBSan's"
 				" report in the code the program called (above)\n", WEXITSTATUS(st));
 			abort();
 		}
@@ -1103,6 +1144,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_diff: cannot map the programs' stdout and stderr\n");
 		exit(1);
 	}
+	child_err = memfd_create("fuzz_diff-runs-stderr", MFD_CLOEXEC);
 	real_siglongjmp = (void (*)(sigjmp_buf, int))dlsym(RTLD_NEXT, "siglongjmp");
 	if (!real_siglongjmp) {
 		fprintf(stderr, "fuzz_diff: no siglongjmp in the C library\n");
