@@ -33,7 +33,7 @@
  *   - main starts with every other register cleared: what the harness
  *     left in them (pointers to its state) is not the program's;
  *   - the heap, mem*, strdup, qsort, fopen, clock and the TSC are this
- *     file's (jit_options symbols, found before the export table): a
+ *     file's (in the export table it links with, jit_options exports): a
  *     bump allocator reset for every run, byte loops that do not trip
  *     ASan on the program's wild pointers, counters instead of time, no
  *     files, so both sides see the same addresses and values and the
@@ -93,6 +93,7 @@
 #include "arena.h"
 #include "jit.h"
 #include "loader.h"
+#include "platform.h"
 #include "host.h"
 #include "libc/libc.h"
 #define FUZZ_STAGE_WRAPS
@@ -433,6 +434,21 @@ static struct jit_extern platform[] = {
 	{"stdout", 0}, {"stderr", 0},   /* &files->out, &files->err */
 };
 
+/* The export table the programs link against: the kernel's, but these
+ * names are this file's.  As the table (jit_options exports), not as
+ * jit_options symbols: a symbol of those is a front end's own, whose
+ * signature the JIT does not know, so it would not check calls of them
+ * (a call of memset with two arguments, its count the register left
+ * over, compiles there and nowhere else). */
+static void *
+platform_export(const char *name)
+{
+	for (size_t k = 0; k < sizeof platform / sizeof platform[0]; k++)
+		if (strcmp(platform[k].name, name) == 0)
+			return platform[k].addr;
+	return jit_export_lookup(name);
+}
+
 /* -- one run -------------------------------------------------------------- */
 
 void lc_srand(unsigned seed);
@@ -474,23 +490,28 @@ static LC_FILE out0, err0;     /* stdout and stderr as they start */
 
 /* The program's stack afresh, in the run's process: the top filled
  * with the run's pattern (the parent's copy is never run on, so its
- * ASan shadow holds no frames a siglongjmp cut short). */
+ * ASan shadow holds no frames a siglongjmp cut short), then main's
+ * argv at the very top, as a process has it: each run gets its own
+ * (a program writing through argv changes its stack only, not the
+ * next run's argv, nor the harness's data). */
 static void *
-fresh_stack(int pattern, size_t shift)
+fresh_stack(int pattern, size_t shift, char ***argv)
 {
-	char *top;
+	char *top, **av;
 
 	top = pstack + PSTACK;
 	memset(top - FILL, pattern, FILL);
-	return (void *)(((uintptr_t)top - shift) & ~(uintptr_t)15);
+	memcpy(top - 16, "fuzz", 5);
+	av = (char **)(top - 32);
+	av[0] = top - 16;
+	av[1] = 0;
+	*argv = av;
+	return (void *)(((uintptr_t)av - shift) & ~(uintptr_t)15);
 }
 
 static void
-call_main(int (*entry)(int, char **), void *sp)
+call_main(int (*entry)(int, char **), void *sp, char **argv)
 {
-	static char arg0[] = "fuzz";
-	static char *argv[] = {arg0, 0};
-
 	fz_call_on(sp, entry, 1, argv);
 }
 
@@ -739,6 +760,7 @@ child(int (*const *entry)(int, char **), int n, int pattern, size_t shift, int i
 	static const int dfl[] = {SIGALRM, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGXCPU};
 	struct outcome *o;
 	volatile int k;
+	char **argv;
 	void *sp;
 	int how;
 	size_t i, nc;
@@ -772,13 +794,13 @@ child(int (*const *entry)(int, char **), int n, int pattern, size_t shift, int i
 		files->out = lc_stdout = &files->o;
 		files->err = lc_stderr = &files->e;
 		cur = o;
-		sp = fresh_stack(pattern, shift);
+		sp = fresh_stack(pattern, shift, &argv);
 		shared->started = k + 1;
 		how = sigsetjmp(runjmp, 1);
 		if (how == 0) {
 			running = 1;
 			arm(RUN_MS * 1000);
-			call_main(entry[k], sp);        /* ends at fz_tramp's SIGILL */
+			call_main(entry[k], sp, argv);  /* ends at fz_tramp's SIGILL */
 			finish(END_FAULT);
 		}
 		/* the tests' stand-in for a program that broke the harness:
@@ -963,8 +985,7 @@ compile(const uint8_t *data, size_t size, const char *passes, struct jit_module 
 	struct jit_options o = {0};
 	struct jit_error err;
 
-	o.symbols = platform;
-	o.nsymbols = sizeof platform / sizeof platform[0];
+	o.exports = platform_export;
 	o.passes = passes;
 	if (jit_compile_opts((const char *)data, size, "fuzz.ssa", &o, m, &err) != 0)
 		return -1;
